@@ -1,0 +1,17 @@
+import { Agent } from '@wiz/contracts';
+import { AgentEntity } from '@wiz/persistence';
+
+export function toAgent(e: AgentEntity): Agent {
+  return {
+    id: e.id,
+    name: e.name,
+    role: e.role,
+    backstory: e.backstory,
+    goal: e.goal,
+    systemPrompt: e.systemPrompt,
+    model: e.model,
+    status: e.status,
+    createdAt: e.createdAt.toISOString(),
+    updatedAt: e.updatedAt.toISOString(),
+  };
+}

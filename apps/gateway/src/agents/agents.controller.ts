@@ -1,0 +1,35 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Agent, CreateAgent, CreateAgentSchema, PageOf, PageQuery, PageQuerySchema, UpdateAgent, UpdateAgentSchema } from '@wiz/contracts';
+import { Owner, ZodPipe } from '@wiz/platform';
+import { AgentsService } from './agents.service';
+
+@Controller('api/v1/agents')
+export class AgentsController {
+  constructor(private readonly agents: AgentsService) {}
+
+  @Post()
+  create(@Owner() owner: string, @Body(new ZodPipe(CreateAgentSchema)) body: CreateAgent): Promise<Agent> {
+    return this.agents.create(owner, body);
+  }
+
+  @Get()
+  list(@Owner() owner: string, @Query(new ZodPipe(PageQuerySchema, 'query')) page: PageQuery): Promise<PageOf<Agent>> {
+    return this.agents.list(owner, page);
+  }
+
+  @Get(':id')
+  get(@Owner() owner: string, @Param('id') id: string): Promise<Agent> {
+    return this.agents.get(owner, id);
+  }
+
+  @Patch(':id')
+  update(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(UpdateAgentSchema)) body: UpdateAgent): Promise<Agent> {
+    return this.agents.update(owner, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@Owner() owner: string, @Param('id') id: string): Promise<void> {
+    return this.agents.remove(owner, id);
+  }
+}

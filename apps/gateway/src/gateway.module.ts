@@ -1,0 +1,23 @@
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { WizConfig } from '@wiz/config';
+import { PlatformModule } from '@wiz/platform';
+import { AgentsController } from './agents/agents.controller';
+import { AgentsService } from './agents/agents.service';
+import { EventsHub } from './events/events.hub';
+import { WsGateway } from './events/ws.gateway';
+import { JobsController } from './jobs/jobs.controller';
+
+// The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
+@Module({ controllers: [AgentsController, JobsController], providers: [AgentsService, EventsHub, WsGateway] })
+export class GatewayModule {}
+
+@Module({})
+export class GatewayAppModule {
+  static forRoot(config: WizConfig): DynamicModule {
+    return { module: GatewayAppModule, imports: [PlatformModule.forRoot(config, 'wiz-gateway'), GatewayModule] };
+  }
+}
+
+export function attachGateway(app: INestApplication): void {
+  app.get(WsGateway).attach();
+}

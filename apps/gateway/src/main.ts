@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { loadConfig } from '@wiz/config';
+import { createApp } from '@wiz/platform';
+import { attachGateway, GatewayAppModule } from './gateway.module';
+
+// The gateway alone: REST /api/v1, WebSocket /ws and /health. Stateless: scale it with replicas.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(GatewayAppModule.forRoot(config));
+  attachGateway(app);
+  await app.listen(config.PORT, config.HOST);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { loadConfig } from '@wiz/config';
+import { createApp } from '@wiz/platform';
+import { attachRuntime, RuntimeAppModule } from './runtime.module';
+
+// The runtime alone: agent actors and /health. Scale it out with replicas.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(RuntimeAppModule.forRoot(config));
+  attachRuntime(app, config);
+  await app.startAllMicroservices();
+  await app.listen(config.PORT, config.HOST);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

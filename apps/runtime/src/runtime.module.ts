@@ -1,0 +1,27 @@
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { AgentModule } from '@wiz/agent';
+import { BusService, MailboxTransport } from '@wiz/bus';
+import { WizConfig } from '@wiz/config';
+import { PlatformModule } from '@wiz/platform';
+import { MailboxController } from './mailbox/mailbox.controller';
+
+// The runtime's features: agent actors fed by the mailbox partitions.
+@Module({ imports: [AgentModule], controllers: [MailboxController] })
+export class RuntimeModule {}
+
+@Module({})
+export class RuntimeAppModule {
+  static forRoot(config: WizConfig): DynamicModule {
+    return { module: RuntimeAppModule, imports: [PlatformModule.forRoot(config, 'wiz-runtime'), RuntimeModule] };
+  }
+}
+
+// Attach the JetStream mailbox transport; `app.startAllMicroservices()` starts consuming.
+export function attachRuntime(app: INestApplication, config: WizConfig): MailboxTransport {
+  const transport = new MailboxTransport(app.get(BusService), {
+    partitions: Array.from({ length: config.WIZ_MAILBOX_PARTITIONS }, (_, i) => i),
+    ackWaitMs: config.WIZ_JOB_ACK_WAIT_MS,
+  });
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  return transport;
+}

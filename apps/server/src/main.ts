@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { loadConfig } from '@wiz/config';
+import { createApp } from '@wiz/platform';
+import { attachGateway } from '../../gateway/src/gateway.module';
+import { attachRuntime } from '../../runtime/src/runtime.module';
+import { ServerAppModule } from './server.module';
+
+// `npm start`: the whole of Wiz in one process.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(ServerAppModule.forRoot(config));
+  attachGateway(app);
+  attachRuntime(app, config);
+  await app.startAllMicroservices();
+  await app.listen(config.PORT, config.HOST);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

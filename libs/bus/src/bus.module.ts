@@ -1,0 +1,48 @@
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { busNames } from '@wiz/contracts';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { BusService } from './bus.service';
+import { connectNats } from './nats-connect';
+import { BusTopology, provision } from './provision';
+
+export const topologyOf = (c: WizConfig): BusTopology => ({
+  partitions: c.WIZ_MAILBOX_PARTITIONS,
+  ackWaitMs: c.WIZ_JOB_ACK_WAIT_MS,
+  maxDeliver: c.WIZ_JOB_MAX_DELIVER,
+  maxAckPending: c.WIZ_MAILBOX_MAX_ACK_PENDING,
+  eventsMaxAgeMs: c.WIZ_EVENTS_MAX_AGE_HOURS * 3_600_000,
+});
+
+@Global()
+@Module({})
+export class BusModule {
+  // Connects, then provisions streams and consumers before anything else starts.
+  static forRoot(clientName: string): DynamicModule {
+    return {
+      module: BusModule,
+      providers: [
+        {
+          provide: BusService,
+          inject: [WIZ_CONFIG],
+          useFactory: async (c: WizConfig) => {
+            const log = new Logger('Bus');
+            const { nc, child } = await connectNats({
+              url: c.NATS_URL,
+              name: clientName,
+              autostart: c.WIZ_NATS_AUTOSTART,
+              dataDir: c.WIZ_DATA_DIR,
+              searchPath: c.PATH,
+              log: (m) => log.warn(m),
+            });
+            const names = busNames(c.WIZ_BUS_PREFIX);
+            const jsm = await nc.jetstreamManager();
+            await provision(jsm, names, topologyOf(c));
+            log.log(`connected to ${nc.getServer()}, streams ${names.streams.mailbox} and ${names.streams.events} ready`);
+            return new BusService(nc, jsm, names, child);
+          },
+        },
+      ],
+      exports: [BusService],
+    };
+  }
+}

@@ -1,0 +1,135 @@
+import { Logger } from '@nestjs/common';
+import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { ConsumerEvents, ConsumerMessages, JsMsg } from 'nats';
+import { lastValueFrom } from 'rxjs';
+import { MailboxCommand, MailboxCommandSchema } from '@wiz/contracts';
+import { BusService } from './bus.service';
+
+export const MAILBOX_PATTERN = 'wiz.mailbox';
+
+// What a mailbox handler learns about the delivery besides the command itself.
+export class MailboxContext extends BaseRpcContext<[JsMsg]> {
+  get deliveryCount(): number {
+    return this.args[0].info.deliveryCount;
+  }
+  get subject(): string {
+    return this.args[0].subject;
+  }
+}
+
+/** Thrown by a handler to have the message redelivered after `delayMs` (e.g. the store is down). */
+export class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly delayMs = 1_000,
+  ) {
+    super(message);
+  }
+}
+
+export interface MailboxTransportOptions {
+  partitions: number[];
+  ackWaitMs: number;
+}
+
+// Our own thin JetStream transport (Nest's NATS transport is core NATS, at most once).
+// One pull consumer per mailbox partition; each message goes to the `@MessagePattern(MAILBOX_PATTERN)`
+// handler and is acked only when the handler settles, so a crash mid-job means redelivery.
+// Messages held here (running or queued behind their agent's current job) get `working()`
+// heartbeats so that JetStream does not redeliver them while this process is alive.
+export class MailboxTransport extends Server implements CustomTransportStrategy {
+  private readonly log = new Logger('Mailbox');
+  private readonly inflight = new Set<JsMsg>();
+  private readonly loops = new Map<number, ConsumerMessages>();
+  private heartbeat?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(
+    private readonly bus: BusService,
+    private readonly opts: MailboxTransportOptions,
+  ) {
+    super();
+  }
+
+  listen(callback: () => void): void {
+    for (const p of this.opts.partitions) void this.runPartition(p);
+    const every = Math.max(250, Math.floor(this.opts.ackWaitMs / 3));
+    this.heartbeat = setInterval(() => this.inflight.forEach((m) => m.working()), every);
+    callback();
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.heartbeat);
+    for (const it of this.loops.values()) await it.close().catch(() => undefined);
+    this.loops.clear();
+  }
+
+  on(): never {
+    throw new Error('MailboxTransport has no events to subscribe to');
+  }
+
+  unwrap<T>(): T {
+    return this.bus.nc as T;
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  private async runPartition(partition: number): Promise<void> {
+    const { names } = this.bus;
+    while (!this.stopping) {
+      try {
+        const consumer = await this.bus.js.consumers.get(names.streams.mailbox, names.mailboxConsumer(partition));
+        const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
+        this.loops.set(partition, messages);
+        void this.watch(partition, messages);
+        for await (const m of messages) void this.dispatch(m);
+      } catch (e) {
+        if (!this.stopping) this.log.warn(`partition ${partition} consumer stopped: ${String(e)}; restarting`);
+      }
+      if (!this.stopping) await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+
+  // A pull consumer can stall after reconnects (DESIGN.md): recreate it when heartbeats go missing.
+  private async watch(partition: number, messages: ConsumerMessages): Promise<void> {
+    for await (const s of await messages.status()) {
+      if (s.type === ConsumerEvents.HeartbeatsMissed && Number(s.data) >= 3) {
+        this.log.warn(`partition ${partition}: ${String(s.data)} heartbeats missed, recreating the consumer`);
+        messages.stop();
+        return;
+      }
+    }
+  }
+
+  private async dispatch(m: JsMsg): Promise<void> {
+    let command: MailboxCommand;
+    try {
+      command = MailboxCommandSchema.parse(m.json());
+    } catch (e) {
+      this.log.error(`dropping malformed mailbox message on ${m.subject}: ${String(e)}`);
+      m.term('malformed mailbox command');
+      return;
+    }
+    const handler = this.getHandlerByPattern(MAILBOX_PATTERN);
+    if (!handler) {
+      m.nak(1_000);
+      return;
+    }
+    this.inflight.add(m);
+    try {
+      await lastValueFrom(this.transformToObservable(await handler(command, new MailboxContext([m]))), {
+        defaultValue: undefined,
+      });
+      m.ack();
+    } catch (e) {
+      const delay = e instanceof RetryLater ? e.delayMs : 1_000;
+      this.log.warn(`job command on ${m.subject} will be redelivered in ${delay} ms: ${String(e)}`);
+      m.nak(delay);
+    } finally {
+      this.inflight.delete(m);
+    }
+  }
+}

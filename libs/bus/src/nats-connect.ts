@@ -1,0 +1,88 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, openSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { connect, NatsConnection } from 'nats';
+
+export interface NatsConnectOptions {
+  url: string;
+  name: string;
+  autostart: boolean;
+  dataDir: string;
+  /** PATH to search for nats-server (the config lib passes it; nothing here reads process.env). */
+  searchPath: string;
+  log: (msg: string) => void;
+}
+
+export interface NatsHandle {
+  nc: NatsConnection;
+  /** The nats-server this process started, if it had to. */
+  child?: ChildProcess;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+// Connect to NATS; when nothing answers at a loopback URL and nats-server is on PATH, start one
+// with JetStream storing under the data dir (the embedded default), else explain how to get one.
+export async function connectNats(o: NatsConnectOptions): Promise<NatsHandle> {
+  const servers = o.url.split(',').map((s) => s.trim());
+  const tryConnect = () =>
+    connect({ servers, name: o.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false });
+  try {
+    return { nc: await tryConnect() };
+  } catch (e) {
+    const first = new URL(servers[0]!.includes('://') ? servers[0]! : `nats://${servers[0]}`);
+    const binary = o.autostart && LOOPBACK.has(first.hostname) ? findOnPath('nats-server', o.searchPath) : null;
+    if (!binary) throw new Error(unreachableMessage(o.url, e, o.autostart));
+    const child = startNatsServer(binary, first, o.dataDir);
+    o.log(`no NATS at ${o.url}: started ${binary} (pid ${child.pid}) with JetStream under ${natsDir(o.dataDir)}`);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        return { nc: await tryConnect(), child };
+      } catch (err) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          child.kill();
+          throw new Error(`started nats-server but could not connect to ${o.url}: ${String(err)} (log: ${natsDir(o.dataDir)}.log)`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+}
+
+const natsDir = (dataDir: string) => join(resolve(dataDir), 'nats');
+
+function startNatsServer(binary: string, url: URL, dataDir: string): ChildProcess {
+  mkdirSync(natsDir(dataDir), { recursive: true });
+  const log = openSync(`${natsDir(dataDir)}.log`, 'a');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const args = ['-a', host, '-p', url.port || '4222', '-js', '-sd', natsDir(dataDir)];
+  const child = spawn(binary, args, { stdio: ['ignore', log, log] });
+  child.unref();
+  return child;
+}
+
+export function findOnPath(bin: string, searchPath: string): string | null {
+  for (const dir of searchPath.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, bin);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function unreachableMessage(url: string, e: unknown, autostart: boolean): string {
+  const why = e instanceof Error ? e.message : String(e);
+  return [
+    `cannot reach NATS at ${url} (${why}).`,
+    'Wiz needs a NATS server with JetStream enabled. Either:',
+    '  - install nats-server (Debian/Ubuntu: apt install nats-server; macOS: brew install nats-server)',
+    `    and Wiz starts it for you${autostart ? '' : ' (set WIZ_NATS_AUTOSTART=true)'}, or`,
+    '  - run `docker compose up -d nats` in the Wiz folder, or',
+    '  - point NATS_URL at a running server (nats-server -js).',
+  ].join('\n');
+}

@@ -1,0 +1,21 @@
+import { Global, Module } from '@nestjs/common';
+import { parseConfig, WizConfig } from './config.schema';
+
+export const WIZ_CONFIG = Symbol('WIZ_CONFIG');
+
+// The only place that reads process.env (STYLE.md rule 5).
+export function loadConfig(overrides: Partial<Record<keyof WizConfig, string>> = {}): WizConfig {
+  return parseConfig({ ...process.env, ...overrides });
+}
+
+@Global()
+@Module({})
+export class ConfigModule {
+  static forRoot(config: WizConfig) {
+    return {
+      module: ConfigModule,
+      providers: [{ provide: WIZ_CONFIG, useValue: Object.freeze({ ...config }) }],
+      exports: [WIZ_CONFIG],
+    };
+  }
+}

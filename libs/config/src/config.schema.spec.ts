@@ -1,0 +1,33 @@
+import { describeConfig, parseConfig } from './config.schema';
+
+describe(parseConfig.name, () => {
+  it('applies the documented defaults', () => {
+    const sut = parseConfig({});
+    expect(sut.PORT).toBe(8080);
+    expect(sut.DATABASE_URL).toBe('');
+    expect(sut.WIZ_DATA_DIR).toBe('./data');
+    expect(sut.NATS_URL).toBe('nats://127.0.0.1:4222');
+    expect(sut.WIZ_BUS_PREFIX).toBe('wiz');
+    expect(sut.WIZ_DEFAULT_MODEL).toBe('gpt-4o-mini');
+    expect(sut.WIZ_NATS_AUTOSTART).toBe(true);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(parseConfig({ PORT: '', WIZ_NATS_AUTOSTART: '' }).PORT).toBe(8080);
+  });
+
+  it('parses values', () => {
+    const sut = parseConfig({ PORT: '9000', WIZ_NATS_AUTOSTART: 'false', DATABASE_URL: 'postgres://x@h/db' });
+    expect(sut).toMatchObject({ PORT: 9000, WIZ_NATS_AUTOSTART: false, DATABASE_URL: 'postgres://x@h/db' });
+  });
+
+  it('names every invalid variable', () => {
+    expect(() => parseConfig({ PORT: 'x', WIZ_BUS_PREFIX: 'A.B', DATABASE_URL: 'mysql://h' })).toThrow(
+      /PORT[\s\S]*DATABASE_URL[\s\S]*WIZ_BUS_PREFIX|PORT[\s\S]*WIZ_BUS_PREFIX[\s\S]*DATABASE_URL/,
+    );
+  });
+
+  it('describes every variable', () => {
+    for (const row of describeConfig()) expect(row.description).not.toBe('');
+  });
+});

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { BUS_PREFIX_PATTERN } from '@wiz/contracts';
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default(def ? 'true' : 'false')
+    .transform((v) => (v === '' ? def : ['true', '1', 'yes'].includes(v)));
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+// Every variable Wiz reads, with its description and default. Parsed once at boot.
+export const ConfigSchema = z.object({
+  PORT: int(8080, 0, 65535).describe('HTTP port of the gateway (and of /health on the runtime)'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('interface to listen on'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
+  WIZ_DATA_DIR: z.string().min(1).default('./data').describe('where the embedded SQLite file and an auto-started NATS keep data'),
+  DATABASE_URL: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'must be empty (embedded SQLite) or a postgres:// URL')
+    .describe('Postgres URL; empty means the embedded SQLite file <WIZ_DATA_DIR>/wiz.sqlite'),
+  WIZ_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a plain lower-case SQL identifier')
+    .default('public')
+    .describe('Postgres schema holding the tables (created if missing)'),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server(s), comma separated'),
+  WIZ_NATS_AUTOSTART: bool(true).describe('start a local nats-server (if on PATH) when nothing answers at a loopback NATS_URL'),
+  WIZ_BUS_PREFIX: z
+    .string()
+    .regex(BUS_PREFIX_PATTERN, 'lower-case letters, digits, "_" or "-", starting with a letter, at most 32')
+    .default('wiz')
+    .describe('prefix of every subject, stream, consumer and KV bucket'),
+  WIZ_MAILBOX_PARTITIONS: int(16, 1, 1024).describe('mailbox partitions (one durable consumer each); fixed once agents exist'),
+  WIZ_MAILBOX_MAX_ACK_PENDING: int(1000, 1, 100_000).describe('jobs a partition may hold in flight'),
+  WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe('time after which an unacknowledged job of a dead runtime is redelivered'),
+  WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe('deliveries of one job (crash recoveries) before it fails'),
+  WIZ_EVENTS_MAX_AGE_HOURS: int(168, 1, 24 * 365).describe('how long lifecycle events stay replayable'),
+  PATH: z.string().default('').describe('searched for nats-server when WIZ_NATS_AUTOSTART is on'),
+  OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1').describe('OpenAI-compatible endpoint (Ollama, vLLM, DeepSeek…)'),
+  OPENAI_API_KEY: z.string().default('').describe('API key of that endpoint (secret: never logged or put on the bus)'),
+  WIZ_DEFAULT_MODEL: z.string().min(1).default('gpt-4o-mini').describe('model used when an agent sets none'),
+  WIZ_LLM_MAX_RETRIES: int(2, 0, 10).describe('retries of a model call on 408/409/429/5xx (with backoff)'),
+  WIZ_LLM_TIMEOUT_MS: int(120_000, 1_000, 3_600_000).describe('time limit of one model call'),
+});
+export type WizConfig = z.infer<typeof ConfigSchema>;
+
+export type Env = Record<string, string | undefined>;
+
+export function parseConfig(env: Env): WizConfig {
+  // Empty strings count as unset for everything but DATABASE_URL (where empty means SQLite).
+  const input = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' && k !== 'DATABASE_URL' ? undefined : env[k]]),
+  );
+  const r = ConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+// The configuration table for the README, generated from the schema so it never drifts.
+export function describeConfig(): Array<{ name: string; default: string; description: string }> {
+  return Object.entries(ConfigSchema.shape).map(([name, s]) => {
+    const parsed = (s as z.ZodType).safeParse(undefined);
+    return {
+      name,
+      default: parsed.success ? String(parsed.data) : '',
+      description: (s as z.ZodType).description ?? '',
+    };
+  });
+}

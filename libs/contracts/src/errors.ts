@@ -1,0 +1,39 @@
+// Typed error codes shared by every boundary: one mapping to HTTP status and WS error frames.
+export const ERROR_CODES = [
+  'validation_failed',
+  'malformed_json',
+  'not_found',
+  'conflict',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class WizError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'WizError';
+  }
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'validation_failed':
+    case 'malformed_json':
+      return 400;
+    case 'not_found':
+      return 404;
+    case 'conflict':
+      return 409;
+    case 'unavailable':
+      return 503;
+    case 'internal':
+      return 500;
+  }
+}
+
+export const notFound = (what: string, id: string) => new WizError('not_found', `${what} ${id} not found`);

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { AgentSchema } from './agent.schema';
+import { JobResultSchema, JobStatusSchema } from './job.schema';
+
+// One typed map of every lifecycle event: its name appears once, with its payload schema.
+export const EventPayloadSchemas = {
+  'agent.created': z.object({ agent: AgentSchema }),
+  'agent.updated': z.object({ agent: AgentSchema }),
+  'agent.deleted': z.object({ agentId: z.uuid() }),
+  'job.created': z.object({ status: JobStatusSchema, input: z.string() }),
+  'job.active': z.object({ attempt: z.int() }),
+  'job.completed': z.object({ attempt: z.int(), result: JobResultSchema }),
+  'job.failed': z.object({ attempt: z.int(), reason: z.string() }),
+} as const;
+export type EventType = keyof typeof EventPayloadSchemas;
+export const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];
+export type PayloadOf<T extends EventType> = z.infer<(typeof EventPayloadSchemas)[T]>;
+
+// The envelope every event travels in (JetStream, WS, SSE).
+export const EventEnvelopeSchema = z.object({
+  id: z.uuid(),
+  type: z.enum(EVENT_TYPES as [EventType, ...EventType[]]),
+  occurredAt: z.iso.datetime(),
+  traceId: z.string().min(1),
+  agentId: z.uuid().optional(),
+  jobId: z.uuid().optional(),
+  conversationId: z.uuid().optional(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type EventEnvelope<T extends EventType = EventType> = Omit<
+  z.infer<typeof EventEnvelopeSchema>,
+  'type' | 'data'
+> & { type: T; data: PayloadOf<T> };

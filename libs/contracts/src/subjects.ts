@@ -1,0 +1,58 @@
+// The one table of NATS names. Every subject, stream, consumer and KV bucket name is built here
+// from the installation prefix (WIZ_BUS_PREFIX). These are a wire format: never rename one
+// without a migration note in the README.
+//
+// Mailboxes: an agent's mailbox is its own subject `<p>.mailbox.<partition>.<agentId>`. Agents are
+// spread over a fixed number of partitions and each partition has one durable consumer, so the
+// server holds `partitions` consumers whatever the number of agents (NATS 2.9 allows one filter
+// subject per consumer; per-agent consumers stop scaling in the low thousands, see DESIGN.md).
+//
+// Events: `<p>.events.agent.<agentId>.<jobId|_>.<eventType>` so that a client can follow an agent
+// (`<p>.events.agent.<agentId>.>`) or one job (`<p>.events.agent.*.<jobId>.>`) with one filter.
+
+export const BUS_PREFIX_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+const NO_JOB = '_';
+
+export interface BusNames {
+  readonly prefix: string;
+  readonly streams: { readonly mailbox: string; readonly events: string };
+  mailboxSubject(partition: number, agentId: string): string;
+  mailboxPartitionFilter(partition: number): string;
+  mailboxConsumer(partition: number): string;
+  eventSubject(e: { agentId?: string; jobId?: string; type: string }): string;
+  eventsAll(): string;
+  agentEventsFilter(agentId: string): string;
+  jobEventsFilter(jobId: string): string;
+  kvBucket(name: string): string;
+}
+
+export function busNames(prefix: string): BusNames {
+  if (!BUS_PREFIX_PATTERN.test(prefix)) {
+    throw new Error(`invalid bus prefix "${prefix}": must match ${BUS_PREFIX_PATTERN}`);
+  }
+  const p = prefix;
+  return {
+    prefix: p,
+    streams: { mailbox: `${p}_mailbox`, events: `${p}_events` },
+    mailboxSubject: (partition, agentId) => `${p}.mailbox.${partition}.${agentId}`,
+    mailboxPartitionFilter: (partition) => `${p}.mailbox.${partition}.*`,
+    mailboxConsumer: (partition) => `${p}_mailbox_${partition}`,
+    eventSubject: ({ agentId, jobId, type }) =>
+      `${p}.events.agent.${agentId ?? NO_JOB}.${jobId ?? NO_JOB}.${type}`,
+    eventsAll: () => `${p}.events.>`,
+    agentEventsFilter: (agentId) => `${p}.events.agent.${agentId}.>`,
+    jobEventsFilter: (jobId) => `${p}.events.agent.*.${jobId}.>`,
+    kvBucket: (name) => `${p}_${name}`,
+  };
+}
+
+// Stable partition of an agent: FNV-1a of its id. Stored on the agent row at creation so that
+// the mapping never moves under an agent's queued messages.
+export function partitionOf(agentId: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < agentId.length; i++) {
+    h ^= agentId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}

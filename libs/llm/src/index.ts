@@ -1,0 +1,3 @@
+export * from './llm.service';
+export * from './llm.module';
+export * from './llm-errors';

@@ -1,0 +1,43 @@
+import { APICallError, RetryError } from 'ai';
+
+// A failure reason a user can act on, without secrets: the API key is in a header, never in the
+// URL or the body we quote.
+export function describeLlmError(e: unknown, baseUrl: string): string {
+  if (RetryError.isInstance(e)) {
+    const attempts = e.errors.length;
+    return `${describeLlmError(e.lastError, baseUrl)} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
+  }
+  if (APICallError.isInstance(e)) {
+    if (e.statusCode === undefined) return `model endpoint ${baseUrl} unreachable: ${causeOf(e)}`;
+    const detail = providerMessage(e.responseBody) ?? e.message;
+    const hint =
+      e.statusCode === 401 || e.statusCode === 403
+        ? ' — check OPENAI_API_KEY'
+        : e.statusCode === 404
+          ? ' — check the model name and OPENAI_BASE_URL'
+          : '';
+    return `model endpoint ${baseUrl} answered HTTP ${e.statusCode}: ${truncate(detail)}${hint}`;
+  }
+  if (e instanceof Error && e.name === 'AbortError') return 'model call aborted (time limit or cancellation)';
+  if (e instanceof Error) return `model call failed: ${truncate(e.message)}`;
+  return `model call failed: ${truncate(String(e))}`;
+}
+
+function providerMessage(body: string | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
+    const m = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message);
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return body;
+  }
+}
+
+function causeOf(e: Error): string {
+  const cause = (e as { cause?: unknown }).cause;
+  const code = (cause as { code?: string } | undefined)?.code ?? ((cause as { cause?: { code?: string } })?.cause?.code);
+  return code ?? (cause instanceof Error ? cause.message : e.message);
+}
+
+const truncate = (s: string, n = 500) => (s.length > n ? `${s.slice(0, n)}…` : s);

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+export interface StoreOptions {
+  /** postgres:// URL, or empty for the embedded SQLite file. */
+  databaseUrl: string;
+  /** Postgres schema (created if missing). */
+  schema: string;
+  /** Directory of the SQLite file. */
+  dataDir: string;
+}
+
+export function describeStore(o: StoreOptions): string {
+  return o.databaseUrl ? `postgres (schema ${o.schema})` : `sqlite ${join(resolve(o.dataDir), 'wiz.sqlite')}`;
+}
+
+export function dataSourceOptions(o: StoreOptions): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: false, synchronize: false } as const;
+  if (o.databaseUrl) {
+    return {
+      ...common,
+      type: 'postgres',
+      url: o.databaseUrl,
+      schema: o.schema,
+      // search_path makes every unqualified query land in the run's schema.
+      extra: { max: 10, options: `-c search_path=${o.schema}` },
+    };
+  }
+  mkdirSync(o.dataDir, { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: join(resolve(o.dataDir), 'wiz.sqlite'),
+    // WAL lets readers proceed while the single writer commits; NORMAL is durable under WAL
+    // against process crashes (a power loss can only drop the last transactions).
+    prepareDatabase: (db: { pragma(s: string): unknown }) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+    },
+  };
+}
+
+// Open the store and bring its schema up to date. Safe to run from several processes at once:
+// Postgres serialises migrations behind an advisory lock.
+export function openStore(o: StoreOptions): Promise<DataSource> {
+  return initializeStore(dataSourceOptions(o));
+}
+
+export async function initializeStore(options: DataSourceOptions): Promise<DataSource> {
+  const pg = options.type === 'postgres' ? options : null;
+  if (pg?.schema && pg.schema !== 'public') await ensureSchema(pg.url!, pg.schema);
+  const ds = new DataSource(options);
+  await ds.initialize();
+  try {
+    if (pg) {
+      await ds.transaction(async (m) => {
+        await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wiz-migrate:${pg.schema ?? 'public'}`]);
+        await ds.runMigrations({ transaction: 'each' });
+      });
+    } else {
+      await ds.runMigrations({ transaction: 'all' });
+    }
+  } catch (e) {
+    await ds.destroy();
+    throw e;
+  }
+  return ds;
+}
+
+async function ensureSchema(url: string, schema: string): Promise<void> {
+  const ds = new DataSource({ type: 'postgres', url });
+  await ds.initialize();
+  try {
+    await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (e) {
+    // Two processes creating the schema at once: the loser sees a unique violation.
+    if ((e as { code?: string }).code !== '23505') throw e;
+  } finally {
+    await ds.destroy();
+  }
+}

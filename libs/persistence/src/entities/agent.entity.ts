@@ -1,0 +1,48 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { AgentStatus, ModelConfig } from '@wiz/contracts';
+import { epochMs } from './columns';
+
+@Entity({ name: 'agents' })
+@Index('idx_agents_owner', ['ownerId', 'createdAt'])
+export class AgentEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  ownerId!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'text' })
+  role!: string;
+
+  @Column({ type: 'text', nullable: true })
+  backstory!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  goal!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  systemPrompt!: string | null;
+
+  @Column({ type: 'simple-json' })
+  model!: ModelConfig;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: AgentStatus;
+
+  // The mailbox partition, fixed at creation (see libs/contracts/src/subjects.ts).
+  @Column({ type: 'integer' })
+  partition!: number;
+
+  @Column({ type: 'bigint', transformer: epochMs })
+  createdAt!: Date;
+
+  @Column({ type: 'bigint', transformer: epochMs })
+  updatedAt!: Date;
+
+  // Soft delete: jobs keep pointing at a real row; a deleted agent takes no new jobs.
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true })
+  deletedAt!: Date | null;
+}

@@ -1,0 +1,70 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { JobResult, JobStatus } from '@wiz/contracts';
+import { epochMs } from './columns';
+
+@Entity({ name: 'jobs' })
+@Index('idx_jobs_agent_status', ['agentId', 'status'])
+@Index('idx_jobs_owner_created', ['ownerId', 'createdAt'])
+export class JobEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  ownerId!: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  agentId!: string;
+
+  @Column({ type: 'varchar', length: 20 })
+  status!: JobStatus;
+
+  @Column({ type: 'text' })
+  input!: string;
+
+  @Column({ type: 'simple-json', nullable: true })
+  data!: Record<string, unknown> | null;
+
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  parentJobId!: string | null;
+
+  @Column({ type: 'simple-json' })
+  dependsOn!: string[];
+
+  @Column({ type: 'integer', default: 0 })
+  priority!: number;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ type: 'integer', default: 1 })
+  maxAttempts!: number;
+
+  @Column({ type: 'integer', default: 0 })
+  progress!: number;
+
+  @Column({ type: 'simple-json', nullable: true })
+  result!: JobResult | null;
+
+  @Column({ type: 'text', nullable: true })
+  failureReason!: string | null;
+
+  @Column({ type: 'varchar', length: 64 })
+  traceId!: string;
+
+  // Compare-and-set fence: every transition is `UPDATE … WHERE revision = :seen`, so a stale
+  // worker (late ack, redelivery on another replica) can never overwrite a newer state.
+  @Column({ type: 'integer', default: 0 })
+  revision!: number;
+
+  @Column({ type: 'bigint', transformer: epochMs })
+  createdAt!: Date;
+
+  @Column({ type: 'bigint', transformer: epochMs })
+  updatedAt!: Date;
+
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true })
+  finishedAt!: Date | null;
+}

@@ -1,0 +1,30 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { dataSourceOptions, initializeStore, StoreOptions } from './data-source';
+import { AgentsRepository } from './repositories/agents.repository';
+import { JobsRepository } from './repositories/jobs.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
+
+const repositories = [AgentsRepository, JobsRepository, OutboxRepository];
+
+export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
+  databaseUrl: c.DATABASE_URL,
+  schema: c.WIZ_DB_SCHEMA,
+  dataDir: c.WIZ_DATA_DIR,
+});
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [WIZ_CONFIG],
+      useFactory: (c: WizConfig) => dataSourceOptions(storeOptionsOf(c)),
+      // Opening also creates the schema and runs pending migrations (never `synchronize`).
+      dataSourceFactory: (options) => initializeStore(options!),
+    }),
+  ],
+  providers: repositories,
+  exports: repositories,
+})
+export class PersistenceModule {}

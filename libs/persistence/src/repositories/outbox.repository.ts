@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, LessThan } from 'typeorm';
+import { OutboxEntity } from '../entities';
+
+export type NewOutboxRow = Pick<OutboxEntity, 'id' | 'kind' | 'subject' | 'payload'>;
+
+let lastSeq = 0;
+// Increasing within the process, roughly time-ordered across processes.
+function nextSeq(): number {
+  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
+  return lastSeq;
+}
+
+// Outbox rows are bus messages, not user data: no owner here.
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async insert(rows: NewOutboxRow[], claimedUntil: Date, m: EntityManager): Promise<OutboxEntity[]> {
+    const now = new Date();
+    const entities = rows.map((r) => Object.assign(new OutboxEntity(), r, { seq: nextSeq(), createdAt: now, claimedUntil }));
+    await m.getRepository(OutboxEntity).insert(entities);
+    return entities;
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    if (ids.length) await this.ds.getRepository(OutboxEntity).delete({ id: In(ids) });
+  }
+
+  // Claim rows whose claim lapsed (their writer died or could not publish). Two sweepers may
+  // rarely claim the same row; publishing is idempotent (Nats-Msg-Id), so that costs nothing.
+  async claimStale(now: Date, until: Date, limit: number): Promise<OutboxEntity[]> {
+    const repo = this.ds.getRepository(OutboxEntity);
+    const candidates = await repo.find({
+      select: { id: true },
+      where: { claimedUntil: LessThan(now) },
+      order: { seq: 'ASC' },
+      take: limit,
+    });
+    if (!candidates.length) return [];
+    const ids = candidates.map((c) => c.id);
+    await repo.update({ id: In(ids), claimedUntil: LessThan(now) }, { claimedUntil: until });
+    return repo.find({ where: { id: In(ids), claimedUntil: until }, order: { seq: 'ASC' } });
+  }
+
+  count(): Promise<number> {
+    return this.ds.getRepository(OutboxEntity).count();
+  }
+}

@@ -1,0 +1,30 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { json } from 'express';
+import { Logger } from 'nestjs-pino';
+import { HttpErrorFilter } from './http-exception.filter';
+
+export async function createApp(root: Parameters<typeof NestFactory.create>[0]): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(root, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.use(json({ limit: '1mb' }), jsonErrors);
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  return app;
+}
+
+// Body-parser errors answered here: behind Nest they would lose their type.
+function jsonErrors(err: { type?: string; message?: string } | undefined, _req: Request, res: Response, next: NextFunction) {
+  if (err?.type === 'entity.parse.failed') {
+    res.status(400).json({ statusCode: 400, code: 'malformed_json', message: `malformed JSON body: ${err.message}` });
+  } else if (err?.type === 'entity.too.large') {
+    res.status(413).json({ statusCode: 413, code: 'validation_failed', message: 'request body larger than 1 MB' });
+  } else {
+    next(err);
+  }
+}

@@ -1,0 +1,36 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { httpStatusOf, WizError } from '@wiz/contracts';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  issues?: unknown;
+}
+
+// One mapping from every error to an HTTP answer: typed WizErrors by their code, Nest's own
+// HttpExceptions by status, anything else 500 (logged). Malformed JSON: see create-app.ts.
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('Http');
+
+  catch(e: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(e);
+    if (body.statusCode >= 500) this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    res.status(body.statusCode).json(body);
+  }
+
+  private toBody(e: unknown): ErrorBody {
+    if (e instanceof WizError) {
+      return { statusCode: httpStatusOf(e.code), code: e.code, message: e.message, ...(e.details ? { issues: e.details } : {}) };
+    }
+    if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const code = status === 404 ? 'not_found' : status < 500 ? 'validation_failed' : 'internal';
+      return { statusCode: status, code, message: e.message };
+    }
+    return { statusCode: 500, code: 'internal', message: 'internal error' };
+  }
+}

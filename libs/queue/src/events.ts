@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { EventEnvelope, EventType, PayloadOf } from '@wiz/contracts';
+
+export interface EventSubjects {
+  agentId?: string;
+  jobId?: string;
+  traceId: string;
+}
+
+export function makeEvent<T extends EventType>(type: T, ids: EventSubjects, data: PayloadOf<T>): EventEnvelope<T> {
+  return {
+    id: randomUUID(),
+    type,
+    occurredAt: new Date().toISOString(),
+    traceId: ids.traceId,
+    ...(ids.agentId ? { agentId: ids.agentId } : {}),
+    ...(ids.jobId ? { jobId: ids.jobId } : {}),
+    data,
+  };
+}

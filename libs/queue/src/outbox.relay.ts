@@ -1,0 +1,94 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BusService } from '@wiz/bus';
+import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
+
+export const CLAIM_MS = 15_000;
+const SWEEP_EVERY_MS = 5_000;
+const BATCH = 512;
+
+// Publishes committed outbox rows, then deletes them. Rows this process wrote are pushed here
+// right after their commit (no polling delay); rows left by a process that died (or could not
+// reach NATS) are swept once their claim lapses. Publishing is idempotent (`Nats-Msg-Id` = row id), so a row published twice is stored once. Events go before commands within a batch so
+// that `job.created` is on the stream before any runtime can act on the job.
+@Injectable()
+export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly log = new Logger('Outbox');
+  private readonly queue: OutboxEntity[] = [];
+  private readonly queued = new Set<string>();
+  private flushing?: Promise<void>;
+  private sweeper?: NodeJS.Timeout;
+  private failures = 0;
+
+  constructor(
+    private readonly bus: BusService,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    void this.sweep();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.race([this.drain(), new Promise((r) => setTimeout(r, 5_000))]);
+  }
+
+  push(rows: OutboxEntity[]): void {
+    for (const r of rows) {
+      const id = r.id;
+      if (this.queued.has(id)) continue;
+      this.queued.add(id);
+      this.queue.push(r);
+    }
+    if (this.queue.length) void this.drain();
+  }
+
+  /** Resolves when everything pushed so far is published (or failed for now). */
+  drain(): Promise<void> {
+    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.slice(0, BATCH);
+      try {
+        await this.publish(batch.filter((r) => r.kind === 'event'));
+        await this.publish(batch.filter((r) => r.kind !== 'event'));
+      } catch (e) {
+        // NATS unreachable: keep the rows (they are in the store too) and retry with backoff.
+        this.failures++;
+        if (this.failures === 1 || this.failures % 20 === 0) this.log.warn(`publish failed, will retry: ${String(e)}`);
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6))));
+        continue;
+      }
+      this.failures = 0;
+      this.queue.splice(0, batch.length);
+      batch.forEach((r) => this.queued.delete(r.id));
+      // If this delete is lost, the sweeper republishes the rows: deduplicated by msgId.
+      await this.outbox.delete(batch.map((r) => r.id)).catch((e) => this.log.warn(`outbox delete failed: ${String(e)}`));
+    }
+  }
+
+  private async publish(rows: OutboxEntity[]): Promise<void> {
+    await Promise.all(rows.map((r) => this.bus.publish(r.subject, r.payload, r.id)));
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      const now = new Date();
+      const rows = await this.outbox.claimStale(now, new Date(now.getTime() + CLAIM_MS), BATCH);
+      if (rows.length) {
+        this.log.log(`re-publishing ${rows.length} outbox message(s) left unpublished`);
+        this.push(rows);
+      }
+    } catch (e) {
+      this.log.warn(`outbox sweep failed: ${String(e)}`);
+    }
+  }
+}
