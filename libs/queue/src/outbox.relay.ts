@@ -79,7 +79,8 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
     await Promise.all(rows.map((r) => this.bus.publish(r.subject, r.payload, r.id)));
   }
 
-  private async sweep(): Promise<void> {
+  /** Claims and publishes rows whose writer died or could not publish (runs every 5 s). */
+  async sweep(): Promise<void> {
     try {
       const now = new Date();
       const rows = await this.outbox.claimStale(now, new Date(now.getTime() + CLAIM_MS), BATCH);

@@ -49,7 +49,12 @@ export class WsGateway implements OnApplicationShutdown {
         else ws.send(JSON.stringify(frame));
       },
     };
-    ws.on('message', (data, isBinary) => void this.onFrame(client, isBinary ? null : data.toString()));
+    // Frames of one connection are handled one after the other, so answers come in order.
+    let chain = Promise.resolve();
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? null : data.toString();
+      chain = chain.then(() => this.onFrame(client, text));
+    });
     ws.on('close', () => this.hub.drop(client));
     ws.on('error', (e) => this.log.debug(`ws error: ${e.message}`));
   }

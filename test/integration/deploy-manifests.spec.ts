@@ -1,0 +1,343 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DCLinter } from 'dclint';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { parse, parseAllDocuments } from 'yaml';
+
+// No container engine runs here: these checks stand in for `docker compose config`,
+// `kubectl apply --dry-run` and a look at the Dockerfile.
+
+type Obj = Record<string, unknown>;
+
+const root = join(__dirname, '..', '..');
+const read = (path: string): string => readFileSync(join(root, path), 'utf8');
+
+function obj(value: unknown, where: string): Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected a mapping`);
+  return value as Obj;
+}
+function list(value: unknown, where: string): unknown[] {
+  if (!Array.isArray(value)) throw new Error(`${where}: expected a list`);
+  return value;
+}
+function str(value: unknown, where: string): string {
+  if (typeof value !== 'string') throw new Error(`${where}: expected a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+// The apps compile with tsc (outDir dist, root = repository): dist/<x>.js comes from <x>.ts.
+function sourceOfEntry(distPath: string): string {
+  const m = /^(?:\.\/)?dist\/(.+)\.js$/.exec(distPath);
+  if (!m) throw new Error(`${distPath} is not a compiled entry under dist/`);
+  return `${m[1]}.ts`;
+}
+// `node dist/…/main.js --flags` → the script argument.
+function entryOf(argv: string[]): string {
+  const script = argv.find((a) => a.endsWith('.js'));
+  if (argv[0] !== 'node' || !script) throw new Error(`not a node entry: ${JSON.stringify(argv)}`);
+  return script;
+}
+const expectEntrySourceExists = (argv: string[]): void => {
+  const source = sourceOfEntry(entryOf(argv));
+  expect({ source, exists: existsSync(join(root, source)) }).toEqual({ source, exists: true });
+};
+
+// Dockerfile: instructions with line continuations joined and comments dropped.
+function dockerInstructions(text: string): Array<{ op: string; args: string }> {
+  const joined = text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
+  return joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [op, ...rest] = l.split(/\s+/);
+      return { op: op.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+describe('deploy manifests', () => {
+  describe('Dockerfile', () => {
+    const all = dockerInstructions(read('deploy/Dockerfile'));
+    const froms = all.map((ins, i) => ({ ...ins, i })).filter((ins) => ins.op === 'FROM');
+    const build = all.slice(froms[0].i, froms[1]?.i);
+    const runtime = all.slice(froms[froms.length - 1].i);
+    const runs = (stage: typeof all): string => stage.filter((s) => s.op === 'RUN').map((s) => s.args).join(' && ');
+
+    it('is a two-stage build on the current Node LTS', () => {
+      expect(froms.map((f) => f.args)).toEqual(['node:24-bookworm-slim AS build', 'node:24-bookworm-slim']);
+    });
+
+    it('builds with the toolchain for better-sqlite3, then drops dev dependencies', () => {
+      const script = runs(build);
+      expect(script).toMatch(/apt-get install[^&]*\bpython3\b[^&]*\bmake\b[^&]*\bg\+\+/);
+      const order = ['npm ci', 'npm run build', 'npm prune --omit=dev'].map((step) => script.indexOf(step));
+      expect(order.every((pos) => pos >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      // npm ci needs the lockfile the Dockerfile copies in.
+      expect(build.some((s) => s.op === 'COPY' && s.args.includes('package-lock.json'))).toBe(true);
+      expect(existsSync(join(root, 'package-lock.json'))).toBe(true);
+    });
+
+    it('runs as a non-root user with only what it needs', () => {
+      const user = runtime.filter((s) => s.op === 'USER').pop()?.args ?? 'root';
+      expect(user).not.toMatch(/^(root|0)(:|$)/);
+      const copied = runtime.filter((s) => s.op === 'COPY').map((s) => s.args);
+      for (const path of ['node_modules', 'dist', 'package.json']) {
+        expect(copied.some((c) => c.startsWith('--from=build') && c.includes(`/app/${path}`))).toBe(true);
+      }
+      expect(runtime.find((s) => s.op === 'ENV')?.args).toMatch(/WIZ_NATS_AUTOSTART=false/);
+    });
+
+    it('has a HEALTHCHECK that fetches /health with node', () => {
+      const hc = runtime.find((s) => s.op === 'HEALTHCHECK')?.args ?? '';
+      expect(hc).toMatch(/CMD \["node", "-e", .*fetch\(.*\/health'\)/);
+    });
+
+    it('defaults to the combined server entry, which exists', () => {
+      const cmd = runtime.filter((s) => s.op === 'CMD').pop()?.args ?? '';
+      const argv = list(JSON.parse(cmd), 'CMD').map((a) => str(a, 'CMD'));
+      expect(entryOf(argv)).toBe('dist/apps/server/src/main.js');
+      expectEntrySourceExists(argv);
+    });
+
+    it('keeps build outputs, data and git out of the build context', () => {
+      const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+      expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'data', '.git', '.env']));
+    });
+  });
+
+  describe('docker-compose.yml', () => {
+    const compose = obj(parse(read('docker-compose.yml'), { merge: true }), 'compose');
+    const services = obj(compose.services, 'services');
+    const service = (name: string): Obj => obj(services[name], `services.${name}`);
+    const env = (name: string): Record<string, string> => {
+      const raw = service(name).environment;
+      const pairs = Array.isArray(raw)
+        ? raw.map((e) => str(e, `${name}.environment`).split(/=(.*)/s, 2))
+        : Object.entries(obj(raw, `${name}.environment`));
+      return Object.fromEntries(pairs.map(([k, v]) => [k, String(v ?? '')]));
+    };
+    const argv = (name: string): string[] => list(service(name).command, `${name}.command`).map((a) => str(a, `${name}.command`));
+    const published = (name: string): Array<{ host: string; container: string }> =>
+      list(service(name).ports ?? [], `${name}.ports`).map((p) => {
+        if (typeof p === 'object' && p !== null) {
+          const o = p as Obj;
+          return { host: String(o.published), container: String(o.target) };
+        }
+        const parts = String(p).split(':');
+        return { host: parts[parts.length - 2] ?? '', container: parts[parts.length - 1] };
+      });
+    const hostOf = (url: string): string => new URL(url.replace(/\$\{[^}]*\}/g, 'x')).hostname;
+
+    it('passes the Compose specification schema and dclint', () => {
+      // Ordering rules are style only; every correctness and security rule stays on.
+      const styleOnly = [
+        'service-keys-order',
+        'services-alphabetical-order',
+        'top-level-properties-order',
+        'service-dependencies-alphabetical-order',
+        'service-ports-alphabetical-order',
+      ];
+      const sut = new DCLinter({ rules: Object.fromEntries(styleOnly.map((r) => [r, 0])), quiet: true, debug: false, exclude: [] });
+      const [report] = sut.lintFiles([join(root, 'docker-compose.yml')], false);
+      expect(report.messages.map((m) => `${m.rule}: ${m.message}`)).toEqual([]);
+    });
+
+    it('has the services, with fake-llm only in the demo profile', () => {
+      expect(Object.keys(services).sort()).toEqual(['fake-llm', 'gateway', 'nats', 'postgres', 'runtime']);
+      expect(service('fake-llm').profiles).toEqual(['demo']);
+      for (const name of ['nats', 'postgres', 'gateway', 'runtime']) expect(service(name).profiles).toBeUndefined();
+    });
+
+    it('runs NATS with JetStream on a persistent volume, usable alone', () => {
+      const cmd = argv('nats');
+      expect(service('nats').image).toBe('nats:2.9-alpine');
+      expect(cmd.some((a) => a === '-js' || a === '--jetstream')).toBe(true);
+      const storeDir = cmd[cmd.findIndex((a) => a === '-sd' || a === '--store_dir') + 1];
+      expect(storeDir).toBe('/data');
+      const mounts = list(service('nats').volumes, 'nats.volumes').map((v) => str(v, 'nats.volumes').split(':'));
+      const store = mounts.find(([, target]) => target === storeDir);
+      expect(store).toBeDefined();
+      expect(Object.keys(obj(compose.volumes, 'volumes'))).toContain(store?.[0]);
+      expect(published('nats')).toContainEqual({ host: '4222', container: '4222' });
+      expect(service('nats').depends_on).toBeUndefined();
+    });
+
+    it('publishes the gateway on 8080', () => {
+      expect(published('gateway')).toContainEqual({ host: '8080', container: '8080' });
+    });
+
+    it('configures gateway and runtime identically for the bus and the database', () => {
+      const gateway = env('gateway');
+      const runtime = env('runtime');
+      const required = ['NATS_URL', 'DATABASE_URL', 'WIZ_BUS_PREFIX', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'WIZ_NATS_AUTOSTART'];
+      for (const e of [gateway, runtime]) expect(Object.keys(e)).toEqual(expect.arrayContaining(required));
+      for (const key of ['NATS_URL', 'DATABASE_URL', 'WIZ_BUS_PREFIX']) expect(runtime[key]).toBe(gateway[key]);
+      expect(gateway.WIZ_NATS_AUTOSTART).toBe('false');
+      expect(hostOf(gateway.NATS_URL)).toBe('nats');
+      expect(gateway.DATABASE_URL).toMatch(/^postgres:\/\//);
+      expect(hostOf(gateway.DATABASE_URL)).toBe('postgres');
+    });
+
+    it('takes OPENAI_API_KEY from the host and holds no literal secret', () => {
+      for (const name of ['gateway', 'runtime']) expect(env(name).OPENAI_API_KEY).toMatch(/^\$\{OPENAI_API_KEY(:?-)?\}$/);
+      for (const name of Object.keys(services)) {
+        for (const [key, value] of Object.entries(service(name).environment ? env(name) : {})) {
+          if (/KEY|TOKEN|SECRET|PASSWORD/.test(key)) expect({ key, value }).toEqual({ key, value: expect.stringMatching(/^\$\{\w+(:?-[^}]*)?\}$/) });
+          expect({ key, value }).toEqual({ key, value: expect.not.stringMatching(/\bsk-[A-Za-z0-9_-]{8,}/) });
+        }
+      }
+    });
+
+    it('starts the apps only after healthy dependencies', () => {
+      for (const name of ['nats', 'postgres']) {
+        expect(list(obj(service(name).healthcheck, `${name}.healthcheck`).test, 'test').length).toBeGreaterThan(1);
+      }
+      for (const name of ['gateway', 'runtime']) {
+        const deps = obj(service(name).depends_on, `${name}.depends_on`);
+        expect(Object.keys(deps).sort()).toEqual(['nats', 'postgres']);
+        for (const [dep, cond] of Object.entries(deps)) {
+          expect(obj(cond, dep).condition).toBe('service_healthy');
+          expect(service(dep).healthcheck).toBeDefined();
+        }
+      }
+    });
+
+    it('builds every app service from deploy/Dockerfile and runs real entrypoints', () => {
+      for (const name of ['gateway', 'runtime', 'fake-llm']) {
+        const build = obj(service(name).build, `${name}.build`);
+        expect(existsSync(join(root, str(build.context, 'context'), str(build.dockerfile, 'dockerfile')))).toBe(true);
+        expectEntrySourceExists(argv(name));
+      }
+      expect(entryOf(argv('gateway'))).toBe('dist/apps/gateway/src/main.js');
+      expect(entryOf(argv('runtime'))).toBe('dist/apps/runtime/src/main.js');
+      expect(argv('fake-llm')).toEqual(['node', 'dist/apps/fake-llm/src/main.js', '--port', '8090', '--host', '0.0.0.0']);
+    });
+  });
+
+  describe('k8s', () => {
+    const dir = join(root, 'k8s');
+    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    const docsOf = (file: string): Obj[] =>
+      parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d, i) => {
+        if (d.errors.length > 0) throw new Error(`${file}#${i}: ${d.errors[0].message}`);
+        return obj(d.toJS(), `${file}#${i}`);
+      });
+    const manifests = files.filter((f) => f !== 'kustomization.yaml').flatMap((file) => docsOf(file).map((doc) => ({ file, doc })));
+    const kustomization = docsOf('kustomization.yaml')[0];
+    const resources = list(kustomization.resources, 'resources').map((r) => str(r, 'resources'));
+    const nameOf = (doc: Obj): string => str(obj(doc.metadata, 'metadata').name, 'metadata.name');
+    const find = (kind: string, name?: string): Obj[] => manifests.map((m) => m.doc).filter((d) => d.kind === kind && (!name || nameOf(d) === name));
+    const one = (kind: string, name: string): Obj => {
+      const [doc] = find(kind, name);
+      if (!doc) throw new Error(`no ${kind} ${name}`);
+      return doc;
+    };
+
+    // The constructor parameter is typed per kind; validate() checks the real object against its schema.
+    const models: Record<string, new (data: never) => { validate(): void }> = {
+      'v1/Namespace': Namespace,
+      'v1/ConfigMap': ConfigMap,
+      'v1/Secret': Secret,
+      'v1/Service': Service,
+      'apps/v1/Deployment': Deployment,
+    };
+
+    it('has only objects of known kinds that pass the Kubernetes schema', () => {
+      expect(manifests.length).toBeGreaterThanOrEqual(6);
+      for (const { file, doc } of manifests) {
+        const Model = models[`${String(doc.apiVersion)}/${String(doc.kind)}`];
+        expect({ file, kind: doc.kind, known: Model !== undefined }).toEqual({ file, kind: doc.kind, known: true });
+        expect(() => new Model(doc as never).validate()).not.toThrow();
+      }
+    });
+
+    it('has a kustomization listing every manifest but the secret example', () => {
+      expect(kustomization).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', namespace: 'wiz' });
+      for (const r of resources) expect({ r, exists: existsSync(join(dir, r)) }).toEqual({ r, exists: true });
+      const expected = files.filter((f) => f !== 'kustomization.yaml' && !f.includes('example'));
+      expect([...resources].sort()).toEqual(expected);
+      expect(resources).not.toContain('secret.example.yaml');
+      expect(nameOf(one('Namespace', 'wiz'))).toBe('wiz');
+    });
+
+    it('keeps secrets out of the ConfigMap and placeholders in the secret example', () => {
+      const data = obj(one('ConfigMap', 'wiz-config').data, 'ConfigMap.data');
+      expect(data).toMatchObject({ WIZ_NATS_AUTOSTART: 'false', PORT: '8080' });
+      expect(Object.keys(data)).toEqual(expect.arrayContaining(['NATS_URL', 'WIZ_BUS_PREFIX', 'OPENAI_BASE_URL']));
+      expect(data).not.toHaveProperty('OPENAI_API_KEY');
+      expect(data).not.toHaveProperty('DATABASE_URL');
+      const secret = obj(one('Secret', 'wiz-secrets').stringData, 'Secret.stringData');
+      expect(Object.keys(secret).sort()).toEqual(['DATABASE_URL', 'OPENAI_API_KEY']);
+      for (const value of Object.values(secret)) expect(value).toMatch(/replace-me/);
+      expect(str(secret.DATABASE_URL, 'DATABASE_URL')).toMatch(/^postgres:\/\//);
+    });
+
+    describe.each([
+      ['wiz-gateway', 'dist/apps/gateway/src/main.js'],
+      ['wiz-runtime', 'dist/apps/runtime/src/main.js'],
+    ])('Deployment %s', (name, entry) => {
+      const deployment = one('Deployment', name);
+      const spec = obj(deployment.spec, 'spec');
+      const template = obj(spec.template, 'template');
+      const podSpec = obj(template.spec, 'template.spec');
+      const [container] = list(podSpec.containers, 'containers').map((c) => obj(c, 'container'));
+      const ports = list(container.ports, 'ports').map((p) => obj(p, 'port'));
+      const portNumber = (port: unknown): unknown => (typeof port === 'string' ? ports.find((p) => p.name === port)?.containerPort : port);
+
+      it('runs 2 replicas whose selector matches the pod labels', () => {
+        expect(spec.replicas).toBe(2);
+        expect(obj(template.metadata, 'template.metadata').labels).toMatchObject(obj(obj(spec.selector, 'selector').matchLabels, 'matchLabels'));
+      });
+
+      it('runs the real entrypoint', () => {
+        const argv = [...list(container.command, 'command'), ...list(container.args ?? [], 'args')].map((a) => str(a, 'command'));
+        expect(entryOf(argv)).toBe(entry);
+        expectEntrySourceExists(argv);
+      });
+
+      it('reads its env from the ConfigMap and the Secret', () => {
+        const refs = list(container.envFrom, 'envFrom').map((e) => obj(e, 'envFrom'));
+        const configMap = str(obj(refs.find((r) => r.configMapRef)?.configMapRef, 'configMapRef').name, 'configMapRef.name');
+        const secret = str(obj(refs.find((r) => r.secretRef)?.secretRef, 'secretRef').name, 'secretRef.name');
+        expect(find('ConfigMap', configMap)).toHaveLength(1);
+        expect(find('Secret', secret)).toHaveLength(1);
+      });
+
+      it('probes /health on the port the app listens on', () => {
+        const port = Number(obj(one('ConfigMap', 'wiz-config').data, 'data').PORT);
+        for (const probe of ['readinessProbe', 'livenessProbe']) {
+          const httpGet = obj(obj(container[probe], probe).httpGet, `${probe}.httpGet`);
+          expect({ probe, path: httpGet.path, port: portNumber(httpGet.port) }).toEqual({ probe, path: '/health', port });
+        }
+      });
+
+      it('sets resource requests and limits and runs as non-root', () => {
+        const resources = obj(container.resources, 'resources');
+        for (const kind of ['requests', 'limits']) expect(Object.keys(obj(resources[kind], kind)).sort()).toEqual(['cpu', 'memory']);
+        expect(obj(podSpec.securityContext, 'securityContext').runAsNonRoot).toBe(true);
+      });
+
+      it('uses an image the kustomization pins', () => {
+        const images = list(kustomization.images, 'images').map((i) => obj(i, 'image'));
+        expect(images.map((i) => i.name)).toContain(str(container.image, 'image').split(':')[0]);
+      });
+    });
+
+    it('exposes the gateway pods through a Service on their http port', () => {
+      const service = obj(one('Service', 'wiz-gateway').spec, 'Service.spec');
+      const podLabels = obj(obj(obj(obj(one('Deployment', 'wiz-gateway').spec, 'spec').template, 'template').metadata, 'metadata').labels, 'labels');
+      expect(podLabels).toMatchObject(obj(service.selector, 'selector'));
+      const [port] = list(service.ports, 'ports').map((p) => obj(p, 'port'));
+      expect(port).toMatchObject({ port: 8080, targetPort: 'http' });
+    });
+  });
+});

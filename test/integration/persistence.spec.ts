@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, openStore, StoreOptions } from '@wiz/persistence';
+import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
+
+const iso = isolation('store');
+const dir = mkdtempSync(join(tmpdir(), 'wiz-store-'));
+const stores: Array<[string, StoreOptions]> = [
+  ['postgres', { databaseUrl: TEST_PG_URL, schema: iso.schema, dataDir: dir }],
+  ['sqlite', { databaseUrl: '', schema: 'public', dataDir: dir }],
+];
+
+afterAll(async () => {
+  await cleanup(iso);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const agent = (id: string, ownerId: string): AgentEntity =>
+  Object.assign(new AgentEntity(), {
+    id,
+    ownerId,
+    name: 'Ada',
+    role: 'reviewer',
+    backstory: null,
+    goal: null,
+    systemPrompt: null,
+    model: { temperature: 0.2 },
+    status: 'active',
+    partition: 3,
+    createdAt: new Date(1_700_000_000_123),
+    updatedAt: new Date(1_700_000_000_123),
+    deletedAt: null,
+  } satisfies AgentEntity);
+
+const job = (id: string, agentId: string, ownerId: string): JobEntity =>
+  Object.assign(new JobEntity(), {
+    id,
+    ownerId,
+    agentId,
+    status: 'queued',
+    input: 'hi',
+    data: { a: [1, 2] },
+    parentJobId: null,
+    dependsOn: [],
+    priority: 0,
+    attempts: 0,
+    maxAttempts: 1,
+    progress: 0,
+    result: null,
+    failureReason: null,
+    traceId: 't',
+    revision: 0,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    startedAt: null,
+    finishedAt: null,
+  } satisfies JobEntity);
+
+describe.each(stores)('store on %s', (_name, options) => {
+  let sut: DataSource;
+
+  beforeAll(async () => {
+    sut = await openStore(options);
+  });
+  afterAll(async () => {
+    await sut?.destroy();
+  });
+
+  it('migrates to exactly the schema the entities describe', async () => {
+    const pending = await sut.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('opens again without migrating twice', async () => {
+    const again = await openStore(options);
+    try {
+      expect(await again.showMigrations()).toBe(false);
+      const ran = await again.query('SELECT COUNT(*) AS n FROM migrations');
+      expect(Number(ran[0].n)).toBe(1);
+    } finally {
+      await again.destroy();
+    }
+  });
+
+  it('round-trips agents with JSON and millisecond timestamps, scoped by owner', async () => {
+    const agents = new AgentsRepository(sut);
+    const id = crypto.randomUUID();
+    await agents.insert(agent(id, 'alice'));
+    const found = await agents.findById('alice', id);
+    expect(found?.model).toEqual({ temperature: 0.2 });
+    expect(found?.createdAt.getTime()).toBe(1_700_000_000_123);
+    await expect(agents.findById('bob', id)).resolves.toBeNull();
+    expect(await agents.update('bob', id, { name: 'Mallory' })).toBe(false);
+    expect(await agents.update('alice', id, { deletedAt: new Date() })).toBe(true);
+    await expect(agents.findById('alice', id)).resolves.toBeNull();
+  });
+
+  it('fences job transitions with the revision', async () => {
+    const jobs = new JobsRepository(sut);
+    const id = crypto.randomUUID();
+    await jobs.insert(job(id, crypto.randomUUID(), 'alice'));
+    expect(await jobs.transition('alice', id, 0, { status: 'active', attempts: 1 })).toBe(true);
+    // A second worker that read revision 0 loses.
+    expect(await jobs.transition('alice', id, 0, { status: 'completed' })).toBe(false);
+    expect(await jobs.transition('bob', id, 1, { status: 'completed' })).toBe(false);
+    const now = await jobs.findById('alice', id);
+    expect(now).toMatchObject({ status: 'active', attempts: 1, revision: 1, data: { a: [1, 2] } });
+  });
+});

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'nats';
+import { DataSource } from 'typeorm';
+
+// Every test run gets its own bus prefix and Postgres schema, so runs never see each other and
+// can repeat on the same NATS and Postgres. `cleanup` removes what the run created.
+export const TEST_PG_URL = process.env['WIZ_TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_NATS_URL = process.env['WIZ_TEST_NATS_URL'] || 'nats://127.0.0.1:4222';
+
+export interface Isolation {
+  prefix: string;
+  schema: string;
+}
+
+export function isolation(label: string): Isolation {
+  const id = `${label.replace(/[^a-z0-9]/g, '').slice(0, 8)}${randomBytes(4).toString('hex')}`;
+  return { prefix: `t${id}`, schema: `t_${id}` };
+}
+
+export async function cleanup(iso: Isolation): Promise<void> {
+  const nc = await connect({ servers: TEST_NATS_URL });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for await (const s of jsm.streams.list()) {
+      if (s.config.name.startsWith(`${iso.prefix}_`)) await jsm.streams.delete(s.config.name);
+    }
+  } finally {
+    await nc.close();
+  }
+  const ds = new DataSource({ type: 'postgres', url: TEST_PG_URL });
+  await ds.initialize();
+  try {
+    await ds.query(`DROP SCHEMA IF EXISTS "${iso.schema}" CASCADE`);
+  } finally {
+    await ds.destroy();
+  }
+}
