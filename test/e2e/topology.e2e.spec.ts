@@ -62,11 +62,21 @@ describe('gateway and runtime as separate processes', () => {
     await first.stop('SIGKILL');
     expect((await jobStatus(slow.id)).status).toBe('active');
 
-    await spawnWiz('runtime');
+    const second = await spawnWiz('runtime');
     await until(async () => (await jobStatus(slow.id)).status === 'completed', 30_000);
     const job = (await api('GET', `/api/v1/jobs/${slow.id}`)).body as { attempts: number; result: { text: string } };
     expect(job.attempts).toBe(2);
     expect(job.result.text).toBe('done slowly');
+    await second.stop('SIGKILL');
+  });
+
+  it('lets a running job finish when a runtime is stopped with SIGTERM', async () => {
+    const agent = (await api('POST', '/api/v1/agents', { name: 'Calm', role: 'worker' })).body as { id: string };
+    const runtime = await spawnWiz('runtime');
+    const slow = (await api('POST', '/api/v1/jobs', { agentId: agent.id, input: 'SLOW two' })).body as { id: string };
+    await until(async () => (await jobStatus(slow.id)).status === 'active');
+    await runtime.stop('SIGTERM');
+    expect(await jobStatus(slow.id)).toMatchObject({ status: 'completed', attempts: 1 });
   });
 });
 

@@ -21,6 +21,7 @@ export function attachRuntime(app: INestApplication, config: WizConfig): Mailbox
   const transport = new MailboxTransport(app.get(BusService), {
     partitions: Array.from({ length: config.WIZ_MAILBOX_PARTITIONS }, (_, i) => i),
     ackWaitMs: config.WIZ_JOB_ACK_WAIT_MS,
+    shutdownGraceMs: config.WIZ_SHUTDOWN_GRACE_MS,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   return transport;

@@ -30,6 +30,8 @@ export class RetryLater extends Error {
 export interface MailboxTransportOptions {
   partitions: number[];
   ackWaitMs: number;
+  /** On shutdown, how long running jobs may take to finish before they are handed back. */
+  shutdownGraceMs: number;
 }
 
 // Our own thin JetStream transport (Nest's NATS transport is core NATS, at most once).
@@ -40,6 +42,7 @@ export interface MailboxTransportOptions {
 export class MailboxTransport extends Server implements CustomTransportStrategy {
   private readonly log = new Logger('Mailbox');
   private readonly inflight = new Set<JsMsg>();
+  private readonly settled = new Set<() => void>();
   private readonly loops = new Map<number, ConsumerMessages>();
   private heartbeat?: NodeJS.Timeout;
   private stopping = false;
@@ -58,11 +61,23 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     callback();
   }
 
+  // Stop pulling, let running jobs finish within the grace period, then hand the rest back
+  // (NAK: redelivered at once to another runtime, instead of after the ack wait).
   async close(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.heartbeat);
     for (const it of this.loops.values()) await it.close().catch(() => undefined);
     this.loops.clear();
+    const deadline = Date.now() + this.opts.shutdownGraceMs;
+    while (this.inflight.size && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.max(0, deadline - Date.now()));
+        this.settled.add(() => (clearTimeout(t), r()));
+      });
+    }
+    clearInterval(this.heartbeat);
+    if (this.inflight.size) this.log.warn(`handing back ${this.inflight.size} unfinished job(s) for redelivery`);
+    for (const m of this.inflight) m.nak();
+    this.inflight.clear();
   }
 
   on(): never {
@@ -130,6 +145,8 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
       m.nak(delay);
     } finally {
       this.inflight.delete(m);
+      this.settled.forEach((f) => f());
+      this.settled.clear();
     }
   }
 }

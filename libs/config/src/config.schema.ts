@@ -35,6 +35,7 @@ export const ConfigSchema = z.object({
   WIZ_MAILBOX_MAX_ACK_PENDING: int(1000, 1, 100_000).describe('jobs a partition may hold in flight'),
   WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe('time after which an unacknowledged job of a dead runtime is redelivered'),
   WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe('deliveries of one job (crash recoveries) before it fails'),
+  WIZ_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000).describe('on SIGTERM, how long running jobs may finish before they are handed back'),
   WIZ_EVENTS_MAX_AGE_HOURS: int(168, 1, 24 * 365).describe('how long lifecycle events stay replayable'),
   PATH: z.string().default('').describe('searched for nats-server when WIZ_NATS_AUTOSTART is on'),
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1').describe('OpenAI-compatible endpoint (Ollama, vLLM, DeepSeek…)'),

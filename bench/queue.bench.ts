@@ -1,0 +1,143 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { busNames } from '@wiz/contracts';
+import { parseConfig, WizConfig } from '@wiz/config';
+import { createApp, LOCAL_OWNER } from '@wiz/platform';
+import { JobsService } from '@wiz/queue';
+import { AgentsService } from '../apps/gateway/src/agents/agents.service';
+import { attachRuntime } from '../apps/runtime/src/runtime.module';
+import { ServerAppModule } from '../apps/server/src/server.module';
+import { Completions } from './completions';
+import { BenchOptions, PhaseTiming, SuiteResult } from './suite';
+import {
+  BENCH_NATS_URL,
+  BENCH_PG_URL,
+  Cleanup,
+  connectBench,
+  deleteStreams,
+  dropSchema,
+  interruption,
+  isolation,
+  Isolation,
+  percentile,
+  pool,
+  round,
+  startFakeLlm,
+  withTimeout,
+} from './support';
+
+// Jobs through the whole server, in one process as `npm start` runs it: JobsService.submit (the
+// gateway's bus interface) → outbox → mailbox stream → agent actor → scripted model → outbox →
+// `job.completed` on JetStream, seen by a separate NATS connection.
+export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
+  const iso = isolation();
+  const cleanup = new Cleanup();
+  const leftovers = () => console.error(`bench: the process exited early; remove bus prefix ${iso.prefix} and schema ${iso.schema} by hand`);
+  try {
+    const llm = await startFakeLlm();
+    cleanup.add('stop fake-llm', llm.stop);
+    // Nest exits the process itself when a provider fails at boot: at least stop the child then.
+    process.once('exit', llm.kill);
+    process.once('exit', leftovers);
+    cleanup.add('exit hooks', async () => (process.off('exit', llm.kill), process.off('exit', leftovers)));
+    cleanup.add(`drop schema ${iso.schema}`, () => dropSchema(iso.schema));
+    cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
+
+    // Reachability first, so that a missing NATS or Postgres is a clear error, not a Nest exit.
+    const nc = await connectBench('wiz-bench-observer');
+    cleanup.add('close observer connection', () => nc.close());
+    await dropSchema(iso.schema); // (does not exist yet: only proves Postgres answers)
+
+    const config = configOf(iso, llm.baseUrl);
+    const app = await createApp(ServerAppModule.forRoot(config));
+    cleanup.add('close server', () => app.close());
+    attachRuntime(app, config);
+    await app.startAllMicroservices();
+    await app.init();
+
+    const completions = new Completions(nc, busNames(config.WIZ_BUS_PREFIX));
+    cleanup.add('unsubscribe', async () => completions.close());
+    await nc.flush();
+    const agentIds = await createAgents(app, o.agents);
+
+    await runPhase(app, completions, agentIds, o.warmup, o, 'warm-up');
+    await new Promise((r) => setTimeout(r, 500));
+    const { latencies, elapsedMs } = await runPhase(app, completions, agentIds, o.jobs, o, 'measured');
+    latencies.sort((a, b) => a - b);
+    return {
+      figures: {
+        'queue.jobsPerSec': round((o.jobs / elapsedMs) * 1000),
+        'queue.p50Ms': round(percentile(latencies, 50)),
+        'queue.p99Ms': round(percentile(latencies, 99)),
+      },
+      context: {
+        'NATS server': nc.info?.version ?? 'unknown',
+        'mailbox partitions': config.WIZ_MAILBOX_PARTITIONS,
+      },
+    };
+  } finally {
+    const errors = await cleanup.run();
+    if (errors.length) console.error(`bench: cleanup incomplete:\n  ${errors.join('\n  ')}`);
+  }
+}
+
+function configOf(iso: Isolation, llmUrl: string): WizConfig {
+  return parseConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NATS_URL: BENCH_NATS_URL,
+    WIZ_NATS_AUTOSTART: 'false',
+    WIZ_BUS_PREFIX: iso.prefix,
+    DATABASE_URL: BENCH_PG_URL,
+    WIZ_DB_SCHEMA: iso.schema,
+    OPENAI_BASE_URL: llmUrl,
+    OPENAI_API_KEY: 'fake',
+    WIZ_DEFAULT_MODEL: 'fake-model',
+    WIZ_LLM_MAX_RETRIES: '0',
+    PATH: process.env['PATH'] ?? '',
+  });
+}
+
+async function createAgents(app: INestApplication, count: number): Promise<string[]> {
+  const agents = app.get(AgentsService);
+  const ids: string[] = [];
+  await pool(count, 8, async (i) => {
+    const a = await agents.create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent' });
+    ids[i] = a.id;
+  });
+  return ids;
+}
+
+// Submits `count` jobs round-robin over the agents, `inflight` submissions at a time, and waits
+// for every `job.completed`.
+async function runPhase(
+  app: INestApplication,
+  completions: Completions,
+  agentIds: string[],
+  count: number,
+  o: BenchOptions,
+  label: string,
+): Promise<PhaseTiming> {
+  if (count === 0) return { latencies: [], elapsedMs: 0 };
+  const jobs = app.get(JobsService);
+  const allDone = completions.begin(count);
+  let submitted = 0;
+  const t0 = performance.now();
+  const submitting = pool(count, o.inflight, async (i) => {
+    const at = performance.now();
+    const job = await jobs.submit(LOCAL_OWNER, { agentId: agentIds[i % agentIds.length]!, input: `bench job ${i}` });
+    submitted++;
+    completions.submitted(job.id, at);
+  });
+  try {
+    await withTimeout(Promise.race([Promise.all([submitting, allDone]), interruption]), o.timeoutMs, label);
+  } catch (e) {
+    const seconds = Math.round((performance.now() - t0) / 1000);
+    throw new Error(
+      `queue ${label}: ${completions.count} of ${count} jobs completed (${submitted} submitted) after ${seconds} s: ${(e as Error).message}`,
+    );
+  }
+  return { latencies: completions.latencies, elapsedMs: completions.lastAt - t0 };
+}

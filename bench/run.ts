@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { queueBench } from './queue.bench';
+import { rawJetStreamBench } from './raw-jetstream.bench';
+import { BenchOptions, SuiteResult } from './suite';
+import { message, round } from './support';
+
+const USAGE =
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw]';
+const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
+
+// `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      jobs: { type: 'string', default: '2000' },
+      warmup: { type: 'string', default: '200' },
+      agents: { type: 'string', default: '100' },
+      inflight: { type: 'string', default: '64' },
+      timeout: { type: 'string', default: '120' },
+      suite: { type: 'string', default: 'all' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return console.log(USAGE);
+  const int = (name: keyof typeof values, min: number) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${String(values[name])}'\n${USAGE}`);
+    return n;
+  };
+  const o: BenchOptions = {
+    jobs: int('jobs', 1),
+    warmup: int('warmup', 0),
+    agents: int('agents', 1),
+    inflight: int('inflight', 1),
+    timeoutMs: int('timeout', 1) * 1000,
+  };
+  if (!['all', 'queue', 'raw'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
+
+  const startedAt = new Date();
+  const results: SuiteResult[] = [];
+  if (values.suite !== 'raw') results.push(await queueBench(o));
+  if (values.suite !== 'queue') results.push(await rawJetStreamBench(o));
+  const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
+  const jobsPerSec = figures['queue.jobsPerSec'];
+  const rawPerSec = figures['queue.rawJetStreamPerSec'];
+  if (jobsPerSec !== undefined && rawPerSec !== undefined) figures['queue.ratioToRawJetStream'] = round(jobsPerSec / rawPerSec, 3);
+
+  const context: Record<string, string | number> = {
+    'jobs (N, measured)': o.jobs,
+    'warm-up jobs': o.warmup,
+    agents: o.agents,
+    'submissions in flight': o.inflight,
+    ...Object.assign({}, ...results.map((r) => r.context)),
+    node: process.version,
+    CPUs: cpus().length,
+    date: startedAt.toISOString(),
+  };
+  const table = markdown(figures, context);
+  console.log(`\n${table}`);
+  await mkdir(RESULTS, { recursive: true });
+  await writeAtomically(join(RESULTS, 'latest.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  await writeAtomically(join(RESULTS, 'latest.md'), table);
+  console.log(`written: ${join('bench', 'results', 'latest.json')}, ${join('bench', 'results', 'latest.md')}`);
+}
+
+function markdown(figures: Record<string, number>, context: Record<string, string | number>): string {
+  const rows = (o: Record<string, string | number>) => Object.entries(o).map(([k, v]) => `| ${k} | ${v} |`);
+  return [
+    '# Wiz benchmark',
+    '',
+    '| figure | value |',
+    '|---|---:|',
+    ...rows(figures),
+    '',
+    '| context | |',
+    '|---|---|',
+    ...rows(context),
+    '',
+  ].join('\n');
+}
+
+// Through a .tmp file (git-ignored) so that an interrupted run never leaves half a file.
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
+}
+
+main(process.argv.slice(2)).then(
+  // Whatever a library left open (timers, sockets), the run is over.
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`bench failed: ${message(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,22 @@
+// What a benchmark suite hands back: figures for latest.json, context for the table only.
+export interface SuiteResult {
+  figures: Record<string, number>;
+  context: Record<string, string | number>;
+}
+
+export interface BenchOptions {
+  /** Measured jobs (or messages), after the warm-up. */
+  jobs: number;
+  warmup: number;
+  agents: number;
+  /** Submissions (or publishes) awaiting their answer at any moment. */
+  inflight: number;
+  /** Time limit of each phase, from its first submission to its last completion. */
+  timeoutMs: number;
+}
+
+/** Submit-to-done latencies and the span of one phase, in ms. */
+export interface PhaseTiming {
+  latencies: number[];
+  elapsedMs: number;
+}

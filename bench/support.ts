@@ -1,0 +1,164 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { connect, NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+
+// The benchmark talks to the machine's own NATS and Postgres only (loopback, as in DESIGN.md).
+export const BENCH_NATS_URL = 'nats://127.0.0.1:4222';
+export const BENCH_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const ROOT = join(__dirname, '..', '..');
+
+export interface Isolation {
+  prefix: string;
+  schema: string;
+}
+
+// Every run gets its own bus prefix and Postgres schema, so a run never sees another's data and
+// cleanup removes exactly what it created.
+export function isolation(label = ''): Isolation {
+  const id = `${label}${randomBytes(4).toString('hex')}`;
+  return { prefix: `bench${id}`, schema: `bench_${id}` };
+}
+
+export async function deleteStreams(prefix: string): Promise<void> {
+  const nc = await connect({ servers: BENCH_NATS_URL, name: 'wiz-bench-cleanup' });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for await (const s of jsm.streams.list()) {
+      if (s.config.name.startsWith(`${prefix}_`)) await jsm.streams.delete(s.config.name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const ds = new DataSource({ type: 'postgres', url: BENCH_PG_URL });
+  await ds.initialize();
+  try {
+    await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+// Undo steps run last-in first-out, all of them, even when one fails or the run was interrupted.
+export class Cleanup {
+  private readonly steps: Array<{ what: string; run: () => Promise<unknown> }> = [];
+
+  add(what: string, run: () => Promise<unknown>): void {
+    this.steps.push({ what, run });
+  }
+
+  async run(): Promise<string[]> {
+    const errors: string[] = [];
+    for (let s = this.steps.pop(); s; s = this.steps.pop()) {
+      await withTimeout(s.run(), 15_000, s.what).catch((e: unknown) => errors.push(`${s!.what}: ${message(e)}`));
+    }
+    return errors;
+  }
+}
+
+export interface FakeLlm {
+  baseUrl: string;
+  stop(): Promise<void>;
+  /** Synchronous, for `process.on('exit')`. */
+  kill(): void;
+}
+
+// The project's scripted OpenAI-compatible server as a child process (built by `npm run build`).
+// With no script its reply is an echo of the prompt: a model that costs next to nothing.
+export async function startFakeLlm(): Promise<FakeLlm> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'fake-llm', 'src', 'main.js'), '--port', '0'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  const kill = () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await withTimeout(exited, 5_000, 'fake-llm exit').catch(() => child.kill('SIGKILL'));
+  };
+  try {
+    const baseUrl = await withTimeout(listeningUrl(child), 10_000, 'fake-llm start');
+    return { baseUrl, stop, kill };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`fake-llm exited with ${code} before listening:\n${out}`)));
+  });
+}
+
+export function connectBench(name: string): Promise<NatsConnection> {
+  return connect({ servers: BENCH_NATS_URL, name });
+}
+
+/** Runs `work(i)` for i in [0, count) with at most `limit` calls in flight. */
+export async function pool(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < count; i = next++) await work(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** A promise settled from outside: how the suites wait for "all N done" or a failure. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e: unknown) => (clearTimeout(t), reject(e)),
+    );
+  });
+}
+
+// Interruptions (Ctrl-C, SIGTERM) fail the run like any error, so the normal cleanup path runs.
+const interrupted = deferred<never>();
+interrupted.promise.catch(() => undefined);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupted.reject(new Error(`interrupted by ${sig}`));
+    // Never hang on a stuck cleanup after an interruption.
+    setTimeout(() => process.exit(130), 60_000).unref();
+  });
+}
+export const interruption = interrupted.promise;
+
+export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
