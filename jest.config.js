@@ -1,8 +1,8 @@
 // Three tiers (STYLE.md rule 9): unit specs beside the code, integration and e2e under test/.
 // Integration and e2e talk to the machine's real NATS and Postgres with isolated names per run.
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022', keepClassNames: true } }];
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] };
 const moduleNameMapper = { '^@wiz/(.*)$': '<rootDir>/libs/$1/src' };
-const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+const base = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node' };
 module.exports = {
   // Global option (not per project): e2e tests start processes and wait for redeliveries.
   testTimeout: 60000,

@@ -15,6 +15,7 @@ import {
   BENCH_PG_URL,
   Cleanup,
   connectBench,
+  cpuSince,
   deleteStreams,
   dropSchema,
   interruption,
@@ -23,6 +24,7 @@ import {
   percentile,
   pool,
   round,
+  startCpuProfile,
   startFakeLlm,
   withTimeout,
 } from './support';
@@ -62,14 +64,19 @@ export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
     const agentIds = await createAgents(app, o.agents);
 
     await runPhase(app, completions, agentIds, o.warmup, o, 'warm-up');
+    // Let the warm-up's outbox deletes and acks settle before measuring.
     await new Promise((r) => setTimeout(r, 500));
-    const { latencies, elapsedMs } = await runPhase(app, completions, agentIds, o.jobs, o, 'measured');
+    const stopProfile = o.profile ? await startCpuProfile(o.profile) : undefined;
+    const { latencies, elapsedMs, cpuUs } = await runPhase(app, completions, agentIds, o.jobs, o, 'measured');
+    await stopProfile?.();
     latencies.sort((a, b) => a - b);
     return {
       figures: {
         'queue.jobsPerSec': round((o.jobs / elapsedMs) * 1000),
         'queue.p50Ms': round(percentile(latencies, 50)),
         'queue.p99Ms': round(percentile(latencies, 99)),
+        // The server's own cost: CPU of this process (server + the tiny observer) per job.
+        'queue.cpuUsPerJob': Math.round(cpuUs / o.jobs),
       },
       context: {
         'NATS server': nc.info?.version ?? 'unknown',
@@ -120,10 +127,11 @@ async function runPhase(
   o: BenchOptions,
   label: string,
 ): Promise<PhaseTiming> {
-  if (count === 0) return { latencies: [], elapsedMs: 0 };
+  if (count === 0) return { latencies: [], elapsedMs: 0, cpuUs: 0 };
   const jobs = app.get(JobsService);
   const allDone = completions.begin(count);
   let submitted = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const submitting = pool(count, o.inflight, async (i) => {
     const at = performance.now();
@@ -139,5 +147,5 @@ async function runPhase(
       `queue ${label}: ${completions.count} of ${count} jobs completed (${submitted} submitted) after ${seconds} s: ${(e as Error).message}`,
     );
   }
-  return { latencies: completions.latencies, elapsedMs: completions.lastAt - t0 };
+  return { latencies: completions.latencies, elapsedMs: completions.lastAt - t0, cpuUs: cpuSince(cpu0) };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AckPolicy, JetStreamClient, nanos, RetentionPolicy, StorageType } from 'nats';
 import { BenchOptions, SuiteResult } from './suite';
-import { Cleanup, connectBench, deferred, deleteStreams, interruption, isolation, pool, round, withTimeout } from './support';
+import { Cleanup, connectBench, cpuSince, deferred, deleteStreams, interruption, isolation, pool, round, withTimeout } from './support';
 
 // The reference: the same number of messages through plain JetStream on the same NATS, shaped
 // like Wiz's mailbox (a file-backed work-queue stream, one pull consumer, explicit acks, one
@@ -40,23 +40,30 @@ export async function rawJetStreamBench(o: BenchOptions): Promise<SuiteResult> {
         onAck();
       }
     })();
-    const phase = async (count: number, label: string): Promise<number> => {
-      if (count === 0) return 0;
+    const phase = async (count: number, label: string): Promise<{ elapsedMs: number; cpuUs: number }> => {
+      if (count === 0) return { elapsedMs: 0, cpuUs: 0 };
       let acked = 0;
       const done = deferred<number>();
       onAck = () => void (++acked === count && done.resolve(performance.now()));
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const publishing = pool(count, o.inflight, (i) => publish(js, prefix, i % o.agents));
       try {
         const [, end] = await withTimeout(Promise.race([Promise.all([publishing, done.promise]), interruption]), o.timeoutMs, label);
-        return end - t0;
+        return { elapsedMs: end - t0, cpuUs: cpuSince(cpu0) };
       } catch (e) {
         throw new Error(`raw JetStream ${label}: ${acked} of ${count} messages acked: ${(e as Error).message}`);
       }
     };
     await phase(o.warmup, 'warm-up');
-    const elapsedMs = await phase(o.jobs, 'measured');
-    return { figures: { 'queue.rawJetStreamPerSec': round((o.jobs / elapsedMs) * 1000) }, context: {} };
+    const { elapsedMs, cpuUs } = await phase(o.jobs, 'measured');
+    return {
+      figures: {
+        'queue.rawJetStreamPerSec': round((o.jobs / elapsedMs) * 1000),
+        'queue.rawJetStreamCpuUsPerMsg': Math.round(cpuUs / o.jobs),
+      },
+      context: {},
+    };
   } finally {
     const errors = await cleanup.run();
     if (errors.length) console.error(`bench: cleanup incomplete:\n  ${errors.join('\n  ')}`);

@@ -9,7 +9,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<void> {
       inflight: { type: 'string', default: '64' },
       timeout: { type: 'string', default: '120' },
       suite: { type: 'string', default: 'all' },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     agents: int('agents', 1),
     inflight: int('inflight', 1),
     timeoutMs: int('timeout', 1) * 1000,
+    profile: values.profile,
   };
   if (!['all', 'queue', 'raw'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 

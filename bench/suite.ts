@@ -13,10 +13,13 @@ export interface BenchOptions {
   inflight: number;
   /** Time limit of each phase, from its first submission to its last completion. */
   timeoutMs: number;
+  /** Where to write a CPU profile of the queue suite's measured phase, if anywhere. */
+  profile?: string;
 }
 
-/** Submit-to-done latencies and the span of one phase, in ms. */
+/** Submit-to-done latencies and the span of one phase, in ms; this process's CPU time in µs. */
 export interface PhaseTiming {
   latencies: number[];
   elapsedMs: number;
+  cpuUs: number;
 }
