@@ -18,15 +18,17 @@ import {
   cpuSince,
   deleteStreams,
   dropSchema,
-  interruption,
+  FakeLlm,
   isolation,
   Isolation,
+  message,
   percentile,
   pool,
   round,
   startCpuProfile,
   startFakeLlm,
-  withTimeout,
+  TimeLimitError,
+  within,
 } from './support';
 
 // Jobs through the whole server, in one process as `npm start` runs it: JobsService.submit (the
@@ -35,14 +37,18 @@ import {
 export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
   const iso = isolation();
   const cleanup = new Cleanup();
-  const leftovers = () => console.error(`bench: the process exited early; remove bus prefix ${iso.prefix} and schema ${iso.schema} by hand`);
+  // Nest exits the process itself when a provider fails at boot: then at least stop the child
+  // and say what is left behind.
+  let llm: FakeLlm | undefined;
+  const onExit = () => {
+    llm?.kill();
+    console.error(`bench: exited before cleanup; remove streams ${iso.prefix}_* and schema ${iso.schema} by hand`);
+  };
+  process.once('exit', onExit);
+  cleanup.add('exit hook', async () => process.off('exit', onExit));
   try {
-    const llm = await startFakeLlm();
+    llm = await startFakeLlm();
     cleanup.add('stop fake-llm', llm.stop);
-    // Nest exits the process itself when a provider fails at boot: at least stop the child then.
-    process.once('exit', llm.kill);
-    process.once('exit', leftovers);
-    cleanup.add('exit hooks', async () => (process.off('exit', llm.kill), process.off('exit', leftovers)));
     cleanup.add(`drop schema ${iso.schema}`, () => dropSchema(iso.schema));
     cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
 
@@ -103,6 +109,8 @@ function configOf(iso: Isolation, llmUrl: string): WizConfig {
     OPENAI_API_KEY: 'fake',
     WIZ_DEFAULT_MODEL: 'fake-model',
     WIZ_LLM_MAX_RETRIES: '0',
+    // After a failed run, hand unfinished jobs back quickly: their stream is deleted anyway.
+    WIZ_SHUTDOWN_GRACE_MS: '1000',
     PATH: process.env['PATH'] ?? '',
   });
 }
@@ -131,20 +139,29 @@ async function runPhase(
   const jobs = app.get(JobsService);
   const allDone = completions.begin(count);
   let submitted = 0;
+  let failed = false;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const submitting = pool(count, o.inflight, async (i) => {
-    const at = performance.now();
-    const job = await jobs.submit(LOCAL_OWNER, { agentId: agentIds[i % agentIds.length]!, input: `bench job ${i}` });
-    submitted++;
-    completions.submitted(job.id, at);
-  });
+  const submitting = pool(
+    count,
+    o.inflight,
+    async (i) => {
+      const at = performance.now();
+      const job = await jobs.submit(LOCAL_OWNER, { agentId: agentIds[i % agentIds.length]!, input: `bench job ${i}` });
+      submitted++;
+      completions.submitted(job.id, at);
+    },
+    () => failed,
+  );
   try {
-    await withTimeout(Promise.race([Promise.all([submitting, allDone]), interruption]), o.timeoutMs, label);
+    await within(Promise.all([submitting, allDone]), o.timeoutMs);
   } catch (e) {
-    const seconds = Math.round((performance.now() - t0) / 1000);
+    failed = true;
+    const progress = `${completions.count} of ${count} jobs completed (${submitted} submitted)`;
     throw new Error(
-      `queue ${label}: ${completions.count} of ${count} jobs completed (${submitted} submitted) after ${seconds} s: ${(e as Error).message}`,
+      e instanceof TimeLimitError
+        ? `queue ${label}: only ${progress} within the ${o.timeoutMs / 1000} s limit`
+        : `queue ${label}: ${message(e)}; ${progress}`,
     );
   }
   return { latencies: completions.latencies, elapsedMs: completions.lastAt - t0, cpuUs: cpuSince(cpu0) };

@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AckPolicy, JetStreamClient, nanos, RetentionPolicy, StorageType } from 'nats';
 import { BenchOptions, SuiteResult } from './suite';
-import { Cleanup, connectBench, cpuSince, deferred, deleteStreams, interruption, isolation, pool, round, withTimeout } from './support';
+import {
+  Cleanup,
+  connectBench,
+  cpuSince,
+  deferred,
+  deleteStreams,
+  isolation,
+  message,
+  pool,
+  round,
+  TimeLimitError,
+  within,
+} from './support';
 
 // The reference: the same number of messages through plain JetStream on the same NATS, shaped
 // like Wiz's mailbox (a file-backed work-queue stream, one pull consumer, explicit acks, one
@@ -47,12 +59,19 @@ export async function rawJetStreamBench(o: BenchOptions): Promise<SuiteResult> {
       onAck = () => void (++acked === count && done.resolve(performance.now()));
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      const publishing = pool(count, o.inflight, (i) => publish(js, prefix, i % o.agents));
+      let failed = false;
+      const publishing = pool(count, o.inflight, (i) => publish(js, prefix, i % o.agents), () => failed);
       try {
-        const [, end] = await withTimeout(Promise.race([Promise.all([publishing, done.promise]), interruption]), o.timeoutMs, label);
+        const [, end] = await within(Promise.all([publishing, done.promise]), o.timeoutMs);
         return { elapsedMs: end - t0, cpuUs: cpuSince(cpu0) };
       } catch (e) {
-        throw new Error(`raw JetStream ${label}: ${acked} of ${count} messages acked: ${(e as Error).message}`);
+        failed = true;
+        const progress = `${acked} of ${count} messages acked`;
+        throw new Error(
+          e instanceof TimeLimitError
+            ? `raw JetStream ${label}: only ${progress} within the ${o.timeoutMs / 1000} s limit`
+            : `raw JetStream ${label}: ${message(e)}; ${progress}`,
+        );
       }
     };
     await phase(o.warmup, 'warm-up');
@@ -62,7 +81,7 @@ export async function rawJetStreamBench(o: BenchOptions): Promise<SuiteResult> {
         'queue.rawJetStreamPerSec': round((o.jobs / elapsedMs) * 1000),
         'queue.rawJetStreamCpuUsPerMsg': Math.round(cpuUs / o.jobs),
       },
-      context: {},
+      context: { 'raw JetStream': 'file work-queue stream, 1 pull consumer (consume, 256 buffered), ack each, 1 connection' },
     };
   } finally {
     const errors = await cleanup.run();

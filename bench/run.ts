@@ -44,6 +44,8 @@ async function main(argv: string[]): Promise<void> {
   if (!['all', 'queue', 'raw'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
   const startedAt = new Date();
+  // The machine may be shared: a busy one at the start explains a slow run.
+  const busyAtStart = await machineBusy(1_000);
   const results: SuiteResult[] = [];
   if (values.suite !== 'raw') results.push(await queueBench(o));
   if (values.suite !== 'queue') results.push(await rawJetStreamBench(o));
@@ -60,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
     ...Object.assign({}, ...results.map((r) => r.context)),
     node: process.version,
     CPUs: cpus().length,
+    'machine CPU busy before the run': `${busyAtStart}%`,
     date: startedAt.toISOString(),
   };
   const table = markdown(figures, context);
@@ -68,6 +71,16 @@ async function main(argv: string[]): Promise<void> {
   await writeAtomically(join(RESULTS, 'latest.json'), `${JSON.stringify(figures, null, 2)}\n`);
   await writeAtomically(join(RESULTS, 'latest.md'), table);
   console.log(`written: ${join('bench', 'results', 'latest.json')}, ${join('bench', 'results', 'latest.md')}`);
+}
+
+/** Share of all CPUs' time not idle over the next `ms`, in %. */
+async function machineBusy(ms: number): Promise<number> {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const times = () => ({ idle: sum(cpus().map((c) => c.times.idle)), all: sum(cpus().map((c) => sum(Object.values(c.times)))) });
+  const before = times();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = times();
+  return Math.round(100 * (1 - (after.idle - before.idle) / Math.max(1, after.all - before.all)));
 }
 
 function markdown(figures: Record<string, number>, context: Record<string, string | number>): string {

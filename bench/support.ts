@@ -112,11 +112,11 @@ export function connectBench(name: string): Promise<NatsConnection> {
   return connect({ servers: BENCH_NATS_URL, name });
 }
 
-/** Runs `work(i)` for i in [0, count) with at most `limit` calls in flight. */
-export async function pool(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
+/** Runs `work(i)` for i in [0, count) with at most `limit` calls in flight, until `stopped()`. */
+export async function pool(count: number, limit: number, work: (i: number) => Promise<void>, stopped = () => false): Promise<void> {
   let next = 0;
   const lane = async () => {
-    for (let i = next++; i < count; i = next++) await work(i);
+    for (let i = next++; i < count && !stopped(); i = next++) await work(i);
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
 }
@@ -160,9 +160,16 @@ export function cpuSince(since: NodeJS.CpuUsage): number {
   return d.user + d.system;
 }
 
+export class TimeLimitError extends Error {}
+
+/** Waits for a phase's work, failing when the run is interrupted or after `ms`. */
+export function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  return withTimeout(Promise.race([work, interruption]), ms, 'phase');
+}
+
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    const t = setTimeout(() => reject(new TimeLimitError(`${what} timed out after ${ms} ms`)), ms);
     p.then(
       (v) => (clearTimeout(t), resolve(v)),
       (e: unknown) => (clearTimeout(t), reject(e)),

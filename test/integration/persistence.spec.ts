@@ -28,6 +28,8 @@ const agent = (id: string, ownerId: string): AgentEntity =>
     systemPrompt: null,
     model: { temperature: 0.2 },
     status: 'active',
+    paused: false,
+    runningJobId: null,
     partition: 3,
     createdAt: new Date(1_700_000_000_123),
     updatedAt: new Date(1_700_000_000_123),
@@ -40,6 +42,7 @@ const job = (id: string, agentId: string, ownerId: string): JobEntity =>
     ownerId,
     agentId,
     status: 'queued',
+    partition: 0,
     input: 'hi',
     data: { a: [1, 2] },
     parentJobId: null,
@@ -47,6 +50,12 @@ const job = (id: string, agentId: string, ownerId: string): JobEntity =>
     priority: 0,
     attempts: 0,
     maxAttempts: 1,
+    backoff: null,
+    timeoutMs: null,
+    ignoreDependencyFailures: false,
+    idempotencyKey: null,
+    attemptLog: [],
+    runAt: null,
     progress: 0,
     result: null,
     failureReason: null,
@@ -78,7 +87,7 @@ describe.each(stores)('store on %s', (_name, options) => {
     try {
       expect(await again.showMigrations()).toBe(false);
       const ran = await again.query('SELECT COUNT(*) AS n FROM migrations');
-      expect(Number(ran[0].n)).toBe(1);
+      expect(Number(ran[0].n)).toBe(2);
     } finally {
       await again.destroy();
     }

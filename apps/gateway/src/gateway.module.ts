@@ -6,9 +6,10 @@ import { AgentsService } from './agents/agents.service';
 import { EventsHub } from './events/events.hub';
 import { WsGateway } from './events/ws.gateway';
 import { JobsController } from './jobs/jobs.controller';
+import { SchedulesController } from './schedules/schedules.controller';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
-@Module({ controllers: [AgentsController, JobsController], providers: [AgentsService, EventsHub, WsGateway] })
+@Module({ controllers: [AgentsController, JobsController, SchedulesController], providers: [AgentsService, EventsHub, WsGateway] })
 export class GatewayModule {}
 
 @Module({})

@@ -1,12 +1,13 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { AgentModule } from '@wiz/agent';
+import { QueueRuntimeModule, SchedulesFiringModule } from '@wiz/queue';
 import { BusService, MailboxTransport } from '@wiz/bus';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { MailboxController } from './mailbox/mailbox.controller';
 
 // The runtime's features: agent actors fed by the mailbox partitions.
-@Module({ imports: [AgentModule], controllers: [MailboxController] })
+@Module({ imports: [AgentModule, QueueRuntimeModule, SchedulesFiringModule], controllers: [MailboxController] })
 export class RuntimeModule {}
 
 @Module({})

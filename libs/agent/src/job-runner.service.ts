@@ -4,10 +4,11 @@ import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { AgentsRepository } from '@wiz/persistence';
 import { JobExecution } from '@wiz/queue';
 import { LlmCallError, LlmService } from '@wiz/llm';
+import { Outcome } from './agent-actor';
 import { systemPromptOf, taskMessages } from './persona';
 
-// The agent loop for one job: persona → prompt → model → result. Errors of the model end the
-// job `failed` with a readable reason; errors of the store propagate so the mailbox redelivers.
+// The agent loop for one job: persona → prompt → model → result. A model error is a failed
+// attempt (retried per the job's policy); a store error propagates so the mailbox redelivers.
 @Injectable()
 export class JobRunner {
   private readonly log = new Logger('JobRunner');
@@ -19,33 +20,35 @@ export class JobRunner {
     private readonly llm: LlmService,
   ) {}
 
-  async run(cmd: RunJobCommand, deliveryCount: number): Promise<void> {
+  async run(cmd: RunJobCommand, deliveryCount: number, cancel: AbortSignal): Promise<Outcome> {
     if (deliveryCount > this.config.WIZ_JOB_MAX_DELIVER) {
       const reason = `job was delivered ${deliveryCount - 1} times without finishing (runtime crashed or lost it each time); giving up`;
       await this.execution.abandon(cmd, reason);
-      return;
+      return 'done';
     }
     const started = await this.execution.start(cmd);
     if (!started.run) {
+      if ('hold' in started) return { hold: started.hold, holder: started.holder };
       this.log.debug(`skipping job ${cmd.jobId}: ${started.reason}`);
-      return;
+      return 'done';
     }
     const { job } = started;
-    const agent = await this.agents.findById(job.ownerId, job.agentId);
-    if (!agent) {
-      await this.execution.fail(job, `agent ${job.agentId} was deleted before the job ran`);
-      return;
-    }
+    const agent = await this.agents.findAny(job.ownerId, job.agentId);
+    const timeout = job.timeoutMs ? AbortSignal.timeout(job.timeoutMs) : undefined;
     try {
       const result = await this.llm.generate({
-        model: agent.model,
-        system: systemPromptOf(agent),
+        model: agent!.model,
+        system: systemPromptOf(agent!),
         messages: taskMessages(job.input, job.data),
+        abortSignal: timeout ? AbortSignal.any([cancel, timeout]) : cancel,
       });
       await this.execution.complete(job, result);
     } catch (e) {
-      if (!(e instanceof LlmCallError)) throw e;
-      await this.execution.fail(job, e.message);
+      if (cancel.aborted) return 'done'; // cancelled: the store already says so
+      if (timeout?.aborted) await this.execution.fail(job, `timed out after ${job.timeoutMs} ms`);
+      else if (e instanceof LlmCallError) await this.execution.fail(job, e.message);
+      else throw e;
     }
+    return 'done';
   }
 }

@@ -47,6 +47,8 @@ export const AgentSchema = z.object({
   systemPrompt: z.string().nullable(),
   model: ModelConfigSchema,
   status: AgentStatusSchema,
+  /** A paused agent keeps its queue but starts no job. */
+  paused: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

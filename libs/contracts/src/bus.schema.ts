@@ -7,8 +7,16 @@ export const RunJobCommandSchema = z.object({
   agentId: z.uuid(),
   ownerId: z.string().min(1).max(100),
   traceId: z.string().min(1),
+  /** Higher runs first among the agent's queued jobs. */
+  priority: z.int().default(0),
 });
 export type RunJobCommand = z.infer<typeof RunJobCommandSchema>;
 
 export const MailboxCommandSchema = z.discriminatedUnion('kind', [RunJobCommandSchema]);
 export type MailboxCommand = z.infer<typeof MailboxCommandSchema>;
+
+// Core NATS (at most once) broadcast to every runtime: abort a running job. The store is the
+// truth (the job is already `cancelled` there), so a lost message only delays the abort until
+// the job's next transition, which its revision check then refuses.
+export const CancelJobSignalSchema = z.object({ jobId: z.uuid(), agentId: z.uuid(), reason: z.string() });
+export type CancelJobSignal = z.infer<typeof CancelJobSignalSchema>;

@@ -1,16 +1,36 @@
 import { z } from 'zod';
 import { AgentSchema } from './agent.schema';
 import { JobResultSchema, JobStatusSchema } from './job.schema';
+import { ScheduleSchema } from './schedule.schema';
 
 // One typed map of every lifecycle event: its name appears once, with its payload schema.
 export const EventPayloadSchemas = {
   'agent.created': z.object({ agent: AgentSchema }),
   'agent.updated': z.object({ agent: AgentSchema }),
   'agent.deleted': z.object({ agentId: z.uuid() }),
-  'job.created': z.object({ status: JobStatusSchema, input: z.string() }),
+  'agent.paused': z.object({ agentId: z.uuid() }),
+  'agent.resumed': z.object({ agentId: z.uuid() }),
+  'schedule.created': z.object({ schedule: ScheduleSchema }),
+  'schedule.deleted': z.object({ scheduleId: z.uuid() }),
+  /** A schedule advanced: `ticks` fired (one job each); `missed` ticks were dropped by its policy. */
+  'schedule.fired': z.object({
+    scheduleId: z.uuid(),
+    ticks: z.array(z.string()),
+    jobIds: z.array(z.uuid()),
+    missed: z.int(),
+    nextRunAt: z.string().nullable(),
+    error: z.string().nullable(),
+  }),
+  'job.created': z.object({ status: JobStatusSchema, input: z.string(), priority: z.int(), runAt: z.string().nullable() }),
+  /** Moved to `queued`: from delayed, waiting (dependencies met) or waiting-children. */
+  'job.queued': z.object({ from: JobStatusSchema }),
   'job.active': z.object({ attempt: z.int() }),
+  'job.progress': z.object({ progress: z.int().min(0).max(100) }),
+  'job.retrying': z.object({ attempt: z.int(), error: z.string(), delayMs: z.int(), runAt: z.string() }),
+  'job.waiting-children': z.object({ children: z.int() }),
   'job.completed': z.object({ attempt: z.int(), result: JobResultSchema }),
   'job.failed': z.object({ attempt: z.int(), reason: z.string() }),
+  'job.cancelled': z.object({ reason: z.string() }),
 } as const;
 export type EventType = keyof typeof EventPayloadSchemas;
 export const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];

@@ -1,5 +1,6 @@
 export * from './agent.schema';
 export * from './job.schema';
+export * from './schedule.schema';
 export * from './event.schema';
 export * from './bus.schema';
 export * from './ws.schema';

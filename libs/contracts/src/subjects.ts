@@ -24,6 +24,8 @@ export interface BusNames {
   agentEventsFilter(agentId: string): string;
   jobEventsFilter(jobId: string): string;
   kvBucket(name: string): string;
+  /** Core NATS control messages to every runtime (e.g. `cancel`). */
+  control(kind: string): string;
 }
 
 export function busNames(prefix: string): BusNames {
@@ -43,6 +45,7 @@ export function busNames(prefix: string): BusNames {
     agentEventsFilter: (agentId) => `${p}.events.agent.${agentId}.>`,
     jobEventsFilter: (jobId) => `${p}.events.agent.*.${jobId}.>`,
     kvBucket: (name) => `${p}_${name}`,
+    control: (kind) => `${p}.control.${kind}`,
   };
 }
 

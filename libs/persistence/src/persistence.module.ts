@@ -5,8 +5,9 @@ import { dataSourceOptions, initializeStore, StoreOptions } from './data-source'
 import { AgentsRepository } from './repositories/agents.repository';
 import { JobsRepository } from './repositories/jobs.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { SchedulesRepository } from './repositories/schedules.repository';
 
-const repositories = [AgentsRepository, JobsRepository, OutboxRepository];
+const repositories = [AgentsRepository, JobsRepository, OutboxRepository, SchedulesRepository];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
   databaseUrl: c.DATABASE_URL,

@@ -1,19 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
+import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { Emit, StateChanges } from './state-changes.service';
+import { JobFlow, jobIds } from './job-flow.service';
+import { StateChanges } from './state-changes.service';
 
-export type StartOutcome = { run: true; job: JobEntity } | { run: false; reason: string };
+export type StartOutcome =
+  | { run: true; job: JobEntity }
+  /** Nothing to run (already finished, not runnable now, moved by someone else): ack. */
+  | { run: false; reason: string }
+  /** Not now: the agent is paused, or runs another job (`holder`). Keep the command. */
+  | { run: false; hold: 'paused' | 'busy'; holder?: string | null };
+
+class Refused extends Error {}
 
 // The runtime's side of the job lifecycle. Every transition is a compare-and-set on the job's
-// revision, so a stale worker can never overwrite a newer state (late acks, redeliveries).
+// revision, so a stale worker can never overwrite a newer state (late acks, redeliveries,
+// a cancel that arrived while the model was answering).
 @Injectable()
 export class JobExecution {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
     private readonly changes: StateChanges,
+    private readonly flow: JobFlow,
   ) {}
 
   async start(cmd: RunJobCommand): Promise<StartOutcome> {
@@ -22,59 +33,90 @@ export class JobExecution {
     if (isTerminal(job.status)) return { run: false, reason: `already ${job.status}` };
     // `active` here means a runtime died mid-job and JetStream redelivered it: run it again.
     if (job.status !== 'queued' && job.status !== 'active') return { run: false, reason: `job is ${job.status}` };
+    const agent = await this.agents.findAny(job.ownerId, job.agentId);
+    if (!agent || agent.deletedAt) {
+      await this.changes.commit((m, emit) => this.flow.failNow(job, `agent ${job.agentId} was deleted before the job ran`, m, emit));
+      return { run: false, reason: 'agent deleted' };
+    }
+    if (agent.paused) return { run: false, hold: 'paused' };
     const now = new Date();
-    const next = Object.assign(new JobEntity(), job, {
-      status: 'active',
-      attempts: job.attempts + 1,
-      startedAt: now,
-      updatedAt: now,
-      revision: job.revision + 1,
-    } satisfies Partial<JobEntity>);
-    const landed = await this.changes.commit(async (m, emit) => {
-      const { status, attempts, startedAt, updatedAt } = next;
-      if (!(await this.jobs.transition(job.ownerId, job.id, job.revision, { status, attempts, startedAt, updatedAt }, m))) {
-        return false;
-      }
-      await this.agents.markBusy(job.ownerId, job.agentId, true, m);
-      emit.event(makeEvent('job.active', ids(job), { attempt: next.attempts }));
-      return true;
-    });
-    return landed ? { run: true, job: next } : { run: false, reason: 'moved by another worker' };
+    const attempt = job.attempts + 1;
+    try {
+      await this.changes.commit(async (m, emit) => {
+        if (!(await this.agents.claim(job.ownerId, job.agentId, job.id, m))) throw new Refused('busy');
+        const attemptLog = [...job.attemptLog, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
+        if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, progress: 0 }, m))) {
+          throw new Refused('moved');
+        }
+        emit.event(makeEvent('job.active', jobIds(job), { attempt }));
+      });
+    } catch (e) {
+      if (!(e instanceof Refused)) throw e;
+      if (e.message === 'moved') return { run: false, reason: 'moved by another worker' };
+      const now = await this.agents.findAny(job.ownerId, job.agentId);
+      return now?.paused ? { run: false, hold: 'paused' } : { run: false, hold: 'busy', holder: now?.runningJobId };
+    }
+    return { run: true, job };
   }
 
   complete(job: JobEntity, result: JobResult): Promise<boolean> {
-    return this.finish(job, { status: 'completed', result, progress: 100 }, (emit) =>
-      emit.event(makeEvent('job.completed', ids(job), { attempt: job.attempts, result })),
-    );
+    return this.changes.commit(async (m, emit) => {
+      const attemptLog = closeAttempt(job, null);
+      if (!(await this.flow.move(job, { status: 'completed', result, progress: 100, attemptLog, finishedAt: new Date() }, m))) {
+        return false;
+      }
+      await this.agents.release(job.ownerId, job.agentId, job.id, m);
+      emit.event(makeEvent('job.completed', jobIds(job), { attempt: job.attempts, result }));
+      await this.flow.settled(job, m, emit);
+      return true;
+    });
   }
 
-  fail(job: JobEntity, reason: string): Promise<boolean> {
-    return this.finish(job, { status: 'failed', failureReason: reason }, (emit) =>
-      emit.event(makeEvent('job.failed', ids(job), { attempt: job.attempts, reason })),
-    );
+  /** A failed attempt: retried after its backoff while attempts remain, else the job fails. */
+  fail(job: JobEntity, error: string, retryable = true): Promise<boolean> {
+    return this.changes.commit(async (m, emit) => {
+      const attemptLog = closeAttempt(job, error);
+      if (retryable && job.attempts < job.maxAttempts) {
+        const delayMs = backoffDelay(job.backoff, job.attempts);
+        const runAt = new Date(Date.now() + delayMs);
+        if (!(await this.flow.move(job, { status: 'waiting', failureReason: error, attemptLog, runAt }, m))) return false;
+        await this.agents.release(job.ownerId, job.agentId, job.id, m);
+        emit.event(makeEvent('job.retrying', jobIds(job), { attempt: job.attempts, error, delayMs, runAt: runAt.toISOString() }));
+        return this.flow.release(job, m, emit);
+      }
+      if (!(await this.flow.move(job, { status: 'failed', failureReason: error, attemptLog, finishedAt: new Date() }, m))) return false;
+      await this.agents.release(job.ownerId, job.agentId, job.id, m);
+      emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason: error }));
+      await this.flow.settled(job, m, emit);
+      return true;
+    });
+  }
+
+  /** Progress of a running job; not a transition (the revision stays), so it never fences the runner. */
+  async progress(job: JobEntity, progress: number): Promise<void> {
+    const pct = Math.max(0, Math.min(100, Math.round(progress)));
+    await this.changes.commit(async (m, emit) => {
+      if (await this.jobs.setProgress(job.ownerId, job.id, pct, m)) emit.event(makeEvent('job.progress', jobIds(job), { progress: pct }));
+    });
+    job.progress = pct;
   }
 
   /** Fails a job that cannot be run at all (e.g. delivered too many times), from whatever state it is in. */
   async abandon(cmd: RunJobCommand, reason: string): Promise<void> {
     const job = await this.jobs.findById(cmd.ownerId, cmd.jobId);
-    if (job && !isTerminal(job.status)) await this.fail(job, reason);
-  }
-
-  private finish(
-    job: JobEntity,
-    patch: Partial<JobEntity>,
-    events: (emit: Emit) => void,
-  ): Promise<boolean> {
-    const now = new Date();
-    return this.changes.commit(async (m, emit) => {
-      if (!(await this.jobs.transition(job.ownerId, job.id, job.revision, { ...patch, finishedAt: now, updatedAt: now }, m))) {
-        return false;
+    if (!job || isTerminal(job.status)) return;
+    await this.changes.commit(async (m, emit) => {
+      const wasActive = job.status === 'active';
+      if (await this.flow.failNow(job, reason, m, emit)) {
+        if (wasActive) await this.agents.release(job.ownerId, job.agentId, job.id, m);
       }
-      await this.agents.markBusy(job.ownerId, job.agentId, false, m);
-      events(emit);
-      return true;
     });
   }
 }
 
-const ids = (job: JobEntity) => ({ agentId: job.agentId, jobId: job.id, traceId: job.traceId });
+function closeAttempt(job: JobEntity, error: string | null) {
+  const log = [...job.attemptLog];
+  const last = log[log.length - 1];
+  if (last && last.finishedAt === null) log[log.length - 1] = { ...last, finishedAt: new Date().toISOString(), error };
+  return log;
+}

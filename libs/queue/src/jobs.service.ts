@@ -1,41 +1,161 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CreateJob, Job, notFound, WizError } from '@wiz/contracts';
+import {
+  CancelJobSignal,
+  CreateJob,
+  isTerminal,
+  Job,
+  JobCounts,
+  JobListQuery,
+  notFound,
+  PageOf,
+  WizError,
+} from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
-import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { makeEvent } from './events';
+import { JobFlow, jobIds } from './job-flow.service';
 import { toJob } from './job.mapper';
 import { StateChanges } from './state-changes.service';
 
-// What clients do with jobs: submit and read. This is also the bus interface the benchmark drives.
+const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+const isUniqueViolation = (e: unknown) =>
+  UNIQUE_VIOLATION.has((e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code ?? '');
+
+// What clients do with jobs. `submit` is also the bus interface the benchmark drives.
 @Injectable()
 export class JobsService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
     private readonly changes: StateChanges,
-    private readonly bus: BusService,
+    private readonly flow: JobFlow,
+    @Inject(BusService) private readonly bus: BusService,
   ) {}
 
+  /** `body` is validated by the caller (REST: CreateJobSchema); defaults are applied here. */
   async submit(ownerId: string, body: CreateJob, traceId: string = randomUUID()): Promise<Job> {
+    if (body.idempotencyKey) {
+      const existing = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
+      if (existing) return toJob(existing);
+    }
     const agent = await this.agents.findById(ownerId, body.agentId);
     if (!agent) throw notFound('agent', body.agentId);
     if (agent.status === 'inactive') {
       throw new WizError('conflict', `agent ${agent.id} is inactive; set its status to "active" to give it jobs`);
     }
+    const job = this.newJob(ownerId, agent, body, traceId);
+    try {
+      await this.changes.commit(async (m, emit) => {
+        const deps = await this.checkDependencies(job, m);
+        const parent = await this.checkParent(job, m);
+        const blocking = deps.find((d) => isTerminal(d.status) && d.status !== 'completed');
+        const ready = deps.every((d) => isTerminal(d.status)) && (!blocking || job.ignoreDependencyFailures);
+        // Born in its first status: waiting on dependencies, delayed, or queued with its command.
+        job.status = !ready ? 'waiting' : job.runAt && job.runAt.getTime() > Date.now() ? 'delayed' : 'queued';
+        await this.jobs.insert(job, m);
+        await this.jobs.addDependencies(job.id, job.dependsOn, m);
+        emit.event(makeEvent('job.created', jobIds(job), {
+          status: job.status,
+          input: job.input,
+          priority: job.priority,
+          runAt: job.runAt?.toISOString() ?? null,
+        }));
+        if (job.status === 'queued') this.flow.enqueue(job, emit);
+        if (parent && ['queued', 'delayed', 'waiting'].includes(parent.status)) {
+          // BullMQ flows: a parent that has not started runs after its children.
+          await this.flow.move(parent, { status: 'waiting-children' }, m);
+          emit.event(makeEvent('job.waiting-children', jobIds(parent), { children: 1 }));
+        }
+        if (blocking && !job.ignoreDependencyFailures) {
+          await this.flow.failNow(job, `dependency ${blocking.id} ${blocking.status}`, m, emit);
+        }
+      });
+    } catch (e) {
+      // Two submissions with one key raced: the loser returns the winner's job.
+      if (body.idempotencyKey && isUniqueViolation(e)) {
+        const winner = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
+        if (winner) return toJob(winner);
+      }
+      throw e;
+    }
+    return toJob(job);
+  }
+
+  async get(ownerId: string, id: string): Promise<Job & { children: string[] }> {
+    const job = await this.jobs.findById(ownerId, id);
+    if (!job) throw notFound('job', id);
+    const children = await this.jobs.childrenOf(ownerId, id);
+    return { ...toJob(job), children: children.map((c) => c.id) };
+  }
+
+  async list(ownerId: string, q: JobListQuery): Promise<PageOf<Job>> {
+    const [items, total] = await this.jobs.list(ownerId, q);
+    return { items: items.map(toJob), total, limit: q.limit, offset: q.offset };
+  }
+
+  counts(ownerId: string, agentId?: string): Promise<JobCounts> {
+    return this.jobs.counts(ownerId, agentId);
+  }
+
+  async cancel(ownerId: string, id: string, reason = 'cancelled by request'): Promise<Job> {
+    for (;;) {
+      const job = await this.jobs.findById(ownerId, id);
+      if (!job) throw notFound('job', id);
+      if (isTerminal(job.status)) throw new WizError('conflict', `job ${id} is already ${job.status}`);
+      const wasActive = job.status === 'active';
+      if (await this.changes.commit((m, emit) => this.flow.cancel(job, reason, m, emit))) {
+        // Abort the model call wherever it runs (at most once; the revision fences the rest).
+        if (wasActive) this.signal('cancel', { jobId: id, agentId: job.agentId, reason });
+        return toJob(job);
+      }
+    }
+  }
+
+  async retry(ownerId: string, id: string): Promise<Job> {
+    for (;;) {
+      const job = await this.jobs.findById(ownerId, id);
+      if (!job) throw notFound('job', id);
+      if (job.status !== 'failed' && job.status !== 'cancelled') {
+        throw new WizError('conflict', `only a failed or cancelled job can be retried; job ${id} is ${job.status}`);
+      }
+      // One more attempt, now, with the job's own retry policy for any further failure.
+      const landed = await this.changes.commit(async (m, emit) => {
+        if (!(await this.flow.move(job, { maxAttempts: job.attempts + 1, failureReason: null, finishedAt: null, runAt: null, status: 'waiting' }, m))) {
+          return false;
+        }
+        return this.flow.release(job, m, emit);
+      });
+      if (landed) return toJob(job);
+    }
+  }
+
+  signal(kind: 'cancel', payload: CancelJobSignal): void {
+    this.bus.nc.publish(this.bus.names.control(kind), JSON.stringify(payload));
+  }
+
+  private newJob(ownerId: string, agent: AgentEntity, body: CreateJob, traceId: string): JobEntity {
     const now = new Date();
-    const job = Object.assign(new JobEntity(), {
+    const runAt = body.runAt ? new Date(body.runAt) : body.delay ? new Date(now.getTime() + body.delay) : null;
+    return Object.assign(new JobEntity(), {
       id: randomUUID(),
       ownerId,
       agentId: agent.id,
-      status: 'queued',
+      partition: agent.partition,
+      status: 'waiting',
       input: body.input,
       data: body.data ?? null,
-      parentJobId: null,
-      dependsOn: [],
-      priority: 0,
+      parentJobId: body.parentJobId ?? null,
+      dependsOn: [...new Set(body.dependsOn ?? [])],
+      priority: body.priority ?? 0,
       attempts: 0,
-      maxAttempts: 1,
+      maxAttempts: body.attempts ?? 1,
+      backoff: body.backoff ? { jitter: 0, ...body.backoff } : null,
+      timeoutMs: body.timeoutMs ?? null,
+      ignoreDependencyFailures: body.ignoreDependencyFailures ?? false,
+      idempotencyKey: body.idempotencyKey ?? null,
+      attemptLog: [],
+      runAt,
       progress: 0,
       result: null,
       failureReason: null,
@@ -46,22 +166,28 @@ export class JobsService {
       startedAt: null,
       finishedAt: null,
     } satisfies JobEntity);
-    await this.changes.commit(async (m, emit) => {
-      await this.jobs.insert(job, m);
-      const ids = { agentId: agent.id, jobId: job.id, traceId };
-      emit.event(makeEvent('job.created', ids, { status: 'queued', input: job.input }));
-      emit.command(
-        this.bus.names.mailboxSubject(agent.partition, agent.id),
-        { kind: 'job.run', jobId: job.id, agentId: agent.id, ownerId, traceId },
-        `run:${job.id}:1`,
-      );
-    });
-    return toJob(job);
   }
 
-  async get(ownerId: string, id: string): Promise<Job> {
-    const job = await this.jobs.findById(ownerId, id);
-    if (!job) throw notFound('job', id);
-    return toJob(job);
+  private async checkDependencies(job: JobEntity, m: Parameters<JobsRepository['findById']>[2]): Promise<JobEntity[]> {
+    const deps = await this.jobs.findByIds(job.ownerId, job.dependsOn, m);
+    const unknown = job.dependsOn.filter((id) => !deps.some((d) => d.id === id));
+    if (unknown.length) throw new WizError('validation_failed', `unknown dependency: ${unknown.join(', ')}`);
+    return deps;
+  }
+
+  // A job may not depend on its parent or any ancestor: they wait for it, so it would wait forever.
+  private async checkParent(job: JobEntity, m: Parameters<JobsRepository['findById']>[2]): Promise<JobEntity | null> {
+    if (!job.parentJobId) return null;
+    const parent = await this.jobs.findById(job.ownerId, job.parentJobId, m);
+    if (!parent) throw new WizError('validation_failed', `unknown parent job ${job.parentJobId}`);
+    if (isTerminal(parent.status)) throw new WizError('conflict', `parent job ${parent.id} is already ${parent.status}`);
+    const seen = new Set<string>();
+    for (let a: JobEntity | null = parent; a && !seen.has(a.id); a = a.parentJobId ? await this.jobs.findById(job.ownerId, a.parentJobId, m) : null) {
+      seen.add(a.id);
+      if (job.dependsOn.includes(a.id)) {
+        throw new WizError('validation_failed', `dependency cycle: job would depend on its ancestor ${a.id}, which waits for it`);
+      }
+    }
+    return parent;
   }
 }

@@ -11,6 +11,7 @@ export function toAgent(e: AgentEntity): Agent {
     systemPrompt: e.systemPrompt,
     model: e.model,
     status: e.status,
+    paused: e.paused,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
   };

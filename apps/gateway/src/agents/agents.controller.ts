@@ -27,6 +27,18 @@ export class AgentsController {
     return this.agents.update(owner, id, body);
   }
 
+  @Post(':id/pause')
+  @HttpCode(200)
+  pause(@Owner() owner: string, @Param('id') id: string): Promise<Agent> {
+    return this.agents.setPaused(owner, id, true);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  resume(@Owner() owner: string, @Param('id') id: string): Promise<Agent> {
+    return this.agents.setPaused(owner, id, false);
+  }
+
   @Delete(':id')
   @HttpCode(204)
   remove(@Owner() owner: string, @Param('id') id: string): Promise<void> {

@@ -4,6 +4,7 @@ import { Agent, CreateAgent, isUuid, notFound, PageOf, PageQuery, partitionOf, U
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { AgentEntity, AgentsRepository } from '@wiz/persistence';
 import { makeEvent, StateChanges } from '@wiz/queue';
+import { BusService } from '@wiz/bus';
 import { toAgent } from './agent.mapper';
 
 @Injectable()
@@ -12,6 +13,7 @@ export class AgentsService {
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly agents: AgentsRepository,
     private readonly changes: StateChanges,
+    private readonly bus: BusService,
   ) {}
 
   async create(ownerId: string, body: CreateAgent): Promise<Agent> {
@@ -27,6 +29,8 @@ export class AgentsService {
       systemPrompt: body.systemPrompt ?? null,
       model: body.model ?? {},
       status: 'active',
+      paused: false,
+      runningJobId: null,
       partition: partitionOf(id, this.config.WIZ_MAILBOX_PARTITIONS),
       createdAt: now,
       updatedAt: now,
@@ -79,6 +83,20 @@ export class AgentsService {
       if (!(await this.agents.update(ownerId, id, { deletedAt: new Date() }, m))) throw notFound('agent', id);
       emit.event(makeEvent('agent.deleted', { agentId: id, traceId: randomUUID() }, { agentId: id }));
     });
+  }
+
+  /** A paused agent's queue holds its jobs (they stay queued); a running job finishes. */
+  async setPaused(ownerId: string, id: string, paused: boolean): Promise<Agent> {
+    const agent = await this.load(ownerId, id);
+    if (agent.paused !== paused) {
+      await this.changes.commit(async (m, emit) => {
+        if (!(await this.agents.update(ownerId, id, { paused, updatedAt: new Date() }, m))) throw notFound('agent', id);
+        emit.event(makeEvent(paused ? 'agent.paused' : 'agent.resumed', { agentId: id, traceId: randomUUID() }, { agentId: id }));
+      });
+      // Actors holding this agent's jobs re-check at once instead of on their next poll.
+      if (!paused) this.bus.nc.publish(this.bus.names.control('resume'), JSON.stringify({ agentId: id }));
+    }
+    return toAgent(Object.assign(agent, { paused }));
   }
 
   private async load(ownerId: string, id: string): Promise<AgentEntity> {

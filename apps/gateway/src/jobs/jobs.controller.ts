@@ -1,7 +1,23 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { CreateJob, CreateJobSchema, isUuid, Job, notFound } from '@wiz/contracts';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  CreateJob,
+  CreateJobSchema,
+  isUuid,
+  Job,
+  JobCounts,
+  JobCountsQuerySchema,
+  JobListQuery,
+  JobListQuerySchema,
+  notFound,
+  PageOf,
+} from '@wiz/contracts';
 import { Owner, ZodPipe } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
+
+const checkId = (id: string) => {
+  if (!isUuid(id)) throw notFound('job', id);
+  return id;
+};
 
 @Controller('api/v1/jobs')
 export class JobsController {
@@ -13,9 +29,30 @@ export class JobsController {
     return this.jobs.submit(owner, body);
   }
 
+  @Get()
+  list(@Owner() owner: string, @Query(new ZodPipe(JobListQuerySchema, 'query')) q: JobListQuery): Promise<PageOf<Job>> {
+    return this.jobs.list(owner, q);
+  }
+
+  @Get('counts')
+  counts(@Owner() owner: string, @Query(new ZodPipe(JobCountsQuerySchema, 'query')) q: { agentId?: string }): Promise<JobCounts> {
+    return this.jobs.counts(owner, q.agentId);
+  }
+
   @Get(':id')
   get(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
-    if (!isUuid(id)) throw notFound('job', id);
-    return this.jobs.get(owner, id);
+    return this.jobs.get(owner, checkId(id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
+    return this.jobs.cancel(owner, checkId(id));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  retry(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
+    return this.jobs.retry(owner, checkId(id));
   }
 }

@@ -32,6 +32,14 @@ export class AgentEntity {
   @Column({ type: 'varchar', length: 16 })
   status!: AgentStatus;
 
+  /** A paused agent's queue holds its jobs; running ones finish. */
+  @Column({ type: 'boolean', default: false })
+  paused!: boolean;
+
+  /** The one job this agent runs now, cluster-wide (the fence of one job per agent). */
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  runningJobId!: string | null;
+
   // The mailbox partition, fixed at creation (see libs/contracts/src/subjects.ts).
   @Column({ type: 'integer' })
   partition!: number;

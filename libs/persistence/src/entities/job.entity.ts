@@ -1,10 +1,13 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { JobResult, JobStatus } from '@wiz/contracts';
+import type { Attempt, Backoff, JobResult, JobStatus } from '@wiz/contracts';
 import { epochMs } from './columns';
 
 @Entity({ name: 'jobs' })
 @Index('idx_jobs_agent_status', ['agentId', 'status'])
 @Index('idx_jobs_owner_created', ['ownerId', 'createdAt'])
+@Index('idx_jobs_status_run_at', ['status', 'runAt'])
+@Index('idx_jobs_parent', ['parentJobId'])
+@Index('idx_jobs_idempotency', ['ownerId', 'idempotencyKey'], { unique: true })
 export class JobEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -17,6 +20,10 @@ export class JobEntity {
 
   @Column({ type: 'varchar', length: 20 })
   status!: JobStatus;
+
+  /** Its agent's mailbox partition (copied so that a promotion needs no agent lookup). */
+  @Column({ type: 'integer', default: 0 })
+  partition!: number;
 
   @Column({ type: 'text' })
   input!: string;
@@ -38,6 +45,26 @@ export class JobEntity {
 
   @Column({ type: 'integer', default: 1 })
   maxAttempts!: number;
+
+  @Column({ type: 'simple-json', nullable: true })
+  backoff!: Backoff | null;
+
+  @Column({ type: 'integer', nullable: true })
+  timeoutMs!: number | null;
+
+  @Column({ type: 'boolean', default: false })
+  ignoreDependencyFailures!: boolean;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  idempotencyKey!: string | null;
+
+  /** Every attempt and its error, in order. */
+  @Column({ type: 'simple-json', default: '[]' })
+  attemptLog!: Attempt[];
+
+  /** When a `delayed` job becomes due (delay, runAt, retry backoff). */
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true })
+  runAt!: Date | null;
 
   @Column({ type: 'integer', default: 0 })
   progress!: number;

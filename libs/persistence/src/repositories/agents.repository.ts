@@ -34,9 +34,38 @@ export class AgentsRepository {
     });
   }
 
-  // Busy/idle follow the agent's current job; an `inactive` agent stays inactive.
-  async markBusy(ownerId: string, id: string, busy: boolean, m?: EntityManager): Promise<void> {
-    await this.repo(m).update({ ownerId, id, status: busy ? 'active' : 'busy' }, { status: busy ? 'busy' : 'active' });
+  /**
+   * The fence of one job per agent, cluster-wide: the agent takes `jobId` only when it runs no
+   * other job (a holder that is no longer `active` is stale and loses it). The row update is
+   * what serialises two runtimes racing for the same agent.
+   */
+  async claim(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<boolean> {
+    const r = await m
+      .createQueryBuilder()
+      .update(AgentEntity)
+      .set({ runningJobId: jobId, status: () => `CASE WHEN status = 'active' THEN 'busy' ELSE status END` })
+      .where('id = :id AND "ownerId" = :ownerId AND "deletedAt" IS NULL AND paused = :paused', { id, ownerId, paused: false })
+      .andWhere(
+        `("runningJobId" IS NULL OR "runningJobId" = :jobId OR NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = "runningJobId" AND j.status = 'active'))`,
+        { jobId },
+      )
+      .execute();
+    return r.affected === 1;
+  }
+
+  /** Frees the agent if `jobId` holds it; busy turns back to active. */
+  async release(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<void> {
+    await m
+      .createQueryBuilder()
+      .update(AgentEntity)
+      .set({ runningJobId: null, status: () => `CASE WHEN status = 'busy' THEN 'active' ELSE status END` })
+      .where('id = :id AND "ownerId" = :ownerId AND "runningJobId" = :jobId', { id, ownerId, jobId })
+      .execute();
+  }
+
+  /** Even a deleted agent: the runtime needs its state to settle jobs queued before deletion. */
+  findAny(ownerId: string, id: string, m?: EntityManager): Promise<AgentEntity | null> {
+    return this.repo(m).findOneBy({ ownerId, id });
   }
 
   async update(ownerId: string, id: string, patch: Partial<AgentEntity>, m?: EntityManager): Promise<boolean> {

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { JobEntity } from '../entities';
+import type { JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
+import { JOB_STATUSES } from '@wiz/contracts';
+import { JobDependencyEntity, JobEntity } from '../entities';
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()
@@ -19,6 +21,96 @@ export class JobsRepository {
 
   findById(ownerId: string, id: string, m?: EntityManager): Promise<JobEntity | null> {
     return this.repo(m).findOneBy({ ownerId, id });
+  }
+
+  findByIds(ownerId: string, ids: string[], m?: EntityManager): Promise<JobEntity[]> {
+    return ids.length ? this.repo(m).findBy({ ownerId, id: In(ids) }) : Promise.resolve([]);
+  }
+
+  findByIdempotencyKey(ownerId: string, key: string, m?: EntityManager): Promise<JobEntity | null> {
+    return this.repo(m).findOneBy({ ownerId, idempotencyKey: key });
+  }
+
+  async list(ownerId: string, q: JobListQuery): Promise<[JobEntity[], number]> {
+    return this.repo().findAndCount({
+      where: {
+        ownerId,
+        ...(q.status ? { status: In(q.status) } : {}),
+        ...(q.agentId ? { agentId: q.agentId } : {}),
+        ...(q.parentJobId ? { parentJobId: q.parentJobId } : {}),
+      },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: q.limit,
+      skip: q.offset,
+    });
+  }
+
+  async counts(ownerId: string, agentId?: string): Promise<JobCounts> {
+    const rows: Array<{ status: JobStatus; n: string | number }> = await this.repo()
+      .createQueryBuilder('j')
+      .select('j.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .where('j.ownerId = :ownerId', { ownerId })
+      .andWhere(agentId ? 'j.agentId = :agentId' : '1=1', { agentId })
+      .groupBy('j.status')
+      .getRawMany();
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as JobCounts;
+    for (const r of rows) counts[r.status] = Number(r.n);
+    return counts;
+  }
+
+  childrenOf(ownerId: string, parentJobId: string, m?: EntityManager): Promise<JobEntity[]> {
+    return this.repo(m).find({ where: { ownerId, parentJobId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Delayed jobs that are due, oldest first (any owner: the scheduler serves everyone). */
+  dueDelayed(now: Date, limit: number): Promise<JobEntity[]> {
+    return this.repo().find({
+      where: { status: 'delayed', runAt: LessThanOrEqual(now) },
+      order: { runAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  async addDependencies(jobId: string, dependsOn: string[], m: EntityManager): Promise<void> {
+    if (dependsOn.length) await m.getRepository(JobDependencyEntity).insert(dependsOn.map((d) => ({ jobId, dependsOnId: d })));
+  }
+
+  async dependentsOf(ownerId: string, jobId: string, m: EntityManager): Promise<JobEntity[]> {
+    const links = await m.getRepository(JobDependencyEntity).findBy({ dependsOnId: jobId });
+    return this.findByIds(ownerId, links.map((l) => l.jobId), m);
+  }
+
+  /** Finished jobs past the retention policy: beyond the newest `keep`, or older than `before`. */
+  async expired(status: 'completed' | 'failed' | 'cancelled', keep: number, before: Date, limit: number): Promise<string[]> {
+    const old = await this.repo().find({
+      select: { id: true },
+      where: { status, finishedAt: LessThanOrEqual(before) },
+      take: limit,
+    });
+    const beyond = await this.repo().find({
+      select: { id: true },
+      where: { status, finishedAt: Not(IsNull()) },
+      order: { finishedAt: 'DESC' },
+      skip: keep,
+      take: limit,
+    });
+    return [...new Set([...old, ...beyond].map((j) => j.id))].slice(0, limit);
+  }
+
+  async deleteMany(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.ds.transaction(async (m) => {
+      await m.getRepository(JobDependencyEntity).delete({ jobId: In(ids) });
+      await m.getRepository(JobDependencyEntity).delete({ dependsOnId: In(ids) });
+      await m.getRepository(JobEntity).delete({ id: In(ids) });
+    });
+  }
+
+  /** Progress of an active job: not a transition, the revision stays. */
+  async setProgress(ownerId: string, id: string, progress: number, m: EntityManager): Promise<boolean> {
+    const r = await this.repo(m).update({ ownerId, id, status: 'active' }, { progress, updatedAt: new Date() });
+    return r.affected === 1;
   }
 
   // Compare-and-set on the revision: true when this caller's view was current and the change

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { isTerminal, JobStatus } from '@wiz/contracts';
+import { BusService } from '@wiz/bus';
+import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
+import { makeEvent } from './events';
+import { Emit } from './state-changes.service';
+
+export const jobIds = (job: JobEntity) => ({ agentId: job.agentId, jobId: job.id, traceId: job.traceId });
+
+// The rules every transition shares, run inside the caller's transaction (StateChanges.commit).
+// Each change is a compare-and-set on the job's revision; the entity passed in is updated.
+@Injectable()
+export class JobFlow {
+  constructor(
+    private readonly jobs: JobsRepository,
+    private readonly agents: AgentsRepository,
+    private readonly bus: BusService,
+  ) {}
+
+  async move(job: JobEntity, patch: Partial<JobEntity>, m: EntityManager): Promise<boolean> {
+    const changed = { ...patch, updatedAt: new Date() };
+    if (!(await this.jobs.transition(job.ownerId, job.id, job.revision, changed, m))) return false;
+    Object.assign(job, changed, { revision: job.revision + 1 });
+    return true;
+  }
+
+  /** A job that may run: `delayed` while its runAt is ahead, else `queued` with a mailbox command. */
+  async release(job: JobEntity, m: EntityManager, emit: Emit, now = new Date()): Promise<boolean> {
+    const from = job.status;
+    const status: JobStatus = job.runAt && job.runAt.getTime() > now.getTime() ? 'delayed' : 'queued';
+    if (status === from) return true;
+    if (!(await this.move(job, { status }, m))) return false;
+    if (status === 'queued') {
+      emit.event(makeEvent('job.queued', jobIds(job), { from }));
+      this.enqueue(job, emit);
+    }
+    return true;
+  }
+
+  /** The mailbox command; its id is unique per enqueue, so a replayed outbox row is stored once. */
+  enqueue(job: JobEntity, emit: Emit): void {
+    emit.command(
+      this.bus.names.mailboxSubject(job.partition, job.agentId),
+      { kind: 'job.run', jobId: job.id, agentId: job.agentId, ownerId: job.ownerId, traceId: job.traceId, priority: job.priority },
+      `run:${job.id}:${job.revision}`,
+    );
+  }
+
+  /** Ends a job that is not running (never started, or waiting) as failed. */
+  async failNow(job: JobEntity, reason: string, m: EntityManager, emit: Emit): Promise<boolean> {
+    if (!(await this.move(job, { status: 'failed', failureReason: reason, finishedAt: new Date() }, m))) return false;
+    emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason }));
+    await this.settled(job, m, emit);
+    return true;
+  }
+
+  /** Cancels a job and its unfinished children; an active one loses its agent at once. */
+  async cancel(job: JobEntity, reason: string, m: EntityManager, emit: Emit): Promise<boolean> {
+    const wasActive = job.status === 'active';
+    if (!(await this.move(job, { status: 'cancelled', failureReason: reason, finishedAt: new Date() }, m))) return false;
+    if (wasActive) await this.agents.release(job.ownerId, job.agentId, job.id, m);
+    emit.event(makeEvent('job.cancelled', jobIds(job), { reason }));
+    for (const child of await this.jobs.childrenOf(job.ownerId, job.id, m)) {
+      if (!isTerminal(child.status)) await this.cancel(child, `parent ${job.id} was cancelled`, m, emit);
+    }
+    await this.settled(job, m, emit);
+    return true;
+  }
+
+  /** After `done` reached a terminal state: unblock or fail its dependents, resume its parent. */
+  async settled(done: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
+    for (const dependent of await this.jobs.dependentsOf(done.ownerId, done.id, m)) {
+      if (dependent.status !== 'waiting') continue;
+      if (done.status !== 'completed' && !dependent.ignoreDependencyFailures) {
+        await this.failNow(dependent, `dependency ${done.id} ${done.status}`, m, emit);
+      } else if ((await this.jobs.findByIds(done.ownerId, dependent.dependsOn, m)).every((d) => isTerminal(d.status))) {
+        await this.release(dependent, m, emit);
+      }
+    }
+    if (!done.parentJobId) return;
+    const parent = await this.jobs.findById(done.ownerId, done.parentJobId, m);
+    if (parent?.status !== 'waiting-children') return;
+    const children = await this.jobs.childrenOf(done.ownerId, parent.id, m);
+    if (children.every((c) => isTerminal(c.status))) await this.release(parent, m, emit);
+  }
+}
