@@ -64,8 +64,13 @@ describe('gateway and runtime as separate processes', () => {
 
     const second = await spawnWiz('runtime');
     await until(async () => (await jobStatus(slow.id)).status === 'completed', 30_000);
-    const job = (await api('GET', `/api/v1/jobs/${slow.id}`)).body as { attempts: number; result: { text: string } };
+    const job = (await api('GET', `/api/v1/jobs/${slow.id}`)).body as {
+      attempts: number;
+      result: { text: string };
+      attemptLog: Array<{ error: string | null }>;
+    };
     expect(job.attempts).toBe(2);
+    expect(job.attemptLog.map((a) => a.error)).toEqual([expect.stringMatching(/runtime stopped during this attempt/), null]);
     expect(job.result.text).toBe('done slowly');
     await second.stop('SIGKILL');
   });

@@ -27,7 +27,7 @@ describe(provision.name, () => {
     expect(events.config.max_age).toBe(3_600_000 * 1_000_000);
     const consumers = await jsm.consumers.list(names.streams.mailbox).next();
     expect(consumers.map((c) => c.name).sort()).toEqual([0, 1, 2, 3].map((p) => names.mailboxConsumer(p)).sort());
-    expect(consumers[0]!.config).toMatchObject({ ack_policy: 'explicit', max_deliver: 6, max_ack_pending: 100 });
+    expect(consumers[0]!.config).toMatchObject({ ack_policy: 'explicit', max_deliver: -1, max_ack_pending: 100 });
   });
 
   it('is idempotent: a second and a concurrent start change and fail nothing', async () => {

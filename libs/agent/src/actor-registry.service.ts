@@ -11,7 +11,6 @@ interface Delivery {
   jobId: string;
   priority: number;
   command: MailboxCommand;
-  deliveryCount: number;
 }
 
 // Holds the live actors of this runtime: created on an agent's first mailbox message (so a new
@@ -46,13 +45,13 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     this.subs.forEach((s) => s.unsubscribe());
   }
 
-  deliver(command: MailboxCommand, deliveryCount: number): Promise<void> {
+  deliver(command: MailboxCommand): Promise<void> {
     let actor = this.actors.get(command.agentId);
     if (!actor) {
       actor = new AgentActor<Delivery>(command.agentId, (d) => this.run(d));
       this.actors.set(command.agentId, actor);
     }
-    return actor.deliver({ jobId: command.jobId, priority: command.priority, command, deliveryCount });
+    return actor.deliver({ jobId: command.jobId, priority: command.priority, command });
   }
 
   get size(): number {
@@ -67,7 +66,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     const abort = new AbortController();
     this.running.set(d.jobId, abort);
     try {
-      return await this.runner.run(d.command, d.deliveryCount, abort.signal);
+      return await this.runner.run(d.command, abort.signal);
     } finally {
       this.running.delete(d.jobId);
     }

@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
-import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { AgentsRepository } from '@wiz/persistence';
 import { JobExecution } from '@wiz/queue';
 import { LlmCallError, LlmService } from '@wiz/llm';
@@ -14,18 +13,12 @@ export class JobRunner {
   private readonly log = new Logger('JobRunner');
 
   constructor(
-    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly agents: AgentsRepository,
     private readonly execution: JobExecution,
     private readonly llm: LlmService,
   ) {}
 
-  async run(cmd: RunJobCommand, deliveryCount: number, cancel: AbortSignal): Promise<Outcome> {
-    if (deliveryCount > this.config.WIZ_JOB_MAX_DELIVER) {
-      const reason = `job was delivered ${deliveryCount - 1} times without finishing (runtime crashed or lost it each time); giving up`;
-      await this.execution.abandon(cmd, reason);
-      return 'done';
-    }
+  async run(cmd: RunJobCommand, cancel: AbortSignal): Promise<Outcome> {
     const started = await this.execution.start(cmd);
     if (!started.run) {
       if ('hold' in started) return { hold: started.hold, holder: started.holder };

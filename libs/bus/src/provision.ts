@@ -15,7 +15,7 @@ import type { BusNames } from '@wiz/contracts';
 export interface BusTopology {
   partitions: number;
   ackWaitMs: number;
-  /** Deliveries of a job before it fails; the consumer allows one more, used to fail it. */
+  /** Lost runs of a job before it fails: counted by the store, not by JetStream deliveries. */
   maxDeliver: number;
   maxAckPending: number;
   eventsMaxAgeMs: number;
@@ -59,7 +59,9 @@ export function mailboxConsumerConfig(names: BusNames, t: BusTopology, partition
     deliver_policy: DeliverPolicy.All,
     replay_policy: ReplayPolicy.Instant,
     ack_wait: nanos(t.ackWaitMs),
-    max_deliver: t.maxDeliver + 1,
+    // Unlimited: a command held behind its agent's running job is redelivered whenever its
+    // runtime dies without having run it; the store counts the runs actually lost.
+    max_deliver: -1,
     max_ack_pending: t.maxAckPending,
   };
 }

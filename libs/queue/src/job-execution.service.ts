@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
 import { JobFlow, jobIds } from './job-flow.service';
 import { StateChanges } from './state-changes.service';
+
+export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
 
 export type StartOutcome =
   | { run: true; job: JobEntity }
@@ -14,6 +16,8 @@ export type StartOutcome =
   | { run: false; hold: 'paused' | 'busy'; holder?: string | null };
 
 class Refused extends Error {}
+
+export const MAX_LOST_RUNS = Symbol('MAX_LOST_RUNS');
 
 // The runtime's side of the job lifecycle. Every transition is a compare-and-set on the job's
 // revision, so a stale worker can never overwrite a newer state (late acks, redeliveries,
@@ -25,6 +29,8 @@ export class JobExecution {
     private readonly jobs: JobsRepository,
     private readonly changes: StateChanges,
     private readonly flow: JobFlow,
+    /** Runs a job may lose to dead runtimes before it fails (WIZ_JOB_MAX_DELIVER). */
+    @Inject(MAX_LOST_RUNS) private readonly maxLostRuns: number,
   ) {}
 
   async start(cmd: RunJobCommand): Promise<StartOutcome> {
@@ -39,12 +45,23 @@ export class JobExecution {
       return { run: false, reason: 'agent deleted' };
     }
     if (agent.paused) return { run: false, hold: 'paused' };
+    // `active` in the store but delivered again: the runtime running it died. That run is lost.
+    const lostBefore = job.attemptLog.filter((a) => a.error === LOST_RUN).length + (job.status === 'active' ? 1 : 0);
+    if (job.status === 'active' && lostBefore >= this.maxLostRuns) {
+      await this.changes.commit(async (m, emit) => {
+        const reason = `runtime lost the job ${lostBefore} times mid-run (crash or kill); giving up`;
+        Object.assign(job, { attemptLog: closeAttempt(job, LOST_RUN) });
+        if (await this.flow.failNow(job, reason, m, emit)) await this.agents.release(job.ownerId, job.agentId, job.id, m);
+      });
+      return { run: false, reason: 'too many lost runs' };
+    }
     const now = new Date();
     const attempt = job.attempts + 1;
     try {
       await this.changes.commit(async (m, emit) => {
         if (!(await this.agents.claim(job.ownerId, job.agentId, job.id, m))) throw new Refused('busy');
-        const attemptLog = [...job.attemptLog, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
+        const previous = job.status === 'active' ? closeAttempt(job, LOST_RUN) : job.attemptLog;
+        const attemptLog = [...previous, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
         if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, progress: 0 }, m))) {
           throw new Refused('moved');
         }
@@ -101,17 +118,6 @@ export class JobExecution {
     job.progress = pct;
   }
 
-  /** Fails a job that cannot be run at all (e.g. delivered too many times), from whatever state it is in. */
-  async abandon(cmd: RunJobCommand, reason: string): Promise<void> {
-    const job = await this.jobs.findById(cmd.ownerId, cmd.jobId);
-    if (!job || isTerminal(job.status)) return;
-    await this.changes.commit(async (m, emit) => {
-      const wasActive = job.status === 'active';
-      if (await this.flow.failNow(job, reason, m, emit)) {
-        if (wasActive) await this.agents.release(job.ownerId, job.agentId, job.id, m);
-      }
-    });
-  }
 }
 
 function closeAttempt(job: JobEntity, error: string | null) {

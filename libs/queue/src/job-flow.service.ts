@@ -68,10 +68,15 @@ export class JobFlow {
     return true;
   }
 
-  /** After `done` reached a terminal state: unblock or fail its dependents, resume its parent. */
+  /**
+   * After `done` reached a terminal state: unblock or fail its dependents, resume its parent.
+   * The dependent or parent row is locked before its other dependencies or children are read,
+   * so two jobs ending at once cannot both conclude "the other is still running".
+   */
   async settled(done: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
-    for (const dependent of await this.jobs.dependentsOf(done.ownerId, done.id, m)) {
-      if (dependent.status !== 'waiting') continue;
+    for (const link of await this.jobs.dependentsOf(done.ownerId, done.id, m)) {
+      const dependent = await this.jobs.lockById(done.ownerId, link.id, m);
+      if (dependent?.status !== 'waiting') continue;
       if (done.status !== 'completed' && !dependent.ignoreDependencyFailures) {
         await this.failNow(dependent, `dependency ${done.id} ${done.status}`, m, emit);
       } else if ((await this.jobs.findByIds(done.ownerId, dependent.dependsOn, m)).every((d) => isTerminal(d.status))) {
@@ -79,7 +84,7 @@ export class JobFlow {
       }
     }
     if (!done.parentJobId) return;
-    const parent = await this.jobs.findById(done.ownerId, done.parentJobId, m);
+    const parent = await this.jobs.lockById(done.ownerId, done.parentJobId, m);
     if (parent?.status !== 'waiting-children') return;
     const children = await this.jobs.childrenOf(done.ownerId, parent.id, m);
     if (children.every((c) => isTerminal(c.status))) await this.release(parent, m, emit);

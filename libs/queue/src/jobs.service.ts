@@ -11,6 +11,7 @@ import {
   PageOf,
   WizError,
 } from '@wiz/contracts';
+import { EntityManager } from 'typeorm';
 import { BusService } from '@wiz/bus';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { makeEvent } from './events';
@@ -168,17 +169,18 @@ export class JobsService {
     } satisfies JobEntity);
   }
 
-  private async checkDependencies(job: JobEntity, m: Parameters<JobsRepository['findById']>[2]): Promise<JobEntity[]> {
-    const deps = await this.jobs.findByIds(job.ownerId, job.dependsOn, m);
+  private async checkDependencies(job: JobEntity, m: EntityManager): Promise<JobEntity[]> {
+    // Locked: a dependency that ends meanwhile waits for this job's link to be committed.
+    const deps = await this.jobs.lockByIds(job.ownerId, job.dependsOn, m);
     const unknown = job.dependsOn.filter((id) => !deps.some((d) => d.id === id));
     if (unknown.length) throw new WizError('validation_failed', `unknown dependency: ${unknown.join(', ')}`);
     return deps;
   }
 
   // A job may not depend on its parent or any ancestor: they wait for it, so it would wait forever.
-  private async checkParent(job: JobEntity, m: Parameters<JobsRepository['findById']>[2]): Promise<JobEntity | null> {
+  private async checkParent(job: JobEntity, m: EntityManager): Promise<JobEntity | null> {
     if (!job.parentJobId) return null;
-    const parent = await this.jobs.findById(job.ownerId, job.parentJobId, m);
+    const parent = await this.jobs.lockById(job.ownerId, job.parentJobId, m);
     if (!parent) throw new WizError('validation_failed', `unknown parent job ${job.parentJobId}`);
     if (isTerminal(parent.status)) throw new WizError('conflict', `parent job ${parent.id} is already ${parent.status}`);
     const seen = new Set<string>();

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventEnvelope, MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
-import { NewOutboxRow, OutboxRepository } from '@wiz/persistence';
+import { NewOutboxRow, OutboxRepository, writeTransaction } from '@wiz/persistence';
 import { CLAIM_MS, OutboxRelay } from './outbox.relay';
 
 export interface Emit {
@@ -29,7 +29,7 @@ export class StateChanges {
         rows.push({ kind: 'event', id: e.id, subject: this.bus.names.eventSubject(e), payload: JSON.stringify(e) }),
       command: (subject, c, msgId) => rows.push({ kind: 'command', id: msgId, subject, payload: JSON.stringify(c) }),
     };
-    const { result, written } = await this.ds.transaction(async (m) => {
+    const { result, written } = await writeTransaction(this.ds, async (m) => {
       const result = await work(m, emit);
       const written = rows.length ? await this.outbox.insert(rows, new Date(Date.now() + CLAIM_MS), m) : [];
       return { result, written };

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { MailboxCommand } from '@wiz/contracts';
-import { MAILBOX_PATTERN, MailboxContext } from '@wiz/bus';
+import { MAILBOX_PATTERN } from '@wiz/bus';
 import { ActorRegistry } from '@wiz/agent';
 
 // Thin entry: the transport has validated the command; the agent's actor takes it from here.
@@ -10,7 +10,7 @@ export class MailboxController {
   constructor(private readonly actors: ActorRegistry) {}
 
   @MessagePattern(MAILBOX_PATTERN)
-  handle(@Payload() command: MailboxCommand, @Ctx() ctx: MailboxContext): Promise<void> {
-    return this.actors.deliver(command, ctx.deliveryCount);
+  handle(@Payload() command: MailboxCommand): Promise<void> {
+    return this.actors.deliver(command);
   }
 }

@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import type { JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
 import { JOB_STATUSES } from '@wiz/contracts';
 import { JobDependencyEntity, JobEntity } from '../entities';
+import { forUpdate, writeTransaction } from '../write-lock';
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()
@@ -23,8 +24,19 @@ export class JobsRepository {
     return this.repo(m).findOneBy({ ownerId, id });
   }
 
+  /** Read and lock (Postgres) inside `m`'s transaction: concurrent deciders wait for this one. */
+  lockById(ownerId: string, id: string, m: EntityManager): Promise<JobEntity | null> {
+    return this.repo(m).findOne({ where: { ownerId, id }, ...forUpdate(m) });
+  }
+
   findByIds(ownerId: string, ids: string[], m?: EntityManager): Promise<JobEntity[]> {
     return ids.length ? this.repo(m).findBy({ ownerId, id: In(ids) }) : Promise.resolve([]);
+  }
+
+  lockByIds(ownerId: string, ids: string[], m: EntityManager): Promise<JobEntity[]> {
+    return ids.length
+      ? this.repo(m).find({ where: { ownerId, id: In(ids) }, order: { id: 'ASC' }, ...forUpdate(m) })
+      : Promise.resolve([]);
   }
 
   findByIdempotencyKey(ownerId: string, key: string, m?: EntityManager): Promise<JobEntity | null> {
@@ -100,7 +112,7 @@ export class JobsRepository {
 
   async deleteMany(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.ds.transaction(async (m) => {
+    await writeTransaction(this.ds, async (m) => {
       await m.getRepository(JobDependencyEntity).delete({ jobId: In(ids) });
       await m.getRepository(JobDependencyEntity).delete({ dependsOnId: In(ids) });
       await m.getRepository(JobEntity).delete({ id: In(ids) });

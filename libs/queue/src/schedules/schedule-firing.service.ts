@@ -75,7 +75,7 @@ export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplication
       plan = planTicks(s, s.nextRunAt ?? now, now);
     } catch (e) {
       // The stored expression or zone is no longer understood (e.g. a zone this runtime lacks).
-      return this.advance(s, { fire: [], missed: 0, nextRunAt: null }, [], `cannot compute ticks: ${String(e)}`, traceId);
+      return this.advance(s, { fire: [], missed: 0, nextRunAt: null }, [], `cannot compute ticks: ${String(e)}`, traceId, true);
     }
     const jobIds: string[] = [];
     for (const tick of plan.fire) {
@@ -92,11 +92,18 @@ export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplication
     return this.advance(s, plan, jobIds, null, traceId);
   }
 
-  private advance(s: ScheduleEntity, plan: TickPlan, jobIds: string[], error: string | null, traceId: string, disable = false): Promise<boolean> {
+  private advance(
+    s: ScheduleEntity,
+    plan: TickPlan,
+    jobIds: string[],
+    error: string | null,
+    traceId: string,
+    disable = false,
+  ): Promise<boolean> {
     const fired = plan.fire.slice(0, jobIds.length);
+    const patch = { nextRunAt: plan.nextRunAt, lastRunAt: fired.at(-1) ?? s.lastRunAt, updatedAt: new Date() };
     return this.changes.commit(async (m, emit) => {
-      const patch = { nextRunAt: plan.nextRunAt, lastRunAt: fired.at(-1) ?? s.lastRunAt, updatedAt: new Date(), ...(disable ? { enabled: false } : {}) };
-      if (!(await this.schedules.advance(s.ownerId, s.id, s.revision, patch, m))) return false;
+      if (!(await this.schedules.advance(s.ownerId, s.id, s.revision, disable ? { ...patch, enabled: false } : patch, m))) return false;
       emit.event(
         makeEvent('schedule.fired', { agentId: s.template.agentId, traceId }, {
           scheduleId: s.id,
