@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { busNames } from '@wiz/contracts';
 import { parseConfig, WizConfig } from '@wiz/config';
@@ -57,7 +60,9 @@ export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
     cleanup.add('close observer connection', () => nc.close());
     await dropSchema(iso.schema); // (does not exist yet: only proves Postgres answers)
 
-    const config = configOf(iso, llm.baseUrl);
+    const dataDir = o.store === 'sqlite' ? await mkdtemp(join(tmpdir(), 'wiz-bench-')) : '';
+    if (dataDir) cleanup.add(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
+    const config = configOf(iso, llm.baseUrl, dataDir);
     const app = await createApp(ServerAppModule.forRoot(config));
     cleanup.add('close server', () => app.close());
     attachRuntime(app, config);
@@ -95,7 +100,8 @@ export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
   }
 }
 
-function configOf(iso: Isolation, llmUrl: string): WizConfig {
+// dataDir set: the embedded SQLite store in it; else Postgres.
+function configOf(iso: Isolation, llmUrl: string, dataDir: string): WizConfig {
   return parseConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -103,7 +109,8 @@ function configOf(iso: Isolation, llmUrl: string): WizConfig {
     NATS_URL: BENCH_NATS_URL,
     WIZ_NATS_AUTOSTART: 'false',
     WIZ_BUS_PREFIX: iso.prefix,
-    DATABASE_URL: BENCH_PG_URL,
+    DATABASE_URL: dataDir ? '' : BENCH_PG_URL,
+    WIZ_DATA_DIR: dataDir || './data',
     WIZ_DB_SCHEMA: iso.schema,
     OPENAI_BASE_URL: llmUrl,
     OPENAI_API_KEY: 'fake',

@@ -47,7 +47,14 @@ async function main(argv: string[]): Promise<void> {
   // The machine may be shared: a busy one at the start explains a slow run.
   const busyAtStart = await machineBusy(1_000);
   const results: SuiteResult[] = [];
-  if (values.suite !== 'raw') results.push(await queueBench(o));
+  if (values.suite !== 'raw') {
+    results.push(await queueBench({ ...o, store: 'postgres' }));
+    // The embedded default (`npm start` without DATABASE_URL), reported beside it.
+    const sqlite = await queueBench({ ...o, store: 'sqlite', profile: undefined });
+    const rename = (r: Record<string, number | string>) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/^queue\./, 'queue.sqlite.'), v]));
+    results.push({ ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} });
+  }
   if (values.suite !== 'queue') results.push(await rawJetStreamBench(o));
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];

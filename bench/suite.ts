@@ -5,6 +5,8 @@ export interface SuiteResult {
 }
 
 export interface BenchOptions {
+  /** The queue suite's store: Postgres (deployments) or the embedded SQLite default. */
+  store?: 'postgres' | 'sqlite';
   /** Measured jobs (or messages), after the warm-up. */
   jobs: number;
   warmup: number;

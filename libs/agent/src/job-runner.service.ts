@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
-import { AgentsRepository } from '@wiz/persistence';
 import { JobExecution } from '@wiz/queue';
 import { LlmCallError, LlmService } from '@wiz/llm';
 import { Outcome } from './agent-actor';
@@ -13,7 +12,6 @@ export class JobRunner {
   private readonly log = new Logger('JobRunner');
 
   constructor(
-    private readonly agents: AgentsRepository,
     private readonly execution: JobExecution,
     private readonly llm: LlmService,
   ) {}
@@ -25,13 +23,12 @@ export class JobRunner {
       this.log.debug(`skipping job ${cmd.jobId}: ${started.reason}`);
       return 'done';
     }
-    const { job } = started;
-    const agent = await this.agents.findAny(job.ownerId, job.agentId);
+    const { job, agent } = started;
     const timeout = job.timeoutMs ? AbortSignal.timeout(job.timeoutMs) : undefined;
     try {
       const result = await this.llm.generate({
-        model: agent!.model,
-        system: systemPromptOf(agent!),
+        model: agent.model,
+        system: systemPromptOf(agent),
         messages: taskMessages(job.input, job.data),
         abortSignal: timeout ? AbortSignal.any([cancel, timeout]) : cancel,
       });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
-import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
 import { JobFlow, jobIds } from './job-flow.service';
@@ -9,7 +9,7 @@ import { StateChanges } from './state-changes.service';
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
 
 export type StartOutcome =
-  | { run: true; job: JobEntity }
+  | { run: true; job: JobEntity; agent: AgentEntity }
   /** Nothing to run (already finished, not runnable now, moved by someone else): ack. */
   | { run: false; reason: string }
   /** Not now: the agent is paused, or runs another job (`holder`). Keep the command. */
@@ -73,7 +73,7 @@ export class JobExecution {
       const now = await this.agents.findAny(job.ownerId, job.agentId);
       return now?.paused ? { run: false, hold: 'paused' } : { run: false, hold: 'busy', holder: now?.runningJobId };
     }
-    return { run: true, job };
+    return { run: true, job, agent };
   }
 
   complete(job: JobEntity, result: JobResult): Promise<boolean> {

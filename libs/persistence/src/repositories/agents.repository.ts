@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { AgentEntity } from '../entities';
+import { AgentEntity, JobEntity } from '../entities';
+import { forUpdate } from '../write-lock';
 
 export interface Page {
   limit: number;
@@ -36,21 +37,24 @@ export class AgentsRepository {
 
   /**
    * The fence of one job per agent, cluster-wide: the agent takes `jobId` only when it runs no
-   * other job (a holder that is no longer `active` is stale and loses it). The row update is
-   * what serialises two runtimes racing for the same agent.
+   * other job (a holder that is no longer `active` is stale and loses it). The agent row is
+   * locked first and the holder read in a second statement: in one UPDATE, Postgres would
+   * re-check a subquery against the snapshot from before the lock wait and let two runtimes in.
    */
   async claim(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<boolean> {
-    const r = await m
+    const agent = await m.getRepository(AgentEntity).findOne({ where: { ownerId, id }, ...forUpdate(m) });
+    if (!agent || agent.deletedAt || agent.paused) return false;
+    if (agent.runningJobId && agent.runningJobId !== jobId) {
+      const holder = await m.getRepository(JobEntity).findOne({ select: { id: true, status: true }, where: { id: agent.runningJobId } });
+      if (holder?.status === 'active') return false;
+    }
+    await m
       .createQueryBuilder()
       .update(AgentEntity)
       .set({ runningJobId: jobId, status: () => `CASE WHEN status = 'active' THEN 'busy' ELSE status END` })
-      .where('id = :id AND "ownerId" = :ownerId AND "deletedAt" IS NULL AND paused = :paused', { id, ownerId, paused: false })
-      .andWhere(
-        `("runningJobId" IS NULL OR "runningJobId" = :jobId OR NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = "runningJobId" AND j.status = 'active'))`,
-        { jobId },
-      )
+      .where('id = :id', { id })
       .execute();
-    return r.affected === 1;
+    return true;
   }
 
   /** Frees the agent if `jobId` holds it; busy turns back to active. */
