@@ -283,8 +283,7 @@ describe('deploy manifests', () => {
 
     describe.each([
       ['wiz-gateway', 'dist/apps/gateway/src/main.js', 2],
-      // One runtime until mailbox partitions are leased to replicas (one job per agent, issue 3).
-      ['wiz-runtime', 'dist/apps/runtime/src/main.js', 1],
+      ['wiz-runtime', 'dist/apps/runtime/src/main.js', 2],
     ])('Deployment %s', (name, entry, replicas) => {
       const deployment = one('Deployment', name);
       const spec = obj(deployment.spec, 'spec');
