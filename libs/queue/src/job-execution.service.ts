@@ -50,8 +50,9 @@ export class JobExecution {
     if (job.status === 'active' && lostBefore >= this.maxLostRuns) {
       await this.changes.commit(async (m, emit) => {
         const reason = `runtime lost the job ${lostBefore} times mid-run (crash or kill); giving up`;
-        Object.assign(job, { attemptLog: closeAttempt(job, LOST_RUN) });
-        if (await this.flow.failNow(job, reason, m, emit)) await this.agents.release(job.ownerId, job.agentId, job.id, m);
+        if (await this.flow.failNow(job, reason, m, emit, { attemptLog: closeAttempt(job, LOST_RUN) })) {
+          await this.agents.release(job.ownerId, job.agentId, job.id, m);
+        }
       });
       return { run: false, reason: 'too many lost runs' };
     }

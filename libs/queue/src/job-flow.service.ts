@@ -48,8 +48,8 @@ export class JobFlow {
   }
 
   /** Ends a job that is not running (never started, or waiting) as failed. */
-  async failNow(job: JobEntity, reason: string, m: EntityManager, emit: Emit): Promise<boolean> {
-    if (!(await this.move(job, { status: 'failed', failureReason: reason, finishedAt: new Date() }, m))) return false;
+  async failNow(job: JobEntity, reason: string, m: EntityManager, emit: Emit, extra: Partial<JobEntity> = {}): Promise<boolean> {
+    if (!(await this.move(job, { ...extra, status: 'failed', failureReason: reason, finishedAt: new Date() }, m))) return false;
     emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason }));
     await this.settled(job, m, emit);
     return true;
