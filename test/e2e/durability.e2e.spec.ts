@@ -1,6 +1,7 @@
 import type { Job, JobCounts, PageOf } from '@wiz/contracts';
 import type { FakeLlmRule } from '../../apps/fake-llm/src/rules';
-import { BuildSnapshot, BuiltProcess, snapshotBuild } from '../support/built-app';
+import { BuildSnapshot, snapshotBuild } from '../support/built-app';
+import type { WizProcess } from '../support/wiz-process';
 import { duplicateIds, eventsByJob, readEventLog, StoredEvent, TERMINAL_EVENTS } from '../support/event-log';
 import { localNatsPid, startLocalNats, stopLocalNats } from '../support/local-nats';
 import { SeededRandom, testSeed } from '../support/seeded-random';
@@ -44,7 +45,7 @@ describe('durability (crashes, NATS restarts, replicas)', () => {
     const rng = new SeededRandom(seed);
     const c = (cluster = await WizCluster.start(build, 'crash', delayRules()));
     await c.spawn('gateway');
-    const runtimes: Array<{ proc: BuiltProcess; ready: Promise<void> }> = await Promise.all([c.launch('runtime'), c.launch('runtime')]);
+    const runtimes: Array<{ proc: WizProcess; ready: Promise<void> }> = await Promise.all([c.launch('runtime'), c.launch('runtime')]);
     await Promise.all(runtimes.map((r) => r.ready));
     const agents = await createAgents(c, 20);
     const plan = Array.from({ length: 200 }, (_, i) => ({

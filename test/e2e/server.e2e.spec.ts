@@ -6,6 +6,7 @@ import type { ServerFrame } from '@wiz/contracts';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { http, HttpResult } from '../support/http';
 import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
+import { until } from '../support/until';
 import { freePort, WizProcess } from '../support/wiz-process';
 import { WsClient } from '../support/ws-client';
 
@@ -280,11 +281,3 @@ async function busState(prefix: string): Promise<number> {
   }
 }
 
-// Polls a REST read until it holds: the state is only observable by asking.
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { http } from '../support/http';
 import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
+import { until } from '../support/until';
 import { freePort, WizProcess } from '../support/wiz-process';
 
 // Gateway and runtime as separate processes on Postgres, as in a real deployment.
@@ -138,11 +139,3 @@ describe('NATS discovery', () => {
     expect(sut.output.join('')).toMatch(/invalid configuration[\s\S]*PORT[\s\S]*WIZ_BUS_PREFIX/);
   });
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

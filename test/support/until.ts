@@ -2,8 +2,8 @@
 // On timeout the error says what was awaited and, through `describe`, what was last seen.
 export async function until(
   check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
+  timeoutMs = 20_000,
+  what = 'condition',
   describe: () => string | Promise<string> = () => '',
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

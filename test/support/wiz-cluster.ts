@@ -6,7 +6,8 @@ import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import type { FakeLlmRule } from '../../apps/fake-llm/src/rules';
 import { http, HttpResult } from './http';
 import { cleanup, Isolation, isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
-import { BuildSnapshot, BuiltProcess } from './built-app';
+import { BuildSnapshot } from './built-app';
+import { WizProcess } from './wiz-process';
 import { freePort } from './wiz-process';
 
 // A gateway and runtimes as separate processes on one isolated prefix and schema, with a
@@ -14,11 +15,11 @@ import { freePort } from './wiz-process';
 // the streams, the schema and the data dir.
 export class WizCluster {
   readonly iso: Isolation;
-  private readonly procs: BuiltProcess[] = [];
+  private readonly procs: WizProcess[] = [];
   private readonly dataDir: string;
   private env: Record<string, string> = {};
   private disposed = false;
-  gateway?: BuiltProcess;
+  gateway?: WizProcess;
 
   private constructor(
     label: string,
@@ -61,7 +62,7 @@ export class WizCluster {
   }
 
   /** Starts a process and waits until /health answers. */
-  async spawn(entry: 'gateway' | 'runtime'): Promise<BuiltProcess> {
+  async spawn(entry: 'gateway' | 'runtime'): Promise<WizProcess> {
     const { proc, ready } = await this.launch(entry);
     await ready;
     if (entry === 'gateway') this.gateway ??= proc;
@@ -69,10 +70,10 @@ export class WizCluster {
   }
 
   /** Starts a process; `ready` resolves when /health answers (or rejects with its output). */
-  async launch(entry: 'gateway' | 'runtime'): Promise<{ proc: BuiltProcess; ready: Promise<void> }> {
+  async launch(entry: 'gateway' | 'runtime'): Promise<{ proc: WizProcess; ready: Promise<void> }> {
     const port = await freePort();
     if (this.disposed) throw new Error('cluster disposed');
-    const proc = new BuiltProcess(this.build, entry, { ...this.env, PORT: String(port) });
+    const proc = new WizProcess(entry, { ...this.env, PORT: String(port) }, this.build.root);
     this.procs.push(proc);
     proc.start();
     const ready = proc.ready();

@@ -25,6 +25,8 @@ export class WizProcess {
   constructor(
     readonly entry: 'server' | 'gateway' | 'runtime',
     readonly env: Record<string, string>,
+    /** Where `dist/` is: the repository, or a build snapshot (see built-app.ts). */
+    readonly root: string = ROOT,
   ) {}
 
   get baseUrl(): string {
@@ -36,8 +38,8 @@ export class WizProcess {
   }
 
   start(): void {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', this.entry, 'src', 'main.js')], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [join(this.root, 'dist', 'apps', this.entry, 'src', 'main.js')], {
+      cwd: this.root,
       env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
-import { createApp } from '@wiz/platform';
+import { createApp, runMain } from '@wiz/platform';
 import { attachGateway, GatewayAppModule } from './gateway.module';
 
 // The gateway alone: REST /api/v1, WebSocket /ws and /health. Stateless: scale it with replicas.
@@ -11,7 +11,4 @@ async function main(): Promise<void> {
   await app.listen(config.PORT, config.HOST);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runMain(main);

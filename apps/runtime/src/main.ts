@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
-import { createApp } from '@wiz/platform';
+import { createApp, runMain } from '@wiz/platform';
 import { attachRuntime, RuntimeAppModule } from './runtime.module';
 
 // The runtime alone: agent actors and /health. Scale it out with replicas.
@@ -12,7 +12,4 @@ async function main(): Promise<void> {
   await app.listen(config.PORT, config.HOST);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runMain(main);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
-import { createApp } from '@wiz/platform';
+import { createApp, runMain } from '@wiz/platform';
 import { attachGateway } from '../../gateway/src/gateway.module';
 import { attachRuntime } from '../../runtime/src/runtime.module';
 import { ServerAppModule } from './server.module';
@@ -15,7 +15,4 @@ async function main(): Promise<void> {
   await app.listen(config.PORT, config.HOST);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runMain(main);

@@ -17,16 +17,6 @@ export class MailboxContext extends BaseRpcContext<[JsMsg]> {
   }
 }
 
-/** Thrown by a handler to have the message redelivered after `delayMs` (e.g. the store is down). */
-export class RetryLater extends Error {
-  constructor(
-    message: string,
-    readonly delayMs = 1_000,
-  ) {
-    super(message);
-  }
-}
-
 export interface MailboxTransportOptions {
   partitions: number[];
   ackWaitMs: number;
@@ -140,9 +130,9 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
       });
       m.ack();
     } catch (e) {
-      const delay = e instanceof RetryLater ? e.delayMs : 1_000;
-      this.log.warn(`job command on ${m.subject} will be redelivered in ${delay} ms: ${String(e)}`);
-      m.nak(delay);
+      // The store or bus failed mid-way: run the command again shortly (the revision fences it).
+      this.log.warn(`job command on ${m.subject} will be redelivered in 1 s: ${String(e)}`);
+      m.nak(1_000);
     } finally {
       this.inflight.delete(m);
       this.settled.forEach((f) => f());

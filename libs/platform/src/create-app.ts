@@ -28,3 +28,11 @@ function jsonErrors(err: { type?: string; message?: string } | undefined, _req: 
     next(err);
   }
 }
+
+/** Runs an app's main; a failure to start prints its message (no stack: it says what to fix) and exits 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
