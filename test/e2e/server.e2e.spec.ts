@@ -164,6 +164,34 @@ describe.each([['postgres'], ['sqlite']])('Wiz server on %s', (store) => {
     }
   });
 
+  it('says so when a resumed subscription asks for events that have expired', async () => {
+    const agent = await createAgent();
+    const jobId = (await api('POST', '/api/v1/jobs', { agentId: agent.id, input: 'old news' })).body.id as string;
+    await until(async () => (await api('GET', `/api/v1/jobs/${jobId}`)).body.status === 'completed');
+    const nc = await connect({ servers: TEST_NATS_URL });
+    let first: number;
+    try {
+      // What age-based retention does, made to happen now: drop everything before the last 2 events.
+      const jsm = await nc.jetstreamManager();
+      const last = (await jsm.streams.info(`${iso.prefix}_events`)).state.last_seq;
+      first = last - 1;
+      await jsm.streams.purge(`${iso.prefix}_events`, { seq: first });
+    } finally {
+      await nc.close();
+    }
+    const ws = await WsClient.open(`${sut.baseUrl.replace('http', 'ws')}/ws`);
+    try {
+      ws.send({ type: 'subscribe', topic: `job:${jobId}`, since: 0 });
+      const [subscribed, gone] = await ws.take(2);
+      expect(subscribed).toMatchObject({ type: 'subscribed' });
+      expect(gone).toMatchObject({ type: 'error', code: 'gone', message: `events 1–${first - 1} have expired; replaying from ${first}` });
+      const rest = (await ws.take(2, isEvent)) as EventFrame[];
+      expect(rest.map((f) => f.seq)).toEqual([first, first + 1]);
+    } finally {
+      await ws.close();
+    }
+  });
+
   it('follows one job by its own topic', async () => {
     const agent = await createAgent();
     const jobId = (await api('POST', '/api/v1/jobs', { agentId: agent.id, input: 'solo' })).body.id as string;

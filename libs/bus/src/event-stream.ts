@@ -58,3 +58,8 @@ export async function lastEventSeq(bus: BusService): Promise<number> {
   const info = await bus.jsm.streams.info(bus.names.streams.events);
   return info.state.last_seq;
 }
+
+export async function firstEventSeq(bus: BusService): Promise<number> {
+  const info = await bus.jsm.streams.info(bus.names.streams.events);
+  return info.state.first_seq;
+}

@@ -4,6 +4,7 @@ export const ERROR_CODES = [
   'malformed_json',
   'not_found',
   'conflict',
+  'gone',
   'unavailable',
   'internal',
 ] as const;
@@ -29,6 +30,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case 'conflict':
       return 409;
+    case 'gone':
+      return 410;
     case 'unavailable':
       return 503;
     case 'internal':

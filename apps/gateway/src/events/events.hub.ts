@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JsMsg } from 'nats';
 import { EventEnvelope, notFound, parseTopic, ServerFrame, Topic } from '@wiz/contracts';
-import { BusService, followEvents, lastEventSeq, replayEvents } from '@wiz/bus';
+import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEvents } from '@wiz/bus';
 import { AgentsRepository, JobsRepository } from '@wiz/persistence';
 
 export interface EventClient {
@@ -59,6 +59,11 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     subs.set(client.id, sub);
     client.send({ type: 'subscribed', topic });
     if (since === undefined) return;
+    const first = await firstEventSeq(this.bus);
+    if (since + 1 < first) {
+      // Aged out (WIZ_EVENTS_MAX_AGE_HOURS): say so rather than let the client believe it saw all.
+      client.send({ type: 'error', code: 'gone', topic, message: `events ${since + 1}–${first - 1} have expired; replaying from ${first}` });
+    }
     try {
       const filter = kind === 'agent' ? this.bus.names.agentEventsFilter(id) : this.bus.names.jobEventsFilter(id);
       await replayEvents(this.bus, filter, since, (m) => this.deliver(sub, m));
