@@ -4,6 +4,7 @@ import { BuildSnapshot, snapshotBuild } from '../support/built-app';
 import type { WizProcess } from '../support/wiz-process';
 import { duplicateIds, eventsByJob, readEventLog, StoredEvent, TERMINAL_EVENTS } from '../support/event-log';
 import { localNatsPid, startLocalNats, stopLocalNats } from '../support/local-nats';
+import { restartLocalPostgres } from '../support/local-postgres';
 import { SeededRandom, testSeed } from '../support/seeded-random';
 import { sleep, until } from '../support/until';
 import { WizCluster } from '../support/wiz-cluster';
@@ -22,7 +23,7 @@ const delayRules = (): FakeLlmRule[] =>
 // The reason a job fails with once dead runtimes lost it too many times (WIZ_JOB_MAX_DELIVER).
 const OUT_OF_DELIVERIES = /(delivered|lost the job) \d+ times/;
 
-describe('durability (crashes, NATS restarts, replicas)', () => {
+describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
   let build: BuildSnapshot;
   let cluster: WizCluster | undefined;
 
@@ -184,6 +185,52 @@ describe('durability (crashes, NATS restarts, replicas)', () => {
     });
     expect(wrong).toEqual([]);
     say(`nats: ${jobs.filter((j) => j.attempts > 1).length} jobs needed more than one attempt; ${events.length} events; ${Date.now() - started} ms`);
+  }, 150_000);
+
+  it('loses nothing when Postgres is restarted while jobs flow', async () => {
+    const c = (cluster = await WizCluster.start(build, 'pgdown', [{ reply: { content: 'done', delayMs: 200 } }]));
+    await c.spawn('gateway');
+    await c.spawn('runtime');
+    const agents = await createAgents(c, 5);
+    const accepted = new Map<string, string>();
+    const refused: string[] = [];
+    const submit = async (input: string, i: number) => {
+      const r = await c.api<Job>('POST', '/api/v1/jobs', { agentId: agents[i % agents.length], input }).catch((e: unknown) => ({ status: 0, body: String(e) }));
+      if (r.status >= 200 && r.status < 300) accepted.set(input, (r.body as Job).id);
+      else refused.push(`${input}: ${r.status}`);
+      return r.status;
+    };
+    expect((await Promise.all(Array.from({ length: 40 }, (_, i) => submit(`before ${i}`, i)))).filter((s) => s !== 202)).toEqual([]);
+    await until(async () => (await counts(c)).completed >= 5, 30_000, 'a few jobs completed before the restart');
+
+    const started = Date.now();
+    // Submissions race the restart: each is either accepted (and must complete) or refused (and must not exist).
+    const during = Promise.all(Array.from({ length: 10 }, (_, i) => sleep(i * 100).then(() => submit(`during ${i}`, i))));
+    await restartLocalPostgres();
+    const duringStatus = await during;
+    say(`postgres: restarted in ${Date.now() - started} ms; submissions meanwhile answered ${duringStatus.join(',')}`);
+    expect(duringStatus.filter((s) => s !== 202 && s !== 503)).toEqual([]);
+    expect((await Promise.all(Array.from({ length: 5 }, (_, i) => submit(`after ${i}`, i)))).filter((s) => s !== 202)).toEqual([]);
+
+    const ids = [...accepted.values()];
+    await until(
+      async () => (await counts(c).catch(() => ({ completed: -1 }))).completed === ids.length,
+      90_000,
+      `all ${ids.length} accepted jobs completed`,
+      async () => `counts: ${JSON.stringify(await counts(c).catch((e: unknown) => String(e)))}\n${c.outputTail()}`,
+    );
+    const jobs = await listJobs(c);
+    expect(jobs.map((j) => j.input).sort()).toEqual([...accepted.keys()].sort());
+    expect(jobs.filter((j) => j.status !== 'completed').map(show)).toEqual([]);
+    const events = await settledEvents(c, ids);
+    expect(duplicateIds(events)).toEqual([]);
+    const byJob = eventsByJob(events);
+    const wrong = ids.flatMap((id) => {
+      const ends = (byJob.get(id) ?? []).filter((e) => TERMINAL_EVENTS.has(e.type)).map((e) => e.type);
+      return ends.length === 1 && ends[0] === 'job.completed' ? [] : [`${id}: ${ends.join(',') || 'no terminal event'}`];
+    });
+    expect(wrong).toEqual([]);
+    say(`postgres: all ${ids.length} accepted jobs completed, ${refused.length} refused, ${jobs.filter((j) => j.attempts > 1).length} ran twice; ${Date.now() - started} ms`);
   }, 150_000);
 
   it('never runs two jobs of one agent at once across two runtimes (checked from the events)', async () => {

@@ -26,6 +26,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (e instanceof WizError) {
       return { statusCode: httpStatusOf(e.code), code: e.code, message: e.message, ...(e.details ? { issues: e.details } : {}) };
     }
+    if (isStoreUnavailable(e)) {
+      return { statusCode: 503, code: 'unavailable', message: 'the database is unavailable; retry shortly' };
+    }
     if (e instanceof HttpException) {
       const status = e.getStatus();
       const code = status === 404 ? 'not_found' : status < 500 ? 'validation_failed' : 'internal';
@@ -33,4 +36,13 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     return { statusCode: 500, code: 'internal', message: 'internal error' };
   }
+}
+
+// Connection-class failures of the store (Postgres restarting, unreachable): retry-able, not a bug.
+const PG_UNAVAILABLE = /^(08|57P0)/;
+function isStoreUnavailable(e: unknown): boolean {
+  const err = e as { code?: string; driverError?: { code?: string; message?: string }; message?: string };
+  const code = err?.driverError?.code ?? err?.code ?? '';
+  const message = err?.driverError?.message ?? err?.message ?? '';
+  return PG_UNAVAILABLE.test(code) || code === 'ECONNREFUSED' || /Connection terminated|ECONNREFUSED|database system is (shutting down|starting up)/.test(message);
 }
