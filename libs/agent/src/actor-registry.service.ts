@@ -16,7 +16,7 @@ interface Delivery {
 // Holds the live actors of this runtime: created on an agent's first mailbox message (so a new
 // agent needs no restart), dropped after a while without work. An actor is a few hundred
 // bytes, so one process holds tens of thousands. Also aborts running jobs on a cancel signal
-// and wakes actors whose agent was resumed.
+// and wakes actors whose agent was resumed or freed (by any runtime).
 @Injectable()
 export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Actors');
@@ -37,7 +37,8 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
       const signal = CancelJobSignalSchema.parse(data);
       this.running.get(signal.jobId)?.abort(new Error(signal.reason));
     });
-    this.listen('resume', (data) => this.actors.get(String((data as { agentId?: unknown }).agentId))?.wake());
+    // An agent was resumed, or its job ended on some runtime: held commands re-check at once.
+    this.listen('wake', (data) => this.actors.get(String((data as { agentId?: unknown }).agentId))?.wake());
   }
 
   onModuleDestroy(): void {
@@ -66,7 +67,9 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     const abort = new AbortController();
     this.running.set(d.jobId, abort);
     try {
-      return await this.runner.run(d.command, abort.signal);
+      const outcome = await this.runner.run(d.command, abort.signal);
+      if (outcome === 'done') this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: d.command.agentId }));
+      return outcome;
     } finally {
       this.running.delete(d.jobId);
     }

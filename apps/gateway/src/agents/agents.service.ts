@@ -94,7 +94,7 @@ export class AgentsService {
         emit.event(makeEvent(paused ? 'agent.paused' : 'agent.resumed', { agentId: id, traceId: randomUUID() }, { agentId: id }));
       });
       // Actors holding this agent's jobs re-check at once instead of on their next poll.
-      if (!paused) this.bus.nc.publish(this.bus.names.control('resume'), JSON.stringify({ agentId: id }));
+      if (!paused) this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: id }));
     }
     return toAgent(Object.assign(agent, { paused }));
   }
