@@ -39,12 +39,6 @@ export class JobExecution {
     if (isTerminal(job.status)) return { run: false, reason: `already ${job.status}` };
     // `active` here means a runtime died mid-job and JetStream redelivered it: run it again.
     if (job.status !== 'queued' && job.status !== 'active') return { run: false, reason: `job is ${job.status}` };
-    const agent = await this.agents.findAny(job.ownerId, job.agentId);
-    if (!agent || agent.deletedAt) {
-      await this.changes.commit((m, emit) => this.flow.failNow(job, `agent ${job.agentId} was deleted before the job ran`, m, emit));
-      return { run: false, reason: 'agent deleted' };
-    }
-    if (agent.paused) return { run: false, hold: 'paused' };
     // `active` in the store but delivered again: the runtime running it died. That run is lost.
     const lostBefore = job.attemptLog.filter((a) => a.error === LOST_RUN).length + (job.status === 'active' ? 1 : 0);
     if (job.status === 'active' && lostBefore >= this.maxLostRuns) {
@@ -59,22 +53,27 @@ export class JobExecution {
     const now = new Date();
     const attempt = job.attempts + 1;
     try {
-      await this.changes.commit(async (m, emit) => {
-        if (!(await this.agents.claim(job.ownerId, job.agentId, job.id, m))) throw new Refused('busy');
+      // One transaction: lock and claim the agent, move the job to active.
+      return await this.changes.commit(async (m, emit): Promise<StartOutcome> => {
+        const claim = await this.agents.claim(job.ownerId, job.agentId, job.id, m);
+        if (claim.verdict === 'missing') {
+          await this.flow.failNow(job, `agent ${job.agentId} was deleted before the job ran`, m, emit);
+          return { run: false, reason: 'agent deleted' };
+        }
+        if (claim.verdict === 'paused') return { run: false, hold: 'paused' };
+        if (claim.verdict === 'busy') return { run: false, hold: 'busy', holder: claim.holder };
         const previous = job.status === 'active' ? closeAttempt(job, LOST_RUN) : job.attemptLog;
         const attemptLog = [...previous, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
         if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, progress: 0 }, m))) {
-          throw new Refused('moved');
+          throw new Refused('moved'); // rolls the claim back
         }
         emit.event(makeEvent('job.active', jobIds(job), { attempt }));
+        return { run: true, job, agent: claim.agent };
       });
     } catch (e) {
       if (!(e instanceof Refused)) throw e;
-      if (e.message === 'moved') return { run: false, reason: 'moved by another worker' };
-      const now = await this.agents.findAny(job.ownerId, job.agentId);
-      return now?.paused ? { run: false, hold: 'paused' } : { run: false, hold: 'busy', holder: now?.runningJobId };
+      return { run: false, reason: 'moved by another worker' };
     }
-    return { run: true, job, agent };
   }
 
   complete(job: JobEntity, result: JobResult): Promise<boolean> {

@@ -5,6 +5,7 @@ import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
 export const CLAIM_MS = 15_000;
 const SWEEP_EVERY_MS = 5_000;
 const BATCH = 512;
+const DELETE_EVERY_MS = 100;
 
 // Publishes committed outbox rows, then deletes them. Rows this process wrote are pushed here
 // right after their commit (no polling delay); rows left by a process that died (or could not
@@ -18,6 +19,10 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private flushing?: Promise<void>;
   private sweeper?: NodeJS.Timeout;
   private failures = 0;
+  // Published rows are deleted in batches, not per flush: one statement for many jobs. Rows
+  // whose delete is lost are republished by the sweep after their claim; JetStream drops them.
+  private readonly published: string[] = [];
+  private deleter?: NodeJS.Timeout;
 
   constructor(
     private readonly bus: BusService,
@@ -32,6 +37,7 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
     await Promise.race([this.drain(), new Promise((r) => setTimeout(r, 5_000))]);
+    await this.deletePublished();
   }
 
   push(rows: OutboxEntity[]): void {
@@ -41,11 +47,16 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
       this.queued.add(id);
       this.queue.push(r);
     }
-    if (this.queue.length) void this.drain();
+    if (this.queue.length) void this.publishAll();
   }
 
-  /** Resolves when everything pushed so far is published (or failed for now). */
-  drain(): Promise<void> {
+  /** Resolves when everything pushed so far is published (or failed for now) and forgotten. */
+  async drain(): Promise<void> {
+    await this.publishAll();
+    await this.deletePublished();
+  }
+
+  private publishAll(): Promise<void> {
     this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
@@ -70,9 +81,17 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
       this.failures = 0;
       this.queue.splice(0, batch.length);
       batch.forEach((r) => this.queued.delete(r.id));
-      // If this delete is lost, the sweeper republishes the rows: deduplicated by msgId.
-      await this.outbox.delete(batch.map((r) => r.id)).catch((e) => this.log.warn(`outbox delete failed: ${String(e)}`));
+      this.published.push(...batch.map((r) => r.id));
+      if (this.published.length >= BATCH) await this.deletePublished();
+      else this.deleter ??= setTimeout(() => void this.deletePublished(), DELETE_EVERY_MS);
     }
+  }
+
+  private async deletePublished(): Promise<void> {
+    clearTimeout(this.deleter);
+    this.deleter = undefined;
+    const ids = this.published.splice(0);
+    if (ids.length) await this.outbox.delete(ids).catch((e) => this.log.warn(`outbox delete failed: ${String(e)}`));
   }
 
   private async publish(rows: OutboxEntity[]): Promise<void> {

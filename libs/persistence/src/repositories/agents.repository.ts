@@ -4,6 +4,12 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AgentEntity, JobEntity } from '../entities';
 import { forUpdate } from '../write-lock';
 
+export type Claim =
+  | { verdict: 'claimed'; agent: AgentEntity }
+  | { verdict: 'missing' }
+  | { verdict: 'paused' }
+  | { verdict: 'busy'; holder: string };
+
 export interface Page {
   limit: number;
   offset: number;
@@ -41,12 +47,13 @@ export class AgentsRepository {
    * locked first and the holder read in a second statement: in one UPDATE, Postgres would
    * re-check a subquery against the snapshot from before the lock wait and let two runtimes in.
    */
-  async claim(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<boolean> {
+  async claim(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<Claim> {
     const agent = await m.getRepository(AgentEntity).findOne({ where: { ownerId, id }, ...forUpdate(m) });
-    if (!agent || agent.deletedAt || agent.paused) return false;
+    if (!agent || agent.deletedAt) return { verdict: 'missing' };
+    if (agent.paused) return { verdict: 'paused' };
     if (agent.runningJobId && agent.runningJobId !== jobId) {
       const holder = await m.getRepository(JobEntity).findOne({ select: { id: true, status: true }, where: { id: agent.runningJobId } });
-      if (holder?.status === 'active') return false;
+      if (holder?.status === 'active') return { verdict: 'busy', holder: holder.id };
     }
     await m
       .createQueryBuilder()
@@ -54,7 +61,7 @@ export class AgentsRepository {
       .set({ runningJobId: jobId, status: () => `CASE WHEN status = 'active' THEN 'busy' ELSE status END` })
       .where('id = :id', { id })
       .execute();
-    return true;
+    return { verdict: 'claimed', agent };
   }
 
   /** Frees the agent if `jobId` holds it; busy turns back to active. */
