@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
-import { createApp, runMain } from '@wiz/platform';
+import { announce, createApp, runMain } from '@wiz/platform';
 import { attachGateway, GatewayAppModule } from './gateway.module';
 
 // The gateway alone: REST /api/v1, WebSocket /ws and /health. Stateless: scale it with replicas.
@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   const app = await createApp(GatewayAppModule.forRoot(config));
   attachGateway(app);
   await app.listen(config.PORT, config.HOST);
+  announce('Wiz gateway', config);
 }
 
 runMain(main);

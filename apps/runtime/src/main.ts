@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
-import { createApp, runMain } from '@wiz/platform';
+import { announce, createApp, runMain } from '@wiz/platform';
 import { attachRuntime, RuntimeAppModule } from './runtime.module';
 
 // The runtime alone: agent actors and /health. Scale it out with replicas.
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   attachRuntime(app, config);
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
+  announce('Wiz runtime', config);
 }
 
 runMain(main);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
-import { createApp, runMain } from '@wiz/platform';
+import { announce, createApp, runMain } from '@wiz/platform';
 import { attachGateway } from '../../gateway/src/gateway.module';
 import { attachRuntime } from '../../runtime/src/runtime.module';
 import { ServerAppModule } from './server.module';
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   attachRuntime(app, config);
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
+  announce('Wiz (gateway + runtime)', config);
 }
 
 runMain(main);

@@ -1,4 +1,6 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { WizConfig } from '@wiz/config';
+import { describeStore, storeOptionsOf } from '@wiz/persistence';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
@@ -35,4 +37,12 @@ export function runMain(main: () => Promise<void>): void {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });
+}
+
+/** One line that tells a user where this process listens and what it is connected to. */
+export function announce(what: string, config: WizConfig): void {
+  const store = describeStore(storeOptionsOf(config));
+  new NestLogger('Wiz').log(
+    `${what} listening on http://${config.HOST}:${config.PORT} (store: ${store}; NATS: ${config.NATS_URL}; prefix: ${config.WIZ_BUS_PREFIX})`,
+  );
 }
