@@ -9,9 +9,6 @@ export const MAILBOX_PATTERN = 'wiz.mailbox';
 
 // What a mailbox handler learns about the delivery besides the command itself.
 export class MailboxContext extends BaseRpcContext<[JsMsg]> {
-  get deliveryCount(): number {
-    return this.args[0].info.deliveryCount;
-  }
   get subject(): string {
     return this.args[0].subject;
   }
@@ -76,10 +73,6 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
 
   unwrap<T>(): T {
     return this.bus.nc as T;
-  }
-
-  get inflightCount(): number {
-    return this.inflight.size;
   }
 
   private async runPartition(partition: number): Promise<void> {

@@ -8,7 +8,7 @@ export interface NatsConnectOptions {
   name: string;
   autostart: boolean;
   dataDir: string;
-  /** PATH to search for nats-server (the config lib passes it; nothing here reads process.env). */
+  /** PATH to search for nats-server, as the config lib parsed it. */
   searchPath: string;
   log: (msg: string) => void;
 }

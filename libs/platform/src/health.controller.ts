@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { BusService } from '@wiz/bus';
+import { BusService, withTimeout } from '@wiz/bus';
 
 interface Check {
   ok: boolean;
@@ -25,10 +25,7 @@ export class HealthController {
 
   private async database(): Promise<Check> {
     try {
-      await Promise.race([
-        this.ds.query('SELECT 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2000 ms')), 2_000)),
-      ]);
+      await withTimeout(this.ds.query('SELECT 1'), 2_000);
       return { ok: true, detail: this.ds.options.type === 'postgres' ? 'postgres' : 'sqlite' };
     } catch (e) {
       return { ok: false, detail: e instanceof Error ? e.message : String(e) };

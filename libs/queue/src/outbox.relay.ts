@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { BusService } from '@wiz/bus';
 import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
+import { Periodic } from './periodic';
 
 export const CLAIM_MS = 15_000;
 const SWEEP_EVERY_MS = 5_000;
@@ -17,7 +18,9 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private readonly queue: OutboxEntity[] = [];
   private readonly queued = new Set<string>();
   private flushing?: Promise<void>;
-  private sweeper?: NodeJS.Timeout;
+  private readonly sweeper = new Periodic(SWEEP_EVERY_MS, () => this.sweepOnce(), (e) =>
+    this.log.warn(`outbox sweep failed: ${String(e)}`),
+  );
   private failures = 0;
   // Published rows are deleted in batches, not per flush: one statement for many jobs. Rows
   // whose delete is lost are republished by the sweep after their claim; JetStream drops them.
@@ -30,12 +33,12 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
-    void this.sweep();
+    this.sweeper.start();
+    void this.sweeper.run();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweeper);
+    await this.sweeper.stop();
     await Promise.race([this.drain(), new Promise((r) => setTimeout(r, 5_000))]);
     await this.deletePublished();
   }
@@ -100,15 +103,15 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Claims and publishes rows whose writer died or could not publish (runs every 5 s). */
   async sweep(): Promise<void> {
-    try {
-      const now = new Date();
-      const rows = await this.outbox.claimStale(now, new Date(now.getTime() + CLAIM_MS), BATCH);
-      if (rows.length) {
-        this.log.log(`re-publishing ${rows.length} outbox message(s) left unpublished`);
-        this.push(rows);
-      }
-    } catch (e) {
-      this.log.warn(`outbox sweep failed: ${String(e)}`);
+    await this.sweeper.run();
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const now = new Date();
+    const rows = await this.outbox.claimStale(now, new Date(now.getTime() + CLAIM_MS), BATCH);
+    if (rows.length) {
+      this.log.log(`re-publishing ${rows.length} outbox message(s) left unpublished`);
+      this.push(rows);
     }
   }
 }

@@ -74,10 +74,6 @@ export class AgentsRepository {
       .execute();
   }
 
-  /** Even a deleted agent: the runtime needs its state to settle jobs queued before deletion. */
-  findAny(ownerId: string, id: string, m?: EntityManager): Promise<AgentEntity | null> {
-    return this.repo(m).findOneBy({ ownerId, id });
-  }
 
   async update(ownerId: string, id: string, patch: Partial<AgentEntity>, m?: EntityManager): Promise<boolean> {
     const r = await this.repo(m).update({ ownerId, id, deletedAt: IsNull() }, patch);

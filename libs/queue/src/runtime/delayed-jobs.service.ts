@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobsRepository } from '@wiz/persistence';
 import { JobFlow } from '../job-flow.service';
+import { Periodic } from '../periodic';
 import { StateChanges } from '../state-changes.service';
 
 const EVERY_MS = 200;
@@ -12,8 +13,9 @@ const BATCH = 500;
 @Injectable()
 export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('DelayedJobs');
-  private timer?: NodeJS.Timeout;
-  private busy = false;
+  private readonly loop = new Periodic(EVERY_MS, () => this.pass(new Date()), (e) =>
+    this.log.warn(`promoting delayed jobs failed: ${String(e)}`),
+  );
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -22,27 +24,22 @@ export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), EVERY_MS);
-    this.timer.unref();
+    this.loop.start();
   }
 
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+  beforeApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass; returns how many jobs this process promoted. */
   async tick(now = new Date()): Promise<number> {
-    if (this.busy) return 0;
-    this.busy = true;
+    return (await this.loop.run(() => this.pass(now))) ?? 0;
+  }
+
+  private async pass(now: Date): Promise<number> {
     let promoted = 0;
-    try {
-      for (const job of await this.jobs.dueDelayed(now, BATCH)) {
-        if (await this.changes.commit((m, emit) => this.flow.release(job, m, emit, now))) promoted++;
-      }
-    } catch (e) {
-      this.log.warn(`promoting delayed jobs failed: ${String(e)}`);
-    } finally {
-      this.busy = false;
+    for (const job of await this.jobs.dueDelayed(now, BATCH)) {
+      if (await this.changes.commit((m, emit) => this.flow.release(job, m, emit, now))) promoted++;
     }
     return promoted;
   }

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobsRepository } from '@wiz/persistence';
+import { Periodic } from '../periodic';
 
 const EVERY_MS = 60_000;
 const BATCH = 1_000;
@@ -10,7 +11,7 @@ const BATCH = 1_000;
 @Injectable()
 export class Retention implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Retention');
-  private timer?: NodeJS.Timeout;
+  private readonly loop = new Periodic(EVERY_MS, () => this.sweep(), (e) => this.log.warn(`retention failed: ${String(e)}`));
 
   constructor(
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
@@ -18,12 +19,11 @@ export class Retention implements OnApplicationBootstrap, BeforeApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep().catch((e) => this.log.warn(`retention failed: ${String(e)}`)), EVERY_MS);
-    this.timer.unref();
+    this.loop.start();
   }
 
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+  beforeApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass; returns how many jobs it deleted. */

@@ -4,6 +4,7 @@ import { WizError } from '@wiz/contracts';
 import { ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
 import { makeEvent } from '../events';
 import { JobsService } from '../jobs.service';
+import { Periodic } from '../periodic';
 import { StateChanges } from '../state-changes.service';
 import { planTicks, TickPlan } from './schedule-ticks';
 
@@ -27,8 +28,9 @@ export const tickKey = (scheduleId: string, tick: Date): string => `schedule:${s
 @Injectable()
 export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Schedules');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly loop = new Periodic(EVERY_MS, () => this.pass(new Date()), (e) =>
+    this.log.warn(`firing schedules failed: ${String(e)}`),
+  );
 
   constructor(
     private readonly schedules: SchedulesRepository,
@@ -37,33 +39,26 @@ export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), EVERY_MS);
-    this.timer.unref();
+    this.loop.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass over the due schedules; returns how many this process advanced. Passes never overlap. */
-  tick(now = new Date()): Promise<number> {
-    this.running ??= this.pass(now).finally(() => (this.running = undefined));
-    return this.running;
+  async tick(now = new Date()): Promise<number> {
+    return (await this.loop.run(() => this.pass(now))) ?? 0;
   }
 
   private async pass(now: Date): Promise<number> {
     let advanced = 0;
-    try {
-      for (const s of await this.schedules.due(now, BATCH)) {
-        try {
-          if (await this.fire(s, now)) advanced++;
-        } catch (e) {
-          this.log.warn(`schedule ${s.id}: firing failed, will retry: ${String(e)}`);
-        }
+    for (const s of await this.schedules.due(now, BATCH)) {
+      try {
+        if (await this.fire(s, now)) advanced++;
+      } catch (e) {
+        this.log.warn(`schedule ${s.id}: firing failed, will retry: ${String(e)}`);
       }
-    } catch (e) {
-      this.log.warn(`loading due schedules failed: ${String(e)}`);
     }
     return advanced;
   }
