@@ -129,14 +129,7 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     await c.spawn('gateway');
     await c.spawn('runtime');
     const agents = await createAgents(c, 5);
-    const accepted = new Map<string, string>(); // input → job id
-    const refused: string[] = [];
-    const submit = async (input: string, i: number) => {
-      const r = await c.api<Job>('POST', '/api/v1/jobs', { agentId: agents[i % agents.length], input }).catch((e: unknown) => ({ status: 0, body: String(e) }));
-      if (r.status >= 200 && r.status < 300) accepted.set(input, (r.body as Job).id);
-      else refused.push(`${input}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.status;
-    };
+    const { accepted, refused, submit } = submissions(c, agents);
 
     const before = await Promise.all(Array.from({ length: 50 }, (_, i) => submit(`before ${i}`, i)));
     expect(before.filter((s) => s !== 202)).toEqual([]);
@@ -172,18 +165,7 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     say(`nats: all ${ids.length} accepted jobs completed ${Date.now() - started} ms after the stop; ${refused.length} refused`);
 
     // Nothing refused exists, nothing accepted is missing, and everything accepted completed.
-    const jobs = await listJobs(c);
-    expect(jobs.map((j) => j.input).sort()).toEqual([...accepted.keys()].sort());
-    expect(jobs.filter((j) => j.status !== 'completed').map(show)).toEqual([]);
-
-    const events = await settledEvents(c, ids);
-    expect(duplicateIds(events)).toEqual([]);
-    const byJob = eventsByJob(events);
-    const wrong = ids.flatMap((id) => {
-      const ends = (byJob.get(id) ?? []).filter((e) => TERMINAL_EVENTS.has(e.type)).map((e) => e.type);
-      return ends.length === 1 && ends[0] === 'job.completed' ? [] : [`${id}: ${ends.join(',') || 'no terminal event'}`];
-    });
-    expect(wrong).toEqual([]);
+    const { jobs, events } = await expectEachAcceptedCompletedOnce(c, accepted);
     say(`nats: ${jobs.filter((j) => j.attempts > 1).length} jobs needed more than one attempt; ${events.length} events; ${Date.now() - started} ms`);
   }, 150_000);
 
@@ -192,14 +174,7 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     await c.spawn('gateway');
     await c.spawn('runtime');
     const agents = await createAgents(c, 5);
-    const accepted = new Map<string, string>();
-    const refused: string[] = [];
-    const submit = async (input: string, i: number) => {
-      const r = await c.api<Job>('POST', '/api/v1/jobs', { agentId: agents[i % agents.length], input }).catch((e: unknown) => ({ status: 0, body: String(e) }));
-      if (r.status >= 200 && r.status < 300) accepted.set(input, (r.body as Job).id);
-      else refused.push(`${input}: ${r.status}`);
-      return r.status;
-    };
+    const { accepted, refused, submit } = submissions(c, agents);
     expect((await Promise.all(Array.from({ length: 40 }, (_, i) => submit(`before ${i}`, i)))).filter((s) => s !== 202)).toEqual([]);
     await until(async () => (await counts(c)).completed >= 5, 30_000, 'a few jobs completed before the restart');
 
@@ -219,17 +194,7 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
       `all ${ids.length} accepted jobs completed`,
       async () => `counts: ${JSON.stringify(await counts(c).catch((e: unknown) => String(e)))}\n${c.outputTail()}`,
     );
-    const jobs = await listJobs(c);
-    expect(jobs.map((j) => j.input).sort()).toEqual([...accepted.keys()].sort());
-    expect(jobs.filter((j) => j.status !== 'completed').map(show)).toEqual([]);
-    const events = await settledEvents(c, ids);
-    expect(duplicateIds(events)).toEqual([]);
-    const byJob = eventsByJob(events);
-    const wrong = ids.flatMap((id) => {
-      const ends = (byJob.get(id) ?? []).filter((e) => TERMINAL_EVENTS.has(e.type)).map((e) => e.type);
-      return ends.length === 1 && ends[0] === 'job.completed' ? [] : [`${id}: ${ends.join(',') || 'no terminal event'}`];
-    });
-    expect(wrong).toEqual([]);
+    const { jobs } = await expectEachAcceptedCompletedOnce(c, accepted);
     say(`postgres: all ${ids.length} accepted jobs completed, ${refused.length} refused, ${jobs.filter((j) => j.attempts > 1).length} ran twice; ${Date.now() - started} ms`);
   }, 150_000);
 
@@ -273,6 +238,36 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     say(`one agent: ${events.length} events in stream order checked`);
   }, 90_000);
 });
+
+/** Submits jobs round-robin over `agents`, remembering which were accepted (2xx) and which not. */
+function submissions(c: WizCluster, agents: readonly string[]) {
+  const accepted = new Map<string, string>(); // input → job id
+  const refused: string[] = [];
+  const submit = async (input: string, i: number) => {
+    const r = await c.api<Job>('POST', '/api/v1/jobs', { agentId: agents[i % agents.length], input }).catch((e: unknown) => ({ status: 0, body: String(e) }));
+    if (r.status >= 200 && r.status < 300) accepted.set(input, (r.body as Job).id);
+    else refused.push(`${input}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.status;
+  };
+  return { accepted, refused, submit };
+}
+
+/** Nothing refused exists, nothing accepted is missing, and each accepted job completed with exactly one terminal event. */
+async function expectEachAcceptedCompletedOnce(c: WizCluster, accepted: Map<string, string>): Promise<{ jobs: Job[]; events: StoredEvent[] }> {
+  const ids = [...accepted.values()];
+  const jobs = await listJobs(c);
+  expect(jobs.map((j) => j.input).sort()).toEqual([...accepted.keys()].sort());
+  expect(jobs.filter((j) => j.status !== 'completed').map(show)).toEqual([]);
+  const events = await settledEvents(c, ids);
+  expect(duplicateIds(events)).toEqual([]);
+  const byJob = eventsByJob(events);
+  const wrong = ids.flatMap((id) => {
+    const ends = (byJob.get(id) ?? []).filter((e) => TERMINAL_EVENTS.has(e.type)).map((e) => e.type);
+    return ends.length === 1 && ends[0] === 'job.completed' ? [] : [`${id}: ${ends.join(',') || 'no terminal event'}`];
+  });
+  expect(wrong).toEqual([]);
+  return { jobs, events };
+}
 
 async function createAgents(c: WizCluster, n: number): Promise<string[]> {
   const created = await Promise.all(Array.from({ length: n }, (_, i) => c.api<{ id: string }>('POST', '/api/v1/agents', { name: `Agent ${i}`, role: 'worker' })));

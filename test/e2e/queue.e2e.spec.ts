@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import type { ServerFrame } from '@wiz/contracts';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { http, HttpResult } from '../support/http';
-import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
+import { cleanup, isolation } from '../support/isolation';
 import { until } from '../support/until';
-import { freePort, WizProcess } from '../support/wiz-process';
+import { startServer, WizProcess } from '../support/wiz-process';
 import { WsClient } from '../support/ws-client';
 
 type EventFrame = Extract<ServerFrame, { type: 'event' }>;
 const isEvent = (f: ServerFrame): f is EventFrame => f.type === 'event';
 
 // The job queue (issue 3) as a client sees it, against the built server, on both stores.
-describe.each([['postgres'], ['sqlite']])('job queue on %s', (store) => {
+describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on %s', (store) => {
   const iso = isolation(`queue${store}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-queue-'));
   const llm = new FakeLlmServer({
@@ -29,18 +29,7 @@ describe.each([['postgres'], ['sqlite']])('job queue on %s', (store) => {
   let wsUrl: string;
 
   beforeAll(async () => {
-    sut = new WizProcess('server', {
-      PORT: String(await freePort()),
-      NATS_URL: TEST_NATS_URL,
-      WIZ_BUS_PREFIX: iso.prefix,
-      WIZ_DATA_DIR: dataDir,
-      DATABASE_URL: store === 'postgres' ? TEST_PG_URL : '',
-      WIZ_DB_SCHEMA: iso.schema,
-      OPENAI_BASE_URL: await llm.start(),
-      WIZ_LLM_MAX_RETRIES: '0',
-    });
-    sut.start();
-    await sut.ready();
+    sut = await startServer({ store, iso, dataDir, llmUrl: await llm.start() });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
     wsUrl = `${sut.baseUrl.replace('http', 'ws')}/ws`;
   });

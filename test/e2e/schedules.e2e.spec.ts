@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { ServerFrame } from '@wiz/contracts';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { http, HttpResult } from '../support/http';
-import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
-import { freePort, WizProcess } from '../support/wiz-process';
+import { cleanup, isolation } from '../support/isolation';
+import { freePort, startServer, WizProcess } from '../support/wiz-process';
 import { WsClient } from '../support/ws-client';
 
 type EventFrame = Extract<ServerFrame, { type: 'event' }>;
@@ -15,7 +15,7 @@ const ofType = (type: string, scheduleId?: string) => (f: ServerFrame) =>
 
 // Cron schedules driven like a client: REST to create, list and delete them, the WebSocket to
 // see their jobs run, against `node dist/apps/server/src/main.js`. Once per store.
-describe.each([['postgres'], ['sqlite']])('Schedules on a Wiz server on %s', (store) => {
+describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Schedules on a Wiz server on %s', (store) => {
   const iso = isolation(`sch${store}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-e2e-sched-'));
   const llm = new FakeLlmServer({ rules: [{ match: { lastUserContains: 'tick' }, reply: { content: 'tock' } }] });
@@ -24,19 +24,7 @@ describe.each([['postgres'], ['sqlite']])('Schedules on a Wiz server on %s', (st
 
   beforeAll(async () => {
     const llmUrl = await llm.start(await freePort());
-    sut = new WizProcess('server', {
-      PORT: String(await freePort()),
-      NATS_URL: TEST_NATS_URL,
-      WIZ_BUS_PREFIX: iso.prefix,
-      WIZ_DATA_DIR: dataDir,
-      DATABASE_URL: store === 'postgres' ? TEST_PG_URL : '',
-      WIZ_DB_SCHEMA: iso.schema,
-      OPENAI_BASE_URL: llmUrl,
-      OPENAI_API_KEY: 'sk-test',
-      WIZ_LLM_MAX_RETRIES: '0',
-    });
-    sut.start();
-    await sut.ready();
+    sut = await startServer({ store, iso, dataDir, llmUrl });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
   });
 

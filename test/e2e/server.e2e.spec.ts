@@ -5,9 +5,9 @@ import { connect } from 'nats';
 import type { ServerFrame } from '@wiz/contracts';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { http, HttpResult } from '../support/http';
-import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
+import { cleanup, isolation, TEST_NATS_URL } from '../support/isolation';
 import { until } from '../support/until';
-import { freePort, WizProcess } from '../support/wiz-process';
+import { freePort, startServer, WizProcess } from '../support/wiz-process';
 import { WsClient } from '../support/ws-client';
 
 type EventFrame = Extract<ServerFrame, { type: 'event' }>;
@@ -15,7 +15,7 @@ const isEvent = (f: ServerFrame): f is EventFrame => f.type === 'event';
 
 // Steps 2–6 of the foundation, driven like a client: HTTP and a real WebSocket against
 // `node dist/apps/server/src/main.js`, with the scripted LLM over real HTTP. Once per store.
-describe.each([['postgres'], ['sqlite']])('Wiz server on %s', (store) => {
+describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server on %s', (store) => {
   const iso = isolation(`e2e${store}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-e2e-'));
   const llm = new FakeLlmServer({
@@ -32,19 +32,7 @@ describe.each([['postgres'], ['sqlite']])('Wiz server on %s', (store) => {
   beforeAll(async () => {
     llmPort = await freePort();
     const llmUrl = await llm.start(llmPort);
-    sut = new WizProcess('server', {
-      PORT: String(await freePort()),
-      NATS_URL: TEST_NATS_URL,
-      WIZ_BUS_PREFIX: iso.prefix,
-      WIZ_DATA_DIR: dataDir,
-      DATABASE_URL: store === 'postgres' ? TEST_PG_URL : '',
-      WIZ_DB_SCHEMA: iso.schema,
-      OPENAI_BASE_URL: llmUrl,
-      OPENAI_API_KEY: 'sk-test-secret',
-      WIZ_LLM_MAX_RETRIES: '0',
-    });
-    sut.start();
-    await sut.ready();
+    sut = await startServer({ store, iso, dataDir, llmUrl, env: { OPENAI_API_KEY: 'sk-test-secret' } });
     api = (method, path, body, raw) => http(sut.baseUrl, method, path, body, raw);
   });
 

@@ -1,66 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connect, NatsConnection } from 'nats';
-import { DataSource } from 'typeorm';
-import { busNames, EventEnvelope } from '@wiz/contracts';
-import { BusService, provision } from '@wiz/bus';
-import { AgentEntity, AgentsRepository, JobsRepository, OutboxRepository, openStore } from '@wiz/persistence';
-import { JobExecution, JobFlow, JobsService, OutboxRelay, StateChanges } from '@wiz/queue';
-import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
+import { EventEnvelope } from '@wiz/contracts';
+import { JobExecution, JobsService } from '@wiz/queue';
+import { isolation } from '../support/isolation';
+import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
 // The runtime's side of the lifecycle, driven by hand against the real store and bus.
-describe.each([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`, (store) => {
+describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`, (store) => {
   const iso = isolation(`exec${store}`);
-  const dir = mkdtempSync(join(tmpdir(), 'wiz-exec-'));
-  let nc: NatsConnection;
-  let ds: DataSource;
-  let bus: BusService;
-  let relay: OutboxRelay;
+  let stack: QueueStack;
   let jobs: JobsService;
   let sut: JobExecution;
   let agentId: string;
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
-    const names = busNames(iso.prefix);
-    const jsm = await nc.jetstreamManager();
-    await provision(jsm, names, { partitions: 1, ackWaitMs: 30_000, maxDeliver: 2, maxAckPending: 10, eventsMaxAgeMs: 3_600_000 });
-    bus = new BusService(nc, jsm, names);
-    ds = await openStore({ databaseUrl: store === 'postgres' ? TEST_PG_URL : '', schema: iso.schema, dataDir: dir });
-    const outbox = new OutboxRepository(ds);
-    relay = new OutboxRelay(bus, outbox);
-    const changes = new StateChanges(ds, outbox, relay, bus);
-    const agents = new AgentsRepository(ds);
-    const jobRepo = new JobsRepository(ds);
-    const flow = new JobFlow(jobRepo, agents, bus);
-    jobs = new JobsService(agents, jobRepo, changes, flow, bus);
-    sut = new JobExecution(agents, jobRepo, changes, flow, 2);
-    agentId = crypto.randomUUID();
-    const now = new Date();
-    await agents.insert(
-      Object.assign(new AgentEntity(), {
-        id: agentId, ownerId: 'o', name: 'A', role: 'r', backstory: null, goal: null, systemPrompt: null, model: {},
-        status: 'active', paused: false, runningJobId: null, partition: 0, createdAt: now, updatedAt: now, deletedAt: null,
-      } satisfies AgentEntity),
-    );
+    stack = await openQueueStack(iso, store);
+    jobs = stack.jobs;
+    sut = new JobExecution(stack.agents, stack.jobRepo, stack.changes, stack.flow, 2);
+    agentId = (await insertAgent(stack.agents, 'o')).id;
   });
 
-  afterAll(async () => {
-    await relay.drain();
-    await ds.destroy();
-    await nc.close();
-    await cleanup(iso);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack.close());
 
   const command = (jobId: string) => ({ kind: 'job.run' as const, jobId, agentId, ownerId: 'o', traceId: 't', priority: 0 });
   const eventsOf = async (jobId: string): Promise<EventEnvelope[]> => {
-    await relay.drain();
+    await stack.relay.drain();
     const out: EventEnvelope[] = [];
-    const info = await bus.jsm.streams.info(bus.names.streams.events);
+    const info = await stack.bus.jsm.streams.info(stack.bus.names.streams.events);
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const m = await bus.jsm.streams.getMessage(bus.names.streams.events, { seq }).catch(() => null);
+      const m = await stack.bus.jsm.streams.getMessage(stack.bus.names.streams.events, { seq }).catch(() => null);
       const e = m?.json<EventEnvelope>();
       if (e?.jobId === jobId) out.push(e);
     }

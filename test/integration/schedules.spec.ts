@@ -1,35 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connect, NatsConnection } from 'nats';
 import { DataSource, Like } from 'typeorm';
-import { busNames, MissedRunPolicy, Schedule } from '@wiz/contracts';
-import { BusService, provision } from '@wiz/bus';
-import {
-  AgentEntity,
-  AgentsRepository,
-  JobEntity,
-  JobsRepository,
-  openStore,
-  OutboxRepository,
-  ScheduleEntity,
-  SchedulesRepository,
-} from '@wiz/persistence';
-import { JobFlow, JobsService, OutboxRelay, ScheduleFiring, SchedulesService, StateChanges, tickKey } from '@wiz/queue';
-import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
+import { MissedRunPolicy, Schedule } from '@wiz/contracts';
+import { AgentsRepository, JobEntity, ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
+import { JobFlow, JobsService, ScheduleFiring, SchedulesService, tickKey } from '@wiz/queue';
+import { isolation } from '../support/isolation';
+import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
 const OWNER = 'local';
 const HOUR = 3_600_000;
 
 // Cron schedules on the real store and bus: two firing loops on one store (two runtimes) make
 // exactly one job per tick, and each missed-run policy does what it says.
-describe.each([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s`, (store) => {
+describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s`, (store) => {
   const iso = isolation(`sched${store}`);
-  const dir = mkdtempSync(join(tmpdir(), 'wiz-schedules-'));
-  let nc: NatsConnection;
+  let stack: QueueStack;
   let ds: DataSource;
-  let bus: BusService;
-  let relay: OutboxRelay;
   let agents: AgentsRepository;
   let schedules: SchedulesService;
   let jobs: JobsService;
@@ -38,23 +22,14 @@ describe.each([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s`, (store
   const created: string[] = [];
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
-    const names = busNames(iso.prefix);
-    const jsm = await nc.jetstreamManager();
-    await provision(jsm, names, { partitions: 1, ackWaitMs: 30_000, maxDeliver: 5, maxAckPending: 10, eventsMaxAgeMs: 3_600_000 });
-    bus = new BusService(nc, jsm, names);
-    ds = await openStore({ databaseUrl: store === 'postgres' ? TEST_PG_URL : '', schema: iso.schema, dataDir: dir });
-    const outbox = new OutboxRepository(ds);
-    relay = new OutboxRelay(bus, outbox);
-    const changes = new StateChanges(ds, outbox, relay, bus);
-    agents = new AgentsRepository(ds);
-    const jobsRepo = new JobsRepository(ds);
+    stack = await openQueueStack(iso, store);
+    ({ ds, agents, jobs } = stack);
+    const { changes, jobRepo, bus } = stack;
     const schedulesRepo = new SchedulesRepository(ds);
-    jobs = new JobsService(agents, jobsRepo, changes, new JobFlow(jobsRepo, agents, bus), bus);
     schedules = new SchedulesService(agents, schedulesRepo, changes);
     // Two runtimes: each its own firing loop and job service, one store.
     sut = new ScheduleFiring(schedulesRepo, jobs, changes);
-    other = new ScheduleFiring(schedulesRepo, new JobsService(agents, jobsRepo, changes, new JobFlow(jobsRepo, agents, bus), bus), changes);
+    other = new ScheduleFiring(schedulesRepo, new JobsService(agents, jobRepo, changes, new JobFlow(jobRepo, agents, bus), bus), changes);
   });
 
   // `due` serves every schedule in the store: each test leaves none behind.
@@ -62,36 +37,10 @@ describe.each([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s`, (store
     for (const id of created.splice(0)) await ds.getRepository(ScheduleEntity).delete({ id });
   });
 
-  afterAll(async () => {
-    await relay.drain();
-    await ds.destroy();
-    await nc.close();
-    await cleanup(iso);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack.close());
 
-  const newAgent = async (status: 'active' | 'inactive' = 'active') => {
-    const now = new Date();
-    const agent = Object.assign(new AgentEntity(), {
-      id: crypto.randomUUID(),
-      ownerId: OWNER,
-      name: 'Cronos',
-      role: 'a timekeeper',
-      backstory: null,
-      goal: null,
-      systemPrompt: null,
-      model: {},
-      status,
-      paused: false,
-      runningJobId: null,
-      partition: 0,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    } satisfies AgentEntity);
-    await agents.insert(agent);
-    return agent;
-  };
+  const newAgent = (status: 'active' | 'inactive' = 'active') =>
+    insertAgent(agents, OWNER, { name: 'Cronos', role: 'a timekeeper', status });
 
   const newSchedule = async (missedRunPolicy: MissedRunPolicy, agentId?: string): Promise<Schedule> => {
     const s = await schedules.create(OWNER, {
@@ -111,7 +60,8 @@ describe.each([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s`, (store
   const keysOf = async (s: Schedule) => (await jobsOf(s)).map((j) => j.idempotencyKey).sort();
   const stored = async (s: Schedule) => (await schedules.get(OWNER, s.id));
   const firedEvents = async (agentId: string) => {
-    await relay.drain();
+    await stack.relay.drain();
+    const { bus } = stack;
     const subject = bus.names.eventSubject({ agentId, type: 'schedule.fired' });
     const info = await bus.jsm.streams.info(bus.names.streams.events, { subjects_filter: subject });
     return info.state.subjects?.[subject] ?? 0;

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -72,4 +73,32 @@ export class WizProcess {
     this.child.kill(signal);
     await this.exited;
   }
+}
+
+export interface ServerOptions {
+  store: 'postgres' | 'sqlite';
+  iso: Isolation;
+  dataDir: string;
+  /** Base URL of the scripted model server. */
+  llmUrl: string;
+  env?: Record<string, string>;
+}
+
+/** `node dist/apps/server/src/main.js` on one store, isolated by `iso`; resolves once healthy. */
+export async function startServer(o: ServerOptions): Promise<WizProcess> {
+  const sut = new WizProcess('server', {
+    PORT: String(await freePort()),
+    NATS_URL: TEST_NATS_URL,
+    WIZ_BUS_PREFIX: o.iso.prefix,
+    WIZ_DATA_DIR: o.dataDir,
+    DATABASE_URL: o.store === 'postgres' ? TEST_PG_URL : '',
+    WIZ_DB_SCHEMA: o.iso.schema,
+    OPENAI_BASE_URL: o.llmUrl,
+    OPENAI_API_KEY: 'sk-test',
+    WIZ_LLM_MAX_RETRIES: '0',
+    ...o.env,
+  });
+  sut.start();
+  await sut.ready();
+  return sut;
 }

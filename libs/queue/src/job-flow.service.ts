@@ -74,8 +74,8 @@ export class JobFlow {
    * so two jobs ending at once cannot both conclude "the other is still running".
    */
   async settled(done: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
-    for (const link of await this.jobs.dependentsOf(done.ownerId, done.id, m)) {
-      const dependent = await this.jobs.lockById(done.ownerId, link.id, m);
+    for (const id of await this.jobs.dependentIds(done.id, m)) {
+      const dependent = await this.jobs.lockById(done.ownerId, id, m);
       if (dependent?.status !== 'waiting') continue;
       if (done.status !== 'completed' && !dependent.ignoreDependencyFailures) {
         await this.failNow(dependent, `dependency ${done.id} ${done.status}`, m, emit);

@@ -88,9 +88,9 @@ export class JobsRepository {
     if (dependsOn.length) await m.getRepository(JobDependencyEntity).insert(dependsOn.map((d) => ({ jobId, dependsOnId: d })));
   }
 
-  async dependentsOf(ownerId: string, jobId: string, m: EntityManager): Promise<JobEntity[]> {
-    const links = await m.getRepository(JobDependencyEntity).findBy({ dependsOnId: jobId });
-    return this.findByIds(ownerId, links.map((l) => l.jobId), m);
+  /** Ids of the jobs that depend on `jobId` (links are only made between jobs of one owner). */
+  async dependentIds(jobId: string, m: EntityManager): Promise<string[]> {
+    return (await m.getRepository(JobDependencyEntity).findBy({ dependsOnId: jobId })).map((l) => l.jobId);
   }
 
   /** Finished jobs past the retention policy: beyond the newest `keep`, or older than `before`. */

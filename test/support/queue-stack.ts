@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { AgentStatus, busNames } from '@wiz/contracts';
+import { BusService, provision } from '@wiz/bus';
+import { AgentEntity, AgentsRepository, JobsRepository, openStore, OutboxRepository } from '@wiz/persistence';
+import { JobFlow, JobsService, OutboxRelay, StateChanges } from '@wiz/queue';
+import { cleanup, Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
+
+export type Store = 'postgres' | 'sqlite';
+
+// The queue's services wired by hand on the real bus and store (no Nest), for integration tests
+// that drive them directly. `close()` drains the outbox and removes everything it made.
+export interface QueueStack {
+  nc: NatsConnection;
+  ds: DataSource;
+  bus: BusService;
+  outbox: OutboxRepository;
+  relay: OutboxRelay;
+  changes: StateChanges;
+  agents: AgentsRepository;
+  jobRepo: JobsRepository;
+  flow: JobFlow;
+  jobs: JobsService;
+  close(): Promise<void>;
+}
+
+export async function openQueueStack(iso: Isolation, store: Store): Promise<QueueStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'wiz-stack-'));
+  const nc = await connect({ servers: TEST_NATS_URL });
+  const names = busNames(iso.prefix);
+  const jsm = await nc.jetstreamManager();
+  await provision(jsm, names, { partitions: 1, ackWaitMs: 30_000, maxDeliver: 2, maxAckPending: 10, eventsMaxAgeMs: 3_600_000 });
+  const bus = new BusService(nc, jsm, names);
+  const ds = await openStore({ databaseUrl: store === 'postgres' ? TEST_PG_URL : '', schema: iso.schema, dataDir: dir });
+  const outbox = new OutboxRepository(ds);
+  const relay = new OutboxRelay(bus, outbox);
+  const changes = new StateChanges(ds, outbox, relay, bus);
+  const agents = new AgentsRepository(ds);
+  const jobRepo = new JobsRepository(ds);
+  const flow = new JobFlow(jobRepo, agents, bus);
+  const jobs = new JobsService(agents, jobRepo, changes, flow, bus);
+  return {
+    nc, ds, bus, outbox, relay, changes, agents, jobRepo, flow, jobs,
+    async close() {
+      await relay.drain();
+      await ds.destroy();
+      await nc.close();
+      await cleanup(iso);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A stored agent row (no events): for tests that need an agent to exist. */
+export async function insertAgent(agents: AgentsRepository, ownerId: string, over: Partial<AgentEntity> = {}): Promise<AgentEntity> {
+  const now = new Date();
+  const agent = Object.assign(new AgentEntity(), {
+    id: crypto.randomUUID(),
+    ownerId,
+    name: 'Agent',
+    role: 'a test agent',
+    backstory: null,
+    goal: null,
+    systemPrompt: null,
+    model: {},
+    status: 'active' as AgentStatus,
+    paused: false,
+    runningJobId: null,
+    partition: 0,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+    ...over,
+  } satisfies AgentEntity);
+  await agents.insert(agent);
+  return agent;
+}
