@@ -15,8 +15,6 @@ export type StartOutcome =
   /** Not now: the agent is paused, or runs another job (`holder`). Keep the command. */
   | { run: false; hold: 'paused' | 'busy'; holder?: string | null };
 
-class Refused extends Error {}
-
 export const MAX_LOST_RUNS = Symbol('MAX_LOST_RUNS');
 
 // The runtime's side of the job lifecycle. Every transition is a compare-and-set on the job's
@@ -47,33 +45,30 @@ export class JobExecution {
         if (await this.flow.failNow(job, reason, m, emit, { attemptLog: closeAttempt(job, LOST_RUN) })) {
           await this.agents.release(job.ownerId, job.agentId, job.id, m);
         }
-      });
+      }, job.agentId);
       return { run: false, reason: 'too many lost runs' };
     }
     const now = new Date();
     const attempt = job.attempts + 1;
-    try {
-      // One transaction: lock and claim the agent, move the job to active.
-      return await this.changes.commit(async (m, emit): Promise<StartOutcome> => {
-        const claim = await this.agents.claim(job.ownerId, job.agentId, job.id, m);
-        if (claim.verdict === 'missing') {
-          await this.flow.failNow(job, `agent ${job.agentId} was deleted before the job ran`, m, emit);
-          return { run: false, reason: 'agent deleted' };
-        }
-        if (claim.verdict === 'paused') return { run: false, hold: 'paused' };
-        if (claim.verdict === 'busy') return { run: false, hold: 'busy', holder: claim.holder };
-        const previous = job.status === 'active' ? closeAttempt(job, LOST_RUN) : job.attemptLog;
-        const attemptLog = [...previous, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
-        if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, progress: 0 }, m))) {
-          throw new Refused('moved'); // rolls the claim back
-        }
-        emit.event(makeEvent('job.active', jobIds(job), { attempt }));
-        return { run: true, job, agent: claim.agent };
-      });
-    } catch (e) {
-      if (!(e instanceof Refused)) throw e;
-      return { run: false, reason: 'moved by another worker' };
-    }
+    // One transaction: lock and claim the agent, move the job to active.
+    return this.changes.commit(async (m, emit): Promise<StartOutcome> => {
+      const claim = await this.agents.claim(job.ownerId, job.agentId, job.id, m);
+      if (claim.verdict === 'missing') {
+        await this.flow.failNow(job, `agent ${job.agentId} was deleted before the job ran`, m, emit);
+        return { run: false, reason: 'agent deleted' };
+      }
+      if (claim.verdict === 'paused') return { run: false, hold: 'paused' };
+      if (claim.verdict === 'busy') return { run: false, hold: 'busy', holder: claim.holder };
+      const previous = job.status === 'active' ? closeAttempt(job, LOST_RUN) : job.attemptLog;
+      const attemptLog = [...previous, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
+      if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, progress: 0 }, m))) {
+        // Someone moved the job first: give the agent back (the transaction may hold other work).
+        await this.agents.release(job.ownerId, job.agentId, job.id, m);
+        return { run: false, reason: 'moved by another worker' };
+      }
+      emit.event(makeEvent('job.active', jobIds(job), { attempt }));
+      return { run: true, job, agent: claim.agent };
+    }, job.agentId);
   }
 
   complete(job: JobEntity, result: JobResult): Promise<boolean> {
@@ -86,7 +81,7 @@ export class JobExecution {
       emit.event(makeEvent('job.completed', jobIds(job), { attempt: job.attempts, result }));
       await this.flow.settled(job, m, emit);
       return true;
-    });
+    }, job.agentId);
   }
 
   /** A failed attempt: retried after its backoff while attempts remain, else the job fails. */
@@ -106,7 +101,7 @@ export class JobExecution {
       emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason: error }));
       await this.flow.settled(job, m, emit);
       return true;
-    });
+    }, job.agentId);
   }
 
   /** Progress of a running job; not a transition (the revision stays), so it never fences the runner. */
@@ -114,7 +109,7 @@ export class JobExecution {
     const pct = Math.max(0, Math.min(100, Math.round(progress)));
     await this.changes.commit(async (m, emit) => {
       if (await this.jobs.setProgress(job.ownerId, job.id, pct, m)) emit.event(makeEvent('job.progress', jobIds(job), { progress: pct }));
-    });
+    }, job.agentId);
     job.progress = pct;
   }
 

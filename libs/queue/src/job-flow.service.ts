@@ -4,6 +4,7 @@ import { isTerminal, JobStatus } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { makeEvent } from './events';
+import { recordBefore } from './journal';
 import { Emit } from './state-changes.service';
 
 export const jobIds = (job: JobEntity) => ({ agentId: job.agentId, jobId: job.id, traceId: job.traceId });
@@ -21,6 +22,7 @@ export class JobFlow {
   async move(job: JobEntity, patch: Partial<JobEntity>, m: EntityManager): Promise<boolean> {
     const changed = { ...patch, updatedAt: new Date() };
     if (!(await this.jobs.transition(job.ownerId, job.id, job.revision, changed, m))) return false;
+    recordBefore(m, job, [...(Object.keys(changed) as Array<keyof JobEntity>), 'revision']);
     Object.assign(job, changed, { revision: job.revision + 1 });
     return true;
   }

@@ -71,7 +71,7 @@ export class JobsService {
         if (blocking && !job.ignoreDependencyFailures) {
           await this.flow.failNow(job, `dependency ${blocking.id} ${blocking.status}`, m, emit);
         }
-      });
+      }, job.agentId);
     } catch (e) {
       // Two submissions with one key raced: the loser returns the winner's job.
       if (body.idempotencyKey && isUniqueViolation(e)) {
@@ -105,7 +105,7 @@ export class JobsService {
       if (!job) throw notFound('job', id);
       if (isTerminal(job.status)) throw new WizError('conflict', `job ${id} is already ${job.status}`);
       const wasActive = job.status === 'active';
-      if (await this.changes.commit((m, emit) => this.flow.cancel(job, reason, m, emit))) {
+      if (await this.changes.commit((m, emit) => this.flow.cancel(job, reason, m, emit), job.agentId)) {
         // Abort the model call wherever it runs (at most once; the revision fences the rest).
         if (wasActive) this.signal('cancel', { jobId: id, agentId: job.agentId, reason });
         return toJob(job);
@@ -126,7 +126,7 @@ export class JobsService {
           return false;
         }
         return this.flow.release(job, m, emit);
-      });
+      }, job.agentId);
       if (landed) return toJob(job);
     }
   }

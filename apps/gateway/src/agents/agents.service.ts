@@ -40,7 +40,7 @@ export class AgentsService {
     await this.changes.commit(async (m, emit) => {
       await this.agents.insert(entity, m);
       emit.event(makeEvent('agent.created', { agentId: id, traceId: randomUUID() }, { agent }));
-    });
+    }, id);
     return agent;
   }
 
@@ -73,7 +73,7 @@ export class AgentsService {
       );
       if (!changed) throw notFound('agent', id);
       emit.event(makeEvent('agent.updated', { agentId: id, traceId: randomUUID() }, { agent }));
-    });
+    }, id);
     return agent;
   }
 
@@ -82,7 +82,7 @@ export class AgentsService {
     await this.changes.commit(async (m, emit) => {
       if (!(await this.agents.update(ownerId, id, { deletedAt: new Date() }, m))) throw notFound('agent', id);
       emit.event(makeEvent('agent.deleted', { agentId: id, traceId: randomUUID() }, { agentId: id }));
-    });
+    }, id);
   }
 
   /** A paused agent's queue holds its jobs (they stay queued); a running job finishes. */
@@ -92,7 +92,7 @@ export class AgentsService {
       await this.changes.commit(async (m, emit) => {
         if (!(await this.agents.update(ownerId, id, { paused, updatedAt: new Date() }, m))) throw notFound('agent', id);
         emit.event(makeEvent(paused ? 'agent.paused' : 'agent.resumed', { agentId: id, traceId: randomUUID() }, { agentId: id }));
-      });
+      }, id);
       // Actors holding this agent's jobs re-check at once instead of on their next poll.
       if (!paused) this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: id }));
     }

@@ -39,7 +39,7 @@ export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShu
   private async pass(now: Date): Promise<number> {
     let promoted = 0;
     for (const job of await this.jobs.dueDelayed(now, BATCH)) {
-      if (await this.changes.commit((m, emit) => this.flow.release(job, m, emit, now))) promoted++;
+      if (await this.changes.commit((m, emit) => this.flow.release(job, m, emit, now), job.agentId)) promoted++;
     }
     return promoted;
   }

@@ -1,0 +1,66 @@
+import { JobEntity } from '@wiz/persistence';
+import { makeEvent, StateChanges } from '@wiz/queue';
+import { isolation } from '../support/isolation';
+import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
+
+// Group commit: units that arrive together share a transaction; one failing unit fails alone.
+describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChanges.name} on %s`, (store) => {
+  const iso = isolation(`sc${store}`);
+  let stack: QueueStack;
+  let sut: StateChanges;
+  let agentId: string;
+
+  beforeAll(async () => {
+    stack = await openQueueStack(iso, store);
+    sut = stack.changes;
+    agentId = (await insertAgent(stack.agents, 'o')).id;
+  });
+
+  afterAll(() => stack.close());
+
+  const submitMany = async (n: number): Promise<JobEntity[]> => {
+    const ids = await Promise.all(Array.from({ length: n }, (_, i) => stack.jobs.submit('o', { agentId, input: `job ${i}` })));
+    return stack.jobRepo.findByIds('o', ids.map((j) => j.id));
+  };
+
+  it('commits concurrent units together, each with its own result and events', async () => {
+    const jobs = await submitMany(10);
+    const results = await Promise.all(
+      jobs.map((job, i) =>
+        sut.commit(async (m, emit) => {
+          const moved = await stack.flow.move(job, { status: 'cancelled', failureReason: `r${i}` }, m);
+          emit.event(makeEvent('job.cancelled', { agentId, jobId: job.id, traceId: 't' }, { reason: `r${i}` }));
+          return moved ? i : -1;
+        }, agentId),
+      ),
+    );
+    expect(results).toEqual(jobs.map((_, i) => i));
+    const stored = await stack.jobRepo.findByIds('o', jobs.map((j) => j.id));
+    expect(stored.map((j) => [j.status, j.revision]).sort()).toEqual(jobs.map((j) => ['cancelled', j.revision]).sort());
+  });
+
+  it('runs the others again alone when one unit of a group fails, and undoes its in-memory changes', async () => {
+    const jobs = await submitMany(6);
+    const seen = jobs.map((j) => j.revision);
+    const bad = 3;
+    const outcomes = await Promise.allSettled(
+      jobs.map((job, i) =>
+        sut.commit(async (m) => {
+          if (!(await stack.flow.move(job, { status: 'cancelled', failureReason: 'x' }, m))) return 'lost';
+          if (i === bad) throw new Error('unit failed');
+          return 'moved';
+        }, agentId),
+      ),
+    );
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(
+      jobs.map((_, i) => (i === bad ? 'unit failed' : 'moved')),
+    );
+    const stored = new Map((await stack.jobRepo.findByIds('o', jobs.map((j) => j.id))).map((j) => [j.id, j]));
+    jobs.forEach((job, i) => {
+      const row = stored.get(job.id)!;
+      // The failed unit changed nothing, in the store or in memory; the others moved exactly once.
+      expect([row.status, row.revision]).toEqual(i === bad ? ['queued', seen[i]] : ['cancelled', seen[i]! + 1]);
+      expect([job.status, job.revision]).toEqual([row.status, row.revision]);
+    });
+  });
+});
