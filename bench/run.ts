@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { modelCallBench } from './model-call.bench';
 import { queueBench } from './queue.bench';
 import { rawJetStreamBench } from './raw-jetstream.bench';
 import { BenchOptions, SuiteResult } from './suite';
@@ -55,11 +56,14 @@ async function main(argv: string[]): Promise<void> {
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/^queue\./, 'queue.sqlite.'), v]));
     results.push({ ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} });
   }
-  if (values.suite !== 'queue') results.push(await rawJetStreamBench(o));
+  if (values.suite !== 'queue') results.push(await rawJetStreamBench(o), await modelCallBench(o));
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];
   if (jobsPerSec !== undefined && rawPerSec !== undefined) figures['queue.ratioToRawJetStream'] = round(jobsPerSec / rawPerSec, 3);
+  const callsPerSec = figures['queue.modelCallsPerSec'];
+  // What the model call alone would allow, on the same scale as the target.
+  if (callsPerSec !== undefined && rawPerSec !== undefined) figures['queue.modelCallRatioToRawJetStream'] = round(callsPerSec / rawPerSec, 3);
 
   const context: Record<string, string | number> = {
     'jobs (N, measured)': o.jobs,
