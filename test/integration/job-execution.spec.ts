@@ -1,4 +1,5 @@
 import { EventEnvelope } from '@wiz/contracts';
+import { JobEntity } from '@wiz/persistence';
 import { JobExecution, JobsService } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
@@ -14,7 +15,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
   beforeAll(async () => {
     stack = await openQueueStack(iso, store);
     jobs = stack.jobs;
-    sut = new JobExecution(stack.agents, stack.jobRepo, stack.changes, stack.flow, 2);
+    sut = new JobExecution(stack.agents, stack.jobRepo, stack.changes, stack.flow, { maxLostRuns: 2, leaseMs: 60_000 });
     agentId = (await insertAgent(stack.agents, 'o')).id;
   });
 
@@ -59,12 +60,54 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
     expect((await eventsOf(job.id)).filter((e) => e.type === 'job.progress')).toEqual([]);
   });
 
+  // What a runtime that died mid-job leaves behind: its job `active` with a lapsed lease.
+  const lapse = (jobId: string) => stack.ds.getRepository(JobEntity).update({ id: jobId }, { leaseUntil: new Date(Date.now() - 1) });
+
+  it('keeps a copy of a running job waiting while its lease holds', async () => {
+    const job = await jobs.submit('o', { agentId, input: 'leased' });
+    const started = await sut.start(command(job.id));
+    if (!started.run) throw new Error('did not start');
+    expect(started.job.leaseUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    expect(await sut.start(command(job.id))).toEqual({ run: false, hold: 'busy', holder: null });
+    await sut.renewLeases([job.id]);
+    expect(await sut.complete(started.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} })).toBe(true);
+  });
+
+  it('queues a job again, with a new command, when its runtime died mid-run', async () => {
+    const job = await jobs.submit('o', { agentId, input: 'lost once' });
+    expect((await sut.start(command(job.id))).run).toBe(true);
+    await lapse(job.id);
+    expect(await sut.start(command(job.id))).toEqual({ run: false, reason: 'recovered from a lost run' });
+    expect(await jobs.get('o', job.id)).toMatchObject({ status: 'queued', attempts: 1 });
+    const types = (await eventsOf(job.id)).map((e) => [e.type, (e.data as { from?: string }).from]);
+    expect(types).toEqual([['job.created', undefined], ['job.active', undefined], ['job.queued', 'active']]);
+    // The agent was freed: the job runs again, as its second attempt.
+    const again = await sut.start(command(job.id));
+    if (!again.run) throw new Error(`did not start again: ${JSON.stringify(again)}`);
+    expect(again.job.attempts).toBe(2);
+    await sut.complete(again.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} });
+  });
+
+  it('leaves the agent to the winner when two copies of one command start at once', async () => {
+    const job = await jobs.submit('o', { agentId, input: 'twice' });
+    // Both read the job as queued; the second claims the agent it already holds, then loses the
+    // compare-and-set, and must not free the agent under the running job.
+    const outcomes = await Promise.all([sut.start(command(job.id)), sut.start(command(job.id))]);
+    expect(outcomes.map((o) => o.run).sort()).toEqual([false, true]);
+    expect(outcomes.find((o) => !o.run)).toEqual({ run: false, reason: 'moved by another worker' });
+    expect((await stack.agents.findById('o', agentId))!.runningJobId).toBe(job.id);
+    const winner = outcomes.find((o) => o.run)!;
+    if (!winner.run) throw new Error('unreachable');
+    await sut.complete(winner.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} });
+  });
+
   it('gives a job up after it lost the allowed number of runs to dead runtimes', async () => {
     const job = await jobs.submit('o', { agentId, input: 'z' });
-    // Two starts without an end: each start after the first finds the job `active` (its runtime died).
-    expect((await sut.start(command(job.id))).run).toBe(true);
-    expect((await sut.start(command(job.id))).run).toBe(true);
-    expect(await sut.start(command(job.id))).toEqual({ run: false, reason: 'too many lost runs' });
+    for (let lost = 0; lost < 2; lost++) {
+      expect((await sut.start(command(job.id))).run).toBe(true);
+      await lapse(job.id);
+      expect((await sut.start(command(job.id))).run).toBe(false);
+    }
     const stored = await jobs.get('o', job.id);
     expect(stored).toMatchObject({ status: 'failed', failureReason: 'runtime lost the job 2 times mid-run (crash or kill); giving up' });
     expect(stored.attemptLog.map((a) => a.error)).toEqual([expect.stringMatching(/runtime stopped/), expect.stringMatching(/runtime stopped/)]);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, openStore, StoreOptions } from '@wiz/persistence';
+import { MIGRATIONS } from '../../libs/persistence/src/migrations';
 import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
 
 const iso = isolation('store');
@@ -56,6 +57,7 @@ const job = (id: string, agentId: string, ownerId: string): JobEntity =>
     idempotencyKey: null,
     attemptLog: [],
     runAt: null,
+    leaseUntil: null,
     progress: 0,
     result: null,
     failureReason: null,
@@ -87,7 +89,7 @@ describe.each(stores)('store on %s', (_name, options) => {
     try {
       expect(await again.showMigrations()).toBe(false);
       const ran = await again.query('SELECT COUNT(*) AS n FROM migrations');
-      expect(Number(ran[0].n)).toBe(2);
+      expect(Number(ran[0].n)).toBe(MIGRATIONS.length);
     } finally {
       await again.destroy();
     }

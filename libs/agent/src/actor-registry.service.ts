@@ -1,7 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { CancelJobSignalSchema, MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { JobExecution, Periodic } from '@wiz/queue';
 import { AgentActor } from './agent-actor';
 import { JobRunner } from './job-runner.service';
 
@@ -10,13 +12,15 @@ const EVICT_IDLE_MS = 10 * 60_000;
 interface Delivery {
   jobId: string;
   priority: number;
+  backlog?: boolean;
   command: MailboxCommand;
 }
 
 // Holds the live actors of this runtime: created on an agent's first mailbox message (so a new
 // agent needs no restart), dropped after a while without work. An actor is a few hundred
-// bytes, so one process holds tens of thousands. Also aborts running jobs on a cancel signal
-// and wakes actors whose agent was resumed or freed (by any runtime).
+// bytes, so one process holds tens of thousands. Also aborts running jobs on a cancel signal,
+// wakes actors whose agent was resumed or freed (by any runtime), and renews the leases of
+// the jobs running here.
 @Injectable()
 export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Actors');
@@ -24,13 +28,21 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly running = new Map<string, AbortController>();
   private readonly subs: Subscription[] = [];
   private evictor?: NodeJS.Timeout;
+  private readonly leases: Periodic<void>;
 
   constructor(
     private readonly runner: JobRunner,
+    private readonly execution: JobExecution,
     private readonly bus: BusService,
-  ) {}
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+  ) {
+    this.leases = new Periodic(Math.max(250, Math.floor(config.WIZ_JOB_ACK_WAIT_MS / 3)), () => this.renewLeases(), (e) =>
+      this.log.warn(`renewing job leases failed: ${String(e)}`),
+    );
+  }
 
   onModuleInit(): void {
+    this.leases.start();
     this.evictor = setInterval(() => this.evictIdle(), 60_000);
     this.evictor.unref();
     this.listen('cancel', (data) => {
@@ -41,7 +53,8 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     this.listen('wake', (data) => this.actors.get(String((data as { agentId?: unknown }).agentId))?.wake());
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
+    await this.leases.stop();
     clearInterval(this.evictor);
     this.subs.forEach((s) => s.unsubscribe());
   }
@@ -49,10 +62,15 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   deliver(command: MailboxCommand): Promise<void> {
     let actor = this.actors.get(command.agentId);
     if (!actor) {
-      actor = new AgentActor<Delivery>(command.agentId, (d) => this.run(d));
+      const { agentId, ownerId } = command;
+      actor = new AgentActor<Delivery>(agentId, (d) => this.run(d), {
+        prefetch: this.config.WIZ_AGENT_PREFETCH,
+        fetch: async (limit) =>
+          (await this.execution.nextQueued(ownerId, agentId, limit)).map((c) => ({ jobId: c.jobId, priority: c.priority, command: c })),
+      });
       this.actors.set(command.agentId, actor);
     }
-    return actor.deliver({ jobId: command.jobId, priority: command.priority, command });
+    return actor.deliver({ jobId: command.jobId, priority: command.priority, backlog: command.backlog, command });
   }
 
   get size(): number {
@@ -73,6 +91,10 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     } finally {
       this.running.delete(d.jobId);
     }
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.running.size) await this.execution.renewLeases([...this.running.keys()]);
   }
 
   private listen(kind: string, handle: (data: unknown) => void): void {

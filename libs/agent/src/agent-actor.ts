@@ -1,21 +1,41 @@
 // An agent's actor: the one place its jobs run, one at a time. Commands from its mailbox
-// subject queue here (still unacknowledged on JetStream) in priority order until they run.
+// subject wait here (still unacknowledged on JetStream) in priority order until they run.
+//
+// The inbox is bounded (`prefetch` waiting commands): each one holds a slot of its partition's
+// in-flight window, which all the agents of the partition share. Past the bound the
+// lowest-priority command is acknowledged and dropped: its job stays `queued` in the store,
+// and the actor fetches the agent's next queued jobs from the store when its inbox empties.
+// So an agent with a backlog of thousands, or a paused one, never stalls the others.
 export type Outcome = 'done' | { hold: 'paused' | 'busy'; holder?: string | null };
 export type Handle<C> = (command: C) => Promise<Outcome>;
 
 export interface ActorCommand {
   jobId: string;
   priority: number;
+  /** The store may hold more queued jobs of this agent than commands in flight. */
+  backlog?: boolean;
+}
+
+export interface ActorOptions<C> {
+  /** Commands waiting at most (the running one aside). */
+  prefetch: number;
+  /** The agent's next queued jobs from the store, best first, at most `limit`. */
+  fetch(limit: number): Promise<C[]>;
+  /** How long a held command waits for a wake-up before it is tried again. */
+  recheckMs?: number;
 }
 
 interface Pending<C> {
   command: C;
   seq: number;
+  /** Fetched from the store: no mailbox message waits for it. */
+  fetched: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
 
 const HOLD_RECHECK_MS = 1_000;
+const noop = () => {};
 
 export class AgentActor<C extends ActorCommand> {
   private readonly inbox: Pending<C>[] = [];
@@ -24,18 +44,27 @@ export class AgentActor<C extends ActorCommand> {
   private lastActivity = Date.now();
   private holder: string | null = null;
   private wakeUp?: () => void;
+  /** Commands were dropped (or resent): fetch from the store when the inbox is empty. */
+  private behind = false;
 
   constructor(
     readonly agentId: string,
     private readonly handle: Handle<C>,
-    private readonly recheckMs = HOLD_RECHECK_MS,
+    private readonly opts: ActorOptions<C>,
   ) {}
 
-  /** Resolves when this command has been handled (the mailbox then acks it). */
+  /** Resolves when this command has been handled or dropped (the mailbox then acks it). */
   deliver(command: C): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      // A redelivery of a command already queued here replaces nothing: the first copy runs.
-      this.inbox.push({ command, seq: this.seq++, resolve, reject });
+      if (command.backlog) this.behind = true;
+      const same = this.inbox.findIndex((p) => p.command.jobId === command.jobId);
+      if (same >= 0) {
+        // Already waiting here: keep one copy, preferably the one a mailbox message backs.
+        if (!this.inbox[same]!.fetched) return resolve();
+        this.inbox.splice(same, 1);
+      }
+      this.inbox.push({ command, seq: this.seq++, fetched: false, resolve, reject });
+      if (this.inbox.length > this.opts.prefetch) this.dropWorst();
       this.wake();
       void this.pump();
     });
@@ -58,18 +87,24 @@ export class AgentActor<C extends ActorCommand> {
     return this.busy ? 0 : now - this.lastActivity;
   }
 
-  // The job holding the agent first (it was interrupted elsewhere), else the highest priority,
-  // first come first served among equals.
+  private better(a: Pending<C>, b: Pending<C>): boolean {
+    return a.command.priority > b.command.priority || (a.command.priority === b.command.priority && a.seq < b.seq);
+  }
+
+  private dropWorst(): void {
+    let worst = -1;
+    this.inbox.forEach((p, i) => {
+      if (p.command.jobId !== this.holder && (worst < 0 || this.better(this.inbox[worst]!, p))) worst = i;
+    });
+    if (worst < 0) return;
+    this.inbox.splice(worst, 1)[0]!.resolve();
+    this.behind = true;
+  }
+
+  // The job holding the agent first (it was interrupted elsewhere), else the best.
   private next(): Pending<C> | undefined {
-    const held = this.holder ? this.inbox.findIndex((p) => p.command.jobId === this.holder) : -1;
-    let best = held;
-    if (best < 0) {
-      for (let i = 0; i < this.inbox.length; i++) {
-        const p = this.inbox[i]!;
-        const b = best < 0 ? undefined : this.inbox[best]!;
-        if (!b || p.command.priority > b.command.priority || (p.command.priority === b.command.priority && p.seq < b.seq)) best = i;
-      }
-    }
+    let best = this.holder ? this.inbox.findIndex((p) => p.command.jobId === this.holder) : -1;
+    if (best < 0) this.inbox.forEach((p, i) => (best < 0 || this.better(p, this.inbox[best]!)) && (best = i));
     return best < 0 ? undefined : this.inbox.splice(best, 1)[0];
   }
 
@@ -77,12 +112,16 @@ export class AgentActor<C extends ActorCommand> {
     if (this.running) return;
     this.running = true;
     try {
-      for (let p = this.next(); p; p = this.next()) {
+      for (;;) {
+        // (Re-checked after the fetch: a command may have arrived while it ran.)
+        const p = this.next() ?? (await this.refill()) ?? this.next();
+        if (!p) break;
         let outcome: Outcome;
         try {
           outcome = await this.handle(p.command);
         } catch (e) {
           p.reject(e);
+          if (p.fetched) this.behind = true; // no mailbox message will bring it back
           continue;
         }
         if (outcome === 'done') {
@@ -101,9 +140,28 @@ export class AgentActor<C extends ActorCommand> {
     }
   }
 
+  /** The inbox is empty: if commands were dropped, take the next queued jobs from the store. */
+  private async refill(): Promise<Pending<C> | undefined> {
+    if (!this.behind) return undefined;
+    const limit = Math.max(1, this.opts.prefetch);
+    let fetched: C[];
+    try {
+      fetched = await this.opts.fetch(limit);
+    } catch {
+      return undefined; // the store is away: the stalled-jobs sweep resends the commands later
+    }
+    this.behind = fetched.length >= limit;
+    for (const command of fetched) {
+      if (!this.inbox.some((p) => p.command.jobId === command.jobId)) {
+        this.inbox.push({ command, seq: this.seq++, fetched: true, resolve: noop, reject: noop });
+      }
+    }
+    return this.next();
+  }
+
   private pause(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const t = setTimeout(done, this.recheckMs);
+      const t = setTimeout(done, this.opts.recheckMs ?? HOLD_RECHECK_MS);
       const self = this;
       function done() {
         clearTimeout(t);

@@ -32,8 +32,9 @@ export const ConfigSchema = z.object({
     .default('wiz')
     .describe('prefix of every subject, stream, consumer and KV bucket'),
   WIZ_MAILBOX_PARTITIONS: int(16, 1, 1024).describe('mailbox partitions (one durable consumer each); fixed once agents exist'),
-  WIZ_MAILBOX_MAX_ACK_PENDING: int(1000, 1, 100_000).describe('jobs a partition may hold in flight'),
-  WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe('time after which an unacknowledged job of a dead runtime is redelivered'),
+  WIZ_MAILBOX_MAX_ACK_PENDING: int(10_000, 1, 100_000).describe('mailbox commands a partition may hold in flight (running or waiting in actors)'),
+  WIZ_AGENT_PREFETCH: int(8, 1, 1_000).describe("commands an agent's actor holds waiting; its further queued jobs wait in the store"),
+  WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe("time after which a dead runtime's job is run elsewhere (mailbox ack wait and job lease)"),
   WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe('runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails'),
   WIZ_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000).describe('on SIGTERM, how long running jobs may finish before they are handed back'),
   WIZ_KEEP_COMPLETED: int(10_000, 0, 100_000_000).describe('completed jobs kept (the newest); older ones are deleted'),

@@ -9,6 +9,11 @@ export const RunJobCommandSchema = z.object({
   traceId: z.string().min(1),
   /** Higher runs first among the agent's queued jobs. */
   priority: z.int().default(0),
+  /**
+   * The agent may have more queued jobs than commands in flight (they were resent after their
+   * commands were lost): its actor fetches them from the store once its inbox is empty.
+   */
+  backlog: z.boolean().optional(),
 });
 export type RunJobCommand = z.infer<typeof RunJobCommandSchema>;
 

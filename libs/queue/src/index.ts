@@ -9,6 +9,7 @@ export * from './job-flow.service';
 export * from './backoff';
 export * from './runtime/delayed-jobs.service';
 export * from './runtime/retention.service';
+export * from './runtime/stalled-jobs.service';
 export * from './runtime/queue-runtime.module';
 export * from './schedules/schedule-ticks';
 export * from './schedules/schedule.mapper';

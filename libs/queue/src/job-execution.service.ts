@@ -15,11 +15,18 @@ export type StartOutcome =
   /** Not now: the agent is paused, or runs another job (`holder`). Keep the command. */
   | { run: false; hold: 'paused' | 'busy'; holder?: string | null };
 
-export const MAX_LOST_RUNS = Symbol('MAX_LOST_RUNS');
+export interface RunPolicy {
+  /** Runs a job may lose to dead runtimes before it fails (WIZ_JOB_MAX_DELIVER). */
+  maxLostRuns: number;
+  /** How long a running job's lease lasts unrenewed (WIZ_JOB_ACK_WAIT_MS). */
+  leaseMs: number;
+}
+export const RUN_POLICY = Symbol('RUN_POLICY');
 
 // The runtime's side of the job lifecycle. Every transition is a compare-and-set on the job's
 // revision, so a stale worker can never overwrite a newer state (late acks, redeliveries,
-// a cancel that arrived while the model was answering).
+// a cancel that arrived while the model was answering). A running job holds a lease that its
+// runtime renews; an `active` job whose lease lapsed lost its runtime and is recovered.
 @Injectable()
 export class JobExecution {
   constructor(
@@ -27,27 +34,20 @@ export class JobExecution {
     private readonly jobs: JobsRepository,
     private readonly changes: StateChanges,
     private readonly flow: JobFlow,
-    /** Runs a job may lose to dead runtimes before it fails (WIZ_JOB_MAX_DELIVER). */
-    @Inject(MAX_LOST_RUNS) private readonly maxLostRuns: number,
+    @Inject(RUN_POLICY) private readonly policy: RunPolicy,
   ) {}
 
   async start(cmd: RunJobCommand): Promise<StartOutcome> {
     const job = await this.jobs.findById(cmd.ownerId, cmd.jobId);
     if (!job) return { run: false, reason: 'unknown job' };
     if (isTerminal(job.status)) return { run: false, reason: `already ${job.status}` };
-    // `active` here means a runtime died mid-job and JetStream redelivered it: run it again.
-    if (job.status !== 'queued' && job.status !== 'active') return { run: false, reason: `job is ${job.status}` };
-    // `active` in the store but delivered again: the runtime running it died. That run is lost.
-    const lostBefore = job.attemptLog.filter((a) => a.error === LOST_RUN).length + (job.status === 'active' ? 1 : 0);
-    if (job.status === 'active' && lostBefore >= this.maxLostRuns) {
-      await this.changes.commit(async (m, emit) => {
-        const reason = `runtime lost the job ${lostBefore} times mid-run (crash or kill); giving up`;
-        if (await this.flow.failNow(job, reason, m, emit, { attemptLog: closeAttempt(job, LOST_RUN) })) {
-          await this.agents.release(job.ownerId, job.agentId, job.id, m);
-        }
-      }, job.agentId);
-      return { run: false, reason: 'too many lost runs' };
+    if (job.status === 'active') {
+      // A live runtime runs it (this command is a copy): wait until it ends.
+      if (job.leaseUntil && job.leaseUntil.getTime() > Date.now()) return { run: false, hold: 'busy', holder: null };
+      await this.recover(job);
+      return { run: false, reason: 'recovered from a lost run' };
     }
+    if (job.status !== 'queued') return { run: false, reason: `job is ${job.status}` };
     const now = new Date();
     const attempt = job.attempts + 1;
     // One transaction: lock and claim the agent, move the job to active.
@@ -59,16 +59,50 @@ export class JobExecution {
       }
       if (claim.verdict === 'paused') return { run: false, hold: 'paused' };
       if (claim.verdict === 'busy') return { run: false, hold: 'busy', holder: claim.holder };
-      const previous = job.status === 'active' ? closeAttempt(job, LOST_RUN) : job.attemptLog;
-      const attemptLog = [...previous, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
-      if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, progress: 0 }, m))) {
-        // Someone moved the job first: give the agent back (the transaction may hold other work).
-        await this.agents.release(job.ownerId, job.agentId, job.id, m);
+      const attemptLog = [...job.attemptLog, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
+      const leaseUntil = new Date(now.getTime() + this.policy.leaseMs);
+      if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, leaseUntil, progress: 0 }, m))) {
+        // Someone moved the job first. Give the agent back if this claim took it (the
+        // transaction may hold other work, so it is not rolled back); if the agent already
+        // held this job, the runtime that moved it holds the agent: leave it.
+        if (claim.previous !== job.id) await this.agents.release(job.ownerId, job.agentId, job.id, m);
         return { run: false, reason: 'moved by another worker' };
       }
       emit.event(makeEvent('job.active', jobIds(job), { attempt }));
       return { run: true, job, agent: claim.agent };
     }, job.agentId);
+  }
+
+  /**
+   * An `active` job whose runtime died (its lease lapsed): back to `queued` with a new mailbox
+   * command, or `failed` once it has lost WIZ_JOB_MAX_DELIVER runs. Frees its agent.
+   */
+  recover(job: JobEntity): Promise<boolean> {
+    return this.changes.commit(async (m, emit) => {
+      const attemptLog = closeAttempt(job, LOST_RUN);
+      const lost = attemptLog.filter((a) => a.error === LOST_RUN).length;
+      const moved =
+        lost >= this.policy.maxLostRuns
+          ? await this.flow.failNow(job, `runtime lost the job ${lost} times mid-run (crash or kill); giving up`, m, emit, { attemptLog })
+          : await this.flow.move(job, { status: 'queued', attemptLog, leaseUntil: null }, m);
+      if (!moved) return false;
+      await this.agents.release(job.ownerId, job.agentId, job.id, m);
+      if (job.status === 'queued') {
+        emit.event(makeEvent('job.queued', jobIds(job), { from: 'active' }));
+        this.flow.enqueue(job, emit);
+      }
+      return true;
+    }, job.agentId);
+  }
+
+  /** Extends the leases of running jobs (the runtime calls this for all of its own). */
+  renewLeases(jobIds: string[]): Promise<void> {
+    return this.jobs.renewLeases(jobIds, new Date(Date.now() + this.policy.leaseMs));
+  }
+
+  /** The agent's next queued jobs as mailbox commands, best first. */
+  async nextQueued(ownerId: string, agentId: string, limit: number): Promise<RunJobCommand[]> {
+    return (await this.jobs.nextQueued(ownerId, agentId, limit)).map((j) => this.flow.commandOf(j));
   }
 
   complete(job: JobEntity, result: JobResult): Promise<boolean> {

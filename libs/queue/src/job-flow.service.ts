@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { isTerminal, JobStatus } from '@wiz/contracts';
+import { isTerminal, JobStatus, RunJobCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { makeEvent } from './events';
@@ -40,13 +40,17 @@ export class JobFlow {
     return true;
   }
 
-  /** The mailbox command; its id is unique per enqueue, so a replayed outbox row is stored once. */
-  enqueue(job: JobEntity, emit: Emit): void {
-    emit.command(
-      this.bus.names.mailboxSubject(job.partition, job.agentId),
-      { kind: 'job.run', jobId: job.id, agentId: job.agentId, ownerId: job.ownerId, traceId: job.traceId, priority: job.priority },
-      `run:${job.id}:${job.revision}`,
-    );
+  /**
+   * The mailbox command. Its id is unique per enqueue (`run:<job>:<revision>`), so a replayed
+   * outbox row is stored once; a resend of a job whose command was lost gives its own `cause`.
+   */
+  enqueue(job: JobEntity, emit: Emit, cause = 'run', backlog = false): void {
+    const command = backlog ? { ...this.commandOf(job), backlog } : this.commandOf(job);
+    emit.command(this.bus.names.mailboxSubject(job.partition, job.agentId), command, `${cause}:${job.id}:${job.revision}`);
+  }
+
+  commandOf(job: JobEntity): RunJobCommand {
+    return { kind: 'job.run', jobId: job.id, agentId: job.agentId, ownerId: job.ownerId, traceId: job.traceId, priority: job.priority };
   }
 
   /** Ends a job that is not running (never started, or waiting) as failed. */

@@ -157,6 +157,7 @@ export class JobsService {
       idempotencyKey: body.idempotencyKey ?? null,
       attemptLog: [],
       runAt,
+      leaseUntil: null,
       progress: 0,
       result: null,
       failureReason: null,

@@ -6,6 +6,7 @@ import { epochMs } from './columns';
 @Index('idx_jobs_agent_status', ['agentId', 'status'])
 @Index('idx_jobs_owner_created', ['ownerId', 'createdAt'])
 @Index('idx_jobs_status_run_at', ['status', 'runAt'])
+@Index('idx_jobs_status_lease', ['status', 'leaseUntil'])
 @Index('idx_jobs_parent', ['parentJobId'])
 @Index('idx_jobs_idempotency', ['ownerId', 'idempotencyKey'], { unique: true })
 export class JobEntity {
@@ -65,6 +66,10 @@ export class JobEntity {
   /** When a `delayed` job becomes due (delay, runAt, retry backoff). */
   @Column({ type: 'bigint', transformer: epochMs, nullable: true })
   runAt!: Date | null;
+
+  /** While `active`: until when its runtime is known alive (renewed as it runs). */
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true })
+  leaseUntil!: Date | null;
 
   @Column({ type: 'integer', default: 0 })
   progress!: number;

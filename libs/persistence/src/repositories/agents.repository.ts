@@ -5,7 +5,8 @@ import { AgentEntity, JobEntity } from '../entities';
 import { forUpdate } from '../write-lock';
 
 export type Claim =
-  | { verdict: 'claimed'; agent: AgentEntity }
+  /** `previous`: the job that held the agent before (the same job when it already held it). */
+  | { verdict: 'claimed'; agent: AgentEntity; previous: string | null }
   | { verdict: 'missing' }
   | { verdict: 'paused' }
   | { verdict: 'busy'; holder: string };
@@ -61,7 +62,7 @@ export class AgentsRepository {
       .set({ runningJobId: jobId, status: () => `CASE WHEN status = 'active' THEN 'busy' ELSE status END` })
       .where('id = :id', { id })
       .execute();
-    return { verdict: 'claimed', agent };
+    return { verdict: 'claimed', agent, previous: agent.runningJobId };
   }
 
   /** Frees the agent if `jobId` holds it; busy turns back to active. */

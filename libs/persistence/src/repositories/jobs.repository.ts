@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, LessThan, LessThanOrEqual, Not } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
 import { JOB_STATUSES } from '@wiz/contracts';
-import { JobDependencyEntity, JobEntity } from '../entities';
+import { AgentEntity, JobDependencyEntity, JobEntity } from '../entities';
 import { forUpdate, writeTransaction } from '../write-lock';
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
@@ -84,6 +84,44 @@ export class JobsRepository {
     });
   }
 
+  /** Active jobs whose runtime stopped renewing their lease (any owner: runtimes serve everyone). */
+  lapsedActive(now: Date, limit: number): Promise<JobEntity[]> {
+    return this.repo().find({ where: { status: 'active', leaseUntil: LessThan(now) }, order: { leaseUntil: 'ASC' }, take: limit });
+  }
+
+  /** Extends the leases of the jobs this runtime is running. */
+  async renewLeases(ids: string[], until: Date): Promise<void> {
+    if (ids.length) await this.repo().update({ id: In(ids), status: 'active' }, { leaseUntil: until });
+  }
+
+  /** An agent's next queued jobs, in the order it should run them. */
+  nextQueued(ownerId: string, agentId: string, limit: number): Promise<JobEntity[]> {
+    return this.repo().find({
+      where: { ownerId, agentId, status: 'queued' },
+      order: { priority: 'DESC', createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * Agents that have queued jobs but run none, are not paused, and whose queued jobs have all
+   * sat unchanged since `before`: their mailbox commands may be gone (see StalledJobs).
+   */
+  async idleWithQueued(before: Date, limit: number): Promise<Array<{ ownerId: string; agentId: string }>> {
+    return this.repo()
+      .createQueryBuilder('j')
+      .innerJoin(AgentEntity, 'a', 'a.id = j.agentId')
+      .select('j.ownerId', 'ownerId')
+      .addSelect('j.agentId', 'agentId')
+      .where('j.status = :queued', { queued: 'queued' })
+      .andWhere('a.paused = :no AND a.deletedAt IS NULL AND a.runningJobId IS NULL', { no: false })
+      .groupBy('j.ownerId')
+      .addGroupBy('j.agentId')
+      .having('MAX(j.updatedAt) < :before', { before: before.getTime() })
+      .limit(limit)
+      .getRawMany();
+  }
+
   async addDependencies(jobId: string, dependsOn: string[], m: EntityManager): Promise<void> {
     if (dependsOn.length) await m.getRepository(JobDependencyEntity).insert(dependsOn.map((d) => ({ jobId, dependsOnId: d })));
   }
@@ -117,6 +155,11 @@ export class JobsRepository {
       await m.getRepository(JobDependencyEntity).delete({ dependsOnId: In(ids) });
       await m.getRepository(JobEntity).delete({ id: In(ids) });
     });
+  }
+
+  /** Marks a job as looked at (not a transition: the revision stays). */
+  async touch(ownerId: string, id: string, at: Date, m: EntityManager): Promise<void> {
+    await this.repo(m).update({ ownerId, id }, { updatedAt: at });
   }
 
   /** Progress of an active job: not a transition, the revision stays. */

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DelayedJobs } from './delayed-jobs.service';
 import { Retention } from './retention.service';
+import { StalledJobs } from './stalled-jobs.service';
 
 // The queue's background work, run by runtimes only (gateways stay stateless).
-@Module({ providers: [DelayedJobs, Retention], exports: [DelayedJobs, Retention] })
+@Module({ providers: [DelayedJobs, Retention, StalledJobs], exports: [DelayedJobs, Retention, StalledJobs] })
 export class QueueRuntimeModule {}
