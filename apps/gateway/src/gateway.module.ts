@@ -3,13 +3,19 @@ import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { AgentsController } from './agents/agents.controller';
 import { AgentsService } from './agents/agents.service';
+import { AuthModule } from './auth/auth.module';
 import { EventsHub } from './events/events.hub';
+import { OwnerResolver } from './events/owner-resolver';
 import { WsGateway } from './events/ws.gateway';
 import { JobsController } from './jobs/jobs.controller';
 import { SchedulesController } from './schedules/schedules.controller';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
-@Module({ controllers: [AgentsController, JobsController, SchedulesController], providers: [AgentsService, EventsHub, WsGateway] })
+@Module({
+  imports: [AuthModule],
+  controllers: [AgentsController, JobsController, SchedulesController],
+  providers: [AgentsService, EventsHub, OwnerResolver, WsGateway],
+})
 export class GatewayModule {}
 
 @Module({})

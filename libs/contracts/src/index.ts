@@ -4,6 +4,7 @@ export * from './schedule.schema';
 export * from './event.schema';
 export * from './bus.schema';
 export * from './ws.schema';
+export * from './api-key.schema';
 export * from './subjects';
 export * from './errors';
 export * from './validation';

@@ -1,5 +1,6 @@
 import { Initial1763600000000 } from './1763600000000-initial';
 import { JobQueue1763700000000 } from './1763700000000-job-queue';
+import { ApiKeys1763900000000 } from './1763900000000-api-keys';
 
 // Every migration, in order. Append, never edit one that has shipped.
-export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000];
+export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000, ApiKeys1763900000000];
