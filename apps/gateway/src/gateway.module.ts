@@ -6,6 +6,7 @@ import { AgentsService } from './agents/agents.service';
 import { AuthModule } from './auth/auth.module';
 import { EventsHub } from './events/events.hub';
 import { OwnerResolver } from './events/owner-resolver';
+import { SseController } from './events/sse.controller';
 import { WsGateway } from './events/ws.gateway';
 import { JobsController } from './jobs/jobs.controller';
 import { SchedulesController } from './schedules/schedules.controller';
@@ -13,7 +14,7 @@ import { SchedulesController } from './schedules/schedules.controller';
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
   imports: [AuthModule],
-  controllers: [AgentsController, JobsController, SchedulesController],
+  controllers: [AgentsController, JobsController, SchedulesController, SseController],
   providers: [AgentsService, EventsHub, OwnerResolver, WsGateway],
 })
 export class GatewayModule {}

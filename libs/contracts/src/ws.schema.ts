@@ -3,6 +3,8 @@ import { EventEnvelopeSchema } from './event.schema';
 import { ERROR_CODES } from './errors';
 
 // Topics a client may follow: one job, one agent, one conversation, or everything of its owner.
+export const TOPIC_KINDS = ['agent', 'job', 'conversation', 'owner'] as const;
+export type TopicKind = (typeof TOPIC_KINDS)[number];
 export const TopicSchema = z
   .string()
   .regex(
@@ -10,7 +12,6 @@ export const TopicSchema = z
     'topic must be "agent:<id>", "job:<id>", "conversation:<id>" or "owner"',
   );
 export type Topic = z.infer<typeof TopicSchema>;
-export type TopicKind = 'agent' | 'job' | 'conversation' | 'owner';
 
 export const parseTopic = (topic: Topic): { kind: TopicKind; id: string } => {
   if (topic.toLowerCase() === 'owner') return { kind: 'owner', id: '' };
@@ -60,3 +61,6 @@ export const WS_CLOSE_CODES = {
   /** A frame over WIZ_WS_MAX_FRAME_BYTES (standard "message too big"). */
   tooBig: 1009,
 } as const;
+
+/** `GET /api/v1/{jobs,agents}/:id/events`: `since` for clients that cannot send Last-Event-ID. */
+export const SseQuerySchema = z.strictObject({ since: z.coerce.number().int().min(0).optional() });
