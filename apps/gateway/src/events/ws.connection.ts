@@ -56,7 +56,7 @@ export class WsConnection implements EventClient {
     this.hub.drop(this);
     this.ws.close(code, reason);
     // A peer that does not answer the close handshake is cut after a grace period.
-    setTimeout(() => this.ws.terminate(), 2_000).unref();
+    setTimeout(() => this.ws.terminate(), 5_000).unref();
   }
 
   private async onFrame(text: string | null): Promise<void> {
