@@ -41,6 +41,19 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'POST /api/v1/agents/:id/pause': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/pause`)),
   'POST /api/v1/agents/:id/resume': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/resume`)),
   'GET /api/v1/agents/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/agents/${w.agentId}/events`)),
+  'POST /api/v1/agents/:id/execute': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/execute`, { input: 'hijack', waitMs: 0 })),
+  'POST /api/v1/tasks': async (w) => {
+    await NOT_FOUND(w.b('POST', '/api/v1/tasks', { agentId: w.agentId, input: 'hijack' }));
+    await NOT_FOUND(w.b('POST', '/api/v1/tasks', { agentId: w.agentId, input: 'hijack', cron: '@daily' }));
+  },
+  'GET /api/v1/tasks': async (w) => {
+    expect((await w.b('GET', '/api/v1/tasks')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.jobId);
+    expect((await w.b('GET', '/api/v1/tasks?type=schedule')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.scheduleId);
+  },
+  'GET /api/v1/tasks/:id': async (w) => {
+    await NOT_FOUND(w.b('GET', `/api/v1/tasks/${w.jobId}`));
+    await NOT_FOUND(w.b('GET', `/api/v1/tasks/${w.scheduleId}`));
+  },
   'POST /api/v1/jobs': (w) => NOT_FOUND(w.b('POST', '/api/v1/jobs', { agentId: w.agentId, input: 'hijack' })),
   'GET /api/v1/jobs': async (w) => {
     const list = await w.b('GET', '/api/v1/jobs');

@@ -3,6 +3,7 @@ import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { AgentsController } from './agents/agents.controller';
 import { AgentsService } from './agents/agents.service';
+import { ExecuteService } from './agents/execute.service';
 import { AuthModule } from './auth/auth.module';
 import { EventsHub } from './events/events.hub';
 import { OwnerResolver } from './events/owner-resolver';
@@ -10,12 +11,14 @@ import { SseController } from './events/sse.controller';
 import { WsGateway } from './events/ws.gateway';
 import { JobsController } from './jobs/jobs.controller';
 import { SchedulesController } from './schedules/schedules.controller';
+import { TasksController } from './tasks/tasks.controller';
+import { TasksService } from './tasks/tasks.service';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
   imports: [AuthModule],
-  controllers: [AgentsController, JobsController, SchedulesController, SseController],
-  providers: [AgentsService, EventsHub, OwnerResolver, WsGateway],
+  controllers: [AgentsController, JobsController, SchedulesController, TasksController, SseController],
+  providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway],
 })
 export class GatewayModule {}
 

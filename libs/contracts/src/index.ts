@@ -5,6 +5,7 @@ export * from './event.schema';
 export * from './bus.schema';
 export * from './ws.schema';
 export * from './api-key.schema';
+export * from './task.schema';
 export * from './subjects';
 export * from './errors';
 export * from './validation';

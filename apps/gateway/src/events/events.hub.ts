@@ -51,6 +51,11 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly owners: OwnerResolver,
   ) {}
 
+  /** The last sequence this gateway has seen on the live feed. */
+  get lastSeq(): number {
+    return this.liveSeq;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     this.liveSeq = await lastEventSeq(this.bus);
     this.stopLive = await followEvents(this.bus, this.liveSeq, (m) => this.dispatch(m));
