@@ -26,6 +26,9 @@ const NOT_FOUND = async (r: Promise<HttpResult>) => {
 
 const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'GET /health': 'public',
+  'GET /api/docs': 'public',
+  'GET /api/docs.json': 'public',
+  'GET /api/ws-schema.json': 'public',
   'POST /api/v1/agents': async (w) => {
     const mine = await w.b('POST', '/api/v1/agents', { name: 'B', role: 'r' });
     expect(mine.status).toBe(201);
@@ -130,6 +133,12 @@ describe('gateway ownership', () => {
     const routes = sut.routes();
     expect(routes.filter((r) => !(r in ROUTES))).toEqual([]);
     expect(Object.keys(ROUTES).filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
+  it('documents every registered route in the OpenAPI document, and nothing else', async () => {
+    const doc = (await http(sut.baseUrl, 'GET', '/api/docs.json')).body as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
+    expect(documented.sort()).toEqual(sut.routes().sort());
   });
 
   it('refuses every route without a key or with a bad one, except the public ones', async () => {

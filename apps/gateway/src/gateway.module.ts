@@ -5,6 +5,7 @@ import { AgentsController } from './agents/agents.controller';
 import { AgentsService } from './agents/agents.service';
 import { ExecuteService } from './agents/execute.service';
 import { AuthModule } from './auth/auth.module';
+import { DocsController } from './docs/docs.controller';
 import { EventsHub } from './events/events.hub';
 import { OwnerResolver } from './events/owner-resolver';
 import { SseController } from './events/sse.controller';
@@ -17,7 +18,7 @@ import { TasksService } from './tasks/tasks.service';
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
   imports: [AuthModule],
-  controllers: [AgentsController, JobsController, SchedulesController, TasksController, SseController],
+  controllers: [AgentsController, JobsController, SchedulesController, TasksController, SseController, DocsController],
   providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway],
 })
 export class GatewayModule {}

@@ -9,3 +9,4 @@ export * from './task.schema';
 export * from './subjects';
 export * from './errors';
 export * from './validation';
+export * from './ws-protocol.json-schema';
