@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, openStore, StoreOptions } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, MIGRATIONS, openStore, StoreOptions } from '@wiz/persistence';
 import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
 
 const iso = isolation('store');
@@ -87,7 +87,7 @@ describe.each(stores)('store on %s', (_name, options) => {
     try {
       expect(await again.showMigrations()).toBe(false);
       const ran = await again.query('SELECT COUNT(*) AS n FROM migrations');
-      expect(Number(ran[0].n)).toBe(2);
+      expect(Number(ran[0].n)).toBe(MIGRATIONS.length);
     } finally {
       await again.destroy();
     }

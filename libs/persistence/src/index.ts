@@ -8,3 +8,4 @@ export * from './repositories/schedules.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/owners.repository';
 export * from './write-lock';
+export { MIGRATIONS } from './migrations';
