@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, openStore, StoreOptions } from '@wiz/persistence';
-import { MIGRATIONS } from '../../libs/persistence/src/migrations';
+import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, MIGRATIONS, openStore, StoreOptions } from '@wiz/persistence';
 import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
 
 const iso = isolation('store');

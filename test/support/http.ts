@@ -2,14 +2,27 @@
 export interface HttpResult<T = any> {
   status: number;
   body: T;
+  headers: Headers;
 }
 
-export async function http<T = any>(base: string, method: string, path: string, body?: unknown, raw?: string): Promise<HttpResult<T>> {
+export async function http<T = any>(base: string, method: string, path: string, body?: unknown, raw?: string, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+    headers: { ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
 }
+
+/** `http` as the holder of an API key. */
+export const asKey =
+  (base: string, key: string) =>
+  <T = any>(method: string, path: string, body?: unknown): Promise<HttpResult<T>> =>
+    http<T>(base, method, path, body, undefined, { authorization: `Bearer ${key}` });

@@ -12,8 +12,8 @@ export class WsClient {
     });
   }
 
-  static async open(url: string): Promise<WsClient> {
-    const ws = new WebSocket(url);
+  static async open(url: string, key?: string): Promise<WsClient> {
+    const ws = new WebSocket(url, key ? { headers: { authorization: `Bearer ${key}` } } : {});
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -48,6 +48,12 @@ export class WsClient {
   /** Frames received and not yet taken. */
   pending(): ServerFrame[] {
     return [...this.frames];
+  }
+
+  /** Resolves with the close code and reason when the server closes the connection. */
+  closed(): Promise<{ code: number; reason: string }> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve({ code: -1, reason: 'already closed' });
+    return new Promise((r) => this.ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
   }
 
   async close(): Promise<void> {

@@ -3,13 +3,24 @@ import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { AgentsController } from './agents/agents.controller';
 import { AgentsService } from './agents/agents.service';
+import { ExecuteService } from './agents/execute.service';
+import { AuthModule } from './auth/auth.module';
+import { DocsController } from './docs/docs.controller';
 import { EventsHub } from './events/events.hub';
+import { OwnerResolver } from './events/owner-resolver';
+import { SseController } from './events/sse.controller';
 import { WsGateway } from './events/ws.gateway';
 import { JobsController } from './jobs/jobs.controller';
 import { SchedulesController } from './schedules/schedules.controller';
+import { TasksController } from './tasks/tasks.controller';
+import { TasksService } from './tasks/tasks.service';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
-@Module({ controllers: [AgentsController, JobsController, SchedulesController], providers: [AgentsService, EventsHub, WsGateway] })
+@Module({
+  imports: [AuthModule],
+  controllers: [AgentsController, JobsController, SchedulesController, TasksController, SseController, DocsController],
+  providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway],
+})
 export class GatewayModule {}
 
 @Module({})

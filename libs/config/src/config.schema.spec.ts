@@ -1,4 +1,4 @@
-import { describeConfig, parseConfig } from './config.schema';
+import { authEnabled, describeConfig, parseConfig } from './config.schema';
 
 describe(parseConfig.name, () => {
   it('applies the documented defaults', () => {
@@ -29,5 +29,24 @@ describe(parseConfig.name, () => {
 
   it('describes every variable', () => {
     for (const row of describeConfig()) expect(row.description).not.toBe('');
+  });
+});
+
+describe(authEnabled.name, () => {
+  it.each([
+    [{}, false],
+    [{ HOST: '0.0.0.0' }, true],
+    [{ HOST: '127.0.0.1', WIZ_AUTH: 'on' }, true],
+    [{ HOST: '::1', WIZ_AUTH: 'off' }, false],
+  ])('resolves %p to %p', (env, on) => {
+    expect(authEnabled(parseConfig(env))).toBe(on);
+  });
+
+  it('refuses auth off on a non-loopback interface', () => {
+    expect(() => parseConfig({ HOST: '0.0.0.0', WIZ_AUTH: 'off' })).toThrow(/WIZ_AUTH: "off" is only allowed/);
+  });
+
+  it('refuses a short admin key', () => {
+    expect(() => parseConfig({ WIZ_ADMIN_KEY: 'short' })).toThrow(/WIZ_ADMIN_KEY/);
   });
 });

@@ -11,7 +11,7 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 // Every variable Wiz reads, with its description and default. Parsed once at boot.
 export const ConfigSchema = z.object({
   PORT: int(8080, 0, 65535).describe('HTTP port of the gateway (and of /health on the runtime)'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('interface to listen on'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('interface to listen on (`0.0.0.0` for every interface: then authentication is on)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
   WIZ_DATA_DIR: z.string().min(1).default('./data').describe('where the embedded SQLite file and an auto-started NATS keep data'),
   DATABASE_URL: z
@@ -42,6 +42,21 @@ export const ConfigSchema = z.object({
   WIZ_KEEP_FAILED: int(10_000, 0, 100_000_000).describe('failed and cancelled jobs kept (the newest)'),
   WIZ_KEEP_FAILED_HOURS: int(720, 1, 24 * 3650).describe('failed and cancelled jobs older than this are deleted'),
   WIZ_EVENTS_MAX_AGE_HOURS: int(168, 1, 24 * 365).describe('how long lifecycle events stay replayable'),
+  WIZ_AUTH: z
+    .enum(['auto', 'on', 'off'])
+    .default('auto')
+    .describe('API-key authentication: `auto` is off when HOST is a loopback address and on otherwise; `off` is refused unless HOST is loopback'),
+  WIZ_ADMIN_KEY: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v.length >= 32, 'must be at least 32 characters (use `openssl rand -hex 32`)')
+    .describe('an admin API key registered (hashed) at start, to create the first keys; secret'),
+  WIZ_CORS_ORIGINS: z.string().default('').describe('origins allowed by CORS, comma separated (`*` for any); empty: no CORS headers'),
+  WIZ_RATE_LIMIT_PER_MIN: int(600, 0, 1_000_000).describe('REST requests per minute per API key (per client address when auth is off); 0: no limit'),
+  WIZ_WS_MAX_FRAME_BYTES: int(64 * 1024, 256, 16 * 1024 * 1024).describe('largest WebSocket frame a client may send'),
+  WIZ_WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024, 1024 * 1024 * 1024).describe('unsent bytes a WebSocket client may fall behind before it is disconnected'),
+  WIZ_WS_PING_MS: int(30_000, 100, 600_000).describe('interval of WebSocket pings; a client that misses one is disconnected'),
+  WIZ_EXECUTE_TIMEOUT_MS: int(30_000, 100, 600_000).describe('default wait of POST /api/v1/agents/:id/execute before it answers 202 with the job'),
   PATH: z.string().default('').describe('searched for nats-server when WIZ_NATS_AUTOSTART is on'),
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1').describe('OpenAI-compatible endpoint (Ollama, vLLM, DeepSeek…)'),
   OPENAI_API_KEY: z.string().default('').describe('API key of that endpoint (secret: never logged or put on the bus)'),
@@ -59,7 +74,12 @@ export function parseConfig(env: Env): WizConfig {
     Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' && k !== 'DATABASE_URL' ? undefined : env[k]]),
   );
   const r = ConfigSchema.safeParse(input);
-  if (r.success) return r.data;
+  if (r.success) {
+    if (r.data.WIZ_AUTH === 'off' && !isLoopback(r.data.HOST)) {
+      throw new Error(`invalid configuration:\n  WIZ_AUTH: "off" is only allowed when HOST is a loopback address (HOST is ${r.data.HOST})`);
+    }
+    return r.data;
+  }
   const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new Error(`invalid configuration:\n${lines.join('\n')}`);
 }
@@ -75,3 +95,9 @@ export function describeConfig(): Array<{ name: string; default: string; descrip
     };
   });
 }
+
+export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** Whether API keys are required (WIZ_AUTH, with `auto` resolved against HOST). */
+export const authEnabled = (c: Pick<WizConfig, 'WIZ_AUTH' | 'HOST'>): boolean =>
+  c.WIZ_AUTH === 'on' || (c.WIZ_AUTH === 'auto' && !isLoopback(c.HOST));

@@ -2,9 +2,12 @@
 export const ERROR_CODES = [
   'validation_failed',
   'malformed_json',
+  'unauthorized',
+  'forbidden',
   'not_found',
   'conflict',
   'gone',
+  'rate_limited',
   'unavailable',
   'internal',
 ] as const;
@@ -26,12 +29,18 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'validation_failed':
     case 'malformed_json':
       return 400;
+    case 'unauthorized':
+      return 401;
+    case 'forbidden':
+      return 403;
     case 'not_found':
       return 404;
     case 'conflict':
       return 409;
     case 'gone':
       return 410;
+    case 'rate_limited':
+      return 429;
     case 'unavailable':
       return 503;
     case 'internal':

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WizError } from './errors';
+import { ERROR_CODES, WizError } from './errors';
 
 export interface ValidationIssue {
   path: string;
@@ -33,3 +33,11 @@ export interface PageOf<T> {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
+
+/** The one shape of every error answer (REST and SSE). */
+export const ErrorBodySchema = z.object({
+  statusCode: z.int(),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});

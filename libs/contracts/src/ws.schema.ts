@@ -1,29 +1,66 @@
 import { z } from 'zod';
 import { EventEnvelopeSchema } from './event.schema';
+import { ERROR_CODES } from './errors';
 
-// Topics a client may follow: `agent:<uuid>` or `job:<uuid>`.
+// Topics a client may follow: one job, one agent, one conversation, or everything of its owner.
+export const TOPIC_KINDS = ['agent', 'job', 'conversation', 'owner'] as const;
+export type TopicKind = (typeof TOPIC_KINDS)[number];
 export const TopicSchema = z
   .string()
-  .regex(/^(agent|job):[0-9a-f-]{36}$/i, 'topic must be "agent:<id>" or "job:<id>"');
+  .regex(
+    /^((agent|job|conversation):[0-9a-f-]{36}|owner)$/i,
+    'topic must be "agent:<id>", "job:<id>", "conversation:<id>" or "owner"',
+  );
 export type Topic = z.infer<typeof TopicSchema>;
 
-export const parseTopic = (topic: Topic): { kind: 'agent' | 'job'; id: string } => {
-  const [kind, id] = topic.split(':') as ['agent' | 'job', string];
-  return { kind, id: id.toLowerCase() };
+export const parseTopic = (topic: Topic): { kind: TopicKind; id: string } => {
+  if (topic.toLowerCase() === 'owner') return { kind: 'owner', id: '' };
+  const [kind, id] = topic.split(':') as [TopicKind, string];
+  return { kind: kind.toLowerCase() as TopicKind, id: id.toLowerCase() };
 };
 
+/** The canonical spelling of a topic (lower case), used as the `topic` of server frames. */
+export const topicKey = (t: { kind: TopicKind; id: string }): string => (t.kind === 'owner' ? 'owner' : `${t.kind}:${t.id}`);
+
 export const ClientFrameSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('subscribe'), topic: TopicSchema, since: z.int().min(0).optional() }),
+  z.strictObject({
+    type: z.literal('auth'),
+    key: z.string().min(1).max(200).describe('an API key, for clients that cannot send an Authorization header'),
+  }),
+  z.strictObject({
+    type: z.literal('subscribe'),
+    topic: TopicSchema,
+    since: z.int().min(0).optional().describe('replay the events after this sequence number, then continue live'),
+  }),
   z.strictObject({ type: z.literal('unsubscribe'), topic: TopicSchema }),
   z.strictObject({ type: z.literal('ping') }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 
 export const ServerFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('authenticated'), ownerId: z.string() }),
   z.object({ type: z.literal('subscribed'), topic: z.string() }),
   z.object({ type: z.literal('unsubscribed'), topic: z.string() }),
   z.object({ type: z.literal('pong') }),
-  z.object({ type: z.literal('event'), topic: z.string(), seq: z.int().positive(), event: EventEnvelopeSchema }),
-  z.object({ type: z.literal('error'), code: z.string(), message: z.string(), topic: z.string().optional() }),
+  z.object({
+    type: z.literal('event'),
+    topic: z.string(),
+    seq: z.int().positive().describe('sequence number in the events stream: resume with `since`'),
+    event: EventEnvelopeSchema,
+  }),
+  z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string(), topic: z.string().optional() }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
+
+/** Close codes the server uses, beside the standard ones. */
+export const WS_CLOSE_CODES = {
+  /** The send buffer went over WIZ_WS_MAX_BUFFERED_BYTES: reconnect and resume with `since`. */
+  tooSlow: 1013,
+  /** Invalid API key, or no `auth` frame in time when authentication is on. */
+  unauthorized: 4401,
+  /** A frame over WIZ_WS_MAX_FRAME_BYTES (standard "message too big"). */
+  tooBig: 1009,
+} as const;
+
+/** `GET /api/v1/{jobs,agents}/:id/events`: `since` for clients that cannot send Last-Event-ID. */
+export const SseQuerySchema = z.strictObject({ since: z.coerce.number().int().min(0).optional() });

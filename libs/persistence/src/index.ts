@@ -5,4 +5,7 @@ export * from './repositories/agents.repository';
 export * from './repositories/jobs.repository';
 export * from './repositories/outbox.repository';
 export * from './repositories/schedules.repository';
+export * from './repositories/api-keys.repository';
+export * from './repositories/owners.repository';
 export * from './write-lock';
+export { MIGRATIONS } from './migrations';

@@ -6,8 +6,10 @@ import { AgentsRepository } from './repositories/agents.repository';
 import { JobsRepository } from './repositories/jobs.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { SchedulesRepository } from './repositories/schedules.repository';
+import { ApiKeysRepository } from './repositories/api-keys.repository';
+import { OwnersRepository } from './repositories/owners.repository';
 
-const repositories = [AgentsRepository, JobsRepository, OutboxRepository, SchedulesRepository];
+const repositories = [AgentsRepository, JobsRepository, OutboxRepository, SchedulesRepository, ApiKeysRepository, OwnersRepository];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
   databaseUrl: c.DATABASE_URL,

@@ -1,5 +1,5 @@
 import { INestApplication, Logger as NestLogger } from '@nestjs/common';
-import { WizConfig } from '@wiz/config';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { describeStore, storeOptionsOf } from '@wiz/persistence';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -15,6 +15,15 @@ export async function createApp(root: Parameters<typeof NestFactory.create>[0]):
   });
   app.useLogger(app.get(Logger));
   app.use(json({ limit: '1mb' }), jsonErrors);
+  const origins = app.get<WizConfig>(WIZ_CONFIG).WIZ_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  if (origins.length > 0) {
+    app.enableCors({
+      origin: origins.includes('*') ? true : origins,
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'last-event-id'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+  }
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   return app;

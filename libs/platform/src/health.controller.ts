@@ -3,12 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { BusService, withTimeout } from '@wiz/bus';
+import { Public } from './owner.decorator';
 
 interface Check {
   ok: boolean;
   detail: string;
 }
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,4 +1,4 @@
-import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { WizError } from '@wiz/contracts';
 import { HttpErrorFilter } from './http-exception.filter';
 
@@ -19,6 +19,9 @@ describe(HttpErrorFilter.name, () => {
     [new WizError('conflict', 'no'), 409, 'conflict'],
     [new NotFoundException('Cannot GET /x'), 404, 'not_found'],
     [new BadRequestException('bad'), 400, 'validation_failed'],
+    [new HttpException('slow down', 429), 429, 'rate_limited'],
+    [new WizError('unauthorized', 'no key'), 401, 'unauthorized'],
+    [new WizError('forbidden', 'not yours'), 403, 'forbidden'],
     [Object.assign(new Error('terminating connection due to administrator command'), { driverError: { code: '57P01' } }), 503, 'unavailable'],
     [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), 503, 'unavailable'],
     [new Error('Connection terminated unexpectedly'), 503, 'unavailable'],

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { httpStatusOf, WizError } from '@wiz/contracts';
+import { ErrorCode, httpStatusOf, WizError } from '@wiz/contracts';
 
 export interface ErrorBody {
   statusCode: number;
@@ -31,10 +31,25 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (e instanceof HttpException) {
       const status = e.getStatus();
-      const code = status === 404 ? 'not_found' : status < 500 ? 'validation_failed' : 'internal';
-      return { statusCode: status, code, message: e.message };
+      return { statusCode: status, code: codeOfStatus(status), message: e.message };
     }
     return { statusCode: 500, code: 'internal', message: 'internal error' };
+  }
+}
+
+// Nest's own exceptions (unknown route, throttler, body limits) in our codes.
+function codeOfStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 429:
+      return 'rate_limited';
+    default:
+      return status < 500 ? 'validation_failed' : 'internal';
   }
 }
 

@@ -1,10 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule, WizConfig } from '@wiz/config';
 import { BusModule } from '@wiz/bus';
 import { PersistenceModule } from '@wiz/persistence';
 import { QueueModule } from '@wiz/queue';
 import { HealthController } from './health.controller';
+
+const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
+}
 
 // What every Wiz process stands on: configuration, structured logs, the store, the bus and the
 // outbox. Apps add their features (gateway, runtime) on top.
@@ -22,6 +32,9 @@ export class PlatformModule {
             // Secrets never reach the logs (DESIGN.md invariant 6).
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
             autoLogging: { ignore: (req) => req.url === '/health' },
+            // Every response carries `x-request-id` (the caller's own, if it sent a sane one),
+            // and every log line of the request carries it as `req.id`.
+            genReqId: requestId,
           },
         }),
         PersistenceModule,

@@ -1,11 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { Agent, CreateAgent, CreateAgentSchema, PageOf, PageQuery, PageQuerySchema, UpdateAgent, UpdateAgentSchema } from '@wiz/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Agent, CreateAgent, Execute, ExecuteSchema, Job, CreateAgentSchema, PageOf, PageQuery, PageQuerySchema, UpdateAgent, UpdateAgentSchema } from '@wiz/contracts';
 import { Owner, ZodPipe } from '@wiz/platform';
 import { AgentsService } from './agents.service';
+import { ExecuteService } from './execute.service';
 
 @Controller('api/v1/agents')
 export class AgentsController {
-  constructor(private readonly agents: AgentsService) {}
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly executions: ExecuteService,
+  ) {}
 
   @Post()
   create(@Owner() owner: string, @Body(new ZodPipe(CreateAgentSchema)) body: CreateAgent): Promise<Agent> {
@@ -37,6 +42,14 @@ export class AgentsController {
   @HttpCode(200)
   resume(@Owner() owner: string, @Param('id') id: string): Promise<Agent> {
     return this.agents.setPaused(owner, id, false);
+  }
+
+  /** Runs an instruction and waits: 200 with the ended job, or 202 with the running one. */
+  @Post(':id/execute')
+  async execute(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(ExecuteSchema)) body: Execute, @Res({ passthrough: true }) res: Response): Promise<Job> {
+    const { ended, job } = await this.executions.execute(owner, id, body);
+    res.status(ended ? 200 : 202).location(`/api/v1/jobs/${job.id}`);
+    return job;
   }
 
   @Delete(':id')

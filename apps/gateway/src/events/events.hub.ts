@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JsMsg } from 'nats';
-import { EventEnvelope, notFound, parseTopic, ServerFrame, Topic } from '@wiz/contracts';
+import { EventEnvelope, notFound, parseTopic, ServerFrame, Topic, topicKey } from '@wiz/contracts';
 import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEvents } from '@wiz/bus';
 import { AgentsRepository, JobsRepository } from '@wiz/persistence';
+import { OwnerResolver } from './owner-resolver';
 
 export interface EventClient {
   readonly id: string;
@@ -12,21 +13,34 @@ export interface EventClient {
 
 interface Subscription {
   client: EventClient;
-  topic: Topic;
+  /** The topic as the client sees it (`owner`, `agent:<id>`…). */
+  topic: string;
   /** Highest sequence sent; nothing at or below it is sent again. */
   lastSent: number;
   /** Live events that arrived while the replay ran. */
   buffer: JsMsg[] | null;
 }
 
-// Relays lifecycle events from JetStream to subscribed clients. One ordered consumer follows
-// the whole events stream for this gateway and fans out in memory; a subscription with `since`
-// first replays from the stream with its own short-lived consumer, buffering live events, then
-// switches to live — so a reconnecting client misses nothing and sees nothing twice.
+/** `<prefix>.events.agent.<agentId>.<jobId|_>.<type…>` → its agent and job. */
+const idsOf = (subject: string) => {
+  const t = subject.split('.');
+  return { agentId: t[3]!, jobId: t[4] !== '_' ? t[4] : undefined };
+};
+
+// Relays lifecycle events from JetStream to subscribed clients (WS and SSE). One ordered
+// consumer follows the whole events stream for this gateway and fans out in memory; a
+// subscription with `since` first replays from the stream with its own short-lived consumer,
+// buffering live events, then switches to live — so a reconnecting client misses nothing and
+// sees nothing twice. Events come from JetStream, never from memory: any replica serves anyone.
 @Injectable()
 export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('EventsHub');
-  private readonly byTopic = new Map<string, Map<string, Subscription>>();
+  /** Subscriptions by internal key: `agent:<id>`, `job:<id>`, `owner:<ownerId>`. */
+  private readonly byKey = new Map<string, Map<string, Subscription>>();
+  private ownerSubs = 0;
+  /** Live events waiting for their owner to be looked up (owner topic), in stream order. */
+  private readonly ownerQueue: JsMsg[] = [];
+  private pumping = false;
   private liveSeq = 0;
   private stopLive?: () => Promise<void>;
 
@@ -34,7 +48,13 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly bus: BusService,
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
+    private readonly owners: OwnerResolver,
   ) {}
+
+  /** The last sequence this gateway has seen on the live feed. */
+  get lastSeq(): number {
+    return this.liveSeq;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.liveSeq = await lastEventSeq(this.bus);
@@ -45,28 +65,32 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.stopLive?.();
   }
 
+  /** Checks the client's owner may follow `topic` (else `not_found`), then follows it. */
   async subscribe(client: EventClient, topic: Topic, since?: number): Promise<void> {
-    const { kind, id } = parseTopic(topic);
+    const parsed = parseTopic(topic);
+    const { kind, id } = parsed;
     const owned =
-      kind === 'agent'
-        ? (await this.agents.findById(client.ownerId, id)) !== null
-        : (await this.jobs.findById(client.ownerId, id)) !== null;
+      kind === 'owner' ||
+      (kind === 'agent' && (await this.agents.findById(client.ownerId, id)) !== null) ||
+      (kind === 'job' && (await this.jobs.findById(client.ownerId, id)) !== null);
+    // Conversations do not exist yet: their topic parses, and is refused like an unknown id.
     if (!owned) throw notFound(kind, id);
-    const key = `${kind}:${id}`;
-    const subs = this.byTopic.get(key) ?? new Map<string, Subscription>();
-    this.byTopic.set(key, subs);
-    const sub: Subscription = { client, topic, lastSent: since ?? this.liveSeq, buffer: since === undefined ? null : [] };
-    subs.set(client.id, sub);
-    client.send({ type: 'subscribed', topic });
+    const key = kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
+    const sub: Subscription = { client, topic: topicKey(parsed), lastSent: since ?? this.liveSeq, buffer: since === undefined ? null : [] };
+    this.add(key, sub);
+    client.send({ type: 'subscribed', topic: sub.topic });
     if (since === undefined) return;
     const first = await firstEventSeq(this.bus);
     if (since + 1 < first) {
       // Aged out (WIZ_EVENTS_MAX_AGE_HOURS): say so rather than let the client believe it saw all.
-      client.send({ type: 'error', code: 'gone', topic, message: `events ${since + 1}–${first - 1} have expired; replaying from ${first}` });
+      client.send({ type: 'error', code: 'gone', topic: sub.topic, message: `events ${since + 1}–${first - 1} have expired; replaying from ${first}` });
     }
     try {
-      const filter = kind === 'agent' ? this.bus.names.agentEventsFilter(id) : this.bus.names.jobEventsFilter(id);
-      await replayEvents(this.bus, filter, since, (m) => this.deliver(sub, m));
+      if (kind === 'owner') await this.replayOwner(sub, since);
+      else {
+        const filter = kind === 'agent' ? this.bus.names.agentEventsFilter(id) : this.bus.names.jobEventsFilter(id);
+        await replayEvents(this.bus, filter, since, (m) => this.deliver(sub, m));
+      }
     } finally {
       const buffered = sub.buffer ?? [];
       sub.buffer = null;
@@ -75,31 +99,73 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   unsubscribe(client: EventClient, topic: Topic): boolean {
-    const { kind, id } = parseTopic(topic);
-    const key = `${kind}:${id}`;
-    const removed = this.byTopic.get(key)?.delete(client.id) ?? false;
-    if (this.byTopic.get(key)?.size === 0) this.byTopic.delete(key);
-    return removed;
+    const parsed = parseTopic(topic);
+    const key = parsed.kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
+    return this.remove(key, client.id);
   }
 
   drop(client: EventClient): void {
-    for (const [key, subs] of this.byTopic) {
-      subs.delete(client.id);
-      if (subs.size === 0) this.byTopic.delete(key);
-    }
+    for (const key of [...this.byKey.keys()]) this.remove(key, client.id);
+  }
+
+  private add(key: string, sub: Subscription): void {
+    const subs = this.byKey.get(key) ?? new Map<string, Subscription>();
+    this.byKey.set(key, subs);
+    if (key.startsWith('owner:') && !subs.has(sub.client.id)) this.ownerSubs++;
+    subs.set(sub.client.id, sub);
+  }
+
+  private remove(key: string, clientId: string): boolean {
+    const subs = this.byKey.get(key);
+    const removed = subs?.delete(clientId) ?? false;
+    if (removed && key.startsWith('owner:')) this.ownerSubs--;
+    if (subs?.size === 0) this.byKey.delete(key);
+    return removed;
   }
 
   private dispatch(m: JsMsg): void {
     this.liveSeq = m.seq;
-    // <prefix>.events.agent.<agentId>.<jobId|_>.<type…>
-    const t = m.subject.split('.');
-    const agentSubs = this.byTopic.get(`agent:${t[3]}`);
-    const jobSubs = t[4] !== '_' ? this.byTopic.get(`job:${t[4]}`) : undefined;
-    for (const subs of [agentSubs, jobSubs]) {
-      for (const sub of subs?.values() ?? []) {
-        if (sub.buffer) sub.buffer.push(m);
-        else this.deliver(sub, m);
+    const { agentId, jobId } = idsOf(m.subject);
+    this.fanOut(this.byKey.get(`agent:${agentId}`), m);
+    if (jobId) this.fanOut(this.byKey.get(`job:${jobId}`), m);
+    if (this.ownerSubs > 0) {
+      this.ownerQueue.push(m);
+      void this.pumpOwners();
+    }
+  }
+
+  private fanOut(subs: Map<string, Subscription> | undefined, m: JsMsg): void {
+    for (const sub of subs?.values() ?? []) {
+      if (sub.buffer) sub.buffer.push(m);
+      else this.deliver(sub, m);
+    }
+  }
+
+  // Owner-topic events in stream order: each waits for its owner to be known (a cache hit
+  // for every agent but a new one).
+  private async pumpOwners(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.ownerQueue.length > 0) {
+        const m = this.ownerQueue[0]!;
+        const { agentId } = idsOf(m.subject);
+        const owner = this.owners.known(agentId) ?? (await this.owners.resolve(agentId).catch(() => null));
+        this.ownerQueue.shift();
+        if (owner) this.fanOut(this.byKey.get(`owner:${owner}`), m);
       }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  // The whole stream after `since`, kept to the owner's events. Read in one go: a replay over a
+  // long retention window holds those events in memory while it runs.
+  private async replayOwner(sub: Subscription, since: number): Promise<void> {
+    const all: JsMsg[] = [];
+    await replayEvents(this.bus, this.bus.names.eventsAll(), since, (m) => all.push(m));
+    for (const m of all) {
+      if ((await this.owners.resolve(idsOf(m.subject).agentId)) === sub.client.ownerId) this.deliver(sub, m);
     }
   }
 

@@ -1,93 +1,88 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ClientFrameSchema, httpStatusOf, ServerFrame, WizError } from '@wiz/contracts';
-import { LOCAL_OWNER } from '@wiz/platform';
-import { EventClient, EventsHub } from './events.hub';
+import { httpStatusOf, WizError } from '@wiz/contracts';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { ApiKeysService } from '../auth/api-keys.service';
+import { EventsHub } from './events.hub';
+import { WsConnection } from './ws.connection';
 
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-
-// Thin entry for `GET /ws`: parses each frame against the contract and calls the hub.
-// A bad frame gets an `error` frame; the connection stays usable.
+// `GET /ws`: authenticates the upgrade (an `Authorization: Bearer` header; without one the
+// client must send an `auth` frame first), then hands the socket to a WsConnection. Keeps
+// connections alive with pings and cuts the ones that stop answering.
 @Injectable()
 export class WsGateway implements OnApplicationShutdown {
   private readonly log = new Logger('WsGateway');
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Map<WebSocket, WsConnection>();
   private server?: Server;
+  private pinger?: NodeJS.Timeout;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.connection(ws));
+    void this.upgrade(req, socket, head);
   };
 
   constructor(
     private readonly hub: EventsHub,
+    private readonly keys: ApiKeysService,
     private readonly http: HttpAdapterHost,
-  ) {}
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.WIZ_WS_MAX_FRAME_BYTES });
+  }
 
   attach(): void {
     this.server = this.http.httpAdapter.getHttpServer() as Server;
     this.server.on('upgrade', this.onUpgrade);
+    this.pinger = setInterval(() => this.keepAlive(), this.config.WIZ_WS_PING_MS);
+    this.pinger.unref();
   }
 
   onApplicationShutdown(): void {
+    clearInterval(this.pinger);
     this.server?.off('upgrade', this.onUpgrade);
     for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
     this.wss.close();
   }
 
-  private connection(ws: WebSocket): void {
-    const client: EventClient = {
-      id: randomUUID(),
-      ownerId: LOCAL_OWNER,
-      send: (frame: ServerFrame) => {
-        if (ws.readyState !== WebSocket.OPEN) return;
-        // A client that cannot keep up is cut off; it resumes with `since` when it reconnects.
-        if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.close(1013, 'too slow: reconnect with since');
-        else ws.send(JSON.stringify(frame));
-      },
-    };
-    // Frames of one connection are handled one after the other, so answers come in order.
-    let chain = Promise.resolve();
-    ws.on('message', (data, isBinary) => {
-      const text = isBinary ? null : data.toString();
-      chain = chain.then(() => this.onFrame(client, text));
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    let auth = null;
+    if (req.headers.authorization || !this.keys.enabled) {
+      try {
+        auth = await this.keys.fromHeader(req.headers.authorization);
+      } catch (e) {
+        return refuse(socket, e);
+      }
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new WsConnection(ws, this.hub, this.keys, this.config.WIZ_WS_MAX_BUFFERED_BYTES, this.log, auth);
+      this.connections.set(ws, conn);
+      ws.on('close', () => this.connections.delete(ws));
     });
-    ws.on('close', () => this.hub.drop(client));
-    ws.on('error', (e) => this.log.debug(`ws error: ${e.message}`));
   }
 
-  private async onFrame(client: EventClient, text: string | null): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text ?? '');
-    } catch {
-      return client.send({ type: 'error', code: 'malformed_json', message: 'frames must be JSON text' });
-    }
-    const parsed = ClientFrameSchema.safeParse(raw);
-    if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${i.path.join('.') || '(frame)'}: ${i.message}`).join('; ');
-      return client.send({ type: 'error', code: 'validation_failed', message: `invalid frame: ${message}` });
-    }
-    const frame = parsed.data;
-    try {
-      switch (frame.type) {
-        case 'subscribe':
-          return await this.hub.subscribe(client, frame.topic, frame.since);
-        case 'unsubscribe':
-          this.hub.unsubscribe(client, frame.topic);
-          return client.send({ type: 'unsubscribed', topic: frame.topic });
-        case 'ping':
-          return client.send({ type: 'pong' });
+  // A peer that has not answered the previous ping is gone (a dead TCP peer never says so).
+  private keepAlive(): void {
+    for (const [ws, conn] of this.connections) {
+      if (!conn.alive) {
+        this.hub.drop(conn);
+        ws.terminate();
+        continue;
       }
-    } catch (e) {
-      const topic = 'topic' in frame ? frame.topic : undefined;
-      if (frame.type === 'subscribe') this.hub.unsubscribe(client, frame.topic);
-      const err = e instanceof WizError ? e : new WizError('internal', 'could not process the frame');
-      if (httpStatusOf(err.code) >= 500) this.log.error(e instanceof Error ? e.message : String(e));
-      client.send({ type: 'error', code: err.code, message: err.message, ...(topic ? { topic } : {}) });
+      conn.alive = false;
+      ws.ping();
     }
   }
 }
+
+function refuse(socket: Duplex, e: unknown): void {
+  const err = e instanceof WizError ? e : new WizError('internal', 'could not authenticate');
+  const status = httpStatusOf(err.code);
+  const body = JSON.stringify({ statusCode: status, code: err.code, message: err.message });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+

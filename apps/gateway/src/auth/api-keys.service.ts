@@ -1,0 +1,114 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ApiKey, CreateApiKey, CreatedApiKey, isUuid, notFound, WizError } from '@wiz/contracts';
+import { authEnabled, WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { ApiKeyEntity, ApiKeysRepository } from '@wiz/persistence';
+import { AuthContext, LOCAL_OWNER } from '@wiz/platform';
+import { bearerOf, displayPrefix, generateKey, hashKey } from './api-key.crypto';
+import { toApiKey } from './api-key.mapper';
+
+const CACHE_TTL_MS = 10_000;
+const CACHE_MAX = 10_000;
+const ADMIN_OWNER = 'admin';
+
+/** What a request acts as when authentication is off: the local owner, with every right. */
+export const LOCAL_AUTH: AuthContext = Object.freeze({ ownerId: LOCAL_OWNER, admin: true, keyId: null });
+
+// API keys: created per owner, shown once, stored as their SHA-256, revocable. A verified key
+// is cached for 10 s, so a revocation takes effect at once on the gateway that revoked it and
+// within 10 s on the others.
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly log = new Logger('Auth');
+  private readonly cache = new Map<string, { auth: AuthContext | null; until: number }>();
+  readonly enabled: boolean;
+
+  constructor(
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+    private readonly keys: ApiKeysRepository,
+  ) {
+    this.enabled = authEnabled(config);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.WIZ_ADMIN_KEY) await this.registerAdminKey(this.config.WIZ_ADMIN_KEY);
+    if (this.enabled) this.log.log('authentication is on: every request needs an API key (Authorization: Bearer <key>)');
+    else this.log.warn(`authentication is OFF (HOST ${this.config.HOST} is loopback): every client acts as owner "${LOCAL_OWNER}"`);
+  }
+
+  /** The caller of an `Authorization` header; throws `unauthorized` when a key is required and bad. */
+  async fromHeader(header: string | string[] | undefined): Promise<AuthContext> {
+    if (!this.enabled) return LOCAL_AUTH;
+    const key = bearerOf(header);
+    if (!key) throw new WizError('unauthorized', 'an API key is required: send "Authorization: Bearer <key>"');
+    return this.fromKey(key);
+  }
+
+  async fromKey(key: string): Promise<AuthContext> {
+    if (!this.enabled) return LOCAL_AUTH;
+    const auth = await this.verify(key);
+    if (!auth) throw new WizError('unauthorized', 'invalid or revoked API key');
+    return auth;
+  }
+
+  async create(caller: AuthContext, body: CreateApiKey): Promise<CreatedApiKey> {
+    const ownerId = body.ownerId ?? caller.ownerId;
+    if ((ownerId !== caller.ownerId || body.admin) && !caller.admin) {
+      throw new WizError('forbidden', 'only an admin key may create keys for another owner or admin keys');
+    }
+    const key = generateKey();
+    const entity = this.entity(key, ownerId, body.name ?? null, body.admin ?? false);
+    await this.keys.insert(entity);
+    return { ...toApiKey(entity), key };
+  }
+
+  async list(caller: AuthContext, ownerId?: string): Promise<ApiKey[]> {
+    if (ownerId && ownerId !== caller.ownerId && !caller.admin) throw new WizError('forbidden', 'only an admin key may list another owner\'s keys');
+    return (await this.keys.list(ownerId ?? caller.ownerId)).map(toApiKey);
+  }
+
+  /** Revokes one of the caller's keys (an admin: anyone's). Unknown or foreign: 404. */
+  async revoke(caller: AuthContext, id: string): Promise<void> {
+    const found = !isUuid(id) ? null : caller.admin ? await this.keys.findAnyById(id) : await this.keys.findById(caller.ownerId, id);
+    if (!found || !(await this.keys.revoke(found.ownerId, id, new Date()))) throw notFound('API key', id);
+    for (const [hash, c] of this.cache) if (c.auth?.keyId === id) this.cache.delete(hash);
+  }
+
+  private async verify(key: string): Promise<AuthContext | null> {
+    const hash = hashKey(key);
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > Date.now()) return cached.auth;
+    const row = await this.keys.findByHash(hash);
+    const auth = row && !row.revokedAt ? { ownerId: row.ownerId, admin: row.admin, keyId: row.id } : null;
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(hash, { auth, until: Date.now() + CACHE_TTL_MS });
+    return auth;
+  }
+
+  // WIZ_ADMIN_KEY: registered once (by its hash), so a restart with the same value is a no-op.
+  private async registerAdminKey(key: string): Promise<void> {
+    const existing = await this.keys.findByHash(hashKey(key));
+    if (existing?.revokedAt) this.log.warn('WIZ_ADMIN_KEY was revoked: it stays revoked; set a new one');
+    if (existing) return;
+    try {
+      await this.keys.insert(this.entity(key, ADMIN_OWNER, 'WIZ_ADMIN_KEY', true));
+      this.log.log(`registered WIZ_ADMIN_KEY as an admin key of owner "${ADMIN_OWNER}"`);
+    } catch (e) {
+      // Another gateway registered it at the same moment (unique hash).
+      if (!(await this.keys.findByHash(hashKey(key)))) throw e;
+    }
+  }
+
+  private entity(key: string, ownerId: string, name: string | null, admin: boolean): ApiKeyEntity {
+    return Object.assign(new ApiKeyEntity(), {
+      id: randomUUID(),
+      ownerId,
+      name,
+      prefix: displayPrefix(key),
+      hash: hashKey(key),
+      admin,
+      createdAt: new Date(),
+      revokedAt: null,
+    } satisfies ApiKeyEntity);
+  }
+}

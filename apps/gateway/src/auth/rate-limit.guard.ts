@@ -1,0 +1,19 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { AuthContext, IS_PUBLIC } from '@wiz/platform';
+
+// @nestjs/throttler, counted per API key (per client address when authentication is off).
+// It runs after AuthGuard, so `req.auth` is set. Counters live in each gateway's memory: with
+// N replicas behind a balancer a key gets up to N times the limit.
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override async shouldSkip(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]) === true;
+  }
+
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    const auth = req['auth'] as AuthContext | undefined;
+    return auth?.keyId ? `key:${auth.keyId}` : `ip:${String(req['ip'])}`;
+  }
+}

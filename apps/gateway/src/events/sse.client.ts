@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+import { ServerFrame } from '@wiz/contracts';
+import type { EventClient } from './events.hub';
+
+// An EventClient over Server-Sent Events. The response starts when the hub accepts the
+// subscription (so a refused one is still an ordinary JSON 404). Each event is
+// `id: <seq>` (what the browser sends back as Last-Event-ID), `event: <type>`, `data: <envelope>`.
+export class SseClient implements EventClient {
+  readonly id = randomUUID();
+  private started = false;
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    readonly ownerId: string,
+    private readonly res: Response,
+    private readonly maxBufferedBytes: number,
+    private readonly heartbeatMs: number,
+    private readonly onEnd: (c: SseClient) => void,
+  ) {
+    res.on('close', () => this.end());
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.res.writableEnded) return;
+    switch (frame.type) {
+      case 'subscribed':
+        return this.start();
+      case 'event':
+        return this.write(`id: ${frame.seq}\nevent: ${frame.event.type}\ndata: ${JSON.stringify(frame.event)}\n\n`);
+      case 'error':
+        return this.write(`event: error\ndata: ${JSON.stringify({ code: frame.code, message: frame.message })}\n\n`);
+      default:
+        return;
+    }
+  }
+
+  end(): void {
+    clearInterval(this.heartbeat);
+    if (!this.res.writableEnded) this.res.end();
+    this.onEnd(this);
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    this.res.flushHeaders();
+    this.res.write(': subscribed\n\n');
+    this.heartbeat = setInterval(() => this.write(': ping\n\n'), this.heartbeatMs);
+  }
+
+  private write(chunk: string): void {
+    // A reader that cannot keep up is cut off; it resumes with Last-Event-ID.
+    if (this.res.writableLength > this.maxBufferedBytes) return this.end();
+    this.res.write(chunk);
+  }
+}

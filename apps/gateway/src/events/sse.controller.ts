@@ -1,0 +1,41 @@
+import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { isUuid, notFound, SseQuerySchema, Topic } from '@wiz/contracts';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { Owner, ZodPipe } from '@wiz/platform';
+import { EventsHub } from './events.hub';
+import { SseClient } from './sse.client';
+
+// Server-Sent Events for clients that cannot use WebSocket: the same events as the WS topics
+// `job:<id>` and `agent:<id>`, resumed after `Last-Event-ID` (or `?since=`) with no gap and no
+// duplicate.
+@Controller('api/v1')
+export class SseController {
+  constructor(
+    private readonly hub: EventsHub,
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+  ) {}
+
+  @Get('jobs/:id/events')
+  job(@Owner() owner: string, @Param('id') id: string, @Headers('last-event-id') last: string | undefined, @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number }, @Res() res: Response): Promise<void> {
+    return this.follow(owner, 'job', id, last, q.since, res);
+  }
+
+  @Get('agents/:id/events')
+  agent(@Owner() owner: string, @Param('id') id: string, @Headers('last-event-id') last: string | undefined, @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number }, @Res() res: Response): Promise<void> {
+    return this.follow(owner, 'agent', id, last, q.since, res);
+  }
+
+  private async follow(owner: string, kind: 'job' | 'agent', id: string, last: string | undefined, since: number | undefined, res: Response): Promise<void> {
+    if (!isUuid(id)) throw notFound(kind, id);
+    const fromHeader = last !== undefined && /^\d+$/.test(last.trim()) ? Number(last.trim()) : undefined;
+    const client = new SseClient(owner, res, this.config.WIZ_WS_MAX_BUFFERED_BYTES, this.config.WIZ_WS_PING_MS, (c) => this.hub.drop(c));
+    try {
+      await this.hub.subscribe(client, `${kind}:${id}` as Topic, fromHeader ?? since);
+    } catch (e) {
+      this.hub.drop(client);
+      if (res.headersSent) return client.end();
+      throw e;
+    }
+  }
+}

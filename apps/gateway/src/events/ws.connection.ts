@@ -1,0 +1,109 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { WebSocket } from 'ws';
+import { ClientFrame, ClientFrameSchema, httpStatusOf, ServerFrame, WS_CLOSE_CODES, WizError } from '@wiz/contracts';
+import type { AuthContext } from '@wiz/platform';
+import type { ApiKeysService } from '../auth/api-keys.service';
+import type { EventClient, EventsHub } from './events.hub';
+
+const AUTH_TIMEOUT_MS = 10_000;
+
+// One client connection: parses each frame against the contract and calls the hub. Frames are
+// handled one after the other, so answers come in the order the frames were sent. A bad frame
+// gets an `error` frame and the connection stays usable.
+export class WsConnection implements EventClient {
+  readonly id = randomUUID();
+  ownerId = '';
+  /** Answered the last ping (see WsGateway's keep-alive). */
+  alive = true;
+  private chain = Promise.resolve();
+  private authTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly hub: EventsHub,
+    private readonly keys: ApiKeysService,
+    private readonly maxBufferedBytes: number,
+    private readonly log: Logger,
+    auth: AuthContext | null,
+  ) {
+    if (auth) this.ownerId = auth.ownerId;
+    else this.authTimer = setTimeout(() => this.close(WS_CLOSE_CODES.unauthorized, 'no auth frame within 10 s'), AUTH_TIMEOUT_MS);
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? null : data.toString();
+      this.chain = this.chain.then(() => this.onFrame(text));
+    });
+    ws.on('pong', () => (this.alive = true));
+    ws.on('close', () => {
+      clearTimeout(this.authTimer);
+      this.hub.drop(this);
+    });
+    ws.on('error', (e) => this.log.debug(`ws error: ${e.message}`));
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // A client that cannot keep up is cut off, so the gateway's memory stays bounded; it
+    // resumes with `since` when it reconnects.
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.close(WS_CLOSE_CODES.tooSlow, 'too slow: reconnect with since');
+      return;
+    }
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  close(code: number, reason: string): void {
+    this.hub.drop(this);
+    this.ws.close(code, reason);
+    // A peer that does not answer the close handshake is cut after a grace period.
+    setTimeout(() => this.ws.terminate(), 5_000).unref();
+  }
+
+  private async onFrame(text: string | null): Promise<void> {
+    const frame = this.parse(text);
+    if (!frame) return;
+    try {
+      if (frame.type === 'ping') return this.send({ type: 'pong' });
+      if (frame.type === 'auth') return await this.authenticate(frame.key);
+      if (!this.ownerId) throw new WizError('unauthorized', 'send {"type":"auth","key":"<API key>"} first');
+      if (frame.type === 'subscribe') return await this.hub.subscribe(this, frame.topic, frame.since);
+      this.hub.unsubscribe(this, frame.topic);
+      this.send({ type: 'unsubscribed', topic: frame.topic });
+    } catch (e) {
+      const topic = 'topic' in frame ? frame.topic : undefined;
+      if (frame.type === 'subscribe') this.hub.unsubscribe(this, frame.topic);
+      const err = e instanceof WizError ? e : new WizError('internal', 'could not process the frame');
+      if (httpStatusOf(err.code) >= 500) this.log.error(e instanceof Error ? e.message : String(e));
+      this.send({ type: 'error', code: err.code, message: err.message, ...(topic ? { topic } : {}) });
+    }
+  }
+
+  private async authenticate(key: string): Promise<void> {
+    let auth: AuthContext;
+    try {
+      auth = await this.keys.fromKey(key);
+    } catch (e) {
+      this.send({ type: 'error', code: 'unauthorized', message: e instanceof Error ? e.message : String(e) });
+      return this.close(WS_CLOSE_CODES.unauthorized, 'invalid API key');
+    }
+    if (this.ownerId && this.ownerId !== auth.ownerId) throw new WizError('forbidden', 'this connection already acts as another owner');
+    clearTimeout(this.authTimer);
+    this.ownerId = auth.ownerId;
+    this.send({ type: 'authenticated', ownerId: auth.ownerId });
+  }
+
+  private parse(text: string | null): ClientFrame | null {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text ?? '');
+    } catch {
+      this.send({ type: 'error', code: 'malformed_json', message: 'frames must be JSON text' });
+      return null;
+    }
+    const parsed = ClientFrameSchema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const message = parsed.error.issues.map((i) => `${i.path.join('.') || '(frame)'}: ${i.message}`).join('; ');
+    this.send({ type: 'error', code: 'validation_failed', message: `invalid frame: ${message}` });
+    return null;
+  }
+}

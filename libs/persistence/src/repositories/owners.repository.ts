@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AgentEntity } from '../entities';
+
+// Who owns a resource named in an event, for the gateway's `owner` topic. Unscoped on
+// purpose: the answer decides which owner may see the event, never what a client is shown.
+@Injectable()
+export class OwnersRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** The owner of an agent, deleted or not (an agent's owner never changes). */
+  async ofAgent(agentId: string): Promise<string | null> {
+    const row = await this.ds
+      .getRepository(AgentEntity)
+      .createQueryBuilder('a')
+      .select('a.ownerId', 'ownerId')
+      .where('a.id = :agentId', { agentId })
+      .getRawOne<{ ownerId: string }>();
+    return row?.ownerId ?? null;
+  }
+}

@@ -1,0 +1,232 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { TOPIC_KINDS, TopicKind } from '@wiz/contracts';
+import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
+import { asKey, http, HttpResult } from '../support/http';
+import { cleanup, isolation } from '../support/isolation';
+import { WsClient } from '../support/ws-client';
+
+// Invariant 7: a client never sees another owner's things. Every route the gateway registers
+// must have a rule here (a new route without one fails this test); every rule is tried by
+// owner B on owner A's resources and must be refused without leaking existence (404), or,
+// for lists and creations, must show and touch only B's own things.
+type Call = ReturnType<typeof asKey>;
+interface World {
+  a: Call;
+  b: Call;
+  anon: (method: string, path: string) => Promise<HttpResult>;
+  agentId: string;
+  jobId: string;
+  scheduleId: string;
+  keyId: string;
+}
+const NOT_FOUND = async (r: Promise<HttpResult>) => {
+  const res = await r;
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status: 404, code: 'not_found' });
+};
+
+const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
+  'GET /health': 'public',
+  'GET /api/docs': 'public',
+  'GET /api/docs.json': 'public',
+  'GET /api/ws-schema.json': 'public',
+  'POST /api/v1/agents': async (w) => {
+    const mine = await w.b('POST', '/api/v1/agents', { name: 'B', role: 'r' });
+    expect(mine.status).toBe(201);
+    await NOT_FOUND(w.a('GET', `/api/v1/agents/${mine.body.id}`));
+  },
+  'GET /api/v1/agents': async (w) => {
+    const list = await w.b('GET', '/api/v1/agents');
+    expect(list.body.items.map((x: { id: string }) => x.id)).not.toContain(w.agentId);
+  },
+  'GET /api/v1/agents/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/agents/${w.agentId}`)),
+  'PATCH /api/v1/agents/:id': (w) => NOT_FOUND(w.b('PATCH', `/api/v1/agents/${w.agentId}`, { name: 'stolen' })),
+  'DELETE /api/v1/agents/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/agents/${w.agentId}`)),
+  'POST /api/v1/agents/:id/pause': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/pause`)),
+  'POST /api/v1/agents/:id/resume': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/resume`)),
+  'GET /api/v1/agents/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/agents/${w.agentId}/events`)),
+  'POST /api/v1/agents/:id/execute': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/execute`, { input: 'hijack', waitMs: 0 })),
+  'POST /api/v1/tasks': async (w) => {
+    await NOT_FOUND(w.b('POST', '/api/v1/tasks', { agentId: w.agentId, input: 'hijack' }));
+    await NOT_FOUND(w.b('POST', '/api/v1/tasks', { agentId: w.agentId, input: 'hijack', cron: '@daily' }));
+  },
+  'GET /api/v1/tasks': async (w) => {
+    expect((await w.b('GET', '/api/v1/tasks')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.jobId);
+    expect((await w.b('GET', '/api/v1/tasks?type=schedule')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.scheduleId);
+  },
+  'GET /api/v1/tasks/:id': async (w) => {
+    await NOT_FOUND(w.b('GET', `/api/v1/tasks/${w.jobId}`));
+    await NOT_FOUND(w.b('GET', `/api/v1/tasks/${w.scheduleId}`));
+  },
+  'POST /api/v1/jobs': (w) => NOT_FOUND(w.b('POST', '/api/v1/jobs', { agentId: w.agentId, input: 'hijack' })),
+  'GET /api/v1/jobs': async (w) => {
+    const list = await w.b('GET', '/api/v1/jobs');
+    expect(list.body.items.map((x: { id: string }) => x.id)).not.toContain(w.jobId);
+    expect((await w.b('GET', `/api/v1/jobs?agentId=${w.agentId}`)).body.items).toEqual([]);
+  },
+  'GET /api/v1/jobs/counts': async (w) => {
+    const counts = (await w.b('GET', `/api/v1/jobs/counts?agentId=${w.agentId}`)).body;
+    expect(Object.values(counts).every((n) => n === 0)).toBe(true);
+  },
+  'GET /api/v1/jobs/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}`)),
+  'POST /api/v1/jobs/:id/cancel': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/cancel`)),
+  'POST /api/v1/jobs/:id/retry': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/retry`)),
+  'GET /api/v1/jobs/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/events`)),
+  'POST /api/v1/schedules': (w) => NOT_FOUND(w.b('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId: w.agentId, input: 'x' } })),
+  'GET /api/v1/schedules': async (w) => {
+    expect((await w.b('GET', '/api/v1/schedules')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.scheduleId);
+  },
+  'GET /api/v1/schedules/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/schedules/${w.scheduleId}`)),
+  'DELETE /api/v1/schedules/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/schedules/${w.scheduleId}`)),
+  'POST /api/v1/keys': async (w) => {
+    const r = await w.b('POST', '/api/v1/keys', { ownerId: 'user:a' });
+    expect({ status: r.status, code: r.body.code }).toEqual({ status: 403, code: 'forbidden' });
+    expect((await w.b('POST', '/api/v1/keys', { admin: true })).status).toBe(403);
+  },
+  'GET /api/v1/keys': async (w) => {
+    expect((await w.b('GET', '/api/v1/keys')).body.items.map((k: { id: string }) => k.id)).not.toContain(w.keyId);
+    expect((await w.b('GET', '/api/v1/keys?ownerId=user:a')).status).toBe(403);
+  },
+  'DELETE /api/v1/keys/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/keys/${w.keyId}`)),
+};
+
+// Every WS topic kind, tried by B on A's things.
+const TOPICS: Record<TopicKind, (w: World, b: WsClient) => Promise<void>> = {
+  agent: async (w, b) => expectRefused(b, `agent:${w.agentId}`),
+  job: async (w, b) => expectRefused(b, `job:${w.jobId}`),
+  conversation: async (_w, b) => expectRefused(b, `conversation:${randomUUID()}`),
+  owner: async () => undefined, // checked by the live test below: B's `owner` never carries A's events
+};
+async function expectRefused(b: WsClient, topic: string): Promise<void> {
+  b.send({ type: 'subscribe', topic });
+  const [f] = await b.take(1, (x) => x.type === 'error' || x.type === 'subscribed');
+  expect(f).toMatchObject({ type: 'error', code: 'not_found', topic });
+}
+
+describe('gateway ownership', () => {
+  const iso = isolation('owners');
+  const adminKey = `adm_${randomBytes(24).toString('hex')}`;
+  let sut: InProcessGateway;
+  let w: World;
+  let keyB: string;
+  let keyA: string;
+
+  beforeAll(async () => {
+    sut = await startGatewayInProcess(iso, { WIZ_AUTH: 'on', WIZ_ADMIN_KEY: adminKey, WIZ_RATE_LIMIT_PER_MIN: '0' });
+    const admin = asKey(sut.baseUrl, adminKey);
+    keyA = (await admin('POST', '/api/v1/keys', { ownerId: 'user:a', name: 'a' })).body.key;
+    keyB = (await admin('POST', '/api/v1/keys', { ownerId: 'user:b', name: 'b' })).body.key;
+    const a = asKey(sut.baseUrl, keyA);
+    const agentId = (await a('POST', '/api/v1/agents', { name: 'A', role: 'r' })).body.id;
+    const jobId = (await a('POST', '/api/v1/jobs', { agentId, input: 'mine', delay: 3_600_000 })).body.id;
+    const scheduleId = (await a('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId, input: 'x' } })).body.id;
+    const keyId = (await a('POST', '/api/v1/keys', { name: 'second' })).body.id;
+    w = { a, b: asKey(sut.baseUrl, keyB), anon: (m, p) => http(sut.baseUrl, m, p), agentId, jobId, scheduleId, keyId };
+    expect([agentId, jobId, scheduleId, keyId].every(Boolean)).toBe(true);
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await cleanup(iso);
+  });
+
+  it('has an ownership rule for every registered route, and no rule for a route that does not exist', () => {
+    const routes = sut.routes();
+    expect(routes.filter((r) => !(r in ROUTES))).toEqual([]);
+    expect(Object.keys(ROUTES).filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
+  it('documents every registered route in the OpenAPI document, and nothing else', async () => {
+    const doc = (await http(sut.baseUrl, 'GET', '/api/docs.json')).body as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
+    expect(documented.sort()).toEqual(sut.routes().sort());
+  });
+
+  it('refuses every route without a key or with a bad one, except the public ones', async () => {
+    for (const [route, rule] of Object.entries(ROUTES)) {
+      const [method, path] = route.split(' ') as [string, string];
+      const concrete = path.replace(':id', randomUUID());
+      const none = await w.anon(method, concrete);
+      const bad = await http(sut.baseUrl, method, concrete, undefined, undefined, { authorization: 'Bearer wiz_not-a-key' });
+      if (rule === 'public') expect(none.status).toBe(200);
+      else expect([route, none.status, none.body?.code, bad.status]).toEqual([route, 401, 'unauthorized', 401]);
+    }
+  });
+
+  it.each(Object.keys(ROUTES).filter((r) => ROUTES[r] !== 'public'))('refuses %s to another owner', async (route) => {
+    await (ROUTES[route] as (w: World) => Promise<void>)(w);
+  });
+
+  it("leaves the owner's resources untouched", async () => {
+    expect((await w.a('GET', `/api/v1/agents/${w.agentId}`)).body).toMatchObject({ name: 'A', paused: false });
+    expect((await w.a('GET', `/api/v1/jobs/${w.jobId}`)).body).toMatchObject({ status: 'delayed' });
+    expect((await w.a('GET', `/api/v1/schedules/${w.scheduleId}`)).status).toBe(200);
+    expect((await w.a('GET', '/api/v1/keys')).body.items.find((k: { id: string }) => k.id === w.keyId)).toMatchObject({ revokedAt: null });
+  });
+
+  it('has a rule for every WS topic kind, and refuses each one on another owner\'s things', async () => {
+    expect(Object.keys(TOPICS).sort()).toEqual([...TOPIC_KINDS].sort());
+    const b = await WsClient.open(sut.wsUrl, keyB);
+    try {
+      for (const check of Object.values(TOPICS)) await check(w, b);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it("relays an owner's events to its `owner` topic and never to another owner's", async () => {
+    const a = await WsClient.open(sut.wsUrl, keyA);
+    const b = await WsClient.open(sut.wsUrl, keyB);
+    try {
+      for (const c of [a, b]) {
+        c.send({ type: 'subscribe', topic: 'owner' });
+        await c.take(1, (f) => f.type === 'subscribed');
+      }
+      const mine = await w.b('POST', '/api/v1/agents', { name: 'B2', role: 'r' });
+      expect((await w.a('PATCH', `/api/v1/agents/${w.agentId}`, { goal: 'seen by A only' })).status).toBe(200);
+      const [seenByA] = await a.take(1, (f) => f.type === 'event' && f.event.type === 'agent.updated');
+      expect(seenByA).toMatchObject({ topic: 'owner', event: { agentId: w.agentId } });
+      const [seenByB] = await b.take(1, (f) => f.type === 'event');
+      expect(seenByB).toMatchObject({ topic: 'owner', event: { type: 'agent.created', agentId: mine.body.id } });
+      b.send({ type: 'ping' });
+      await b.take(1, (f) => f.type === 'pong');
+      expect(b.pending().filter((f) => f.type === 'event')).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('authenticates a WS client by its first frame, and closes on a bad key', async () => {
+    const c = await WsClient.open(sut.wsUrl);
+    c.send({ type: 'subscribe', topic: `agent:${w.agentId}` });
+    expect((await c.take(1))[0]).toMatchObject({ type: 'error', code: 'unauthorized' });
+    c.send({ type: 'auth', key: keyA });
+    expect((await c.take(1))[0]).toEqual({ type: 'authenticated', ownerId: 'user:a' });
+    c.send({ type: 'subscribe', topic: `agent:${w.agentId}` });
+    expect((await c.take(1))[0]).toEqual({ type: 'subscribed', topic: `agent:${w.agentId}` });
+    await c.close();
+
+    const bad = await WsClient.open(sut.wsUrl);
+    const closed = bad.closed();
+    bad.send({ type: 'auth', key: 'wiz_nope' });
+    expect((await bad.take(1))[0]).toMatchObject({ type: 'error', code: 'unauthorized' });
+    expect((await closed).code).toBe(4401);
+  });
+
+  it('refuses a WS upgrade with a bad Authorization header', async () => {
+    await expect(WsClient.open(sut.wsUrl, 'wiz_nope')).rejects.toThrow(/401/);
+  });
+
+  it('revokes a key: it stops working at once', async () => {
+    const admin = asKey(sut.baseUrl, adminKey);
+    const k = (await admin('POST', '/api/v1/keys', { ownerId: 'user:c' })).body;
+    expect(k.key).toMatch(/^wiz_/);
+    const c = asKey(sut.baseUrl, k.key);
+    expect((await c('GET', '/api/v1/agents')).status).toBe(200);
+    expect((await c('DELETE', `/api/v1/keys/${k.id}`)).status).toBe(204);
+    expect((await c('GET', '/api/v1/agents')).status).toBe(401);
+    const listed = (await admin('GET', '/api/v1/keys?ownerId=user:c')).body.items;
+    expect(listed).toEqual([expect.objectContaining({ id: k.id, prefix: k.key.slice(0, 12), revokedAt: expect.any(String) })]);
+    expect(JSON.stringify(listed)).not.toContain(k.key);
+  });
+});

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { connect, JetStreamClient, NatsConnection } from 'nats';
+import { busNames, ServerFrame, WS_CLOSE_CODES } from '@wiz/contracts';
+import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
+import { http } from '../support/http';
+import { cleanup, isolation, TEST_NATS_URL } from '../support/isolation';
+import { WsClient } from '../support/ws-client';
+
+type EventFrame = Extract<ServerFrame, { type: 'event' }>;
+const isEvent = (f: ServerFrame): f is EventFrame => f.type === 'event';
+
+// The WS protocol under stress, against the real bus: events are published on JetStream the way
+// the runtime publishes them, and read back through the gateway.
+describe('gateway WebSocket protocol', () => {
+  const iso = isolation('wsproto');
+  const names = busNames(iso.prefix);
+  let sut: InProcessGateway;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let agentId: string;
+
+  /** Publishes `n` agent events of about `bytes` each; resolves with their stream sequences. */
+  const publish = async (n: number, bytes = 200): Promise<number[]> => {
+    const seqs: number[] = [];
+    const pad = 'x'.repeat(bytes);
+    for (let i = 0; i < n; i++) {
+      const event = { id: randomUUID(), type: 'agent.updated', occurredAt: new Date().toISOString(), traceId: 't', agentId, data: { i, pad } };
+      seqs.push((await js.publish(names.eventSubject({ agentId, type: 'agent.updated' }), JSON.stringify(event))).seq);
+    }
+    return seqs;
+  };
+  const subscribe = async (c: WsClient, since?: number) => {
+    c.send({ type: 'subscribe', topic: `agent:${agentId}`, ...(since === undefined ? {} : { since }) });
+    await c.take(1, (f) => f.type === 'subscribed');
+  };
+
+  beforeAll(async () => {
+    sut = await startGatewayInProcess(iso, {
+      WIZ_WS_MAX_BUFFERED_BYTES: String(64 * 1024),
+      WIZ_WS_MAX_FRAME_BYTES: '4096',
+      WIZ_WS_PING_MS: '300',
+    });
+    nc = await connect({ servers: TEST_NATS_URL });
+    js = nc.jetstream();
+    agentId = (await http(sut.baseUrl, 'POST', '/api/v1/agents', { name: 'A', role: 'r' })).body.id;
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await sut?.close();
+    await cleanup(iso);
+  });
+
+  it('resumes after a forced disconnect with no loss and no duplicate', async () => {
+    const first = await WsClient.open(sut.wsUrl);
+    await subscribe(first);
+    const publishing = publish(300);
+    const before = (await first.take(40, isEvent)) as EventFrame[];
+    first.ws.terminate(); // a dropped connection: no close handshake
+    const resumed = await WsClient.open(sut.wsUrl);
+    const last = before[before.length - 1]!.seq;
+    await subscribe(resumed, last);
+    const published = await publishing;
+    const after = (await resumed.take(published.filter((s) => s > last).length, isEvent)) as EventFrame[];
+    expect([...before, ...after].map((f) => f.seq)).toEqual(published);
+    resumed.send({ type: 'ping' });
+    await resumed.take(1, (f) => f.type === 'pong');
+    expect(resumed.pending().filter(isEvent)).toEqual([]);
+    await resumed.close();
+  });
+
+  it('disconnects a client that cannot keep up, while the others keep receiving everything', async () => {
+    const fast = await WsClient.open(sut.wsUrl);
+    const slow = await WsClient.open(sut.wsUrl);
+    await subscribe(fast);
+    await subscribe(slow);
+    const slowClosed = slow.closed();
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause(); // stops reading
+    const published = await publish(200, 32 * 1024);
+    const got = (await fast.take(published.length, isEvent)) as EventFrame[];
+    expect(got.map((f) => f.seq)).toEqual(published);
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect(await slowClosed).toEqual({ code: WS_CLOSE_CODES.tooSlow, reason: 'too slow: reconnect with since' });
+    await fast.close();
+  });
+
+  it('closes a connection that sends a frame over the size limit (1009), and keeps others open', async () => {
+    const big = await WsClient.open(sut.wsUrl);
+    const other = await WsClient.open(sut.wsUrl);
+    const closed = big.closed();
+    big.send({ type: 'ping', pad: 'x'.repeat(10_000) });
+    expect((await closed).code).toBe(WS_CLOSE_CODES.tooBig);
+    other.send({ type: 'ping' });
+    expect((await other.take(1))[0]).toEqual({ type: 'pong' });
+    await other.close();
+  });
+
+  it('answers malformed, binary and unknown frames with error frames and stays usable', async () => {
+    const c = await WsClient.open(sut.wsUrl);
+    c.send('{not json');
+    c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    c.send({ type: 'subscribe', topic: 'agent:nope' });
+    c.send({ type: 'dance' });
+    c.send({ type: 'subscribe', topic: `agent:${randomUUID()}` });
+    const errors = await c.take(5);
+    expect(errors.map((f) => (f.type === 'error' ? f.code : f.type))).toEqual(['malformed_json', 'malformed_json', 'validation_failed', 'validation_failed', 'not_found']);
+    c.send({ type: 'ping' });
+    expect((await c.take(1))[0]).toEqual({ type: 'pong' });
+    await c.close();
+  });
+
+  it('drops a peer that stops answering pings', async () => {
+    const c = await WsClient.open(sut.wsUrl);
+    const closed = c.closed();
+    (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    await new Promise((r) => setTimeout(r, 1_000)); // > 2 ping intervals (300 ms): the server gave up
+    (c.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await closed).code).toBe(1006); // terminated: no close frame
+  });
+
+  it('serves SSE with Last-Event-ID resume, no gap and no duplicate', async () => {
+    const published = await publish(5);
+    const after = published[1]!;
+    const ctrl = new AbortController();
+    const res = await fetch(`${sut.baseUrl}/api/v1/agents/${agentId}/events`, { headers: { 'last-event-id': String(after) }, signal: ctrl.signal });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    const ids = () => [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    const more = await publish(2);
+    while (ids().length < 5) text += new TextDecoder().decode((await reader.read()).value);
+    expect(ids()).toEqual([...published.slice(2), ...more]);
+    expect(text).toContain('event: agent.updated');
+    ctrl.abort();
+    const unknown = await http(sut.baseUrl, 'GET', `/api/v1/jobs/${randomUUID()}/events`);
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'not_found' } });
+  });
+
+  it('puts a request id on every response, honouring the caller\'s', async () => {
+    const own = await http(sut.baseUrl, 'GET', '/api/v1/agents', undefined, undefined, { 'x-request-id': 'abc-123' });
+    expect(own.headers.get('x-request-id')).toBe('abc-123');
+    const generated = await http(sut.baseUrl, 'GET', `/api/v1/agents/${randomUUID()}`);
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
