@@ -5,11 +5,19 @@ import { AgentsController } from './agents/agents.controller';
 import { AgentsService } from './agents/agents.service';
 import { EventsHub } from './events/events.hub';
 import { WsGateway } from './events/ws.gateway';
+import { LlmModule } from '@wiz/llm';
+import { JobContextService } from './jobs/job-context.service';
 import { JobsController } from './jobs/jobs.controller';
+import { ProvidersController } from './providers/providers.controller';
+import { ProvidersService } from './providers/providers.service';
 import { SchedulesController } from './schedules/schedules.controller';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
-@Module({ controllers: [AgentsController, JobsController, SchedulesController], providers: [AgentsService, EventsHub, WsGateway] })
+@Module({
+  imports: [LlmModule],
+  controllers: [AgentsController, JobsController, SchedulesController, ProvidersController],
+  providers: [AgentsService, EventsHub, WsGateway, ProvidersService, JobContextService],
+})
 export class GatewayModule {}
 
 @Module({})

@@ -7,3 +7,5 @@ export * from './ws.schema';
 export * from './subjects';
 export * from './errors';
 export * from './validation';
+export * from './provider.schema';
+export * from './activity.schema';

@@ -24,6 +24,8 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('unsubscribed'), topic: z.string() }),
   z.object({ type: z.literal('pong') }),
   z.object({ type: z.literal('event'), topic: z.string(), seq: z.int().positive(), event: EventEnvelopeSchema }),
+  /** A live-only event (`agent.token`): no seq, not replayed on resume. */
+  z.object({ type: z.literal('live'), topic: z.string(), event: EventEnvelopeSchema }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string(), topic: z.string().optional() }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

@@ -6,3 +6,6 @@ export * from './repositories/jobs.repository';
 export * from './repositories/outbox.repository';
 export * from './repositories/schedules.repository';
 export * from './write-lock';
+export * from './repositories/providers.repository';
+export * from './repositories/activity-contexts.repository';
+export * from './repositories/agent-states.repository';

@@ -6,8 +6,19 @@ import { AgentsRepository } from './repositories/agents.repository';
 import { JobsRepository } from './repositories/jobs.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { SchedulesRepository } from './repositories/schedules.repository';
+import { ProvidersRepository } from './repositories/providers.repository';
+import { ActivityContextsRepository } from './repositories/activity-contexts.repository';
+import { AgentStatesRepository } from './repositories/agent-states.repository';
 
-const repositories = [AgentsRepository, JobsRepository, OutboxRepository, SchedulesRepository];
+const repositories = [
+  AgentsRepository,
+  JobsRepository,
+  OutboxRepository,
+  SchedulesRepository,
+  ProvidersRepository,
+  ActivityContextsRepository,
+  AgentStatesRepository,
+];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
   databaseUrl: c.DATABASE_URL,

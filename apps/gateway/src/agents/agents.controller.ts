@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { Agent, CreateAgent, CreateAgentSchema, PageOf, PageQuery, PageQuerySchema, UpdateAgent, UpdateAgentSchema } from '@wiz/contracts';
+import { AdjustBehavior, AdjustBehaviorSchema, Agent, CreateAgent, CreateAgentSchema, PageOf, PageQuery, PageQuerySchema, UpdateAgent, UpdateAgentSchema } from '@wiz/contracts';
 import { Owner, ZodPipe } from '@wiz/platform';
 import { AgentsService } from './agents.service';
 
@@ -25,6 +25,12 @@ export class AgentsController {
   @Patch(':id')
   update(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(UpdateAgentSchema)) body: UpdateAgent): Promise<Agent> {
     return this.agents.update(owner, id, body);
+  }
+
+  @Post(':id/behavior')
+  @HttpCode(200)
+  behavior(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(AdjustBehaviorSchema)) body: AdjustBehavior): Promise<Agent> {
+    return this.agents.adjustBehavior(owner, id, body);
   }
 
   @Post(':id/pause')

@@ -3,6 +3,19 @@ import { JobEntity } from './job.entity';
 import { OutboxEntity } from './outbox.entity';
 import { JobDependencyEntity } from './job-dependency.entity';
 import { ScheduleEntity } from './schedule.entity';
+import { ProviderEntity } from './provider.entity';
+import { ActivityContextEntity } from './activity-context.entity';
+import { AgentStateEntity } from './agent-state.entity';
 
-export { AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity };
-export const ENTITIES = [AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity];
+export type { AgentActivity } from './agent-state.entity';
+export { AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity, ProviderEntity, ActivityContextEntity, AgentStateEntity };
+export const ENTITIES = [
+  AgentEntity,
+  JobEntity,
+  OutboxEntity,
+  JobDependencyEntity,
+  ScheduleEntity,
+  ProviderEntity,
+  ActivityContextEntity,
+  AgentStateEntity,
+];

@@ -1,5 +1,6 @@
 import { Initial1763600000000 } from './1763600000000-initial';
 import { JobQueue1763700000000 } from './1763700000000-job-queue';
+import { AgentActors1763800000000 } from './1763800000000-agent-actors';
 
 // Every migration, in order. Append, never edit one that has shipped.
-export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000];
+export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000, AgentActors1763800000000];

@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AgentStateEntity } from '../entities';
+
+// Queries only; every query takes the owner (STYLE.md rule 6).
+@Injectable()
+export class AgentStatesRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  private get repo() {
+    return this.ds.manager.getRepository(AgentStateEntity);
+  }
+
+  find(ownerId: string, agentId: string): Promise<AgentStateEntity | null> {
+    return this.repo.findOneBy({ ownerId, agentId });
+  }
+
+  async save(state: AgentStateEntity): Promise<void> {
+    await this.repo.save(state);
+  }
+}
