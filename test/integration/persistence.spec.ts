@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../../libs/persistence/src/migrations';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,7 +91,7 @@ describe.each(stores)('store on %s', (_name, options) => {
     try {
       expect(await again.showMigrations()).toBe(false);
       const ran = await again.query('SELECT COUNT(*) AS n FROM migrations');
-      expect(Number(ran[0].n)).toBe(2);
+      expect(Number(ran[0].n)).toBe(MIGRATIONS.length);
     } finally {
       await again.destroy();
     }
