@@ -28,9 +28,11 @@ describe(SecretBox.name, () => {
       const first = SecretBox.fromConfig('', dir);
       const second = SecretBox.fromConfig('', dir);
       expect(first.source).toBe(join(dir, 'secret.key'));
+      expect(() => statSync(first.source)).toThrow(); // not before it is needed
+      const sealed = first.box.encrypt('x');
       expect(statSync(first.source).mode & 0o777).toBe(0o600);
       expect(readFileSync(first.source, 'utf8').length).toBeGreaterThanOrEqual(32);
-      expect(second.box.decrypt(first.box.encrypt('x'))).toBe('x');
+      expect(second.box.decrypt(sealed)).toBe('x');
       expect(SecretBox.fromConfig('a-secret-key-of-at-least-32-characters!', dir).source).toBe('WIZ_SECRET_KEY');
     } finally {
       rmSync(dir, { recursive: true, force: true });

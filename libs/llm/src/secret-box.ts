@@ -8,16 +8,24 @@ const VERSION = 'v1';
 // when that is empty, from a random key generated once into <WIZ_DATA_DIR>/secret.key (0600).
 // The ciphertext is `v1:<iv>:<tag>:<data>` (base64), authenticated: a wrong key fails to decrypt.
 export class SecretBox {
-  private readonly key: Buffer;
+  private cached?: Buffer;
 
-  constructor(secret: string) {
-    this.key = createHash('sha256').update(secret, 'utf8').digest();
+  /** `secret` may be a function: then the key is read on first use (no key file until needed). */
+  constructor(private readonly secret: string | (() => string)) {}
+
+  private get key(): Buffer {
+    this.cached ??= createHash('sha256').update(typeof this.secret === 'string' ? this.secret : this.secret(), 'utf8').digest();
+    return this.cached;
   }
 
-  /** From the configuration: the configured key, else the generated file's (created if missing). */
+  /** From the configuration: the configured key, else the generated file's (created on first use). */
   static fromConfig(secretKey: string, dataDir: string): { box: SecretBox; source: string } {
     if (secretKey) return { box: new SecretBox(secretKey), source: 'WIZ_SECRET_KEY' };
     const file = join(resolve(dataDir), 'secret.key');
+    return { box: new SecretBox(() => SecretBox.keyFile(file, dataDir)), source: file };
+  }
+
+  private static keyFile(file: string, dataDir: string): string {
     if (!existsSync(file)) {
       mkdirSync(resolve(dataDir), { recursive: true });
       // `wx`: when two processes race, one writes and the other reads the winner's key.
@@ -27,7 +35,7 @@ export class SecretBox {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
     }
-    return { box: new SecretBox(readFileSync(file, 'utf8').trim()), source: file };
+    return readFileSync(file, 'utf8').trim();
   }
 
   encrypt(plain: string): string {

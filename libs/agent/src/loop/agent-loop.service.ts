@@ -115,14 +115,7 @@ export class AgentLoop {
       await this.save(run);
     }
     for (;;) {
-      if (s.phase === 'act') {
-        const { answer, finishReason } = await this.actOrSummarise(run);
-        s.partialOutputs.push(answer);
-        s.phase = s.plan ? 'validate' : 'done';
-        s.validationResult = null;
-        run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
-        await this.save(run);
-      }
+      if (s.phase === 'act') await this.actOrSummarise(run);
       if (s.phase === 'validate') {
         const failed = await this.validate(run);
         if (failed) return failed;
@@ -156,7 +149,7 @@ export class AgentLoop {
     run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'plan', text: clip(r.text, 2_000), usage: usageOf(r.usage) }]);
   }
 
-  private async actOrSummarise(run: Run): Promise<{ answer: string; finishReason: string }> {
+  private async actOrSummarise(run: Run): Promise<void> {
     try {
       return await this.act(run);
     } catch (e) {
@@ -166,14 +159,14 @@ export class AgentLoop {
     }
   }
 
-  private async act(run: Run): Promise<{ answer: string; finishReason: string }> {
+  // Leaves the context in the next phase (validate or done), saved with the last step.
+  private async act(run: Run): Promise<void> {
     const s = run.ctx.state;
     if (s.messages.length === 0) s.messages = [{ role: 'user', content: s.plan ? `${run.task}\n\n${P.planSection(s.plan)}` : run.task }];
     const base = s.messages as ModelMessage[];
     const stepsLeft = run.limits.maxSteps - s.steps;
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
     let finished: string | undefined;
-    let last = { text: '', finishReason: 'stop' };
     let index = 0;
     const tools = builtInTools({
       progress: (pct) => this.execution.progress(run.job, pct),
@@ -188,9 +181,10 @@ export class AgentLoop {
       onError: () => undefined, // surfaced below as the stream's `error` part
       onStepFinish: async (step) => {
         s.messages = [...base, ...step.response.messages];
-        this.recordStep(run, step);
         finished ??= (step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined)?.answer;
-        last = { text: step.text, finishReason: step.finishReason };
+        const last = finished !== undefined || step.finishReason !== 'tool-calls';
+        this.recordStep(run, step, !last);
+        if (last) this.concludeAct(run, finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
         index = 0;
         await this.save(run);
       },
@@ -201,11 +195,19 @@ export class AgentLoop {
       } else if (part.type === 'error') throw this.modelError(run, part.error);
       else if (part.type === 'abort') throw this.modelError(run, run.signal.reason ?? new Error('aborted'));
     }
-    if (finished === undefined && last.finishReason === 'tool-calls') throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
-    return { answer: finished ?? last.text, finishReason: finished !== undefined ? 'finish-tool' : last.finishReason };
+    // Still acting: the step budget ended the stream while the model wanted to go on.
+    if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
   }
 
-  private recordStep(run: Run, step: StepResult<ToolSet>): void {
+  private concludeAct(run: Run, answer: string, finishReason: string): void {
+    const s = run.ctx.state;
+    s.partialOutputs.push(answer);
+    s.phase = s.plan ? 'validate' : 'done';
+    s.validationResult = null;
+    run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
+  }
+
+  private recordStep(run: Run, step: StepResult<ToolSet>, partial: boolean): void {
     const s = run.ctx.state;
     const n = s.steps + 1;
     for (const c of step.toolCalls) {
@@ -219,7 +221,7 @@ export class AgentLoop {
       if (trace) Object.assign(trace, outcome);
       run.pending.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
     }
-    if (step.text) s.partialOutputs.push(step.text);
+    if (partial && step.text) s.partialOutputs.push(step.text);
     run.pending.push(['agent.step', { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) }]);
     this.count(run, step.usage);
   }
