@@ -47,12 +47,17 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   deliver(command: MailboxCommand): Promise<void> {
-    let actor = this.actors.get(command.agentId);
+    return this.actorOf(command.agentId).deliver({ jobId: command.jobId, priority: command.priority, command });
+  }
+
+  /** The agent's actor, created (idle) if this runtime has none yet. */
+  actorOf(agentId: string): AgentActor<Delivery> {
+    let actor = this.actors.get(agentId);
     if (!actor) {
-      actor = new AgentActor<Delivery>(command.agentId, (d) => this.run(d));
-      this.actors.set(command.agentId, actor);
+      actor = new AgentActor<Delivery>(agentId, (d) => this.run(d));
+      this.actors.set(agentId, actor);
     }
-    return actor.deliver({ jobId: command.jobId, priority: command.priority, command });
+    return actor;
   }
 
   get size(): number {

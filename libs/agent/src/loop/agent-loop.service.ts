@@ -25,6 +25,7 @@ interface Run {
   limits: Limits;
   system: string;
   memory: string;
+  state: AgentStateEntity | null;
   task: string;
   signal: AbortSignal;
   budget: AbortController;
@@ -63,7 +64,7 @@ export class AgentLoop {
       if (ctx.state.runs > 1) ctx.state.errors.push(`run ${ctx.state.runs - 1} was lost (runtime stopped); continuing from the ${ctx.state.phase} phase`);
       run = this.prepare(job, agent, ctx, state, model, limits, signal, budget);
       const outcome = await this.drive(run);
-      await this.memories.promote(agent, job, ctx.state, outcome.ok ? 'completed' : 'failed', outcome.ok ? outcome.result.text : outcome.reason);
+      await this.memories.promote(agent, job, ctx.state, outcome.ok ? 'completed' : 'failed', outcome.ok ? outcome.result.text : outcome.reason, state);
       return outcome;
     } catch (e) {
       const reason = budget.signal.aborted ? (budget.signal.reason as Error).message : e instanceof BudgetExceeded ? e.message : undefined;
@@ -76,7 +77,7 @@ export class AgentLoop {
         if (run && !cancel.aborted) {
           run.ctx.state.errors.push(outcome.reason);
           await this.save(run);
-          await this.memories.promote(agent, job, run.ctx.state, 'failed', outcome.reason);
+          await this.memories.promote(agent, job, run.ctx.state, 'failed', outcome.reason, run.state);
         }
         return outcome;
       }
@@ -103,7 +104,7 @@ export class AgentLoop {
   ): Run {
     const pending: Pending[] = agent.status === 'inactive' ? [] : [['agent.status', { status: 'busy', jobId: job.id }]];
     const system = systemPromptOf(agent, BUILT_IN_TOOL_SUMMARIES);
-    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), task: taskText(job.input, job.data), signal, budget, pending };
+    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task: taskText(job.input, job.data), signal, budget, pending };
   }
 
   private async drive(run: Run): Promise<LoopOutcome> {

@@ -16,8 +16,16 @@ export class AgentMemory {
     return this.states.find(agent.ownerId, agent.id);
   }
 
-  async promote(agent: AgentEntity, job: JobEntity, ctx: ContextState, outcome: 'completed' | 'failed', summary: string): Promise<void> {
-    const current = (await this.states.find(agent.ownerId, agent.id)) ?? this.empty(agent);
+  /** `loaded`: the state as read at the start of the job (one agent runs one job at a time). */
+  async promote(
+    agent: AgentEntity,
+    job: JobEntity,
+    ctx: ContextState,
+    outcome: 'completed' | 'failed',
+    summary: string,
+    loaded: AgentStateEntity | null,
+  ): Promise<void> {
+    const current = loaded ?? this.empty(agent);
     const learnings = [...current.learnings];
     const knowledge = { ...current.knowledge };
     for (const l of ctx.learnings) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ActivityContextEntity } from '../entities';
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
@@ -16,8 +17,8 @@ export class ActivityContextsRepository {
     return this.repo(m).findOneBy({ ownerId, jobId });
   }
 
-  /** Insert or overwrite the job's context (one row per job). */
+  /** Insert or overwrite the job's context (one row per job): one statement, no read first. */
   async save(ctx: ActivityContextEntity, m?: EntityManager): Promise<void> {
-    await this.repo(m).save(ctx);
+    await this.repo(m).upsert(ctx as QueryDeepPartialEntity<ActivityContextEntity>, { conflictPaths: ['jobId'], skipUpdateIfNoValuesChanged: false });
   }
 }

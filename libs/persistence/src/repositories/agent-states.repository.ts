@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AgentStateEntity } from '../entities';
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
@@ -17,6 +18,6 @@ export class AgentStatesRepository {
   }
 
   async save(state: AgentStateEntity): Promise<void> {
-    await this.repo.save(state);
+    await this.repo.upsert(state as QueryDeepPartialEntity<AgentStateEntity>, ['agentId']);
   }
 }
