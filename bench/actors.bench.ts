@@ -74,6 +74,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
         'actors.rssPerIdleAgentKb': idle.kbEach,
         'actors.stepOverheadMsP50': step.p50,
         'actors.stepOverheadMsP99': step.p99,
+        'actors.stepCpuMs': step.cpuMs,
         'actors.concurrentJobs': conc.peak,
         'actors.concurrentLagP99Ms': conc.lagP99,
       },
@@ -118,7 +119,7 @@ function idleActors(app: INestApplication, count: number): { count: number; kbEa
 
 // One job at a time so that every model call in flight belongs to the measured job: the loop's
 // time minus the time spent waiting for the model's HTTP answers, per model step.
-async function stepOverhead(app: INestApplication, jobs: number): Promise<{ p50: number; p99: number; stepsPerJob: number }> {
+async function stepOverhead(app: INestApplication, jobs: number): Promise<{ p50: number; p99: number; cpuMs: number; stepsPerJob: number }> {
   let modelMs = 0;
   const realFetch = globalThis.fetch;
   globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
@@ -132,6 +133,8 @@ async function stepOverhead(app: INestApplication, jobs: number): Promise<{ p50:
   const run = loop.run.bind(loop);
   const perStep: number[] = [];
   let steps = 0;
+  let allSteps = 0;
+  let cpu = process.cpuUsage();
   let done = deferred();
   loop.run = async (...args) => {
     modelMs = 0;
@@ -141,6 +144,7 @@ async function stepOverhead(app: INestApplication, jobs: number): Promise<{ p50:
     if (outcome.ok) {
       steps = outcome.result.steps ?? 1;
       perStep.push((total - modelMs) / steps);
+      allSteps += steps;
     }
     setImmediate(done.resolve);
     return outcome;
@@ -152,14 +156,24 @@ async function stepOverhead(app: INestApplication, jobs: number): Promise<{ p50:
       done = deferred();
       await submit.submit(LOCAL_OWNER, { agentId: agent.id, input: `STEP ${i}` });
       await within(done.promise, 30_000);
-      if (i < 10) perStep.length = 0; // warm-up
+      if (i < 10) {
+        perStep.length = 0; // warm-up
+        allSteps = 0;
+        cpu = process.cpuUsage();
+      }
     }
   } finally {
     globalThis.fetch = realFetch;
     loop.run = run;
   }
+  const used = process.cpuUsage(cpu);
   perStep.sort((a, b) => a - b);
-  return { p50: round(percentile(perStep, 50), 2), p99: round(percentile(perStep, 99), 2), stepsPerJob: steps };
+  return {
+    p50: round(percentile(perStep, 50), 2),
+    p99: round(percentile(perStep, 99), 2),
+    cpuMs: round((used.user + used.system) / 1000 / Math.max(1, allSteps), 2),
+    stepsPerJob: steps,
+  };
 }
 
 async function concurrentJobs(

@@ -47,6 +47,11 @@ describe('agent loop', () => {
       plan('ITER'),
       { match: { systemContains: VALIDATE, anyMessageContains: 'ITER' }, reply: verdict(false, 'never good enough') },
       { match: { anyMessageContains: 'WALL' }, reply: { content: 'late', delayMs: 4_000 } },
+      { match: { anyMessageContains: 'RATELIMITED' }, reply: { status: 429, errorMessage: 'Rate limit reached' }, times: 1 },
+      { match: { anyMessageContains: 'DOWN' }, reply: { status: 503, errorMessage: 'upstream is down' } },
+      { match: { systemContains: ACT, anyMessageContains: 'HUGE' }, reply: { status: 400, errorMessage: "This model's maximum context length is 8192 tokens" }, times: 1 },
+      { match: { systemContains: 'became too long', anyMessageContains: 'HUGE' }, reply: { content: 'HUGE task, nothing done yet' } },
+      { match: { systemContains: ACT, anyMessageContains: 'HUGE' }, reply: { content: 'HUGE answer' } },
       plan('PROVIDED'),
       { match: { systemContains: VALIDATE, anyMessageContains: 'PROVIDED' }, reply: verdict(true) },
     ],
@@ -61,7 +66,7 @@ describe('agent loop', () => {
     nc = await connect({ servers: TEST_NATS_URL });
     // Every message on this installation's bus (events, mailbox commands, tokens, control).
     tap = nc.subscribe(`${iso.prefix}.>`, { callback: (_e, m) => busMessages.push(`${m.subject} ${m.string()}`) });
-    sut = await startServer({ store: 'postgres', iso, dataDir, llmUrl: await llm.start(), env: { LOG_LEVEL: 'debug', WIZ_SECRET_KEY: 'test-secret-key-with-at-least-32-chars' } });
+    sut = await startServer({ store: 'postgres', iso, dataDir, llmUrl: await llm.start(), env: { LOG_LEVEL: 'debug', WIZ_SECRET_KEY: 'test-secret-key-with-at-least-32-chars', WIZ_LLM_MAX_RETRIES: '1' } });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
   });
 
@@ -150,6 +155,26 @@ describe('agent loop', () => {
     expect(job.failureReason).toMatch(reason);
     expect(job.attempts).toBe(1);
     expect((await api('GET', `/api/v1/agents/${a.id}`)).body.status).toBe('active');
+  });
+
+  it('retries a rate-limited model call, and fails the job with the reason when the endpoint stays down', async () => {
+    const a = await agent({ loop: { planning: false } });
+    const ok = await settle('RATELIMITED: hi', a.id);
+    expect(ok.result.text).toMatch(/^echo: RATELIMITED/);
+    expect(llm.requests.filter((q) => JSON.stringify(q.body).includes('RATELIMITED'))).toHaveLength(2);
+    const down = await settle('DOWN: hi', a.id, 'failed');
+    expect(down.failureReason).toMatch(/answered HTTP 503: upstream is down \(gave up after 2 attempts\)/);
+    expect(llm.requests.filter((q) => JSON.stringify(q.body).includes('DOWN'))).toHaveLength(2);
+  });
+
+  it('summarises a conversation that outgrew the model\'s context, and goes on', async () => {
+    const a = await agent({ loop: { planning: false } });
+    const job = await settle('HUGE: a task', a.id);
+    expect(job.result.text).toBe('HUGE answer');
+    const ctx = (await api('GET', `/api/v1/jobs/${job.id}/context`)).body;
+    expect(ctx.errors).toEqual(['the conversation exceeded the model context: summarised and continued']);
+    expect(JSON.stringify(ctx.messages[0])).toContain('Summary of your work so far');
+    expect(JSON.stringify(ctx.messages[0])).toContain('HUGE task, nothing done yet');
   });
 
   it('puts a behavior change into the next job\'s system prompt', async () => {
