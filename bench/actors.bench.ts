@@ -41,6 +41,8 @@ export interface ActorsOptions extends BenchOptions {
 }
 
 const first = (s: string) => s.split('\n')[0]!;
+// Long enough (15 s at 20 chunks/s) that every job is still streaming when the last one starts.
+const SLOW_CHUNKS = 300;
 
 // The agent actors (issue 4), in one process as `npm start` runs it, against the scripted model:
 // idle actors held and their memory; the runtime's own time per model step; jobs in flight at
@@ -80,7 +82,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
       },
       context: {
         'actors: steps per measured job': step.stepsPerJob,
-        'actors: slow model': '1 s to first token, 20 chunks/s, 40 chunks',
+        'actors: slow model': `1 s to first token, 20 chunks/s, ${SLOW_CHUNKS} chunks`,
         'actors: concurrent jobs asked': o.concurrent,
       },
     };
@@ -97,7 +99,7 @@ async function script(baseUrl: string): Promise<void> {
     { match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'STEP', hasToolResult: false }, reply: { toolCalls: [{ name: 'remember', arguments: { note: 'n' } }] } },
     { match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'STEP' }, reply: { content: 'done' } },
     { match: { systemContains: first(VALIDATE_INSTRUCTIONS) }, reply: { content: '{"passed":true,"feedback":""}' } },
-    { match: { lastUserContains: 'SLOW' }, reply: { content: 'x'.repeat(80), chunkSize: 2, delayMs: 1_000, tokenIntervalMs: 50 } },
+    { match: { lastUserContains: 'SLOW' }, reply: { content: 'x'.repeat(SLOW_CHUNKS * 2), chunkSize: 2, delayMs: 1_000, tokenIntervalMs: 50 } },
   ];
   const r = await fetch(`${baseUrl.replace(/\/v1$/, '')}/_fake/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
   if (!r.ok) throw new Error(`fake-llm rules refused: ${await r.text()}`);

@@ -33,7 +33,7 @@ describe('agent loop', () => {
     rules: [
       plan('MULTI'),
       { match: { systemContains: ACT, anyMessageContains: 'MULTI', hasToolResult: false }, reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 40 } }, { name: 'remember', arguments: { note: 'MULTI jobs like 42' } }] } },
-      { match: { systemContains: ACT, anyMessageContains: 'MULTI', hasToolResult: true }, reply: { content: 'The MULTI answer is 42, said the agent.', chunkSize: 3 } },
+      { match: { systemContains: ACT, anyMessageContains: 'MULTI', hasToolResult: true }, reply: { content: 'The MULTI answer is 42, said the agent.', chunkSize: 3, tokenIntervalMs: 20 } },
       { match: { systemContains: VALIDATE, anyMessageContains: 'MULTI' }, reply: verdict(true) },
 
       plan('RETRY'),
@@ -103,10 +103,14 @@ describe('agent loop', () => {
       expect(job.result).toMatchObject({ text: 'The MULTI answer is 42, said the agent.', steps: 4, iterations: 1 });
 
       // Tokens arrive live, in order, and concatenated are the stored answer.
-      const tokens = (await ws.take(Math.ceil(job.result.text.length / 3), (f) => f.type === 'live')) as Array<Extract<ServerFrame, { type: 'live' }>>;
+      const tokens: Array<Extract<ServerFrame, { type: 'live' }>> = [];
+      const text = () => tokens.map((t) => (t.event.data as { delta: string }).delta).join('');
+      while (text().length < job.result.text.length) tokens.push(...((await ws.take(1, (f) => f.type === 'live')) as typeof tokens));
       const data = tokens.map((t) => t.event.data as { step: number; index: number; delta: string });
       expect(tokens.every((t) => t.event.type === 'agent.token' && t.event.jobId === job.id)).toBe(true);
       expect(data.map((d) => d.index)).toEqual(data.map((_, i) => i));
+      expect(data.length).toBeGreaterThanOrEqual(3); // 13 deltas over ~260 ms, batched per 50 ms
+      expect(new Set(data.map((d) => d.step))).toEqual(new Set([3]));
       expect(data.map((d) => d.delta).join('')).toBe(job.result.text);
 
       const types = (await events(job.id)).map((e) => e.type);

@@ -55,6 +55,7 @@ export const ConfigSchema = z.object({
   WIZ_AGENT_MAX_STEPS: int(20, 1, 1_000).describe('default budget: model steps per job (an agent may set its own)'),
   WIZ_AGENT_MAX_TOKENS: int(200_000, 100, 100_000_000).describe('default budget: model tokens (input + output) per job'),
   WIZ_AGENT_MAX_WALL_MS: int(600_000, 1_000, 86_400_000).describe('default budget: wall time of one run of a job'),
+  WIZ_TOKEN_BATCH_MS: int(50, 0, 1_000).describe('live token deltas of a job are sent at most this often (0: one event per model delta)'),
   WIZ_AGENT_MAX_ITERATIONS: int(3, 1, 20).describe('default budget: act → validate rounds per job'),
 });
 export type WizConfig = z.infer<typeof ConfigSchema>;

@@ -9,7 +9,7 @@ import { systemPromptOf, taskText } from '../persona';
 import { AgentMemory } from './agent-memory.service';
 import { BudgetExceeded, budgetReason, Limits, limitsOf } from './budget';
 import { ContextStore, LiveContext } from './context.store';
-import { LiveEvents } from './live-events';
+import { LiveEvents, TokenBatcher } from './live-events';
 import * as P from './prompts';
 import { builtInTools, BUILT_IN_TOOL_SUMMARIES } from './tools';
 
@@ -168,7 +168,7 @@ export class AgentLoop {
     const stepsLeft = run.limits.maxSteps - s.steps;
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
     let finished: string | undefined;
-    let index = 0;
+    const tokens = new TokenBatcher(this.live, run.job, () => ({ iteration: s.iteration, step: s.steps + 1 }), this.config.WIZ_TOKEN_BATCH_MS);
     const tools = builtInTools({
       progress: (pct) => this.execution.progress(run.job, pct),
       remember: (note, topic) => void s.learnings.push(topic ? `[${topic}] ${note}` : note),
@@ -184,17 +184,20 @@ export class AgentLoop {
         s.messages = [...base, ...step.response.messages];
         finished ??= (step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined)?.answer;
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
+        tokens.endStep();
         this.recordStep(run, step, !last);
         if (last) this.concludeAct(run, finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
-        index = 0;
         await this.save(run);
       },
     });
-    for await (const part of stream.fullStream) {
-      if (part.type === 'text-delta') {
-        this.live.publish(run.job, 'agent.token', { iteration: s.iteration, step: s.steps + 1, index: index++, delta: part.text });
-      } else if (part.type === 'error') throw this.modelError(run, part.error);
-      else if (part.type === 'abort') throw this.modelError(run, run.signal.reason ?? new Error('aborted'));
+    try {
+      for await (const part of stream.fullStream) {
+        if (part.type === 'text-delta') tokens.push(part.text);
+        else if (part.type === 'error') throw this.modelError(run, part.error);
+        else if (part.type === 'abort') throw this.modelError(run, run.signal.reason ?? new Error('aborted'));
+      }
+    } finally {
+      tokens.flush();
     }
     // Still acting: the step budget ended the stream while the model wanted to go on.
     if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
