@@ -193,13 +193,22 @@ async function concurrentJobs(
   let peak = 0;
   let ended = 0;
   const all = deferred();
+  // The lag is measured while every job is in flight (all started, none finished): the steady
+  // state of N streaming jobs, not the burst of submitting them.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  let measuring: 'before' | 'on' | 'after' = 'before';
   const subs = [
-    on('job.active', () => (peak = Math.max(peak, ++active))),
-    on('job.completed', () => (active--, ++ended === count && all.resolve())),
+    on('job.active', () => {
+      peak = Math.max(peak, ++active);
+      if (active === count && measuring === 'before') (measuring = 'on'), lag.enable();
+    }),
+    on('job.completed', () => {
+      if (measuring === 'on') (measuring = 'after'), lag.disable();
+      active--;
+      if (++ended === count) all.resolve();
+    }),
     on('job.failed', () => all.reject(new Error('a slow job failed'))),
   ];
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
   try {
     const jobs = app.get(JobsService);
     await pool(count, 64, async (i) => void (await jobs.submit(LOCAL_OWNER, { agentId: ids[i]!, input: `SLOW ${i}` })));
@@ -208,6 +217,7 @@ async function concurrentJobs(
     lag.disable();
     subs.forEach((s) => s.unsubscribe());
   }
+  if (measuring === 'before') throw new Error(`only ${peak} of ${count} slow jobs were in flight at once`);
   return { peak, lagP99: round(lag.percentile(99) / 1e6, 1) };
 }
 

@@ -207,6 +207,9 @@ describe('agent loop', () => {
     expect(created.body).toMatchObject({ name: 'scripted', defaultModel: 'fake-pro', hasApiKey: true });
     expect(JSON.stringify(created.body)).not.toContain(PROVIDER_KEY);
     expect((await api('POST', '/api/v1/providers', { name: 'x', baseUrl: 'ftp://nope', apiKey: 'k' })).status).toBe(400);
+    const unknown = await api('POST', '/api/v1/agents', { name: 'X', role: 'y', model: { provider: crypto.randomUUID() } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toMatch(/unknown provider/);
     const a = await agent({ model: { provider: created.body.id } });
     const job = await settle('PROVIDED: hello', a.id);
     expect(job.result.model).toBe('fake-pro');

@@ -26,8 +26,10 @@ export class JobRunner {
     }
     const { job, agent } = started;
     const outcome = await this.loop.run(job, agent, cancel);
-    if (cancel.aborted) return 'done'; // cancelled: the store already says so
-    const settled = outcome.ok ? await this.execution.complete(job, outcome.result) : await this.execution.fail(job, outcome.reason, outcome.retryable);
+    // Cancelled: the store already says so (and freed the agent).
+    const settled =
+      cancel.aborted ||
+      (outcome.ok ? await this.execution.complete(job, outcome.result) : await this.execution.fail(job, outcome.reason, outcome.retryable));
     if (settled && agent.status !== 'inactive') {
       const now = await this.agents.findById(job.ownerId, job.agentId);
       if (now) await this.loop.settled(job, now.status);

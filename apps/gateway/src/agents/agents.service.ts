@@ -14,7 +14,7 @@ import {
   WizError,
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { AgentEntity, AgentsRepository } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, ProvidersRepository } from '@wiz/persistence';
 import { makeEvent, StateChanges } from '@wiz/queue';
 import { BusService } from '@wiz/bus';
 import { toAgent } from './agent.mapper';
@@ -26,9 +26,11 @@ export class AgentsService {
     private readonly agents: AgentsRepository,
     private readonly changes: StateChanges,
     private readonly bus: BusService,
+    private readonly providers: ProvidersRepository,
   ) {}
 
   async create(ownerId: string, body: CreateAgent): Promise<Agent> {
+    await this.checkProvider(ownerId, body.model?.provider);
     const now = new Date();
     const id = randomUUID();
     const entity = Object.assign(new AgentEntity(), {
@@ -70,6 +72,7 @@ export class AgentsService {
 
   async update(ownerId: string, id: string, patch: UpdateAgent): Promise<Agent> {
     const current = await this.load(ownerId, id);
+    await this.checkProvider(ownerId, patch.model?.provider);
     const { status, model, loop, ...persona } = patch;
     const next = Object.assign(new AgentEntity(), current, persona, {
       model: model ? { ...current.model, ...model } : current.model,
@@ -139,6 +142,12 @@ export class AgentsService {
       if (!paused) this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: id }));
     }
     return toAgent(Object.assign(agent, { paused }));
+  }
+
+  private async checkProvider(ownerId: string, providerId: string | undefined): Promise<void> {
+    if (providerId && !(await this.providers.findById(ownerId, providerId))) {
+      throw new WizError('validation_failed', `unknown provider ${providerId}`, [{ path: 'model.provider', message: 'no such provider' }]);
+    }
   }
 
   private async load(ownerId: string, id: string): Promise<AgentEntity> {
