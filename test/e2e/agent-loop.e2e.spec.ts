@@ -52,6 +52,9 @@ describe('agent loop', () => {
       { match: { systemContains: ACT, anyMessageContains: 'HUGE' }, reply: { status: 400, errorMessage: "This model's maximum context length is 8192 tokens" }, times: 1 },
       { match: { systemContains: 'became too long', anyMessageContains: 'HUGE' }, reply: { content: 'HUGE task, nothing done yet' } },
       { match: { systemContains: ACT, anyMessageContains: 'HUGE' }, reply: { content: 'HUGE answer' } },
+      { match: { systemContains: ACT, anyMessageContains: 'FIN' }, reply: { toolCalls: [{ name: 'finish', arguments: { answer: 'FIN: the final answer' } }] } },
+      { match: { systemContains: ACT, anyMessageContains: 'BADARGS', hasToolResult: false }, reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 500 } }] } },
+      { match: { systemContains: ACT, anyMessageContains: 'BADARGS', hasToolResult: true }, reply: { content: 'BADARGS recovered' } },
       plan('PROVIDED'),
       { match: { systemContains: VALIDATE, anyMessageContains: 'PROVIDED' }, reply: verdict(true) },
     ],
@@ -132,6 +135,12 @@ describe('agent loop', () => {
       expect(ctx.body.toolCalls.map((t: { tool: string }) => t.tool)).toEqual(['report_progress', 'remember']);
       expect(ctx.body.messages.length).toBeGreaterThanOrEqual(4);
       expect((await api('GET', `/api/v1/agents/${a.id}`)).body.status).toBe('active');
+
+      // Long-term memory: what it noted, and the job itself, are in its next job's prompt.
+      await settle('MEMORY check', a.id);
+      const next = llm.requests.map((q) => (q.body as { messages: Array<{ content: string }> }).messages).find((m) => m[1]?.content.startsWith('MEMORY check'))!;
+      expect(next[0]!.content).toContain('What you have learned before:\n- MULTI jobs like 42');
+      expect(next[0]!.content).toContain('Your recent jobs:\n- completed: MULTI: what is the answer? → The MULTI answer is 42');
     } finally {
       await ws.close();
     }
@@ -179,6 +188,23 @@ describe('agent loop', () => {
     expect(ctx.errors).toEqual(['the conversation exceeded the model context: summarised and continued']);
     expect(JSON.stringify(ctx.messages[0])).toContain('Summary of your work so far');
     expect(JSON.stringify(ctx.messages[0])).toContain('HUGE task, nothing done yet');
+  });
+
+  it('takes the answer of the finish tool', async () => {
+    const a = await agent({ loop: { planning: false } });
+    const job = await settle('FIN: end it', a.id);
+    expect(job.result).toMatchObject({ text: 'FIN: the final answer', finishReason: 'stop', steps: 1 });
+    const ctx = (await api('GET', `/api/v1/jobs/${job.id}/context`)).body;
+    expect(ctx.toolCalls).toEqual([expect.objectContaining({ tool: 'finish', result: { ok: true, answer: 'FIN: the final answer' } })]);
+  });
+
+  it('answers a tool call with invalid arguments with a tool error, and the model goes on', async () => {
+    const a = await agent({ loop: { planning: false } });
+    const job = await settle('BADARGS: go', a.id);
+    expect(job.result.text).toBe('BADARGS recovered');
+    expect(job.progress).toBe(100);
+    const results = (await events(job.id)).filter((e) => e.type === 'tool.result').map((e) => e.data);
+    expect(results).toEqual([expect.objectContaining({ tool: 'report_progress', error: expect.stringMatching(/percent/) })]);
   });
 
   it('puts a behavior change into the next job\'s system prompt', async () => {
