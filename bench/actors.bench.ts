@@ -69,7 +69,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
     const step = await stepOverhead(app, o.stepJobs);
     const names = busNames(config.WIZ_BUS_PREFIX);
     const subject = (type: string) => names.eventSubject({ agentId: '*', jobId: '*', type });
-    const conc = await concurrentJobs(app, o.concurrent, o.timeoutMs, (type, cb) => nc.subscribe(subject(type), { callback: () => cb() }));
+    const conc = await concurrentJobs(app, o.concurrent, Math.max(o.timeoutMs, 300_000), (type, cb) => nc.subscribe(subject(type), { callback: () => cb() }));
     return {
       figures: {
         'actors.idleAgents': idle.count,
@@ -84,6 +84,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
         'actors: steps per measured job': step.stepsPerJob,
         'actors: slow model': `1 s to first token, 20 chunks/s, ${SLOW_CHUNKS} chunks`,
         'actors: concurrent jobs asked': o.concurrent,
+        'actors: busiest second': conc.windows,
       },
     };
   } finally {
@@ -178,47 +179,55 @@ async function stepOverhead(app: INestApplication, jobs: number): Promise<{ p50:
   };
 }
 
+// Jobs in flight and the event loop's lag, sampled every second: the figure is the most jobs
+// that were in flight during a whole second whose lag p99 stayed under 50 ms.
 async function concurrentJobs(
   app: INestApplication,
   count: number,
   timeoutMs: number,
   on: (type: string, cb: () => void) => { unsubscribe(): void },
-): Promise<{ peak: number; lagP99: number }> {
+): Promise<{ peak: number; lagP99: number; windows: string }> {
   const agents = app.get(AgentsService);
   const ids: string[] = [];
   await pool(count, 8, async (i) => {
     ids[i] = (await agents.create(LOCAL_OWNER, { name: `slow-${i}`, role: 'a benchmark agent', loop: { planning: false } })).id;
   });
   let active = 0;
-  let peak = 0;
+  let least = 0; // fewest in flight during the current window
   let ended = 0;
   const all = deferred();
-  // The lag is measured while every job is in flight (all started, none finished): the steady
-  // state of N streaming jobs, not the burst of submitting them.
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  let measuring: 'before' | 'on' | 'after' = 'before';
   const subs = [
-    on('job.active', () => {
-      peak = Math.max(peak, ++active);
-      if (active === count && measuring === 'before') (measuring = 'on'), lag.enable();
-    }),
+    on('job.active', () => void active++),
     on('job.completed', () => {
-      if (measuring === 'on') (measuring = 'after'), lag.disable();
-      active--;
+      least = Math.min(least, --active);
       if (++ended === count) all.resolve();
     }),
     on('job.failed', () => all.reject(new Error('a slow job failed'))),
   ];
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  const windows: Array<{ inFlight: number; lagMs: number }> = [];
+  const sampler = setInterval(() => {
+    windows.push({ inFlight: least, lagMs: lag.percentile(99) / 1e6 });
+    lag.reset();
+    least = active;
+  }, 1_000);
+  lag.enable();
   try {
     const jobs = app.get(JobsService);
     await pool(count, 64, async (i) => void (await jobs.submit(LOCAL_OWNER, { agentId: ids[i]!, input: `SLOW ${i}` })));
-    await within(all.promise, timeoutMs);
+    await within(all.promise, timeoutMs).catch((e: unknown) => console.error(`actors: ${ended} of ${count} slow jobs ended in time (${String(e)})`));
   } finally {
+    clearInterval(sampler);
     lag.disable();
     subs.forEach((s) => s.unsubscribe());
   }
-  if (measuring === 'before') throw new Error(`only ${peak} of ${count} slow jobs were in flight at once`);
-  return { peak, lagP99: round(lag.percentile(99) / 1e6, 1) };
+  const fine = windows.filter((w) => w.lagMs < 50);
+  const busiest = windows.reduce((a, b) => (b.inFlight > a.inFlight ? b : a), { inFlight: 0, lagMs: 0 });
+  return {
+    peak: fine.reduce((m, w) => Math.max(m, w.inFlight), 0),
+    lagP99: round(busiest.lagMs, 1),
+    windows: `${busiest.inFlight} in flight at most (lag p99 ${round(busiest.lagMs, 1)} ms then)`,
+  };
 }
 
 function configOf(iso: Isolation, llmUrl: string): WizConfig {
