@@ -55,6 +55,7 @@ describe('agent loop', () => {
       { match: { systemContains: ACT, anyMessageContains: 'FIN' }, reply: { toolCalls: [{ name: 'finish', arguments: { answer: 'FIN: the final answer' } }] } },
       { match: { systemContains: ACT, anyMessageContains: 'BADARGS', hasToolResult: false }, reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 500 } }] } },
       { match: { systemContains: ACT, anyMessageContains: 'BADARGS', hasToolResult: true }, reply: { content: 'BADARGS recovered' } },
+      { match: { systemContains: PLAN, anyMessageContains: 'AGAIN' }, reply: { status: 500, errorMessage: 'flaky' }, times: 2 },
       plan('PROVIDED'),
       { match: { systemContains: VALIDATE, anyMessageContains: 'PROVIDED' }, reply: verdict(true) },
     ],
@@ -188,6 +189,17 @@ describe('agent loop', () => {
     expect(ctx.errors).toEqual(['the conversation exceeded the model context: summarised and continued']);
     expect(JSON.stringify(ctx.messages[0])).toContain('Summary of your work so far');
     expect(JSON.stringify(ctx.messages[0])).toContain('HUGE task, nothing done yet');
+  });
+
+  it('starts over with a fresh context when a failed attempt is retried', async () => {
+    const a = await agent();
+    const id = (await api('POST', '/api/v1/jobs', { agentId: a.id, input: 'AGAIN: once more', attempts: 2 })).body.id as string;
+    await until(async () => (await api('GET', `/api/v1/jobs/${id}`)).body.status === 'completed', 20_000, 'retried job');
+    const job = (await api('GET', `/api/v1/jobs/${id}`)).body;
+    expect(job.attempts).toBe(2);
+    const ctx = (await api('GET', `/api/v1/jobs/${id}/context`)).body;
+    expect(ctx).toMatchObject({ runs: 2, phase: 'done', steps: 2 });
+    expect(ctx.errors).toEqual([expect.stringMatching(/answered HTTP 500: flaky/), 'run 2: starting over after attempt 1 failed']);
   });
 
   it('takes the answer of the finish tool', async () => {

@@ -4,7 +4,7 @@ import { EventType, JobResult, PayloadOf, PlanSchema, ValidationVerdict, Validat
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
-import { JobExecution, jobIds, makeEvent, StateChanges } from '@wiz/queue';
+import { JobExecution, jobIds, LOST_RUN, makeEvent, StateChanges } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../persona';
 import { AgentMemory } from './agent-memory.service';
 import { BudgetExceeded, budgetReason, Limits, limitsOf } from './budget';
@@ -60,8 +60,7 @@ export class AgentLoop {
     let run: Run | undefined;
     try {
       const [ctx, state, model] = await Promise.all([this.contexts.load(job), this.memories.load(agent), this.resolve(job, agent)]);
-      ctx.state.runs++;
-      if (ctx.state.runs > 1) ctx.state.errors.push(`run ${ctx.state.runs - 1} was lost (runtime stopped); continuing from the ${ctx.state.phase} phase`);
+      this.resume(job, ctx);
       run = this.prepare(job, agent, ctx, state, model, limits, signal, budget);
       const outcome = await this.drive(run);
       await this.memories.promote(agent, job, ctx.state, outcome.ok ? 'completed' : 'failed', outcome.ok ? outcome.result.text : outcome.reason, state);
@@ -85,6 +84,22 @@ export class AgentLoop {
     } finally {
       clearTimeout(wall);
     }
+  }
+
+  // A run after a lost one (the runtime died) continues from the stored context; a new attempt
+  // after a failed one (retry policy, POST …/retry) starts over with fresh budgets.
+  private resume(job: JobEntity, ctx: LiveContext): void {
+    const s = ctx.state;
+    if (s.runs > 0) {
+      const previous = job.attemptLog[job.attemptLog.length - 2];
+      if (previous?.error === LOST_RUN) {
+        s.errors.push(`run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`);
+      } else {
+        this.contexts.restart(ctx, job);
+        ctx.state.errors.push(`run ${s.runs + 1}: starting over after attempt ${previous?.attempt ?? '?'} failed`);
+      }
+    }
+    ctx.state.runs++;
   }
 
   /** After the job settled: the agent's status as it now is (busy → active), on the event stream. */

@@ -44,6 +44,12 @@ export class ContextStore {
     return { entity, state };
   }
 
+  /** A new attempt after a failed one starts over; the record of earlier runs stays. */
+  restart(ctx: LiveContext, job: JobEntity): void {
+    const { errors, runs } = ctx.state;
+    ctx.state = { ...this.fresh(job).state, errors, runs };
+  }
+
   async load(job: JobEntity): Promise<LiveContext> {
     const entity = await this.repo.findByJob(job.ownerId, job.id);
     return entity ? { entity, state: entity.state } : this.fresh(job);
