@@ -5,7 +5,8 @@ import { JobRunner } from './job-runner.service';
 import { AgentMemory } from './loop/agent-memory.service';
 import { AgentLoop } from './loop/agent-loop.service';
 import { ContextStore } from './loop/context.store';
+import { ContextRetention } from './loop/context-retention.service';
 import { LiveEvents } from './loop/live-events';
 
-@Module({ imports: [LlmModule], providers: [JobRunner, ActorRegistry, AgentLoop, AgentMemory, ContextStore, LiveEvents], exports: [ActorRegistry] })
+@Module({ imports: [LlmModule], providers: [JobRunner, ActorRegistry, AgentLoop, AgentMemory, ContextStore, LiveEvents, ContextRetention], exports: [ActorRegistry] })
 export class AgentModule {}

@@ -10,3 +10,4 @@ export * from './loop/live-events';
 export * from './loop/prompts';
 export * from './loop/budget';
 export * from './loop/tools';
+export * from './loop/context-retention.service';

@@ -17,6 +17,20 @@ export class ActivityContextsRepository {
     return this.repo(m).findOneBy({ ownerId, jobId });
   }
 
+  /** Deletes up to `limit` contexts whose job no longer exists (retention deleted it); any owner. */
+  async deleteOrphans(limit: number): Promise<number> {
+    const rows: Array<{ jobId: string }> = await this.repo()
+      .createQueryBuilder('c')
+      .select('c.jobId', 'jobId')
+      .leftJoin('jobs', 'j', 'j.id = c.jobId')
+      .where('j.id IS NULL')
+      .limit(limit)
+      .getRawMany();
+    if (!rows.length) return 0;
+    await this.repo().delete(rows.map((r) => r.jobId));
+    return rows.length;
+  }
+
   /** Insert or overwrite the job's context (one row per job): one statement, no read first. */
   async save(ctx: ActivityContextEntity, m?: EntityManager): Promise<void> {
     await this.repo(m).upsert(ctx as QueryDeepPartialEntity<ActivityContextEntity>, { conflictPaths: ['jobId'], skipUpdateIfNoValuesChanged: false });
