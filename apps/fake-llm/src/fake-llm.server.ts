@@ -185,8 +185,8 @@ export class FakeLlmServer {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (let i = 0; i < events.length; i++) {
       if (res.destroyed) return;
-      // The role chunk and the closing events go at once; each content chunk waits its turn.
-      if (i > 0 && i < events.length - 2) await this.delay(intervalMs);
+      // The role chunk, the first delta and the closing events go at once; each further delta waits its turn.
+      if (i > 1 && i < events.length - 2) await this.delay(intervalMs);
       res.write(events[i]);
     }
     res.end();
