@@ -31,6 +31,8 @@ interface Run {
   budget: AbortController;
   /** Events to write with the next context save (first one: the agent turned busy). */
   pending: Pending[];
+  /** The job's outcome went into long-term memory (with the save that ended the loop). */
+  promoted: boolean;
 }
 
 const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -63,7 +65,7 @@ export class AgentLoop {
       this.resume(job, ctx);
       run = this.prepare(job, agent, ctx, state, model, limits, signal, budget);
       const outcome = await this.drive(run);
-      await this.memories.promote(agent, job, ctx.state, outcome.ok ? 'completed' : 'failed', outcome.ok ? outcome.result.text : outcome.reason, state);
+      if (!run.promoted) await this.conclude(run, outcome);
       return outcome;
     } catch (e) {
       const reason = budget.signal.aborted ? (budget.signal.reason as Error).message : e instanceof BudgetExceeded ? e.message : undefined;
@@ -73,11 +75,7 @@ export class AgentLoop {
           : timeout?.aborted
             ? { ok: false, reason: `timed out after ${job.timeoutMs} ms`, retryable: true }
             : { ok: false, reason: (e as Error).message, retryable: true };
-        if (run && !cancel.aborted) {
-          run.ctx.state.errors.push(outcome.reason);
-          await this.save(run);
-          await this.memories.promote(agent, job, run.ctx.state, 'failed', outcome.reason, run.state);
-        }
+        if (run && !cancel.aborted) await this.conclude(run, outcome);
         return outcome;
       }
       throw e;
@@ -119,7 +117,7 @@ export class AgentLoop {
   ): Run {
     const pending: Pending[] = agent.status === 'inactive' ? [] : [['agent.status', { status: 'busy', jobId: job.id }]];
     const system = systemPromptOf(agent, BUILT_IN_TOOL_SUMMARIES);
-    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task: taskText(job.input, job.data), signal, budget, pending };
+    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task: taskText(job.input, job.data), signal, budget, pending, promoted: false };
   }
 
   private async drive(run: Run): Promise<LoopOutcome> {
@@ -267,7 +265,6 @@ export class AgentLoop {
     run.pending.push(['job.validation', { iteration: s.iteration, passed: verdict.passed, feedback: verdict.feedback, criteria: plan.validationCriteria }]);
     if (verdict.passed) s.phase = 'done';
     else if (s.iteration + 1 >= run.limits.maxIterations) {
-      await this.save(run);
       return { ok: false, reason: budgetReason.iterations(run.limits.maxIterations, verdict.feedback), retryable: false };
     } else {
       s.iteration++;
@@ -329,10 +326,25 @@ export class AgentLoop {
     return this.llm.resolve(job.ownerId, agent.model);
   }
 
-  private async save(run: Run): Promise<void> {
+  /** A failed loop: its reason in the context, and into long-term memory, in one save. */
+  private async conclude(run: Run, outcome: LoopOutcome): Promise<void> {
+    if (!outcome.ok) run.ctx.state.errors.push(outcome.reason);
+    await this.save(run, outcome.ok ? undefined : outcome.reason);
+  }
+
+  // The context and the step's events in one transaction; the save that ends the loop (phase
+  // `done`, or `failure`) also promotes the job into the agent's long-term memory.
+  private async save(run: Run, failure?: string): Promise<void> {
     const events = run.pending.splice(0);
+    const s = run.ctx.state;
+    const promote = !run.promoted && (failure !== undefined || s.phase === 'done');
+    if (promote) run.promoted = true;
     await this.changes.commit(async (m, emit) => {
       await this.contexts.save(run.ctx, m);
+      if (promote) {
+        const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
+        await this.memories.promote(run.agent, run.job, s, failure === undefined ? 'completed' : 'failed', summary, run.state, m);
+      }
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(run.job), data as never));
     });
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { AgentEntity, AgentStateEntity, AgentStatesRepository, JobEntity } from '@wiz/persistence';
 import type { ContextState } from './context.store';
 
@@ -24,6 +25,7 @@ export class AgentMemory {
     outcome: 'completed' | 'failed',
     summary: string,
     loaded: AgentStateEntity | null,
+    m?: EntityManager,
   ): Promise<void> {
     const current = loaded ?? this.empty(agent);
     const learnings = [...current.learnings];
@@ -45,6 +47,7 @@ export class AgentMemory {
         activities: activities.slice(-KEEP_ACTIVITIES),
         updatedAt: new Date(),
       }),
+      m,
     );
   }
 

@@ -51,6 +51,8 @@ export class ContextStore {
   }
 
   async load(job: JobEntity): Promise<LiveContext> {
+    // The first attempt of a job never ran before: nothing to read.
+    if (job.attemptLog.length <= 1) return this.fresh(job);
     const entity = await this.repo.findByJob(job.ownerId, job.id);
     return entity ? { entity, state: entity.state } : this.fresh(job);
   }

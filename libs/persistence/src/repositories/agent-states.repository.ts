@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AgentStateEntity } from '../entities';
 
@@ -9,15 +9,15 @@ import { AgentStateEntity } from '../entities';
 export class AgentStatesRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  private get repo() {
-    return this.ds.manager.getRepository(AgentStateEntity);
+  private repo(m?: EntityManager) {
+    return (m ?? this.ds.manager).getRepository(AgentStateEntity);
   }
 
   find(ownerId: string, agentId: string): Promise<AgentStateEntity | null> {
-    return this.repo.findOneBy({ ownerId, agentId });
+    return this.repo().findOneBy({ ownerId, agentId });
   }
 
-  async save(state: AgentStateEntity): Promise<void> {
-    await this.repo.upsert(state as QueryDeepPartialEntity<AgentStateEntity>, ['agentId']);
+  async save(state: AgentStateEntity, m?: EntityManager): Promise<void> {
+    await this.repo(m).upsert(state as QueryDeepPartialEntity<AgentStateEntity>, ['agentId']);
   }
 }
