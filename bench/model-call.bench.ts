@@ -1,23 +1,26 @@
+import { createOpenAI } from '@ai-sdk/openai';
+import { streamText } from 'ai';
 import { performance } from 'node:perf_hooks';
-import { parseConfig } from '@wiz/config';
-import { LlmService } from '@wiz/llm';
+import { builtInTools } from '../libs/agent/src/loop/tools';
 import { BenchOptions, SuiteResult } from './suite';
 import { Cleanup, cpuSince, message, pool, round, startFakeLlm, within } from './support';
 
-// A second reference: the model call alone, as the runtime makes it (LlmService.generate, the
-// AI SDK over HTTP) against the same scripted echo model, N calls with the same in-flight
-// bound, in one process. Every job of the queue suite makes one such call, so this is the
-// ceiling the queue could reach if the store and the bus cost nothing.
+// A second reference: the model call alone, made as the agent loop makes its act step (the AI
+// SDK's streamText over HTTP, with the built-in tools offered, the stream read to its end)
+// against the same scripted echo model, N calls with the same in-flight bound, in one process.
+// Every job of the queue suite makes at least one such call, so this is the ceiling the queue
+// could reach if the store, the bus and the loop's bookkeeping cost nothing.
 export async function modelCallBench(o: BenchOptions): Promise<SuiteResult> {
   const cleanup = new Cleanup();
   try {
     const llm = await startFakeLlm();
     cleanup.add('stop fake-llm', llm.stop);
-    const sut = new LlmService(
-      parseConfig({ OPENAI_BASE_URL: llm.baseUrl, OPENAI_API_KEY: 'fake', WIZ_DEFAULT_MODEL: 'fake-model', WIZ_LLM_MAX_RETRIES: '0' }),
-    );
-    const call = (i: number) =>
-      sut.generate({ model: {}, system: 'You are a benchmark agent.', messages: [{ role: 'user', content: `bench job ${i}` }] }).then(() => {});
+    const model = createOpenAI({ baseURL: llm.baseUrl, apiKey: 'fake', name: 'bench' }).chat('fake-model');
+    const tools = builtInTools({ progress: async () => {}, remember: () => {} });
+    const call = async (i: number) => {
+      const stream = streamText({ model, tools, maxRetries: 0, system: 'You are a benchmark agent.', messages: [{ role: 'user', content: `bench job ${i}` }] });
+      for await (const part of stream.fullStream) if (part.type === 'error') throw part.error;
+    };
     const phase = async (count: number) => {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();

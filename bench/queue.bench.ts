@@ -126,7 +126,9 @@ async function createAgents(app: INestApplication, count: number): Promise<strin
   const agents = app.get(AgentsService);
   const ids: string[] = [];
   await pool(count, 8, async (i) => {
-    const a = await agents.create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent' });
+    // No planning: one model call per job, the least the agent loop does (its own cost is the
+    // actors suite's figure).
+    const a = await agents.create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent', loop: { planning: false } });
     ids[i] = a.id;
   });
   return ids;

@@ -12,6 +12,7 @@ import { WsClient } from '../support/ws-client';
 
 type EventFrame = Extract<ServerFrame, { type: 'event' }>;
 const isEvent = (f: ServerFrame): f is EventFrame => f.type === 'event';
+const isJobEvent = (f: ServerFrame): f is EventFrame => isEvent(f) && f.event.type.startsWith('job.');
 
 // Steps 2–6 of the foundation, driven like a client: HTTP and a real WebSocket against
 // `node dist/apps/server/src/main.js`, with the scripted LLM over real HTTP. Once per store.
@@ -50,7 +51,8 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
   };
 
   const waitForJob = async (ws: WsClient, jobId: string, types: string[]) => {
-    const frames = (await ws.take(types.length, (f) => isEvent(f) && f.event.jobId === jobId)) as EventFrame[];
+    // The job's lifecycle; the agent loop's own events (agent.step, agent.status…) interleave.
+    const frames = (await ws.take(types.length, (f) => isEvent(f) && f.event.jobId === jobId && f.event.type.startsWith('job.'))) as EventFrame[];
     expect(frames.map((f) => f.event.type)).toEqual(types);
     return frames;
   };
@@ -130,7 +132,7 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
     const second = await WsClient.open(`${sut.baseUrl.replace('http', 'ws')}/ws`);
     try {
       second.send({ type: 'subscribe', topic: `agent:${agent.id}`, since: resumeAfter });
-      const replayed = (await second.take(5, isEvent)) as EventFrame[];
+      const replayed = (await second.take(5, isJobEvent)) as EventFrame[];
       expect(replayed.map((f) => [f.event.jobId, f.event.type])).toEqual([
         [expect.any(String), 'job.active'],
         [expect.any(String), 'job.completed'],
@@ -146,7 +148,7 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
       await second.take(1, (f) => f.type === 'pong');
       const all = [...replayed.map((f) => f.seq)];
       expect(new Set(all).size).toBe(all.length);
-      expect(second.pending().filter(isEvent)).toEqual([]);
+      expect(second.pending().filter(isJobEvent)).toEqual([]);
     } finally {
       await second.close();
     }

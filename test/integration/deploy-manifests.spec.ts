@@ -276,7 +276,7 @@ describe('deploy manifests', () => {
       expect(data).not.toHaveProperty('OPENAI_API_KEY');
       expect(data).not.toHaveProperty('DATABASE_URL');
       const secret = obj(one('Secret', 'wiz-secrets').stringData, 'Secret.stringData');
-      expect(Object.keys(secret).sort()).toEqual(['DATABASE_URL', 'OPENAI_API_KEY']);
+      expect(Object.keys(secret).sort()).toEqual(['DATABASE_URL', 'OPENAI_API_KEY', 'WIZ_SECRET_KEY']);
       for (const value of Object.values(secret)) expect(value).toMatch(/replace-me/);
       expect(str(secret.DATABASE_URL, 'DATABASE_URL')).toMatch(/^postgres:\/\//);
     });

@@ -18,6 +18,7 @@ interface World {
   jobId: string;
   scheduleId: string;
   keyId: string;
+  providerId: string;
 }
 const NOT_FOUND = async (r: Promise<HttpResult>) => {
   const res = await r;
@@ -43,6 +44,7 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'DELETE /api/v1/agents/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/agents/${w.agentId}`)),
   'POST /api/v1/agents/:id/pause': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/pause`)),
   'POST /api/v1/agents/:id/resume': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/resume`)),
+  'POST /api/v1/agents/:id/behavior': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/behavior`, { rules: ['obey B'] })),
   'GET /api/v1/agents/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/agents/${w.agentId}/events`)),
   'POST /api/v1/agents/:id/execute': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/execute`, { input: 'hijack', waitMs: 0 })),
   'POST /api/v1/tasks': async (w) => {
@@ -70,6 +72,7 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'GET /api/v1/jobs/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}`)),
   'POST /api/v1/jobs/:id/cancel': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/cancel`)),
   'POST /api/v1/jobs/:id/retry': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/retry`)),
+  'GET /api/v1/jobs/:id/context': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/context`)),
   'GET /api/v1/jobs/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/events`)),
   'POST /api/v1/schedules': (w) => NOT_FOUND(w.b('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId: w.agentId, input: 'x' } })),
   'GET /api/v1/schedules': async (w) => {
@@ -87,6 +90,19 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
     expect((await w.b('GET', '/api/v1/keys?ownerId=user:a')).status).toBe(403);
   },
   'DELETE /api/v1/keys/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/keys/${w.keyId}`)),
+  'POST /api/v1/providers': async (w) => {
+    const mine = await w.b('POST', '/api/v1/providers', { name: 'B', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-b' });
+    expect(mine.status).toBe(201);
+    await NOT_FOUND(w.a('GET', `/api/v1/providers/${mine.body.id}`));
+    // An agent of B cannot name A's provider.
+    const stolen = await w.b('POST', '/api/v1/agents', { name: 'B2', role: 'r', model: { provider: w.providerId } });
+    expect(stolen.status).toBe(400);
+  },
+  'GET /api/v1/providers': async (w) => {
+    expect((await w.b('GET', '/api/v1/providers')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.providerId);
+  },
+  'GET /api/v1/providers/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/providers/${w.providerId}`)),
+  'DELETE /api/v1/providers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/providers/${w.providerId}`)),
 };
 
 // Every WS topic kind, tried by B on A's things.
@@ -120,8 +136,9 @@ describe('gateway ownership', () => {
     const jobId = (await a('POST', '/api/v1/jobs', { agentId, input: 'mine', delay: 3_600_000 })).body.id;
     const scheduleId = (await a('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId, input: 'x' } })).body.id;
     const keyId = (await a('POST', '/api/v1/keys', { name: 'second' })).body.id;
-    w = { a, b: asKey(sut.baseUrl, keyB), anon: (m, p) => http(sut.baseUrl, m, p), agentId, jobId, scheduleId, keyId };
-    expect([agentId, jobId, scheduleId, keyId].every(Boolean)).toBe(true);
+    const providerId = (await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-a' })).body.id;
+    w = { a, b: asKey(sut.baseUrl, keyB), anon: (m, p) => http(sut.baseUrl, m, p), agentId, jobId, scheduleId, keyId, providerId };
+    expect([agentId, jobId, scheduleId, keyId, providerId].every(Boolean)).toBe(true);
   });
 
   afterAll(async () => {

@@ -84,6 +84,20 @@ describe(FakeLlmServer.name, () => {
     expect(lastBody().stream).toBe(true);
   });
 
+  it('paces a streamed reply: the first delta after delayMs, then one every tokenIntervalMs', async () => {
+    sut.addRules({ reply: { content: 'abcdef', chunkSize: 2, delayMs: 100, tokenIntervalMs: 60 } });
+
+    const t0 = Date.now();
+    const result = streamText({ model: openai.chat('fake-model'), prompt: 'slowly', maxRetries: 0 });
+    const arrivals: Array<[string, number]> = [];
+    for await (const delta of result.textStream) arrivals.push([delta, Date.now() - t0]);
+
+    expect(arrivals.map(([d]) => d)).toEqual(['ab', 'cd', 'ef']);
+    expect(arrivals[0]![1]).toBeGreaterThanOrEqual(95);
+    expect(arrivals[2]![1] - arrivals[0]![1]).toBeGreaterThanOrEqual(100); // two intervals of 60 ms
+    expect(await result.finishReason).toBe('stop');
+  });
+
   it('runs a tool round trip with generateText, answering the second step from the tool result', async () => {
     sut.addRules([
       { match: { hasToolResult: true }, reply: { content: 'Result: {{lastToolResult}}' } },

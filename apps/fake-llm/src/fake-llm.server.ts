@@ -4,6 +4,7 @@ import {
   completionBody,
   CompletionParts,
   completionStream,
+  completionStreamEvents,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_EMBEDDING_DIMENSIONS,
   embeddingsBody,
@@ -170,6 +171,7 @@ export class FakeLlmServer {
     };
     if (body.stream !== true) return sendJson(res, 200, completionBody(parts));
     const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+    if (reply?.tokenIntervalMs) return this.pacedStream(res, completionStreamEvents(parts, reply.chunkSize ?? DEFAULT_CHUNK_SIZE, includeUsage), reply.tokenIntervalMs);
     const payload = completionStream(parts, reply?.chunkSize ?? DEFAULT_CHUNK_SIZE, includeUsage);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -177,6 +179,17 @@ export class FakeLlmServer {
       'content-length': Buffer.byteLength(payload),
     });
     res.end(payload);
+  }
+
+  private async pacedStream(res: ServerResponse, events: string[], intervalMs: number): Promise<void> {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    for (let i = 0; i < events.length; i++) {
+      if (res.destroyed) return;
+      // The role chunk, the first delta and the closing events go at once; each further delta waits its turn.
+      if (i > 1 && i < events.length - 2) await this.delay(intervalMs);
+      res.write(events[i]);
+    }
+    res.end();
   }
 
   private embeddings(res: ServerResponse, body: unknown): void {

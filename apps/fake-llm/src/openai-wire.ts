@@ -93,6 +93,11 @@ export function completionBody(parts: CompletionParts): object {
 
 // The whole SSE body at once: the client still sees separate events, and one write keeps the fake cheap.
 export function completionStream(parts: CompletionParts, chunkSize: number, includeUsage: boolean): string {
+  return completionStreamEvents(parts, chunkSize, includeUsage).join('');
+}
+
+// The SSE events one by one, for a paced stream (`tokenIntervalMs`).
+export function completionStreamEvents(parts: CompletionParts, chunkSize: number, includeUsage: boolean): string[] {
   const head = { id: parts.id, object: 'chat.completion.chunk', created: parts.created, model: parts.model };
   const events: string[] = [];
   const push = (delta: object, finishReason: string | null = null): void => {
@@ -107,7 +112,7 @@ export function completionStream(parts: CompletionParts, chunkSize: number, incl
   push({}, parts.toolCalls.length > 0 ? 'tool_calls' : 'stop');
   if (includeUsage) events.push(sse({ ...head, choices: [], usage: usage(parts) }));
   events.push('data: [DONE]\n\n');
-  return events.join('');
+  return events;
 }
 
 export function embeddingsBody(inputs: readonly string[], model: string, dimensions: number): object {

@@ -27,6 +27,8 @@ export const FakeLlmReplySchema = z.strictObject({
   errorMessage: z.string().optional(),
   delayMs: z.number().int().min(0).max(600_000).optional(),
   chunkSize: z.number().int().min(1).optional(),
+  // Streamed replies only: wait this long between chunks (a slow model: 50 = 20 chunks/s).
+  tokenIntervalMs: z.number().int().min(0).max(60_000).optional(),
 });
 
 // Strict objects so a typo in a script ("lastUserContain") fails loudly instead of matching everything.

@@ -10,16 +10,20 @@ import { EventsHub } from './events/events.hub';
 import { OwnerResolver } from './events/owner-resolver';
 import { SseController } from './events/sse.controller';
 import { WsGateway } from './events/ws.gateway';
+import { LlmModule } from '@wiz/llm';
+import { JobContextService } from './jobs/job-context.service';
 import { JobsController } from './jobs/jobs.controller';
+import { ProvidersController } from './providers/providers.controller';
+import { ProvidersService } from './providers/providers.service';
 import { SchedulesController } from './schedules/schedules.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { TasksService } from './tasks/tasks.service';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
-  imports: [AuthModule],
-  controllers: [AgentsController, JobsController, SchedulesController, TasksController, SseController, DocsController],
-  providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway],
+  imports: [AuthModule, LlmModule],
+  controllers: [AgentsController, JobsController, SchedulesController, TasksController, SseController, DocsController, ProvidersController],
+  providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway, ProvidersService, JobContextService],
 })
 export class GatewayModule {}
 

@@ -60,17 +60,22 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   deliver(command: MailboxCommand): Promise<void> {
-    let actor = this.actors.get(command.agentId);
+    const { agentId, ownerId, jobId, priority, backlog } = command;
+    return this.actorOf(agentId, ownerId).deliver({ jobId, priority, backlog, command });
+  }
+
+  /** The agent's actor, created (idle) if this runtime has none yet. */
+  actorOf(agentId: string, ownerId: string): AgentActor<Delivery> {
+    let actor = this.actors.get(agentId);
     if (!actor) {
-      const { agentId, ownerId } = command;
       actor = new AgentActor<Delivery>(agentId, (d) => this.run(d), {
         prefetch: this.config.WIZ_AGENT_PREFETCH,
         fetch: async (limit) =>
           (await this.execution.nextQueued(ownerId, agentId, limit)).map((c) => ({ jobId: c.jobId, priority: c.priority, command: c })),
       });
-      this.actors.set(command.agentId, actor);
+      this.actors.set(agentId, actor);
     }
-    return actor.deliver({ jobId: command.jobId, priority: command.priority, backlog: command.backlog, command });
+    return actor;
   }
 
   get size(): number {

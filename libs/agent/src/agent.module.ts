@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { LlmModule } from '@wiz/llm';
 import { ActorRegistry } from './actor-registry.service';
 import { JobRunner } from './job-runner.service';
+import { AgentMemory } from './loop/agent-memory.service';
+import { AgentLoop } from './loop/agent-loop.service';
+import { ContextStore } from './loop/context.store';
+import { ContextRetention } from './loop/context-retention.service';
+import { LiveEvents } from './loop/live-events';
 
-@Module({ imports: [LlmModule], providers: [JobRunner, ActorRegistry], exports: [ActorRegistry] })
+@Module({ imports: [LlmModule], providers: [JobRunner, ActorRegistry, AgentLoop, AgentMemory, ContextStore, LiveEvents, ContextRetention], exports: [ActorRegistry] })
 export class AgentModule {}

@@ -1,19 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
 import { JobExecution } from '@wiz/queue';
-import { LlmCallError, LlmService } from '@wiz/llm';
+import { AgentsRepository } from '@wiz/persistence';
 import { Outcome } from './agent-actor';
-import { systemPromptOf, taskMessages } from './persona';
+import { AgentLoop } from './loop/agent-loop.service';
 
-// The agent loop for one job: persona → prompt → model → result. A model error is a failed
-// attempt (retried per the job's policy); a store error propagates so the mailbox redelivers.
+// One job: start (claims the agent), the agent loop, then complete or fail. A model error or a
+// spent budget is a failed attempt; a store error propagates so the mailbox redelivers.
 @Injectable()
 export class JobRunner {
   private readonly log = new Logger('JobRunner');
 
   constructor(
     private readonly execution: JobExecution,
-    private readonly llm: LlmService,
+    private readonly loop: AgentLoop,
+    private readonly agents: AgentsRepository,
   ) {}
 
   async run(cmd: RunJobCommand, cancel: AbortSignal): Promise<Outcome> {
@@ -24,20 +25,14 @@ export class JobRunner {
       return 'done';
     }
     const { job, agent } = started;
-    const timeout = job.timeoutMs ? AbortSignal.timeout(job.timeoutMs) : undefined;
-    try {
-      const result = await this.llm.generate({
-        model: agent.model,
-        system: systemPromptOf(agent),
-        messages: taskMessages(job.input, job.data),
-        abortSignal: timeout ? AbortSignal.any([cancel, timeout]) : cancel,
-      });
-      await this.execution.complete(job, result);
-    } catch (e) {
-      if (cancel.aborted) return 'done'; // cancelled: the store already says so
-      if (timeout?.aborted) await this.execution.fail(job, `timed out after ${job.timeoutMs} ms`);
-      else if (e instanceof LlmCallError) await this.execution.fail(job, e.message);
-      else throw e;
+    const outcome = await this.loop.run(job, agent, cancel);
+    // Cancelled: the store already says so (and freed the agent).
+    const settled =
+      cancel.aborted ||
+      (outcome.ok ? await this.execution.complete(job, outcome.result) : await this.execution.fail(job, outcome.reason, outcome.retryable));
+    if (settled && agent.status !== 'inactive') {
+      const now = await this.agents.findById(job.ownerId, job.agentId);
+      if (now) await this.loop.settled(job, now.status);
     }
     return 'done';
   }

@@ -32,3 +32,13 @@ describe(taskMessages.name, () => {
     expect(sut!.content).toContain('"numbers"');
   });
 });
+
+describe('systemPromptOf with rules and tools', () => {
+  const persona = { name: 'Ada', role: 'a careful reviewer', backstory: null, goal: null, systemPrompt: null };
+
+  it('lists behavior rules and tools', () => {
+    const sut = systemPromptOf({ ...persona, behaviorRules: ['Answer in French.'] }, [{ name: 'finish', description: 'give the answer' }]);
+    expect(sut).toContain('Behavior rules (always follow them):\n- Answer in French.');
+    expect(sut).toContain('Tools you can use:\n- finish: give the answer');
+  });
+});

@@ -63,6 +63,16 @@ export const ConfigSchema = z.object({
   WIZ_DEFAULT_MODEL: z.string().min(1).default('gpt-4o-mini').describe('model used when an agent sets none'),
   WIZ_LLM_MAX_RETRIES: int(2, 0, 10).describe('retries of a model call on 408/409/429/5xx (with backoff)'),
   WIZ_LLM_TIMEOUT_MS: int(120_000, 1_000, 3_600_000).describe('time limit of one model call'),
+  WIZ_SECRET_KEY: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v.length >= 32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .describe('key that encrypts provider API keys at rest (AES-256-GCM); empty: generated once into <WIZ_DATA_DIR>/secret.key'),
+  WIZ_AGENT_MAX_STEPS: int(20, 1, 1_000).describe('default budget: model steps per job (an agent may set its own)'),
+  WIZ_AGENT_MAX_TOKENS: int(200_000, 100, 100_000_000).describe('default budget: model tokens (input + output) per job'),
+  WIZ_AGENT_MAX_WALL_MS: int(600_000, 1_000, 86_400_000).describe('default budget: wall time of one run of a job'),
+  WIZ_TOKEN_BATCH_MS: int(50, 0, 1_000).describe('live token deltas of a job are sent at most this often (0: one event per model delta)'),
+  WIZ_AGENT_MAX_ITERATIONS: int(3, 1, 20).describe('default budget: act → validate rounds per job'),
 });
 export type WizConfig = z.infer<typeof ConfigSchema>;
 

@@ -5,6 +5,8 @@ export const AgentStatusSchema = z.enum(AGENT_STATUSES);
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;
 
 export const ModelConfigSchema = z.strictObject({
+  /** A provider id (POST /api/v1/providers); absent: the default endpoint from the configuration. */
+  provider: z.uuid().optional(),
   model: z.string().trim().min(1).max(200).optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().min(1).max(1_000_000).optional(),
@@ -13,6 +15,27 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+// Budgets of one job and whether the agent plans; each unset field takes its default (WIZ_AGENT_*).
+export const LoopSettingsSchema = z.strictObject({
+  /** Plan (criteria + steps) and self-validate; off: one act phase, no validation. */
+  planning: z.boolean().optional(),
+  maxSteps: z.int().min(1).max(1_000).optional(),
+  maxTokens: z.int().min(100).max(100_000_000).optional(),
+  maxWallMs: z.int().min(1_000).max(24 * 3_600_000).optional(),
+  maxIterations: z.int().min(1).max(20).optional(),
+});
+export type LoopSettings = z.infer<typeof LoopSettingsSchema>;
+
+export const BehaviorRuleSchema = text(1_000);
+// POST /agents/:id/behavior: rules merged into the profile (deduplicated), or replacing it.
+export const AdjustBehaviorSchema = z.strictObject({
+  rules: z.array(BehaviorRuleSchema).min(1).max(50),
+  remove: z.array(BehaviorRuleSchema).max(50).optional(),
+  replace: z.boolean().optional(),
+});
+export type AdjustBehavior = z.infer<typeof AdjustBehaviorSchema>;
+export const MAX_BEHAVIOR_RULES = 100;
+
 export const CreateAgentSchema = z.strictObject({
   name: text(200),
   role: text(2_000),
@@ -20,6 +43,8 @@ export const CreateAgentSchema = z.strictObject({
   goal: text(20_000).optional(),
   systemPrompt: text(50_000).optional(),
   model: ModelConfigSchema.optional(),
+  loop: LoopSettingsSchema.optional(),
+  behaviorRules: z.array(BehaviorRuleSchema).max(MAX_BEHAVIOR_RULES).optional(),
 });
 export type CreateAgent = z.infer<typeof CreateAgentSchema>;
 
@@ -32,6 +57,7 @@ export const UpdateAgentSchema = z
     goal: text(20_000).nullable(),
     systemPrompt: text(50_000).nullable(),
     model: ModelConfigSchema,
+    loop: LoopSettingsSchema,
     status: z.enum(['active', 'inactive']),
   })
   .partial()
@@ -46,6 +72,10 @@ export const AgentSchema = z.object({
   goal: z.string().nullable(),
   systemPrompt: z.string().nullable(),
   model: ModelConfigSchema,
+  loop: LoopSettingsSchema,
+  behaviorRules: z.array(z.string()),
+  /** Increases with every behavior change; a job uses the version current when it starts. */
+  behaviorVersion: z.int(),
   status: AgentStatusSchema,
   /** A paused agent keeps its queue but starts no job. */
   paused: z.boolean(),

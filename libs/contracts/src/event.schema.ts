@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AgentSchema } from './agent.schema';
+import { AgentSchema, AgentStatusSchema } from './agent.schema';
+import { LOOP_PHASES } from './activity.schema';
 import { JobResultSchema, JobStatusSchema } from './job.schema';
 import { ScheduleSchema } from './schedule.schema';
 
@@ -31,6 +32,26 @@ export const EventPayloadSchemas = {
   'job.completed': z.object({ attempt: z.int(), result: JobResultSchema }),
   'job.failed': z.object({ attempt: z.int(), reason: z.string() }),
   'job.cancelled': z.object({ reason: z.string() }),
+  /** The agent's status changed: busy while it runs `jobId`, active again after. */
+  'agent.status': z.object({ status: AgentStatusSchema, jobId: z.uuid().nullable() }),
+  /** A phase or a model step of the agent loop ended (step counts model calls in the job). */
+  'agent.step': z.object({
+    iteration: z.int(),
+    step: z.int(),
+    phase: z.enum(LOOP_PHASES),
+    finishReason: z.string().optional(),
+    text: z.string().optional(),
+    usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional() }).optional(),
+  }),
+  'tool.called': z.object({ step: z.int(), toolCallId: z.string(), tool: z.string(), args: z.unknown() }),
+  'tool.result': z.object({ step: z.int(), toolCallId: z.string(), tool: z.string(), result: z.unknown().optional(), error: z.string().optional() }),
+  /** The agent checked its answer against its validationCriteria. */
+  'job.validation': z.object({ iteration: z.int(), passed: z.boolean(), feedback: z.string(), criteria: z.array(z.string()) }),
+  /**
+   * A model text delta. High rate: published on core NATS (`<p>.live.…`), not JetStream, so it is
+   * live only (no seq, no replay); the stored answer and `agent.step` events are the durable record.
+   */
+  'agent.token': z.object({ iteration: z.int(), step: z.int(), index: z.int(), delta: z.string() }),
 } as const;
 export type EventType = keyof typeof EventPayloadSchemas;
 export const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];

@@ -10,3 +10,5 @@ export * from './subjects';
 export * from './errors';
 export * from './validation';
 export * from './ws-protocol.json-schema';
+export * from './provider.schema';
+export * from './activity.schema';

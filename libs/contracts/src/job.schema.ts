@@ -78,6 +78,10 @@ export const JobResultSchema = z.object({
     outputTokens: z.number().optional(),
     totalTokens: z.number().optional(),
   }),
+  /** Model calls of the agent loop (plan, act steps, validation). */
+  steps: z.int().optional(),
+  /** Act → validate rounds. */
+  iterations: z.int().optional(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
 

@@ -24,6 +24,9 @@ export interface BusNames {
   agentEventsFilter(agentId: string): string;
   jobEventsFilter(jobId: string): string;
   kvBucket(name: string): string;
+  /** Core NATS (not stored) live events of a job, e.g. `agent.token`. */
+  liveSubject(e: { agentId?: string; jobId?: string; type: string }): string;
+  liveAll(): string;
   /** Core NATS control messages to every runtime (e.g. `cancel`). */
   control(kind: string): string;
 }
@@ -42,6 +45,8 @@ export function busNames(prefix: string): BusNames {
     eventSubject: ({ agentId, jobId, type }) =>
       `${p}.events.agent.${agentId ?? NO_JOB}.${jobId ?? NO_JOB}.${type}`,
     eventsAll: () => `${p}.events.>`,
+    liveSubject: ({ agentId, jobId, type }) => `${p}.live.agent.${agentId ?? NO_JOB}.${jobId ?? NO_JOB}.${type}`,
+    liveAll: () => `${p}.live.>`,
     agentEventsFilter: (agentId) => `${p}.events.agent.${agentId}.>`,
     jobEventsFilter: (jobId) => `${p}.events.agent.*.${jobId}.>`,
     kvBucket: (name) => `${p}_${name}`,

@@ -48,6 +48,11 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
     seq: z.int().positive().describe('sequence number in the events stream: resume with `since`'),
     event: EventEnvelopeSchema,
   }),
+  z.object({
+    type: z.literal('live'),
+    topic: z.string(),
+    event: EventEnvelopeSchema,
+  }).describe('a live-only event (`agent.token`): no seq, not replayed on resume'),
   z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string(), topic: z.string().optional() }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

@@ -2,17 +2,18 @@ import { APICallError, RetryError } from 'ai';
 
 // A failure reason a user can act on, without secrets: the API key is in a header, never in the
 // URL or the body we quote.
-export function describeLlmError(e: unknown, baseUrl: string): string {
+export function describeLlmError(e: unknown, baseUrl: string, keyHint = 'OPENAI_API_KEY'): string {
+  if (isContextTooLong(e)) return `the conversation is longer than the model's context window: ${truncate(providerMessage((e as APICallError).responseBody) ?? (e as Error).message)}`;
   if (RetryError.isInstance(e)) {
     const attempts = e.errors.length;
-    return `${describeLlmError(e.lastError, baseUrl)} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
+    return `${describeLlmError(e.lastError, baseUrl, keyHint)} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
   }
   if (APICallError.isInstance(e)) {
     if (e.statusCode === undefined) return `model endpoint ${baseUrl} unreachable: ${causeOf(e)}`;
     const detail = providerMessage(e.responseBody) ?? e.message;
     const hint =
       e.statusCode === 401 || e.statusCode === 403
-        ? ' — check OPENAI_API_KEY'
+        ? ` — check ${keyHint}`
         : e.statusCode === 404
           ? ' — check the model name and OPENAI_BASE_URL'
           : '';
@@ -41,3 +42,10 @@ function causeOf(e: Error): string {
 }
 
 const truncate = (s: string, n = 500) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+/** The provider refused the prompt as too long for the model (OpenAI: `context_length_exceeded`). */
+export function isContextTooLong(e: unknown): boolean {
+  const err = RetryError.isInstance(e) ? e.lastError : e;
+  if (!APICallError.isInstance(err) || (err.statusCode !== 400 && err.statusCode !== 413)) return false;
+  return /context_length_exceeded|context length|maximum context|too many tokens|prompt is too long/i.test(`${err.responseBody ?? ''} ${err.message}`);
+}

@@ -1,54 +1,94 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createOpenAI, OpenAIProvider } from '@ai-sdk/openai';
-import { generateText, ModelMessage } from 'ai';
-import { JobResult, ModelConfig } from '@wiz/contracts';
+import type { LanguageModel } from 'ai';
+import { ModelConfig } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { ProvidersRepository } from '@wiz/persistence';
 import { describeLlmError } from './llm-errors';
+import { SECRET_BOX } from './llm.tokens';
+import { SecretBox } from './secret-box';
 
-export interface GenerateRequest {
-  model: ModelConfig;
-  system: string;
-  messages: ModelMessage[];
-  abortSignal?: AbortSignal;
+/** A model ready to call, with what a failure reason may name (never the key). */
+export interface ResolvedModel {
+  model: LanguageModel;
+  modelId: string;
+  /** Base URL, quoted in failure reasons. */
+  endpoint: string;
+  /** Where the key is set, for a 401 hint. */
+  keyHint: string;
+  maxRetries: number;
+  timeoutMs: number;
 }
 
 export class LlmCallError extends Error {}
 
-// The provider registry. Today: the default OpenAI-compatible endpoint from the configuration,
-// spoken to with chat completions (what Ollama, vLLM, DeepSeek… serve). Keys stay in this process.
+const PROVIDER_TTL_MS = 30_000;
+
+interface CachedProvider {
+  provider: OpenAIProvider;
+  baseUrl: string;
+  name: string;
+  defaultModel: string | null;
+  loadedAt: number;
+}
+
+// The provider registry: the default endpoint from the configuration, and the providers users
+// registered (keys decrypted here, in the runtime, and kept in memory only). One AI SDK provider
+// per endpoint, reused by every call; a provider row is re-read after 30 s so a deletion applies.
 @Injectable()
 export class LlmService {
-  private readonly provider: OpenAIProvider;
+  private readonly log = new Logger('Llm');
+  private readonly fallback: OpenAIProvider;
+  private readonly providers = new Map<string, CachedProvider>();
 
-  constructor(@Inject(WIZ_CONFIG) private readonly config: WizConfig) {
-    this.provider = createOpenAI({
-      baseURL: config.OPENAI_BASE_URL,
-      apiKey: config.OPENAI_API_KEY || 'unset',
-      name: 'default',
-    });
+  constructor(
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+    private readonly repo: ProvidersRepository,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+  ) {
+    this.fallback = createOpenAI({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY || 'unset', name: 'default' });
   }
 
-  async generate(req: GenerateRequest): Promise<JobResult> {
-    const modelId = req.model.model ?? this.config.WIZ_DEFAULT_MODEL;
-    const timeout = AbortSignal.timeout(this.config.WIZ_LLM_TIMEOUT_MS);
-    try {
-      const r = await generateText({
-        model: this.provider.chat(modelId),
-        system: req.system,
-        messages: req.messages,
-        temperature: req.model.temperature,
-        maxOutputTokens: req.model.maxTokens,
-        maxRetries: this.config.WIZ_LLM_MAX_RETRIES,
-        abortSignal: req.abortSignal ? AbortSignal.any([req.abortSignal, timeout]) : timeout,
-      });
-      return {
-        text: r.text,
-        model: modelId,
-        finishReason: r.finishReason,
-        usage: { inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, totalTokens: r.usage.totalTokens },
-      };
-    } catch (e) {
-      throw new LlmCallError(describeLlmError(e, this.config.OPENAI_BASE_URL));
+  /** The model an agent's settings name; an unknown provider is an LlmCallError (the job fails with it). */
+  async resolve(ownerId: string, settings: ModelConfig): Promise<ResolvedModel> {
+    const common = { maxRetries: this.config.WIZ_LLM_MAX_RETRIES, timeoutMs: this.config.WIZ_LLM_TIMEOUT_MS };
+    if (!settings.provider) {
+      const modelId = settings.model ?? this.config.WIZ_DEFAULT_MODEL;
+      return { model: this.fallback.chat(modelId), modelId, endpoint: this.config.OPENAI_BASE_URL, keyHint: 'OPENAI_API_KEY', ...common };
     }
+    const p = await this.provider(ownerId, settings.provider);
+    const modelId = settings.model ?? p.defaultModel ?? this.config.WIZ_DEFAULT_MODEL;
+    return { model: p.provider.chat(modelId), modelId, endpoint: p.baseUrl, keyHint: `the API key of provider "${p.name}"`, ...common };
+  }
+
+  describe(e: unknown, m: Pick<ResolvedModel, 'endpoint' | 'keyHint'>): string {
+    return describeLlmError(e, m.endpoint, m.keyHint);
+  }
+
+  private async provider(ownerId: string, id: string): Promise<CachedProvider> {
+    const key = `${ownerId}/${id}`;
+    const hit = this.providers.get(key);
+    if (hit && Date.now() - hit.loadedAt < PROVIDER_TTL_MS) return hit;
+    const row = await this.repo.findById(ownerId, id);
+    if (!row) {
+      this.providers.delete(key);
+      throw new LlmCallError(`provider ${id} does not exist (deleted?): set another one on the agent`);
+    }
+    let apiKey: string;
+    try {
+      apiKey = this.secrets.decrypt(row.apiKeyEncrypted);
+    } catch (e) {
+      this.log.error(`provider ${id}: ${(e as Error).message}`);
+      throw new LlmCallError(`provider "${row.name}": ${(e as Error).message}`);
+    }
+    const cached: CachedProvider = {
+      provider: createOpenAI({ baseURL: row.baseUrl, apiKey, name: `provider-${id}` }),
+      baseUrl: row.baseUrl,
+      name: row.name,
+      defaultModel: row.defaultModel,
+      loadedAt: Date.now(),
+    };
+    this.providers.set(key, cached);
+    return cached;
   }
 }

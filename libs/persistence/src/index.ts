@@ -9,3 +9,6 @@ export * from './repositories/api-keys.repository';
 export * from './repositories/owners.repository';
 export * from './write-lock';
 export { MIGRATIONS } from './migrations';
+export * from './repositories/providers.repository';
+export * from './repositories/activity-contexts.repository';
+export * from './repositories/agent-states.repository';

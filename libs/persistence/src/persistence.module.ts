@@ -8,8 +8,21 @@ import { OutboxRepository } from './repositories/outbox.repository';
 import { SchedulesRepository } from './repositories/schedules.repository';
 import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { OwnersRepository } from './repositories/owners.repository';
+import { ProvidersRepository } from './repositories/providers.repository';
+import { ActivityContextsRepository } from './repositories/activity-contexts.repository';
+import { AgentStatesRepository } from './repositories/agent-states.repository';
 
-const repositories = [AgentsRepository, JobsRepository, OutboxRepository, SchedulesRepository, ApiKeysRepository, OwnersRepository];
+const repositories = [
+  AgentsRepository,
+  JobsRepository,
+  OutboxRepository,
+  SchedulesRepository,
+  ApiKeysRepository,
+  OwnersRepository,
+  ProvidersRepository,
+  ActivityContextsRepository,
+  AgentStatesRepository,
+];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
   databaseUrl: c.DATABASE_URL,

@@ -1,6 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Agent, CreateAgent, Execute, ExecuteSchema, Job, CreateAgentSchema, PageOf, PageQuery, PageQuerySchema, UpdateAgent, UpdateAgentSchema } from '@wiz/contracts';
+import {
+  AdjustBehavior,
+  AdjustBehaviorSchema,
+  Agent,
+  CreateAgent,
+  CreateAgentSchema,
+  Execute,
+  ExecuteSchema,
+  Job,
+  PageOf,
+  PageQuery,
+  PageQuerySchema,
+  UpdateAgent,
+  UpdateAgentSchema,
+} from '@wiz/contracts';
 import { Owner, ZodPipe } from '@wiz/platform';
 import { AgentsService } from './agents.service';
 import { ExecuteService } from './execute.service';
@@ -30,6 +44,12 @@ export class AgentsController {
   @Patch(':id')
   update(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(UpdateAgentSchema)) body: UpdateAgent): Promise<Agent> {
     return this.agents.update(owner, id, body);
+  }
+
+  @Post(':id/behavior')
+  @HttpCode(200)
+  behavior(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(AdjustBehaviorSchema)) body: AdjustBehavior): Promise<Agent> {
+    return this.agents.adjustBehavior(owner, id, body);
   }
 
   @Post(':id/pause')

@@ -1,8 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Agent, CreateAgent, isUuid, notFound, PageOf, PageQuery, partitionOf, UpdateAgent } from '@wiz/contracts';
+import {
+  AdjustBehavior,
+  Agent,
+  CreateAgent,
+  isUuid,
+  MAX_BEHAVIOR_RULES,
+  notFound,
+  PageOf,
+  PageQuery,
+  partitionOf,
+  UpdateAgent,
+  WizError,
+} from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { AgentEntity, AgentsRepository } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, ProvidersRepository } from '@wiz/persistence';
 import { makeEvent, StateChanges } from '@wiz/queue';
 import { BusService } from '@wiz/bus';
 import { toAgent } from './agent.mapper';
@@ -14,9 +26,11 @@ export class AgentsService {
     private readonly agents: AgentsRepository,
     private readonly changes: StateChanges,
     private readonly bus: BusService,
+    private readonly providers: ProvidersRepository,
   ) {}
 
   async create(ownerId: string, body: CreateAgent): Promise<Agent> {
+    await this.checkProvider(ownerId, body.model?.provider);
     const now = new Date();
     const id = randomUUID();
     const entity = Object.assign(new AgentEntity(), {
@@ -28,6 +42,9 @@ export class AgentsService {
       goal: body.goal ?? null,
       systemPrompt: body.systemPrompt ?? null,
       model: body.model ?? {},
+      loop: body.loop ?? {},
+      behaviorRules: dedupe(body.behaviorRules ?? []),
+      behaviorVersion: 0,
       status: 'active',
       paused: false,
       runningJobId: null,
@@ -55,9 +72,11 @@ export class AgentsService {
 
   async update(ownerId: string, id: string, patch: UpdateAgent): Promise<Agent> {
     const current = await this.load(ownerId, id);
-    const { status, model, ...persona } = patch;
+    await this.checkProvider(ownerId, patch.model?.provider);
+    const { status, model, loop, ...persona } = patch;
     const next = Object.assign(new AgentEntity(), current, persona, {
       model: model ? { ...current.model, ...model } : current.model,
+      loop: loop ? { ...current.loop, ...loop } : current.loop,
       // A busy agent stays busy when set active; its job ends it.
       status: status === 'inactive' ? 'inactive' : current.status === 'inactive' && status === 'active' ? 'active' : current.status,
       updatedAt: new Date(),
@@ -68,7 +87,7 @@ export class AgentsService {
       const changed = await this.agents.update(
         ownerId,
         id,
-        { name, role, backstory, goal, systemPrompt, model: next.model, status: next.status, updatedAt },
+        { name, role, backstory, goal, systemPrompt, model: next.model, loop: next.loop, status: next.status, updatedAt },
         m,
       );
       if (!changed) throw notFound('agent', id);
@@ -85,6 +104,32 @@ export class AgentsService {
     }, id);
   }
 
+  /**
+   * Behavior adjustment: rules merged into the profile (or replacing it), stored with a new
+   * version. The runner reads the agent when a job starts, so it applies from the next job.
+   */
+  async adjustBehavior(ownerId: string, id: string, body: AdjustBehavior): Promise<Agent> {
+    const current = await this.load(ownerId, id);
+    const removed = new Set((body.remove ?? []).map(normalise));
+    const base = body.replace ? [] : current.behaviorRules.filter((r) => !removed.has(normalise(r)));
+    const rules = dedupe([...base, ...body.rules]);
+    if (rules.length > MAX_BEHAVIOR_RULES) {
+      throw new WizError('validation_failed', `an agent holds at most ${MAX_BEHAVIOR_RULES} behavior rules (this change makes ${rules.length})`);
+    }
+    const next = Object.assign(new AgentEntity(), current, {
+      behaviorRules: rules,
+      behaviorVersion: current.behaviorVersion + 1,
+      updatedAt: new Date(),
+    });
+    const agent = toAgent(next);
+    await this.changes.commit(async (m, emit) => {
+      const patch = { behaviorRules: rules, behaviorVersion: next.behaviorVersion, updatedAt: next.updatedAt };
+      if (!(await this.agents.update(ownerId, id, patch, m))) throw notFound('agent', id);
+      emit.event(makeEvent('agent.updated', { agentId: id, traceId: randomUUID() }, { agent }));
+    });
+    return agent;
+  }
+
   /** A paused agent's queue holds its jobs (they stay queued); a running job finishes. */
   async setPaused(ownerId: string, id: string, paused: boolean): Promise<Agent> {
     const agent = await this.load(ownerId, id);
@@ -99,9 +144,23 @@ export class AgentsService {
     return toAgent(Object.assign(agent, { paused }));
   }
 
+  private async checkProvider(ownerId: string, providerId: string | undefined): Promise<void> {
+    if (providerId && !(await this.providers.findById(ownerId, providerId))) {
+      throw new WizError('validation_failed', `unknown provider ${providerId}`, [{ path: 'model.provider', message: 'no such provider' }]);
+    }
+  }
+
   private async load(ownerId: string, id: string): Promise<AgentEntity> {
     const agent = isUuid(id) ? await this.agents.findById(ownerId, id) : null;
     if (!agent) throw notFound('agent', id);
     return agent;
   }
+}
+
+const normalise = (rule: string) => rule.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/** Rules in order, without repeats (compared ignoring case and spacing). */
+function dedupe(rules: string[]): string[] {
+  const seen = new Set<string>();
+  return rules.filter((r) => !seen.has(normalise(r)) && (seen.add(normalise(r)), true));
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  AgentSchema, ApiKeyListQuerySchema, ApiKeySchema, CreateAgentSchema, CreateApiKeySchema, CreatedApiKeySchema, CreateJobSchema,
+  ActivityContextSchema, AdjustBehaviorSchema, AgentSchema, ApiKeyListQuerySchema, CreateProviderSchema, ProviderSchema, ApiKeySchema, CreateAgentSchema, CreateApiKeySchema, CreatedApiKeySchema, CreateJobSchema,
   CreateScheduleSchema, CreateTaskSchema, ExecuteSchema, JobCountsQuerySchema, JobListQuerySchema, JobSchema, JobStatusSchema,
   PageQuerySchema, ScheduleSchema, SseQuerySchema, TaskListQuerySchema, TaskSchema, UpdateAgentSchema,
 } from '@wiz/contracts';
@@ -43,6 +43,7 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'post', path: '/api/v1/agents/:id/execute', summary: 'run an instruction and wait for its end', tag: 'agents', body: ExecuteSchema, status: 200, response: JobSchema,
     also: { 202: { description: 'the wait (waitMs) ran out: the job, still running; follow it at Location', schema: JobSchema } },
   },
+  { method: 'post', path: '/api/v1/agents/:id/behavior', summary: 'merge behavior rules into the agent (versioned; from its next job)', tag: 'agents', body: AdjustBehaviorSchema, status: 200, response: AgentSchema },
   { method: 'get', path: '/api/v1/agents/:id/events', summary: 'the agent\'s events as Server-Sent Events (resume with Last-Event-ID)', tag: 'events', query: SseQuerySchema, status: 200, sse: true },
 
   { method: 'post', path: '/api/v1/jobs', summary: 'submit a job', tag: 'jobs', body: CreateJobSchema, status: 202, response: JobSchema },
@@ -51,6 +52,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'get', path: '/api/v1/jobs/:id', summary: 'get a job, with its children', tag: 'jobs', status: 200, response: JobSchema.extend({ children: z.array(z.uuid()) }) },
   { method: 'post', path: '/api/v1/jobs/:id/cancel', summary: 'cancel a job', tag: 'jobs', status: 200, response: JobSchema },
   { method: 'post', path: '/api/v1/jobs/:id/retry', summary: 'retry a failed or cancelled job', tag: 'jobs', status: 200, response: JobSchema },
+  { method: 'get', path: '/api/v1/jobs/:id/context', summary: 'the job\'s ActivityContext: plan, criteria, messages, tool calls, validation', tag: 'jobs', status: 200, response: ActivityContextSchema },
   { method: 'get', path: '/api/v1/jobs/:id/events', summary: 'the job\'s events as Server-Sent Events (resume with Last-Event-ID)', tag: 'events', query: SseQuerySchema, status: 200, sse: true },
 
   { method: 'post', path: '/api/v1/schedules', summary: 'create a cron schedule', tag: 'schedules', body: CreateScheduleSchema, status: 201, response: ScheduleSchema },
@@ -65,4 +67,9 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'post', path: '/api/v1/keys', summary: 'create an API key (the key is shown once)', tag: 'keys', body: CreateApiKeySchema, status: 201, response: CreatedApiKeySchema },
   { method: 'get', path: '/api/v1/keys', summary: 'list API keys (never the keys themselves)', tag: 'keys', query: ApiKeyListQuerySchema, status: 200, response: z.object({ items: z.array(ApiKeySchema) }) },
   { method: 'delete', path: '/api/v1/keys/:id', summary: 'revoke an API key', tag: 'keys', status: 204 },
+
+  { method: 'post', path: '/api/v1/providers', summary: 'register a model provider (its API key is stored encrypted and never returned)', tag: 'providers', body: CreateProviderSchema, status: 201, response: ProviderSchema },
+  { method: 'get', path: '/api/v1/providers', summary: 'list model providers', tag: 'providers', query: PageQuerySchema, status: 200, response: page(ProviderSchema) },
+  { method: 'get', path: '/api/v1/providers/:id', summary: 'get a model provider', tag: 'providers', status: 200, response: ProviderSchema },
+  { method: 'delete', path: '/api/v1/providers/:id', summary: 'delete a model provider', tag: 'providers', status: 204 },
 ];

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { JsMsg } from 'nats';
+import { JsMsg, Msg, Subscription as NatsSubscription } from 'nats';
 import { EventEnvelope, notFound, parseTopic, ServerFrame, Topic, topicKey } from '@wiz/contracts';
 import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEvents } from '@wiz/bus';
 import { AgentsRepository, JobsRepository } from '@wiz/persistence';
@@ -43,6 +43,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
   private pumping = false;
   private liveSeq = 0;
   private stopLive?: () => Promise<void>;
+  private tokens?: NatsSubscription;
 
   constructor(
     private readonly bus: BusService,
@@ -59,9 +60,12 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
   async onApplicationBootstrap(): Promise<void> {
     this.liveSeq = await lastEventSeq(this.bus);
     this.stopLive = await followEvents(this.bus, this.liveSeq, (m) => this.dispatch(m));
+    // Live-only events (token deltas) come over core NATS: relayed as they arrive, never replayed.
+    this.tokens = this.bus.nc.subscribe(this.bus.names.liveAll(), { callback: (err, m) => err || this.relayLive(m) });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.tokens?.unsubscribe();
     await this.stopLive?.();
   }
 
@@ -132,6 +136,22 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
       this.ownerQueue.push(m);
       void this.pumpOwners();
     }
+  }
+
+  // Token deltas reach the subscribers of their agent and of their job (not the owner topic).
+  private relayLive(m: Msg): void {
+    // <prefix>.live.agent.<agentId>.<jobId|_>.<type…>
+    const t = m.subject.split('.');
+    const agentSubs = this.byKey.get(`agent:${t[3]}`);
+    const jobSubs = t[4] !== '_' ? this.byKey.get(`job:${t[4]}`) : undefined;
+    if (!agentSubs && !jobSubs) return;
+    let event: EventEnvelope;
+    try {
+      event = m.json<EventEnvelope>();
+    } catch {
+      return;
+    }
+    for (const subs of [agentSubs, jobSubs]) for (const sub of subs?.values() ?? []) sub.client.send({ type: 'live', topic: sub.topic, event });
   }
 
   private fanOut(subs: Map<string, Subscription> | undefined, m: JsMsg): void {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
+  ActivityContext,
   CreateJob,
   CreateJobSchema,
   isUuid,
@@ -13,6 +14,7 @@ import {
 } from '@wiz/contracts';
 import { Owner, ZodPipe } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
+import { JobContextService } from './job-context.service';
 
 const checkId = (id: string) => {
   if (!isUuid(id)) throw notFound('job', id);
@@ -21,7 +23,10 @@ const checkId = (id: string) => {
 
 @Controller('api/v1/jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly contexts: JobContextService,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -42,6 +47,11 @@ export class JobsController {
   @Get(':id')
   get(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
     return this.jobs.get(owner, checkId(id));
+  }
+
+  @Get(':id/context')
+  context(@Owner() owner: string, @Param('id') id: string): Promise<ActivityContext> {
+    return this.contexts.get(owner, checkId(id));
   }
 
   @Post(':id/cancel')

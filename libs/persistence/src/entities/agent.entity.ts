@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { AgentStatus, ModelConfig } from '@wiz/contracts';
+import type { AgentStatus, LoopSettings, ModelConfig } from '@wiz/contracts';
 import { epochMs } from './columns';
 
 @Entity({ name: 'agents' })
@@ -28,6 +28,17 @@ export class AgentEntity {
 
   @Column({ type: 'simple-json' })
   model!: ModelConfig;
+
+  /** Budgets and planning; unset fields take the WIZ_AGENT_* defaults. */
+  @Column({ type: 'simple-json', default: '{}' })
+  loop!: LoopSettings;
+
+  /** Behavior rules (POST /agents/:id/behavior), part of the system prompt. */
+  @Column({ type: 'simple-json', default: '[]' })
+  behaviorRules!: string[];
+
+  @Column({ type: 'integer', default: 0 })
+  behaviorVersion!: number;
 
   @Column({ type: 'varchar', length: 16 })
   status!: AgentStatus;

@@ -4,6 +4,30 @@ import { OutboxEntity } from './outbox.entity';
 import { JobDependencyEntity } from './job-dependency.entity';
 import { ScheduleEntity } from './schedule.entity';
 import { ApiKeyEntity } from './api-key.entity';
+import { ProviderEntity } from './provider.entity';
+import { ActivityContextEntity } from './activity-context.entity';
+import { AgentStateEntity } from './agent-state.entity';
 
-export { AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity, ApiKeyEntity };
-export const ENTITIES = [AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity, ApiKeyEntity];
+export type { AgentActivity } from './agent-state.entity';
+export {
+  AgentEntity,
+  JobEntity,
+  OutboxEntity,
+  JobDependencyEntity,
+  ScheduleEntity,
+  ApiKeyEntity,
+  ProviderEntity,
+  ActivityContextEntity,
+  AgentStateEntity,
+};
+export const ENTITIES = [
+  AgentEntity,
+  JobEntity,
+  OutboxEntity,
+  JobDependencyEntity,
+  ScheduleEntity,
+  ApiKeyEntity,
+  ProviderEntity,
+  ActivityContextEntity,
+  AgentStateEntity,
+];

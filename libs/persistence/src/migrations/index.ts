@@ -1,7 +1,8 @@
 import { Initial1763600000000 } from './1763600000000-initial';
 import { JobQueue1763700000000 } from './1763700000000-job-queue';
 import { JobLease1763750000000 } from './1763750000000-job-lease';
+import { AgentActors1763800000000 } from './1763800000000-agent-actors';
 import { ApiKeys1763900000000 } from './1763900000000-api-keys';
 
 // Every migration, in order. Append, never edit one that has shipped.
-export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000, JobLease1763750000000, ApiKeys1763900000000];
+export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000, JobLease1763750000000, AgentActors1763800000000, ApiKeys1763900000000];

@@ -1,0 +1,250 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { ActorRegistry, AgentLoop } from '@wiz/agent';
+import { busNames } from '@wiz/contracts';
+import { parseConfig, WizConfig } from '@wiz/config';
+import { createApp, LOCAL_OWNER } from '@wiz/platform';
+import { JobsService } from '@wiz/queue';
+import { AgentsService } from '../apps/gateway/src/agents/agents.service';
+import { attachRuntime } from '../apps/runtime/src/runtime.module';
+import { ServerAppModule } from '../apps/server/src/server.module';
+import { ACT_INSTRUCTIONS, PLAN_INSTRUCTIONS, VALIDATE_INSTRUCTIONS } from '../libs/agent/src/loop/prompts';
+import { BenchOptions, SuiteResult } from './suite';
+import {
+  BENCH_NATS_URL,
+  BENCH_PG_URL,
+  Cleanup,
+  connectBench,
+  deferred,
+  deleteStreams,
+  dropSchema,
+  isolation,
+  Isolation,
+  percentile,
+  pool,
+  round,
+  startFakeLlm,
+  within,
+} from './support';
+
+export interface ActorsOptions extends BenchOptions {
+  /** Idle actors to hold (target 10,000). */
+  idleAgents: number;
+  /** Jobs measured one at a time for the per-step overhead. */
+  stepJobs: number;
+  /** Jobs in flight at once against the slow streaming model (target 2,000). */
+  concurrent: number;
+}
+
+const first = (s: string) => s.split('\n')[0]!;
+// Long enough (15 s at 20 chunks/s) that every job is still streaming when the last one starts.
+const SLOW_CHUNKS = 300;
+
+// The agent actors (issue 4), in one process as `npm start` runs it, against the scripted model:
+// idle actors held and their memory; the runtime's own time per model step; jobs in flight at
+// once on a slow streaming model, with the event loop's lag.
+export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
+  const iso = isolation('act');
+  const cleanup = new Cleanup();
+  try {
+    const llm = await startFakeLlm();
+    cleanup.add('stop fake-llm', llm.stop);
+    cleanup.add(`drop schema ${iso.schema}`, () => dropSchema(iso.schema));
+    cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
+    const nc = await connectBench('wiz-bench-actors');
+    cleanup.add('close observer', () => nc.close());
+    await script(llm.baseUrl);
+    const config = configOf(iso, llm.baseUrl);
+    const app = await createApp(ServerAppModule.forRoot(config));
+    cleanup.add('close server', () => app.close());
+    attachRuntime(app, config);
+    await app.startAllMicroservices();
+    await app.init();
+
+    const idle = idleActors(app, o.idleAgents);
+    const step = await stepOverhead(app, o.stepJobs);
+    const names = busNames(config.WIZ_BUS_PREFIX);
+    const subject = (type: string) => names.eventSubject({ agentId: '*', jobId: '*', type });
+    const conc = await concurrentJobs(app, o.concurrent, Math.max(o.timeoutMs, 300_000), (type, cb) => nc.subscribe(subject(type), { callback: () => cb() }));
+    return {
+      figures: {
+        'actors.idleAgents': idle.count,
+        'actors.rssPerIdleAgentKb': idle.kbEach,
+        'actors.stepOverheadMsP50': step.p50,
+        'actors.stepOverheadMsP99': step.p99,
+        'actors.stepCpuMs': step.cpuMs,
+        'actors.concurrentJobs': conc.peak,
+        'actors.concurrentLagP99Ms': conc.lagP99,
+      },
+      context: {
+        'actors: steps per measured job': step.stepsPerJob,
+        'actors: slow model': `1 s to first token, 20 chunks/s, ${SLOW_CHUNKS} chunks`,
+        'actors: concurrent jobs asked': o.concurrent,
+        'actors: busiest second': conc.windows,
+      },
+    };
+  } finally {
+    const errors = await cleanup.run();
+    if (errors.length) console.error(`bench: cleanup incomplete:\n  ${errors.join('\n  ')}`);
+  }
+}
+
+// Plan → act (one tool call, then the answer) → validate for STEP jobs; a slow stream for SLOW ones.
+async function script(baseUrl: string): Promise<void> {
+  const rules = [
+    { match: { systemContains: first(PLAN_INSTRUCTIONS) }, reply: { content: '{"validationCriteria":["answers"],"steps":["answer"]}' } },
+    { match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'STEP', hasToolResult: false }, reply: { toolCalls: [{ name: 'remember', arguments: { note: 'n' } }] } },
+    { match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'STEP' }, reply: { content: 'done' } },
+    { match: { systemContains: first(VALIDATE_INSTRUCTIONS) }, reply: { content: '{"passed":true,"feedback":""}' } },
+    { match: { lastUserContains: 'SLOW' }, reply: { content: 'x'.repeat(SLOW_CHUNKS * 2), chunkSize: 2, delayMs: 1_000, tokenIntervalMs: 50 } },
+  ];
+  const r = await fetch(`${baseUrl.replace(/\/v1$/, '')}/_fake/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
+  if (!r.ok) throw new Error(`fake-llm rules refused: ${await r.text()}`);
+}
+
+function idleActors(app: INestApplication, count: number): { count: number; kbEach: number } {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const registry = app.get(ActorRegistry);
+  const ids = Array.from({ length: count }, () => randomUUID());
+  gc();
+  const before = process.memoryUsage().rss;
+  for (const id of ids) registry.actorOf(id, 'bench');
+  gc();
+  const after = process.memoryUsage().rss;
+  if (registry.size < count) throw new Error(`only ${registry.size} of ${count} actors live`);
+  return { count: registry.size, kbEach: round(Math.max(0, after - before) / count / 1024, 2) };
+}
+
+// One job at a time so that every model call in flight belongs to the measured job: the loop's
+// time minus the time spent waiting for the model's HTTP answers, per model step.
+async function stepOverhead(app: INestApplication, jobs: number): Promise<{ p50: number; p99: number; cpuMs: number; stepsPerJob: number }> {
+  let modelMs = 0;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
+    const t = performance.now();
+    const res = await realFetch(...args);
+    const body = await res.arrayBuffer(); // the whole answer: the model's time ends here
+    modelMs += performance.now() - t;
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }) as typeof fetch;
+  const loop = app.get(AgentLoop);
+  const run = loop.run.bind(loop);
+  const perStep: number[] = [];
+  let steps = 0;
+  let allSteps = 0;
+  let cpu = process.cpuUsage();
+  let done = deferred();
+  loop.run = async (...args) => {
+    modelMs = 0;
+    const t = performance.now();
+    const outcome = await run(...args);
+    const total = performance.now() - t;
+    if (outcome.ok) {
+      steps = outcome.result.steps ?? 1;
+      perStep.push((total - modelMs) / steps);
+      allSteps += steps;
+    }
+    setImmediate(done.resolve);
+    return outcome;
+  };
+  try {
+    const agent = await app.get(AgentsService).create(LOCAL_OWNER, { name: 'stepper', role: 'a benchmark agent' });
+    const submit = app.get(JobsService);
+    for (let i = 0; i < jobs + 10; i++) {
+      done = deferred();
+      await submit.submit(LOCAL_OWNER, { agentId: agent.id, input: `STEP ${i}` });
+      await within(done.promise, 30_000);
+      if (i < 10) {
+        perStep.length = 0; // warm-up
+        allSteps = 0;
+        cpu = process.cpuUsage();
+      }
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+    loop.run = run;
+  }
+  const used = process.cpuUsage(cpu);
+  perStep.sort((a, b) => a - b);
+  return {
+    p50: round(percentile(perStep, 50), 2),
+    p99: round(percentile(perStep, 99), 2),
+    cpuMs: round((used.user + used.system) / 1000 / Math.max(1, allSteps), 2),
+    stepsPerJob: steps,
+  };
+}
+
+// Jobs in flight and the event loop's lag, sampled every second: the figure is the most jobs
+// that were in flight during a whole second whose lag p99 stayed under 50 ms.
+async function concurrentJobs(
+  app: INestApplication,
+  count: number,
+  timeoutMs: number,
+  on: (type: string, cb: () => void) => { unsubscribe(): void },
+): Promise<{ peak: number; lagP99: number; windows: string }> {
+  const agents = app.get(AgentsService);
+  const ids: string[] = [];
+  await pool(count, 8, async (i) => {
+    ids[i] = (await agents.create(LOCAL_OWNER, { name: `slow-${i}`, role: 'a benchmark agent', loop: { planning: false } })).id;
+  });
+  let active = 0;
+  let least = 0; // fewest in flight during the current window
+  let ended = 0;
+  const all = deferred();
+  const subs = [
+    on('job.active', () => void active++),
+    on('job.completed', () => {
+      least = Math.min(least, --active);
+      if (++ended === count) all.resolve();
+    }),
+    on('job.failed', () => all.reject(new Error('a slow job failed'))),
+  ];
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  const windows: Array<{ inFlight: number; lagMs: number }> = [];
+  const sampler = setInterval(() => {
+    windows.push({ inFlight: least, lagMs: lag.percentile(99) / 1e6 });
+    lag.reset();
+    least = active;
+  }, 1_000);
+  lag.enable();
+  try {
+    const jobs = app.get(JobsService);
+    await pool(count, 64, async (i) => void (await jobs.submit(LOCAL_OWNER, { agentId: ids[i]!, input: `SLOW ${i}` })));
+    await within(all.promise, timeoutMs).catch((e: unknown) => console.error(`actors: ${ended} of ${count} slow jobs ended in time (${String(e)})`));
+  } finally {
+    clearInterval(sampler);
+    lag.disable();
+    subs.forEach((s) => s.unsubscribe());
+  }
+  const fine = windows.filter((w) => w.lagMs < 50);
+  const busiest = windows.reduce((a, b) => (b.inFlight > a.inFlight ? b : a), { inFlight: 0, lagMs: 0 });
+  return {
+    peak: fine.reduce((m, w) => Math.max(m, w.inFlight), 0),
+    lagP99: round(busiest.lagMs, 1),
+    windows: `${busiest.inFlight} in flight at most (lag p99 ${round(busiest.lagMs, 1)} ms then)`,
+  };
+}
+
+function configOf(iso: Isolation, llmUrl: string): WizConfig {
+  return parseConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NATS_URL: BENCH_NATS_URL,
+    WIZ_NATS_AUTOSTART: 'false',
+    WIZ_BUS_PREFIX: iso.prefix,
+    DATABASE_URL: BENCH_PG_URL,
+    WIZ_DB_SCHEMA: iso.schema,
+    OPENAI_BASE_URL: llmUrl,
+    OPENAI_API_KEY: 'fake',
+    WIZ_DEFAULT_MODEL: 'fake-model',
+    WIZ_LLM_MAX_RETRIES: '0',
+    WIZ_SHUTDOWN_GRACE_MS: '1000',
+    PATH: process.env['PATH'] ?? '',
+  });
+}

@@ -1,0 +1,353 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AISDKError, generateText, hasToolCall, LanguageModelUsage, ModelMessage, StepResult, streamText, ToolSet } from 'ai';
+import { EventType, JobResult, PayloadOf, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
+import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
+import { JobExecution, jobIds, LOST_RUN, makeEvent, StateChanges } from '@wiz/queue';
+import { systemPromptOf, taskText } from '../persona';
+import { AgentMemory } from './agent-memory.service';
+import { BudgetExceeded, budgetReason, Limits, limitsOf } from './budget';
+import { ContextStore, LiveContext } from './context.store';
+import { LiveEvents, TokenBatcher } from './live-events';
+import * as P from './prompts';
+import { builtInTools, BUILT_IN_TOOL_SUMMARIES } from './tools';
+
+export type LoopOutcome = { ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean };
+
+type Pending = { [T in EventType]: [T, PayloadOf<T>] }[EventType];
+
+interface Run {
+  job: JobEntity;
+  agent: AgentEntity;
+  ctx: LiveContext;
+  model: ResolvedModel;
+  limits: Limits;
+  system: string;
+  memory: string;
+  state: AgentStateEntity | null;
+  task: string;
+  signal: AbortSignal;
+  budget: AbortController;
+  /** Events to write with the next context save (first one: the agent turned busy). */
+  pending: Pending[];
+  /** The job's outcome went into long-term memory (with the save that ended the loop). */
+  promoted: boolean;
+}
+
+const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+// The agent loop for one job: plan (criteria + steps) → act (model with tools, many steps,
+// streamed) → self-validate → iterate or finish, within the agent's budgets. The context is
+// saved after every phase and model step, with that step's events, in one transaction; a job
+// redelivered after a crash continues from it.
+@Injectable()
+export class AgentLoop {
+  constructor(
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+    private readonly llm: LlmService,
+    private readonly contexts: ContextStore,
+    private readonly memories: AgentMemory,
+    private readonly changes: StateChanges,
+    private readonly execution: JobExecution,
+    private readonly live: LiveEvents,
+  ) {}
+
+  async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {
+    const limits = limitsOf(agent.loop ?? {}, this.config);
+    const budget = new AbortController();
+    const wall = setTimeout(() => budget.abort(new BudgetExceeded(budgetReason.wall(limits.maxWallMs))), limits.maxWallMs);
+    const timeout = job.timeoutMs ? AbortSignal.timeout(job.timeoutMs) : undefined;
+    const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
+    let run: Run | undefined;
+    try {
+      const [ctx, state, model] = await Promise.all([this.contexts.load(job), this.memories.load(agent), this.resolve(job, agent)]);
+      this.resume(job, ctx);
+      run = this.prepare(job, agent, ctx, state, model, limits, signal, budget);
+      const outcome = await this.drive(run);
+      if (!run.promoted) await this.conclude(run, outcome);
+      return outcome;
+    } catch (e) {
+      const reason = budget.signal.aborted ? (budget.signal.reason as Error).message : e instanceof BudgetExceeded ? e.message : undefined;
+      if (reason || timeout?.aborted || e instanceof LlmCallError) {
+        const outcome: LoopOutcome = reason
+          ? { ok: false, reason, retryable: false }
+          : timeout?.aborted
+            ? { ok: false, reason: `timed out after ${job.timeoutMs} ms`, retryable: true }
+            : { ok: false, reason: (e as Error).message, retryable: true };
+        if (run && !cancel.aborted) await this.conclude(run, outcome);
+        return outcome;
+      }
+      throw e;
+    } finally {
+      clearTimeout(wall);
+    }
+  }
+
+  // A run after a lost one (the runtime died) continues from the stored context; a new attempt
+  // after a failed one (retry policy, POST …/retry) starts over with fresh budgets.
+  private resume(job: JobEntity, ctx: LiveContext): void {
+    const s = ctx.state;
+    if (s.runs > 0) {
+      const previous = job.attemptLog[job.attemptLog.length - 2];
+      if (previous?.error === LOST_RUN) {
+        s.errors.push(`run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`);
+      } else {
+        this.contexts.restart(ctx, job);
+        ctx.state.errors.push(`run ${s.runs + 1}: starting over after attempt ${previous?.attempt ?? '?'} failed`);
+      }
+    }
+    ctx.state.runs++;
+  }
+
+  /** After the job settled: the agent's status as it now is (busy → active), on the event stream. */
+  async settled(job: JobEntity, status: AgentEntity['status']): Promise<void> {
+    await this.changes.commit(async (_m, emit) => emit.event(makeEvent('agent.status', jobIds(job), { status, jobId: null })));
+  }
+
+  private prepare(
+    job: JobEntity,
+    agent: AgentEntity,
+    ctx: LiveContext,
+    state: AgentStateEntity | null,
+    model: ResolvedModel,
+    limits: Limits,
+    signal: AbortSignal,
+    budget: AbortController,
+  ): Run {
+    const pending: Pending[] = agent.status === 'inactive' ? [] : [['agent.status', { status: 'busy', jobId: job.id }]];
+    const system = systemPromptOf(agent, BUILT_IN_TOOL_SUMMARIES);
+    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task: taskText(job.input, job.data), signal, budget, pending, promoted: false };
+  }
+
+  private async drive(run: Run): Promise<LoopOutcome> {
+    const s = run.ctx.state;
+    if (s.phase === 'plan') {
+      if (run.limits.planning) await this.plan(run);
+      else s.planNote = 'planning is off for this agent: no self-validation';
+      s.phase = 'act';
+      await this.save(run);
+    }
+    for (;;) {
+      if (s.phase === 'act') await this.actOrSummarise(run);
+      if (s.phase === 'validate') {
+        const failed = await this.validate(run);
+        if (failed) return failed;
+      }
+      if (s.phase === 'done') {
+        const text = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
+        return {
+          ok: true,
+          result: {
+            text,
+            model: run.model.modelId,
+            finishReason: 'stop',
+            usage: { totalTokens: s.tokens },
+            steps: s.steps,
+            iterations: s.iteration + 1,
+          },
+        };
+      }
+    }
+  }
+
+  private async plan(run: Run): Promise<void> {
+    const s = run.ctx.state;
+    const r = await this.call(run, () =>
+      generateText({ ...this.settings(run), system: P.withPhase(run.system, run.memory, P.PLAN_INSTRUCTIONS), messages: [{ role: 'user', content: run.task }] }),
+    );
+    this.count(run, r.usage);
+    const plan = PlanSchema.safeParse(P.extractJson(r.text));
+    if (plan.success) s.plan = plan.data;
+    else s.planNote = `the model gave no usable plan ("${clip(r.text, 120)}"): working without self-validation`;
+    run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'plan', text: clip(r.text, 2_000), usage: usageOf(r.usage) }]);
+  }
+
+  private async actOrSummarise(run: Run): Promise<void> {
+    try {
+      return await this.act(run);
+    } catch (e) {
+      if (!isContextTooLong(e) && !(e instanceof LlmCallError && /context window/.test(e.message))) throw e;
+      await this.summarise(run);
+      return this.act(run);
+    }
+  }
+
+  // Leaves the context in the next phase (validate or done), saved with the last step.
+  private async act(run: Run): Promise<void> {
+    const s = run.ctx.state;
+    if (s.messages.length === 0) s.messages = [{ role: 'user', content: s.plan ? `${run.task}\n\n${P.planSection(s.plan)}` : run.task }];
+    const base = s.messages as ModelMessage[];
+    const stepsLeft = run.limits.maxSteps - s.steps;
+    if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
+    let finished: string | undefined;
+    const tokens = new TokenBatcher(this.live, run.job, () => ({ iteration: s.iteration, step: s.steps + 1 }), this.config.WIZ_TOKEN_BATCH_MS);
+    const tools = builtInTools({
+      progress: (pct) => this.execution.progress(run.job, pct),
+      remember: (note, topic) => void s.learnings.push(topic ? `[${topic}] ${note}` : note),
+    });
+    const stream = streamText({
+      ...this.settings(run),
+      system: P.withPhase(run.system, run.memory, P.ACT_INSTRUCTIONS),
+      messages: base,
+      tools,
+      stopWhen: [hasToolCall('finish'), ({ steps }) => steps.length >= stepsLeft],
+      onError: () => undefined, // surfaced below as the stream's `error` part
+      onStepFinish: async (step) => {
+        s.messages = [...base, ...step.response.messages];
+        finished ??= (step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined)?.answer;
+        const last = finished !== undefined || step.finishReason !== 'tool-calls';
+        tokens.endStep();
+        this.recordStep(run, step, !last);
+        if (last) this.concludeAct(run, finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
+        await this.save(run);
+      },
+    });
+    try {
+      for await (const part of stream.fullStream) {
+        if (part.type === 'text-delta') tokens.push(part.text);
+        else if (part.type === 'error') throw this.modelError(run, part.error);
+        else if (part.type === 'abort') throw this.modelError(run, run.signal.reason ?? new Error('aborted'));
+      }
+    } finally {
+      tokens.flush();
+    }
+    // Still acting: the step budget ended the stream while the model wanted to go on.
+    if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
+  }
+
+  private concludeAct(run: Run, answer: string, finishReason: string): void {
+    const s = run.ctx.state;
+    s.partialOutputs.push(answer);
+    s.phase = s.plan ? 'validate' : 'done';
+    s.validationResult = null;
+    run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
+  }
+
+  private recordStep(run: Run, step: StepResult<ToolSet>, partial: boolean): void {
+    const s = run.ctx.state;
+    const n = s.steps + 1;
+    for (const c of step.toolCalls) {
+      s.toolCalls.push({ step: n, toolCallId: c.toolCallId, tool: c.toolName, args: c.input });
+      run.pending.push(['tool.called', { step: n, toolCallId: c.toolCallId, tool: c.toolName, args: c.input }]);
+    }
+    for (const part of step.content) {
+      if (part.type !== 'tool-result' && part.type !== 'tool-error') continue;
+      const trace = s.toolCalls.find((t) => t.toolCallId === part.toolCallId);
+      const outcome = part.type === 'tool-result' ? { result: part.output } : { error: clip(String((part.error as Error)?.message ?? part.error), 1_000) };
+      if (trace) Object.assign(trace, outcome);
+      run.pending.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
+    }
+    if (partial && step.text) s.partialOutputs.push(step.text);
+    run.pending.push(['agent.step', { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) }]);
+    this.count(run, step.usage);
+  }
+
+  /** Returns a failure when the last allowed iteration did not pass. */
+  private async validate(run: Run): Promise<LoopOutcome | undefined> {
+    const s = run.ctx.state;
+    const plan = s.plan!;
+    const answer = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
+    const r = await this.call(run, () =>
+      generateText({
+        ...this.settings(run),
+        system: P.withPhase(run.system, run.memory, P.VALIDATE_INSTRUCTIONS),
+        messages: [{ role: 'user', content: P.validationRequest(run.task, plan, answer) }],
+      }),
+    );
+    this.count(run, r.usage);
+    const parsed = ValidationVerdictSchema.safeParse(P.extractJson(r.text));
+    const verdict: ValidationVerdict = parsed.success
+      ? parsed.data
+      : { passed: true, feedback: `the model gave no verdict ("${clip(r.text, 120)}"); answer accepted unverified` };
+    s.validationResult = { ...verdict, iteration: s.iteration };
+    run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'validate', usage: usageOf(r.usage) }]);
+    run.pending.push(['job.validation', { iteration: s.iteration, passed: verdict.passed, feedback: verdict.feedback, criteria: plan.validationCriteria }]);
+    if (verdict.passed) s.phase = 'done';
+    else if (s.iteration + 1 >= run.limits.maxIterations) {
+      return { ok: false, reason: budgetReason.iterations(run.limits.maxIterations, verdict.feedback), retryable: false };
+    } else {
+      s.iteration++;
+      s.messages = [...s.messages, { role: 'user', content: P.retryRequest(verdict) }];
+      s.phase = 'act';
+    }
+    await this.save(run);
+    return undefined;
+  }
+
+  // Context too long: replace the history by a summary of it and go on (once per act phase).
+  private async summarise(run: Run): Promise<void> {
+    const s = run.ctx.state;
+    const transcript = JSON.stringify(s.messages);
+    const excerpt = transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
+    const r = await this.call(run, () =>
+      generateText({ ...this.settings(run), system: P.SUMMARY_INSTRUCTIONS, messages: [{ role: 'user', content: excerpt }] }),
+    );
+    this.count(run, r.usage);
+    const task = s.plan ? `${run.task}\n\n${P.planSection(s.plan)}` : run.task;
+    s.messages = [{ role: 'user', content: P.summaryContinuation(task, r.text) }];
+    s.errors.push('the conversation exceeded the model context: summarised and continued');
+    await this.save(run);
+  }
+
+  private settings(run: Run) {
+    return {
+      model: run.model.model,
+      temperature: run.agent.model.temperature,
+      maxOutputTokens: run.agent.model.maxTokens,
+      maxRetries: run.model.maxRetries,
+      abortSignal: AbortSignal.any([run.signal, AbortSignal.timeout(run.model.timeoutMs)]),
+    };
+  }
+
+  private count(run: Run, usage: LanguageModelUsage): void {
+    const s = run.ctx.state;
+    s.steps++;
+    s.tokens += usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+    if (s.tokens > run.limits.maxTokens) run.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, run.limits.maxTokens)));
+  }
+
+  private async call<T>(run: Run, fn: () => Promise<T>): Promise<T> {
+    if (run.ctx.state.steps >= run.limits.maxSteps) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.modelError(run, e);
+    }
+  }
+
+  private modelError(run: Run, e: unknown): unknown {
+    if (run.budget.signal.aborted) return run.budget.signal.reason;
+    if (isContextTooLong(e)) return e;
+    return AISDKError.isInstance(e) || (e instanceof Error && e.name === 'AbortError') ? new LlmCallError(this.llm.describe(e, run.model)) : e;
+  }
+
+  private async resolve(job: JobEntity, agent: AgentEntity): Promise<ResolvedModel> {
+    return this.llm.resolve(job.ownerId, agent.model);
+  }
+
+  /** A failed loop: its reason in the context, and into long-term memory, in one save. */
+  private async conclude(run: Run, outcome: LoopOutcome): Promise<void> {
+    if (!outcome.ok) run.ctx.state.errors.push(outcome.reason);
+    await this.save(run, outcome.ok ? undefined : outcome.reason);
+  }
+
+  // The context and the step's events in one transaction; the save that ends the loop (phase
+  // `done`, or `failure`) also promotes the job into the agent's long-term memory.
+  private async save(run: Run, failure?: string): Promise<void> {
+    const events = run.pending.splice(0);
+    const s = run.ctx.state;
+    const promote = !run.promoted && (failure !== undefined || s.phase === 'done');
+    if (promote) run.promoted = true;
+    await this.changes.commit(async (m, emit) => {
+      await this.contexts.save(run.ctx, m);
+      if (promote) {
+        const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
+        await this.memories.promote(run.agent, run.job, s, failure === undefined ? 'completed' : 'failed', summary, run.state, m);
+      }
+      for (const [type, data] of events) emit.event(makeEvent(type, jobIds(run.job), data as never));
+    });
+  }
+}
+
+const usageOf = (u: LanguageModelUsage) => ({ inputTokens: u.inputTokens, outputTokens: u.outputTokens });

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { EventType, PayloadOf } from '@wiz/contracts';
+import { BusService } from '@wiz/bus';
+import { JobEntity } from '@wiz/persistence';
+import { jobIds, makeEvent } from '@wiz/queue';
+
+// Token deltas of a job: core NATS, fire and forget (DESIGN.md: high-rate, may skip JetStream).
+// The gateway relays them to WS subscribers of the job's and the agent's topics.
+@Injectable()
+export class LiveEvents {
+  constructor(private readonly bus: BusService) {}
+
+  publish<T extends EventType>(job: JobEntity, type: T, data: PayloadOf<T>): void {
+    const e = makeEvent(type, jobIds(job), data);
+    this.bus.nc.publish(this.bus.names.liveSubject(e), JSON.stringify(e));
+  }
+}
+
+// The model's text deltas of one step, sent as `agent.token` events at most every `windowMs`:
+// each event carries the deltas since the previous one, so a fast model costs a few events per
+// second per job instead of one per token. Concatenated, they are the step's text.
+export class TokenBatcher {
+  private text = '';
+  private index = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly live: LiveEvents,
+    private readonly job: JobEntity,
+    private readonly at: () => { iteration: number; step: number },
+    private readonly windowMs: number,
+  ) {}
+
+  push(delta: string): void {
+    this.text += delta;
+    if (this.windowMs === 0) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.text) return;
+    this.live.publish(this.job, 'agent.token', { ...this.at(), index: this.index++, delta: this.text });
+    this.text = '';
+  }
+
+  /** The step ended: send what is left; the next step's events count from 0 again. */
+  endStep(): void {
+    this.flush();
+    this.index = 0;
+  }
+}
