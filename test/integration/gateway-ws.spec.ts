@@ -38,7 +38,7 @@ describe('gateway WebSocket protocol', () => {
     sut = await startGatewayInProcess(iso, {
       WIZ_WS_MAX_BUFFERED_BYTES: String(64 * 1024),
       WIZ_WS_MAX_FRAME_BYTES: '4096',
-      WIZ_WS_PING_MS: '300',
+      WIZ_WS_PING_MS: '1500',
     });
     nc = await connect({ servers: TEST_NATS_URL });
     js = nc.jetstream();
@@ -113,7 +113,7 @@ describe('gateway WebSocket protocol', () => {
     const c = await WsClient.open(sut.wsUrl);
     const closed = c.closed();
     (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    await new Promise((r) => setTimeout(r, 1_000)); // > 2 ping intervals (300 ms): the server gave up
+    await new Promise((r) => setTimeout(r, 3_500)); // > 2 ping intervals (1.5 s): the server gave up
     (c.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     expect((await closed).code).toBe(1006); // terminated: no close frame
   });
