@@ -69,6 +69,20 @@ describe('gateway WebSocket protocol', () => {
     await resumed.close();
   });
 
+  it('replays the owner topic from `since`, keeping only the owner\'s events, then goes live', async () => {
+    const c = await WsClient.open(sut.wsUrl);
+    const from = (await publish(1))[0]!;
+    const stranger = randomUUID(); // an agent nobody owns here: its events are nobody's
+    await js.publish(names.eventSubject({ agentId: stranger, type: 'agent.updated' }), JSON.stringify({ id: randomUUID(), type: 'agent.updated', occurredAt: new Date().toISOString(), traceId: 't', agentId: stranger, data: {} }));
+    const replayed = await publish(3);
+    c.send({ type: 'subscribe', topic: 'owner', since: from });
+    const live = publish(2);
+    const frames = (await c.take(5, isEvent)) as EventFrame[];
+    expect(frames.map((f) => f.seq)).toEqual([...replayed, ...(await live)]);
+    expect(frames.every((f) => f.topic === 'owner' && f.event.agentId === agentId)).toBe(true);
+    await c.close();
+  });
+
   it('disconnects a client that cannot keep up, while the others keep receiving everything', async () => {
     const fast = await WsClient.open(sut.wsUrl);
     const slow = await WsClient.open(sut.wsUrl);
