@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { actorsBench } from './actors.bench';
+import { gatewayBench } from './gateway.bench';
 import { modelCallBench } from './model-call.bench';
 import { queueBench } from './queue.bench';
 import { rawJetStreamBench } from './raw-jetstream.bench';
@@ -11,7 +12,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -28,6 +29,8 @@ async function main(argv: string[]): Promise<void> {
       'idle-agents': { type: 'string', default: '10000' },
       'step-jobs': { type: 'string', default: '200' },
       concurrent: { type: 'string', default: '2000' },
+      'ws-clients': { type: 'string', default: '1000' },
+      events: { type: 'string', default: '300' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -46,13 +49,14 @@ async function main(argv: string[]): Promise<void> {
     timeoutMs: int('timeout', 1) * 1000,
     profile: values.profile,
   };
-  if (!['all', 'queue', 'raw', 'actors'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
+  if (!['all', 'queue', 'raw', 'actors', 'gateway'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
   const startedAt = new Date();
   // The machine may be shared: a busy one at the start explains a slow run.
   const busyAtStart = await machineBusy(1_000);
   const results: SuiteResult[] = [];
-  if (values.suite === 'all' || values.suite === 'queue') {
+  const runs = (suite: string) => values.suite === 'all' || values.suite === suite;
+  if (runs('queue')) {
     results.push(await queueBench({ ...o, store: 'postgres' }));
     // The embedded default (`npm start` without DATABASE_URL), reported beside it.
     const sqlite = await queueBench({ ...o, store: 'sqlite', profile: undefined });
@@ -60,10 +64,11 @@ async function main(argv: string[]): Promise<void> {
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/^queue\./, 'queue.sqlite.'), v]));
     results.push({ ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} });
   }
-  if (values.suite === 'all' || values.suite === 'raw') results.push(await rawJetStreamBench(o), await modelCallBench(o));
-  if (values.suite === 'all' || values.suite === 'actors') {
+  if (runs('raw')) results.push(await rawJetStreamBench(o), await modelCallBench(o));
+  if (runs('actors')) {
     results.push(await actorsBench({ ...o, idleAgents: int('idle-agents', 1), stepJobs: int('step-jobs', 1), concurrent: int('concurrent', 1) }));
   }
+  if (runs('gateway')) results.push(await gatewayBench({ ...o, clients: int('ws-clients', 1), events: int('events', 1) }));
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];

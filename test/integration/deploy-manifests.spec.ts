@@ -275,8 +275,9 @@ describe('deploy manifests', () => {
       expect(Object.keys(data)).toEqual(expect.arrayContaining(['NATS_URL', 'WIZ_BUS_PREFIX', 'OPENAI_BASE_URL']));
       expect(data).not.toHaveProperty('OPENAI_API_KEY');
       expect(data).not.toHaveProperty('DATABASE_URL');
+      expect(data).not.toHaveProperty('WIZ_ADMIN_KEY');
       const secret = obj(one('Secret', 'wiz-secrets').stringData, 'Secret.stringData');
-      expect(Object.keys(secret).sort()).toEqual(['DATABASE_URL', 'OPENAI_API_KEY', 'WIZ_SECRET_KEY']);
+      expect(Object.keys(secret).sort()).toEqual(['DATABASE_URL', 'OPENAI_API_KEY', 'WIZ_ADMIN_KEY', 'WIZ_SECRET_KEY']);
       for (const value of Object.values(secret)) expect(value).toMatch(/replace-me/);
       expect(str(secret.DATABASE_URL, 'DATABASE_URL')).toMatch(/^postgres:\/\//);
     });

@@ -38,7 +38,7 @@ describe('gateway WebSocket protocol', () => {
     sut = await startGatewayInProcess(iso, {
       WIZ_WS_MAX_BUFFERED_BYTES: String(64 * 1024),
       WIZ_WS_MAX_FRAME_BYTES: '4096',
-      WIZ_WS_PING_MS: '300',
+      WIZ_WS_PING_MS: '1500',
     });
     nc = await connect({ servers: TEST_NATS_URL });
     js = nc.jetstream();
@@ -67,6 +67,20 @@ describe('gateway WebSocket protocol', () => {
     await resumed.take(1, (f) => f.type === 'pong');
     expect(resumed.pending().filter(isEvent)).toEqual([]);
     await resumed.close();
+  });
+
+  it('replays the owner topic from `since`, keeping only the owner\'s events, then goes live', async () => {
+    const c = await WsClient.open(sut.wsUrl);
+    const from = (await publish(1))[0]!;
+    const stranger = randomUUID(); // an agent nobody owns here: its events are nobody's
+    await js.publish(names.eventSubject({ agentId: stranger, type: 'agent.updated' }), JSON.stringify({ id: randomUUID(), type: 'agent.updated', occurredAt: new Date().toISOString(), traceId: 't', agentId: stranger, data: {} }));
+    const replayed = await publish(3);
+    c.send({ type: 'subscribe', topic: 'owner', since: from });
+    const live = publish(2);
+    const frames = (await c.take(5, isEvent)) as EventFrame[];
+    expect(frames.map((f) => f.seq)).toEqual([...replayed, ...(await live)]);
+    expect(frames.every((f) => f.topic === 'owner' && f.event.agentId === agentId)).toBe(true);
+    await c.close();
   });
 
   it('disconnects a client that cannot keep up, while the others keep receiving everything', async () => {
@@ -113,7 +127,7 @@ describe('gateway WebSocket protocol', () => {
     const c = await WsClient.open(sut.wsUrl);
     const closed = c.closed();
     (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    await new Promise((r) => setTimeout(r, 1_000)); // > 2 ping intervals (300 ms): the server gave up
+    await new Promise((r) => setTimeout(r, 3_500)); // > 2 ping intervals (1.5 s): the server gave up
     (c.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     expect((await closed).code).toBe(1006); // terminated: no close frame
   });

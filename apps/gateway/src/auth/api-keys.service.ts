@@ -33,6 +33,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.WIZ_ADMIN_KEY) await this.registerAdminKey(this.config.WIZ_ADMIN_KEY);
     if (this.enabled) this.log.log('authentication is on: every request needs an API key (Authorization: Bearer <key>)');
+    if (this.enabled && !(await this.keys.anyActive())) {
+      this.log.warn('no API key exists yet: set WIZ_ADMIN_KEY, or run `npm run keys -- create --owner <owner> --admin`');
+    }
     else this.log.warn(`authentication is OFF (HOST ${this.config.HOST} is loopback): every client acts as owner "${LOCAL_OWNER}"`);
   }
 

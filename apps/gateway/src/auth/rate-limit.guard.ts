@@ -12,6 +12,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]) === true;
   }
 
+  // One budget per key across all routes (the default counts each route apart).
+  protected override generateKey(_ctx: ExecutionContext, tracker: string, name: string): string {
+    return `${name}:${tracker}`;
+  }
+
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const auth = req['auth'] as AuthContext | undefined;
     return auth?.keyId ? `key:${auth.keyId}` : `ip:${String(req['ip'])}`;

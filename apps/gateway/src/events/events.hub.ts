@@ -8,7 +8,8 @@ import { OwnerResolver } from './owner-resolver';
 export interface EventClient {
   readonly id: string;
   readonly ownerId: string;
-  send(frame: ServerFrame): void;
+  /** `text`, when given, is `frame` already serialised (shared by every client of a topic). */
+  send(frame: ServerFrame, text?: string): void;
 }
 
 interface Subscription {
@@ -154,10 +155,33 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     for (const subs of [agentSubs, jobSubs]) for (const sub of subs?.values() ?? []) sub.client.send({ type: 'live', topic: sub.topic, event });
   }
 
+  // One parse and one serialisation per event and topic, whatever the number of clients.
   private fanOut(subs: Map<string, Subscription> | undefined, m: JsMsg): void {
-    for (const sub of subs?.values() ?? []) {
-      if (sub.buffer) sub.buffer.push(m);
-      else this.deliver(sub, m);
+    if (!subs || subs.size === 0) return;
+    let frame: ServerFrame | null | undefined;
+    let text: string | undefined;
+    for (const sub of subs.values()) {
+      if (sub.buffer) {
+        sub.buffer.push(m);
+        continue;
+      }
+      if (m.seq <= sub.lastSent) continue;
+      if (frame === undefined) {
+        frame = this.frameOf(sub.topic, m);
+        text = frame ? JSON.stringify(frame) : undefined;
+      }
+      if (!frame) return;
+      sub.lastSent = m.seq;
+      sub.client.send(frame, text);
+    }
+  }
+
+  private frameOf(topic: string, m: JsMsg): ServerFrame | null {
+    try {
+      return { type: 'event', topic, seq: m.seq, event: m.json<EventEnvelope>() };
+    } catch {
+      this.log.warn(`skipping unreadable event ${m.seq} on ${m.subject}`);
+      return null;
     }
   }
 
@@ -192,13 +216,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
   private deliver(sub: Subscription, m: JsMsg): void {
     if (m.seq <= sub.lastSent) return;
     sub.lastSent = m.seq;
-    let event: EventEnvelope;
-    try {
-      event = m.json<EventEnvelope>();
-    } catch {
-      this.log.warn(`skipping unreadable event ${m.seq} on ${m.subject}`);
-      return;
-    }
-    sub.client.send({ type: 'event', topic: sub.topic, seq: m.seq, event });
+    const frame = this.frameOf(sub.topic, m);
+    if (frame) sub.client.send(frame);
   }
 }

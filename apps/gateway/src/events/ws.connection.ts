@@ -41,7 +41,7 @@ export class WsConnection implements EventClient {
     ws.on('error', (e) => this.log.debug(`ws error: ${e.message}`));
   }
 
-  send(frame: ServerFrame): void {
+  send(frame: ServerFrame, text?: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     // A client that cannot keep up is cut off, so the gateway's memory stays bounded; it
     // resumes with `since` when it reconnects.
@@ -49,7 +49,7 @@ export class WsConnection implements EventClient {
       this.close(WS_CLOSE_CODES.tooSlow, 'too slow: reconnect with since');
       return;
     }
-    this.ws.send(JSON.stringify(frame));
+    this.ws.send(text ?? JSON.stringify(frame));
   }
 
   close(code: number, reason: string): void {

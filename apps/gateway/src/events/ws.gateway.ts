@@ -43,7 +43,11 @@ export class WsGateway implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     clearInterval(this.pinger);
     this.server?.off('upgrade', this.onUpgrade);
-    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
+    for (const ws of this.wss.clients) {
+      ws.close(1001, 'server shutting down');
+      // The HTTP server's close waits for every socket: never for a peer that does not answer.
+      setTimeout(() => ws.terminate(), 1_000).unref();
+    }
     this.wss.close();
   }
 

@@ -35,6 +35,11 @@ export class ApiKeysRepository {
     return r.affected === 1;
   }
 
+  /** Whether any key may still be used (a fresh installation has none). */
+  async anyActive(): Promise<boolean> {
+    return (await this.repo.count({ where: { revokedAt: IsNull() }, take: 1 })) > 0;
+  }
+
   /** The owner of any key with this id (admin look-up). */
   findAnyById(id: string): Promise<ApiKeyEntity | null> {
     return this.repo.findOneBy({ id });

@@ -1,0 +1,36 @@
+import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
+import { http } from '../support/http';
+import { cleanup, isolation } from '../support/isolation';
+
+// API hygiene on the real app: per-key rate limit with the one error shape, CORS by configuration.
+describe('gateway HTTP hygiene', () => {
+  const iso = isolation('gwhttp');
+  let sut: InProcessGateway;
+
+  beforeAll(async () => {
+    sut = await startGatewayInProcess(iso, { WIZ_RATE_LIMIT_PER_MIN: '5', WIZ_CORS_ORIGINS: 'https://app.example' });
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await cleanup(iso);
+  });
+
+  it('answers 429 rate_limited past the limit, and never limits /health', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) codes.push((await http(sut.baseUrl, 'GET', '/api/v1/agents')).status);
+    expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
+    const limited = await http(sut.baseUrl, 'GET', '/api/v1/jobs');
+    expect(limited.body).toMatchObject({ statusCode: 429, code: 'rate_limited', message: expect.stringContaining('5 requests per minute') });
+    for (let i = 0; i < 10; i++) expect((await http(sut.baseUrl, 'GET', '/health')).status).toBe(200);
+  });
+
+  it('allows the configured origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${sut.baseUrl}/api/v1/agents`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    const allowed = await preflight('https://app.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
