@@ -22,6 +22,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
   afterAll(() => stack.close());
 
   const command = (jobId: string) => ({ kind: 'job.run' as const, jobId, agentId, ownerId: 'o', traceId: 't', priority: 0 });
+  /** The job's lifecycle events (`job.*`; the agent's `agent.status` is checked on its own). */
   const eventsOf = async (jobId: string): Promise<EventEnvelope[]> => {
     await stack.relay.drain();
     const out: EventEnvelope[] = [];
@@ -31,8 +32,30 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
       const e = m?.json<EventEnvelope>();
       if (e?.jobId === jobId) out.push(e);
     }
+    return out.filter((e) => e.type.startsWith('job.'));
+  };
+  const statusesOf = async (jobId: string) => {
+    await stack.relay.drain();
+    const info = await stack.bus.jsm.streams.info(stack.bus.names.streams.events);
+    const out: string[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const e = (await stack.bus.jsm.streams.getMessage(stack.bus.names.streams.events, { seq }).catch(() => null))?.json<EventEnvelope>();
+      if (e?.jobId === jobId && (e.type === 'agent.status' || e.type === 'job.active' || e.type === 'job.completed')) {
+        out.push(e.type === 'agent.status' ? `agent ${(e.data as { status: string }).status}` : e.type);
+      }
+    }
     return out;
   };
+
+  it("publishes the agent's status as its job starts and ends, in the same transactions", async () => {
+    const job = await jobs.submit('o', { agentId, input: 'status' });
+    const started = await sut.start(command(job.id));
+    if (!started.run) throw new Error('did not start');
+    expect((await stack.agents.findById('o', agentId))!.status).toBe('busy');
+    await sut.complete(started.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} });
+    expect((await stack.agents.findById('o', agentId))!.status).toBe('active');
+    expect(await statusesOf(job.id)).toEqual(['job.active', 'agent busy', 'job.completed', 'agent active']);
+  });
 
   it('reports progress of a running job without fencing its runner', async () => {
     const job = await jobs.submit('o', { agentId, input: 'x' });

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
 import { JobExecution } from '@wiz/queue';
-import { AgentsRepository } from '@wiz/persistence';
 import { Outcome } from './agent-actor';
 import { AgentLoop } from './loop/agent-loop.service';
 
@@ -14,7 +13,6 @@ export class JobRunner {
   constructor(
     private readonly execution: JobExecution,
     private readonly loop: AgentLoop,
-    private readonly agents: AgentsRepository,
   ) {}
 
   async run(cmd: RunJobCommand, cancel: AbortSignal): Promise<Outcome> {
@@ -26,13 +24,11 @@ export class JobRunner {
     }
     const { job, agent } = started;
     const outcome = await this.loop.run(job, agent, cancel);
-    // Cancelled: the store already says so (and freed the agent).
-    const settled =
-      cancel.aborted ||
-      (outcome.ok ? await this.execution.complete(job, outcome.result) : await this.execution.fail(job, outcome.reason, outcome.retryable));
-    if (settled && agent.status !== 'inactive') {
-      const now = await this.agents.findById(job.ownerId, job.agentId);
-      if (now) await this.loop.settled(job, now.status);
+    // Cancelled: the store already says so (and freed the agent). Freeing the agent publishes
+    // its status (agent.status), in the same transaction.
+    if (!cancel.aborted) {
+      if (outcome.ok) await this.execution.complete(job, outcome.result);
+      else await this.execution.fail(job, outcome.reason, outcome.retryable);
     }
     return 'done';
   }

@@ -8,6 +8,7 @@ export * from './repositories/schedules.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/owners.repository';
 export * from './write-lock';
+export * from './sql';
 export { MIGRATIONS } from './migrations';
 export * from './repositories/providers.repository';
 export * from './repositories/activity-contexts.repository';

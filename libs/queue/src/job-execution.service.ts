@@ -69,6 +69,7 @@ export class JobExecution {
         return { run: false, reason: 'moved by another worker' };
       }
       emit.event(makeEvent('job.active', jobIds(job), { attempt }));
+      if (claim.turnedBusy) emit.event(makeEvent('agent.status', jobIds(job), { status: 'busy', jobId: job.id }));
       return { run: true, job, agent: claim.agent };
     }, job.agentId);
   }
@@ -86,11 +87,11 @@ export class JobExecution {
           ? await this.flow.failNow(job, `runtime lost the job ${lost} times mid-run (crash or kill); giving up`, m, emit, { attemptLog })
           : await this.flow.move(job, { status: 'queued', attemptLog, leaseUntil: null }, m);
       if (!moved) return false;
-      await this.agents.release(job.ownerId, job.agentId, job.id, m);
       if (job.status === 'queued') {
         emit.event(makeEvent('job.queued', jobIds(job), { from: 'active' }));
         this.flow.enqueue(job, emit);
       }
+      await this.flow.freeAgent(job, m, emit);
       return true;
     }, job.agentId);
   }
@@ -111,8 +112,8 @@ export class JobExecution {
       if (!(await this.flow.move(job, { status: 'completed', result, progress: 100, attemptLog, finishedAt: new Date() }, m))) {
         return false;
       }
-      await this.agents.release(job.ownerId, job.agentId, job.id, m);
       emit.event(makeEvent('job.completed', jobIds(job), { attempt: job.attempts, result }));
+      await this.flow.freeAgent(job, m, emit);
       await this.flow.settled(job, m, emit);
       return true;
     }, job.agentId);
@@ -126,13 +127,13 @@ export class JobExecution {
         const delayMs = backoffDelay(job.backoff, job.attempts);
         const runAt = new Date(Date.now() + delayMs);
         if (!(await this.flow.move(job, { status: 'waiting', failureReason: error, attemptLog, runAt }, m))) return false;
-        await this.agents.release(job.ownerId, job.agentId, job.id, m);
         emit.event(makeEvent('job.retrying', jobIds(job), { attempt: job.attempts, error, delayMs, runAt: runAt.toISOString() }));
+        await this.flow.freeAgent(job, m, emit);
         return this.flow.release(job, m, emit);
       }
       if (!(await this.flow.move(job, { status: 'failed', failureReason: error, attemptLog, finishedAt: new Date() }, m))) return false;
-      await this.agents.release(job.ownerId, job.agentId, job.id, m);
       emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason: error }));
+      await this.flow.freeAgent(job, m, emit);
       await this.flow.settled(job, m, emit);
       return true;
     }, job.agentId);

@@ -53,6 +53,13 @@ export class JobFlow {
     return { kind: 'job.run', jobId: job.id, agentId: job.agentId, ownerId: job.ownerId, traceId: job.traceId, priority: job.priority };
   }
 
+  /** Gives the job's agent back if the job holds it; a busy agent turning active is an event. */
+  async freeAgent(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
+    if ((await this.agents.release(job.ownerId, job.agentId, job.id, m)) === 'active') {
+      emit.event(makeEvent('agent.status', jobIds(job), { status: 'active', jobId: null }));
+    }
+  }
+
   /** Ends a job that is not running (never started, or waiting) as failed. */
   async failNow(job: JobEntity, reason: string, m: EntityManager, emit: Emit, extra: Partial<JobEntity> = {}): Promise<boolean> {
     if (!(await this.move(job, { ...extra, status: 'failed', failureReason: reason, finishedAt: new Date() }, m))) return false;
@@ -65,8 +72,8 @@ export class JobFlow {
   async cancel(job: JobEntity, reason: string, m: EntityManager, emit: Emit): Promise<boolean> {
     const wasActive = job.status === 'active';
     if (!(await this.move(job, { status: 'cancelled', failureReason: reason, finishedAt: new Date() }, m))) return false;
-    if (wasActive) await this.agents.release(job.ownerId, job.agentId, job.id, m);
     emit.event(makeEvent('job.cancelled', jobIds(job), { reason }));
+    if (wasActive) await this.freeAgent(job, m, emit);
     for (const child of await this.jobs.childrenOf(job.ownerId, job.id, m)) {
       if (!isTerminal(child.status)) await this.cancel(child, `parent ${job.id} was cancelled`, m, emit);
     }

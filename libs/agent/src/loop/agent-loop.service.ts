@@ -29,7 +29,7 @@ interface Run {
   task: string;
   signal: AbortSignal;
   budget: AbortController;
-  /** Events to write with the next context save (first one: the agent turned busy). */
+  /** Events to write with the next context save. */
   pending: Pending[];
   /** The job's outcome went into long-term memory (with the save that ended the loop). */
   promoted: boolean;
@@ -100,11 +100,6 @@ export class AgentLoop {
     ctx.state.runs++;
   }
 
-  /** After the job settled: the agent's status as it now is (busy → active), on the event stream. */
-  async settled(job: JobEntity, status: AgentEntity['status']): Promise<void> {
-    await this.changes.commit(async (_m, emit) => emit.event(makeEvent('agent.status', jobIds(job), { status, jobId: null })));
-  }
-
   private prepare(
     job: JobEntity,
     agent: AgentEntity,
@@ -115,7 +110,7 @@ export class AgentLoop {
     signal: AbortSignal,
     budget: AbortController,
   ): Run {
-    const pending: Pending[] = agent.status === 'inactive' ? [] : [['agent.status', { status: 'busy', jobId: job.id }]];
+    const pending: Pending[] = [];
     const system = systemPromptOf(agent, BUILT_IN_TOOL_SUMMARIES);
     return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task: taskText(job.input, job.data), signal, budget, pending, promoted: false };
   }

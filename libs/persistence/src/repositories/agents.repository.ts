@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import type { AgentStatus } from '@wiz/contracts';
 import { AgentEntity, JobEntity } from '../entities';
+import { Sql } from '../sql';
 import { forUpdate } from '../write-lock';
 
 export type Claim =
-  /** `previous`: the job that held the agent before (the same job when it already held it). */
-  | { verdict: 'claimed'; agent: AgentEntity; previous: string | null }
+  /**
+   * `previous`: the job that held the agent before (the same job when it already held it);
+   * `turnedBusy`: the claim moved the agent's status from `active` to `busy`.
+   */
+  | { verdict: 'claimed'; agent: AgentEntity; previous: string | null; turnedBusy: boolean }
   | { verdict: 'missing' }
   | { verdict: 'paused' }
   | { verdict: 'busy'; holder: string };
@@ -44,11 +49,25 @@ export class AgentsRepository {
 
   /**
    * The fence of one job per agent, cluster-wide: the agent takes `jobId` only when it runs no
-   * other job (a holder that is no longer `active` is stale and loses it). The agent row is
-   * locked first and the holder read in a second statement: in one UPDATE, Postgres would
-   * re-check a subquery against the snapshot from before the lock wait and let two runtimes in.
+   * other job (a holder that is no longer `active` is stale and loses it).
+   *
+   * The common case, a free agent, is one UPDATE … RETURNING. Otherwise the agent row is locked
+   * first and the holder read in a second statement: in one UPDATE, Postgres would re-check a
+   * subquery against the snapshot from before the lock wait and let two runtimes in. (The fast
+   * path only compares the row's own columns, which Postgres re-checks on the locked row.)
    */
   async claim(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<Claim> {
+    const sql = new Sql(m);
+    const [row] = await sql.rows(
+      `UPDATE ${sql.table(AgentEntity)} SET "runningJobId" = ${sql.p(1)}, "status" = CASE WHEN "status" = 'active' THEN 'busy' ELSE "status" END
+       WHERE "id" = ${sql.p(2)} AND "ownerId" = ${sql.p(3)} AND "deletedAt" IS NULL AND "paused" = false AND "runningJobId" IS NULL
+       RETURNING *`,
+      [jobId, id, ownerId],
+    );
+    if (row) {
+      const agent = sql.hydrate(AgentEntity, row);
+      return { verdict: 'claimed', agent, previous: null, turnedBusy: agent.status === 'busy' };
+    }
     const agent = await m.getRepository(AgentEntity).findOne({ where: { ownerId, id }, ...forUpdate(m) });
     if (!agent || agent.deletedAt) return { verdict: 'missing' };
     if (agent.paused) return { verdict: 'paused' };
@@ -62,19 +81,23 @@ export class AgentsRepository {
       .set({ runningJobId: jobId, status: () => `CASE WHEN status = 'active' THEN 'busy' ELSE status END` })
       .where('id = :id', { id })
       .execute();
-    return { verdict: 'claimed', agent, previous: agent.runningJobId };
+    const previous = agent.runningJobId;
+    const turnedBusy = agent.status === 'active';
+    if (turnedBusy) agent.status = 'busy';
+    return { verdict: 'claimed', agent, previous, turnedBusy };
   }
 
-  /** Frees the agent if `jobId` holds it; busy turns back to active. */
-  async release(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<void> {
-    await m
-      .createQueryBuilder()
-      .update(AgentEntity)
-      .set({ runningJobId: null, status: () => `CASE WHEN status = 'busy' THEN 'active' ELSE status END` })
-      .where('id = :id AND "ownerId" = :ownerId AND "runningJobId" = :jobId', { id, ownerId, jobId })
-      .execute();
+  /** Frees the agent if `jobId` holds it (busy turns back to active); its status after, or null if it was not held. */
+  async release(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<AgentStatus | null> {
+    const sql = new Sql(m);
+    const [row] = await sql.rows(
+      `UPDATE ${sql.table(AgentEntity)} SET "runningJobId" = NULL, "status" = CASE WHEN "status" = 'busy' THEN 'active' ELSE "status" END
+       WHERE "id" = ${sql.p(1)} AND "ownerId" = ${sql.p(2)} AND "runningJobId" = ${sql.p(3)}
+       RETURNING "status"`,
+      [id, ownerId, jobId],
+    );
+    return row ? (row['status'] as AgentStatus) : null;
   }
-
 
   async update(ownerId: string, id: string, patch: Partial<AgentEntity>, m?: EntityManager): Promise<boolean> {
     const r = await this.repo(m).update({ ownerId, id, deletedAt: IsNull() }, patch);

@@ -1,0 +1,43 @@
+import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+
+// Plain SQL for what TypeORM's builder cannot say on both stores (UPDATE … RETURNING on SQLite)
+// or says at a cost that shows on a hot path. Table and column names still come from the
+// entity metadata, and values are hydrated by the driver as TypeORM itself would.
+export class Sql {
+  private readonly pg: boolean;
+
+  constructor(private readonly m: EntityManager) {
+    this.pg = m.connection.options.type === 'postgres';
+  }
+
+  /** The n-th (1-based) parameter placeholder; on SQLite, use each parameter once, in order. */
+  p(n: number): string {
+    return this.pg ? `$${n}` : '?';
+  }
+
+  table(entity: EntityTarget<ObjectLiteral>): string {
+    const { driver } = this.m.connection;
+    return this.m.connection
+      .getMetadata(entity)
+      .tablePath.split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+  }
+
+  /** The rows a statement returns (RETURNING included), in `m`'s transaction if it has one. */
+  async rows(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
+    try {
+      return ((await qr.query(sql, params, true)).records ?? []) as Record<string, unknown>[];
+    } finally {
+      if (qr !== this.m.queryRunner) await qr.release();
+    }
+  }
+
+  hydrate<T extends ObjectLiteral>(entity: EntityTarget<T>, row: Record<string, unknown>): T {
+    const meta = this.m.connection.getMetadata(entity);
+    const e = meta.create() as T;
+    for (const c of meta.columns) c.setEntityValue(e, this.m.connection.driver.prepareHydratedValue(row[c.databaseName], c));
+    return e;
+  }
+}
