@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { JobFlow, jobIds } from './job-flow.service';
-import { StateChanges } from './state-changes.service';
+import { JobFlow, jobIds, PARKED } from './job-flow.service';
+import { Emit, StateChanges } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
 
@@ -138,6 +139,32 @@ export class JobExecution {
     }, job.agentId);
   }
 
+  /**
+   * Delegation (issue 5): the running job waits for its child jobs. In one transaction: `before`
+   * (the caller's writes: its context, the children it creates), then active → `waiting-children`,
+   * its agent freed (DESIGN.md invariant 3) and its lease cleared. The run's attempt is handed
+   * back (a park is not a failed attempt); `wakeAt` wakes it even if children still run
+   * (ask_agent's deadline). If every child has already ended, it is queued again at once.
+   * Returns false, with nothing written, when the job was moved meanwhile (cancelled…).
+   */
+  park(job: JobEntity, wakeAt: Date | null, before: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+    return this.changes.commit(async (m, emit) => {
+      await before(m, emit);
+      const attemptLog = closeAttempt(job, PARKED);
+      const patch = { status: 'waiting-children' as const, attempts: job.attempts - 1, attemptLog, leaseUntil: null, runAt: wakeAt };
+      // Throwing rolls back `before` too: no orphan children for a job that is not waiting.
+      if (!(await this.flow.move(job, patch, m))) throw new ParkFenced();
+      await this.agents.release(job.ownerId, job.agentId, job.id, m);
+      const children = await this.jobs.childrenOf(job.ownerId, job.id, m);
+      emit.event(makeEvent('job.waiting-children', jobIds(job), { children: children.filter((c) => !isTerminal(c.status)).length }));
+      if (children.every((c) => isTerminal(c.status))) await this.flow.wake(job, m, emit);
+      return true;
+    }, job.agentId).catch((e) => {
+      if (e instanceof ParkFenced) return false;
+      throw e;
+    });
+  }
+
   /** Progress of a running job; not a transition (the revision stays), so it never fences the runner. */
   async progress(job: JobEntity, progress: number): Promise<void> {
     const pct = Math.max(0, Math.min(100, Math.round(progress)));
@@ -148,6 +175,8 @@ export class JobExecution {
   }
 
 }
+
+class ParkFenced extends Error {}
 
 function closeAttempt(job: JobEntity, error: string | null) {
   const log = [...job.attemptLog];
