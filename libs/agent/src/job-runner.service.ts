@@ -27,8 +27,10 @@ export class JobRunner {
     const { job, agent } = started;
     const outcome = await this.loop.run(job, agent, cancel);
     // Cancelled: the store already says so (and freed the agent).
+    // Parked: the store says `waiting-children` and the agent is free (or the park lost a race).
     const settled =
       cancel.aborted ||
+      'parked' in outcome ||
       (outcome.ok ? await this.execution.complete(job, outcome.result) : await this.execution.fail(job, outcome.reason, outcome.retryable));
     if (settled && agent.status !== 'inactive') {
       const now = await this.agents.findById(job.ownerId, job.agentId);

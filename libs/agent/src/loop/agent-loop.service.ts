@@ -4,16 +4,20 @@ import { EventType, JobResult, PayloadOf, PlanSchema, ValidationVerdict, Validat
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
-import { JobExecution, jobIds, LOST_RUN, makeEvent, StateChanges } from '@wiz/queue';
+import { JobExecution, jobIds, LOST_RUN, makeEvent, PARKED, StateChanges } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../persona';
 import { AgentMemory } from './agent-memory.service';
 import { BudgetExceeded, budgetReason, Limits, limitsOf } from './budget';
 import { ContextStore, LiveContext } from './context.store';
 import { LiveEvents, TokenBatcher } from './live-events';
 import * as P from './prompts';
-import { builtInTools, BUILT_IN_TOOL_SUMMARIES } from './tools';
+import { summariesOf, toolErrorOf, toolsFor } from '../tools/registry';
+import { ParkRequest, WizTool } from '../tools/tool';
+import { Delegations, patchToolResults, wakeAtOf } from './delegations.service';
 
-export type LoopOutcome = { ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean };
+export type FinishedOutcome = { ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean };
+/** Or the job parked on child jobs (delegation): it is `waiting-children`, its agent free. */
+export type LoopOutcome = FinishedOutcome | { ok?: undefined; parked: true };
 
 type Pending = { [T in EventType]: [T, PayloadOf<T>] }[EventType];
 
@@ -33,6 +37,10 @@ interface Run {
   pending: Pending[];
   /** The job's outcome went into long-term memory (with the save that ended the loop). */
   promoted: boolean;
+  /** The tools this agent may use. */
+  tools: WizTool[];
+  /** Delegations asked for in the current step: the run parks after it. */
+  parking: ParkRequest[];
 }
 
 const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -51,6 +59,7 @@ export class AgentLoop {
     private readonly changes: StateChanges,
     private readonly execution: JobExecution,
     private readonly live: LiveEvents,
+    private readonly delegations: Delegations,
   ) {}
 
   async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {
@@ -65,12 +74,13 @@ export class AgentLoop {
       this.resume(job, ctx);
       run = this.prepare(job, agent, ctx, state, model, limits, signal, budget);
       const outcome = await this.drive(run);
+      if ('parked' in outcome) return outcome;
       if (!run.promoted) await this.conclude(run, outcome);
       return outcome;
     } catch (e) {
       const reason = budget.signal.aborted ? (budget.signal.reason as Error).message : e instanceof BudgetExceeded ? e.message : undefined;
       if (reason || timeout?.aborted || e instanceof LlmCallError) {
-        const outcome: LoopOutcome = reason
+        const outcome: FinishedOutcome = reason
           ? { ok: false, reason, retryable: false }
           : timeout?.aborted
             ? { ok: false, reason: `timed out after ${job.timeoutMs} ms`, retryable: true }
@@ -90,7 +100,9 @@ export class AgentLoop {
     const s = ctx.state;
     if (s.runs > 0) {
       const previous = job.attemptLog[job.attemptLog.length - 2];
-      if (previous?.error === LOST_RUN) {
+      if (previous?.error === PARKED) {
+        // Woken from a park (its children ended, or an ask's deadline): go on from the context.
+      } else if (previous?.error === LOST_RUN) {
         s.errors.push(`run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`);
       } else {
         this.contexts.restart(ctx, job);
@@ -116,8 +128,10 @@ export class AgentLoop {
     budget: AbortController,
   ): Run {
     const pending: Pending[] = agent.status === 'inactive' ? [] : [['agent.status', { status: 'busy', jobId: job.id }]];
-    const system = systemPromptOf(agent, BUILT_IN_TOOL_SUMMARIES);
-    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task: taskText(job.input, job.data), signal, budget, pending, promoted: false };
+    const tools = toolsFor(agent.tools ?? null);
+    const system = systemPromptOf(agent, summariesOf(tools));
+    const task = taskText(job.input, job.data);
+    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task, signal, budget, pending, promoted: false, tools, parking: [] };
   }
 
   private async drive(run: Run): Promise<LoopOutcome> {
@@ -129,7 +143,11 @@ export class AgentLoop {
       await this.save(run);
     }
     for (;;) {
-      if (s.phase === 'act') await this.actOrSummarise(run);
+      if (s.phase === 'act') {
+        if (s.awaiting?.length && !(await this.collect(run))) return this.park(run);
+        await this.actOrSummarise(run);
+        if (run.parking.length) return this.park(run);
+      }
       if (s.phase === 'validate') {
         const failed = await this.validate(run);
         if (failed) return failed;
@@ -182,25 +200,31 @@ export class AgentLoop {
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
     let finished: string | undefined;
     const tokens = new TokenBatcher(this.live, run.job, () => ({ iteration: s.iteration, step: s.steps + 1 }), this.config.WIZ_TOKEN_BATCH_MS);
-    const tools = builtInTools({
+    const tools = this.delegations.toolSet(run.tools, {
+      job: run.job,
+      agent: run.agent,
+      state: s,
+      parking: run.parking,
       progress: (pct) => this.execution.progress(run.job, pct),
-      remember: (note, topic) => void s.learnings.push(topic ? `[${topic}] ${note}` : note),
     });
     const stream = streamText({
       ...this.settings(run),
       system: P.withPhase(run.system, run.memory, P.ACT_INSTRUCTIONS),
       messages: base,
       tools,
-      stopWhen: [hasToolCall('finish'), ({ steps }) => steps.length >= stepsLeft],
+      // A delegation ends the step's stream: the job parks until the child answers.
+      stopWhen: [hasToolCall('finish'), () => run.parking.length > 0, ({ steps }) => steps.length >= stepsLeft],
       onError: () => undefined, // surfaced below as the stream's `error` part
       onStepFinish: async (step) => {
         s.messages = [...base, ...step.response.messages];
         finished ??= (step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined)?.answer;
+        if (finished !== undefined) run.parking.length = 0; // answered anyway: no one to wait for
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens.endStep();
         this.recordStep(run, step, !last);
         if (last) this.concludeAct(run, finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
-        await this.save(run);
+        // A parking step is saved with the park (children, context and status in one transaction).
+        if (!run.parking.length) await this.save(run);
       },
     });
     try {
@@ -212,6 +236,7 @@ export class AgentLoop {
     } finally {
       tokens.flush();
     }
+    if (run.parking.length) return;
     // Still acting: the step budget ended the stream while the model wanted to go on.
     if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
   }
@@ -234,13 +259,60 @@ export class AgentLoop {
     for (const part of step.content) {
       if (part.type !== 'tool-result' && part.type !== 'tool-error') continue;
       const trace = s.toolCalls.find((t) => t.toolCallId === part.toolCallId);
-      const outcome = part.type === 'tool-result' ? { result: part.output } : { error: clip(String((part.error as Error)?.message ?? part.error), 1_000) };
+      const refused = part.type === 'tool-result' ? toolErrorOf(part.output) : undefined;
+      const outcome =
+        part.type === 'tool-result'
+          ? { result: part.output, ...(refused ? { error: refused } : {}) }
+          : { error: clip(String((part.error as Error)?.message ?? part.error), 1_000) };
       if (trace) Object.assign(trace, outcome);
       run.pending.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
     }
     if (partial && step.text) s.partialOutputs.push(step.text);
     run.pending.push(['agent.step', { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) }]);
     this.count(run, step.usage);
+  }
+
+  /**
+   * Parks the job on the children asked for in the last step (and any still awaited): they are
+   * created, the context saved and the job moved to `waiting-children` in one transaction.
+   */
+  private async park(run: Run): Promise<LoopOutcome> {
+    const s = run.ctx.state;
+    const requests = run.parking.splice(0);
+    s.awaiting = [
+      ...(s.awaiting ?? []),
+      ...requests.map((r) => ({
+        toolCallId: r.toolCallId,
+        tool: r.tool,
+        childJobId: r.childJobId,
+        agentId: r.target.id,
+        agentName: r.target.name,
+        deadline: r.deadline?.toISOString() ?? null,
+      })),
+    ];
+    const events = run.pending.splice(0);
+    await this.delegations.park(run.job, requests, wakeAtOf(s.awaiting), async (m, emit) => {
+      await this.contexts.save(run.ctx, m);
+      for (const [type, data] of events) emit.event(makeEvent(type, jobIds(run.job), data as never));
+    });
+    return { parked: true };
+  }
+
+  /** Resumed from a park: the children's outcomes become the results of their tool calls. False: still waiting. */
+  private async collect(run: Run): Promise<boolean> {
+    const s = run.ctx.state;
+    const { done, waiting } = await this.delegations.collect(run.job, s.awaiting ?? []);
+    if (waiting.length) return false;
+    patchToolResults(s.messages, done);
+    for (const { awaited, value } of done) {
+      const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
+      const error = value.status === 'completed' ? undefined : value.error;
+      if (trace) Object.assign(trace, { result: value }, error ? { error } : {});
+      run.pending.push(['tool.result', { step: trace?.step ?? s.steps, toolCallId: awaited.toolCallId, tool: awaited.tool, result: value, ...(error ? { error } : {}) }]);
+    }
+    s.awaiting = [];
+    await this.save(run);
+    return true;
   }
 
   /** Returns a failure when the last allowed iteration did not pass. */
@@ -327,7 +399,7 @@ export class AgentLoop {
   }
 
   /** A failed loop: its reason in the context, and into long-term memory, in one save. */
-  private async conclude(run: Run, outcome: LoopOutcome): Promise<void> {
+  private async conclude(run: Run, outcome: FinishedOutcome): Promise<void> {
     if (!outcome.ok) run.ctx.state.errors.push(outcome.reason);
     await this.save(run, outcome.ok ? undefined : outcome.reason);
   }
