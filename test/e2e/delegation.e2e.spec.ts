@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
@@ -51,6 +51,13 @@ describe('delegation between agents', () => {
 
       ...step('Alpha', 'HOLD', call('ask_agent', { agent: 'Slow', question: 'HOLD on', timeoutSec: 120 }), echoResult('Alpha')),
       { match: { systemContains: 'You are Slow,', lastUserContains: 'HOLD' }, reply: { content: 'too late', delayMs: 20_000 } },
+      ...step('Alpha', 'FILES', {
+        toolCalls: [
+          { name: 'write_file', arguments: { path: 'notes/a.txt', content: 'WS-CONTENT' } },
+          { name: 'read_file', arguments: { path: '../../../../etc/passwd' } },
+          { name: 'read_file', arguments: { path: '/etc/passwd' } },
+        ],
+      }, { content: 'files done' }),
       ...step('Alpha', 'NOTE', call('send_message_to_agent', { agent: 'Charlie', message: 'NOTE for you' }), { content: 'sent' }),
       { match: { systemContains: 'You are Charlie,', lastUserContains: 'NOTE' }, reply: { content: 'noted' } },
       ...step('Alpha', 'WHO', call('list_agents', {}), echoResult('Alpha')),
@@ -161,6 +168,18 @@ describe('delegation between agents', () => {
     const who = await settle('Alpha', 'WHO is there');
     expect(who.result.text).toContain('"name":"Bravo"');
     expect(who.result.text).not.toContain('"name":"Alpha"');
+  });
+
+  it('keeps workspace files in the agent\'s directory and refuses paths out of it', async () => {
+    const a = await settle('Alpha', 'FILES go');
+    expect(a.result.text).toBe('files done');
+    const calls = (await contextOf(a.id)).toolCalls;
+    expect(calls.map((c: { error?: string }) => c.error ?? 'ok')).toEqual([
+      'ok',
+      expect.stringContaining('goes up with ".."'),
+      expect.stringContaining('is absolute'),
+    ]);
+    expect(readFileSync(join(dataDir, 'workspaces', 'local', agents['Alpha']!, 'notes', 'a.txt'), 'utf8')).toBe('WS-CONTENT');
   });
 
   it('cancels the children of a cancelled parked job', async () => {
