@@ -58,6 +58,14 @@ describe('delegation between agents', () => {
           { name: 'read_file', arguments: { path: '/etc/passwd' } },
         ],
       }, { content: 'files done' }),
+      ...step('Alpha', 'MEMSAVE', {
+        toolCalls: [
+          { name: 'memory_save', arguments: { text: 'The user said their favourite colour is teal', metadata: { topic: 'prefs' } } },
+          { name: 'memory_save', arguments: { text: 'Deploy the server on Kubernetes with three replicas', metadata: { topic: 'ops' } } },
+        ],
+      }, { content: 'saved' }),
+      ...step('Alpha', 'MEMQUERY', call('memory_query', { query: 'which colour does the user like?', limit: 1 }), echoResult('Alpha')),
+      ...step('Alpha', 'MEMFILTER', call('memory_query', { filter: { topic: 'ops' } }), echoResult('Alpha')),
       ...step('Alpha', 'NOTE', call('send_message_to_agent', { agent: 'Charlie', message: 'NOTE for you' }), { content: 'sent' }),
       { match: { systemContains: 'You are Charlie,', lastUserContains: 'NOTE' }, reply: { content: 'noted' } },
       ...step('Alpha', 'WHO', call('list_agents', {}), echoResult('Alpha')),
@@ -180,6 +188,16 @@ describe('delegation between agents', () => {
       expect.stringContaining('is absolute'),
     ]);
     expect(readFileSync(join(dataDir, 'workspaces', 'local', agents['Alpha']!, 'notes', 'a.txt'), 'utf8')).toBe('WS-CONTENT');
+  });
+
+  it('finds in a later job, by meaning, what an earlier job saved to memory; and by metadata', async () => {
+    expect((await settle('Alpha', 'MEMSAVE two facts')).result.text).toBe('saved');
+    const byMeaning = await settle('Alpha', 'MEMQUERY now');
+    expect(byMeaning.result.text).toContain('favourite colour is teal');
+    expect(byMeaning.result.text).not.toContain('Kubernetes');
+    const byFilter = await settle('Alpha', 'MEMFILTER now');
+    expect(byFilter.result.text).toContain('Kubernetes');
+    expect(byFilter.result.text).not.toContain('teal');
   });
 
   it('cancels the children of a cancelled parked job', async () => {

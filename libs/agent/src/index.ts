@@ -16,3 +16,4 @@ export * from './tools/tool-services';
 export * from './tools/workspace/workspace';
 export * from './tools/workspace/glob';
 export * from './loop/context-retention.service';
+export * from './tools/memory/memory.store';

@@ -62,6 +62,7 @@ export const ConfigSchema = z.object({
   OPENAI_API_KEY: z.string().default('').describe('API key of that endpoint (secret: never logged or put on the bus)'),
   WIZ_DEFAULT_MODEL: z.string().min(1).default('gpt-4o-mini').describe('model used when an agent sets none'),
   WIZ_LLM_MAX_RETRIES: int(2, 0, 10).describe('retries of a model call on 408/409/429/5xx (with backoff)'),
+  WIZ_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small').describe('embedding model of the agent\'s endpoint, for memory_query by meaning'),
   WIZ_LLM_TIMEOUT_MS: int(120_000, 1_000, 3_600_000).describe('time limit of one model call'),
   WIZ_SECRET_KEY: z
     .string()

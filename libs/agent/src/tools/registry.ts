@@ -11,6 +11,7 @@ import { remember } from './core/remember.tool';
 import { reportProgress } from './core/report-progress.tool';
 import { todoRead, todoWrite } from './core/todo.tools';
 import { createSubjob } from './jobs/create-subjob.tool';
+import { memoryQuery, memorySave } from './memory/memory.tools';
 import { listMyJobs } from './jobs/list-my-jobs.tool';
 import { setSubjobPriority } from './jobs/set-subjob-priority.tool';
 import { editFile, globFiles, grepFiles, listDir, readFile, writeFile } from './workspace/workspace.tools';
@@ -22,6 +23,8 @@ export const TOOLS: readonly WizTool[] = [
   finish,
   todoRead,
   todoWrite,
+  memorySave,
+  memoryQuery,
   listAgents,
   delegateToAgent,
   askAgent,

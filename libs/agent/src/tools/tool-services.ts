@@ -3,12 +3,14 @@ import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { JobFlow, JobsService, StateChanges } from '@wiz/queue';
 import { ToolError } from './tool';
+import { MemoryStore } from './memory/memory.store';
 import { Workspace } from './workspace/workspace';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_AGENTS_LISTED = 1_000;
 
-// What tool handlers use: the owner's agents and jobs, the guards of delegation, the workspace.
+// What tool handlers use: the owner's agents and jobs, the guards of delegation, the workspace,
+// the memory store.
 @Injectable()
 export class ToolServices {
   constructor(
@@ -19,6 +21,7 @@ export class ToolServices {
     readonly workspace: Workspace,
     readonly changes: StateChanges,
     readonly flow: JobFlow,
+    readonly memory: MemoryStore,
   ) {}
 
   async agentsOf(ownerId: string): Promise<AgentEntity[]> {
