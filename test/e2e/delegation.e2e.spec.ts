@@ -66,6 +66,12 @@ describe('delegation between agents', () => {
       }, { content: 'saved' }),
       ...step('Alpha', 'MEMQUERY', call('memory_query', { query: 'which colour does the user like?', limit: 1 }), echoResult('Alpha')),
       ...step('Alpha', 'MEMFILTER', call('memory_query', { filter: { topic: 'ops' } }), echoResult('Alpha')),
+      ...step('Alpha', 'SUBJOB', {
+        toolCalls: [
+          { name: 'create_subjob', arguments: { input: 'SUBJOB later', agent: 'Charlie', delaySec: 3600, priority: 5 } },
+          { name: 'todo_write', arguments: { todos: [{ text: 'check the sub-job', done: false }] } },
+        ],
+      }, { content: 'planned' }),
       ...step('Alpha', 'NOTE', call('send_message_to_agent', { agent: 'Charlie', message: 'NOTE for you' }), { content: 'sent' }),
       { match: { systemContains: 'You are Charlie,', lastUserContains: 'NOTE' }, reply: { content: 'noted' } },
       ...step('Alpha', 'WHO', call('list_agents', {}), echoResult('Alpha')),
@@ -78,7 +84,7 @@ describe('delegation between agents', () => {
   beforeAll(async () => {
     sut = await startServer({ store: 'postgres', iso, dataDir, llmUrl: await llm.start(), env: { WIZ_DELEGATION_MAX_DEPTH: '3', WIZ_DELEGATION_MAX_CHILDREN: '2' } });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
-    for (const [name, extra] of [['Alpha', {}], ['Bravo', {}], ['Charlie', {}], ['Slow', {}], ['Picky', { delegates: ['Bravo'] }]] as const) {
+    for (const [name, extra] of [['Alpha', {}], ['Bravo', {}], ['Charlie', {}], ['Slow', {}], ['Picky', { delegates: ['Bravo'] }], ['Solo', { tools: ['report_progress'] }]] as const) {
       const r = await api('POST', '/api/v1/agents', { name, role: `the ${name} agent`, loop: { planning: false }, ...extra });
       expect(r.status).toBe(201);
       agents[name] = r.body.id;
@@ -198,6 +204,27 @@ describe('delegation between agents', () => {
     const byFilter = await settle('Alpha', 'MEMFILTER now');
     expect(byFilter.result.text).toContain('Kubernetes');
     expect(byFilter.result.text).not.toContain('teal');
+  });
+
+  it('offers an agent only the tools of its allow-list (and finish)', async () => {
+    expect((await settle('Solo', 'SOLO hello')).status).toBe('completed');
+    const req = llm.requests.find((r) => JSON.stringify(r.body).includes('You are Solo,'))!;
+    const offered = (req.body as { tools: Array<{ function: { name: string } }> }).tools.map((t) => t.function.name);
+    expect(offered.sort()).toEqual(['finish', 'report_progress']);
+    expect((await settle('Alpha', 'TOOLCOUNT hello')).status).toBe('completed');
+    const alpha = llm.requests.find((r) => JSON.stringify(r.body).includes('TOOLCOUNT'))!;
+    expect((alpha.body as { tools: unknown[] }).tools.length).toBeGreaterThan(15);
+    expect((await api('PATCH', `/api/v1/agents/${agents['Solo']}`, { tools: ['no such tool!'] })).status).toBe(400);
+  });
+
+  it('creates a sub-job it does not wait for, and keeps a todo list in its context', async () => {
+    const a = await settle('Alpha', 'SUBJOB go');
+    expect(a).toMatchObject({ status: 'completed', result: { text: 'planned' } });
+    expect(a.children).toHaveLength(1);
+    const child = (await api('GET', `/api/v1/jobs/${a.children[0]}`)).body;
+    expect(child).toMatchObject({ status: 'delayed', priority: 5, agentId: agents['Charlie'], parentJobId: a.id, input: 'SUBJOB later' });
+    expect((await contextOf(a.id)).todos).toEqual([{ text: 'check the sub-job', done: false }]);
+    await api('POST', `/api/v1/jobs/${child.id}/cancel`);
   });
 
   it('cancels the children of a cancelled parked job', async () => {

@@ -200,11 +200,13 @@ export class AgentLoop {
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
     let finished: string | undefined;
     const tokens = new TokenBatcher(this.live, run.job, () => ({ iteration: s.iteration, step: s.steps + 1 }), this.config.WIZ_TOKEN_BATCH_MS);
+    const reserved = { count: 0 };
     const tools = this.delegations.toolSet(run.tools, {
       job: run.job,
       agent: run.agent,
       state: s,
       parking: run.parking,
+      reserved,
       progress: (pct) => this.execution.progress(run.job, pct),
     });
     const stream = streamText({
@@ -216,6 +218,7 @@ export class AgentLoop {
       stopWhen: [hasToolCall('finish'), () => run.parking.length > 0, ({ steps }) => steps.length >= stepsLeft],
       onError: () => undefined, // surfaced below as the stream's `error` part
       onStepFinish: async (step) => {
+        reserved.count = 0;
         s.messages = [...base, ...step.response.messages];
         finished ??= (step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined)?.answer;
         if (finished !== undefined) run.parking.length = 0; // answered anyway: no one to wait for

@@ -8,7 +8,11 @@ import { toAiTools } from '../tools/registry';
 import { ParkRequest, ToolContext, WizTool } from '../tools/tool';
 import { ToolServices } from '../tools/tool-services';
 
-export type ToolRun = Omit<ToolContext, 'toolCallId' | 'services' | 'park'> & { parking: ParkRequest[] };
+export type ToolRun = Omit<ToolContext, 'toolCallId' | 'services' | 'park' | 'reserveChild'> & {
+  parking: ParkRequest[];
+  /** Child slots taken in the current step (reset after each step: the sub-jobs are then stored). */
+  reserved: { count: number };
+};
 
 /** An awaited child's outcome, as the result of the tool call that asked for it. */
 export interface ChildOutcome {
@@ -28,7 +32,12 @@ export class Delegations {
   ) {}
 
   toolSet(tools: readonly WizTool[], run: ToolRun): ToolSet {
-    return toAiTools(tools, (toolCallId) => ({ ...run, toolCallId, services: this.services, park: (r) => void run.parking.push(r) }));
+    const reserveChild = () => {
+      const before = run.reserved.count++;
+      let released = false;
+      return { before, release: () => void (!released && ((released = true), run.reserved.count--)) };
+    };
+    return toAiTools(tools, (toolCallId) => ({ ...run, toolCallId, services: this.services, park: (r) => void run.parking.push(r), reserveChild }));
   }
 
   /**

@@ -27,6 +27,11 @@ export interface ToolContext {
   /** Delegations asked for in this step so far (created with the park, after the step). */
   parking: readonly ParkRequest[];
   park(request: ParkRequest): void;
+  /**
+   * Takes a child slot for this step before any await (the model's tool calls of one step run
+   * concurrently); returns how many were taken before it, and a release for a refused call.
+   */
+  reserveChild(): { before: number; release(): void };
 }
 
 /** A tool: one file exporting one of these, and one line in registry.ts. */

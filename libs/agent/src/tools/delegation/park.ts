@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AgentEntity } from '@wiz/persistence';
 import type { ToolContext } from '../tool';
 
 // delegate_to_agent and ask_agent: check the guards, then ask the run to park after this step on
@@ -12,8 +13,18 @@ export async function parkOn(
   data: Record<string, unknown> | null,
   deadline: Date | null,
 ): Promise<unknown> {
-  const target = await ctx.services.resolve(ctx.job.ownerId, ref);
-  await ctx.services.checkChild(ctx.job, ctx.agent, target, ctx.parking.length);
+  const slot = ctx.reserveChild();
+  try {
+    const target = await ctx.services.resolve(ctx.job.ownerId, ref);
+    await ctx.services.checkChild(ctx.job, ctx.agent, target, slot.before);
+    return request(ctx, tool, target, input, data, deadline);
+  } catch (e) {
+    slot.release();
+    throw e;
+  }
+}
+
+function request(ctx: ToolContext, tool: string, target: AgentEntity, input: string, data: Record<string, unknown> | null, deadline: Date | null) {
   const childJobId = randomUUID();
   ctx.park({ toolCallId: ctx.toolCallId, tool, target, input, data, childJobId, deadline });
   return { status: 'waiting', agent: target.name, childJobId, ...(deadline ? { deadline: deadline.toISOString() } : {}) };

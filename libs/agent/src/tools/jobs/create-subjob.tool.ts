@@ -12,8 +12,15 @@ export const createSubjob = defineTool({
     delaySec: z.int().min(0).max(86_400).optional(),
   }),
   handler: async ({ input, agent, priority, delaySec }, ctx) => {
-    const target = agent ? await ctx.services.resolve(ctx.job.ownerId, agent) : ctx.agent;
-    await ctx.services.checkChild(ctx.job, ctx.agent, target, ctx.parking.length);
+    const slot = ctx.reserveChild();
+    let target = ctx.agent;
+    try {
+      if (agent) target = await ctx.services.resolve(ctx.job.ownerId, agent);
+      await ctx.services.checkChild(ctx.job, ctx.agent, target, slot.before);
+    } catch (e) {
+      slot.release();
+      throw e;
+    }
     const job = await ctx.services.jobsService.submit(
       ctx.job.ownerId,
       {
