@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { actorsBench } from './actors.bench';
+import { delegationBench } from './delegation.bench';
 import { modelCallBench } from './model-call.bench';
 import { queueBench } from './queue.bench';
 import { rawJetStreamBench } from './raw-jetstream.bench';
@@ -11,7 +12,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|delegation] [--delegations 200] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<void> {
       'idle-agents': { type: 'string', default: '10000' },
       'step-jobs': { type: 'string', default: '200' },
       concurrent: { type: 'string', default: '2000' },
+      delegations: { type: 'string', default: '200' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -46,7 +48,7 @@ async function main(argv: string[]): Promise<void> {
     timeoutMs: int('timeout', 1) * 1000,
     profile: values.profile,
   };
-  if (!['all', 'queue', 'raw', 'actors'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
+  if (!['all', 'queue', 'raw', 'actors', 'delegation'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
   const startedAt = new Date();
   // The machine may be shared: a busy one at the start explains a slow run.
@@ -64,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
   if (values.suite === 'all' || values.suite === 'actors') {
     results.push(await actorsBench({ ...o, idleAgents: int('idle-agents', 1), stepJobs: int('step-jobs', 1), concurrent: int('concurrent', 1) }));
   }
+  if (values.suite === 'all' || values.suite === 'delegation') results.push(await delegationBench({ ...o, delegations: int('delegations', 1) }));
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];

@@ -137,10 +137,15 @@ export class AgentLoop {
   private async drive(run: Run): Promise<LoopOutcome> {
     const s = run.ctx.state;
     if (s.phase === 'plan') {
-      if (run.limits.planning) await this.plan(run);
-      else s.planNote = 'planning is off for this agent: no self-validation';
-      s.phase = 'act';
-      await this.save(run);
+      if (run.limits.planning) {
+        await this.plan(run);
+        s.phase = 'act';
+        await this.save(run);
+      } else {
+        s.phase = 'act';
+        // Nothing worth a transaction: saved (with the turn to busy) with the first model step.
+        s.planNote = 'planning is off for this agent: no self-validation';
+      }
     }
     for (;;) {
       if (s.phase === 'act') {
