@@ -4,7 +4,7 @@ import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { JobFlow, jobIds, PARKED } from './job-flow.service';
+import { isParked, JobFlow, jobIds, PARKED } from './job-flow.service';
 import { Emit, StateChanges } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
@@ -62,7 +62,9 @@ export class JobExecution {
       if (claim.verdict === 'busy') return { run: false, hold: 'busy', holder: claim.holder };
       const attemptLog = [...job.attemptLog, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
       const leaseUntil = new Date(now.getTime() + this.policy.leaseMs);
-      if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, leaseUntil, progress: 0 }, m))) {
+      // A job resumed from a park (delegation) keeps the progress it had reported.
+      const progress = isParked(job) ? job.progress : 0;
+      if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, leaseUntil, progress }, m))) {
         // Someone moved the job first. Give the agent back if this claim took it (the
         // transaction may hold other work, so it is not rolled back); if the agent already
         // held this job, the runtime that moved it holds the agent: leave it.
