@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
 import { JobExecution } from '@wiz/queue';
-import { AgentsRepository } from '@wiz/persistence';
+import { AgentsRepository, JobEntity } from '@wiz/persistence';
 import { Outcome } from './agent-actor';
-import { AgentLoop } from './loop/agent-loop.service';
+import { AgentLoop, LoopOutcome } from './loop/agent-loop.service';
 
 // One job: start (claims the agent), the agent loop, then complete or fail. A model error or a
 // spent budget is a failed attempt; a store error propagates so the mailbox redelivers.
@@ -26,16 +26,24 @@ export class JobRunner {
     }
     const { job, agent } = started;
     const outcome = await this.loop.run(job, agent, cancel);
-    // Cancelled: the store already says so (and freed the agent).
-    // Parked: the store says `waiting-children` and the agent is free (or the park lost a race).
-    const settled =
-      cancel.aborted ||
-      'parked' in outcome ||
-      (outcome.ok ? await this.execution.complete(job, outcome.result) : await this.execution.fail(job, outcome.reason, outcome.retryable));
+    const settled = await this.settle(job, outcome, cancel);
     if (settled && agent.status !== 'inactive') {
       const now = await this.agents.findById(job.ownerId, job.agentId);
       if (now) await this.loop.settled(job, now.status);
     }
     return 'done';
+  }
+
+  // Parked: the store says `waiting-children` and the agent is free. Cancelled: the store says so;
+  // the loop's last save still goes in. Else that save commits with the completion or failure.
+  private async settle(job: JobEntity, outcome: LoopOutcome, cancel: AbortSignal): Promise<boolean> {
+    if ('parked' in outcome) return true;
+    if (cancel.aborted) {
+      await this.loop.flush(outcome);
+      return true;
+    }
+    return outcome.ok
+      ? this.execution.complete(job, outcome.result, outcome.write)
+      : this.execution.fail(job, outcome.reason, outcome.retryable, outcome.write);
   }
 }

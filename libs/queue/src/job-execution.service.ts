@@ -108,8 +108,10 @@ export class JobExecution {
     return (await this.jobs.nextQueued(ownerId, agentId, limit)).map((j) => this.flow.commandOf(j));
   }
 
-  complete(job: JobEntity, result: JobResult): Promise<boolean> {
+  /** `before`: the runner's own writes (the agent loop's last save), in the same transaction. */
+  complete(job: JobEntity, result: JobResult, before?: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
+      await before?.(m, emit);
       const attemptLog = closeAttempt(job, null);
       if (!(await this.flow.move(job, { status: 'completed', result, progress: 100, attemptLog, finishedAt: new Date() }, m))) {
         return false;
@@ -122,8 +124,9 @@ export class JobExecution {
   }
 
   /** A failed attempt: retried after its backoff while attempts remain, else the job fails. */
-  fail(job: JobEntity, error: string, retryable = true): Promise<boolean> {
+  fail(job: JobEntity, error: string, retryable = true, before?: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
+      await before?.(m, emit);
       const attemptLog = closeAttempt(job, error);
       if (retryable && job.attempts < job.maxAttempts) {
         const delayMs = backoffDelay(job.backoff, job.attempts);

@@ -4,7 +4,8 @@ import { EventType, JobResult, PayloadOf, PlanSchema, ValidationVerdict, Validat
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
-import { JobExecution, jobIds, LOST_RUN, makeEvent, PARKED, StateChanges } from '@wiz/queue';
+import type { EntityManager } from 'typeorm';
+import { Emit, JobExecution, jobIds, LOST_RUN, makeEvent, PARKED, StateChanges } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../persona';
 import { AgentMemory } from './agent-memory.service';
 import { BudgetExceeded, budgetReason, Limits, limitsOf } from './budget';
@@ -15,9 +16,15 @@ import { summariesOf, toolErrorOf, toolsFor } from '../tools/registry';
 import { ParkRequest, WizTool } from '../tools/tool';
 import { Delegations, patchToolResults, wakeAtOf } from './delegations.service';
 
-export type FinishedOutcome = { ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean };
+/**
+ * `write`: the loop's last save (context, events, promotion into long-term memory), for the
+ * runner to commit in the transaction that completes or fails the job (one fewer per job).
+ */
+export type FinishedOutcome = ({ ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean }) & { write?: Write };
 /** Or the job parked on child jobs (delegation): it is `waiting-children`, its agent free. */
 export type LoopOutcome = FinishedOutcome | { ok?: undefined; parked: true };
+
+export type Write = (m: EntityManager, emit: Emit) => Promise<void>;
 
 type Pending = { [T in EventType]: [T, PayloadOf<T>] }[EventType];
 
@@ -41,6 +48,8 @@ interface Run {
   tools: WizTool[];
   /** Delegations asked for in the current step: the run parks after it. */
   parking: ParkRequest[];
+  /** The save that ends the loop, left to the runner's completion (see FinishedOutcome). */
+  final?: Write;
 }
 
 const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -76,7 +85,7 @@ export class AgentLoop {
       const outcome = await this.drive(run);
       if ('parked' in outcome) return outcome;
       if (!run.promoted) await this.conclude(run, outcome);
-      return outcome;
+      return { ...outcome, write: run.final };
     } catch (e) {
       const reason = budget.signal.aborted ? (budget.signal.reason as Error).message : e instanceof BudgetExceeded ? e.message : undefined;
       if (reason || timeout?.aborted || e instanceof LlmCallError) {
@@ -86,7 +95,7 @@ export class AgentLoop {
             ? { ok: false, reason: `timed out after ${job.timeoutMs} ms`, retryable: true }
             : { ok: false, reason: (e as Error).message, retryable: true };
         if (run && !cancel.aborted) await this.conclude(run, outcome);
-        return outcome;
+        return { ...outcome, write: run?.final };
       }
       throw e;
     } finally {
@@ -412,21 +421,33 @@ export class AgentLoop {
     await this.save(run, outcome.ok ? undefined : outcome.reason);
   }
 
+  /** The loop's last save, when the job is not completed or failed after it (cancelled). */
+  async flush(outcome: LoopOutcome): Promise<void> {
+    if ('write' in outcome && outcome.write) await this.changes.commit(outcome.write);
+  }
+
   // The context and the step's events in one transaction; the save that ends the loop (phase
-  // `done`, or `failure`) also promotes the job into the agent's long-term memory.
+  // `done`, or `failure`) also promotes the job into the agent's long-term memory, and is left
+  // to the runner, to commit with the job's completion (`run.final`).
   private async save(run: Run, failure?: string): Promise<void> {
     const events = run.pending.splice(0);
     const s = run.ctx.state;
     const promote = !run.promoted && (failure !== undefined || s.phase === 'done');
     if (promote) run.promoted = true;
-    await this.changes.commit(async (m, emit) => {
+    const write: Write = async (m, emit) => {
       await this.contexts.save(run.ctx, m);
       if (promote) {
         const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
         await this.memories.promote(run.agent, run.job, s, failure === undefined ? 'completed' : 'failed', summary, run.state, m);
       }
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(run.job), data as never));
-    });
+    };
+    if (promote || run.final) {
+      const before = run.final;
+      run.final = before ? async (m, emit) => (await before(m, emit), write(m, emit)) : write;
+      return;
+    }
+    await this.changes.commit(write);
   }
 }
 
