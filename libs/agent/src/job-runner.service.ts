@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
-import { JobExecution } from '@wiz/queue';
-import { AgentsRepository, JobEntity } from '@wiz/persistence';
+import { Emit, JobExecution, jobIds, makeEvent } from '@wiz/queue';
+import type { EntityManager } from 'typeorm';
+import { AgentEntity, AgentsRepository, JobEntity } from '@wiz/persistence';
 import { Outcome } from './agent-actor';
 import { AgentLoop, LoopOutcome } from './loop/agent-loop.service';
 
@@ -26,8 +27,9 @@ export class JobRunner {
     }
     const { job, agent } = started;
     const outcome = await this.loop.run(job, agent, cancel);
-    const settled = await this.settle(job, outcome, cancel);
-    if (settled && agent.status !== 'inactive') {
+    const settled = await this.settle(job, agent, outcome, cancel);
+    // Parked or cancelled: the agent's status (now free) goes out on its own.
+    if (settled === 'apart' && agent.status !== 'inactive') {
       const now = await this.agents.findById(job.ownerId, job.agentId);
       if (now) await this.loop.settled(job, now.status);
     }
@@ -35,15 +37,26 @@ export class JobRunner {
   }
 
   // Parked: the store says `waiting-children` and the agent is free. Cancelled: the store says so;
-  // the loop's last save still goes in. Else that save commits with the completion or failure.
-  private async settle(job: JobEntity, outcome: LoopOutcome, cancel: AbortSignal): Promise<boolean> {
-    if ('parked' in outcome) return true;
+  // the loop's last save still goes in. Else that save, the completion or failure, and the
+  // agent's status after it (busy → active) commit in one transaction.
+  private async settle(job: JobEntity, agent: AgentEntity, outcome: LoopOutcome, cancel: AbortSignal): Promise<'apart' | 'done' | 'fenced'> {
+    if ('parked' in outcome) return 'apart';
     if (cancel.aborted) {
       await this.loop.flush(outcome);
-      return true;
+      return 'apart';
     }
-    return outcome.ok
-      ? this.execution.complete(job, outcome.result, outcome.write)
-      : this.execution.fail(job, outcome.reason, outcome.retryable, outcome.write);
+    const after = agent.status === 'inactive' ? undefined : this.statusAfter(job);
+    const hooks = { before: outcome.write, after };
+    const settled = outcome.ok
+      ? await this.execution.complete(job, outcome.result, hooks)
+      : await this.execution.fail(job, outcome.reason, outcome.retryable, hooks);
+    return settled ? 'done' : 'fenced';
+  }
+
+  private statusAfter(job: JobEntity) {
+    return async (m: EntityManager, emit: Emit) => {
+      const now = await this.agents.findById(job.ownerId, job.agentId, m);
+      if (now) emit.event(makeEvent('agent.status', jobIds(job), { status: now.status, jobId: null }));
+    };
   }
 }

@@ -16,6 +16,12 @@ export type StartOutcome =
   /** Not now: the agent is paused, or runs another job (`holder`). Keep the command. */
   | { run: false; hold: 'paused' | 'busy'; holder?: string | null };
 
+/** The runner's own writes in a completion's transaction: before the transition, and after it. */
+export interface TxHooks {
+  before?: (m: EntityManager, emit: Emit) => Promise<void>;
+  after?: (m: EntityManager, emit: Emit) => Promise<void>;
+}
+
 export interface RunPolicy {
   /** Runs a job may lose to dead runtimes before it fails (WIZ_JOB_MAX_DELIVER). */
   maxLostRuns: number;
@@ -108,10 +114,10 @@ export class JobExecution {
     return (await this.jobs.nextQueued(ownerId, agentId, limit)).map((j) => this.flow.commandOf(j));
   }
 
-  /** `before`: the runner's own writes (the agent loop's last save), in the same transaction. */
-  complete(job: JobEntity, result: JobResult, before?: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+  /** `hooks`: the runner's own writes (the agent loop's last save, its status), in the same transaction. */
+  complete(job: JobEntity, result: JobResult, hooks: TxHooks = {}): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
-      await before?.(m, emit);
+      await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, null);
       if (!(await this.flow.move(job, { status: 'completed', result, progress: 100, attemptLog, finishedAt: new Date() }, m))) {
         return false;
@@ -119,14 +125,15 @@ export class JobExecution {
       await this.agents.release(job.ownerId, job.agentId, job.id, m);
       emit.event(makeEvent('job.completed', jobIds(job), { attempt: job.attempts, result }));
       await this.flow.settled(job, m, emit);
+      await hooks.after?.(m, emit);
       return true;
     }, job.agentId);
   }
 
   /** A failed attempt: retried after its backoff while attempts remain, else the job fails. */
-  fail(job: JobEntity, error: string, retryable = true, before?: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+  fail(job: JobEntity, error: string, retryable = true, hooks: TxHooks = {}): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
-      await before?.(m, emit);
+      await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, error);
       if (retryable && job.attempts < job.maxAttempts) {
         const delayMs = backoffDelay(job.backoff, job.attempts);
@@ -134,12 +141,15 @@ export class JobExecution {
         if (!(await this.flow.move(job, { status: 'waiting', failureReason: error, attemptLog, runAt }, m))) return false;
         await this.agents.release(job.ownerId, job.agentId, job.id, m);
         emit.event(makeEvent('job.retrying', jobIds(job), { attempt: job.attempts, error, delayMs, runAt: runAt.toISOString() }));
-        return this.flow.release(job, m, emit);
+        const released = await this.flow.release(job, m, emit);
+        await hooks.after?.(m, emit);
+        return released;
       }
       if (!(await this.flow.move(job, { status: 'failed', failureReason: error, attemptLog, finishedAt: new Date() }, m))) return false;
       await this.agents.release(job.ownerId, job.agentId, job.id, m);
       emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason: error }));
       await this.flow.settled(job, m, emit);
+      await hooks.after?.(m, emit);
       return true;
     }, job.agentId);
   }
