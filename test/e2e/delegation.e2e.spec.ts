@@ -72,6 +72,14 @@ describe('delegation between agents', () => {
           { name: 'todo_write', arguments: { todos: [{ text: 'check the sub-job', done: false }] } },
         ],
       }, { content: 'planned' }),
+      ...step('Alpha', 'MIXED', {
+        toolCalls: [
+          { name: 'ask_agent', arguments: { agent: 'Slow', question: 'MIXED question', timeoutSec: 1 } },
+          { name: 'delegate_to_agent', arguments: { agent: 'Bravo', task: 'MIXED work' } },
+        ],
+      }, { content: 'mixed done' }),
+      { match: { systemContains: 'You are Slow,', lastUserContains: 'MIXED' }, reply: { content: 'too late', delayMs: 20_000 } },
+      { match: { systemContains: 'You are Bravo,', lastUserContains: 'MIXED' }, reply: { content: 'BRAVO-MIXED', delayMs: 2_500 } },
       ...step('Alpha', 'NOTE', call('send_message_to_agent', { agent: 'Charlie', message: 'NOTE for you' }), { content: 'sent' }),
       { match: { systemContains: 'You are Charlie,', lastUserContains: 'NOTE' }, reply: { content: 'noted' } },
       ...step('Alpha', 'WHO', call('list_agents', {}), echoResult('Alpha')),
@@ -170,6 +178,17 @@ describe('delegation between agents', () => {
     expect(a.result.text).toContain('no answer from Slow within 1 s');
     const child = (await api('GET', `/api/v1/jobs/${a.children[0]}`)).body;
     expect(child.status).toBe('cancelled');
+  });
+
+  it('parks again after an ask times out while a delegation still runs, keeping the timed-out result', async () => {
+    const a = await settle('Alpha', 'MIXED go');
+    expect(a).toMatchObject({ status: 'completed', attempts: 1, result: { text: 'mixed done' } });
+    const ctx = await contextOf(a.id);
+    // Ran three times: the first step, the wake-up at the ask's deadline, the end of the delegation.
+    expect(ctx.runs).toBe(3);
+    expect(ctx.toolCalls.map((t: { result: { status: string } }) => t.result.status)).toEqual(['timed-out', 'completed']);
+    const tool = (ctx.messages as Array<{ role: string; content: Array<{ output: { value: { status: string } } }> }>).find((m) => m.role === 'tool')!;
+    expect(tool.content.map((p) => p.output.value.status)).toEqual(['timed-out', 'completed']);
   });
 
   it('sends a message without waiting, and lists the agents', async () => {

@@ -315,11 +315,14 @@ export class AgentLoop {
     return { parked: true };
   }
 
-  /** Resumed from a park: the children's outcomes become the results of their tool calls. False: still waiting. */
+  /**
+   * Resumed from a park: the outcomes of the children that ended become the results of their
+   * tool calls (timed-out asks included). False: some are still running (the job parks again,
+   * saving what was collected).
+   */
   private async collect(run: Run): Promise<boolean> {
     const s = run.ctx.state;
     const { done, waiting } = await this.delegations.collect(run.job, s.awaiting ?? []);
-    if (waiting.length) return false;
     patchToolResults(s.messages, done);
     for (const { awaited, value } of done) {
       const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
@@ -327,7 +330,8 @@ export class AgentLoop {
       if (trace) Object.assign(trace, { result: value }, error ? { error } : {});
       run.pending.push(['tool.result', { step: trace?.step ?? s.steps, toolCallId: awaited.toolCallId, tool: awaited.tool, result: value, ...(error ? { error } : {}) }]);
     }
-    s.awaiting = [];
+    s.awaiting = waiting;
+    if (waiting.length) return false;
     await this.save(run);
     return true;
   }
