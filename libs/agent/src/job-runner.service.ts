@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
-import { Emit, JobExecution, jobIds, makeEvent } from '@wiz/queue';
+import { Emit, JobExecution, jobIds, makeEvent, StateChanges } from '@wiz/queue';
 import type { EntityManager } from 'typeorm';
 import { AgentEntity, AgentsRepository, JobEntity } from '@wiz/persistence';
 import { Outcome } from './agent-actor';
@@ -16,6 +16,7 @@ export class JobRunner {
     private readonly execution: JobExecution,
     private readonly loop: AgentLoop,
     private readonly agents: AgentsRepository,
+    private readonly changes: StateChanges,
   ) {}
 
   async run(cmd: RunJobCommand, cancel: AbortSignal): Promise<Outcome> {
@@ -29,10 +30,7 @@ export class JobRunner {
     const outcome = await this.loop.run(job, agent, cancel);
     const settled = await this.settle(job, agent, outcome, cancel);
     // Parked or cancelled: the agent's status (now free) goes out on its own.
-    if (settled === 'apart' && agent.status !== 'inactive') {
-      const now = await this.agents.findById(job.ownerId, job.agentId);
-      if (now) await this.loop.settled(job, now.status);
-    }
+    if (settled === 'apart' && agent.status !== 'inactive') await this.changes.commit(this.statusAfter(job), job.agentId);
     return 'done';
   }
 
@@ -53,6 +51,7 @@ export class JobRunner {
     return settled ? 'done' : 'fenced';
   }
 
+  /** The agent's status as it now is (busy → active), on the event stream. */
   private statusAfter(job: JobEntity) {
     return async (m: EntityManager, emit: Emit) => {
       const now = await this.agents.findById(job.ownerId, job.agentId, m);

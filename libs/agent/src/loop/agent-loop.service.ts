@@ -1,20 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AISDKError, generateText, hasToolCall, LanguageModelUsage, ModelMessage, StepResult, streamText, ToolSet } from 'ai';
-import { EventType, JobResult, PayloadOf, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
+import { AISDKError, generateText, hasToolCall, LanguageModelUsage, ModelMessage, streamText } from 'ai';
+import { JobResult, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
 import type { EntityManager } from 'typeorm';
-import { Emit, JobExecution, jobIds, LOST_RUN, makeEvent, PARKED, StateChanges } from '@wiz/queue';
+import { Emit, JobExecution, jobIds, makeEvent, StateChanges } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../persona';
 import { AgentMemory } from './agent-memory.service';
 import { BudgetExceeded, budgetReason, Limits, limitsOf } from './budget';
 import { ContextStore, LiveContext } from './context.store';
 import { LiveEvents, TokenBatcher } from './live-events';
 import * as P from './prompts';
-import { summariesOf, toolErrorOf, toolsFor } from '../tools/registry';
+import { summariesOf, toolsFor } from '../tools/registry';
 import { ParkRequest, WizTool } from '../tools/tool';
-import { Delegations, patchToolResults, wakeAtOf } from './delegations.service';
+import { applyOutcomes, awaitedOf, Delegations, wakeAtOf } from './delegations.service';
+import { clip, Pending, recordStep, usageOf } from './step-record';
 
 /**
  * `write`: the loop's last save (context, events, promotion into long-term memory), for the
@@ -26,7 +27,6 @@ export type LoopOutcome = FinishedOutcome | { ok?: undefined; parked: true };
 
 export type Write = (m: EntityManager, emit: Emit) => Promise<void>;
 
-type Pending = { [T in EventType]: [T, PayloadOf<T>] }[EventType];
 
 interface Run {
   job: JobEntity;
@@ -52,7 +52,6 @@ interface Run {
   final?: Write;
 }
 
-const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 // The agent loop for one job: plan (criteria + steps) → act (model with tools, many steps,
 // streamed) → self-validate → iterate or finish, within the agent's budgets. The context is
@@ -80,7 +79,7 @@ export class AgentLoop {
     let run: Run | undefined;
     try {
       const [ctx, state, model] = await Promise.all([this.contexts.load(job), this.memories.load(agent), this.resolve(job, agent)]);
-      this.resume(job, ctx);
+      this.contexts.resume(job, ctx);
       run = this.prepare(job, agent, ctx, state, model, limits, signal, budget);
       const outcome = await this.drive(run);
       if ('parked' in outcome) return outcome;
@@ -101,29 +100,6 @@ export class AgentLoop {
     } finally {
       clearTimeout(wall);
     }
-  }
-
-  // A run after a lost one (the runtime died) continues from the stored context; a new attempt
-  // after a failed one (retry policy, POST …/retry) starts over with fresh budgets.
-  private resume(job: JobEntity, ctx: LiveContext): void {
-    const s = ctx.state;
-    if (s.runs > 0) {
-      const previous = job.attemptLog[job.attemptLog.length - 2];
-      if (previous?.error === PARKED) {
-        // Woken from a park (its children ended, or an ask's deadline): go on from the context.
-      } else if (previous?.error === LOST_RUN) {
-        s.errors.push(`run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`);
-      } else {
-        this.contexts.restart(ctx, job);
-        ctx.state.errors.push(`run ${s.runs + 1}: starting over after attempt ${previous?.attempt ?? '?'} failed`);
-      }
-    }
-    ctx.state.runs++;
-  }
-
-  /** After the job settled: the agent's status as it now is (busy → active), on the event stream. */
-  async settled(job: JobEntity, status: AgentEntity['status']): Promise<void> {
-    await this.changes.commit(async (_m, emit) => emit.event(makeEvent('agent.status', jobIds(job), { status, jobId: null })));
   }
 
   private prepare(
@@ -238,7 +214,8 @@ export class AgentLoop {
         if (finished !== undefined) run.parking.length = 0; // answered anyway: no one to wait for
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens.endStep();
-        this.recordStep(run, step, !last);
+        run.pending.push(...recordStep(s, step, !last));
+        this.count(run, step.usage);
         if (last) this.concludeAct(run, finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
         // A parking step is saved with the park (children, context and status in one transaction).
         if (!run.parking.length) await this.save(run);
@@ -266,29 +243,6 @@ export class AgentLoop {
     run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
   }
 
-  private recordStep(run: Run, step: StepResult<ToolSet>, partial: boolean): void {
-    const s = run.ctx.state;
-    const n = s.steps + 1;
-    for (const c of step.toolCalls) {
-      s.toolCalls.push({ step: n, toolCallId: c.toolCallId, tool: c.toolName, args: c.input });
-      run.pending.push(['tool.called', { step: n, toolCallId: c.toolCallId, tool: c.toolName, args: c.input }]);
-    }
-    for (const part of step.content) {
-      if (part.type !== 'tool-result' && part.type !== 'tool-error') continue;
-      const trace = s.toolCalls.find((t) => t.toolCallId === part.toolCallId);
-      const refused = part.type === 'tool-result' ? toolErrorOf(part.output) : undefined;
-      const outcome =
-        part.type === 'tool-result'
-          ? { result: part.output, ...(refused ? { error: refused } : {}) }
-          : { error: clip(String((part.error as Error)?.message ?? part.error), 1_000) };
-      if (trace) Object.assign(trace, outcome);
-      run.pending.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
-    }
-    if (partial && step.text) s.partialOutputs.push(step.text);
-    run.pending.push(['agent.step', { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) }]);
-    this.count(run, step.usage);
-  }
-
   /**
    * Parks the job on the children asked for in the last step (and any still awaited): they are
    * created, the context saved and the job moved to `waiting-children` in one transaction.
@@ -296,17 +250,7 @@ export class AgentLoop {
   private async park(run: Run): Promise<LoopOutcome> {
     const s = run.ctx.state;
     const requests = run.parking.splice(0);
-    s.awaiting = [
-      ...(s.awaiting ?? []),
-      ...requests.map((r) => ({
-        toolCallId: r.toolCallId,
-        tool: r.tool,
-        childJobId: r.childJobId,
-        agentId: r.target.id,
-        agentName: r.target.name,
-        deadline: r.deadline?.toISOString() ?? null,
-      })),
-    ];
+    s.awaiting = [...(s.awaiting ?? []), ...requests.map(awaitedOf)];
     const events = run.pending.splice(0);
     await this.delegations.park(run.job, requests, wakeAtOf(s.awaiting), async (m, emit) => {
       await this.contexts.save(run.ctx, m);
@@ -323,13 +267,7 @@ export class AgentLoop {
   private async collect(run: Run): Promise<boolean> {
     const s = run.ctx.state;
     const { done, waiting } = await this.delegations.collect(run.job, s.awaiting ?? []);
-    patchToolResults(s.messages, done);
-    for (const { awaited, value } of done) {
-      const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
-      const error = value.status === 'completed' ? undefined : value.error;
-      if (trace) Object.assign(trace, { result: value }, error ? { error } : {});
-      run.pending.push(['tool.result', { step: trace?.step ?? s.steps, toolCallId: awaited.toolCallId, tool: awaited.tool, result: value, ...(error ? { error } : {}) }]);
-    }
+    run.pending.push(...applyOutcomes(s, done));
     s.awaiting = waiting;
     if (waiting.length) return false;
     await this.save(run);
@@ -455,4 +393,3 @@ export class AgentLoop {
   }
 }
 
-const usageOf = (u: LanguageModelUsage) => ({ inputTokens: u.inputTokens, outputTokens: u.outputTokens });

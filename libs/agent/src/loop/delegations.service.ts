@@ -7,6 +7,8 @@ import { Emit, JobExecution } from '@wiz/queue';
 import { toAiTools } from '../tools/registry';
 import { ParkRequest, ToolContext, WizTool } from '../tools/tool';
 import { ToolServices } from '../tools/tool-services';
+import type { ContextState } from './context.store';
+import type { Pending } from './step-record';
 
 export type ToolRun = Omit<ToolContext, 'toolCallId' | 'services' | 'park' | 'reserveChild'> & {
   parking: ParkRequest[];
@@ -83,6 +85,27 @@ export class Delegations {
 export function wakeAtOf(awaiting: readonly AwaitedChild[]): Date | null {
   const times = awaiting.filter((a) => a.deadline).map((a) => Date.parse(a.deadline!));
   return times.length ? new Date(Math.min(...times)) : null;
+}
+
+/** The record of a delegation the job parks on. */
+export const awaitedOf = (r: ParkRequest): AwaitedChild => ({
+  toolCallId: r.toolCallId,
+  tool: r.tool,
+  childJobId: r.childJobId,
+  agentId: r.target.id,
+  agentName: r.target.name,
+  deadline: r.deadline?.toISOString() ?? null,
+});
+
+/** Children's outcomes into the context (tool results, traces) and their `tool.result` events. */
+export function applyOutcomes(s: ContextState, done: readonly ChildOutcome[]): Pending[] {
+  patchToolResults(s.messages, done);
+  return done.map(({ awaited, value }): Pending => {
+    const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
+    const error = value.status === 'completed' ? undefined : value.error;
+    if (trace) Object.assign(trace, { result: value }, error ? { error } : {});
+    return ['tool.result', { step: trace?.step ?? s.steps, toolCallId: awaited.toolCallId, tool: awaited.tool, result: value, ...(error ? { error } : {}) }];
+  });
 }
 
 /** The placeholder result of each awaited tool call replaced by the child's outcome. */
