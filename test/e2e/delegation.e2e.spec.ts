@@ -20,8 +20,8 @@ const echoResult = (who: string) => ({ content: `${who} got: {{lastToolResult}}`
 // Delegation (issue 5) against the built server and the scripted model: chains, A↔B, guards,
 // ask_agent's deadline. The delegating job parks (`waiting-children`) and resumes with its
 // child's outcome as the tool result.
-describe('delegation between agents', () => {
-  const iso = isolation('delegation');
+describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('delegation between agents on %s', (store) => {
+  const iso = isolation(`delegation${store}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-deleg-'));
   const llm = new FakeLlmServer({
     rules: [
@@ -90,7 +90,7 @@ describe('delegation between agents', () => {
   const agents: Record<string, string> = {};
 
   beforeAll(async () => {
-    sut = await startServer({ store: 'postgres', iso, dataDir, llmUrl: await llm.start(), env: { WIZ_DELEGATION_MAX_DEPTH: '3', WIZ_DELEGATION_MAX_CHILDREN: '2' } });
+    sut = await startServer({ store, iso, dataDir, llmUrl: await llm.start(), env: { WIZ_DELEGATION_MAX_DEPTH: '3', WIZ_DELEGATION_MAX_CHILDREN: '2' } });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
     for (const [name, extra] of [['Alpha', {}], ['Bravo', {}], ['Charlie', {}], ['Slow', {}], ['Picky', { delegates: ['Bravo'] }], ['Solo', { tools: ['report_progress'] }]] as const) {
       const r = await api('POST', '/api/v1/agents', { name, role: `the ${name} agent`, loop: { planning: false }, ...extra });
