@@ -1,7 +1,8 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { streamText } from 'ai';
 import { performance } from 'node:perf_hooks';
-import { builtInTools } from '../libs/agent/src/loop/tools';
+import { toAiTools, toolsFor } from '../libs/agent/src/tools/registry';
+import type { ToolContext } from '../libs/agent/src/tools/tool';
 import { BenchOptions, SuiteResult } from './suite';
 import { Cleanup, cpuSince, message, pool, round, startFakeLlm, within } from './support';
 
@@ -16,7 +17,7 @@ export async function modelCallBench(o: BenchOptions): Promise<SuiteResult> {
     const llm = await startFakeLlm();
     cleanup.add('stop fake-llm', llm.stop);
     const model = createOpenAI({ baseURL: llm.baseUrl, apiKey: 'fake', name: 'bench' }).chat('fake-model');
-    const tools = builtInTools({ progress: async () => {}, remember: () => {} });
+    const tools = toAiTools(toolsFor(null), () => ({}) as ToolContext); // offered, never called
     const call = async (i: number) => {
       const stream = streamText({ model, tools, maxRetries: 0, system: 'You are a benchmark agent.', messages: [{ role: 'user', content: `bench job ${i}` }] });
       for await (const part of stream.fullStream) if (part.type === 'error') throw part.error;

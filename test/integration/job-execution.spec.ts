@@ -1,6 +1,6 @@
 import { EventEnvelope } from '@wiz/contracts';
 import { JobEntity } from '@wiz/persistence';
-import { JobExecution, JobsService } from '@wiz/queue';
+import { DelayedJobs, JobExecution, JobsService } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
@@ -55,6 +55,66 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
     await sut.complete(started.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} });
     expect((await stack.agents.findById('o', agentId))!.status).toBe('active');
     expect(await statusesOf(job.id)).toEqual(['job.active', 'agent busy', 'job.completed', 'agent active']);
+  });
+
+  // Delegation (issue 5): a running job parks on a child it creates in the same transaction.
+  const parkOnChild = async (input: string, wakeAt: Date | null = null) => {
+    const parent = await jobs.submit('o', { agentId, input });
+    const started = await sut.start(command(parent.id));
+    if (!started.run) throw new Error('did not start');
+    const childAgent = await insertAgent(stack.agents, 'o');
+    let childId = '';
+    const parked = await sut.park(started.job, wakeAt, async (m, emit) => {
+      childId = (await jobs.createIn(childAgent, { agentId: childAgent.id, input: `${input} child`, parentJobId: parent.id }, 't', m, emit)).id;
+    });
+    return { parent: started.job, childId, childAgent, parked };
+  };
+  const stored = (id: string) => stack.jobRepo.findById('o', id);
+
+  it('parks a running job: waiting-children, its agent and lease freed, the attempt handed back', async () => {
+    const { parent, childId, childAgent, parked } = await parkOnChild('park');
+    expect(parked).toBe(true);
+    expect(await stored(parent.id)).toMatchObject({ status: 'waiting-children', attempts: 0, leaseUntil: null });
+    expect((await stack.agents.findById('o', agentId))!.runningJobId).toBeNull();
+    // The child completes: the parent is queued again with a new command, and resumes as attempt 1.
+    const child = await sut.start({ ...command(childId), agentId: childAgent.id });
+    if (!child.run) throw new Error('child did not start');
+    expect(await sut.complete(child.job, { text: 'child done', model: 'm', finishReason: 'stop', usage: {} })).toBe(true);
+    expect(await stored(parent.id)).toMatchObject({ status: 'queued', runAt: null });
+    const resumed = await sut.start(command(parent.id));
+    if (!resumed.run) throw new Error('parent did not resume');
+    expect(resumed.job.attempts).toBe(1);
+    expect(resumed.job.attemptLog.map((a) => a.error)).toEqual(['parked: waiting for child jobs', null]);
+    const types = (await eventsOf(parent.id)).map((e) => e.type);
+    expect(types).toEqual(['job.created', 'job.active', 'job.waiting-children', 'job.queued', 'job.active']);
+    await sut.complete(resumed.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} });
+  });
+
+  it('writes nothing when the job moved before it could park', async () => {
+    const parent = await jobs.submit('o', { agentId, input: 'park fenced' });
+    const started = await sut.start(command(parent.id));
+    if (!started.run) throw new Error('did not start');
+    await jobs.cancel('o', parent.id);
+    let created = false;
+    const parked = await sut.park(started.job, null, async (m, emit) => {
+      const other = await insertAgent(stack.agents, 'o');
+      await jobs.createIn(other, { agentId: other.id, input: 'orphan?' }, 't', m, emit);
+      created = true;
+    });
+    expect(created).toBe(true);
+    expect(parked).toBe(false);
+    expect((await stored(parent.id))!.status).toBe('cancelled');
+    expect(await stack.ds.getRepository(JobEntity).findOneBy({ input: 'orphan?' })).toBeNull();
+  });
+
+  it('wakes a parked job at its wake-up time even while its child runs', async () => {
+    const { parent, childId } = await parkOnChild('park deadline', new Date(Date.now() + 50));
+    const delayed = new DelayedJobs(stack.jobRepo, stack.flow, stack.changes);
+    expect(await delayed.tick(new Date(Date.now() + 1_000))).toBeGreaterThanOrEqual(1);
+    expect(await stored(parent.id)).toMatchObject({ status: 'queued', runAt: null });
+    expect((await stored(childId))!.status).toBe('queued');
+    await jobs.cancel('o', childId);
+    await jobs.cancel('o', parent.id);
   });
 
   it('reports progress of a running job without fencing its runner', async () => {

@@ -32,6 +32,8 @@ const agent = (id: string, ownerId: string): AgentEntity =>
     loop: {},
     behaviorRules: [],
     behaviorVersion: 0,
+    tools: null,
+    delegates: null,
     runningJobId: null,
     partition: 3,
     createdAt: new Date(1_700_000_000_123),

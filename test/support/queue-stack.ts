@@ -71,6 +71,8 @@ export async function insertAgent(agents: AgentsRepository, ownerId: string, ove
     loop: {},
     behaviorRules: [],
     behaviorVersion: 0,
+    tools: null,
+    delegates: null,
     runningJobId: null,
     partition: 0,
     createdAt: now,

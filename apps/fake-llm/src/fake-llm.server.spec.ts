@@ -146,11 +146,22 @@ describe(FakeLlmServer.name, () => {
     const again = await embed({ model, value: 'alpha', maxRetries: 0 });
     const many = await embedMany({ model, values: ['alpha', 'beta'], maxRetries: 0 });
 
-    expect(one.embedding).toHaveLength(16);
+    expect(one.embedding).toHaveLength(64);
     expect(Math.hypot(...one.embedding)).toBeCloseTo(1, 10);
     expect(again.embedding).toEqual(one.embedding);
     expect(many.embeddings[0]).toEqual(one.embedding);
     expect(many.embeddings[1]).not.toEqual(one.embedding);
+  });
+
+  it('puts texts that share words close together (hashed bag of words)', async () => {
+    const model = openai.embedding('fake-embedding');
+    const { embeddings: [query, near, far] } = await embedMany({
+      model,
+      values: ['favourite colour of the user', 'the user said their favourite colour is teal', 'deploy the server on Kubernetes'],
+      maxRetries: 0,
+    });
+    const cos = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+    expect(cos(query!, near!)).toBeGreaterThan(cos(query!, far!) + 0.3);
   });
 
   it('answers a status rule with an OpenAI error the SDK surfaces as APICallError', async () => {

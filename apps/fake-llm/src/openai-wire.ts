@@ -31,7 +31,7 @@ export interface OpenAiErrorBody {
 }
 
 export const DEFAULT_CHUNK_SIZE = 8;
-export const DEFAULT_EMBEDDING_DIMENSIONS = 16;
+export const DEFAULT_EMBEDDING_DIMENSIONS = 64;
 
 // Rough OpenAI rule of thumb (~4 characters per token); good enough for usage accounting in tests.
 export function estimateTokens(chars: number): number {
@@ -125,22 +125,21 @@ export function embeddingsBody(inputs: readonly string[], model: string, dimensi
   return { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
 }
 
-// Deterministic unit vector: FNV-1a hash of the text seeds a mulberry32 generator.
+// Deterministic unit vector, a hashed bag of words: each word (lower-cased, a trailing "s"
+// dropped) adds ±1 to the dimension its FNV-1a hash picks. Texts that share words are close
+// (cosine), so search "by meaning" is testable; the same text always gives the same vector.
 export function embedText(text: string, dimensions: number): number[] {
-  let seed = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) seed = Math.imul(seed ^ text.charCodeAt(i), 0x01000193);
-  const vector = new Array<number>(dimensions);
-  let norm = 0;
-  for (let i = 0; i < dimensions; i++) {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const value = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
-    vector[i] = value;
-    norm += value * value;
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const raw of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const word = raw.length > 3 && raw.endsWith('s') ? raw.slice(0, -1) : raw;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+    h >>>= 0;
+    vector[h % dimensions]! += h & 0x80000000 ? -1 : 1;
   }
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < dimensions; i++) vector[i] /= norm;
+  const norm = Math.hypot(...vector);
+  if (norm === 0) vector[0] = 1; // no words: a fixed unit vector
+  else for (let i = 0; i < dimensions; i++) vector[i]! /= norm;
   return vector;
 }
 

@@ -7,6 +7,10 @@ import { AgentLoop } from './loop/agent-loop.service';
 import { ContextStore } from './loop/context.store';
 import { ContextRetention } from './loop/context-retention.service';
 import { LiveEvents } from './loop/live-events';
+import { Delegations } from './loop/delegations.service';
+import { ToolServices } from './tools/tool-services';
+import { Workspace } from './tools/workspace/workspace';
+import { MemoryStore } from './tools/memory/memory.store';
 
-@Module({ imports: [LlmModule], providers: [JobRunner, ActorRegistry, AgentLoop, AgentMemory, ContextStore, LiveEvents, ContextRetention], exports: [ActorRegistry] })
+@Module({ imports: [LlmModule], providers: [JobRunner, ActorRegistry, AgentLoop, AgentMemory, ContextStore, LiveEvents, ContextRetention, Delegations, ToolServices, Workspace, MemoryStore], exports: [ActorRegistry] })
 export class AgentModule {}

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
 import { JobExecution } from '@wiz/queue';
+import { JobEntity } from '@wiz/persistence';
 import { Outcome } from './agent-actor';
-import { AgentLoop } from './loop/agent-loop.service';
+import { AgentLoop, LoopOutcome } from './loop/agent-loop.service';
 
 // One job: start (claims the agent), the agent loop, then complete or fail. A model error or a
 // spent budget is a failed attempt; a store error propagates so the mailbox redelivers.
@@ -23,13 +24,18 @@ export class JobRunner {
       return 'done';
     }
     const { job, agent } = started;
-    const outcome = await this.loop.run(job, agent, cancel);
-    // Cancelled: the store already says so (and freed the agent). Freeing the agent publishes
-    // its status (agent.status), in the same transaction.
-    if (!cancel.aborted) {
-      if (outcome.ok) await this.execution.complete(job, outcome.result);
-      else await this.execution.fail(job, outcome.reason, outcome.retryable);
-    }
+    await this.settle(job, await this.loop.run(job, agent, cancel), cancel);
     return 'done';
+  }
+
+  // Parked: the store says `waiting-children` and the agent is free. Cancelled: the store says so;
+  // the loop's last save still goes in. Else that save and the completion or failure commit in
+  // one transaction. Whatever frees the agent also publishes its status (agent.status).
+  private async settle(job: JobEntity, outcome: LoopOutcome, cancel: AbortSignal): Promise<void> {
+    if ('parked' in outcome) return;
+    if (cancel.aborted) return this.loop.flush(outcome);
+    const hooks = { before: outcome.write };
+    if (outcome.ok) await this.execution.complete(job, outcome.result, hooks);
+    else await this.execution.fail(job, outcome.reason, outcome.retryable, hooks);
   }
 }

@@ -62,6 +62,7 @@ export const ConfigSchema = z.object({
   OPENAI_API_KEY: z.string().default('').describe('API key of that endpoint (secret: never logged or put on the bus)'),
   WIZ_DEFAULT_MODEL: z.string().min(1).default('gpt-4o-mini').describe('model used when an agent sets none'),
   WIZ_LLM_MAX_RETRIES: int(2, 0, 10).describe('retries of a model call on 408/409/429/5xx (with backoff)'),
+  WIZ_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small').describe('embedding model of the agent\'s endpoint, for memory_query by meaning'),
   WIZ_LLM_TIMEOUT_MS: int(120_000, 1_000, 3_600_000).describe('time limit of one model call'),
   WIZ_SECRET_KEY: z
     .string()
@@ -73,6 +74,11 @@ export const ConfigSchema = z.object({
   WIZ_AGENT_MAX_WALL_MS: int(600_000, 1_000, 86_400_000).describe('default budget: wall time of one run of a job'),
   WIZ_TOKEN_BATCH_MS: int(50, 0, 1_000).describe('live token deltas of a job are sent at most this often (0: one event per model delta)'),
   WIZ_AGENT_MAX_ITERATIONS: int(3, 1, 20).describe('default budget: act → validate rounds per job'),
+  WIZ_DELEGATION_MAX_DEPTH: int(4, 1, 50).describe('delegation chains (a job, its child, their child…) are at most this many jobs deep'),
+  WIZ_DELEGATION_MAX_CHILDREN: int(8, 1, 1_000).describe('child jobs one job may create (delegations and sub-jobs)'),
+  WIZ_ASK_TIMEOUT_SEC: int(120, 1, 86_400).describe('ask_agent: how long the asking job waits for an answer when the model sets no timeout'),
+  WIZ_WORKSPACE_DIR: z.string().default('').describe('root of the agents\' workspaces (one directory per agent); empty: <WIZ_DATA_DIR>/workspaces'),
+  WIZ_WORKSPACE_MAX_FILE_BYTES: int(1_048_576, 1, 1_073_741_824).describe('largest file the workspace tools read or write'),
 });
 export type WizConfig = z.infer<typeof ConfigSchema>;
 

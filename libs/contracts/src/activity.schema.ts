@@ -27,6 +27,21 @@ export const ToolTraceSchema = z.object({
 });
 export type ToolTrace = z.infer<typeof ToolTraceSchema>;
 
+// A child job a parked job waits for (delegate_to_agent, ask_agent): its result becomes the
+// result of the tool call `toolCallId` when the job resumes.
+export const AwaitedChildSchema = z.object({
+  toolCallId: z.string(),
+  tool: z.string(),
+  childJobId: z.uuid(),
+  agentId: z.uuid(),
+  agentName: z.string(),
+  /** ask_agent: when the job stops waiting (ISO date-time); null: until the child ends. */
+  deadline: z.iso.datetime().nullable(),
+});
+export type AwaitedChild = z.infer<typeof AwaitedChildSchema>;
+
+export const TodoSchema = z.object({ text: z.string(), done: z.boolean() });
+
 // ActivityContext: a job's working state, stored as it evolves, so that a redelivered job
 // continues where it stopped. `messages` are AI SDK ModelMessages of the current act phase.
 export const ActivityContextSchema = z.object({
@@ -47,6 +62,10 @@ export const ActivityContextSchema = z.object({
   steps: z.int(),
   tokens: z.int(),
   runs: z.int(),
+  /** Child jobs the job is parked on (see AwaitedChildSchema). */
+  awaiting: z.array(AwaitedChildSchema).optional(),
+  /** The job's todo list (todo_read / todo_write). */
+  todos: z.array(TodoSchema).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

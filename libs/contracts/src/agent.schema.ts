@@ -36,6 +36,12 @@ export const AdjustBehaviorSchema = z.strictObject({
 export type AdjustBehavior = z.infer<typeof AdjustBehaviorSchema>;
 export const MAX_BEHAVIOR_RULES = 100;
 
+const toolName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a tool name (snake_case)');
+/** The tools an agent may use; absent or null: the default set (every tool but the opt-in ones). */
+export const ToolAllowListSchema = z.array(toolName).max(100);
+/** Agents (ids or names) this agent may delegate to or message; absent or null: any agent of its owner. */
+export const DelegatesSchema = z.array(z.string().trim().min(1).max(200)).max(200);
+
 export const CreateAgentSchema = z.strictObject({
   name: text(200),
   role: text(2_000),
@@ -45,6 +51,8 @@ export const CreateAgentSchema = z.strictObject({
   model: ModelConfigSchema.optional(),
   loop: LoopSettingsSchema.optional(),
   behaviorRules: z.array(BehaviorRuleSchema).max(MAX_BEHAVIOR_RULES).optional(),
+  tools: ToolAllowListSchema.nullable().optional(),
+  delegates: DelegatesSchema.nullable().optional(),
 });
 export type CreateAgent = z.infer<typeof CreateAgentSchema>;
 
@@ -59,6 +67,8 @@ export const UpdateAgentSchema = z
     model: ModelConfigSchema,
     loop: LoopSettingsSchema,
     status: z.enum(['active', 'inactive']),
+    tools: ToolAllowListSchema.nullable(),
+    delegates: DelegatesSchema.nullable(),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, { message: 'at least one field is required' });
@@ -76,6 +86,10 @@ export const AgentSchema = z.object({
   behaviorRules: z.array(z.string()),
   /** Increases with every behavior change; a job uses the version current when it starts. */
   behaviorVersion: z.int(),
+  /** Allowed tools; null: the default set. */
+  tools: z.array(z.string()).nullable(),
+  /** Allowed delegates (ids or names); null: any agent of the owner. */
+  delegates: z.array(z.string()).nullable(),
   status: AgentStatusSchema,
   /** A paused agent keeps its queue but starts no job. */
   paused: z.boolean(),

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createOpenAI, OpenAIProvider } from '@ai-sdk/openai';
-import type { LanguageModel } from 'ai';
+import type { EmbeddingModel, LanguageModel } from 'ai';
 import { ModelConfig } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { ProvidersRepository } from '@wiz/persistence';
@@ -59,6 +59,13 @@ export class LlmService {
     const p = await this.provider(ownerId, settings.provider);
     const modelId = settings.model ?? p.defaultModel ?? this.config.WIZ_DEFAULT_MODEL;
     return { model: p.provider.chat(modelId), modelId, endpoint: p.baseUrl, keyHint: `the API key of provider "${p.name}"`, ...common };
+  }
+
+  /** The embedding model (WIZ_EMBEDDING_MODEL) of the endpoint an agent's settings name. */
+  async embedder(ownerId: string, settings: ModelConfig): Promise<{ model: EmbeddingModel; modelId: string; maxRetries: number }> {
+    const modelId = this.config.WIZ_EMBEDDING_MODEL;
+    const provider = settings.provider ? (await this.provider(ownerId, settings.provider)).provider : this.fallback;
+    return { model: provider.embedding(modelId), modelId, maxRetries: this.config.WIZ_LLM_MAX_RETRIES };
   }
 
   describe(e: unknown, m: Pick<ResolvedModel, 'endpoint' | 'keyHint'>): string {

@@ -13,3 +13,4 @@ export { MIGRATIONS } from './migrations';
 export * from './repositories/providers.repository';
 export * from './repositories/activity-contexts.repository';
 export * from './repositories/agent-states.repository';
+export * from './repositories/memory-items.repository';

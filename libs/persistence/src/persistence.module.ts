@@ -11,6 +11,7 @@ import { OwnersRepository } from './repositories/owners.repository';
 import { ProvidersRepository } from './repositories/providers.repository';
 import { ActivityContextsRepository } from './repositories/activity-contexts.repository';
 import { AgentStatesRepository } from './repositories/agent-states.repository';
+import { MemoryItemsRepository } from './repositories/memory-items.repository';
 
 const repositories = [
   AgentsRepository,
@@ -22,6 +23,7 @@ const repositories = [
   ProvidersRepository,
   ActivityContextsRepository,
   AgentStatesRepository,
+  MemoryItemsRepository,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({

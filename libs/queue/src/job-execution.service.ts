@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { JobFlow, jobIds } from './job-flow.service';
-import { StateChanges } from './state-changes.service';
+import { isParked, JobFlow, jobIds, PARKED } from './job-flow.service';
+import { Emit, StateChanges } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
 
@@ -14,6 +15,11 @@ export type StartOutcome =
   | { run: false; reason: string }
   /** Not now: the agent is paused, or runs another job (`holder`). Keep the command. */
   | { run: false; hold: 'paused' | 'busy'; holder?: string | null };
+
+/** The runner's own writes in a completion's transaction: before the transition, and after it. */
+export interface TxHooks {
+  before?: (m: EntityManager, emit: Emit) => Promise<void>;
+}
 
 export interface RunPolicy {
   /** Runs a job may lose to dead runtimes before it fails (WIZ_JOB_MAX_DELIVER). */
@@ -61,7 +67,9 @@ export class JobExecution {
       if (claim.verdict === 'busy') return { run: false, hold: 'busy', holder: claim.holder };
       const attemptLog = [...job.attemptLog, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
       const leaseUntil = new Date(now.getTime() + this.policy.leaseMs);
-      if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, leaseUntil, progress: 0 }, m))) {
+      // A job resumed from a park (delegation) keeps the progress it had reported.
+      const progress = isParked(job) ? job.progress : 0;
+      if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, leaseUntil, progress }, m))) {
         // Someone moved the job first. Give the agent back if this claim took it (the
         // transaction may hold other work, so it is not rolled back); if the agent already
         // held this job, the runtime that moved it holds the agent: leave it.
@@ -106,8 +114,10 @@ export class JobExecution {
     return (await this.jobs.nextQueued(ownerId, agentId, limit)).map((j) => this.flow.commandOf(j));
   }
 
-  complete(job: JobEntity, result: JobResult): Promise<boolean> {
+  /** `hooks.before`: the runner's own writes (the agent loop's last save), in the same transaction. */
+  complete(job: JobEntity, result: JobResult, hooks: TxHooks = {}): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
+      await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, null);
       if (!(await this.flow.move(job, { status: 'completed', result, progress: 100, attemptLog, finishedAt: new Date() }, m))) {
         return false;
@@ -120,8 +130,9 @@ export class JobExecution {
   }
 
   /** A failed attempt: retried after its backoff while attempts remain, else the job fails. */
-  fail(job: JobEntity, error: string, retryable = true): Promise<boolean> {
+  fail(job: JobEntity, error: string, retryable = true, hooks: TxHooks = {}): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
+      await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, error);
       if (retryable && job.attempts < job.maxAttempts) {
         const delayMs = backoffDelay(job.backoff, job.attempts);
@@ -139,6 +150,32 @@ export class JobExecution {
     }, job.agentId);
   }
 
+  /**
+   * Delegation (issue 5): the running job waits for its child jobs. In one transaction: `before`
+   * (the caller's writes: its context, the children it creates), then active → `waiting-children`,
+   * its agent freed (DESIGN.md invariant 3) and its lease cleared. The run's attempt is handed
+   * back (a park is not a failed attempt); `wakeAt` wakes it even if children still run
+   * (ask_agent's deadline). If every child has already ended, it is queued again at once.
+   * Returns false, with nothing written, when the job was moved meanwhile (cancelled…).
+   */
+  park(job: JobEntity, wakeAt: Date | null, before: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+    return this.changes.commit(async (m, emit) => {
+      await before(m, emit);
+      const attemptLog = closeAttempt(job, PARKED);
+      const patch = { status: 'waiting-children' as const, attempts: job.attempts - 1, attemptLog, leaseUntil: null, runAt: wakeAt };
+      // Throwing rolls back `before` too: no orphan children for a job that is not waiting.
+      if (!(await this.flow.move(job, patch, m))) throw new ParkFenced();
+      const children = await this.jobs.childrenOf(job.ownerId, job.id, m);
+      emit.event(makeEvent('job.waiting-children', jobIds(job), { children: children.filter((c) => !isTerminal(c.status)).length }));
+      await this.flow.freeAgent(job, m, emit);
+      if (children.every((c) => isTerminal(c.status))) await this.flow.wake(job, m, emit);
+      return true;
+    }, job.agentId).catch((e) => {
+      if (e instanceof ParkFenced) return false;
+      throw e;
+    });
+  }
+
   /** Progress of a running job; not a transition (the revision stays), so it never fences the runner. */
   async progress(job: JobEntity, progress: number): Promise<void> {
     const pct = Math.max(0, Math.min(100, Math.round(progress)));
@@ -149,6 +186,8 @@ export class JobExecution {
   }
 
 }
+
+class ParkFenced extends Error {}
 
 function closeAttempt(job: JobEntity, error: string | null) {
   const log = [...job.attemptLog];

@@ -7,6 +7,14 @@ import { makeEvent } from './events';
 import { recordBefore } from './journal';
 import { Emit } from './state-changes.service';
 
+/**
+ * How a run that parked on its child jobs (delegation, issue 5) closes its attempt-log entry.
+ * A parked job is in `waiting-children` with this as its last entry's error; its loop resumes
+ * from its ActivityContext when it runs again.
+ */
+export const PARKED = 'parked: waiting for child jobs';
+export const isParked = (job: JobEntity) => job.attemptLog[job.attemptLog.length - 1]?.error === PARKED;
+
 export const jobIds = (job: JobEntity) => ({ agentId: job.agentId, jobId: job.id, traceId: job.traceId });
 
 // The rules every transition shares, run inside the caller's transaction (StateChanges.commit).
@@ -100,6 +108,21 @@ export class JobFlow {
     const parent = await this.jobs.lockById(done.ownerId, done.parentJobId, m);
     if (parent?.status !== 'waiting-children') return;
     const children = await this.jobs.childrenOf(done.ownerId, parent.id, m);
-    if (children.every((c) => isTerminal(c.status))) await this.release(parent, m, emit);
+    if (!children.every((c) => isTerminal(c.status))) return;
+    // A parked parent (it ran, then delegated) resumes now even if it set a wake-up time;
+    // one that never started (BullMQ flow) still honours its own runAt.
+    if (isParked(parent)) await this.wake(parent, m, emit);
+    else await this.release(parent, m, emit);
+  }
+
+  /**
+   * Delegation (issue 5): a parked job back to `queued` with a new mailbox command, so its loop
+   * resumes — when its children ended, or at its wake-up time (ask_agent's deadline).
+   */
+  async wake(job: JobEntity, m: EntityManager, emit: Emit): Promise<boolean> {
+    if (!(await this.move(job, { status: 'queued', runAt: null }, m))) return false;
+    emit.event(makeEvent('job.queued', jobIds(job), { from: 'waiting-children' }));
+    this.enqueue(job, emit);
+    return true;
   }
 }

@@ -17,7 +17,7 @@ import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/p
 import { makeEvent } from './events';
 import { JobFlow, jobIds } from './job-flow.service';
 import { toJob } from './job.mapper';
-import { StateChanges } from './state-changes.service';
+import { Emit, StateChanges } from './state-changes.service';
 
 const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const isUniqueViolation = (e: unknown) =>
@@ -47,31 +47,7 @@ export class JobsService {
     }
     const job = this.newJob(ownerId, agent, body, traceId);
     try {
-      await this.changes.commit(async (m, emit) => {
-        const deps = await this.checkDependencies(job, m);
-        const parent = await this.checkParent(job, m);
-        const blocking = deps.find((d) => isTerminal(d.status) && d.status !== 'completed');
-        const ready = deps.every((d) => isTerminal(d.status)) && (!blocking || job.ignoreDependencyFailures);
-        // Born in its first status: waiting on dependencies, delayed, or queued with its command.
-        job.status = !ready ? 'waiting' : job.runAt && job.runAt.getTime() > Date.now() ? 'delayed' : 'queued';
-        await this.jobs.insert(job, m);
-        await this.jobs.addDependencies(job.id, job.dependsOn, m);
-        emit.event(makeEvent('job.created', jobIds(job), {
-          status: job.status,
-          input: job.input,
-          priority: job.priority,
-          runAt: job.runAt?.toISOString() ?? null,
-        }));
-        if (job.status === 'queued') this.flow.enqueue(job, emit);
-        if (parent && ['queued', 'delayed', 'waiting'].includes(parent.status)) {
-          // BullMQ flows: a parent that has not started runs after its children.
-          await this.flow.move(parent, { status: 'waiting-children' }, m);
-          emit.event(makeEvent('job.waiting-children', jobIds(parent), { children: 1 }));
-        }
-        if (blocking && !job.ignoreDependencyFailures) {
-          await this.flow.failNow(job, `dependency ${blocking.id} ${blocking.status}`, m, emit);
-        }
-      }, job.agentId);
+      await this.changes.commit((m, emit) => this.insertNew(job, m, emit), job.agentId);
     } catch (e) {
       // Two submissions with one key raced: the loser returns the winner's job.
       if (body.idempotencyKey && isUniqueViolation(e)) {
@@ -81,6 +57,44 @@ export class JobsService {
       throw e;
     }
     return toJob(job);
+  }
+
+  /**
+   * Delegation (issue 5): a job for `agent` created inside the caller's transaction (the
+   * delegating job parks in the same one). `body` is validated by the caller; `id` may be chosen
+   * up front so the caller can record it first.
+   */
+  async createIn(agent: AgentEntity, body: CreateJob, traceId: string, m: EntityManager, emit: Emit, id?: string): Promise<JobEntity> {
+    const job = this.newJob(agent.ownerId, agent, body, traceId);
+    if (id) job.id = id;
+    await this.insertNew(job, m, emit);
+    return job;
+  }
+
+  private async insertNew(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
+    const deps = await this.checkDependencies(job, m);
+    const parent = await this.checkParent(job, m);
+    const blocking = deps.find((d) => isTerminal(d.status) && d.status !== 'completed');
+    const ready = deps.every((d) => isTerminal(d.status)) && (!blocking || job.ignoreDependencyFailures);
+    // Born in its first status: waiting on dependencies, delayed, or queued with its command.
+    job.status = !ready ? 'waiting' : job.runAt && job.runAt.getTime() > Date.now() ? 'delayed' : 'queued';
+    await this.jobs.insert(job, m);
+    await this.jobs.addDependencies(job.id, job.dependsOn, m);
+    emit.event(makeEvent('job.created', jobIds(job), {
+      status: job.status,
+      input: job.input,
+      priority: job.priority,
+      runAt: job.runAt?.toISOString() ?? null,
+    }));
+    if (job.status === 'queued') this.flow.enqueue(job, emit);
+    if (parent && ['queued', 'delayed', 'waiting'].includes(parent.status)) {
+      // BullMQ flows: a parent that has not started runs after its children.
+      await this.flow.move(parent, { status: 'waiting-children' }, m);
+      emit.event(makeEvent('job.waiting-children', jobIds(parent), { children: 1 }));
+    }
+    if (blocking && !job.ignoreDependencyFailures) {
+      await this.flow.failNow(job, `dependency ${blocking.id} ${blocking.status}`, m, emit);
+    }
   }
 
   async get(ownerId: string, id: string): Promise<Job & { children: string[] }> {

@@ -13,6 +13,8 @@ export function toAgent(e: AgentEntity): Agent {
     loop: e.loop,
     behaviorRules: e.behaviorRules,
     behaviorVersion: e.behaviorVersion,
+    tools: e.tools ?? null,
+    delegates: e.delegates ?? null,
     status: e.status,
     paused: e.paused,
     createdAt: e.createdAt.toISOString(),

@@ -45,6 +45,8 @@ export class AgentsService {
       loop: body.loop ?? {},
       behaviorRules: dedupe(body.behaviorRules ?? []),
       behaviorVersion: 0,
+      tools: body.tools ?? null,
+      delegates: body.delegates ?? null,
       status: 'active',
       paused: false,
       runningJobId: null,
@@ -83,11 +85,11 @@ export class AgentsService {
     });
     const agent = toAgent(next);
     await this.changes.commit(async (m, emit) => {
-      const { name, role, backstory, goal, systemPrompt, updatedAt } = next;
+      const { name, role, backstory, goal, systemPrompt, tools, delegates, updatedAt } = next;
       const changed = await this.agents.update(
         ownerId,
         id,
-        { name, role, backstory, goal, systemPrompt, model: next.model, loop: next.loop, status: next.status, updatedAt },
+        { name, role, backstory, goal, systemPrompt, tools, delegates, model: next.model, loop: next.loop, status: next.status, updatedAt },
         m,
       );
       if (!changed) throw notFound('agent', id);

@@ -1,21 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AISDKError, generateText, hasToolCall, LanguageModelUsage, ModelMessage, StepResult, streamText, ToolSet } from 'ai';
-import { EventType, JobResult, PayloadOf, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
+import { AISDKError, generateText, hasToolCall, LanguageModelUsage, ModelMessage, streamText } from 'ai';
+import { JobResult, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
-import { JobExecution, jobIds, LOST_RUN, makeEvent, StateChanges } from '@wiz/queue';
+import type { EntityManager } from 'typeorm';
+import { Emit, JobExecution, jobIds, makeEvent, StateChanges } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../persona';
 import { AgentMemory } from './agent-memory.service';
 import { BudgetExceeded, budgetReason, Limits, limitsOf } from './budget';
 import { ContextStore, LiveContext } from './context.store';
 import { LiveEvents, TokenBatcher } from './live-events';
 import * as P from './prompts';
-import { builtInTools, BUILT_IN_TOOL_SUMMARIES } from './tools';
+import { summariesOf, toolsFor } from '../tools/registry';
+import { ParkRequest, WizTool } from '../tools/tool';
+import { applyOutcomes, awaitedOf, Delegations, wakeAtOf } from './delegations.service';
+import { clip, Pending, recordStep, usageOf } from './step-record';
 
-export type LoopOutcome = { ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean };
+/**
+ * `write`: the loop's last save (context, events, promotion into long-term memory), for the
+ * runner to commit in the transaction that completes or fails the job (one fewer per job).
+ */
+export type FinishedOutcome = ({ ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean }) & { write?: Write };
+/** Or the job parked on child jobs (delegation): it is `waiting-children`, its agent free. */
+export type LoopOutcome = FinishedOutcome | { ok?: undefined; parked: true };
 
-type Pending = { [T in EventType]: [T, PayloadOf<T>] }[EventType];
+export type Write = (m: EntityManager, emit: Emit) => Promise<void>;
+
 
 interface Run {
   job: JobEntity;
@@ -33,9 +44,14 @@ interface Run {
   pending: Pending[];
   /** The job's outcome went into long-term memory (with the save that ended the loop). */
   promoted: boolean;
+  /** The tools this agent may use. */
+  tools: WizTool[];
+  /** Delegations asked for in the current step: the run parks after it. */
+  parking: ParkRequest[];
+  /** The save that ends the loop, left to the runner's completion (see FinishedOutcome). */
+  final?: Write;
 }
 
-const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 // The agent loop for one job: plan (criteria + steps) → act (model with tools, many steps,
 // streamed) → self-validate → iterate or finish, within the agent's budgets. The context is
@@ -51,6 +67,7 @@ export class AgentLoop {
     private readonly changes: StateChanges,
     private readonly execution: JobExecution,
     private readonly live: LiveEvents,
+    private readonly delegations: Delegations,
   ) {}
 
   async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {
@@ -62,42 +79,27 @@ export class AgentLoop {
     let run: Run | undefined;
     try {
       const [ctx, state, model] = await Promise.all([this.contexts.load(job), this.memories.load(agent), this.resolve(job, agent)]);
-      this.resume(job, ctx);
+      this.contexts.resume(job, ctx);
       run = this.prepare(job, agent, ctx, state, model, limits, signal, budget);
       const outcome = await this.drive(run);
+      if ('parked' in outcome) return outcome;
       if (!run.promoted) await this.conclude(run, outcome);
-      return outcome;
+      return { ...outcome, write: run.final };
     } catch (e) {
       const reason = budget.signal.aborted ? (budget.signal.reason as Error).message : e instanceof BudgetExceeded ? e.message : undefined;
       if (reason || timeout?.aborted || e instanceof LlmCallError) {
-        const outcome: LoopOutcome = reason
+        const outcome: FinishedOutcome = reason
           ? { ok: false, reason, retryable: false }
           : timeout?.aborted
             ? { ok: false, reason: `timed out after ${job.timeoutMs} ms`, retryable: true }
             : { ok: false, reason: (e as Error).message, retryable: true };
         if (run && !cancel.aborted) await this.conclude(run, outcome);
-        return outcome;
+        return { ...outcome, write: run?.final };
       }
       throw e;
     } finally {
       clearTimeout(wall);
     }
-  }
-
-  // A run after a lost one (the runtime died) continues from the stored context; a new attempt
-  // after a failed one (retry policy, POST …/retry) starts over with fresh budgets.
-  private resume(job: JobEntity, ctx: LiveContext): void {
-    const s = ctx.state;
-    if (s.runs > 0) {
-      const previous = job.attemptLog[job.attemptLog.length - 2];
-      if (previous?.error === LOST_RUN) {
-        s.errors.push(`run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`);
-      } else {
-        this.contexts.restart(ctx, job);
-        ctx.state.errors.push(`run ${s.runs + 1}: starting over after attempt ${previous?.attempt ?? '?'} failed`);
-      }
-    }
-    ctx.state.runs++;
   }
 
   private prepare(
@@ -111,20 +113,31 @@ export class AgentLoop {
     budget: AbortController,
   ): Run {
     const pending: Pending[] = [];
-    const system = systemPromptOf(agent, BUILT_IN_TOOL_SUMMARIES);
-    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task: taskText(job.input, job.data), signal, budget, pending, promoted: false };
+    const tools = toolsFor(agent.tools ?? null);
+    const system = systemPromptOf(agent, summariesOf(tools));
+    const task = taskText(job.input, job.data);
+    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task, signal, budget, pending, promoted: false, tools, parking: [] };
   }
 
   private async drive(run: Run): Promise<LoopOutcome> {
     const s = run.ctx.state;
     if (s.phase === 'plan') {
-      if (run.limits.planning) await this.plan(run);
-      else s.planNote = 'planning is off for this agent: no self-validation';
-      s.phase = 'act';
-      await this.save(run);
+      if (run.limits.planning) {
+        await this.plan(run);
+        s.phase = 'act';
+        await this.save(run);
+      } else {
+        s.phase = 'act';
+        // Nothing worth a transaction: saved (with the turn to busy) with the first model step.
+        s.planNote = 'planning is off for this agent: no self-validation';
+      }
     }
     for (;;) {
-      if (s.phase === 'act') await this.actOrSummarise(run);
+      if (s.phase === 'act') {
+        if (s.awaiting?.length && !(await this.collect(run))) return this.park(run);
+        await this.actOrSummarise(run);
+        if (run.parking.length) return this.park(run);
+      }
       if (s.phase === 'validate') {
         const failed = await this.validate(run);
         if (failed) return failed;
@@ -177,25 +190,35 @@ export class AgentLoop {
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
     let finished: string | undefined;
     const tokens = new TokenBatcher(this.live, run.job, () => ({ iteration: s.iteration, step: s.steps + 1 }), this.config.WIZ_TOKEN_BATCH_MS);
-    const tools = builtInTools({
+    const reserved = { count: 0 };
+    const tools = this.delegations.toolSet(run.tools, {
+      job: run.job,
+      agent: run.agent,
+      state: s,
+      parking: run.parking,
+      reserved,
       progress: (pct) => this.execution.progress(run.job, pct),
-      remember: (note, topic) => void s.learnings.push(topic ? `[${topic}] ${note}` : note),
     });
     const stream = streamText({
       ...this.settings(run),
       system: P.withPhase(run.system, run.memory, P.ACT_INSTRUCTIONS),
       messages: base,
       tools,
-      stopWhen: [hasToolCall('finish'), ({ steps }) => steps.length >= stepsLeft],
+      // A delegation ends the step's stream: the job parks until the child answers.
+      stopWhen: [hasToolCall('finish'), () => run.parking.length > 0, ({ steps }) => steps.length >= stepsLeft],
       onError: () => undefined, // surfaced below as the stream's `error` part
       onStepFinish: async (step) => {
+        reserved.count = 0;
         s.messages = [...base, ...step.response.messages];
         finished ??= (step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined)?.answer;
+        if (finished !== undefined) run.parking.length = 0; // answered anyway: no one to wait for
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens.endStep();
-        this.recordStep(run, step, !last);
+        run.pending.push(...recordStep(s, step, !last));
+        this.count(run, step.usage);
         if (last) this.concludeAct(run, finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
-        await this.save(run);
+        // A parking step is saved with the park (children, context and status in one transaction).
+        if (!run.parking.length) await this.save(run);
       },
     });
     try {
@@ -207,6 +230,7 @@ export class AgentLoop {
     } finally {
       tokens.flush();
     }
+    if (run.parking.length) return;
     // Still acting: the step budget ended the stream while the model wanted to go on.
     if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
   }
@@ -219,23 +243,35 @@ export class AgentLoop {
     run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
   }
 
-  private recordStep(run: Run, step: StepResult<ToolSet>, partial: boolean): void {
+  /**
+   * Parks the job on the children asked for in the last step (and any still awaited): they are
+   * created, the context saved and the job moved to `waiting-children` in one transaction.
+   */
+  private async park(run: Run): Promise<LoopOutcome> {
     const s = run.ctx.state;
-    const n = s.steps + 1;
-    for (const c of step.toolCalls) {
-      s.toolCalls.push({ step: n, toolCallId: c.toolCallId, tool: c.toolName, args: c.input });
-      run.pending.push(['tool.called', { step: n, toolCallId: c.toolCallId, tool: c.toolName, args: c.input }]);
-    }
-    for (const part of step.content) {
-      if (part.type !== 'tool-result' && part.type !== 'tool-error') continue;
-      const trace = s.toolCalls.find((t) => t.toolCallId === part.toolCallId);
-      const outcome = part.type === 'tool-result' ? { result: part.output } : { error: clip(String((part.error as Error)?.message ?? part.error), 1_000) };
-      if (trace) Object.assign(trace, outcome);
-      run.pending.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
-    }
-    if (partial && step.text) s.partialOutputs.push(step.text);
-    run.pending.push(['agent.step', { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) }]);
-    this.count(run, step.usage);
+    const requests = run.parking.splice(0);
+    s.awaiting = [...(s.awaiting ?? []), ...requests.map(awaitedOf)];
+    const events = run.pending.splice(0);
+    await this.delegations.park(run.job, requests, wakeAtOf(s.awaiting), async (m, emit) => {
+      await this.contexts.save(run.ctx, m);
+      for (const [type, data] of events) emit.event(makeEvent(type, jobIds(run.job), data as never));
+    });
+    return { parked: true };
+  }
+
+  /**
+   * Resumed from a park: the outcomes of the children that ended become the results of their
+   * tool calls (timed-out asks included). False: some are still running (the job parks again,
+   * saving what was collected).
+   */
+  private async collect(run: Run): Promise<boolean> {
+    const s = run.ctx.state;
+    const { done, waiting } = await this.delegations.collect(run.job, s.awaiting ?? []);
+    run.pending.push(...applyOutcomes(s, done));
+    s.awaiting = waiting;
+    if (waiting.length) return false;
+    await this.save(run);
+    return true;
   }
 
   /** Returns a failure when the last allowed iteration did not pass. */
@@ -322,27 +358,38 @@ export class AgentLoop {
   }
 
   /** A failed loop: its reason in the context, and into long-term memory, in one save. */
-  private async conclude(run: Run, outcome: LoopOutcome): Promise<void> {
+  private async conclude(run: Run, outcome: FinishedOutcome): Promise<void> {
     if (!outcome.ok) run.ctx.state.errors.push(outcome.reason);
     await this.save(run, outcome.ok ? undefined : outcome.reason);
   }
 
+  /** The loop's last save, when the job is not completed or failed after it (cancelled). */
+  async flush(outcome: LoopOutcome): Promise<void> {
+    if ('write' in outcome && outcome.write) await this.changes.commit(outcome.write);
+  }
+
   // The context and the step's events in one transaction; the save that ends the loop (phase
-  // `done`, or `failure`) also promotes the job into the agent's long-term memory.
+  // `done`, or `failure`) also promotes the job into the agent's long-term memory, and is left
+  // to the runner, to commit with the job's completion (`run.final`).
   private async save(run: Run, failure?: string): Promise<void> {
     const events = run.pending.splice(0);
     const s = run.ctx.state;
     const promote = !run.promoted && (failure !== undefined || s.phase === 'done');
     if (promote) run.promoted = true;
-    await this.changes.commit(async (m, emit) => {
+    const write: Write = async (m, emit) => {
       await this.contexts.save(run.ctx, m);
       if (promote) {
         const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
         await this.memories.promote(run.agent, run.job, s, failure === undefined ? 'completed' : 'failed', summary, run.state, m);
       }
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(run.job), data as never));
-    });
+    };
+    if (promote || run.final) {
+      const before = run.final;
+      run.final = before ? async (m, emit) => (await before(m, emit), write(m, emit)) : write;
+      return;
+    }
+    await this.changes.commit(write);
   }
 }
 
-const usageOf = (u: LanguageModelUsage) => ({ inputTokens: u.inputTokens, outputTokens: u.outputTokens });

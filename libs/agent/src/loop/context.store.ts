@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ActivityContext } from '@wiz/contracts';
 import { ActivityContextEntity, ActivityContextsRepository, JobEntity } from '@wiz/persistence';
+import { LOST_RUN, PARKED } from '@wiz/queue';
 
 export type ContextState = Omit<ActivityContext, 'jobId' | 'agentId' | 'createdAt' | 'updatedAt'>;
 
@@ -42,6 +43,23 @@ export class ContextStore {
       updatedAt: now,
     });
     return { entity, state };
+  }
+
+  // A run after a lost one (the runtime died) continues from the stored context, and so does one
+  // woken from a park (its children ended, or an ask's deadline); a new attempt after a failed
+  // one (retry policy, POST …/retry) starts over with fresh budgets.
+  resume(job: JobEntity, ctx: LiveContext): void {
+    const s = ctx.state;
+    if (s.runs > 0) {
+      const previous = job.attemptLog[job.attemptLog.length - 2];
+      if (previous?.error === LOST_RUN) {
+        s.errors.push(`run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`);
+      } else if (previous?.error !== PARKED) {
+        this.restart(ctx, job);
+        ctx.state.errors.push(`run ${s.runs + 1}: starting over after attempt ${previous?.attempt ?? '?'} failed`);
+      }
+    }
+    ctx.state.runs++;
   }
 
   /** A new attempt after a failed one starts over; the record of earlier runs stays. */

@@ -40,6 +40,14 @@ export class AgentEntity {
   @Column({ type: 'integer', default: 0 })
   behaviorVersion!: number;
 
+  /** Allowed tools (names); null: the default set. */
+  @Column({ type: 'simple-json', nullable: true })
+  tools!: string[] | null;
+
+  /** Agents (ids or names) it may delegate to or message; null: any agent of its owner. */
+  @Column({ type: 'simple-json', nullable: true })
+  delegates!: string[] | null;
+
   @Column({ type: 'varchar', length: 16 })
   status!: AgentStatus;
 

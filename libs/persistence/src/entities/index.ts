@@ -7,6 +7,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { ProviderEntity } from './provider.entity';
 import { ActivityContextEntity } from './activity-context.entity';
 import { AgentStateEntity } from './agent-state.entity';
+import { MemoryItemEntity } from './memory-item.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -19,6 +20,7 @@ export {
   ProviderEntity,
   ActivityContextEntity,
   AgentStateEntity,
+  MemoryItemEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -30,4 +32,5 @@ export const ENTITIES = [
   ProviderEntity,
   ActivityContextEntity,
   AgentStateEntity,
+  MemoryItemEntity,
 ];

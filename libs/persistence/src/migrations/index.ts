@@ -3,6 +3,7 @@ import { JobQueue1763700000000 } from './1763700000000-job-queue';
 import { JobLease1763750000000 } from './1763750000000-job-lease';
 import { AgentActors1763800000000 } from './1763800000000-agent-actors';
 import { ApiKeys1763900000000 } from './1763900000000-api-keys';
+import { Tools1764100000000 } from './1764100000000-tools';
 
 // Every migration, in order. Append, never edit one that has shipped.
-export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000, JobLease1763750000000, AgentActors1763800000000, ApiKeys1763900000000];
+export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000, JobLease1763750000000, AgentActors1763800000000, ApiKeys1763900000000, Tools1764100000000];

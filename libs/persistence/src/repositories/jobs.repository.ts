@@ -76,6 +76,15 @@ export class JobsRepository {
   }
 
   /** Delayed jobs that are due, oldest first (any owner: the scheduler serves everyone). */
+  /** Jobs in `waiting-children` with a wake-up time (runAt) that has passed. */
+  dueWaitingChildren(now: Date, limit: number): Promise<JobEntity[]> {
+    return this.repo().find({
+      where: { status: 'waiting-children', runAt: LessThanOrEqual(now) },
+      order: { runAt: 'ASC' },
+      take: limit,
+    });
+  }
+
   dueDelayed(now: Date, limit: number): Promise<JobEntity[]> {
     return this.repo().find({
       where: { status: 'delayed', runAt: LessThanOrEqual(now) },

@@ -1,13 +1,14 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobsRepository } from '@wiz/persistence';
-import { JobFlow } from '../job-flow.service';
+import { isParked, JobFlow } from '../job-flow.service';
 import { Periodic } from '../periodic';
 import { StateChanges } from '../state-changes.service';
 
 const EVERY_MS = 200;
 const BATCH = 500;
 
-// Moves due `delayed` jobs (delay, runAt, retry backoff) to `queued`. Delays live in the store,
+// Moves due `delayed` jobs (delay, runAt, retry backoff) to `queued`, and wakes parked jobs at
+// their wake-up time. Delays live in the store,
 // never in a NAK delay (which would hold a mailbox slot). Every runtime runs this loop; the
 // revision compare-and-set lets exactly one of them promote each job.
 @Injectable()
@@ -40,6 +41,10 @@ export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShu
     let promoted = 0;
     for (const job of await this.jobs.dueDelayed(now, BATCH)) {
       if (await this.changes.commit((m, emit) => this.flow.release(job, m, emit, now), job.agentId)) promoted++;
+    }
+    // Delegation (issue 5): parked jobs whose wake-up time passed (ask_agent's deadline).
+    for (const job of await this.jobs.dueWaitingChildren(now, BATCH)) {
+      if (isParked(job) && (await this.changes.commit((m, emit) => this.flow.wake(job, m, emit), job.agentId))) promoted++;
     }
     return promoted;
   }

@@ -1,0 +1,36 @@
+import type { LanguageModelUsage, StepResult, ToolSet } from 'ai';
+import type { EventType, PayloadOf } from '@wiz/contracts';
+import { toolErrorOf } from '../tools/registry';
+import type { ContextState } from './context.store';
+
+/** An event to write with the next context save. */
+export type Pending = { [T in EventType]: [T, PayloadOf<T>] }[EventType];
+
+export const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
+export const usageOf = (u: LanguageModelUsage) => ({ inputTokens: u.inputTokens, outputTokens: u.outputTokens });
+
+// One model step of the act phase into the context (tool calls and their results, partial text)
+// and the events that say so: `tool.called`, `tool.result` (with `error` for a refusal or an
+// invalid call), `agent.step`.
+export function recordStep(s: ContextState, step: StepResult<ToolSet>, partial: boolean): Pending[] {
+  const events: Pending[] = [];
+  const n = s.steps + 1;
+  for (const c of step.toolCalls) {
+    s.toolCalls.push({ step: n, toolCallId: c.toolCallId, tool: c.toolName, args: c.input });
+    events.push(['tool.called', { step: n, toolCallId: c.toolCallId, tool: c.toolName, args: c.input }]);
+  }
+  for (const part of step.content) {
+    if (part.type !== 'tool-result' && part.type !== 'tool-error') continue;
+    const trace = s.toolCalls.find((t) => t.toolCallId === part.toolCallId);
+    const refused = part.type === 'tool-result' ? toolErrorOf(part.output) : undefined;
+    const outcome =
+      part.type === 'tool-result'
+        ? { result: part.output, ...(refused ? { error: refused } : {}) }
+        : { error: clip(String((part.error as Error)?.message ?? part.error), 1_000) };
+    if (trace) Object.assign(trace, outcome);
+    events.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
+  }
+  if (partial && step.text) s.partialOutputs.push(step.text);
+  events.push(['agent.step', { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) }]);
+  return events;
+}

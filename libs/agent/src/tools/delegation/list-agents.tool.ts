@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { defineTool } from '../tool';
+
+export const listAgents = defineTool({
+  name: 'list_agents',
+  description: 'list the agents you work with: name, id, role, status, and whether you may delegate to them',
+  input: z.object({}),
+  handler: async (_args, ctx) => {
+    const agents = await ctx.services.agentsOf(ctx.job.ownerId);
+    return {
+      agents: agents
+        .filter((a) => a.id !== ctx.agent.id)
+        .map((a) => ({ id: a.id, name: a.name, role: a.role, status: a.status, mayDelegate: ctx.services.mayReach(ctx.agent, a) })),
+    };
+  },
+});

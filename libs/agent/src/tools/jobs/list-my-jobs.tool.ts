@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { defineTool } from '../tool';
+
+const clip = (s: string | null | undefined, n = 500) => (s && s.length > n ? `${s.slice(0, n)}…` : s ?? null);
+
+export const listMyJobs = defineTool({
+  name: 'list_my_jobs',
+  description: 'list the child jobs of this job (sub-jobs and delegations): status, priority, result or failure',
+  input: z.object({}),
+  handler: async (_args, ctx) => {
+    const children = await ctx.services.jobs.childrenOf(ctx.job.ownerId, ctx.job.id);
+    return {
+      jobs: children.map((j) => ({
+        id: j.id,
+        agentId: j.agentId,
+        input: clip(j.input, 200),
+        status: j.status,
+        priority: j.priority,
+        progress: j.progress,
+        result: clip(j.result?.text),
+        failureReason: j.failureReason,
+      })),
+    };
+  },
+});

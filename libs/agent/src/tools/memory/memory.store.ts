@@ -1,0 +1,85 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { embed } from 'ai';
+import { LlmService } from '@wiz/llm';
+import { AgentEntity, MemoryItemEntity, MemoryItemsRepository } from '@wiz/persistence';
+import { StateChanges } from '@wiz/queue';
+
+export type Metadata = Record<string, string | number | boolean>;
+
+export interface MemoryHit {
+  id: string;
+  text: string;
+  metadata: Metadata;
+  createdAt: string;
+  /** Cosine similarity to the query (by meaning only). */
+  score?: number;
+}
+
+/** Items scanned per query: memory is per agent, and ranked in process. */
+const SCAN = 2_000;
+
+// An agent's memory items: saved with their embedding from the agent's provider (AI SDK
+// `embed`), found by metadata filters and, with a query, by cosine similarity of embeddings.
+@Injectable()
+export class MemoryStore {
+  private readonly log = new Logger('MemoryStore');
+
+  constructor(
+    private readonly llm: LlmService,
+    private readonly repo: MemoryItemsRepository,
+    private readonly changes: StateChanges,
+  ) {}
+
+  /** Saved even when the embedding fails (then found by filters only); says which. */
+  async save(agent: AgentEntity, jobId: string, text: string, metadata: Metadata): Promise<{ id: string; embedded: boolean }> {
+    const embedding = await this.embed(agent, text);
+    const item = Object.assign(new MemoryItemEntity(), { id: randomUUID(), ownerId: agent.ownerId, agentId: agent.id, text, metadata, embedding, jobId, createdAt: new Date() });
+    await this.changes.commit((m) => this.repo.insert(item, m), agent.id);
+    return { id: item.id, embedded: embedding !== null };
+  }
+
+  async query(agent: AgentEntity, q: { query?: string; filter?: Metadata; limit: number }): Promise<MemoryHit[]> {
+    const items = (await this.repo.recent(agent.ownerId, agent.id, SCAN)).filter((i) =>
+      Object.entries(q.filter ?? {}).every(([k, v]) => i.metadata[k] === v),
+    );
+    const hit = (i: MemoryItemEntity, score?: number): MemoryHit => ({
+      id: i.id,
+      text: i.text,
+      metadata: i.metadata,
+      createdAt: i.createdAt.toISOString(),
+      ...(score !== undefined ? { score: Math.round(score * 1_000) / 1_000 } : {}),
+    });
+    if (!q.query) return items.slice(0, q.limit).map((i) => hit(i));
+    const v = await this.embed(agent, q.query);
+    if (!v) throw new Error('the embedding model is unavailable: query by filters only (no `query`)');
+    return items
+      .filter((i) => i.embedding?.length === v.length)
+      .map((i) => ({ i, score: cosine(v, i.embedding!) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, q.limit)
+      .map(({ i, score }) => hit(i, score));
+  }
+
+  private async embed(agent: AgentEntity, text: string): Promise<number[] | null> {
+    try {
+      const e = await this.llm.embedder(agent.ownerId, agent.model);
+      return (await embed({ model: e.model, value: text, maxRetries: e.maxRetries })).embedding;
+    } catch (e) {
+      this.log.warn(`embedding for agent ${agent.id} failed: ${this.llm.describe(e, { endpoint: 'the agent\'s endpoint', keyHint: 'its API key' })}`);
+      return null;
+    }
+  }
+}
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}

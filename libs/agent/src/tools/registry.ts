@@ -1,0 +1,85 @@
+import { jsonSchema, tool, ToolSet } from 'ai';
+import { z } from 'zod';
+import type { ToolSummary } from '../persona';
+import type { ToolContext, WizTool } from './tool';
+import { askAgent } from './delegation/ask-agent.tool';
+import { delegateToAgent } from './delegation/delegate-to-agent.tool';
+import { listAgents } from './delegation/list-agents.tool';
+import { sendMessageToAgent } from './delegation/send-message.tool';
+import { finish } from './core/finish.tool';
+import { remember } from './core/remember.tool';
+import { reportProgress } from './core/report-progress.tool';
+import { todoRead, todoWrite } from './core/todo.tools';
+import { createSubjob } from './jobs/create-subjob.tool';
+import { memoryQuery, memorySave } from './memory/memory.tools';
+import { listMyJobs } from './jobs/list-my-jobs.tool';
+import { setSubjobPriority } from './jobs/set-subjob-priority.tool';
+import { editFile, globFiles, grepFiles, listDir, readFile, writeFile } from './workspace/workspace.tools';
+
+// Every tool, once. Adding a tool: its file, and its name here.
+export const TOOLS: readonly WizTool[] = [
+  reportProgress,
+  remember,
+  finish,
+  todoRead,
+  todoWrite,
+  memorySave,
+  memoryQuery,
+  listAgents,
+  delegateToAgent,
+  askAgent,
+  sendMessageToAgent,
+  createSubjob,
+  listMyJobs,
+  setSubjobPriority,
+  readFile,
+  writeFile,
+  editFile,
+  listDir,
+  grepFiles,
+  globFiles,
+] as WizTool[];
+
+/** Always offered: the loop ends with it. */
+const CORE = new Set(['finish']);
+
+/** The tools an agent may use: its allow-list (plus `finish`), or every tool that is not opt-in. */
+export function toolsFor(allow: readonly string[] | null): WizTool[] {
+  if (!allow) return TOOLS.filter((t) => !t.optIn);
+  const names = new Set(allow);
+  return TOOLS.filter((t) => names.has(t.name) || CORE.has(t.name));
+}
+
+export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] => tools.map((t) => ({ name: t.name, description: t.description }));
+
+const clip = (s: string, n = 1_000) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+// The AI SDK view of the tools. The SDK does not validate here: the arguments are parsed with the
+// tool's zod schema first, and an invalid call or a handler's error becomes the tool result
+// `{ error }` that the model reads, so the loop goes on (the SDK would pass an Error object the
+// provider serialises as `{}`).
+export function toAiTools(tools: readonly WizTool[], context: (toolCallId: string) => ToolContext): ToolSet {
+  const set: ToolSet = {};
+  for (const t of tools) {
+    set[t.name] = tool({
+      description: t.description,
+      inputSchema: jsonSchema(z.toJSONSchema(t.input, { io: 'input' }) as never),
+      execute: async (raw: unknown, { toolCallId }) => {
+        const args = t.input.safeParse(raw ?? {});
+        if (!args.success) return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`) };
+        try {
+          return (await t.handler(args.data, context(toolCallId))) ?? { ok: true };
+        } catch (e) {
+          return { error: clip(e instanceof Error ? e.message : String(e)) };
+        }
+      },
+    });
+  }
+  return set;
+}
+
+/** A tool result that reports a refusal or a failure. */
+export const toolErrorOf = (output: unknown): string | undefined => {
+  const e = (output as { error?: unknown } | null)?.error;
+  return typeof e === 'string' ? e : undefined;
+};
