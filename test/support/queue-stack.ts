@@ -68,6 +68,7 @@ export async function insertAgent(agents: AgentsRepository, ownerId: string, ove
     model: {},
     status: 'active' as AgentStatus,
     paused: false,
+    doubleTexting: 'queue',
     runningJobId: null,
     partition: 0,
     createdAt: now,

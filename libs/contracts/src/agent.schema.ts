@@ -1,3 +1,4 @@
+import { DoubleTextingSchema } from './conversation.schema';
 import { z } from 'zod';
 
 export const AGENT_STATUSES = ['active', 'busy', 'inactive'] as const;
@@ -20,6 +21,8 @@ export const CreateAgentSchema = z.strictObject({
   goal: text(20_000).optional(),
   systemPrompt: text(50_000).optional(),
   model: ModelConfigSchema.optional(),
+  /** A person's second message while the agent still answers the first: `queue` (default), `reject` (409) or `interrupt`. */
+  doubleTexting: DoubleTextingSchema.optional(),
 });
 export type CreateAgent = z.infer<typeof CreateAgentSchema>;
 
@@ -33,6 +36,7 @@ export const UpdateAgentSchema = z
     systemPrompt: text(50_000).nullable(),
     model: ModelConfigSchema,
     status: z.enum(['active', 'inactive']),
+    doubleTexting: DoubleTextingSchema,
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, { message: 'at least one field is required' });
@@ -49,6 +53,7 @@ export const AgentSchema = z.object({
   status: AgentStatusSchema,
   /** A paused agent keeps its queue but starts no job. */
   paused: z.boolean(),
+  doubleTexting: DoubleTextingSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentSchema } from './agent.schema';
 import { JobResultSchema, JobStatusSchema } from './job.schema';
 import { ScheduleSchema } from './schedule.schema';
+import { MessageSchema } from './conversation.schema';
 
 // One typed map of every lifecycle event: its name appears once, with its payload schema.
 export const EventPayloadSchemas = {
@@ -31,6 +32,11 @@ export const EventPayloadSchemas = {
   'job.completed': z.object({ attempt: z.int(), result: JobResultSchema }),
   'job.failed': z.object({ attempt: z.int(), reason: z.string() }),
   'job.cancelled': z.object({ reason: z.string() }),
+  /** Conversation events: on `<p>.events.conversation.<conversationId>.<type>`. */
+  'message.created': z.object({ message: MessageSchema }),
+  'message.updated': z.object({ message: MessageSchema }),
+  /** Soft deletion: the message keeps its place, with empty content and `deletedAt`. */
+  'message.deleted': z.object({ message: MessageSchema }),
 } as const;
 export type EventType = keyof typeof EventPayloadSchemas;
 export const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];

@@ -7,5 +7,7 @@ export * from './repositories/outbox.repository';
 export * from './repositories/schedules.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/owners.repository';
+export * from './repositories/conversations.repository';
+export * from './repositories/messages.repository';
 export * from './write-lock';
 export { MIGRATIONS } from './migrations';

@@ -8,8 +8,10 @@ import { OutboxRepository } from './repositories/outbox.repository';
 import { SchedulesRepository } from './repositories/schedules.repository';
 import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { OwnersRepository } from './repositories/owners.repository';
+import { ConversationsRepository } from './repositories/conversations.repository';
+import { MessagesRepository } from './repositories/messages.repository';
 
-const repositories = [AgentsRepository, JobsRepository, OutboxRepository, SchedulesRepository, ApiKeysRepository, OwnersRepository];
+const repositories = [AgentsRepository, JobsRepository, OutboxRepository, SchedulesRepository, ApiKeysRepository, OwnersRepository, ConversationsRepository, MessagesRepository];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
   databaseUrl: c.DATABASE_URL,

@@ -17,7 +17,7 @@ import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/p
 import { makeEvent } from './events';
 import { JobFlow, jobIds } from './job-flow.service';
 import { toJob } from './job.mapper';
-import { StateChanges } from './state-changes.service';
+import { Emit, StateChanges } from './state-changes.service';
 
 const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const isUniqueViolation = (e: unknown) =>
@@ -40,38 +40,9 @@ export class JobsService {
       const existing = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
       if (existing) return toJob(existing);
     }
-    const agent = await this.agents.findById(ownerId, body.agentId);
-    if (!agent) throw notFound('agent', body.agentId);
-    if (agent.status === 'inactive') {
-      throw new WizError('conflict', `agent ${agent.id} is inactive; set its status to "active" to give it jobs`);
-    }
-    const job = this.newJob(ownerId, agent, body, traceId);
+    const job = this.newJob(ownerId, await this.runnableAgent(ownerId, body.agentId), body, traceId, null);
     try {
-      await this.changes.commit(async (m, emit) => {
-        const deps = await this.checkDependencies(job, m);
-        const parent = await this.checkParent(job, m);
-        const blocking = deps.find((d) => isTerminal(d.status) && d.status !== 'completed');
-        const ready = deps.every((d) => isTerminal(d.status)) && (!blocking || job.ignoreDependencyFailures);
-        // Born in its first status: waiting on dependencies, delayed, or queued with its command.
-        job.status = !ready ? 'waiting' : job.runAt && job.runAt.getTime() > Date.now() ? 'delayed' : 'queued';
-        await this.jobs.insert(job, m);
-        await this.jobs.addDependencies(job.id, job.dependsOn, m);
-        emit.event(makeEvent('job.created', jobIds(job), {
-          status: job.status,
-          input: job.input,
-          priority: job.priority,
-          runAt: job.runAt?.toISOString() ?? null,
-        }));
-        if (job.status === 'queued') this.flow.enqueue(job, emit);
-        if (parent && ['queued', 'delayed', 'waiting'].includes(parent.status)) {
-          // BullMQ flows: a parent that has not started runs after its children.
-          await this.flow.move(parent, { status: 'waiting-children' }, m);
-          emit.event(makeEvent('job.waiting-children', jobIds(parent), { children: 1 }));
-        }
-        if (blocking && !job.ignoreDependencyFailures) {
-          await this.flow.failNow(job, `dependency ${blocking.id} ${blocking.status}`, m, emit);
-        }
-      }, job.agentId);
+      await this.changes.commit((m, emit) => this.create(job, m, emit), job.agentId);
     } catch (e) {
       // Two submissions with one key raced: the loser returns the winner's job.
       if (body.idempotencyKey && isUniqueViolation(e)) {
@@ -81,6 +52,53 @@ export class JobsService {
       throw e;
     }
     return toJob(job);
+  }
+
+  /**
+   * `submit` inside the caller's transaction (StateChanges.commit), so that the job commits with
+   * what asked for it — e.g. a conversation's message (issue 7), whose id links the job.
+   * No idempotency-key race handling: a unique violation fails the caller's transaction.
+   */
+  async submitWithin(m: EntityManager, emit: Emit, ownerId: string, body: CreateJob, link: { traceId?: string; conversationId?: string } = {}): Promise<Job> {
+    const agent = await this.runnableAgent(ownerId, body.agentId, m);
+    const job = this.newJob(ownerId, agent, body, link.traceId ?? randomUUID(), link.conversationId ?? null);
+    await this.create(job, m, emit);
+    return toJob(job);
+  }
+
+  private async runnableAgent(ownerId: string, agentId: string, m?: EntityManager): Promise<AgentEntity> {
+    const agent = await this.agents.findById(ownerId, agentId, m);
+    if (!agent) throw notFound('agent', agentId);
+    if (agent.status === 'inactive') {
+      throw new WizError('conflict', `agent ${agent.id} is inactive; set its status to "active" to give it jobs`);
+    }
+    return agent;
+  }
+
+  private async create(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
+    const deps = await this.checkDependencies(job, m);
+    const parent = await this.checkParent(job, m);
+    const blocking = deps.find((d) => isTerminal(d.status) && d.status !== 'completed');
+    const ready = deps.every((d) => isTerminal(d.status)) && (!blocking || job.ignoreDependencyFailures);
+    // Born in its first status: waiting on dependencies, delayed, or queued with its command.
+    job.status = !ready ? 'waiting' : job.runAt && job.runAt.getTime() > Date.now() ? 'delayed' : 'queued';
+    await this.jobs.insert(job, m);
+    await this.jobs.addDependencies(job.id, job.dependsOn, m);
+    emit.event(makeEvent('job.created', jobIds(job), {
+      status: job.status,
+      input: job.input,
+      priority: job.priority,
+      runAt: job.runAt?.toISOString() ?? null,
+    }));
+    if (job.status === 'queued') this.flow.enqueue(job, emit);
+    if (parent && ['queued', 'delayed', 'waiting'].includes(parent.status)) {
+      // BullMQ flows: a parent that has not started runs after its children.
+      await this.flow.move(parent, { status: 'waiting-children' }, m);
+      emit.event(makeEvent('job.waiting-children', jobIds(parent), { children: 1 }));
+    }
+    if (blocking && !job.ignoreDependencyFailures) {
+      await this.flow.failNow(job, `dependency ${blocking.id} ${blocking.status}`, m, emit);
+    }
   }
 
   async get(ownerId: string, id: string): Promise<Job & { children: string[] }> {
@@ -135,7 +153,7 @@ export class JobsService {
     this.bus.nc.publish(this.bus.names.control(kind), JSON.stringify(payload));
   }
 
-  private newJob(ownerId: string, agent: AgentEntity, body: CreateJob, traceId: string): JobEntity {
+  private newJob(ownerId: string, agent: AgentEntity, body: CreateJob, traceId: string, conversationId: string | null): JobEntity {
     const now = new Date();
     const runAt = body.runAt ? new Date(body.runAt) : body.delay ? new Date(now.getTime() + body.delay) : null;
     return Object.assign(new JobEntity(), {
@@ -162,6 +180,7 @@ export class JobsService {
       result: null,
       failureReason: null,
       traceId,
+      conversationId,
       revision: 0,
       createdAt: now,
       updatedAt: now,

@@ -12,6 +12,7 @@ export function toAgent(e: AgentEntity): Agent {
     model: e.model,
     status: e.status,
     paused: e.paused,
+    doubleTexting: e.doubleTexting,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
   };

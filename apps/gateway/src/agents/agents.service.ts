@@ -30,6 +30,7 @@ export class AgentsService {
       model: body.model ?? {},
       status: 'active',
       paused: false,
+      doubleTexting: body.doubleTexting ?? 'queue',
       runningJobId: null,
       partition: partitionOf(id, this.config.WIZ_MAILBOX_PARTITIONS),
       createdAt: now,
@@ -64,11 +65,11 @@ export class AgentsService {
     });
     const agent = toAgent(next);
     await this.changes.commit(async (m, emit) => {
-      const { name, role, backstory, goal, systemPrompt, updatedAt } = next;
+      const { name, role, backstory, goal, systemPrompt, doubleTexting, updatedAt } = next;
       const changed = await this.agents.update(
         ownerId,
         id,
-        { name, role, backstory, goal, systemPrompt, model: next.model, status: next.status, updatedAt },
+        { name, role, backstory, goal, systemPrompt, doubleTexting, model: next.model, status: next.status, updatedAt },
         m,
       );
       if (!changed) throw notFound('agent', id);

@@ -4,6 +4,13 @@ import { OutboxEntity } from './outbox.entity';
 import { JobDependencyEntity } from './job-dependency.entity';
 import { ScheduleEntity } from './schedule.entity';
 import { ApiKeyEntity } from './api-key.entity';
+import { ProjectEntity } from './project.entity';
+import { ConversationEntity } from './conversation.entity';
+import { ConversationParticipantEntity } from './conversation-participant.entity';
+import { MessageEntity } from './message.entity';
 
-export { AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity, ApiKeyEntity };
-export const ENTITIES = [AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity, ApiKeyEntity];
+export { AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity, ApiKeyEntity, ProjectEntity, ConversationEntity, ConversationParticipantEntity, MessageEntity };
+export const ENTITIES = [
+  AgentEntity, JobEntity, OutboxEntity, JobDependencyEntity, ScheduleEntity, ApiKeyEntity,
+  ProjectEntity, ConversationEntity, ConversationParticipantEntity, MessageEntity,
+];
