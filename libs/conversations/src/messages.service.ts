@@ -63,8 +63,9 @@ export class MessagesService {
         jobIds.push(job.id);
       }
       const stored = Object.assign(new MessageEntity(), msg, { jobIds });
-      await this.messages.insert(stored, m);
+      // Mapped before the insert: TypeORM writes the raw defaults it reads back into the entity.
       const out = toMessage(stored);
+      await this.messages.insert(stored, m);
       emit.event(makeEvent('message.created', { conversationId, traceId }, { message: out }));
       return out;
     }, targets[0]?.id ?? '');
@@ -108,8 +109,8 @@ export class MessagesService {
         content: post.content, role: post.role ?? 'assistant', toolData: post.toolData ?? null, jobIds: post.jobId ? [post.jobId] : [],
         createdAt: now, updatedAt: now, deletedAt: null,
       } satisfies MessageEntity);
-      await this.messages.insert(msg, m);
       const out = toMessage(msg);
+      await this.messages.insert(msg, m);
       emit.event(makeEvent('message.created', { conversationId, traceId: post.traceId ?? randomUUID() }, { message: out }));
       return out;
     };
