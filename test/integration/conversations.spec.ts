@@ -210,6 +210,21 @@ describe('conversations', () => {
     expect((await api('GET', `/api/v1/conversations?projectId=${project.body.id}`)).body.items.map((c: { id: string }) => c.id)).toEqual([id]);
   });
 
+  it("relays conversation events to the owner's `owner` topic", async () => {
+    const project = (await api('POST', '/api/v1/projects', { name: 'Owned' })).body.id;
+    const id = (await api('POST', '/api/v1/conversations', { kind: 'channel', projectId: project, name: 'quiet', users: [{ userId: 'ann' }] })).body.id;
+    const ws = await WsClient.open(sut.wsUrl);
+    try {
+      ws.send({ type: 'subscribe', topic: 'owner' });
+      await ws.take(1, (f) => f.type === 'subscribed');
+      const posted = await say(id, 'for the record');
+      const [seen] = (await ws.take(1, (f) => isEvent(f) && f.event.type === 'message.created')) as EventFrame[];
+      expect(seen).toMatchObject({ topic: 'owner', event: { conversationId: id, data: { message: { id: posted.body.id } } } });
+    } finally {
+      await ws.close();
+    }
+  });
+
   it('pages messages newest first with a cursor; edits and deletions are events', async () => {
     const agentId = await agent('Pager', { doubleTexting: 'queue' });
     const id = (await api('POST', '/api/v1/conversations', { kind: 'dm', agentId, userId: 'ann' })).body.id;
