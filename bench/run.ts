@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { conversationsBench } from './conversations.bench';
 import { modelCallBench } from './model-call.bench';
 import { queueBench } from './queue.bench';
 import { rawJetStreamBench } from './raw-jetstream.bench';
@@ -10,7 +11,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|conversations] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -42,13 +43,13 @@ async function main(argv: string[]): Promise<void> {
     timeoutMs: int('timeout', 1) * 1000,
     profile: values.profile,
   };
-  if (!['all', 'queue', 'raw'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
+  if (!['all', 'queue', 'raw', 'conversations'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
   const startedAt = new Date();
   // The machine may be shared: a busy one at the start explains a slow run.
   const busyAtStart = await machineBusy(1_000);
   const results: SuiteResult[] = [];
-  if (values.suite !== 'raw') {
+  if (values.suite === 'all' || values.suite === 'queue') {
     results.push(await queueBench({ ...o, store: 'postgres' }));
     // The embedded default (`npm start` without DATABASE_URL), reported beside it.
     const sqlite = await queueBench({ ...o, store: 'sqlite', profile: undefined });
@@ -56,7 +57,8 @@ async function main(argv: string[]): Promise<void> {
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/^queue\./, 'queue.sqlite.'), v]));
     results.push({ ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} });
   }
-  if (values.suite !== 'queue') results.push(await rawJetStreamBench(o), await modelCallBench(o));
+  if (values.suite === 'all' || values.suite === 'raw') results.push(await rawJetStreamBench(o), await modelCallBench(o));
+  if (values.suite === 'all' || values.suite === 'conversations') results.push(await conversationsBench(o));
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];
