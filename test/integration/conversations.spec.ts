@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ConversationJobData, Message, ServerFrame } from '@wiz/contracts';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { http, HttpResult } from '../support/http';
@@ -12,8 +15,9 @@ const WINDOW = 3;
 
 // People talk to agents (issue 7): gateway and runtime in one process on the real bus and
 // store, the scripted model over HTTP, driven over REST and a real WebSocket like a client.
-describe('conversations', () => {
-  const iso = isolation('conv');
+describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversations on %s', (store) => {
+  const iso = isolation(`conv${store}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'wiz-conv-'));
   const llm = new FakeLlmServer({
     rules: [
       { match: { lastUserContains: 'BOOM' }, reply: { status: 500, errorMessage: 'upstream exploded' } },
@@ -27,7 +31,8 @@ describe('conversations', () => {
 
   beforeAll(async () => {
     const llmUrl = await llm.start();
-    sut = await startServerInProcess(iso, llmUrl, { WIZ_CONVERSATION_CONTEXT_MESSAGES: String(WINDOW) });
+    const sqlite = store === 'sqlite' ? { DATABASE_URL: '', WIZ_DATA_DIR: dataDir } : {};
+    sut = await startServerInProcess(iso, llmUrl, { WIZ_CONVERSATION_CONTEXT_MESSAGES: String(WINDOW), ...sqlite });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
   });
 
@@ -35,6 +40,7 @@ describe('conversations', () => {
     await sut?.close();
     await llm.stop();
     await cleanup(iso);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const agent = async (name: string, over: object = {}): Promise<string> => {
