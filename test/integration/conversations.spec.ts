@@ -31,7 +31,7 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
 
   beforeAll(async () => {
     const llmUrl = await llm.start();
-    const sqlite = store === 'sqlite' ? { DATABASE_URL: '', WIZ_DATA_DIR: dataDir } : {};
+    const sqlite: Record<string, string> = store === 'sqlite' ? { DATABASE_URL: '', WIZ_DATA_DIR: dataDir } : {};
     sut = await startServerInProcess(iso, llmUrl, { WIZ_CONVERSATION_CONTEXT_MESSAGES: String(WINDOW), ...sqlite });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
   });

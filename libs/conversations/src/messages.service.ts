@@ -43,7 +43,7 @@ export class MessagesService {
     const author = members.find((p) => p.kind === 'user' && p.participantId === body.userId);
     if (!author) throw new WizError('forbidden', `user ${body.userId} is not a participant of conversation ${conversationId}`);
     const targets = await this.targets(ownerId, c, members, body.content);
-    await this.applyDoubleTexting(ownerId, c.id, targets);
+    await this.interrupt(ownerId, c.id, targets);
     const traceId = randomUUID();
     const now = new Date();
     const msg = Object.assign(new MessageEntity(), {
@@ -51,6 +51,8 @@ export class MessagesService {
       content: body.content, role: 'user', toolData: null, jobIds: [], createdAt: now, updatedAt: now, deletedAt: null,
     } satisfies MessageEntity);
     return this.changes.commit(async (m, emit) => {
+      // In the transaction: a message racing this one commits before or after, never beside it.
+      for (const agent of targets) if (agent.doubleTexting === 'reject') await this.rejectIfBusy(ownerId, conversationId, agent, m);
       const { history, truncated } = await this.history(ownerId, conversationId, m);
       const jobIds: string[] = [];
       for (const agent of targets) {
@@ -147,26 +149,26 @@ export class MessagesService {
     return agents;
   }
 
-  // A second message while an agent's answer in this conversation is unfinished.
-  private async applyDoubleTexting(ownerId: string, conversationId: string, targets: AgentEntity[]): Promise<void> {
-    const interrupts: string[] = [];
-    for (const agent of targets) {
-      if (agent.doubleTexting === 'queue') continue;
-      const unfinished = await this.repo.unfinishedJobs(ownerId, conversationId, agent.id);
-      if (!unfinished.length) continue;
-      if (agent.doubleTexting === 'reject') {
-        throw new WizError(
-          'conflict',
-          `${agent.name} is still answering the previous message (job ${unfinished[0]!.id}) and its double-texting policy is "reject": wait for its reply, or cancel that job`,
-        );
+  // Double texting, `reject`: a second message while the agent's answer here is unfinished.
+  private async rejectIfBusy(ownerId: string, conversationId: string, agent: AgentEntity, m: EntityManager): Promise<void> {
+    const unfinished = await this.repo.unfinishedJobs(ownerId, conversationId, agent.id, m);
+    if (!unfinished.length) return;
+    throw new WizError(
+      'conflict',
+      `${agent.name} is still answering the previous message (job ${unfinished[0]!.id}) and its double-texting policy is "reject": wait for its reply, or cancel that job`,
+    );
+  }
+
+  // Double texting, `interrupt`: the unfinished answers are cancelled (a running model call is
+  // aborted) before the new message is committed, so the agent takes the new one next.
+  private async interrupt(ownerId: string, conversationId: string, targets: AgentEntity[]): Promise<void> {
+    for (const agent of targets.filter((a) => a.doubleTexting === 'interrupt')) {
+      for (const job of await this.repo.unfinishedJobs(ownerId, conversationId, agent.id)) {
+        // Ended meanwhile: nothing to interrupt.
+        await this.jobs.cancel(ownerId, job.id, 'interrupted by a newer message').catch((e: unknown) => {
+          if (!(e instanceof WizError && e.code === 'conflict')) throw e;
+        });
       }
-      interrupts.push(...unfinished.map((j) => j.id));
-    }
-    for (const jobId of interrupts) {
-      // Ended meanwhile: nothing to interrupt.
-      await this.jobs.cancel(ownerId, jobId, 'interrupted by a newer message').catch((e: unknown) => {
-        if (!(e instanceof WizError && e.code === 'conflict')) throw e;
-      });
     }
   }
 
