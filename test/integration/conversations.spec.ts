@@ -112,6 +112,19 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     expect(listed.map((m) => [m.author.kind, m.content])).toEqual([['agent', 'echo: hello Ada'], ['user', 'hello Ada']]);
   });
 
+  it('serves the conversation topic as Server-Sent Events too', async () => {
+    const id = await dm(await agent('Streamer'));
+    await replies(id, (await say(id, 'over SSE')).body.jobIds);
+    const ctrl = new AbortController();
+    const res = await fetch(`${sut.baseUrl}/api/v1/conversations/${id}/events?since=0`, { signal: ctrl.signal });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    while ((text.match(/event: message.created/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+    ctrl.abort();
+    expect([...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])).toEqual(['job.created', 'message.created', 'job.active', 'job.completed', 'message.created']);
+  });
+
   it('posts a clear apology with a retry hint when the job fails', async () => {
     const agentId = await agent('Fragile');
     const id = await dm(agentId);

@@ -104,6 +104,7 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
     NOT_FOUND(w.b('DELETE', `/api/v1/conversations/${w.conversationId}/participants/user/ann`)),
   'POST /api/v1/conversations/:id/messages': (w) =>
     NOT_FOUND(w.b('POST', `/api/v1/conversations/${w.conversationId}/messages`, { userId: 'ann', content: 'hijack @A' })),
+  'GET /api/v1/conversations/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}/events`)),
   'GET /api/v1/conversations/:id/messages': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}/messages`)),
   'PATCH /api/v1/conversations/:id/messages/:messageId': (w) =>
     NOT_FOUND(w.b('PATCH', `/api/v1/conversations/${w.conversationId}/messages/${w.messageId}`, { content: 'stolen' })),

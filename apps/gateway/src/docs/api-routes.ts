@@ -75,6 +75,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'post', path: '/api/v1/conversations/:id/messages', summary: "a person's message: the DM's agent, or the agents it @mentions in a channel, get a job each", tag: 'conversations', body: PostMessageSchema, status: 201, response: MessageSchema },
   { method: 'get', path: '/api/v1/conversations/:id/messages', summary: 'messages, newest first, paged with a cursor', tag: 'conversations', query: MessageListQuerySchema, status: 200, response: MessagePageSchema },
   { method: 'patch', path: '/api/v1/conversations/:id/messages/:messageId', summary: 'edit a message', tag: 'conversations', body: UpdateMessageSchema, status: 200, response: MessageSchema },
+  { method: 'get', path: '/api/v1/conversations/:id/events', summary: 'the conversation\'s events as Server-Sent Events (resume with Last-Event-ID)', tag: 'events', query: SseQuerySchema, status: 200, sse: true },
   { method: 'delete', path: '/api/v1/conversations/:id/messages/:messageId', summary: 'delete a message (soft: it keeps its place, without content)', tag: 'conversations', status: 204 },
 
   { method: 'post', path: '/api/v1/keys', summary: 'create an API key (the key is shown once)', tag: 'keys', body: CreateApiKeySchema, status: 201, response: CreatedApiKeySchema },
