@@ -112,6 +112,29 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     expect(listed.map((m) => [m.author.kind, m.content])).toEqual([['agent', 'echo: hello Ada'], ['user', 'hello Ada']]);
   });
 
+  it("carries its agents' own events, and no other agent's", async () => {
+    const [mine, other] = [await agent('Member'), await agent('Outsider')];
+    const id = await dm(mine);
+    const ws = await WsClient.open(sut.wsUrl);
+    const replay = await WsClient.open(sut.wsUrl);
+    try {
+      ws.send({ type: 'subscribe', topic: `conversation:${id}` });
+      await ws.take(1, (f) => f.type === 'subscribed');
+      expect((await api('PATCH', `/api/v1/agents/${other}`, { goal: 'not here' })).status).toBe(200);
+      expect((await api('PATCH', `/api/v1/agents/${mine}`, { goal: 'seen here' })).status).toBe(200);
+      const [live] = (await ws.take(1, isEvent)) as EventFrame[];
+      expect(live!.event).toMatchObject({ type: 'agent.updated', agentId: mine });
+
+      replay.send({ type: 'subscribe', topic: `conversation:${id}`, since: 0 });
+      const replayed = (await replay.take(2, isEvent)) as EventFrame[];
+      expect(replayed.map((f) => [f.event.type, f.event.agentId])).toEqual([['agent.created', mine], ['agent.updated', mine]]);
+      expect(replayed[1]!.seq).toBe(live!.seq);
+    } finally {
+      await replay.close();
+      await ws.close();
+    }
+  });
+
   it('serves the conversation topic as Server-Sent Events too', async () => {
     const id = await dm(await agent('Streamer'));
     await replies(id, (await say(id, 'over SSE')).body.jobIds);
@@ -122,7 +145,7 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     let text = '';
     while ((text.match(/event: message.created/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
     ctrl.abort();
-    expect([...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])).toEqual(['job.created', 'message.created', 'job.active', 'job.completed', 'message.created']);
+    expect([...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])).toEqual(['agent.created', 'job.created', 'message.created', 'job.active', 'job.completed', 'message.created']);
   });
 
   it('posts a clear apology with a retry hint when the job fails', async () => {

@@ -19,6 +19,8 @@ interface Subscription {
   lastSent: number;
   /** Live events that arrived while the replay ran. */
   buffer: JsMsg[] | null;
+  /** A conversation topic: its agents when it was subscribed, whose own events (status…) it carries. */
+  agents?: Set<string>;
 }
 
 /**
@@ -47,7 +49,8 @@ const conversationOfJobEvent = (m: JsMsg): string | undefined => {
 // buffering live events, then switches to live — so a reconnecting client misses nothing and
 // sees nothing twice. Events come from JetStream, never from memory: any replica serves anyone.
 // A `conversation:<id>` topic carries the conversation's own events (its subject) and the
-// events of the jobs its messages created (agent subjects, `conversationId` in the envelope).
+// events of the jobs its messages created (agent subjects, `conversationId` in the envelope),
+// and the events of its agents that belong to no job (their status, updates).
 @Injectable()
 export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('EventsHub');
@@ -95,6 +98,10 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!owned) throw notFound(kind, id);
     const key = kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
     const sub: Subscription = { client, topic: topicKey(parsed), lastSent: since ?? this.liveSeq, buffer: since === undefined ? null : [] };
+    if (kind === 'conversation') {
+      const members = await this.conversations.participants(client.ownerId, id);
+      sub.agents = new Set(members.filter((p) => p.kind === 'agent').map((p) => p.participantId));
+    }
     this.add(key, sub);
     client.send({ type: 'subscribed', topic: sub.topic });
     if (since === undefined) return;
@@ -153,6 +160,11 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     else if (jobId && this.conversationSubs > 0) {
       const linked = conversationOfJobEvent(m);
       if (linked) this.fanOut(this.byKey.get(`conversation:${linked}`), m);
+    } else if (agentId && this.conversationSubs > 0) {
+      // An agent's own event (rare): to the conversations that follow it.
+      for (const [key, subs] of this.byKey) {
+        if (key.startsWith('conversation:')) this.fanOut(new Map([...subs].filter(([, s]) => s.agents?.has(agentId))), m);
+      }
     }
     if (this.ownerSubs > 0) {
       this.ownerQueue.push(m);
@@ -195,12 +207,16 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     }
   }
 
-  // The conversation's own subject and the job events linked to it, in stream order. Job events
-  // live on agent subjects, so this reads the whole stream after `since` (like the owner topic).
+  // The conversation's own subject, the job events linked to it and its agents' own events, in
+  // stream order. Those live on agent subjects, so this reads the whole stream after `since`
+  // (like the owner topic).
   private async replayConversation(sub: Subscription, conversationId: string, since: number): Promise<void> {
     await replayEvents(this.bus, this.bus.names.eventsAll(), since, (m) => {
       const ids = idsOf(m.subject);
-      if (ids.conversationId === conversationId || (ids.jobId && conversationOfJobEvent(m) === conversationId)) this.deliver(sub, m);
+      const mine =
+        ids.conversationId === conversationId ||
+        (ids.jobId ? conversationOfJobEvent(m) === conversationId : ids.agentId !== undefined && sub.agents?.has(ids.agentId) === true);
+      if (mine) this.deliver(sub, m);
     });
   }
 
