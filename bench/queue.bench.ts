@@ -101,7 +101,7 @@ export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
 }
 
 // dataDir set: the embedded SQLite store in it; else Postgres.
-function configOf(iso: Isolation, llmUrl: string, dataDir: string): WizConfig {
+export function configOf(iso: Isolation, llmUrl: string, dataDir: string): WizConfig {
   return parseConfig({
     PORT: '0',
     HOST: '127.0.0.1',

@@ -26,7 +26,7 @@ describe.each([['postgres'], ['sqlite']])(`${ContextRetention.name} on %s`, (sto
     return Object.assign(new JobEntity(), {
       id: crypto.randomUUID(), ownerId: 'o', agentId: crypto.randomUUID(), status: 'completed', partition: 0, input: 'x', data: null,
       parentJobId: null, dependsOn: [], priority: 0, attempts: 1, maxAttempts: 1, backoff: null, timeoutMs: null,
-      ignoreDependencyFailures: false, idempotencyKey: null, attemptLog: [], runAt: null, leaseUntil: null, progress: 100, result: null,
+      ignoreDependencyFailures: false, idempotencyKey: null, attemptLog: [], runAt: null, leaseUntil: null, conversationId: null, progress: 100, result: null,
       failureReason: null, traceId: 't', revision: 0, createdAt: at, updatedAt: at, startedAt: at, finishedAt: at,
     } satisfies JobEntity);
   };

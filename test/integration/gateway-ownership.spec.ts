@@ -19,6 +19,9 @@ interface World {
   scheduleId: string;
   keyId: string;
   providerId: string;
+  projectId: string;
+  conversationId: string;
+  messageId: string;
 }
 const NOT_FOUND = async (r: Promise<HttpResult>) => {
   const res = await r;
@@ -80,6 +83,36 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   },
   'GET /api/v1/schedules/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/schedules/${w.scheduleId}`)),
   'DELETE /api/v1/schedules/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/schedules/${w.scheduleId}`)),
+  'POST /api/v1/projects': async (w) => {
+    const mine = await w.b('POST', '/api/v1/projects', { name: 'B' });
+    expect(mine.status).toBe(201);
+    await NOT_FOUND(w.a('GET', `/api/v1/projects/${mine.body.id}`));
+  },
+  'GET /api/v1/projects': async (w) => {
+    expect((await w.b('GET', '/api/v1/projects')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.projectId);
+  },
+  'GET /api/v1/projects/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/projects/${w.projectId}`)),
+  'POST /api/v1/conversations': async (w) => {
+    await NOT_FOUND(w.b('POST', '/api/v1/conversations', { kind: 'dm', agentId: w.agentId, userId: 'me' }));
+    await NOT_FOUND(w.b('POST', '/api/v1/conversations', { kind: 'channel', projectId: w.projectId, name: 'x' }));
+  },
+  'GET /api/v1/conversations': async (w) => {
+    expect((await w.b('GET', '/api/v1/conversations')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.conversationId);
+    expect((await w.b('GET', `/api/v1/conversations?projectId=${w.projectId}`)).body.items).toEqual([]);
+  },
+  'GET /api/v1/conversations/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}`)),
+  'POST /api/v1/conversations/:id/participants': (w) =>
+    NOT_FOUND(w.b('POST', `/api/v1/conversations/${w.conversationId}/participants`, { kind: 'user', userId: 'intruder' })),
+  'DELETE /api/v1/conversations/:id/participants/:kind/:participantId': (w) =>
+    NOT_FOUND(w.b('DELETE', `/api/v1/conversations/${w.conversationId}/participants/user/ann`)),
+  'POST /api/v1/conversations/:id/messages': (w) =>
+    NOT_FOUND(w.b('POST', `/api/v1/conversations/${w.conversationId}/messages`, { userId: 'ann', content: 'hijack @A' })),
+  'GET /api/v1/conversations/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}/events`)),
+  'GET /api/v1/conversations/:id/messages': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}/messages`)),
+  'PATCH /api/v1/conversations/:id/messages/:messageId': (w) =>
+    NOT_FOUND(w.b('PATCH', `/api/v1/conversations/${w.conversationId}/messages/${w.messageId}`, { content: 'stolen' })),
+  'DELETE /api/v1/conversations/:id/messages/:messageId': (w) =>
+    NOT_FOUND(w.b('DELETE', `/api/v1/conversations/${w.conversationId}/messages/${w.messageId}`)),
   'POST /api/v1/keys': async (w) => {
     const r = await w.b('POST', '/api/v1/keys', { ownerId: 'user:a' });
     expect({ status: r.status, code: r.body.code }).toEqual({ status: 403, code: 'forbidden' });
@@ -109,7 +142,10 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
 const TOPICS: Record<TopicKind, (w: World, b: WsClient) => Promise<void>> = {
   agent: async (w, b) => expectRefused(b, `agent:${w.agentId}`),
   job: async (w, b) => expectRefused(b, `job:${w.jobId}`),
-  conversation: async (_w, b) => expectRefused(b, `conversation:${randomUUID()}`),
+  conversation: async (w, b) => {
+    await expectRefused(b, `conversation:${w.conversationId}`);
+    await expectRefused(b, `conversation:${randomUUID()}`);
+  },
   owner: async () => undefined, // checked by the live test below: B's `owner` never carries A's events
 };
 async function expectRefused(b: WsClient, topic: string): Promise<void> {
@@ -137,8 +173,12 @@ describe('gateway ownership', () => {
     const scheduleId = (await a('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId, input: 'x' } })).body.id;
     const keyId = (await a('POST', '/api/v1/keys', { name: 'second' })).body.id;
     const providerId = (await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-a' })).body.id;
-    w = { a, b: asKey(sut.baseUrl, keyB), anon: (m, p) => http(sut.baseUrl, m, p), agentId, jobId, scheduleId, keyId, providerId };
-    expect([agentId, jobId, scheduleId, keyId, providerId].every(Boolean)).toBe(true);
+    const projectId = (await a('POST', '/api/v1/projects', { name: 'P' })).body.id;
+    const conversationId = (await a('POST', '/api/v1/conversations', { kind: 'channel', projectId, name: 'c', agentIds: [agentId], users: [{ userId: 'ann' }] })).body.id;
+    // No mention: no job, so the gateway alone (no runtime) leaves nothing unfinished.
+    const messageId = (await a('POST', `/api/v1/conversations/${conversationId}/messages`, { userId: 'ann', content: 'mine' })).body.id;
+    w = { a, b: asKey(sut.baseUrl, keyB), anon: (m, p) => http(sut.baseUrl, m, p), agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId };
+    expect([agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId].every(Boolean)).toBe(true);
   });
 
   afterAll(async () => {
@@ -177,6 +217,10 @@ describe('gateway ownership', () => {
     expect((await w.a('GET', `/api/v1/agents/${w.agentId}`)).body).toMatchObject({ name: 'A', paused: false });
     expect((await w.a('GET', `/api/v1/jobs/${w.jobId}`)).body).toMatchObject({ status: 'delayed' });
     expect((await w.a('GET', `/api/v1/schedules/${w.scheduleId}`)).status).toBe(200);
+    expect((await w.a('GET', `/api/v1/conversations/${w.conversationId}`)).body.participants).toHaveLength(2);
+    expect((await w.a('GET', `/api/v1/conversations/${w.conversationId}/messages`)).body.items).toEqual([
+      expect.objectContaining({ id: w.messageId, content: 'mine', deletedAt: null }),
+    ]);
     expect((await w.a('GET', '/api/v1/keys')).body.items.find((k: { id: string }) => k.id === w.keyId)).toMatchObject({ revokedAt: null });
   });
 

@@ -34,7 +34,7 @@ describe.each([['postgres'], ['sqlite']])(`${Retention.name} on %s`, (store) => 
       Object.assign(new JobEntity(), {
         id, ownerId: 'o', agentId: crypto.randomUUID(), status, partition: 0, input: 'x', data: null, parentJobId: null,
         dependsOn: [], priority: 0, attempts: 1, maxAttempts: 1, backoff: null, timeoutMs: null, ignoreDependencyFailures: false,
-        idempotencyKey: null, attemptLog: [], runAt: null, leaseUntil: null, progress: 0, result: null, failureReason: null, traceId: 't',
+        idempotencyKey: null, attemptLog: [], runAt: null, leaseUntil: null, progress: 0, result: null, failureReason: null, traceId: 't', conversationId: null,
         revision: 0, createdAt: at, updatedAt: at, startedAt: at, finishedAt: ['queued', 'active'].includes(status) ? null : at,
       } satisfies JobEntity),
     );

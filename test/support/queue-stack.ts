@@ -73,6 +73,7 @@ export async function insertAgent(agents: AgentsRepository, ownerId: string, ove
     behaviorVersion: 0,
     tools: null,
     delegates: null,
+    doubleTexting: 'queue',
     runningJobId: null,
     partition: 0,
     createdAt: now,

@@ -69,6 +69,14 @@ describe(FakeLlmServer.name, () => {
     expect(result.text).toBe('Plan for <plan a trip>');
   });
 
+  it('renders {{lastUserFirstLine}} without what follows the first line', async () => {
+    sut.addRules({ match: { lastUserRegex: '^first line' }, reply: { content: 'got <{{lastUserFirstLine}}>' } });
+
+    const result = await generateText({ model: openai.chat('fake-model'), prompt: 'first line\n\nData (JSON):\n{}', maxRetries: 0 });
+
+    expect(result.text).toBe('got <first line>');
+  });
+
   it('streams content in chunkSize deltas that concatenate to the content', async () => {
     const content = 'The quick brown fox jumps over the lazy dog';
     sut.addRules({ reply: { content, chunkSize: 5 } });

@@ -20,7 +20,7 @@ export const FakeLlmMatchSchema = z.strictObject({
 });
 
 export const FakeLlmReplySchema = z.strictObject({
-  // Supports {{lastUser}} and {{lastToolResult}}. Without content and toolCalls the reply echoes.
+  // Supports {{lastUser}}, {{lastUserFirstLine}} (without the job data Wiz appends) and {{lastToolResult}}. Without content and toolCalls the reply echoes.
   content: z.string().optional(),
   toolCalls: z.array(FakeLlmToolCallSchema).min(1).optional(),
   status: z.number().int().min(400).max(599).optional(),
@@ -133,7 +133,9 @@ export function replyContent(reply: FakeLlmReply | undefined, view: ChatRequestV
 
 // A function replacer so `$&`-style sequences in user text are copied literally.
 export function renderTemplate(template: string, view: ChatRequestView): string {
-  return template.replace(/\{\{(lastUser|lastToolResult)\}\}/g, (_, key: 'lastUser' | 'lastToolResult') => view[key]);
+  return template.replace(/\{\{(lastUser|lastUserFirstLine|lastToolResult)\}\}/g, (_, key: 'lastUser' | 'lastUserFirstLine' | 'lastToolResult') =>
+    key === 'lastUserFirstLine' ? view.lastUser.split('\n')[0]! : view[key],
+  );
 }
 
 // OpenAI content is a string, null (assistant tool calls) or an array of typed parts.

@@ -5,6 +5,10 @@ import { AgentsController } from './agents/agents.controller';
 import { AgentsService } from './agents/agents.service';
 import { ExecuteService } from './agents/execute.service';
 import { AuthModule } from './auth/auth.module';
+import { ConversationsModule } from '@wiz/conversations';
+import { ConversationsController } from './conversations/conversations.controller';
+import { MessagesController } from './conversations/messages.controller';
+import { ProjectsController } from './conversations/projects.controller';
 import { DocsController } from './docs/docs.controller';
 import { EventsHub } from './events/events.hub';
 import { OwnerResolver } from './events/owner-resolver';
@@ -21,8 +25,11 @@ import { TasksService } from './tasks/tasks.service';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
-  imports: [AuthModule, LlmModule],
-  controllers: [AgentsController, JobsController, SchedulesController, TasksController, SseController, DocsController, ProvidersController],
+  imports: [AuthModule, LlmModule, ConversationsModule],
+  controllers: [
+    AgentsController, JobsController, SchedulesController, TasksController, SseController, DocsController, ProvidersController,
+    ProjectsController, ConversationsController, MessagesController,
+  ],
   providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway, ProvidersService, JobContextService],
 })
 export class GatewayModule {}

@@ -1,13 +1,15 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { AgentModule } from '@wiz/agent';
+import { ConversationsModule } from '@wiz/conversations';
 import { QueueRuntimeModule, SchedulesFiringModule } from '@wiz/queue';
 import { BusService, MailboxTransport } from '@wiz/bus';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { MailboxController } from './mailbox/mailbox.controller';
 
-// The runtime's features: agent actors fed by the mailbox partitions.
-@Module({ imports: [AgentModule, QueueRuntimeModule, SchedulesFiringModule], controllers: [MailboxController] })
+// The runtime's features: agent actors fed by the mailbox partitions; conversations, whose
+// settle hook posts an agent's reply when its job ends here.
+@Module({ imports: [AgentModule, QueueRuntimeModule, SchedulesFiringModule, ConversationsModule], controllers: [MailboxController] })
 export class RuntimeModule {}
 
 @Module({})

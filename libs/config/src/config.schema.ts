@@ -57,6 +57,7 @@ export const ConfigSchema = z.object({
   WIZ_WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024, 1024 * 1024 * 1024).describe('unsent bytes a WebSocket client may fall behind before it is disconnected'),
   WIZ_WS_PING_MS: int(30_000, 100, 600_000).describe('interval of WebSocket pings; a client that misses one is disconnected'),
   WIZ_EXECUTE_TIMEOUT_MS: int(30_000, 100, 600_000).describe('default wait of POST /api/v1/agents/:id/execute before it answers 202 with the job'),
+  WIZ_CONVERSATION_CONTEXT_MESSAGES: int(20, 0, 500).describe('recent messages of a conversation given to an agent with a new message; older ones are summarised'),
   PATH: z.string().default('').describe('searched for nats-server when WIZ_NATS_AUTOSTART is on'),
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1').describe('OpenAI-compatible endpoint (Ollama, vLLM, DeepSeek…)'),
   OPENAI_API_KEY: z.string().default('').describe('API key of that endpoint (secret: never logged or put on the bus)'),

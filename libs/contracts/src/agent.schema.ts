@@ -1,3 +1,4 @@
+import { DoubleTextingSchema } from './conversation.schema';
 import { z } from 'zod';
 
 export const AGENT_STATUSES = ['active', 'busy', 'inactive'] as const;
@@ -53,6 +54,8 @@ export const CreateAgentSchema = z.strictObject({
   behaviorRules: z.array(BehaviorRuleSchema).max(MAX_BEHAVIOR_RULES).optional(),
   tools: ToolAllowListSchema.nullable().optional(),
   delegates: DelegatesSchema.nullable().optional(),
+  /** A person's second message while the agent still answers the first: `queue` (default), `reject` (409) or `interrupt`. */
+  doubleTexting: DoubleTextingSchema.optional(),
 });
 export type CreateAgent = z.infer<typeof CreateAgentSchema>;
 
@@ -69,6 +72,7 @@ export const UpdateAgentSchema = z
     status: z.enum(['active', 'inactive']),
     tools: ToolAllowListSchema.nullable(),
     delegates: DelegatesSchema.nullable(),
+    doubleTexting: DoubleTextingSchema,
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, { message: 'at least one field is required' });
@@ -93,6 +97,7 @@ export const AgentSchema = z.object({
   status: AgentStatusSchema,
   /** A paused agent keeps its queue but starts no job. */
   paused: z.boolean(),
+  doubleTexting: DoubleTextingSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

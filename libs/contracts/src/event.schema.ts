@@ -3,6 +3,7 @@ import { AgentSchema, AgentStatusSchema } from './agent.schema';
 import { LOOP_PHASES } from './activity.schema';
 import { JobResultSchema, JobStatusSchema } from './job.schema';
 import { ScheduleSchema } from './schedule.schema';
+import { MessageSchema } from './conversation.schema';
 
 // One typed map of every lifecycle event: its name appears once, with its payload schema.
 export const EventPayloadSchemas = {
@@ -52,6 +53,11 @@ export const EventPayloadSchemas = {
    * live only (no seq, no replay); the stored answer and `agent.step` events are the durable record.
    */
   'agent.token': z.object({ iteration: z.int(), step: z.int(), index: z.int(), delta: z.string() }),
+  /** Conversation events: on `<p>.events.conversation.<conversationId>.<type>`. */
+  'message.created': z.object({ message: MessageSchema }),
+  'message.updated': z.object({ message: MessageSchema }),
+  /** Soft deletion: the message keeps its place, with empty content and `deletedAt`. */
+  'message.deleted': z.object({ message: MessageSchema }),
 } as const;
 export type EventType = keyof typeof EventPayloadSchemas;
 export const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];

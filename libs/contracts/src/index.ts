@@ -1,4 +1,5 @@
 export * from './agent.schema';
+export * from './conversation.schema';
 export * from './job.schema';
 export * from './schedule.schema';
 export * from './event.schema';

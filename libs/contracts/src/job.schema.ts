@@ -101,6 +101,8 @@ export const JobSchema = z.object({
   timeoutMs: z.int().nullable(),
   ignoreDependencyFailures: z.boolean(),
   idempotencyKey: z.string().nullable(),
+  /** The conversation whose message created the job; its reply is posted there. */
+  conversationId: z.uuid().nullable(),
   attemptLog: z.array(AttemptSchema),
   progress: z.int().min(0).max(100),
   result: JobResultSchema.nullable(),

@@ -9,6 +9,8 @@
 //
 // Events: `<p>.events.agent.<agentId>.<jobId|_>.<eventType>` so that a client can follow an agent
 // (`<p>.events.agent.<agentId>.>`) or one job (`<p>.events.agent.*.<jobId>.>`) with one filter.
+// Conversation events (messages) have no agent: `<p>.events.conversation.<conversationId>.<type>`.
+// A job's events stay on its agent's subject and carry `conversationId` in their envelope.
 
 export const BUS_PREFIX_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 const NO_JOB = '_';
@@ -19,10 +21,11 @@ export interface BusNames {
   mailboxSubject(partition: number, agentId: string): string;
   mailboxPartitionFilter(partition: number): string;
   mailboxConsumer(partition: number): string;
-  eventSubject(e: { agentId?: string; jobId?: string; type: string }): string;
+  eventSubject(e: { agentId?: string; jobId?: string; conversationId?: string; type: string }): string;
   eventsAll(): string;
   agentEventsFilter(agentId: string): string;
   jobEventsFilter(jobId: string): string;
+  conversationEventsFilter(conversationId: string): string;
   kvBucket(name: string): string;
   /** Core NATS (not stored) live events of a job, e.g. `agent.token`. */
   liveSubject(e: { agentId?: string; jobId?: string; type: string }): string;
@@ -42,13 +45,16 @@ export function busNames(prefix: string): BusNames {
     mailboxSubject: (partition, agentId) => `${p}.mailbox.${partition}.${agentId}`,
     mailboxPartitionFilter: (partition) => `${p}.mailbox.${partition}.*`,
     mailboxConsumer: (partition) => `${p}_mailbox_${partition}`,
-    eventSubject: ({ agentId, jobId, type }) =>
-      `${p}.events.agent.${agentId ?? NO_JOB}.${jobId ?? NO_JOB}.${type}`,
+    eventSubject: ({ agentId, jobId, conversationId, type }) =>
+      conversationId && !agentId
+        ? `${p}.events.conversation.${conversationId}.${type}`
+        : `${p}.events.agent.${agentId ?? NO_JOB}.${jobId ?? NO_JOB}.${type}`,
     eventsAll: () => `${p}.events.>`,
     liveSubject: ({ agentId, jobId, type }) => `${p}.live.agent.${agentId ?? NO_JOB}.${jobId ?? NO_JOB}.${type}`,
     liveAll: () => `${p}.live.>`,
     agentEventsFilter: (agentId) => `${p}.events.agent.${agentId}.>`,
     jobEventsFilter: (jobId) => `${p}.events.agent.*.${jobId}.>`,
+    conversationEventsFilter: (conversationId) => `${p}.events.conversation.${conversationId}.>`,
     kvBucket: (name) => `${p}_${name}`,
     control: (kind) => `${p}.control.${kind}`,
   };

@@ -7,6 +7,8 @@ export * from './repositories/outbox.repository';
 export * from './repositories/schedules.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/owners.repository';
+export * from './repositories/conversations.repository';
+export * from './repositories/messages.repository';
 export * from './write-lock';
 export * from './sql';
 export { MIGRATIONS } from './migrations';

@@ -12,6 +12,8 @@ import { ProvidersRepository } from './repositories/providers.repository';
 import { ActivityContextsRepository } from './repositories/activity-contexts.repository';
 import { AgentStatesRepository } from './repositories/agent-states.repository';
 import { MemoryItemsRepository } from './repositories/memory-items.repository';
+import { ConversationsRepository } from './repositories/conversations.repository';
+import { MessagesRepository } from './repositories/messages.repository';
 
 const repositories = [
   AgentsRepository,
@@ -24,6 +26,8 @@ const repositories = [
   ActivityContextsRepository,
   AgentStatesRepository,
   MemoryItemsRepository,
+  ConversationsRepository,
+  MessagesRepository,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({

@@ -4,6 +4,8 @@ import { EventEnvelope, EventType, PayloadOf } from '@wiz/contracts';
 export interface EventSubjects {
   agentId?: string;
   jobId?: string;
+  /** A job's events carry the conversation it answers (issue 7). */
+  conversationId?: string | null;
   traceId: string;
 }
 
@@ -15,6 +17,7 @@ export function makeEvent<T extends EventType>(type: T, ids: EventSubjects, data
     traceId: ids.traceId,
     ...(ids.agentId ? { agentId: ids.agentId } : {}),
     ...(ids.jobId ? { jobId: ids.jobId } : {}),
+    ...(ids.conversationId ? { conversationId: ids.conversationId } : {}),
     data,
   };
 }

@@ -6,6 +6,7 @@ export * from './outbox.relay';
 export * from './state-changes.service';
 export * from './queue.module';
 export * from './job-flow.service';
+export * from './settle-hooks';
 export * from './backoff';
 export * from './runtime/delayed-jobs.service';
 export * from './runtime/retention.service';

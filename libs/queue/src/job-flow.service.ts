@@ -5,6 +5,7 @@ import { BusService } from '@wiz/bus';
 import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { makeEvent } from './events';
 import { recordBefore } from './journal';
+import { SettleHook, SettleHooks } from './settle-hooks';
 import { Emit } from './state-changes.service';
 
 /**
@@ -15,7 +16,7 @@ import { Emit } from './state-changes.service';
 export const PARKED = 'parked: waiting for child jobs';
 export const isParked = (job: JobEntity) => job.attemptLog[job.attemptLog.length - 1]?.error === PARKED;
 
-export const jobIds = (job: JobEntity) => ({ agentId: job.agentId, jobId: job.id, traceId: job.traceId });
+export const jobIds = (job: JobEntity) => ({ agentId: job.agentId, jobId: job.id, conversationId: job.conversationId, traceId: job.traceId });
 
 // The rules every transition shares, run inside the caller's transaction (StateChanges.commit).
 // Each change is a compare-and-set on the job's revision; the entity passed in is updated.
@@ -25,7 +26,14 @@ export class JobFlow {
     private readonly jobs: JobsRepository,
     private readonly agents: AgentsRepository,
     private readonly bus: BusService,
+    // Optional so that hand-wired stacks (tests, bench) need none.
+    private readonly hooks: SettleHooks = new SettleHooks(),
   ) {}
+
+  /** See SettleHooks: run in the transaction of every terminal transition. */
+  onSettled(hook: SettleHook): void {
+    this.hooks.register(hook);
+  }
 
   async move(job: JobEntity, patch: Partial<JobEntity>, m: EntityManager): Promise<boolean> {
     const changed = { ...patch, updatedAt: new Date() };
@@ -95,6 +103,8 @@ export class JobFlow {
    * so two jobs ending at once cannot both conclude "the other is still running".
    */
   async settled(done: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
+    // Registered features first (e.g. a conversation's reply), in this same transaction.
+    await this.hooks.run(done, m, emit);
     for (const id of await this.jobs.dependentIds(done.id, m)) {
       const dependent = await this.jobs.lockById(done.ownerId, id, m);
       if (dependent?.status !== 'waiting') continue;

@@ -20,6 +20,7 @@ export function toJob(e: JobEntity): Job {
     timeoutMs: e.timeoutMs,
     ignoreDependencyFailures: e.ignoreDependencyFailures,
     idempotencyKey: e.idempotencyKey,
+    conversationId: e.conversationId,
     attemptLog: e.attemptLog,
     progress: e.progress,
     result: e.result,

@@ -40,12 +40,7 @@ export class JobsService {
       const existing = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
       if (existing) return toJob(existing);
     }
-    const agent = await this.agents.findById(ownerId, body.agentId);
-    if (!agent) throw notFound('agent', body.agentId);
-    if (agent.status === 'inactive') {
-      throw new WizError('conflict', `agent ${agent.id} is inactive; set its status to "active" to give it jobs`);
-    }
-    const job = this.newJob(ownerId, agent, body, traceId);
+    const job = this.newJob(ownerId, await this.runnableAgent(ownerId, body.agentId), body, traceId, null);
     try {
       await this.changes.commit((m, emit) => this.insertNew(job, m, emit), job.agentId);
     } catch (e) {
@@ -60,15 +55,39 @@ export class JobsService {
   }
 
   /**
-   * Delegation (issue 5): a job for `agent` created inside the caller's transaction (the
-   * delegating job parks in the same one). `body` is validated by the caller; `id` may be chosen
-   * up front so the caller can record it first.
+   * A job for `agent` created inside the caller's transaction (StateChanges.commit), so that it
+   * commits with what asked for it: a delegating job that parks in the same transaction (issue
+   * 5), or a conversation's message (issue 7). `body` is validated by the caller; `id` may be
+   * chosen up front so the caller can record it first. No idempotency-key race handling: a
+   * unique violation fails the caller's transaction.
    */
-  async createIn(agent: AgentEntity, body: CreateJob, traceId: string, m: EntityManager, emit: Emit, id?: string): Promise<JobEntity> {
-    const job = this.newJob(agent.ownerId, agent, body, traceId);
-    if (id) job.id = id;
+  async createIn(
+    agent: AgentEntity,
+    body: CreateJob,
+    traceId: string,
+    m: EntityManager,
+    emit: Emit,
+    opts: { id?: string; conversationId?: string | null } = {},
+  ): Promise<JobEntity> {
+    const job = this.newJob(agent.ownerId, agent, body, traceId, opts.conversationId ?? null);
+    if (opts.id) job.id = opts.id;
     await this.insertNew(job, m, emit);
     return job;
+  }
+
+  /** `createIn` for an agent named by id (it must exist and take jobs). */
+  async submitWithin(m: EntityManager, emit: Emit, ownerId: string, body: CreateJob, link: { traceId?: string; conversationId?: string } = {}): Promise<Job> {
+    const agent = await this.runnableAgent(ownerId, body.agentId, m);
+    return toJob(await this.createIn(agent, body, link.traceId ?? randomUUID(), m, emit, { conversationId: link.conversationId }));
+  }
+
+  private async runnableAgent(ownerId: string, agentId: string, m?: EntityManager): Promise<AgentEntity> {
+    const agent = await this.agents.findById(ownerId, agentId, m);
+    if (!agent) throw notFound('agent', agentId);
+    if (agent.status === 'inactive') {
+      throw new WizError('conflict', `agent ${agent.id} is inactive; set its status to "active" to give it jobs`);
+    }
+    return agent;
   }
 
   private async insertNew(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
@@ -149,7 +168,7 @@ export class JobsService {
     this.bus.nc.publish(this.bus.names.control(kind), JSON.stringify(payload));
   }
 
-  private newJob(ownerId: string, agent: AgentEntity, body: CreateJob, traceId: string): JobEntity {
+  private newJob(ownerId: string, agent: AgentEntity, body: CreateJob, traceId: string, conversationId: string | null): JobEntity {
     const now = new Date();
     const runAt = body.runAt ? new Date(body.runAt) : body.delay ? new Date(now.getTime() + body.delay) : null;
     return Object.assign(new JobEntity(), {
@@ -176,6 +195,7 @@ export class JobsService {
       result: null,
       failureReason: null,
       traceId,
+      conversationId,
       revision: 0,
       createdAt: now,
       updatedAt: now,

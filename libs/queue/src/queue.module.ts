@@ -5,6 +5,7 @@ import { JobsService } from './jobs.service';
 import { OutboxRelay } from './outbox.relay';
 import { StateChanges } from './state-changes.service';
 import { JobFlow } from './job-flow.service';
+import { SettleHooks } from './settle-hooks';
 import { SchedulesService } from './schedules/schedules.service';
 
 const runPolicy: Provider = {
@@ -12,7 +13,7 @@ const runPolicy: Provider = {
   inject: [WIZ_CONFIG],
   useFactory: (c: WizConfig): RunPolicy => ({ maxLostRuns: c.WIZ_JOB_MAX_DELIVER, leaseMs: c.WIZ_JOB_ACK_WAIT_MS }),
 };
-const providers = [OutboxRelay, StateChanges, JobFlow, JobsService, JobExecution, SchedulesService, runPolicy];
+const providers = [SettleHooks, OutboxRelay, StateChanges, JobFlow, JobsService, JobExecution, SchedulesService, runPolicy];
 
 @Global()
 @Module({ providers, exports: providers })

@@ -17,6 +17,7 @@ export function toAgent(e: AgentEntity): Agent {
     delegates: e.delegates ?? null,
     status: e.status,
     paused: e.paused,
+    doubleTexting: e.doubleTexting,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
   };

@@ -49,6 +49,7 @@ export class AgentsService {
       delegates: body.delegates ?? null,
       status: 'active',
       paused: false,
+      doubleTexting: body.doubleTexting ?? 'queue',
       runningJobId: null,
       partition: partitionOf(id, this.config.WIZ_MAILBOX_PARTITIONS),
       createdAt: now,
@@ -85,11 +86,11 @@ export class AgentsService {
     });
     const agent = toAgent(next);
     await this.changes.commit(async (m, emit) => {
-      const { name, role, backstory, goal, systemPrompt, tools, delegates, updatedAt } = next;
+      const { name, role, backstory, goal, systemPrompt, tools, delegates, doubleTexting, updatedAt } = next;
       const changed = await this.agents.update(
         ownerId,
         id,
-        { name, role, backstory, goal, systemPrompt, tools, delegates, model: next.model, loop: next.loop, status: next.status, updatedAt },
+        { name, role, backstory, goal, systemPrompt, tools, delegates, doubleTexting, model: next.model, loop: next.loop, status: next.status, updatedAt },
         m,
       );
       if (!changed) throw notFound('agent', id);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import {
   ActivityContextSchema, AdjustBehaviorSchema, AgentSchema, ApiKeyListQuerySchema, CreateProviderSchema, ProviderSchema, ApiKeySchema, CreateAgentSchema, CreateApiKeySchema, CreatedApiKeySchema, CreateJobSchema,
   CreateScheduleSchema, CreateTaskSchema, ExecuteSchema, JobCountsQuerySchema, JobListQuerySchema, JobSchema, JobStatusSchema,
-  PageQuerySchema, ScheduleSchema, SseQuerySchema, TaskListQuerySchema, TaskSchema, UpdateAgentSchema,
+  PageQuerySchema, ScheduleSchema, AddParticipantSchema, ConversationListQuerySchema, ConversationSchema, CreateConversationSchema,
+  CreateProjectSchema, MessageListQuerySchema, MessagePageSchema, MessageSchema, ParticipantSchema, PostMessageSchema, ProjectSchema,
+  UpdateMessageSchema, SseQuerySchema, TaskListQuerySchema, TaskSchema, UpdateAgentSchema,
 } from '@wiz/contracts';
 
 // Every REST route, described from the zod contracts: the source of the OpenAPI document.
@@ -63,6 +65,20 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'post', path: '/api/v1/tasks', summary: 'an ad hoc, planned (runAt) or cron task: a job or a schedule', tag: 'tasks', body: CreateTaskSchema, status: 201, response: TaskSchema },
   { method: 'get', path: '/api/v1/tasks', summary: 'list tasks of one type (job or schedule)', tag: 'tasks', query: TaskListQuerySchema, status: 200, response: page(TaskSchema) },
   { method: 'get', path: '/api/v1/tasks/:id', summary: 'get a task', tag: 'tasks', status: 200, response: TaskSchema },
+
+  { method: 'post', path: '/api/v1/projects', summary: 'create a project (it groups channels)', tag: 'conversations', body: CreateProjectSchema, status: 201, response: ProjectSchema },
+  { method: 'get', path: '/api/v1/projects', summary: 'list projects', tag: 'conversations', query: PageQuerySchema, status: 200, response: page(ProjectSchema) },
+  { method: 'get', path: '/api/v1/projects/:id', summary: 'get a project', tag: 'conversations', status: 200, response: ProjectSchema },
+  { method: 'post', path: '/api/v1/conversations', summary: 'create a DM with an agent, or a channel in a project', tag: 'conversations', body: CreateConversationSchema, status: 201, response: ConversationSchema },
+  { method: 'get', path: '/api/v1/conversations', summary: 'list conversations (of a project with projectId)', tag: 'conversations', query: ConversationListQuerySchema, status: 200, response: page(ConversationSchema) },
+  { method: 'get', path: '/api/v1/conversations/:id', summary: 'get a conversation and its participants', tag: 'conversations', status: 200, response: ConversationSchema },
+  { method: 'post', path: '/api/v1/conversations/:id/participants', summary: 'add a person or an agent to a channel', tag: 'conversations', body: AddParticipantSchema, status: 201, response: ParticipantSchema },
+  { method: 'delete', path: '/api/v1/conversations/:id/participants/:kind/:participantId', summary: 'remove a person (kind user) or an agent from a channel', tag: 'conversations', status: 204 },
+  { method: 'post', path: '/api/v1/conversations/:id/messages', summary: "a person's message: the DM's agent, or the agents it @mentions in a channel, get a job each", tag: 'conversations', body: PostMessageSchema, status: 201, response: MessageSchema },
+  { method: 'get', path: '/api/v1/conversations/:id/messages', summary: 'messages, newest first, paged with a cursor', tag: 'conversations', query: MessageListQuerySchema, status: 200, response: MessagePageSchema },
+  { method: 'patch', path: '/api/v1/conversations/:id/messages/:messageId', summary: 'edit a message', tag: 'conversations', body: UpdateMessageSchema, status: 200, response: MessageSchema },
+  { method: 'get', path: '/api/v1/conversations/:id/events', summary: 'the conversation\'s events as Server-Sent Events (resume with Last-Event-ID)', tag: 'events', query: SseQuerySchema, status: 200, sse: true },
+  { method: 'delete', path: '/api/v1/conversations/:id/messages/:messageId', summary: 'delete a message (soft: it keeps its place, without content)', tag: 'conversations', status: 204 },
 
   { method: 'post', path: '/api/v1/keys', summary: 'create an API key (the key is shown once)', tag: 'keys', body: CreateApiKeySchema, status: 201, response: CreatedApiKeySchema },
   { method: 'get', path: '/api/v1/keys', summary: 'list API keys (never the keys themselves)', tag: 'keys', query: ApiKeyListQuerySchema, status: 200, response: z.object({ items: z.array(ApiKeySchema) }) },

@@ -2,8 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { JsMsg, Msg, Subscription as NatsSubscription } from 'nats';
 import { EventEnvelope, notFound, parseTopic, ServerFrame, Topic, topicKey } from '@wiz/contracts';
 import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEvents } from '@wiz/bus';
-import { AgentsRepository, JobsRepository } from '@wiz/persistence';
-import { OwnerResolver } from './owner-resolver';
+import { AgentsRepository, ConversationsRepository, JobsRepository } from '@wiz/persistence';
+import { EventSource, OwnerResolver } from './owner-resolver';
 
 export interface EventClient {
   readonly id: string;
@@ -20,12 +20,28 @@ interface Subscription {
   lastSent: number;
   /** Live events that arrived while the replay ran. */
   buffer: JsMsg[] | null;
+  /** A conversation topic: its agents when it was subscribed, whose own events (status…) it carries. */
+  agents?: Set<string>;
 }
 
-/** `<prefix>.events.agent.<agentId>.<jobId|_>.<type…>` → its agent and job. */
-const idsOf = (subject: string) => {
+/**
+ * `<prefix>.events.agent.<agentId>.<jobId|_>.<type…>` → its agent and job;
+ * `<prefix>.events.conversation.<conversationId>.<type…>` → its conversation.
+ */
+const idsOf = (subject: string): { source: EventSource; agentId?: string; jobId?: string; conversationId?: string } => {
   const t = subject.split('.');
-  return { agentId: t[3]!, jobId: t[4] !== '_' ? t[4] : undefined };
+  if (t[2] === 'conversation') return { source: { kind: 'conversation', id: t[3]! }, conversationId: t[3]! };
+  return { source: { kind: 'agent', id: t[3]! }, agentId: t[3]!, jobId: t[4] !== '_' ? t[4] : undefined };
+};
+
+/** The conversation a job event belongs to (in its envelope), without a full parse when it has none. */
+const conversationOfJobEvent = (m: JsMsg): string | undefined => {
+  if (!m.string().includes('"conversationId"')) return undefined;
+  try {
+    return m.json<EventEnvelope>().conversationId;
+  } catch {
+    return undefined;
+  }
 };
 
 // Relays lifecycle events from JetStream to subscribed clients (WS and SSE). One ordered
@@ -33,12 +49,16 @@ const idsOf = (subject: string) => {
 // subscription with `since` first replays from the stream with its own short-lived consumer,
 // buffering live events, then switches to live — so a reconnecting client misses nothing and
 // sees nothing twice. Events come from JetStream, never from memory: any replica serves anyone.
+// A `conversation:<id>` topic carries the conversation's own events (its subject) and the
+// events of the jobs its messages created (agent subjects, `conversationId` in the envelope),
+// and the events of its agents that belong to no job (their status, updates).
 @Injectable()
 export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('EventsHub');
   /** Subscriptions by internal key: `agent:<id>`, `job:<id>`, `owner:<ownerId>`. */
   private readonly byKey = new Map<string, Map<string, Subscription>>();
   private ownerSubs = 0;
+  private conversationSubs = 0;
   /** Live events waiting for their owner to be looked up (owner topic), in stream order. */
   private readonly ownerQueue: JsMsg[] = [];
   private pumping = false;
@@ -50,6 +70,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly bus: BusService,
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
+    private readonly conversations: ConversationsRepository,
     private readonly owners: OwnerResolver,
   ) {}
 
@@ -77,11 +98,15 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     const owned =
       kind === 'owner' ||
       (kind === 'agent' && (await this.agents.findById(client.ownerId, id)) !== null) ||
-      (kind === 'job' && (await this.jobs.findById(client.ownerId, id)) !== null);
-    // Conversations do not exist yet: their topic parses, and is refused like an unknown id.
+      (kind === 'job' && (await this.jobs.findById(client.ownerId, id)) !== null) ||
+      (kind === 'conversation' && (await this.conversations.findById(client.ownerId, id)) !== null);
     if (!owned) throw notFound(kind, id);
     const key = kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
     const sub: Subscription = { client, topic: topicKey(parsed), lastSent: since ?? this.liveSeq, buffer: since === undefined ? null : [] };
+    if (kind === 'conversation') {
+      const members = await this.conversations.participants(client.ownerId, id);
+      sub.agents = new Set(members.filter((p) => p.kind === 'agent').map((p) => p.participantId));
+    }
     this.add(key, sub);
     client.send({ type: 'subscribed', topic: sub.topic });
     if (since === undefined) return;
@@ -92,6 +117,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     }
     try {
       if (kind === 'owner') await this.replayOwner(sub, since);
+      else if (kind === 'conversation') await this.replayConversation(sub, id, since);
       else {
         const filter = kind === 'agent' ? this.bus.names.agentEventsFilter(id) : this.bus.names.jobEventsFilter(id);
         await replayEvents(this.bus, filter, since, (m) => this.deliver(sub, m));
@@ -117,6 +143,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     const subs = this.byKey.get(key) ?? new Map<string, Subscription>();
     this.byKey.set(key, subs);
     if (key.startsWith('owner:') && !subs.has(sub.client.id)) this.ownerSubs++;
+    if (key.startsWith('conversation:') && !subs.has(sub.client.id)) this.conversationSubs++;
     subs.set(sub.client.id, sub);
   }
 
@@ -124,15 +151,26 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     const subs = this.byKey.get(key);
     const removed = subs?.delete(clientId) ?? false;
     if (removed && key.startsWith('owner:')) this.ownerSubs--;
+    if (removed && key.startsWith('conversation:')) this.conversationSubs--;
     if (subs?.size === 0) this.byKey.delete(key);
     return removed;
   }
 
   private dispatch(m: JsMsg): void {
     this.liveSeq = m.seq;
-    const { agentId, jobId } = idsOf(m.subject);
-    this.fanOut(this.byKey.get(`agent:${agentId}`), m);
+    const { agentId, jobId, conversationId } = idsOf(m.subject);
+    if (agentId) this.fanOut(this.byKey.get(`agent:${agentId}`), m);
     if (jobId) this.fanOut(this.byKey.get(`job:${jobId}`), m);
+    if (conversationId) this.fanOut(this.byKey.get(`conversation:${conversationId}`), m);
+    else if (jobId && this.conversationSubs > 0) {
+      const linked = conversationOfJobEvent(m);
+      if (linked) this.fanOut(this.byKey.get(`conversation:${linked}`), m);
+    } else if (agentId && this.conversationSubs > 0) {
+      // An agent's own event (rare): to the conversations that follow it.
+      for (const [key, subs] of this.byKey) {
+        if (key.startsWith('conversation:')) this.fanOut(new Map([...subs].filter(([, s]) => s.agents?.has(agentId))), m);
+      }
+    }
     if (this.ownerSubs > 0) {
       this.ownerQueue.push(m);
       void this.pumpOwners();
@@ -193,8 +231,8 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       while (this.ownerQueue.length > 0) {
         const m = this.ownerQueue[0]!;
-        const { agentId } = idsOf(m.subject);
-        const owner = this.owners.known(agentId) ?? (await this.owners.resolve(agentId).catch(() => null));
+        const { source } = idsOf(m.subject);
+        const owner = this.owners.known(source) ?? (await this.owners.resolve(source).catch(() => null));
         this.ownerQueue.shift();
         if (owner) this.fanOut(this.byKey.get(`owner:${owner}`), m);
       }
@@ -209,8 +247,21 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     const all: JsMsg[] = [];
     await replayEvents(this.bus, this.bus.names.eventsAll(), since, (m) => all.push(m));
     for (const m of all) {
-      if ((await this.owners.resolve(idsOf(m.subject).agentId)) === sub.client.ownerId) this.deliver(sub, m);
+      if ((await this.owners.resolve(idsOf(m.subject).source)) === sub.client.ownerId) this.deliver(sub, m);
     }
+  }
+
+  // The conversation's own subject, the job events linked to it and its agents' own events, in
+  // stream order. Those live on agent subjects, so this reads the whole stream after `since`
+  // (like the owner topic).
+  private async replayConversation(sub: Subscription, conversationId: string, since: number): Promise<void> {
+    await replayEvents(this.bus, this.bus.names.eventsAll(), since, (m) => {
+      const ids = idsOf(m.subject);
+      const mine =
+        ids.conversationId === conversationId ||
+        (ids.jobId ? conversationOfJobEvent(m) === conversationId : ids.agentId !== undefined && sub.agents?.has(ids.agentId) === true);
+      if (mine) this.deliver(sub, m);
+    });
   }
 
   private deliver(sub: Subscription, m: JsMsg): void {

@@ -3,27 +3,34 @@ import { OwnersRepository } from '@wiz/persistence';
 
 const MAX_CACHED = 100_000;
 
-// The owner of an event, for the `owner` topic. Events name their agent, not their owner, so
-// the gateway looks the agent up once and remembers it (an agent's owner never changes).
+/** What an event's subject names: its agent, or (messages) its conversation. */
+export interface EventSource {
+  kind: 'agent' | 'conversation';
+  id: string;
+}
+
+// The owner of an event, for the `owner` topic. Events name their agent or conversation, not
+// their owner, so the gateway looks it up once and remembers it (an owner never changes).
 // Kept out of the event subject on purpose: no wire-format change for this.
 @Injectable()
 export class OwnerResolver {
-  private readonly byAgent = new Map<string, string | null>();
+  private readonly bySource = new Map<string, string>();
 
   constructor(private readonly owners: OwnersRepository) {}
 
   /** The owner if already known, without waiting (undefined: look it up with `resolve`). */
-  known(agentId: string): string | null | undefined {
-    return this.byAgent.get(agentId);
+  known(source: EventSource): string | undefined {
+    return this.bySource.get(`${source.kind}:${source.id}`);
   }
 
-  async resolve(agentId: string): Promise<string | null> {
-    const known = this.byAgent.get(agentId);
+  async resolve(source: EventSource): Promise<string | null> {
+    const key = `${source.kind}:${source.id}`;
+    const known = this.bySource.get(key);
     if (known !== undefined) return known;
-    const owner = await this.owners.ofAgent(agentId);
-    if (this.byAgent.size >= MAX_CACHED) this.byAgent.clear();
-    // An unknown agent is not cached: its row may just not be visible yet.
-    if (owner) this.byAgent.set(agentId, owner);
+    const owner = source.kind === 'agent' ? await this.owners.ofAgent(source.id) : await this.owners.ofConversation(source.id);
+    if (this.bySource.size >= MAX_CACHED) this.bySource.clear();
+    // An unknown one is not cached: its row may just not be visible yet.
+    if (owner) this.bySource.set(key, owner);
     return owner;
   }
 }

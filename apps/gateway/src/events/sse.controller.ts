@@ -7,7 +7,7 @@ import { EventsHub } from './events.hub';
 import { SseClient } from './sse.client';
 
 // Server-Sent Events for clients that cannot use WebSocket: the same events as the WS topics
-// `job:<id>` and `agent:<id>`, resumed after `Last-Event-ID` (or `?since=`) with no gap and no
+// `job:<id>`, `agent:<id>` and `conversation:<id>`, resumed after `Last-Event-ID` (or `?since=`) with no gap and no
 // duplicate.
 @Controller('api/v1')
 export class SseController {
@@ -26,7 +26,12 @@ export class SseController {
     return this.follow(owner, 'agent', id, last, q.since, res);
   }
 
-  private async follow(owner: string, kind: 'job' | 'agent', id: string, last: string | undefined, since: number | undefined, res: Response): Promise<void> {
+  @Get('conversations/:id/events')
+  conversation(@Owner() owner: string, @Param('id') id: string, @Headers('last-event-id') last: string | undefined, @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number }, @Res() res: Response): Promise<void> {
+    return this.follow(owner, 'conversation', id, last, q.since, res);
+  }
+
+  private async follow(owner: string, kind: 'job' | 'agent' | 'conversation', id: string, last: string | undefined, since: number | undefined, res: Response): Promise<void> {
     if (!isUuid(id)) throw notFound(kind, id);
     const fromHeader = last !== undefined && /^\d+$/.test(last.trim()) ? Number(last.trim()) : undefined;
     const client = new SseClient(owner, res, this.config.WIZ_WS_MAX_BUFFERED_BYTES, this.config.WIZ_WS_PING_MS, (c) => this.hub.drop(c));

@@ -49,7 +49,7 @@ export class Delegations {
   park(job: JobEntity, requests: readonly ParkRequest[], wakeAt: Date | null, write: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
     return this.execution.park(job, wakeAt, async (m, emit) => {
       for (const r of requests) {
-        await this.services.jobsService.createIn(r.target, { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id }, job.traceId, m, emit, r.childJobId);
+        await this.services.jobsService.createIn(r.target, { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id }, job.traceId, m, emit, { id: r.childJobId });
       }
       await write(m, emit);
     });

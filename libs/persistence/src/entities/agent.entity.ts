@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { AgentStatus, LoopSettings, ModelConfig } from '@wiz/contracts';
+import type { AgentStatus, DoubleTexting, LoopSettings, ModelConfig } from '@wiz/contracts';
 import { epochMs } from './columns';
 
 @Entity({ name: 'agents' })
@@ -58,6 +58,10 @@ export class AgentEntity {
   /** The one job this agent runs now, cluster-wide (the fence of one job per agent). */
   @Column({ type: 'varchar', length: 36, nullable: true })
   runningJobId!: string | null;
+
+  /** A person's second message while the agent still answers the first (issue 7). */
+  @Column({ type: 'varchar', length: 16, default: 'queue' })
+  doubleTexting!: DoubleTexting;
 
   // The mailbox partition, fixed at creation (see libs/contracts/src/subjects.ts).
   @Column({ type: 'integer' })

@@ -8,6 +8,10 @@ import { ProviderEntity } from './provider.entity';
 import { ActivityContextEntity } from './activity-context.entity';
 import { AgentStateEntity } from './agent-state.entity';
 import { MemoryItemEntity } from './memory-item.entity';
+import { ProjectEntity } from './project.entity';
+import { ConversationEntity } from './conversation.entity';
+import { ConversationParticipantEntity } from './conversation-participant.entity';
+import { MessageEntity } from './message.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -21,6 +25,10 @@ export {
   ActivityContextEntity,
   AgentStateEntity,
   MemoryItemEntity,
+  ProjectEntity,
+  ConversationEntity,
+  ConversationParticipantEntity,
+  MessageEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -33,4 +41,8 @@ export const ENTITIES = [
   ActivityContextEntity,
   AgentStateEntity,
   MemoryItemEntity,
+  ProjectEntity,
+  ConversationEntity,
+  ConversationParticipantEntity,
+  MessageEntity,
 ];

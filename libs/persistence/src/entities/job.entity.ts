@@ -8,6 +8,7 @@ import { epochMs } from './columns';
 @Index('idx_jobs_status_run_at', ['status', 'runAt'])
 @Index('idx_jobs_status_lease', ['status', 'leaseUntil'])
 @Index('idx_jobs_parent', ['parentJobId'])
+@Index('idx_jobs_conversation', ['conversationId', 'agentId'])
 @Index('idx_jobs_idempotency', ['ownerId', 'idempotencyKey'], { unique: true })
 export class JobEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -82,6 +83,10 @@ export class JobEntity {
 
   @Column({ type: 'varchar', length: 64 })
   traceId!: string;
+
+  /** The conversation whose message created this job (its reply is posted there); issue 7. */
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  conversationId!: string | null;
 
   // Compare-and-set fence: every transition is `UPDATE … WHERE revision = :seen`, so a stale
   // worker (late ack, redelivery on another replica) can never overwrite a newer state.

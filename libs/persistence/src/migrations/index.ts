@@ -3,7 +3,16 @@ import { JobQueue1763700000000 } from './1763700000000-job-queue';
 import { JobLease1763750000000 } from './1763750000000-job-lease';
 import { AgentActors1763800000000 } from './1763800000000-agent-actors';
 import { ApiKeys1763900000000 } from './1763900000000-api-keys';
+import { Conversations1764000000000 } from './1764000000000-conversations';
 import { Tools1764100000000 } from './1764100000000-tools';
 
 // Every migration, in order. Append, never edit one that has shipped.
-export const MIGRATIONS = [Initial1763600000000, JobQueue1763700000000, JobLease1763750000000, AgentActors1763800000000, ApiKeys1763900000000, Tools1764100000000];
+export const MIGRATIONS = [
+  Initial1763600000000,
+  JobQueue1763700000000,
+  JobLease1763750000000,
+  AgentActors1763800000000,
+  ApiKeys1763900000000,
+  Conversations1764000000000,
+  Tools1764100000000,
+];

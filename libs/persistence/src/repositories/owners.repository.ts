@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AgentEntity } from '../entities';
+import { AgentEntity, ConversationEntity } from '../entities';
 
 // Who owns a resource named in an event, for the gateway's `owner` topic. Unscoped on
 // purpose: the answer decides which owner may see the event, never what a client is shown.
@@ -16,6 +16,17 @@ export class OwnersRepository {
       .createQueryBuilder('a')
       .select('a.ownerId', 'ownerId')
       .where('a.id = :agentId', { agentId })
+      .getRawOne<{ ownerId: string }>();
+    return row?.ownerId ?? null;
+  }
+
+  /** The owner of a conversation (a conversation's owner never changes). */
+  async ofConversation(conversationId: string): Promise<string | null> {
+    const row = await this.ds
+      .getRepository(ConversationEntity)
+      .createQueryBuilder('c')
+      .select('c.ownerId', 'ownerId')
+      .where('c.id = :conversationId', { conversationId })
       .getRawOne<{ ownerId: string }>();
     return row?.ownerId ?? null;
   }

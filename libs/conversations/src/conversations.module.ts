@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ConversationReplies } from './conversation-replies';
+import { ConversationsService } from './conversations.service';
+import { MessagesService } from './messages.service';
+
+// Conversations: imported by the gateway (REST) and the runtime (where most jobs end, so the
+// settle hook that posts replies must be registered there too). One instance per process.
+const providers = [ConversationsService, MessagesService, ConversationReplies];
+
+@Module({ providers, exports: providers })
+export class ConversationsModule {}

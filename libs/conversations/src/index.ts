@@ -1,0 +1,6 @@
+export * from './conversations.module';
+export * from './conversations.service';
+export * from './messages.service';
+export * from './conversation-replies';
+export * from './conversation-context';
+export * from './conversation.mapper';
