@@ -40,7 +40,8 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
 
     const dms: string[] = [];
     await pool(o.agents, 8, async (i) => {
-      const agent = await app.get(AgentsService).create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent' });
+      // No planning: a chat reply is one model call (as in the queue suite).
+      const agent = await app.get(AgentsService).create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent', loop: { planning: false } });
       dms[i] = (await app.get(ConversationsService).create(LOCAL_OWNER, { kind: 'dm', agentId: agent.id, userId: 'bench' })).id;
     });
 

@@ -14,7 +14,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -34,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
       'ws-clients': { type: 'string', default: '1000' },
       events: { type: 'string', default: '300' },
       delegations: { type: 'string', default: '200' },
+      messages: { type: 'string', default: '300' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,22 +59,32 @@ async function main(argv: string[]): Promise<void> {
   // The machine may be shared: a busy one at the start explains a slow run.
   const busyAtStart = await machineBusy(1_000);
   const results: SuiteResult[] = [];
-  const runs = (suite: string) => values.suite === 'all' || values.suite === suite;
-  if (runs('queue')) {
-    results.push(await queueBench({ ...o, store: 'postgres' }));
+  const failures: string[] = [];
+  // A suite that fails is reported and the others still run: one slow suite never hides the rest.
+  const suite = async (name: string, run: () => Promise<SuiteResult[]>) => {
+    if (values.suite !== 'all' && values.suite !== name) return;
+    try {
+      results.push(...(await run()));
+    } catch (e) {
+      failures.push(`${name}: ${message(e)}`);
+      console.error(`bench: suite ${name} failed: ${message(e)}`);
+    }
+  };
+  await suite('queue', async () => {
+    const pg = await queueBench({ ...o, store: 'postgres' });
     // The embedded default (`npm start` without DATABASE_URL), reported beside it.
     const sqlite = await queueBench({ ...o, store: 'sqlite', profile: undefined });
     const rename = (r: Record<string, number | string>) =>
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/^queue\./, 'queue.sqlite.'), v]));
-    results.push({ ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} });
-  }
-  if (runs('raw')) results.push(await rawJetStreamBench(o), await modelCallBench(o));
-  if (runs('actors')) {
-    results.push(await actorsBench({ ...o, idleAgents: int('idle-agents', 1), stepJobs: int('step-jobs', 1), concurrent: int('concurrent', 1) }));
-  }
-  if (runs('gateway')) results.push(await gatewayBench({ ...o, clients: int('ws-clients', 1), events: int('events', 1) }));
-  if (runs('delegation')) results.push(await delegationBench({ ...o, delegations: int('delegations', 1) }));
-  if (runs('conversations')) results.push(await conversationsBench(o));
+    return [pg, { ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} }];
+  });
+  await suite('raw', async () => [await rawJetStreamBench(o), await modelCallBench(o)]);
+  await suite('actors', async () => [
+    await actorsBench({ ...o, idleAgents: int('idle-agents', 1), stepJobs: int('step-jobs', 1), concurrent: int('concurrent', 1) }),
+  ]);
+  await suite('gateway', async () => [await gatewayBench({ ...o, clients: int('ws-clients', 1), events: int('events', 1) })]);
+  await suite('delegation', async () => [await delegationBench({ ...o, delegations: int('delegations', 1) })]);
+  await suite('conversations', async () => [await conversationsBench({ ...o, jobs: int('messages', 1) })]);
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];
@@ -91,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
     node: process.version,
     CPUs: cpus().length,
     'machine CPU busy before the run': `${busyAtStart}%`,
+    ...(failures.length ? { 'failed suites': failures.join('; ') } : {}),
     date: startedAt.toISOString(),
   };
   const table = markdown(figures, context);
@@ -99,6 +111,7 @@ async function main(argv: string[]): Promise<void> {
   await writeAtomically(join(RESULTS, 'latest.json'), `${JSON.stringify(figures, null, 2)}\n`);
   await writeAtomically(join(RESULTS, 'latest.md'), table);
   console.log(`written: ${join('bench', 'results', 'latest.json')}, ${join('bench', 'results', 'latest.md')}`);
+  if (failures.length) throw new Error(`${failures.length} suite(s) failed:\n  ${failures.join('\n  ')}`);
 }
 
 /** Share of all CPUs' time not idle over the next `ms`, in %. */

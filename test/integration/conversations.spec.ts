@@ -21,6 +21,7 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
   const llm = new FakeLlmServer({
     rules: [
       { match: { lastUserContains: 'BOOM' }, reply: { status: 500, errorMessage: 'upstream exploded' } },
+      { match: { lastUserContains: 'POSTNOTE', hasToolResult: false }, reply: { toolCalls: [{ name: 'post_to_channel', arguments: { message: 'a note first' } }] } },
       { match: { lastUserRegex: '^(u1: )?slow' }, reply: { content: 'slowly: {{lastUserFirstLine}}', delayMs: 1_500 } },
       // Wiz appends the conversation (job data) after the input: echo the input only.
       { reply: { content: 'echo: {{lastUserFirstLine}}' } },
@@ -301,5 +302,40 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     expect(updated!.event).toMatchObject({ type: 'message.updated', conversationId: id, data: { message: { id: posted[0]!.id, content: 'm1 (edited)' } } });
     expect(deleted!.event).toMatchObject({ type: 'message.deleted', data: { message: { id: posted[1]!.id, content: '', deletedAt: expect.any(String) } } });
     await ws.close();
+  });
+
+  it('lets an agent post into its conversation with the post_to_channel tool', async () => {
+    const id = await dm(await agent('Noter', { loop: { planning: false } }));
+    const posted = await say(id, 'POSTNOTE please');
+    expect(posted.status).toBe(201);
+    let agentSaid: string[] = [];
+    await until(async () => {
+      agentSaid = (await messages(id)).reverse().filter((m) => m.author.kind === 'agent').map((m) => m.content);
+      return agentSaid.length >= 2;
+    }, 20_000, 'the note and the reply');
+    expect(agentSaid).toEqual(['a note first', 'echo: POSTNOTE please']);
+  });
+
+  it("streams the reply's tokens on the conversation topic as live frames", async () => {
+    const id = await dm(await agent('Talker', { loop: { planning: false } }));
+    const ws = await WsClient.open(sut.wsUrl);
+    try {
+      ws.send({ type: 'subscribe', topic: `conversation:${id}` });
+      await ws.take(1, (f) => f.type === 'subscribed');
+      await say(id, 'tokens please');
+      let text = '';
+      let reply: string | undefined;
+      while (reply === undefined || text !== reply) {
+        const [f] = await ws.take(1, (x) => x.type === 'live' || isEvent(x));
+        if (f?.type === 'live' && f.event.type === 'agent.token') text += (f.event.data as { delta: string }).delta;
+        if (f?.type === 'event' && f.event.type === 'message.created') {
+          const m = (f.event.data as { message: Message }).message;
+          if (m.author.kind === 'agent') reply = m.content;
+        }
+      }
+      expect(text).toBe('echo: tokens please');
+    } finally {
+      await ws.close();
+    }
   });
 });

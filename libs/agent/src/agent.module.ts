@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LlmModule } from '@wiz/llm';
+import { ConversationsModule } from '@wiz/conversations';
 import { ActorRegistry } from './actor-registry.service';
 import { JobRunner } from './job-runner.service';
 import { AgentMemory } from './loop/agent-memory.service';
@@ -12,5 +13,5 @@ import { ToolServices } from './tools/tool-services';
 import { Workspace } from './tools/workspace/workspace';
 import { MemoryStore } from './tools/memory/memory.store';
 
-@Module({ imports: [LlmModule], providers: [JobRunner, ActorRegistry, AgentLoop, AgentMemory, ContextStore, LiveEvents, ContextRetention, Delegations, ToolServices, Workspace, MemoryStore], exports: [ActorRegistry] })
+@Module({ imports: [LlmModule, ConversationsModule], providers: [JobRunner, ActorRegistry, AgentLoop, AgentMemory, ContextStore, LiveEvents, ContextRetention, Delegations, ToolServices, Workspace, MemoryStore], exports: [ActorRegistry] })
 export class AgentModule {}

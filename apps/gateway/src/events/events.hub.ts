@@ -177,20 +177,24 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     }
   }
 
-  // Token deltas reach the subscribers of their agent and of their job (not the owner topic).
+  // Token deltas reach the subscribers of their agent, of their job and of the conversation the
+  // job answers (not the owner topic: live frames are for following one thing as it happens).
   private relayLive(m: Msg): void {
     // <prefix>.live.agent.<agentId>.<jobId|_>.<type…>
     const t = m.subject.split('.');
     const agentSubs = this.byKey.get(`agent:${t[3]}`);
     const jobSubs = t[4] !== '_' ? this.byKey.get(`job:${t[4]}`) : undefined;
-    if (!agentSubs && !jobSubs) return;
+    if (!agentSubs && !jobSubs && this.conversationSubs === 0) return;
     let event: EventEnvelope;
     try {
       event = m.json<EventEnvelope>();
     } catch {
       return;
     }
-    for (const subs of [agentSubs, jobSubs]) for (const sub of subs?.values() ?? []) sub.client.send({ type: 'live', topic: sub.topic, event });
+    const conversationSubs = event.conversationId ? this.byKey.get(`conversation:${event.conversationId}`) : undefined;
+    for (const subs of [agentSubs, jobSubs, conversationSubs]) {
+      for (const sub of subs?.values() ?? []) sub.client.send({ type: 'live', topic: sub.topic, event });
+    }
   }
 
   // One parse and one serialisation per event and topic, whatever the number of clients.

@@ -6,6 +6,7 @@ import { askAgent } from './delegation/ask-agent.tool';
 import { delegateToAgent } from './delegation/delegate-to-agent.tool';
 import { listAgents } from './delegation/list-agents.tool';
 import { sendMessageToAgent } from './delegation/send-message.tool';
+import { postToChannel } from './conversations/post-to-channel.tool';
 import { finish } from './core/finish.tool';
 import { remember } from './core/remember.tool';
 import { reportProgress } from './core/report-progress.tool';
@@ -29,6 +30,7 @@ export const TOOLS: readonly WizTool[] = [
   delegateToAgent,
   askAgent,
   sendMessageToAgent,
+  postToChannel,
   createSubjob,
   listMyJobs,
   setSubjobPriority,
@@ -54,6 +56,15 @@ export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] => tools.m
 
 const clip = (s: string, n = 1_000) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
+// A tool's JSON Schema for the model, made once per tool (not per job: zod's conversion shows
+// in the CPU profile of every step).
+const schemas = new WeakMap<WizTool, ReturnType<typeof jsonSchema>>();
+function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
+  let schema = schemas.get(t);
+  if (!schema) schemas.set(t, (schema = jsonSchema(z.toJSONSchema(t.input, { io: 'input' }) as never)));
+  return schema;
+}
+
 // The AI SDK view of the tools. The SDK does not validate here: the arguments are parsed with the
 // tool's zod schema first, and an invalid call or a handler's error becomes the tool result
 // `{ error }` that the model reads, so the loop goes on (the SDK would pass an Error object the
@@ -63,7 +74,7 @@ export function toAiTools(tools: readonly WizTool[], context: (toolCallId: strin
   for (const t of tools) {
     set[t.name] = tool({
       description: t.description,
-      inputSchema: jsonSchema(z.toJSONSchema(t.input, { io: 'input' }) as never),
+      inputSchema: schemaOf(t),
       execute: async (raw: unknown, { toolCallId }) => {
         const args = t.input.safeParse(raw ?? {});
         if (!args.success) return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`) };

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { JobFlow, JobsService, StateChanges } from '@wiz/queue';
+import { MessagesService } from '@wiz/conversations';
 import { ToolError } from './tool';
 import { MemoryStore } from './memory/memory.store';
 import { Workspace } from './workspace/workspace';
@@ -10,7 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_AGENTS_LISTED = 1_000;
 
 // What tool handlers use: the owner's agents and jobs, the guards of delegation, the workspace,
-// the memory store.
+// the memory store, conversations.
 @Injectable()
 export class ToolServices {
   constructor(
@@ -22,6 +23,7 @@ export class ToolServices {
     readonly changes: StateChanges,
     readonly flow: JobFlow,
     readonly memory: MemoryStore,
+    readonly messages: MessagesService,
   ) {}
 
   async agentsOf(ownerId: string): Promise<AgentEntity[]> {
