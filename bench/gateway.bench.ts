@@ -48,6 +48,9 @@ export async function gatewayBench(o: GatewayBenchOptions): Promise<SuiteResult>
     const sample = await within(publishAndReceive(js, subject, clients, o.events, 64), o.timeoutMs);
     const fanoutSec = (now() - t0) / 1000;
     const latencies = await within(pacedLatency(js, subject, clients, 60, 20), o.timeoutMs);
+    // Token deltas: published on core NATS as the runtime does (LiveEvents), relayed live.
+    const tokenSubject = busNames(iso.prefix).liveSubject({ agentId, jobId: randomUUID(), type: 'agent.token' });
+    const tokenLatencies = await within(pacedLatency(js, subject, clients, 60, 20, (i) => nc.publish(tokenSubject, tokenOf(tokenSubject, i))), o.timeoutMs);
     clients.forEach((c) => c.ws.terminate());
 
     const raw = await startRawServer();
@@ -63,12 +66,14 @@ export async function gatewayBench(o: GatewayBenchOptions): Promise<SuiteResult>
     const fanout = o.events / fanoutSec;
     const rawPerSec = o.events / rawSec;
     latencies.sort((a, b) => a - b);
+    tokenLatencies.sort((a, b) => a - b);
     return {
       figures: {
         'gateway.fanoutEventsPerSec': round(fanout),
         'gateway.eventLatencyP99Ms': round(percentile(latencies, 99), 2),
         'gateway.rawWsBroadcastPerSec': round(rawPerSec),
         'gateway.ratioToRawWs': round(fanout / rawPerSec, 3),
+        'gateway.tokenRelayP99Ms': round(percentile(tokenLatencies, 99), 2),
       },
       context: {
         'gateway: WS clients': o.clients,
@@ -132,7 +137,14 @@ async function publishAndReceive(js: JetStreamClient, subject: string, clients: 
   return all.promise;
 }
 
-async function pacedLatency(js: JetStreamClient, subject: string, clients: Client[], n: number, perSec: number): Promise<number[]> {
+async function pacedLatency(
+  js: JetStreamClient,
+  subject: string,
+  clients: Client[],
+  n: number,
+  perSec: number,
+  send: (i: number) => unknown = (i) => js.publish(subject, eventOf(subject, i)),
+): Promise<number[]> {
   const latencies: number[] = [];
   const done = deferred();
   let left = clients.length;
@@ -144,7 +156,7 @@ async function pacedLatency(js: JetStreamClient, subject: string, clients: Clien
     };
   }
   for (let i = 0; i < n; i++) {
-    await js.publish(subject, eventOf(subject, i));
+    await send(i);
     await new Promise((r) => setTimeout(r, 1000 / perSec));
   }
   await done.promise;
@@ -154,6 +166,11 @@ async function pacedLatency(js: JetStreamClient, subject: string, clients: Clien
 function eventOf(subject: string, i: number): string {
   const agentId = subject.split('.')[3];
   return JSON.stringify({ id: randomUUID(), type: 'agent.updated', occurredAt: new Date().toISOString(), traceId: randomUUID(), agentId, data: { i, t: now(), note: 'x'.repeat(120) } });
+}
+
+function tokenOf(subject: string, i: number): string {
+  const [agentId, jobId] = subject.split('.').slice(3, 5);
+  return JSON.stringify({ id: randomUUID(), type: 'agent.token', occurredAt: new Date().toISOString(), traceId: randomUUID(), agentId, jobId, data: { iteration: 1, step: 1, index: i, delta: 'word ', t: now() } });
 }
 
 async function broadcast(child: ChildProcess, clients: Client[], frames: string[]): Promise<void> {

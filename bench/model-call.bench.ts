@@ -6,8 +6,9 @@ import type { ToolContext } from '../libs/agent/src/tools/tool';
 import { BenchOptions, SuiteResult } from './suite';
 import { Cleanup, cpuSince, message, pool, round, startFakeLlm, within } from './support';
 
-// A second reference: the model call alone, made as the agent loop makes its act step (the AI
-// SDK's streamText over HTTP, with the built-in tools offered, the stream read to its end)
+// A second reference: the model call alone, made as the agent loop makes the act step of the
+// queue suite's agents (the AI SDK's streamText over HTTP, offering the `finish` tool only, as
+// their empty allow-list does; the stream read to its end)
 // against the same scripted echo model, N calls with the same in-flight bound, in one process.
 // Every job of the queue suite makes at least one such call, so this is the ceiling the queue
 // could reach if the store, the bus and the loop's bookkeeping cost nothing.
@@ -17,7 +18,7 @@ export async function modelCallBench(o: BenchOptions): Promise<SuiteResult> {
     const llm = await startFakeLlm();
     cleanup.add('stop fake-llm', llm.stop);
     const model = createOpenAI({ baseURL: llm.baseUrl, apiKey: 'fake', name: 'bench' }).chat('fake-model');
-    const tools = toAiTools(toolsFor(null), () => ({}) as ToolContext); // offered, never called
+    const tools = toAiTools(toolsFor([]), () => ({}) as ToolContext); // offered, never called
     const call = async (i: number) => {
       const stream = streamText({ model, tools, maxRetries: 0, system: 'You are a benchmark agent.', messages: [{ role: 'user', content: `bench job ${i}` }] });
       for await (const part of stream.fullStream) if (part.type === 'error') throw part.error;

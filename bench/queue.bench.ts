@@ -126,9 +126,10 @@ async function createAgents(app: INestApplication, count: number): Promise<strin
   const agents = app.get(AgentsService);
   const ids: string[] = [];
   await pool(count, 8, async (i) => {
-    // No planning: one model call per job, the least the agent loop does (its own cost is the
-    // actors suite's figure).
-    const a = await agents.create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent', loop: { planning: false } });
+    // The least the agent loop does, so that the queue is what is measured: no planning (one
+    // model call per job) and no tools but `finish` (no tool schemas in the request). The loop's
+    // own cost is the actors suite's figure; the model-call reference makes the same call.
+    const a = await agents.create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent', loop: { planning: false }, tools: [] });
     ids[i] = a.id;
   });
   return ids;

@@ -18,11 +18,13 @@ export class LiveEvents {
 
 // The model's text deltas of one step, sent as `agent.token` events at most every `windowMs`:
 // each event carries the deltas since the previous one, so a fast model costs a few events per
-// second per job instead of one per token. Concatenated, they are the step's text.
+// second per job instead of one per token. A delta after a quiet window goes out at once (a
+// model slower than the window is relayed without delay). Concatenated, they are the step's text.
 export class TokenBatcher {
   private text = '';
   private index = 0;
   private timer?: NodeJS.Timeout;
+  private lastSent = 0;
 
   constructor(
     private readonly live: LiveEvents,
@@ -33,8 +35,10 @@ export class TokenBatcher {
 
   push(delta: string): void {
     this.text += delta;
-    if (this.windowMs === 0) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    if (this.timer) return;
+    const wait = this.lastSent + this.windowMs - Date.now();
+    if (wait <= 0) this.flush();
+    else this.timer = setTimeout(() => this.flush(), wait);
   }
 
   flush(): void {
@@ -43,6 +47,7 @@ export class TokenBatcher {
     if (!this.text) return;
     this.live.publish(this.job, 'agent.token', { ...this.at(), index: this.index++, delta: this.text });
     this.text = '';
+    this.lastSent = Date.now();
   }
 
   /** The step ended: send what is left; the next step's events count from 0 again. */
