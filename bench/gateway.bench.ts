@@ -50,8 +50,13 @@ export async function gatewayBench(o: GatewayBenchOptions): Promise<SuiteResult>
     const latencies = await within(pacedLatency(js, subject, clients, 60, 20), o.timeoutMs);
     // Token deltas: published on core NATS as the runtime does (LiveEvents), relayed live.
     const tokenSubject = busNames(iso.prefix).liveSubject({ agentId, jobId: randomUUID(), type: 'agent.token' });
-    const tokenLatencies = await within(pacedLatency(js, subject, clients, 60, 20, (i) => nc.publish(tokenSubject, tokenOf(tokenSubject, i))), o.timeoutMs);
+    const sendToken = (i: number) => nc.publish(tokenSubject, tokenOf(tokenSubject, i));
+    const tokenFanout = await within(pacedLatency(js, subject, clients, 60, 20, sendToken), o.timeoutMs);
     clients.forEach((c) => c.ws.terminate());
+    // The figure: one client following the agent (someone watching a job), as the issue defines it.
+    const [watcher] = await openClients(`${gw.url.replace('http', 'ws')}/ws`, 1, { type: 'subscribe', topic: `agent:${agentId}` });
+    const tokenLatencies = await within(pacedLatency(js, subject, [watcher!], 200, 50, sendToken), o.timeoutMs);
+    watcher!.ws.terminate();
 
     const raw = await startRawServer();
     cleanup.add('stop raw ws server', () => stop(raw.child));
@@ -67,6 +72,7 @@ export async function gatewayBench(o: GatewayBenchOptions): Promise<SuiteResult>
     const rawPerSec = o.events / rawSec;
     latencies.sort((a, b) => a - b);
     tokenLatencies.sort((a, b) => a - b);
+    tokenFanout.sort((a, b) => a - b);
     return {
       figures: {
         'gateway.fanoutEventsPerSec': round(fanout),
@@ -77,6 +83,7 @@ export async function gatewayBench(o: GatewayBenchOptions): Promise<SuiteResult>
       },
       context: {
         'gateway: WS clients': o.clients,
+        [`gateway: token relay p99 ms to all ${o.clients} clients`]: round(percentile(tokenFanout, 99), 2),
         'gateway: events (measured)': o.events,
         'gateway: frame bytes': Buffer.byteLength(sample),
         'gateway: deliveries/s': Math.round(fanout * o.clients),
@@ -104,7 +111,7 @@ async function openClients(url: string, n: number, subscribe: object | null): Pr
     const subscribed = deferred();
     ws.on('message', (d) => {
       const text = d.toString();
-      if (text.startsWith('{"type":"event"')) {
+      if (text.startsWith('{"type":"event"') || text.startsWith('{"type":"live"')) {
         c.count++;
         c.onFrame?.(text);
       } else if (text.startsWith('{"type":"subscribed"')) subscribed.resolve();
