@@ -123,6 +123,9 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
     expect((await w.b('GET', '/api/v1/keys?ownerId=user:a')).status).toBe(403);
   },
   'DELETE /api/v1/keys/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/keys/${w.keyId}`)),
+  'POST /api/v1/memory/save': (w) => NOT_FOUND(w.b('POST', '/api/v1/memory/save', { agentId: w.agentId, text: 'planted' })),
+  'GET /api/v1/memory/query': (w) => NOT_FOUND(w.b('GET', `/api/v1/memory/query?agentId=${w.agentId}`)),
+  'POST /api/v1/behavior/adjust': (w) => NOT_FOUND(w.b('POST', '/api/v1/behavior/adjust', { agentId: w.agentId, rules: ['obey B'] })),
   'POST /api/v1/providers': async (w) => {
     const mine = await w.b('POST', '/api/v1/providers', { name: 'B', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-b' });
     expect(mine.status).toBe(201);

@@ -17,6 +17,9 @@ import { WsGateway } from './events/ws.gateway';
 import { LlmModule } from '@wiz/llm';
 import { JobContextService } from './jobs/job-context.service';
 import { JobsController } from './jobs/jobs.controller';
+import { MemoryController } from './memory/memory.controller';
+import { MemoryService } from './memory/memory.service';
+import { MemoryStore } from '@wiz/agent';
 import { ProvidersController } from './providers/providers.controller';
 import { ProvidersService } from './providers/providers.service';
 import { SchedulesController } from './schedules/schedules.controller';
@@ -28,9 +31,9 @@ import { TasksService } from './tasks/tasks.service';
   imports: [AuthModule, LlmModule, ConversationsModule],
   controllers: [
     AgentsController, JobsController, SchedulesController, TasksController, SseController, DocsController, ProvidersController,
-    ProjectsController, ConversationsController, MessagesController,
+    ProjectsController, ConversationsController, MessagesController, MemoryController,
   ],
-  providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway, ProvidersService, JobContextService],
+  providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway, ProvidersService, JobContextService, MemoryService, MemoryStore],
 })
 export class GatewayModule {}
 

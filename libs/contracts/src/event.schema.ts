@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MemoryItemSchema } from './memory.schema';
 import { AgentSchema, AgentStatusSchema } from './agent.schema';
 import { LOOP_PHASES } from './activity.schema';
 import { JobResultSchema, JobStatusSchema } from './job.schema';
@@ -35,6 +36,8 @@ export const EventPayloadSchemas = {
   'job.cancelled': z.object({ reason: z.string() }),
   /** The agent's status changed: busy while it runs `jobId`, active again after. */
   'agent.status': z.object({ status: AgentStatusSchema, jobId: z.uuid().nullable() }),
+  /** An item was saved to the agent's memory (the memory_save tool, or POST /memory/save). */
+  'memory.update': z.object({ item: MemoryItemSchema }),
   /** A phase or a model step of the agent loop ended (step counts model calls in the job). */
   'agent.step': z.object({
     iteration: z.int(),

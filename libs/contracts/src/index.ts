@@ -13,3 +13,4 @@ export * from './validation';
 export * from './ws-protocol.json-schema';
 export * from './provider.schema';
 export * from './activity.schema';
+export * from './memory.schema';

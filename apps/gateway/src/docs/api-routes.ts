@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  ActivityContextSchema, AdjustBehaviorSchema, AgentSchema, ApiKeyListQuerySchema, CreateProviderSchema, ProviderSchema, ApiKeySchema, CreateAgentSchema, CreateApiKeySchema, CreatedApiKeySchema, CreateJobSchema,
+  ActivityContextSchema, AdjustBehaviorOfSchema, AdjustBehaviorSchema, MemoryItemSchema, MemoryQuerySchema, SaveMemorySchema, AgentSchema, ApiKeyListQuerySchema, CreateProviderSchema, ProviderSchema, ApiKeySchema, CreateAgentSchema, CreateApiKeySchema, CreatedApiKeySchema, CreateJobSchema,
   CreateScheduleSchema, CreateTaskSchema, ExecuteSchema, JobCountsQuerySchema, JobListQuerySchema, JobSchema, JobStatusSchema,
   PageQuerySchema, ScheduleSchema, AddParticipantSchema, ConversationListQuerySchema, ConversationSchema, CreateConversationSchema,
   CreateProjectSchema, MessageListQuerySchema, MessagePageSchema, MessageSchema, ParticipantSchema, PostMessageSchema, ProjectSchema,
@@ -84,6 +84,9 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'get', path: '/api/v1/keys', summary: 'list API keys (never the keys themselves)', tag: 'keys', query: ApiKeyListQuerySchema, status: 200, response: z.object({ items: z.array(ApiKeySchema) }) },
   { method: 'delete', path: '/api/v1/keys/:id', summary: 'revoke an API key', tag: 'keys', status: 204 },
 
+  { method: 'post', path: '/api/v1/memory/save', summary: 'save a text (and metadata) to an agent\'s memory; embedded for search by meaning', tag: 'memory', body: SaveMemorySchema, status: 201, response: z.object({ id: z.uuid(), embedded: z.boolean() }) },
+  { method: 'get', path: '/api/v1/memory/query', summary: 'an agent\'s memory items by meaning (query) and/or metadata (filter, a JSON object)', tag: 'memory', query: MemoryQuerySchema, status: 200, response: z.object({ items: z.array(MemoryItemSchema) }) },
+  { method: 'post', path: '/api/v1/behavior/adjust', summary: 'merge behavior rules into an agent (POST /agents/:id/behavior with the agent in the body)', tag: 'agents', body: AdjustBehaviorOfSchema, status: 200, response: AgentSchema },
   { method: 'post', path: '/api/v1/providers', summary: 'register a model provider (its API key is stored encrypted and never returned)', tag: 'providers', body: CreateProviderSchema, status: 201, response: ProviderSchema },
   { method: 'get', path: '/api/v1/providers', summary: 'list model providers', tag: 'providers', query: PageQuerySchema, status: 200, response: page(ProviderSchema) },
   { method: 'get', path: '/api/v1/providers/:id', summary: 'get a model provider', tag: 'providers', status: 200, response: ProviderSchema },

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { embed } from 'ai';
 import { LlmService } from '@wiz/llm';
 import { AgentEntity, MemoryItemEntity, MemoryItemsRepository } from '@wiz/persistence';
-import { StateChanges } from '@wiz/queue';
+import { makeEvent, StateChanges } from '@wiz/queue';
 
 export type Metadata = Record<string, string | number | boolean>;
 
@@ -31,11 +31,18 @@ export class MemoryStore {
     private readonly changes: StateChanges,
   ) {}
 
-  /** Saved even when the embedding fails (then found by filters only); says which. */
-  async save(agent: AgentEntity, jobId: string, text: string, metadata: Metadata): Promise<{ id: string; embedded: boolean }> {
+  /**
+   * Saved even when the embedding fails (then found by filters only); says which. `jobId`: the
+   * job that saved it (null from the REST API). Published as `memory.update`.
+   */
+  async save(agent: AgentEntity, jobId: string | null, text: string, metadata: Metadata, traceId: string = randomUUID()): Promise<{ id: string; embedded: boolean }> {
     const embedding = await this.embed(agent, text);
     const item = Object.assign(new MemoryItemEntity(), { id: randomUUID(), ownerId: agent.ownerId, agentId: agent.id, text, metadata, embedding, jobId, createdAt: new Date() });
-    await this.changes.commit((m) => this.repo.insert(item, m), agent.id);
+    await this.changes.commit(async (m, emit) => {
+      await this.repo.insert(item, m);
+      const data = { item: { id: item.id, text, metadata, createdAt: item.createdAt.toISOString() } };
+      emit.event(makeEvent('memory.update', { agentId: agent.id, ...(jobId ? { jobId } : {}), traceId }, data));
+    }, agent.id);
     return { id: item.id, embedded: embedding !== null };
   }
 
