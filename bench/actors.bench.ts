@@ -6,7 +6,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ActorRegistry, AgentLoop } from '@wiz/agent';
 import { busNames } from '@wiz/contracts';
-import { parseConfig, WizConfig } from '@wiz/config';
 import { createApp, LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
 import { AgentsService } from '../apps/gateway/src/agents/agents.service';
@@ -15,18 +14,17 @@ import { ServerAppModule } from '../apps/server/src/server.module';
 import { ACT_INSTRUCTIONS, PLAN_INSTRUCTIONS, VALIDATE_INSTRUCTIONS } from '../libs/agent/src/loop/prompts';
 import { BenchOptions, SuiteResult } from './suite';
 import {
-  BENCH_NATS_URL,
-  BENCH_PG_URL,
+  benchConfig,
   Cleanup,
   connectBench,
   deferred,
   deleteStreams,
   dropSchema,
   isolation,
-  Isolation,
   percentile,
   pool,
   round,
+  setFakeRules,
   startFakeLlm,
   within,
 } from './support';
@@ -58,7 +56,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
     const nc = await connectBench('wiz-bench-actors');
     cleanup.add('close observer', () => nc.close());
     await script(llm.baseUrl);
-    const config = configOf(iso, llm.baseUrl);
+    const config = benchConfig(iso, llm.baseUrl);
     const app = await createApp(ServerAppModule.forRoot(config));
     cleanup.add('close server', () => app.close());
     attachRuntime(app, config);
@@ -102,8 +100,7 @@ async function script(baseUrl: string): Promise<void> {
     { match: { systemContains: first(VALIDATE_INSTRUCTIONS) }, reply: { content: '{"passed":true,"feedback":""}' } },
     { match: { lastUserContains: 'SLOW' }, reply: { content: 'x'.repeat(SLOW_CHUNKS * 2), chunkSize: 2, delayMs: 1_000, tokenIntervalMs: 50 } },
   ];
-  const r = await fetch(`${baseUrl.replace(/\/v1$/, '')}/_fake/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
-  if (!r.ok) throw new Error(`fake-llm rules refused: ${await r.text()}`);
+  await setFakeRules(baseUrl, rules);
 }
 
 function idleActors(app: INestApplication, count: number): { count: number; kbEach: number } {
@@ -228,23 +225,4 @@ async function concurrentJobs(
     lagP99: round(busiest.lagMs, 1),
     windows: `${busiest.inFlight} in flight at most (lag p99 ${round(busiest.lagMs, 1)} ms then)`,
   };
-}
-
-function configOf(iso: Isolation, llmUrl: string): WizConfig {
-  return parseConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    NATS_URL: BENCH_NATS_URL,
-    WIZ_NATS_AUTOSTART: 'false',
-    WIZ_BUS_PREFIX: iso.prefix,
-    DATABASE_URL: BENCH_PG_URL,
-    WIZ_DB_SCHEMA: iso.schema,
-    OPENAI_BASE_URL: llmUrl,
-    OPENAI_API_KEY: 'fake',
-    WIZ_DEFAULT_MODEL: 'fake-model',
-    WIZ_LLM_MAX_RETRIES: '0',
-    WIZ_SHUTDOWN_GRACE_MS: '1000',
-    PATH: process.env['PATH'] ?? '',
-  });
 }

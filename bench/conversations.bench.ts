@@ -7,10 +7,23 @@ import { createApp, LOCAL_OWNER } from '@wiz/platform';
 import { AgentsService } from '../apps/gateway/src/agents/agents.service';
 import { attachRuntime } from '../apps/runtime/src/runtime.module';
 import { ServerAppModule } from '../apps/server/src/server.module';
-import { configOf } from './queue.bench';
 import { BenchOptions, SuiteResult } from './suite';
 import {
-  Cleanup, connectBench, cpuSince, deferred, deleteStreams, dropSchema, FakeLlm, isolation, message, percentile, pool, round, startFakeLlm, within,
+  benchConfig,
+  Cleanup,
+  connectBench,
+  cpuSince,
+  deferred,
+  deleteStreams,
+  dropSchema,
+  FakeLlm,
+  isolation,
+  message,
+  percentile,
+  pool,
+  round,
+  startFakeLlm,
+  within,
 } from './support';
 
 const codec = JSONCodec<EventEnvelope<'message.created'>>();
@@ -31,7 +44,7 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
     cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
     const nc = await connectBench('wiz-bench-conversations');
     cleanup.add('close observer connection', () => nc.close());
-    const config = configOf(iso, llm.baseUrl, '');
+    const config = benchConfig(iso, llm.baseUrl);
     const app = await createApp(ServerAppModule.forRoot(config));
     cleanup.add('close server', () => app.close());
     attachRuntime(app, config);

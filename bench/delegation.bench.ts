@@ -1,13 +1,24 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
-import { parseConfig, WizConfig } from '@wiz/config';
 import { createApp, LOCAL_OWNER } from '@wiz/platform';
 import { JobExecution, JobsService } from '@wiz/queue';
 import { AgentsService } from '../apps/gateway/src/agents/agents.service';
 import { attachRuntime } from '../apps/runtime/src/runtime.module';
 import { ServerAppModule } from '../apps/server/src/server.module';
 import { BenchOptions, SuiteResult } from './suite';
-import { BENCH_NATS_URL, BENCH_PG_URL, Cleanup, deferred, deleteStreams, dropSchema, isolation, Isolation, percentile, round, startFakeLlm, within } from './support';
+import {
+  benchConfig,
+  Cleanup,
+  deferred,
+  deleteStreams,
+  dropSchema,
+  isolation,
+  percentile,
+  round,
+  setFakeRules,
+  startFakeLlm,
+  within,
+} from './support';
 
 export interface DelegationOptions extends BenchOptions {
   /** Delegations measured one at a time. */
@@ -30,7 +41,7 @@ export async function delegationBench(o: DelegationOptions): Promise<SuiteResult
     cleanup.add(`drop schema ${iso.schema}`, () => dropSchema(iso.schema));
     cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
     await script(llm.baseUrl);
-    const config = configOf(iso, llm.baseUrl);
+    const config = benchConfig(iso, llm.baseUrl);
     const app = await createApp(ServerAppModule.forRoot(config));
     cleanup.add('close server', () => app.close());
     attachRuntime(app, config);
@@ -92,25 +103,5 @@ async function script(baseUrl: string): Promise<void> {
     { match: { systemContains: 'You are Parent,' }, reply: { content: 'done' } },
     { match: { systemContains: 'You are Child,' }, reply: { content: 'ok' } },
   ];
-  const r = await fetch(`${baseUrl.replace(/\/v1$/, '')}/_fake/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
-  if (!r.ok) throw new Error(`fake-llm rules refused: ${await r.text()}`);
-}
-
-function configOf(iso: Isolation, llmUrl: string): WizConfig {
-  return parseConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    NATS_URL: BENCH_NATS_URL,
-    WIZ_NATS_AUTOSTART: 'false',
-    WIZ_BUS_PREFIX: iso.prefix,
-    DATABASE_URL: BENCH_PG_URL,
-    WIZ_DB_SCHEMA: iso.schema,
-    OPENAI_BASE_URL: llmUrl,
-    OPENAI_API_KEY: 'fake',
-    WIZ_DEFAULT_MODEL: 'fake-model',
-    WIZ_LLM_MAX_RETRIES: '0',
-    WIZ_SHUTDOWN_GRACE_MS: '1000',
-    PATH: process.env['PATH'] ?? '',
-  });
+  await setFakeRules(baseUrl, rules);
 }

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { busNames } from '@wiz/contracts';
-import { parseConfig, WizConfig } from '@wiz/config';
 import { createApp, LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
 import { AgentsService } from '../apps/gateway/src/agents/agents.service';
@@ -14,8 +13,7 @@ import { ServerAppModule } from '../apps/server/src/server.module';
 import { Completions } from './completions';
 import { BenchOptions, PhaseTiming, SuiteResult } from './suite';
 import {
-  BENCH_NATS_URL,
-  BENCH_PG_URL,
+  benchConfig,
   Cleanup,
   connectBench,
   cpuSince,
@@ -23,7 +21,6 @@ import {
   dropSchema,
   FakeLlm,
   isolation,
-  Isolation,
   message,
   percentile,
   pool,
@@ -62,7 +59,7 @@ export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
 
     const dataDir = o.store === 'sqlite' ? await mkdtemp(join(tmpdir(), 'wiz-bench-')) : '';
     if (dataDir) cleanup.add(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
-    const config = configOf(iso, llm.baseUrl, dataDir);
+    const config = benchConfig(iso, llm.baseUrl, dataDir);
     const app = await createApp(ServerAppModule.forRoot(config));
     cleanup.add('close server', () => app.close());
     attachRuntime(app, config);
@@ -100,27 +97,6 @@ export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
   }
 }
 
-// dataDir set: the embedded SQLite store in it; else Postgres.
-export function configOf(iso: Isolation, llmUrl: string, dataDir: string): WizConfig {
-  return parseConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    NATS_URL: BENCH_NATS_URL,
-    WIZ_NATS_AUTOSTART: 'false',
-    WIZ_BUS_PREFIX: iso.prefix,
-    DATABASE_URL: dataDir ? '' : BENCH_PG_URL,
-    WIZ_DATA_DIR: dataDir || './data',
-    WIZ_DB_SCHEMA: iso.schema,
-    OPENAI_BASE_URL: llmUrl,
-    OPENAI_API_KEY: 'fake',
-    WIZ_DEFAULT_MODEL: 'fake-model',
-    WIZ_LLM_MAX_RETRIES: '0',
-    // After a failed run, hand unfinished jobs back quickly: their stream is deleted anyway.
-    WIZ_SHUTDOWN_GRACE_MS: '1000',
-    PATH: process.env['PATH'] ?? '',
-  });
-}
 
 async function createAgents(app: INestApplication, count: number): Promise<string[]> {
   const agents = app.get(AgentsService);

@@ -6,6 +6,7 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
+import { parseConfig, WizConfig } from '@wiz/config';
 
 // The benchmark talks to the machine's own NATS and Postgres only (loopback, as in DESIGN.md).
 export const BENCH_NATS_URL = 'nats://127.0.0.1:4222';
@@ -191,3 +192,33 @@ export const interruption = interrupted.promise;
 
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 export const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
+
+// The server's configuration in a bench: this run's isolation, the scripted model at `llmUrl`;
+// dataDir set: the embedded SQLite store in it, else Postgres.
+export function benchConfig(iso: Isolation, llmUrl: string, dataDir = ''): WizConfig {
+  return parseConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NATS_URL: BENCH_NATS_URL,
+    WIZ_NATS_AUTOSTART: 'false',
+    WIZ_BUS_PREFIX: iso.prefix,
+    DATABASE_URL: dataDir ? '' : BENCH_PG_URL,
+    WIZ_DATA_DIR: dataDir || './data',
+    WIZ_DB_SCHEMA: iso.schema,
+    OPENAI_BASE_URL: llmUrl,
+    OPENAI_API_KEY: 'fake',
+    WIZ_DEFAULT_MODEL: 'fake-model',
+    WIZ_LLM_MAX_RETRIES: '0',
+    // After a failed run, hand unfinished jobs back quickly: their stream is deleted anyway.
+    WIZ_SHUTDOWN_GRACE_MS: '1000',
+    PATH: process.env['PATH'] ?? '',
+  });
+}
+
+
+/** Replaces the scripted model's rules (its admin endpoint). */
+export async function setFakeRules(baseUrl: string, rules: unknown[]): Promise<void> {
+  const r = await fetch(`${baseUrl.replace(/\/v1$/, '')}/_fake/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
+  if (!r.ok) throw new Error(`fake-llm rules refused: ${await r.text()}`);
+}
