@@ -6,15 +6,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ActorRegistry, AgentLoop } from '@wiz/agent';
 import { busNames } from '@wiz/contracts';
-import { createApp, LOCAL_OWNER } from '@wiz/platform';
+import { LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
 import { AgentsService } from '../apps/gateway/src/agents/agents.service';
-import { attachRuntime } from '../apps/runtime/src/runtime.module';
-import { ServerAppModule } from '../apps/server/src/server.module';
 import { ACT_INSTRUCTIONS, PLAN_INSTRUCTIONS, VALIDATE_INSTRUCTIONS } from '../libs/agent/src/loop/prompts';
 import { BenchOptions, SuiteResult } from './suite';
 import {
-  benchConfig,
   Cleanup,
   connectBench,
   deferred,
@@ -28,6 +25,7 @@ import {
   startFakeLlm,
   within,
 } from './support';
+import { startBenchServer } from './server';
 
 export interface ActorsOptions extends BenchOptions {
   /** Idle actors to hold (target 10,000). */
@@ -56,12 +54,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
     const nc = await connectBench('wiz-bench-actors');
     cleanup.add('close observer', () => nc.close());
     await script(llm.baseUrl);
-    const config = benchConfig(iso, llm.baseUrl);
-    const app = await createApp(ServerAppModule.forRoot(config));
-    cleanup.add('close server', () => app.close());
-    attachRuntime(app, config);
-    await app.startAllMicroservices();
-    await app.init();
+    const { app, config } = await startBenchServer(cleanup, iso, llm.baseUrl);
 
     const idle = idleActors(app, o.idleAgents);
     const step = await stepOverhead(app, o.stepJobs);

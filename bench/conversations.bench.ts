@@ -3,13 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { JSONCodec } from 'nats';
 import { busNames, EventEnvelope } from '@wiz/contracts';
 import { ConversationsService, MessagesService } from '@wiz/conversations';
-import { createApp, LOCAL_OWNER } from '@wiz/platform';
+import { LOCAL_OWNER } from '@wiz/platform';
 import { AgentsService } from '../apps/gateway/src/agents/agents.service';
-import { attachRuntime } from '../apps/runtime/src/runtime.module';
-import { ServerAppModule } from '../apps/server/src/server.module';
 import { BenchOptions, SuiteResult } from './suite';
 import {
-  benchConfig,
   Cleanup,
   connectBench,
   cpuSince,
@@ -25,6 +22,7 @@ import {
   startFakeLlm,
   within,
 } from './support';
+import { startBenchServer } from './server';
 
 const codec = JSONCodec<EventEnvelope<'message.created'>>();
 
@@ -44,12 +42,7 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
     cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
     const nc = await connectBench('wiz-bench-conversations');
     cleanup.add('close observer connection', () => nc.close());
-    const config = benchConfig(iso, llm.baseUrl);
-    const app = await createApp(ServerAppModule.forRoot(config));
-    cleanup.add('close server', () => app.close());
-    attachRuntime(app, config);
-    await app.startAllMicroservices();
-    await app.init();
+    const { app, config } = await startBenchServer(cleanup, iso, llm.baseUrl);
 
     const dms: string[] = [];
     await pool(o.agents, 8, async (i) => {

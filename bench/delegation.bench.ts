@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
-import { createApp, LOCAL_OWNER } from '@wiz/platform';
+import { LOCAL_OWNER } from '@wiz/platform';
 import { JobExecution, JobsService } from '@wiz/queue';
 import { AgentsService } from '../apps/gateway/src/agents/agents.service';
-import { attachRuntime } from '../apps/runtime/src/runtime.module';
-import { ServerAppModule } from '../apps/server/src/server.module';
 import { BenchOptions, SuiteResult } from './suite';
 import {
-  benchConfig,
   Cleanup,
   deferred,
   deleteStreams,
@@ -19,6 +16,7 @@ import {
   startFakeLlm,
   within,
 } from './support';
+import { startBenchServer } from './server';
 
 export interface DelegationOptions extends BenchOptions {
   /** Delegations measured one at a time. */
@@ -41,12 +39,7 @@ export async function delegationBench(o: DelegationOptions): Promise<SuiteResult
     cleanup.add(`drop schema ${iso.schema}`, () => dropSchema(iso.schema));
     cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
     await script(llm.baseUrl);
-    const config = benchConfig(iso, llm.baseUrl);
-    const app = await createApp(ServerAppModule.forRoot(config));
-    cleanup.add('close server', () => app.close());
-    attachRuntime(app, config);
-    await app.startAllMicroservices();
-    await app.init();
+    const { app } = await startBenchServer(cleanup, iso, llm.baseUrl);
 
     const execution = app.get(JobExecution);
     const parkedAt = new Map<string, number>();

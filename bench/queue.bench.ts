@@ -5,15 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { busNames } from '@wiz/contracts';
-import { createApp, LOCAL_OWNER } from '@wiz/platform';
+import { LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
 import { AgentsService } from '../apps/gateway/src/agents/agents.service';
-import { attachRuntime } from '../apps/runtime/src/runtime.module';
-import { ServerAppModule } from '../apps/server/src/server.module';
 import { Completions } from './completions';
 import { BenchOptions, PhaseTiming, SuiteResult } from './suite';
 import {
-  benchConfig,
   Cleanup,
   connectBench,
   cpuSince,
@@ -30,6 +27,7 @@ import {
   TimeLimitError,
   within,
 } from './support';
+import { startBenchServer } from './server';
 
 // Jobs through the whole server, in one process as `npm start` runs it: JobsService.submit (the
 // gateway's bus interface) → outbox → mailbox stream → agent actor → scripted model → outbox →
@@ -59,12 +57,7 @@ export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
 
     const dataDir = o.store === 'sqlite' ? await mkdtemp(join(tmpdir(), 'wiz-bench-')) : '';
     if (dataDir) cleanup.add(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
-    const config = benchConfig(iso, llm.baseUrl, dataDir);
-    const app = await createApp(ServerAppModule.forRoot(config));
-    cleanup.add('close server', () => app.close());
-    attachRuntime(app, config);
-    await app.startAllMicroservices();
-    await app.init();
+    const { app, config } = await startBenchServer(cleanup, iso, llm.baseUrl, dataDir);
 
     const completions = new Completions(nc, busNames(config.WIZ_BUS_PREFIX));
     cleanup.add('unsubscribe', async () => completions.close());
