@@ -60,7 +60,9 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
     const step = await stepOverhead(app, o.stepJobs);
     const names = busNames(config.WIZ_BUS_PREFIX);
     const subject = (type: string) => names.eventSubject({ agentId: '*', jobId: '*', type });
-    const conc = await concurrentJobs(app, o.concurrent, Math.max(o.timeoutMs, 300_000), (type, cb) => nc.subscribe(subject(type), { callback: () => cb() }));
+    const conc = await concurrentJobs(app, o.concurrent, Math.max(o.timeoutMs, 300_000), (type, cb) =>
+      nc.subscribe(subject(type), { callback: () => cb() }),
+    );
     return {
       figures: {
         'actors.idleAgents': idle.count,
@@ -87,11 +89,20 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
 // Plan → act (one tool call, then the answer) → validate for STEP jobs; a slow stream for SLOW ones.
 async function script(baseUrl: string): Promise<void> {
   const rules = [
-    { match: { systemContains: first(PLAN_INSTRUCTIONS) }, reply: { content: '{"validationCriteria":["answers"],"steps":["answer"]}' } },
-    { match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'STEP', hasToolResult: false }, reply: { toolCalls: [{ name: 'remember', arguments: { note: 'n' } }] } },
+    {
+      match: { systemContains: first(PLAN_INSTRUCTIONS) },
+      reply: { content: '{"validationCriteria":["answers"],"steps":["answer"]}' },
+    },
+    {
+      match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'STEP', hasToolResult: false },
+      reply: { toolCalls: [{ name: 'remember', arguments: { note: 'n' } }] },
+    },
     { match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'STEP' }, reply: { content: 'done' } },
     { match: { systemContains: first(VALIDATE_INSTRUCTIONS) }, reply: { content: '{"passed":true,"feedback":""}' } },
-    { match: { lastUserContains: 'SLOW' }, reply: { content: 'x'.repeat(SLOW_CHUNKS * 2), chunkSize: 2, delayMs: 1_000, tokenIntervalMs: 50 } },
+    {
+      match: { lastUserContains: 'SLOW' },
+      reply: { content: 'x'.repeat(SLOW_CHUNKS * 2), chunkSize: 2, delayMs: 1_000, tokenIntervalMs: 50 },
+    },
   ];
   await setFakeRules(baseUrl, rules);
 }
@@ -112,7 +123,10 @@ function idleActors(app: INestApplication, count: number): { count: number; kbEa
 
 // One job at a time so that every model call in flight belongs to the measured job: the loop's
 // time minus the time spent waiting for the model's HTTP answers, per model step.
-async function stepOverhead(app: INestApplication, jobs: number): Promise<{ p50: number; p99: number; cpuMs: number; stepsPerJob: number }> {
+async function stepOverhead(
+  app: INestApplication,
+  jobs: number,
+): Promise<{ p50: number; p99: number; cpuMs: number; stepsPerJob: number }> {
   let modelMs = 0;
   const realFetch = globalThis.fetch;
   globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
@@ -180,7 +194,9 @@ async function concurrentJobs(
   const agents = app.get(AgentsService);
   const ids: string[] = [];
   await pool(count, 8, async (i) => {
-    ids[i] = (await agents.create(LOCAL_OWNER, { name: `slow-${i}`, role: 'a benchmark agent', loop: { planning: false } })).id;
+    ids[i] = (
+      await agents.create(LOCAL_OWNER, { name: `slow-${i}`, role: 'a benchmark agent', loop: { planning: false } })
+    ).id;
   });
   let active = 0;
   let least = 0; // fewest in flight during the current window
@@ -205,7 +221,9 @@ async function concurrentJobs(
   try {
     const jobs = app.get(JobsService);
     await pool(count, 64, async (i) => void (await jobs.submit(LOCAL_OWNER, { agentId: ids[i]!, input: `SLOW ${i}` })));
-    await within(all.promise, timeoutMs).catch((e: unknown) => console.error(`actors: ${ended} of ${count} slow jobs ended in time (${String(e)})`));
+    await within(all.promise, timeoutMs).catch((e: unknown) =>
+      console.error(`actors: ${ended} of ${count} slow jobs ended in time (${String(e)})`),
+    );
   } finally {
     clearInterval(sampler);
     lag.disable();

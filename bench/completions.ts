@@ -17,7 +17,9 @@ export class Completions {
   constructor(nc: NatsConnection, names: BusNames) {
     const subject = (type: string) => names.eventSubject({ agentId: '*', jobId: '*', type });
     this.subs = [
-      nc.subscribe(subject('job.completed'), { callback: (_e, m) => this.completed(jobIdOf(m.subject), performance.now()) }),
+      nc.subscribe(subject('job.completed'), {
+        callback: (_e, m) => this.completed(jobIdOf(m.subject), performance.now()),
+      }),
       nc.subscribe(subject('job.failed'), {
         callback: (_e, m) => {
           const event = codec.decode(m.data);

@@ -47,8 +47,12 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
     const dms: string[] = [];
     await pool(o.agents, 8, async (i) => {
       // No planning: a chat reply is one model call (as in the queue suite).
-      const agent = await app.get(AgentsService).create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent', loop: { planning: false } });
-      dms[i] = (await app.get(ConversationsService).create(LOCAL_OWNER, { kind: 'dm', agentId: agent.id, userId: 'bench' })).id;
+      const agent = await app
+        .get(AgentsService)
+        .create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent', loop: { planning: false } });
+      dms[i] = (
+        await app.get(ConversationsService).create(LOCAL_OWNER, { kind: 'dm', agentId: agent.id, userId: 'bench' })
+      ).id;
     });
 
     // Replies by the job they answer; a reply may arrive before `post` returns its job id.
@@ -60,18 +64,21 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
       phase.lastAt = Math.max(phase.lastAt, at);
       if (phase.latencies.length === phase.expected) phase.done.resolve();
     };
-    const sub = nc.subscribe(busNames(config.WIZ_BUS_PREFIX).eventSubject({ conversationId: '*', type: 'message.created' }), {
-      callback: (_e, m) => {
-        const at = performance.now();
-        const msg = codec.decode(m.data).data.message;
-        if (msg.author.kind !== 'agent') return;
-        if (msg.role === 'system') return phase.done.reject(new Error(`a job failed: ${msg.content}`));
-        const jobId = msg.jobIds[0]!;
-        const t0 = started.get(jobId);
-        if (t0 === undefined) early.set(jobId, at);
-        else record(at - t0, at);
+    const sub = nc.subscribe(
+      busNames(config.WIZ_BUS_PREFIX).eventSubject({ conversationId: '*', type: 'message.created' }),
+      {
+        callback: (_e, m) => {
+          const at = performance.now();
+          const msg = codec.decode(m.data).data.message;
+          if (msg.author.kind !== 'agent') return;
+          if (msg.role === 'system') return phase.done.reject(new Error(`a job failed: ${msg.content}`));
+          const jobId = msg.jobIds[0]!;
+          const t0 = started.get(jobId);
+          if (t0 === undefined) early.set(jobId, at);
+          else record(at - t0, at);
+        },
       },
-    });
+    );
     cleanup.add('unsubscribe', async () => sub.unsubscribe());
     await nc.flush();
 
@@ -84,7 +91,10 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
       const t0 = performance.now();
       const posting = pool(count, o.inflight, async (i) => {
         const at = performance.now();
-        const posted = await messages.post(LOCAL_OWNER, dms[i % dms.length]!, { userId: 'bench', content: `bench message ${i}` });
+        const posted = await messages.post(LOCAL_OWNER, dms[i % dms.length]!, {
+          userId: 'bench',
+          content: `bench message ${i}`,
+        });
         const jobId = posted.jobIds[0]!;
         const seen = early.get(jobId);
         if (seen === undefined) started.set(jobId, at);

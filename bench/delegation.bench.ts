@@ -45,7 +45,11 @@ export async function delegationBench(o: DelegationOptions): Promise<SuiteResult
     const parkedAt = new Map<string, number>();
     const trips: number[] = [];
     let done = deferred();
-    const { park, start, complete } = { park: execution.park.bind(execution), start: execution.start.bind(execution), complete: execution.complete.bind(execution) };
+    const { park, start, complete } = {
+      park: execution.park.bind(execution),
+      start: execution.start.bind(execution),
+      complete: execution.complete.bind(execution),
+    };
     execution.park = async (job, wakeAt, before) => {
       const ok = await park(job, wakeAt, before);
       if (ok) parkedAt.set(job.id, performance.now());
@@ -66,7 +70,11 @@ export async function delegationBench(o: DelegationOptions): Promise<SuiteResult
       return ok;
     };
     const agents = app.get(AgentsService);
-    const parent = await agents.create(LOCAL_OWNER, { name: 'Parent', role: 'a benchmark agent', loop: { planning: false } });
+    const parent = await agents.create(LOCAL_OWNER, {
+      name: 'Parent',
+      role: 'a benchmark agent',
+      loop: { planning: false },
+    });
     await agents.create(LOCAL_OWNER, { name: 'Child', role: 'a benchmark agent', loop: { planning: false } });
     const jobs = app.get(JobsService);
     for (let i = 0; i < o.delegations + WARMUP; i++) {
@@ -92,7 +100,10 @@ export async function delegationBench(o: DelegationOptions): Promise<SuiteResult
 // The parent delegates, then answers with the child's result; the child answers at once.
 async function script(baseUrl: string): Promise<void> {
   const rules = [
-    { match: { systemContains: 'You are Parent,', hasToolResult: false }, reply: { toolCalls: [{ name: 'delegate_to_agent', arguments: { agent: 'Child', task: 'CHILD work' } }] } },
+    {
+      match: { systemContains: 'You are Parent,', hasToolResult: false },
+      reply: { toolCalls: [{ name: 'delegate_to_agent', arguments: { agent: 'Child', task: 'CHILD work' } }] },
+    },
     { match: { systemContains: 'You are Parent,' }, reply: { content: 'done' } },
     { match: { systemContains: 'You are Child,' }, reply: { content: 'ok' } },
   ];

@@ -7,7 +7,21 @@ import { JetStreamClient } from 'nats';
 import { WebSocket } from 'ws';
 import { busNames } from '@wiz/contracts';
 import { BenchOptions, SuiteResult } from './suite';
-import { BENCH_NATS_URL, BENCH_PG_URL, Cleanup, connectBench, deferred, deleteStreams, dropSchema, isolation, message, percentile, pool, round, within } from './support';
+import {
+  BENCH_NATS_URL,
+  BENCH_PG_URL,
+  Cleanup,
+  connectBench,
+  deferred,
+  deleteStreams,
+  dropSchema,
+  isolation,
+  message,
+  percentile,
+  pool,
+  round,
+  within,
+} from './support';
 
 const ROOT = join(__dirname, '..', '..');
 const now = () => performance.timeOrigin + performance.now();
@@ -41,7 +55,10 @@ export async function gatewayBench(o: GatewayBenchOptions): Promise<SuiteResult>
     const subject = busNames(iso.prefix).eventSubject({ agentId, type: 'agent.updated' });
     const js = nc.jetstream();
 
-    const clients = await openClients(`${gw.url.replace('http', 'ws')}/ws`, o.clients, { type: 'subscribe', topic: `agent:${agentId}` });
+    const clients = await openClients(`${gw.url.replace('http', 'ws')}/ws`, o.clients, {
+      type: 'subscribe',
+      topic: `agent:${agentId}`,
+    });
     cleanup.add('close gateway clients', async () => clients.forEach((c) => c.ws.terminate()));
     await within(publishAndReceive(js, subject, clients, 20, 64), o.timeoutMs); // warm-up
     const t0 = now();
@@ -54,7 +71,10 @@ export async function gatewayBench(o: GatewayBenchOptions): Promise<SuiteResult>
     const tokenFanout = await within(pacedLatency(js, subject, clients, 60, 20, sendToken), o.timeoutMs);
     clients.forEach((c) => c.ws.terminate());
     // The figure: one client following the agent (someone watching a job), as the issue defines it.
-    const [watcher] = await openClients(`${gw.url.replace('http', 'ws')}/ws`, 1, { type: 'subscribe', topic: `agent:${agentId}` });
+    const [watcher] = await openClients(`${gw.url.replace('http', 'ws')}/ws`, 1, {
+      type: 'subscribe',
+      topic: `agent:${agentId}`,
+    });
     const tokenLatencies = await within(pacedLatency(js, subject, [watcher!], 200, 50, sendToken), o.timeoutMs);
     watcher!.ws.terminate();
 
@@ -126,7 +146,13 @@ async function openClients(url: string, n: number, subscribe: object | null): Pr
 }
 
 /** Publishes `n` events; resolves, with one frame as received, when every client has them all. */
-async function publishAndReceive(js: JetStreamClient, subject: string, clients: Client[], n: number, inflight: number): Promise<string> {
+async function publishAndReceive(
+  js: JetStreamClient,
+  subject: string,
+  clients: Client[],
+  n: number,
+  inflight: number,
+): Promise<string> {
   const target = clients.map((c) => c.count + n);
   const all = deferred<string>();
   let sample = '';
@@ -172,12 +198,27 @@ async function pacedLatency(
 
 function eventOf(subject: string, i: number): string {
   const agentId = subject.split('.')[3];
-  return JSON.stringify({ id: randomUUID(), type: 'agent.updated', occurredAt: new Date().toISOString(), traceId: randomUUID(), agentId, data: { i, t: now(), note: 'x'.repeat(120) } });
+  return JSON.stringify({
+    id: randomUUID(),
+    type: 'agent.updated',
+    occurredAt: new Date().toISOString(),
+    traceId: randomUUID(),
+    agentId,
+    data: { i, t: now(), note: 'x'.repeat(120) },
+  });
 }
 
 function tokenOf(subject: string, i: number): string {
   const [agentId, jobId] = subject.split('.').slice(3, 5);
-  return JSON.stringify({ id: randomUUID(), type: 'agent.token', occurredAt: new Date().toISOString(), traceId: randomUUID(), agentId, jobId, data: { iteration: 1, step: 1, index: i, delta: 'word ', t: now() } });
+  return JSON.stringify({
+    id: randomUUID(),
+    type: 'agent.token',
+    occurredAt: new Date().toISOString(),
+    traceId: randomUUID(),
+    agentId,
+    jobId,
+    data: { iteration: 1, step: 1, index: i, delta: 'word ', t: now() },
+  });
 }
 
 async function broadcast(child: ChildProcess, clients: Client[], frames: string[]): Promise<void> {
@@ -213,7 +254,12 @@ async function startGateway(iso: { prefix: string; schema: string }): Promise<{ 
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
-  while (!(await fetch(`${url}/health`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('gateway did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -221,7 +267,11 @@ async function startGateway(iso: { prefix: string; schema: string }): Promise<{ 
 }
 
 async function createAgent(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', role: 'r' }) });
+  const res = await fetch(`${url}/api/v1/agents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', role: 'r' }),
+  });
   if (res.status !== 201) throw new Error(`could not create the agent: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
@@ -235,6 +285,8 @@ async function startRawServer(): Promise<{ child: ChildProcess; port: number }> 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 5_000))]).catch((e: unknown) => console.error(message(e)));
+  await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 5_000))]).catch((e: unknown) =>
+    console.error(message(e)),
+  );
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }

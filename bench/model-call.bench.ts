@@ -20,7 +20,13 @@ export async function modelCallBench(o: BenchOptions): Promise<SuiteResult> {
     const model = createOpenAI({ baseURL: llm.baseUrl, apiKey: 'fake', name: 'bench' }).chat('fake-model');
     const tools = toAiTools(toolsFor([]), () => ({}) as ToolContext); // offered, never called
     const call = async (i: number) => {
-      const stream = streamText({ model, tools, maxRetries: 0, system: 'You are a benchmark agent.', messages: [{ role: 'user', content: `bench job ${i}` }] });
+      const stream = streamText({
+        model,
+        tools,
+        maxRetries: 0,
+        system: 'You are a benchmark agent.',
+        messages: [{ role: 'user', content: `bench job ${i}` }],
+      });
       for await (const part of stream.fullStream) if (part.type === 'error') throw part.error;
     };
     const phase = async (count: number) => {

@@ -49,7 +49,8 @@ function main(file: string, top: number): void {
     const chain: string[] = [];
     for (let up = parent.get(id); up !== undefined && chain.length < 4; up = parent.get(up)) {
       const f = byId.get(up)!.callFrame;
-      if (f.url && !f.url.startsWith('node:')) chain.push(`${f.functionName || '(anonymous)'} ${shorten(f.url)}:${f.lineNumber + 1}`);
+      if (f.url && !f.url.startsWith('node:'))
+        chain.push(`${f.functionName || '(anonymous)'} ${shorten(f.url)}:${f.lineNumber + 1}`);
     }
     const key = `${functionName} ← ${chain.slice(0, 2).join(' ← ') || '(node internals only)'}`;
     callers.set(key, (callers.get(key) ?? 0) + us);

@@ -90,7 +90,6 @@ export async function queueBench(o: BenchOptions): Promise<SuiteResult> {
   }
 }
 
-
 async function createAgents(app: INestApplication, count: number): Promise<string[]> {
   const agents = app.get(AgentsService);
   const ids: string[] = [];
@@ -98,7 +97,12 @@ async function createAgents(app: INestApplication, count: number): Promise<strin
     // The least the agent loop does, so that the queue is what is measured: no planning (one
     // model call per job) and no tools but `finish` (no tool schemas in the request). The loop's
     // own cost is the actors suite's figure; the model-call reference makes the same call.
-    const a = await agents.create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent', loop: { planning: false }, tools: [] });
+    const a = await agents.create(LOCAL_OWNER, {
+      name: `bench-${i}`,
+      role: 'a benchmark agent',
+      loop: { planning: false },
+      tools: [],
+    });
     ids[i] = a.id;
   });
   return ids;

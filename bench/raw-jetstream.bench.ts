@@ -60,7 +60,12 @@ export async function rawJetStreamBench(o: BenchOptions): Promise<SuiteResult> {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       let failed = false;
-      const publishing = pool(count, o.inflight, (i) => publish(js, prefix, i % o.agents), () => failed);
+      const publishing = pool(
+        count,
+        o.inflight,
+        (i) => publish(js, prefix, i % o.agents),
+        () => failed,
+      );
       try {
         const [, end] = await within(Promise.all([publishing, done.promise]), o.timeoutMs);
         return { elapsedMs: end - t0, cpuUs: cpuSince(cpu0) };
@@ -81,7 +86,9 @@ export async function rawJetStreamBench(o: BenchOptions): Promise<SuiteResult> {
         'queue.rawJetStreamPerSec': round((o.jobs / elapsedMs) * 1000),
         'queue.rawJetStreamCpuUsPerMsg': Math.round(cpuUs / o.jobs),
       },
-      context: { 'raw JetStream': 'file work-queue stream, 1 pull consumer (consume, 256 buffered), ack each, 1 connection' },
+      context: {
+        'raw JetStream': 'file work-queue stream, 1 pull consumer (consume, 256 buffered), ack each, 1 connection',
+      },
     };
   } finally {
     const errors = await cleanup.run();

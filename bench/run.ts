@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<void> {
   if (values.help) return console.log(USAGE);
   const int = (name: keyof typeof values, min: number) => {
     const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${String(values[name])}'\n${USAGE}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} must be an integer >= ${min}, got '${String(values[name])}'\n${USAGE}`);
     return n;
   };
   const o: BenchOptions = {
@@ -53,7 +54,8 @@ async function main(argv: string[]): Promise<void> {
     timeoutMs: int('timeout', 1) * 1000,
     profile: values.profile,
   };
-  if (!['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations'].includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
+  if (!['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations'].includes(values.suite))
+    throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
   const startedAt = new Date();
   // The machine may be shared: a busy one at the start explains a slow run.
@@ -80,18 +82,27 @@ async function main(argv: string[]): Promise<void> {
   });
   await suite('raw', async () => [await rawJetStreamBench(o), await modelCallBench(o)]);
   await suite('actors', async () => [
-    await actorsBench({ ...o, idleAgents: int('idle-agents', 1), stepJobs: int('step-jobs', 1), concurrent: int('concurrent', 1) }),
+    await actorsBench({
+      ...o,
+      idleAgents: int('idle-agents', 1),
+      stepJobs: int('step-jobs', 1),
+      concurrent: int('concurrent', 1),
+    }),
   ]);
-  await suite('gateway', async () => [await gatewayBench({ ...o, clients: int('ws-clients', 1), events: int('events', 1) })]);
+  await suite('gateway', async () => [
+    await gatewayBench({ ...o, clients: int('ws-clients', 1), events: int('events', 1) }),
+  ]);
   await suite('delegation', async () => [await delegationBench({ ...o, delegations: int('delegations', 1) })]);
   await suite('conversations', async () => [await conversationsBench({ ...o, jobs: int('messages', 1) })]);
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];
-  if (jobsPerSec !== undefined && rawPerSec !== undefined) figures['queue.ratioToRawJetStream'] = round(jobsPerSec / rawPerSec, 3);
+  if (jobsPerSec !== undefined && rawPerSec !== undefined)
+    figures['queue.ratioToRawJetStream'] = round(jobsPerSec / rawPerSec, 3);
   const callsPerSec = figures['queue.modelCallsPerSec'];
   // What the model call alone would allow, on the same scale as the target.
-  if (callsPerSec !== undefined && rawPerSec !== undefined) figures['queue.modelCallRatioToRawJetStream'] = round(callsPerSec / rawPerSec, 3);
+  if (callsPerSec !== undefined && rawPerSec !== undefined)
+    figures['queue.modelCallRatioToRawJetStream'] = round(callsPerSec / rawPerSec, 3);
 
   const context: Record<string, string | number> = {
     'jobs (N, measured)': o.jobs,
@@ -117,7 +128,10 @@ async function main(argv: string[]): Promise<void> {
 /** Share of all CPUs' time not idle over the next `ms`, in %. */
 async function machineBusy(ms: number): Promise<number> {
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const times = () => ({ idle: sum(cpus().map((c) => c.times.idle)), all: sum(cpus().map((c) => sum(Object.values(c.times)))) });
+  const times = () => ({
+    idle: sum(cpus().map((c) => c.times.idle)),
+    all: sum(cpus().map((c) => sum(Object.values(c.times)))),
+  });
   const before = times();
   await new Promise((r) => setTimeout(r, ms));
   const after = times();

@@ -114,7 +114,12 @@ export function connectBench(name: string): Promise<NatsConnection> {
 }
 
 /** Runs `work(i)` for i in [0, count) with at most `limit` calls in flight, until `stopped()`. */
-export async function pool(count: number, limit: number, work: (i: number) => Promise<void>, stopped = () => false): Promise<void> {
+export async function pool(
+  count: number,
+  limit: number,
+  work: (i: number) => Promise<void>,
+  stopped = () => false,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
     for (let i = next++; i < count && !stopped(); i = next++) await work(i);
@@ -216,9 +221,12 @@ export function benchConfig(iso: Isolation, llmUrl: string, dataDir = ''): WizCo
   });
 }
 
-
 /** Replaces the scripted model's rules (its admin endpoint). */
 export async function setFakeRules(baseUrl: string, rules: unknown[]): Promise<void> {
-  const r = await fetch(`${baseUrl.replace(/\/v1$/, '')}/_fake/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
+  const r = await fetch(`${baseUrl.replace(/\/v1$/, '')}/_fake/rules`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(rules),
+  });
   if (!r.ok) throw new Error(`fake-llm rules refused: ${await r.text()}`);
 }

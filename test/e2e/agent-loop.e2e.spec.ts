@@ -32,30 +32,71 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
   const llm = new FakeLlmServer({
     rules: [
       plan('MULTI'),
-      { match: { systemContains: ACT, anyMessageContains: 'MULTI', hasToolResult: false }, reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 40 } }, { name: 'remember', arguments: { note: 'MULTI jobs like 42' } }] } },
-      { match: { systemContains: ACT, anyMessageContains: 'MULTI', hasToolResult: true }, reply: { content: 'The MULTI answer is 42, said the agent.', chunkSize: 3, tokenIntervalMs: 20 } },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'MULTI', hasToolResult: false },
+        reply: {
+          toolCalls: [
+            { name: 'report_progress', arguments: { percent: 40 } },
+            { name: 'remember', arguments: { note: 'MULTI jobs like 42' } },
+          ],
+        },
+      },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'MULTI', hasToolResult: true },
+        reply: { content: 'The MULTI answer is 42, said the agent.', chunkSize: 3, tokenIntervalMs: 20 },
+      },
       { match: { systemContains: VALIDATE, anyMessageContains: 'MULTI' }, reply: verdict(true) },
 
       plan('RETRY'),
-      { match: { systemContains: ACT, lastUserContains: 'did not meet', anyMessageContains: 'RETRY' }, reply: { content: 'RETRY better answer' } },
+      {
+        match: { systemContains: ACT, lastUserContains: 'did not meet', anyMessageContains: 'RETRY' },
+        reply: { content: 'RETRY better answer' },
+      },
       { match: { systemContains: ACT, anyMessageContains: 'RETRY' }, reply: { content: 'RETRY first draft' } },
       { match: { systemContains: VALIDATE, anyMessageContains: 'RETRY better answer' }, reply: verdict(true) },
       { match: { systemContains: VALIDATE, anyMessageContains: 'RETRY' }, reply: verdict(false, 'too short') },
 
       plan('STEPS'),
-      { match: { systemContains: ACT, anyMessageContains: 'STEPS' }, reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 1 } }] } },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'STEPS' },
+        reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 1 } }] },
+      },
       plan('ITER'),
       { match: { systemContains: VALIDATE, anyMessageContains: 'ITER' }, reply: verdict(false, 'never good enough') },
       { match: { anyMessageContains: 'WALL' }, reply: { content: 'late', delayMs: 4_000 } },
-      { match: { anyMessageContains: 'RATELIMITED' }, reply: { status: 429, errorMessage: 'Rate limit reached' }, times: 1 },
+      {
+        match: { anyMessageContains: 'RATELIMITED' },
+        reply: { status: 429, errorMessage: 'Rate limit reached' },
+        times: 1,
+      },
       { match: { anyMessageContains: 'DOWN' }, reply: { status: 503, errorMessage: 'upstream is down' } },
-      { match: { systemContains: ACT, anyMessageContains: 'HUGE' }, reply: { status: 400, errorMessage: "This model's maximum context length is 8192 tokens" }, times: 1 },
-      { match: { systemContains: 'became too long', anyMessageContains: 'HUGE' }, reply: { content: 'HUGE task, nothing done yet' } },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'HUGE' },
+        reply: { status: 400, errorMessage: "This model's maximum context length is 8192 tokens" },
+        times: 1,
+      },
+      {
+        match: { systemContains: 'became too long', anyMessageContains: 'HUGE' },
+        reply: { content: 'HUGE task, nothing done yet' },
+      },
       { match: { systemContains: ACT, anyMessageContains: 'HUGE' }, reply: { content: 'HUGE answer' } },
-      { match: { systemContains: ACT, anyMessageContains: 'FIN' }, reply: { toolCalls: [{ name: 'finish', arguments: { answer: 'FIN: the final answer' } }] } },
-      { match: { systemContains: ACT, anyMessageContains: 'BADARGS', hasToolResult: false }, reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 500 } }] } },
-      { match: { systemContains: ACT, anyMessageContains: 'BADARGS', hasToolResult: true }, reply: { content: 'BADARGS recovered' } },
-      { match: { systemContains: PLAN, anyMessageContains: 'AGAIN' }, reply: { status: 500, errorMessage: 'flaky' }, times: 2 },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'FIN' },
+        reply: { toolCalls: [{ name: 'finish', arguments: { answer: 'FIN: the final answer' } }] },
+      },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'BADARGS', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 500 } }] },
+      },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'BADARGS', hasToolResult: true },
+        reply: { content: 'BADARGS recovered' },
+      },
+      {
+        match: { systemContains: PLAN, anyMessageContains: 'AGAIN' },
+        reply: { status: 500, errorMessage: 'flaky' },
+        times: 2,
+      },
       plan('PROVIDED'),
       { match: { systemContains: VALIDATE, anyMessageContains: 'PROVIDED' }, reply: verdict(true) },
     ],
@@ -70,7 +111,13 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     nc = await connect({ servers: TEST_NATS_URL });
     // Every message on this installation's bus (events, mailbox commands, tokens, control).
     tap = nc.subscribe(`${iso.prefix}.>`, { callback: (_e, m) => busMessages.push(`${m.subject} ${m.string()}`) });
-    sut = await startServer({ store, iso, dataDir, llmUrl: await llm.start(), env: { LOG_LEVEL: 'debug', WIZ_SECRET_KEY: 'test-secret-key-with-at-least-32-chars', WIZ_LLM_MAX_RETRIES: '1' } });
+    sut = await startServer({
+      store,
+      iso,
+      dataDir,
+      llmUrl: await llm.start(),
+      env: { LOG_LEVEL: 'debug', WIZ_SECRET_KEY: 'test-secret-key-with-at-least-32-chars', WIZ_LLM_MAX_RETRIES: '1' },
+    });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
   });
 
@@ -90,9 +137,17 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
   };
   const settle = async (input: string, agentId: string, status = 'completed') => {
     const id = (await api('POST', '/api/v1/jobs', { agentId, input })).body.id as string;
-    await until(async () => ['completed', 'failed'].includes((await api('GET', `/api/v1/jobs/${id}`)).body.status), 20_000, `job ${input}`);
+    await until(
+      async () => ['completed', 'failed'].includes((await api('GET', `/api/v1/jobs/${id}`)).body.status),
+      20_000,
+      `job ${input}`,
+    );
     const job = (await api('GET', `/api/v1/jobs/${id}`)).body;
-    expect({ input, status: job.status, reason: job.failureReason }).toEqual({ input, status, reason: status === 'failed' ? expect.any(String) : null });
+    expect({ input, status: job.status, reason: job.failureReason }).toEqual({
+      input,
+      status,
+      reason: status === 'failed' ? expect.any(String) : null,
+    });
     return job;
   };
   // Postgres: every provider row; SQLite: the raw bytes of the database files (WAL included).
@@ -109,7 +164,8 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     expect(rows).toHaveLength(1);
     return JSON.stringify(rows);
   };
-  const events = async (jobId: string) => readEventLog(`${iso.prefix}_events`, `${iso.prefix}.events.agent.*.${jobId}.>`);
+  const events = async (jobId: string) =>
+    readEventLog(`${iso.prefix}_events`, `${iso.prefix}.events.agent.*.${jobId}.>`);
 
   it('plans, calls tools, streams its answer token by token, validates and completes', async () => {
     const a = await agent();
@@ -123,7 +179,8 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
       // Tokens arrive live, in order, and concatenated are the stored answer.
       const tokens: Array<Extract<ServerFrame, { type: 'live' }>> = [];
       const text = () => tokens.map((t) => (t.event.data as { delta: string }).delta).join('');
-      while (text().length < job.result.text.length) tokens.push(...((await ws.take(1, (f) => f.type === 'live')) as typeof tokens));
+      while (text().length < job.result.text.length)
+        tokens.push(...((await ws.take(1, (f) => f.type === 'live')) as typeof tokens));
       const data = tokens.map((t) => t.event.data as { step: number; index: number; delta: string });
       expect(tokens.every((t) => t.event.type === 'agent.token' && t.event.jobId === job.id)).toBe(true);
       expect(data.map((d) => d.index)).toEqual(data.map((_, i) => i));
@@ -133,10 +190,22 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
 
       const types = (await events(job.id)).map((e) => e.type);
       expect(types).toEqual([
-        'job.created', 'job.active', 'agent.status', 'agent.step', // busy, plan
-        'job.progress', 'tool.called', 'tool.called', 'tool.result', 'tool.result', 'agent.step', // act step 1
-        'agent.step', 'agent.step', // act step 2, act phase
-        'agent.step', 'job.validation', 'job.completed', 'agent.status', // validate; active again
+        'job.created',
+        'job.active',
+        'agent.status',
+        'agent.step', // busy, plan
+        'job.progress',
+        'tool.called',
+        'tool.called',
+        'tool.result',
+        'tool.result',
+        'agent.step', // act step 1
+        'agent.step',
+        'agent.step', // act step 2, act phase
+        'agent.step',
+        'job.validation',
+        'job.completed',
+        'agent.status', // validate; active again
       ]);
       const ctx = await api('GET', `/api/v1/jobs/${job.id}/context`);
       expect(ctx.status).toBe(200);
@@ -153,9 +222,13 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
 
       // Long-term memory: what it noted, and the job itself, are in its next job's prompt.
       await settle('MEMORY check', a.id);
-      const next = llm.requests.map((q) => (q.body as { messages: Array<{ content: string }> }).messages).find((m) => m[1]?.content.startsWith('MEMORY check'))!;
+      const next = llm.requests
+        .map((q) => (q.body as { messages: Array<{ content: string }> }).messages)
+        .find((m) => m[1]?.content.startsWith('MEMORY check'))!;
       expect(next[0]!.content).toContain('What you have learned before:\n- MULTI jobs like 42');
-      expect(next[0]!.content).toContain('Your recent jobs:\n- completed: MULTI: what is the answer? → The MULTI answer is 42');
+      expect(next[0]!.content).toContain(
+        'Your recent jobs:\n- completed: MULTI: what is the answer? → The MULTI answer is 42',
+      );
     } finally {
       await ws.close();
     }
@@ -174,7 +247,12 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
 
   it.each([
     ['maxSteps', { maxSteps: 3 }, 'STEPS: loop forever', /budget exhausted: 3 model steps/],
-    ['maxTokens', { maxTokens: 100 }, `TOKENS: ${'long input '.repeat(100)}`, /budget exhausted: \d+ tokens used \(maxTokens 100\)/],
+    [
+      'maxTokens',
+      { maxTokens: 100 },
+      `TOKENS: ${'long input '.repeat(100)}`,
+      /budget exhausted: \d+ tokens used \(maxTokens 100\)/,
+    ],
     ['maxWallMs', { maxWallMs: 1_000 }, 'WALL: take your time', /longer than 1000 ms \(maxWallMs\)/],
     ['maxIterations', { maxIterations: 2 }, 'ITER: try', /validation failed 2 time\(s\).*never good enough/],
   ])('fails with a clear reason when %s is spent', async (_name, loop, input, reason) => {
@@ -195,7 +273,7 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     expect(llm.requests.filter((q) => JSON.stringify(q.body).includes('DOWN'))).toHaveLength(2);
   });
 
-  it('summarises a conversation that outgrew the model\'s context, and goes on', async () => {
+  it("summarises a conversation that outgrew the model's context, and goes on", async () => {
     const a = await agent({ loop: { planning: false } });
     const job = await settle('HUGE: a task', a.id);
     expect(job.result.text).toBe('HUGE answer');
@@ -207,13 +285,21 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
 
   it('starts over with a fresh context when a failed attempt is retried', async () => {
     const a = await agent();
-    const id = (await api('POST', '/api/v1/jobs', { agentId: a.id, input: 'AGAIN: once more', attempts: 2 })).body.id as string;
-    await until(async () => (await api('GET', `/api/v1/jobs/${id}`)).body.status === 'completed', 20_000, 'retried job');
+    const id = (await api('POST', '/api/v1/jobs', { agentId: a.id, input: 'AGAIN: once more', attempts: 2 })).body
+      .id as string;
+    await until(
+      async () => (await api('GET', `/api/v1/jobs/${id}`)).body.status === 'completed',
+      20_000,
+      'retried job',
+    );
     const job = (await api('GET', `/api/v1/jobs/${id}`)).body;
     expect(job.attempts).toBe(2);
     const ctx = (await api('GET', `/api/v1/jobs/${id}/context`)).body;
     expect(ctx).toMatchObject({ runs: 2, phase: 'done', steps: 2 });
-    expect(ctx.errors).toEqual([expect.stringMatching(/answered HTTP 500: flaky/), 'run 2: starting over after attempt 1 failed']);
+    expect(ctx.errors).toEqual([
+      expect.stringMatching(/answered HTTP 500: flaky/),
+      'run 2: starting over after attempt 1 failed',
+    ]);
   });
 
   it('takes the answer of the finish tool', async () => {
@@ -221,7 +307,9 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     const job = await settle('FIN: end it', a.id);
     expect(job.result).toMatchObject({ text: 'FIN: the final answer', finishReason: 'stop', steps: 1 });
     const ctx = (await api('GET', `/api/v1/jobs/${job.id}/context`)).body;
-    expect(ctx.toolCalls).toEqual([expect.objectContaining({ tool: 'finish', result: { ok: true, answer: 'FIN: the final answer' } })]);
+    expect(ctx.toolCalls).toEqual([
+      expect.objectContaining({ tool: 'finish', result: { ok: true, answer: 'FIN: the final answer' } }),
+    ]);
   });
 
   it('answers a tool call with invalid arguments with a tool error, and the model goes on', async () => {
@@ -230,13 +318,17 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     expect(job.result.text).toBe('BADARGS recovered');
     expect(job.progress).toBe(100);
     const results = (await events(job.id)).filter((e) => e.type === 'tool.result').map((e) => e.data);
-    expect(results).toEqual([expect.objectContaining({ tool: 'report_progress', error: expect.stringMatching(/percent/) })]);
+    expect(results).toEqual([
+      expect.objectContaining({ tool: 'report_progress', error: expect.stringMatching(/percent/) }),
+    ]);
   });
 
-  it('puts a behavior change into the next job\'s system prompt', async () => {
+  it("puts a behavior change into the next job's system prompt", async () => {
     const a = await agent();
     await settle('first job', a.id);
-    const r = await api('POST', `/api/v1/agents/${a.id}/behavior`, { rules: ['Always answer in French.', 'always answer in french.'] });
+    const r = await api('POST', `/api/v1/agents/${a.id}/behavior`, {
+      rules: ['Always answer in French.', 'always answer in french.'],
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ behaviorRules: ['Always answer in French.'], behaviorVersion: 1 });
     expect((await api('POST', `/api/v1/agents/${a.id}/behavior`, { rules: [] })).status).toBe(400);
@@ -248,18 +340,33 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
         .filter((m) => m[1]?.content.startsWith(input))
         .map((m) => m[0]!.content);
     expect(systemsOf('second job').length).toBeGreaterThan(0);
-    expect(systemsOf('second job').every((s) => s.includes('Behavior rules (always follow them):\n- Always answer in French.'))).toBe(true);
+    expect(
+      systemsOf('second job').every((s) =>
+        s.includes('Behavior rules (always follow them):\n- Always answer in French.'),
+      ),
+    ).toBe(true);
     expect(systemsOf('first job').length).toBeGreaterThan(0);
     expect(systemsOf('first job').some((s) => s.includes('Always answer in French'))).toBe(false);
   });
 
   it('calls a registered provider with its key, which appears nowhere else', async () => {
-    const created = await api('POST', '/api/v1/providers', { name: 'scripted', baseUrl: sut.env['OPENAI_BASE_URL'], apiKey: PROVIDER_KEY, defaultModel: 'fake-pro' });
+    const created = await api('POST', '/api/v1/providers', {
+      name: 'scripted',
+      baseUrl: sut.env['OPENAI_BASE_URL'],
+      apiKey: PROVIDER_KEY,
+      defaultModel: 'fake-pro',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'scripted', defaultModel: 'fake-pro', hasApiKey: true });
     expect(JSON.stringify(created.body)).not.toContain(PROVIDER_KEY);
-    expect((await api('POST', '/api/v1/providers', { name: 'x', baseUrl: 'ftp://nope', apiKey: 'k' })).status).toBe(400);
-    const unknown = await api('POST', '/api/v1/agents', { name: 'X', role: 'y', model: { provider: crypto.randomUUID() } });
+    expect((await api('POST', '/api/v1/providers', { name: 'x', baseUrl: 'ftp://nope', apiKey: 'k' })).status).toBe(
+      400,
+    );
+    const unknown = await api('POST', '/api/v1/agents', {
+      name: 'X',
+      role: 'y',
+      model: { provider: crypto.randomUUID() },
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toMatch(/unknown provider/);
     const a = await agent({ model: { provider: created.body.id } });
@@ -267,13 +374,20 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     expect(job.result.model).toBe('fake-pro');
     const calls = llm.requests.filter((q) => JSON.stringify(q.body).includes('PROVIDED'));
     expect(calls.length).toBe(3);
-    expect(calls.every((q) => q.headers.authorization === `Bearer ${PROVIDER_KEY}` && (q.body as { model: string }).model === 'fake-pro')).toBe(true);
+    expect(
+      calls.every(
+        (q) =>
+          q.headers.authorization === `Bearer ${PROVIDER_KEY}` && (q.body as { model: string }).model === 'fake-pro',
+      ),
+    ).toBe(true);
 
     // Nowhere else: API answers, every bus message, the event stream, job records, contexts, logs, the store.
     const listed = await api('GET', '/api/v1/providers');
     const one = await api('GET', `/api/v1/providers/${created.body.id}`);
     const jobs = await api('GET', '/api/v1/jobs?limit=500');
-    const contexts = await Promise.all(jobs.body.items.map((j: { id: string }) => api('GET', `/api/v1/jobs/${j.id}/context`)));
+    const contexts = await Promise.all(
+      jobs.body.items.map((j: { id: string }) => api('GET', `/api/v1/jobs/${j.id}/context`)),
+    );
     const stream = await readEventLog(`${iso.prefix}_events`, `${iso.prefix}.events.>`);
     const stored = await storeContents();
     expect(stored).toContain('scripted'); // the provider row is in what we search

@@ -19,10 +19,20 @@ describe('agent loop after a crash', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-resume-'));
   const llm = new FakeLlmServer({
     rules: [
-      { match: { systemContains: PLAN }, reply: { content: JSON.stringify({ validationCriteria: ['says done'], steps: ['progress', 'answer'] }) } },
-      { match: { systemContains: ACT, hasToolResult: false }, reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 50 } }] } },
+      {
+        match: { systemContains: PLAN },
+        reply: { content: JSON.stringify({ validationCriteria: ['says done'], steps: ['progress', 'answer'] }) },
+      },
+      {
+        match: { systemContains: ACT, hasToolResult: false },
+        reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 50 } }] },
+      },
       // The first answer never comes: the runtime is killed while it waits.
-      { match: { systemContains: ACT, hasToolResult: true }, reply: { content: 'too late', delayMs: 60_000 }, times: 1 },
+      {
+        match: { systemContains: ACT, hasToolResult: true },
+        reply: { content: 'too late', delayMs: 60_000 },
+        times: 1,
+      },
       { match: { systemContains: ACT, hasToolResult: true }, reply: { content: 'RESUME done' } },
       { match: { systemContains: VALIDATE }, reply: { content: '{"passed":true,"feedback":""}' } },
     ],
@@ -45,17 +55,29 @@ describe('agent loop after a crash', () => {
     };
     const first = await start();
     const api = (base: string, method: string, path: string, body?: unknown) => http(base, method, path, body);
-    const agent = (await api(first.baseUrl, 'POST', '/api/v1/agents', { name: 'Rex', role: 'worker' })).body.id as string;
-    const job = (await api(first.baseUrl, 'POST', '/api/v1/jobs', { agentId: agent, input: 'RESUME: work' })).body.id as string;
+    const agent = (await api(first.baseUrl, 'POST', '/api/v1/agents', { name: 'Rex', role: 'worker' })).body
+      .id as string;
+    const job = (await api(first.baseUrl, 'POST', '/api/v1/jobs', { agentId: agent, input: 'RESUME: work' })).body
+      .id as string;
     // Killed while the model answers the step after the tool ran (that step is stored).
-    await until(async () => llm.requests.filter((r) => JSON.stringify(r.body).includes('"role":"tool"')).length === 1, 20_000, 'second act step');
+    await until(
+      async () => llm.requests.filter((r) => JSON.stringify(r.body).includes('"role":"tool"')).length === 1,
+      20_000,
+      'second act step',
+    );
     const before = (await api(first.baseUrl, 'GET', `/api/v1/jobs/${job}/context`)).body;
     expect(before).toMatchObject({ phase: 'act', runs: 1, steps: 2 });
-    expect(before.toolCalls).toEqual([expect.objectContaining({ tool: 'report_progress', result: { ok: true, progress: 50 } })]);
+    expect(before.toolCalls).toEqual([
+      expect.objectContaining({ tool: 'report_progress', result: { ok: true, progress: 50 } }),
+    ]);
     await first.stop('SIGKILL');
 
     const second = await start();
-    await until(async () => (await api(second.baseUrl, 'GET', `/api/v1/jobs/${job}`)).body.status === 'completed', 30_000, 'job resumed');
+    await until(
+      async () => (await api(second.baseUrl, 'GET', `/api/v1/jobs/${job}`)).body.status === 'completed',
+      30_000,
+      'job resumed',
+    );
     const done = (await api(second.baseUrl, 'GET', `/api/v1/jobs/${job}`)).body;
     expect(done.result).toMatchObject({ text: 'RESUME done', iterations: 1 });
     expect(done.attempts).toBe(2);

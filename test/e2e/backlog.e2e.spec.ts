@@ -13,7 +13,9 @@ import { startServer, WizProcess } from '../support/wiz-process';
 describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('backlogs on %s', (store) => {
   const iso = isolation(`backlog${store}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-backlog-'));
-  const llm = new FakeLlmServer({ rules: [{ match: { lastUserContains: 'SLOW' }, reply: { content: 'slow', delayMs: 150 } }] });
+  const llm = new FakeLlmServer({
+    rules: [{ match: { lastUserContains: 'SLOW' }, reply: { content: 'slow', delayMs: 150 } }],
+  });
   let sut: WizProcess;
   let api: (method: string, path: string, body?: unknown) => Promise<HttpResult>;
 
@@ -45,7 +47,8 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('backlogs on 
     }
     return ids;
   };
-  const counts = async (agentId: string) => (await api('GET', `/api/v1/jobs/counts?agentId=${agentId}`)).body as Record<string, number>;
+  const counts = async (agentId: string) =>
+    (await api('GET', `/api/v1/jobs/counts?agentId=${agentId}`)).body as Record<string, number>;
   const allCompleted = (agentId: string, n: number) =>
     until(async () => (await counts(agentId)).completed === n, 30_000, `${n} jobs of ${agentId} to complete`);
 

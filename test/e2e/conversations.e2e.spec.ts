@@ -38,10 +38,17 @@ describe('conversations across gateway and runtime processes', () => {
       const isMessage = (f: ServerFrame) => isEvent(f) && f.event.type === 'message.created';
       const message = (f: ServerFrame) => (f as EventFrame).event.data['message'] as Message;
 
-      expect((await cluster.api('POST', `/api/v1/conversations/${dm.body.id}/messages`, { userId: 'ann', content: 'hi' })).status).toBe(201);
+      expect(
+        (await cluster.api('POST', `/api/v1/conversations/${dm.body.id}/messages`, { userId: 'ann', content: 'hi' }))
+          .status,
+      ).toBe(201);
       const [mine, reply] = await ws.take(2, isMessage);
       expect([message(mine!).author.kind, message(mine!).content]).toEqual(['user', 'hi']);
-      expect(message(reply!)).toMatchObject({ author: { kind: 'agent', id: agentId }, role: 'assistant', content: 'echo: hi' });
+      expect(message(reply!)).toMatchObject({
+        author: { kind: 'agent', id: agentId },
+        role: 'assistant',
+        content: 'echo: hi',
+      });
 
       await cluster.api('POST', `/api/v1/conversations/${dm.body.id}/messages`, { userId: 'ann', content: 'BOOM' });
       const [, apology] = await ws.take(2, isMessage);

@@ -15,8 +15,14 @@ describe('delegation across a runtime restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-delegrestart-'));
   const llm = new FakeLlmServer({
     rules: [
-      { match: { systemContains: 'You are Ann,', hasToolResult: false }, reply: { toolCalls: [{ name: 'delegate_to_agent', arguments: { agent: 'Ben', task: 'RESTART: compute' } }] } },
-      { match: { systemContains: 'You are Ann,', hasToolResult: true }, reply: { content: 'Ann got: {{lastToolResult}}' } },
+      {
+        match: { systemContains: 'You are Ann,', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'delegate_to_agent', arguments: { agent: 'Ben', task: 'RESTART: compute' } }] },
+      },
+      {
+        match: { systemContains: 'You are Ann,', hasToolResult: true },
+        reply: { content: 'Ann got: {{lastToolResult}}' },
+      },
       // Ben's first answer never comes: the runtime is killed while it waits.
       { match: { systemContains: 'You are Ben,' }, reply: { content: 'too late', delayMs: 60_000 }, times: 1 },
       { match: { systemContains: 'You are Ben,' }, reply: { content: 'BEN-RESULT-7' } },
@@ -40,18 +46,29 @@ describe('delegation across a runtime restart', () => {
     };
     const first = await start();
     const api = (base: string, method: string, path: string, body?: unknown) => http(base, method, path, body);
-    const mk = async (name: string) => (await api(first.baseUrl, 'POST', '/api/v1/agents', { name, role: 'worker', loop: { planning: false } })).body.id as string;
+    const mk = async (name: string) =>
+      (await api(first.baseUrl, 'POST', '/api/v1/agents', { name, role: 'worker', loop: { planning: false } })).body
+        .id as string;
     const ann = await mk('Ann');
     await mk('Ben');
-    const job = (await api(first.baseUrl, 'POST', '/api/v1/jobs', { agentId: ann, input: 'RESTART: ask Ben' })).body.id as string;
-    await until(async () => llm.requests.filter((r) => JSON.stringify(r.body).includes('You are Ben,')).length === 1, 20_000, 'Ben is answering');
+    const job = (await api(first.baseUrl, 'POST', '/api/v1/jobs', { agentId: ann, input: 'RESTART: ask Ben' })).body
+      .id as string;
+    await until(
+      async () => llm.requests.filter((r) => JSON.stringify(r.body).includes('You are Ben,')).length === 1,
+      20_000,
+      'Ben is answering',
+    );
     const parked = (await api(first.baseUrl, 'GET', `/api/v1/jobs/${job}`)).body;
     expect(parked.status).toBe('waiting-children');
     expect((await api(first.baseUrl, 'GET', `/api/v1/agents/${ann}`)).body.status).not.toBe('busy');
     await first.stop('SIGKILL');
 
     const second = await start();
-    await until(async () => (await api(second.baseUrl, 'GET', `/api/v1/jobs/${job}`)).body.status === 'completed', 30_000, 'Ann resumed');
+    await until(
+      async () => (await api(second.baseUrl, 'GET', `/api/v1/jobs/${job}`)).body.status === 'completed',
+      30_000,
+      'Ann resumed',
+    );
     const done = (await api(second.baseUrl, 'GET', `/api/v1/jobs/${job}`)).body;
     expect(done.result.text).toContain('BEN-RESULT-7');
     const child = (await api(second.baseUrl, 'GET', `/api/v1/jobs/${done.children[0]}`)).body;

@@ -19,7 +19,10 @@ const say = (msg: string) => process.stdout.write(`[durability seed=${seed}] ${m
 // The model answers `... [delay 60ms]` after 60 ms: a job's input picks its model latency.
 const DELAYS_MS = [20, 40, 60, 80, 100, 120, 140, 160, 180, 200];
 const delayRules = (): FakeLlmRule[] =>
-  DELAYS_MS.map((d) => ({ match: { lastUserContains: `[delay ${d}ms]` }, reply: { content: `done after ${d} ms`, delayMs: d } }));
+  DELAYS_MS.map((d) => ({
+    match: { lastUserContains: `[delay ${d}ms]` },
+    reply: { content: `done after ${d} ms`, delayMs: d },
+  }));
 // The reason a job fails with once dead runtimes lost it too many times (WIZ_JOB_MAX_DELIVER).
 const OUT_OF_DELIVERIES = /(delivered|lost the job) \d+ times/;
 
@@ -46,22 +49,32 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     const rng = new SeededRandom(seed);
     const c = (cluster = await WizCluster.start(build, 'crash', delayRules()));
     await c.spawn('gateway');
-    const runtimes: Array<{ proc: WizProcess; ready: Promise<void> }> = await Promise.all([c.launch('runtime'), c.launch('runtime')]);
+    const runtimes: Array<{ proc: WizProcess; ready: Promise<void> }> = await Promise.all([
+      c.launch('runtime'),
+      c.launch('runtime'),
+    ]);
     await Promise.all(runtimes.map((r) => r.ready));
     const agents = await createAgents(c, 20);
     const plan = Array.from({ length: 200 }, (_, i) => ({
       agentId: agents[i % agents.length]!,
       input: `crash job ${i} [delay ${DELAYS_MS[rng.int(0, DELAYS_MS.length - 1)]}ms]`,
     }));
-    const kills = Array.from({ length: rng.int(4, 6) }, () => ({ afterMs: rng.int(300, 1_500), victim: rng.int(0, 1) }));
-    say(`crash: ${kills.length} kills planned: ${kills.map((k) => `runtime ${k.victim} after ${k.afterMs} ms`).join(', ')}`);
+    const kills = Array.from({ length: rng.int(4, 6) }, () => ({
+      afterMs: rng.int(300, 1_500),
+      victim: rng.int(0, 1),
+    }));
+    say(
+      `crash: ${kills.length} kills planned: ${kills.map((k) => `runtime ${k.victim} after ${k.afterMs} ms`).join(', ')}`,
+    );
 
     const started = Date.now();
     const accepted: string[] = [];
     // Jobs arrive over ~6 s (20 rounds of 10) so that they flow through the kills.
     const submitting = (async () => {
       for (let i = 0; i < plan.length; i += 10) {
-        for (const r of await Promise.all(plan.slice(i, i + 10).map((body) => c.api<Job>('POST', '/api/v1/jobs', body)))) {
+        for (const r of await Promise.all(
+          plan.slice(i, i + 10).map((body) => c.api<Job>('POST', '/api/v1/jobs', body)),
+        )) {
           if (r.status !== 202) throw new Error(`submission refused: ${r.status} ${JSON.stringify(r.body)}`);
           accepted.push(r.body.id);
         }
@@ -89,15 +102,20 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     if (failures.length) throw (failures[0] as PromiseRejectedResult).reason;
     say(`crash: all submitted and all kills done at ${Date.now() - started} ms; both runtimes alive`);
 
-    await until(async () => terminal(await counts(c)) === plan.length, 90_000, `all ${plan.length} jobs terminal`, async () =>
-      `counts: ${JSON.stringify(await counts(c))}\n${c.outputTail()}`,
+    await until(
+      async () => terminal(await counts(c)) === plan.length,
+      90_000,
+      `all ${plan.length} jobs terminal`,
+      async () => `counts: ${JSON.stringify(await counts(c))}\n${c.outputTail()}`,
     );
     say(`crash: all ${plan.length} jobs terminal at ${Date.now() - started} ms`);
 
     // The store: every accepted job, each in one terminal state, completed unless it ran out of deliveries.
     const jobs = await listJobs(c);
     expect(jobs.map((j) => j.id).sort()).toEqual([...accepted].sort());
-    const failedOutOfDeliveries = jobs.filter((j) => j.status === 'failed' && OUT_OF_DELIVERIES.test(j.failureReason ?? ''));
+    const failedOutOfDeliveries = jobs.filter(
+      (j) => j.status === 'failed' && OUT_OF_DELIVERIES.test(j.failureReason ?? ''),
+    );
     expect(jobs.filter((j) => j.status !== 'completed' && !failedOutOfDeliveries.includes(j)).map(show)).toEqual([]);
     expect(jobs.filter((j) => j.attempts < 1).map(show)).toEqual([]);
 
@@ -109,9 +127,11 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
       const ends = (byJob.get(j.id) ?? []).filter((e) => TERMINAL_EVENTS.has(e.type));
       const completions = ends.filter((e) => e.type === 'job.completed');
       const want = j.status === 'completed' ? 1 : 0;
-      if (ends.length !== 1 || completions.length !== want) return [`${j.id} (${j.status}): terminal events ${ends.map((e) => e.type).join(',') || 'none'}`];
+      if (ends.length !== 1 || completions.length !== want)
+        return [`${j.id} (${j.status}): terminal events ${ends.map((e) => e.type).join(',') || 'none'}`];
       // The completion record names the attempt the store kept.
-      if (want && completions[0]!.data['attempt'] !== j.attempts) return [`${j.id}: job.completed says attempt ${String(completions[0]!.data['attempt'])}, store ${j.attempts}`];
+      if (want && completions[0]!.data['attempt'] !== j.attempts)
+        return [`${j.id}: job.completed says attempt ${String(completions[0]!.data['attempt'])}, store ${j.attempts}`];
       return [];
     });
     expect(disagreements).toEqual([]);
@@ -162,11 +182,15 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
       `all ${ids.length} accepted jobs completed`,
       async () => `counts: ${JSON.stringify(await counts(c))}\n${c.outputTail()}`,
     );
-    say(`nats: all ${ids.length} accepted jobs completed ${Date.now() - started} ms after the stop; ${refused.length} refused`);
+    say(
+      `nats: all ${ids.length} accepted jobs completed ${Date.now() - started} ms after the stop; ${refused.length} refused`,
+    );
 
     // Nothing refused exists, nothing accepted is missing, and everything accepted completed.
     const { jobs, events } = await expectEachAcceptedCompletedOnce(c, accepted);
-    say(`nats: ${jobs.filter((j) => j.attempts > 1).length} jobs needed more than one attempt; ${events.length} events; ${Date.now() - started} ms`);
+    say(
+      `nats: ${jobs.filter((j) => j.attempts > 1).length} jobs needed more than one attempt; ${events.length} events; ${Date.now() - started} ms`,
+    );
   }, 150_000);
 
   it('loses nothing when Postgres is restarted while jobs flow', async () => {
@@ -175,17 +199,23 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     await c.spawn('runtime');
     const agents = await createAgents(c, 5);
     const { accepted, refused, submit } = submissions(c, agents);
-    expect((await Promise.all(Array.from({ length: 40 }, (_, i) => submit(`before ${i}`, i)))).filter((s) => s !== 202)).toEqual([]);
+    expect(
+      (await Promise.all(Array.from({ length: 40 }, (_, i) => submit(`before ${i}`, i)))).filter((s) => s !== 202),
+    ).toEqual([]);
     await until(async () => (await counts(c)).completed >= 5, 30_000, 'a few jobs completed before the restart');
 
     const started = Date.now();
     // Submissions race the restart: each is either accepted (and must complete) or refused (and must not exist).
-    const during = Promise.all(Array.from({ length: 10 }, (_, i) => sleep(i * 100).then(() => submit(`during ${i}`, i))));
+    const during = Promise.all(
+      Array.from({ length: 10 }, (_, i) => sleep(i * 100).then(() => submit(`during ${i}`, i))),
+    );
     await restartLocalPostgres();
     const duringStatus = await during;
     say(`postgres: restarted in ${Date.now() - started} ms; submissions meanwhile answered ${duringStatus.join(',')}`);
     expect(duringStatus.filter((s) => s !== 202 && s !== 503)).toEqual([]);
-    expect((await Promise.all(Array.from({ length: 5 }, (_, i) => submit(`after ${i}`, i)))).filter((s) => s !== 202)).toEqual([]);
+    expect(
+      (await Promise.all(Array.from({ length: 5 }, (_, i) => submit(`after ${i}`, i)))).filter((s) => s !== 202),
+    ).toEqual([]);
 
     const ids = [...accepted.values()];
     await until(
@@ -195,7 +225,9 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
       async () => `counts: ${JSON.stringify(await counts(c).catch((e: unknown) => String(e)))}\n${c.outputTail()}`,
     );
     const { jobs } = await expectEachAcceptedCompletedOnce(c, accepted);
-    say(`postgres: all ${ids.length} accepted jobs completed, ${refused.length} refused, ${jobs.filter((j) => j.attempts > 1).length} ran twice; ${Date.now() - started} ms`);
+    say(
+      `postgres: all ${ids.length} accepted jobs completed, ${refused.length} refused, ${jobs.filter((j) => j.attempts > 1).length} ran twice; ${Date.now() - started} ms`,
+    );
   }, 150_000);
 
   it('never runs two jobs of one agent at once across two runtimes (checked from the events)', async () => {
@@ -204,12 +236,19 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     await Promise.all([c.spawn('runtime'), c.spawn('runtime')]);
     const [agentId] = await createAgents(c, 1);
     const started = Date.now();
-    const submitted = await Promise.all(Array.from({ length: 30 }, (_, i) => c.api<Job>('POST', '/api/v1/jobs', { agentId, input: `one agent job ${i}` })));
+    const submitted = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        c.api<Job>('POST', '/api/v1/jobs', { agentId, input: `one agent job ${i}` }),
+      ),
+    );
     expect(submitted.filter((r) => r.status !== 202).map((r) => r.body)).toEqual([]);
     const ids = submitted.map((r) => r.body.id);
 
-    await until(async () => terminal(await counts(c, agentId)) === ids.length, 60_000, 'all 30 jobs terminal', async () =>
-      `counts: ${JSON.stringify(await counts(c, agentId))}\n${c.outputTail()}`,
+    await until(
+      async () => terminal(await counts(c, agentId)) === ids.length,
+      60_000,
+      'all 30 jobs terminal',
+      async () => `counts: ${JSON.stringify(await counts(c, agentId))}\n${c.outputTail()}`,
     );
     say(`one agent: 30 jobs terminal after ${Date.now() - started} ms`);
     expect(await counts(c, agentId)).toMatchObject({ completed: 30 });
@@ -217,7 +256,12 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     const events = await settledEvents(c, ids, c.agentEvents(agentId!));
     say(`one agent: events settled after ${Date.now() - started} ms`);
     expect(duplicateIds(events)).toEqual([]);
-    expect(events.filter((e) => e.type === 'job.completed').map((e) => e.jobId).sort()).toEqual([...ids].sort());
+    expect(
+      events
+        .filter((e) => e.type === 'job.completed')
+        .map((e) => e.jobId)
+        .sort(),
+    ).toEqual([...ids].sort());
 
     // In stream order: from a job's `job.active` to the event that frees the agent, no other job starts.
     const overlaps: string[] = [];
@@ -227,10 +271,15 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     for (const e of events) {
       if (e.type === 'job.active') {
         if (running && running.jobId !== e.jobId) {
-          overlaps.push(`${e.jobId} ${at(e)} while ${running.jobId} ${at(running)} has not ended (${at(endOf(running.jobId!))})`);
+          overlaps.push(
+            `${e.jobId} ${at(e)} while ${running.jobId} ${at(running)} has not ended (${at(endOf(running.jobId!))})`,
+          );
         }
         running = e;
-      } else if (running?.jobId === e.jobId && (TERMINAL_EVENTS.has(e.type) || e.type === 'job.retrying' || e.type === 'job.waiting-children')) {
+      } else if (
+        running?.jobId === e.jobId &&
+        (TERMINAL_EVENTS.has(e.type) || e.type === 'job.retrying' || e.type === 'job.waiting-children')
+      ) {
         running = undefined;
       }
     }
@@ -244,7 +293,9 @@ function submissions(c: WizCluster, agents: readonly string[]) {
   const accepted = new Map<string, string>(); // input → job id
   const refused: string[] = [];
   const submit = async (input: string, i: number) => {
-    const r = await c.api<Job>('POST', '/api/v1/jobs', { agentId: agents[i % agents.length], input }).catch((e: unknown) => ({ status: 0, body: String(e) }));
+    const r = await c
+      .api<Job>('POST', '/api/v1/jobs', { agentId: agents[i % agents.length], input })
+      .catch((e: unknown) => ({ status: 0, body: String(e) }));
     if (r.status >= 200 && r.status < 300) accepted.set(input, (r.body as Job).id);
     else refused.push(`${input}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.status;
@@ -253,7 +304,10 @@ function submissions(c: WizCluster, agents: readonly string[]) {
 }
 
 /** Nothing refused exists, nothing accepted is missing, and each accepted job completed with exactly one terminal event. */
-async function expectEachAcceptedCompletedOnce(c: WizCluster, accepted: Map<string, string>): Promise<{ jobs: Job[]; events: StoredEvent[] }> {
+async function expectEachAcceptedCompletedOnce(
+  c: WizCluster,
+  accepted: Map<string, string>,
+): Promise<{ jobs: Job[]; events: StoredEvent[] }> {
   const ids = [...accepted.values()];
   const jobs = await listJobs(c);
   expect(jobs.map((j) => j.input).sort()).toEqual([...accepted.keys()].sort());
@@ -270,7 +324,11 @@ async function expectEachAcceptedCompletedOnce(c: WizCluster, accepted: Map<stri
 }
 
 async function createAgents(c: WizCluster, n: number): Promise<string[]> {
-  const created = await Promise.all(Array.from({ length: n }, (_, i) => c.api<{ id: string }>('POST', '/api/v1/agents', { name: `Agent ${i}`, role: 'worker' })));
+  const created = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      c.api<{ id: string }>('POST', '/api/v1/agents', { name: `Agent ${i}`, role: 'worker' }),
+    ),
+  );
   expect(created.filter((r) => r.status !== 201).map((r) => r.body)).toEqual([]);
   return created.map((r) => r.body.id);
 }
@@ -315,7 +373,8 @@ async function settledEvents(c: WizCluster, jobIds: readonly string[], filter = 
     },
     45_000,
     'outbox drained and a terminal event on the stream for every job',
-    () => `outbox rows: ${backlog}; jobs without a terminal event: ${missing.length} (${missing.slice(0, 5).join(', ')})`,
+    () =>
+      `outbox rows: ${backlog}; jobs without a terminal event: ${missing.length} (${missing.slice(0, 5).join(', ')})`,
   );
   return events;
 }

@@ -22,10 +22,15 @@ describe('gateways as a stateless tier, with authentication', () => {
 
   beforeAll(async () => {
     build = await snapshotBuild();
-    cluster = await WizCluster.start(build, 'gw', [{ match: { lastUserContains: 'SLOW' }, reply: { content: 'slow answer', delayMs: 1_500 } }], {
-      WIZ_AUTH: 'on',
-      WIZ_ADMIN_KEY: adminKey,
-    });
+    cluster = await WizCluster.start(
+      build,
+      'gw',
+      [{ match: { lastUserContains: 'SLOW' }, reply: { content: 'slow answer', delayMs: 1_500 } }],
+      {
+        WIZ_AUTH: 'on',
+        WIZ_ADMIN_KEY: adminKey,
+      },
+    );
     [g1, g2] = await Promise.all([cluster.spawn('gateway'), cluster.spawn('gateway')]);
     await cluster.spawn('runtime');
     key = (await asKey(g1.baseUrl, adminKey)('POST', '/api/v1/keys', { ownerId: 'team:core' })).body.key;
@@ -43,7 +48,10 @@ describe('gateways as a stateless tier, with authentication', () => {
   });
 
   it('relays the same events, in the same order, from either gateway', async () => {
-    const clients = await Promise.all([WsClient.open(`${g1.baseUrl.replace('http', 'ws')}/ws`, key), WsClient.open(`${g2.baseUrl.replace('http', 'ws')}/ws`, key)]);
+    const clients = await Promise.all([
+      WsClient.open(`${g1.baseUrl.replace('http', 'ws')}/ws`, key),
+      WsClient.open(`${g2.baseUrl.replace('http', 'ws')}/ws`, key),
+    ]);
     for (const c of clients) {
       c.send({ type: 'subscribe', topic: `agent:${agentId}` });
       await c.take(1, (f) => f.type === 'subscribed');
@@ -52,13 +60,18 @@ describe('gateways as a stateless tier, with authentication', () => {
     const seen = await Promise.all(
       clients.map(async (c) => {
         const frames: EventFrame[] = [];
-        while (!frames.some((f) => f.event.type === 'job.completed')) frames.push(...((await c.take(1, (f) => f.type === 'event')) as EventFrame[]));
+        while (!frames.some((f) => f.event.type === 'job.completed'))
+          frames.push(...((await c.take(1, (f) => f.type === 'event')) as EventFrame[]));
         return frames.map((f) => `${f.seq}:${f.event.type}:${f.event.jobId}`);
       }),
     );
     expect(seen[0]).toEqual(seen[1]);
     // The agent loop adds its own events (agent.status, agent.step…) between these.
-    expect(seen[0]!.map((s) => s.split(':')[1]).filter((t) => t.startsWith('job.'))).toEqual(['job.created', 'job.active', 'job.completed']);
+    expect(seen[0]!.map((s) => s.split(':')[1]).filter((t) => t.startsWith('job.'))).toEqual([
+      'job.created',
+      'job.active',
+      'job.completed',
+    ]);
     expect(seen[0]!.every((s) => s.endsWith(job.id))).toBe(true);
     await Promise.all(clients.map((c) => c.close()));
   });
@@ -79,14 +92,27 @@ describe('gateways as a stateless tier, with authentication', () => {
     const adhoc = await api('POST', '/api/v1/tasks', { agentId, input: 'now' });
     const runAt = new Date(Date.now() + 3_600_000).toISOString();
     const planned = await api('POST', '/api/v1/tasks', { agentId, input: 'later', runAt });
-    const cron = await api('POST', '/api/v1/tasks', { agentId, input: 'daily', cron: '0 9 * * *', timezone: 'Europe/Berlin' });
+    const cron = await api('POST', '/api/v1/tasks', {
+      agentId,
+      input: 'daily',
+      cron: '0 9 * * *',
+      timezone: 'Europe/Berlin',
+    });
     expect([adhoc.status, planned.status, cron.status]).toEqual([201, 201, 201]);
     expect(adhoc.body).toMatchObject({ type: 'job', input: 'now' });
     expect(planned.body).toMatchObject({ type: 'job', status: 'delayed', runAt });
-    expect(cron.body).toMatchObject({ type: 'schedule', status: 'scheduled', cron: '0 9 * * *', timezone: 'Europe/Berlin', nextRunAt: expect.any(String) });
+    expect(cron.body).toMatchObject({
+      type: 'schedule',
+      status: 'scheduled',
+      cron: '0 9 * * *',
+      timezone: 'Europe/Berlin',
+      nextRunAt: expect.any(String),
+    });
     await until(async () => (await api('GET', `/api/v1/tasks/${adhoc.body.id}`)).body.status === 'completed');
     expect((await api('GET', `/api/v1/tasks/${cron.body.id}`)).body.type).toBe('schedule');
-    expect((await api('GET', '/api/v1/tasks?type=schedule')).body.items.map((t: { id: string }) => t.id)).toEqual([cron.body.id]);
+    expect((await api('GET', '/api/v1/tasks?type=schedule')).body.items.map((t: { id: string }) => t.id)).toEqual([
+      cron.body.id,
+    ]);
     const bad = await api('POST', '/api/v1/tasks', { agentId, input: 'x', runAt, cron: '@daily' });
     expect(bad).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
     const badCron = await api('POST', '/api/v1/tasks', { agentId, input: 'x', cron: 'every day' });
@@ -95,7 +121,9 @@ describe('gateways as a stateless tier, with authentication', () => {
 
   it("resumes a job's SSE feed on the other gateway from Last-Event-ID", async () => {
     const job = (await asKey(g1.baseUrl, key)('POST', '/api/v1/jobs', { agentId, input: 'sse' })).body;
-    await until(async () => (await asKey(g1.baseUrl, key)('GET', `/api/v1/jobs/${job.id}`)).body.status === 'completed');
+    await until(
+      async () => (await asKey(g1.baseUrl, key)('GET', `/api/v1/jobs/${job.id}`)).body.status === 'completed',
+    );
     const read = async (base: string, lastEventId?: string) => {
       const ctrl = new AbortController();
       const res = await fetch(`${base}/api/v1/jobs/${job.id}/events?since=0`, {
@@ -110,7 +138,11 @@ describe('gateways as a stateless tier, with authentication', () => {
       return events.slice(0, events.findIndex((e) => e.type === 'job.completed') + 1);
     };
     const all = await read(g1.baseUrl);
-    expect(all.map((e) => e.type).filter((t) => t.startsWith('job.'))).toEqual(['job.created', 'job.active', 'job.completed']);
+    expect(all.map((e) => e.type).filter((t) => t.startsWith('job.'))).toEqual([
+      'job.created',
+      'job.active',
+      'job.completed',
+    ]);
     const rest = await read(g2.baseUrl, all[0]!.id);
     expect(rest).toEqual(all.slice(1));
   });

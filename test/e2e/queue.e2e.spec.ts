@@ -41,7 +41,8 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const agent = async (name = 'Worker') => (await api('POST', '/api/v1/agents', { name, role: 'worker' })).body.id as string;
+  const agent = async (name = 'Worker') =>
+    (await api('POST', '/api/v1/agents', { name, role: 'worker' })).body.id as string;
   const submit = async (body: object) => {
     const r = await api('POST', '/api/v1/jobs', body);
     expect(r.status).toBe(202);
@@ -49,11 +50,13 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on
   };
   const job = async (id: string) => (await api('GET', `/api/v1/jobs/${id}`)).body;
   const settle = async (id: string, status = 'completed', timeoutMs = 20_000) => {
-    await until(async () => ['completed', 'failed', 'cancelled'].includes((await job(id)).status), timeoutMs, `job ${id} to end`).catch(
-      async (e: Error) => {
-        throw new Error(`${e.message}: ${JSON.stringify(await job(id))}`);
-      },
-    );
+    await until(
+      async () => ['completed', 'failed', 'cancelled'].includes((await job(id)).status),
+      timeoutMs,
+      `job ${id} to end`,
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(await job(id))}`);
+    });
     const j = await job(id);
     expect({ id, status: j.status }).toEqual({ id, status });
     return j;
@@ -65,7 +68,7 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on
     return ws;
   };
 
-  it('runs the highest priority first among an agent\'s queued jobs', async () => {
+  it("runs the highest priority first among an agent's queued jobs", async () => {
     const a = await agent();
     expect((await api('POST', `/api/v1/agents/${a}/pause`)).body.paused).toBe(true);
     const low = await submit({ agentId: a, input: 'low', priority: -5 });
@@ -87,7 +90,12 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on
     const a = await agent();
     const ws = await follow(`agent:${a}`);
     try {
-      const j = await submit({ agentId: a, input: 'FLAKY', attempts: 3, backoff: { type: 'exponential', delayMs: 100 } });
+      const j = await submit({
+        agentId: a,
+        input: 'FLAKY',
+        attempts: 3,
+        backoff: { type: 'exponential', delayMs: 100 },
+      });
       const done = await settle(j.id);
       expect(done.attempts).toBe(3);
       expect(done.attemptLog.map((x: { error: string | null }) => x.error)).toEqual([
@@ -143,7 +151,12 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on
 
     const broken = await submit({ agentId: a, input: 'BROKEN dep' });
     const strict = await submit({ agentId: a, input: 'strict', dependsOn: [broken.id] });
-    const lenient = await submit({ agentId: a, input: 'lenient', dependsOn: [broken.id], ignoreDependencyFailures: true });
+    const lenient = await submit({
+      agentId: a,
+      input: 'lenient',
+      dependsOn: [broken.id],
+      ignoreDependencyFailures: true,
+    });
     expect((await settle(strict.id, 'failed')).failureReason).toBe(`dependency ${broken.id} failed`);
     await settle(lenient.id);
     // A dependency that already failed fails the new job at once.
@@ -190,7 +203,9 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on
       ws.send({ type: 'ping' });
       const seen = await ws.take(1, (f) => f.type === 'pong');
       expect(seen).toHaveLength(1);
-      expect(ws.pending().filter((f) => isEvent(f) && f.event.jobId === queued.id && f.event.type === 'job.active')).toEqual([]);
+      expect(
+        ws.pending().filter((f) => isEvent(f) && f.event.jobId === queued.id && f.event.type === 'job.active'),
+      ).toEqual([]);
     } finally {
       await ws.close();
     }
@@ -248,7 +263,11 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on
       [{ agentId: a, input: 'x', delay: -1 }, 400, /delay/],
       [{ agentId: a, input: 'x', delay: 400 * 24 * 3_600_000 }, 400, /delay/],
       [{ agentId: a, input: 'x', runAt: 'tomorrow' }, 400, /runAt/],
-      [{ agentId: a, input: 'x', runAt: new Date(Date.now() + 400 * 24 * 3_600_000).toISOString() }, 400, /more than a year/],
+      [
+        { agentId: a, input: 'x', runAt: new Date(Date.now() + 400 * 24 * 3_600_000).toISOString() },
+        400,
+        /more than a year/,
+      ],
       [{ agentId: a, input: 'x', delay: 5, runAt: new Date().toISOString() }, 400, /either delay or runAt/],
       [{ agentId: a, input: 'x', attempts: 0 }, 400, /attempts/],
       [{ agentId: a, input: 'x', backoff: { type: 'linear', delayMs: 5 } }, 400, /backoff/],

@@ -11,7 +11,9 @@ import { WsClient } from '../support/ws-client';
 type EventFrame = Extract<ServerFrame, { type: 'event' }>;
 const isEvent = (f: ServerFrame): f is EventFrame => f.type === 'event';
 const ofType = (type: string, scheduleId?: string) => (f: ServerFrame) =>
-  isEvent(f) && f.event.type === type && (!scheduleId || (f.event.data as { scheduleId?: string }).scheduleId === scheduleId);
+  isEvent(f) &&
+  f.event.type === type &&
+  (!scheduleId || (f.event.data as { scheduleId?: string }).scheduleId === scheduleId);
 
 // Cron schedules driven like a client: REST to create, list and delete them, the WebSocket to
 // see their jobs run, against `node dist/apps/server/src/main.js`. Once per store.
@@ -47,18 +49,32 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Schedules on
     try {
       ws.send({ type: 'subscribe', topic: `agent:${agentId}` });
       await ws.take(1, (f) => f.type === 'subscribed');
-      const created = await api('POST', '/api/v1/schedules', { name: 'heartbeat', cron: '* * * * * *', template: { agentId, input: 'tick' } });
+      const created = await api('POST', '/api/v1/schedules', {
+        name: 'heartbeat',
+        cron: '* * * * * *',
+        template: { agentId, input: 'tick' },
+      });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ name: 'heartbeat', timezone: 'UTC', missedRunPolicy: 'skip', enabled: true, lastRunAt: null });
+      expect(created.body).toMatchObject({
+        name: 'heartbeat',
+        timezone: 'UTC',
+        missedRunPolicy: 'skip',
+        enabled: true,
+        lastRunAt: null,
+      });
       const id = created.body.id as string;
 
       const completed = (await ws.take(2, ofType('job.completed'), 15_000)) as EventFrame[];
       for (const f of completed) {
         const job = (await api('GET', `/api/v1/jobs/${f.event.jobId}`)).body;
         expect(job).toMatchObject({ agentId, status: 'completed', result: { text: 'tock' } });
-        expect(job.idempotencyKey).toMatch(new RegExp(`^schedule:${id}:\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.000Z$`));
+        expect(job.idempotencyKey).toMatch(
+          new RegExp(`^schedule:${id}:\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.000Z$`),
+        );
       }
-      const keys = await Promise.all(completed.map(async (f) => (await api('GET', `/api/v1/jobs/${f.event.jobId}`)).body.idempotencyKey));
+      const keys = await Promise.all(
+        completed.map(async (f) => (await api('GET', `/api/v1/jobs/${f.event.jobId}`)).body.idempotencyKey),
+      );
       expect(new Set(keys).size).toBe(2);
 
       const got = await api('GET', `/api/v1/schedules/${id}`);
@@ -85,9 +101,20 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Schedules on
   it('lists schedules in pages', async () => {
     const agentId = await createAgent();
     for (const name of ['a', 'b']) {
-      const r = await api('POST', '/api/v1/schedules', { name, cron: '0 9 * * 1-5', timezone: 'Europe/Berlin', template: { agentId, input: 'standup' }, missedRunPolicy: 'run-once' });
+      const r = await api('POST', '/api/v1/schedules', {
+        name,
+        cron: '0 9 * * 1-5',
+        timezone: 'Europe/Berlin',
+        template: { agentId, input: 'standup' },
+        missedRunPolicy: 'run-once',
+      });
       expect(r.status).toBe(201);
-      expect(r.body).toMatchObject({ name, timezone: 'Europe/Berlin', missedRunPolicy: 'run-once', template: { agentId, input: 'standup', priority: 0, attempts: 1 } });
+      expect(r.body).toMatchObject({
+        name,
+        timezone: 'Europe/Berlin',
+        missedRunPolicy: 'run-once',
+        template: { agentId, input: 'standup', priority: 0, attempts: 1 },
+      });
     }
     const page = await api('GET', '/api/v1/schedules?limit=1&offset=1');
     expect(page.status).toBe(200);
@@ -104,12 +131,30 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Schedules on
       ['POST', '/api/v1/schedules', { cron: 'every day', template }, 400, /invalid cron expression/],
       ['POST', '/api/v1/schedules', { cron: '61 * * * *', template }, 400, /invalid cron expression/],
       ['POST', '/api/v1/schedules', { cron: '0 0 30 2 *', template }, 400, /never fires/],
-      ['POST', '/api/v1/schedules', { cron: '* * * * *', timezone: 'Mars/Olympus', template }, 400, /unknown time zone/],
+      [
+        'POST',
+        '/api/v1/schedules',
+        { cron: '* * * * *', timezone: 'Mars/Olympus', template },
+        400,
+        /unknown time zone/,
+      ],
       ['POST', '/api/v1/schedules', { cron: '* * * * *', template: { agentId } }, 400, /input/],
       ['POST', '/api/v1/schedules', { cron: '* * * * *', template: { ...template, delay: 5 } }, 400, /delay/],
-      ['POST', '/api/v1/schedules', { cron: '* * * * *', template, missedRunPolicy: 'sometimes' }, 400, /missedRunPolicy/],
+      [
+        'POST',
+        '/api/v1/schedules',
+        { cron: '* * * * *', template, missedRunPolicy: 'sometimes' },
+        400,
+        /missedRunPolicy/,
+      ],
       ['POST', '/api/v1/schedules', { cron: '* * * * *', template, extra: 1 }, 400, /extra/],
-      ['POST', '/api/v1/schedules', { cron: '* * * * *', template: { ...template, agentId: crypto.randomUUID() } }, 404, /agent .* not found/],
+      [
+        'POST',
+        '/api/v1/schedules',
+        { cron: '* * * * *', template: { ...template, agentId: crypto.randomUUID() } },
+        404,
+        /agent .* not found/,
+      ],
       ['GET', `/api/v1/schedules/${crypto.randomUUID()}`, undefined, 404, /schedule .* not found/],
       ['GET', '/api/v1/schedules/not-a-uuid', undefined, 404, /not found/],
       ['DELETE', `/api/v1/schedules/${crypto.randomUUID()}`, undefined, 404, /not found/],

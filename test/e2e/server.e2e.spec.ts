@@ -44,7 +44,9 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const createAgent = async (body: object = { name: 'Ada', role: 'a code reviewer', backstory: 'Wrote compilers.', goal: 'Find bugs.' }) => {
+  const createAgent = async (
+    body: object = { name: 'Ada', role: 'a code reviewer', backstory: 'Wrote compilers.', goal: 'Find bugs.' },
+  ) => {
     const r = await api('POST', '/api/v1/agents', body);
     expect(r.status).toBe(201);
     return r.body as { id: string; status: string };
@@ -52,7 +54,10 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
 
   const waitForJob = async (ws: WsClient, jobId: string, types: string[]) => {
     // The job's lifecycle; the agent loop's own events (agent.step, agent.status…) interleave.
-    const frames = (await ws.take(types.length, (f) => isEvent(f) && f.event.jobId === jobId && f.event.type.startsWith('job.'))) as EventFrame[];
+    const frames = (await ws.take(
+      types.length,
+      (f) => isEvent(f) && f.event.jobId === jobId && f.event.type.startsWith('job.'),
+    )) as EventFrame[];
     expect(frames.map((f) => f.event.type)).toEqual(types);
     return frames;
   };
@@ -65,11 +70,20 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
 
   it('manages agents over REST', async () => {
     const created = await createAgent({ name: 'Bob', role: 'writer', model: { model: 'gpt-4o', temperature: 0.3 } });
-    expect(created).toMatchObject({ name: 'Bob', role: 'writer', status: 'active', backstory: null, model: { model: 'gpt-4o' } });
+    expect(created).toMatchObject({
+      name: 'Bob',
+      role: 'writer',
+      status: 'active',
+      backstory: null,
+      model: { model: 'gpt-4o' },
+    });
     const list = await api('GET', '/api/v1/agents?limit=500');
     expect(list.status).toBe(200);
     expect(list.body.items.map((a: { id: string }) => a.id)).toContain(created.id);
-    const patched = await api('PATCH', `/api/v1/agents/${created.id}`, { goal: 'Write well.', model: { temperature: 1 } });
+    const patched = await api('PATCH', `/api/v1/agents/${created.id}`, {
+      goal: 'Write well.',
+      model: { temperature: 1 },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ goal: 'Write well.', model: { model: 'gpt-4o', temperature: 1 } });
     expect((await api('GET', `/api/v1/agents/${created.id}`)).body.goal).toBe('Write well.');
@@ -84,7 +98,11 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
     try {
       ws.send({ type: 'subscribe', topic: `agent:${agent.id}` });
       await ws.take(1, (f) => f.type === 'subscribed');
-      const submitted = await api('POST', '/api/v1/jobs', { agentId: agent.id, input: 'check main.ts', data: { pr: 7 } });
+      const submitted = await api('POST', '/api/v1/jobs', {
+        agentId: agent.id,
+        input: 'check main.ts',
+        data: { pr: 7 },
+      });
       expect(submitted.status).toBe(202);
       expect(submitted.body).toMatchObject({ agentId: agent.id, status: 'queued', attempts: 0 });
       const jobId = submitted.body.id as string;
@@ -92,7 +110,10 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
       const seqs = frames.map((f) => f.seq);
       expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
       expect(new Set(seqs).size).toBe(3);
-      expect(frames[2]!.event).toMatchObject({ agentId: agent.id, data: { result: { text: expect.stringMatching(/^Reviewed: /) } } });
+      expect(frames[2]!.event).toMatchObject({
+        agentId: agent.id,
+        data: { result: { text: expect.stringMatching(/^Reviewed: /) } },
+      });
 
       const job = await api('GET', `/api/v1/jobs/${jobId}`);
       expect(job.body).toMatchObject({ status: 'completed', attempts: 1, progress: 100, failureReason: null });
@@ -174,7 +195,11 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
       ws.send({ type: 'subscribe', topic: `job:${jobId}`, since: 0 });
       const [subscribed, gone] = await ws.take(2);
       expect(subscribed).toMatchObject({ type: 'subscribed' });
-      expect(gone).toMatchObject({ type: 'error', code: 'gone', message: `events 1–${first - 1} have expired; replaying from ${first}` });
+      expect(gone).toMatchObject({
+        type: 'error',
+        code: 'gone',
+        message: `events 1–${first - 1} have expired; replaying from ${first}`,
+      });
       const rest = (await ws.take(2, isEvent)) as EventFrame[];
       expect(rest.map((f) => f.seq)).toEqual([first, first + 1]);
     } finally {
@@ -238,7 +263,14 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
     const cases: Array<[string, string, unknown, string | undefined, number, string]> = [
       ['POST', '/api/v1/agents', { name: '', extra: 1 }, undefined, 400, 'validation_failed'],
       ['POST', '/api/v1/agents', undefined, '{"name": "x",', 400, 'malformed_json'],
-      ['POST', '/api/v1/agents', { name: 'x', role: 'y', model: { temperature: 9 } }, undefined, 400, 'validation_failed'],
+      [
+        'POST',
+        '/api/v1/agents',
+        { name: 'x', role: 'y', model: { temperature: 9 } },
+        undefined,
+        400,
+        'validation_failed',
+      ],
       ['PATCH', `/api/v1/agents/${agent.id}`, {}, undefined, 400, 'validation_failed'],
       ['PATCH', `/api/v1/agents/${missing}`, { name: 'x' }, undefined, 404, 'not_found'],
       ['GET', '/api/v1/agents/not-a-uuid', undefined, undefined, 404, 'not_found'],
@@ -261,7 +293,9 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('Wiz server o
     const r = await api('POST', '/api/v1/jobs', { agentId: agent.id, input: 'too late' });
     expect(r.status).toBe(404);
     expect(await busState(iso.prefix)).toBe(mailboxBefore);
-    expect((await api('GET', '/api/v1/agents?limit=500')).body.items.map((a: { name: string }) => a.name)).not.toContain('');
+    expect(
+      (await api('GET', '/api/v1/agents?limit=500')).body.items.map((a: { name: string }) => a.name),
+    ).not.toContain('');
   });
 
   it('answers a malformed WS frame with an error frame and keeps the connection usable', async () => {
@@ -298,4 +332,3 @@ async function busState(prefix: string): Promise<number> {
     await nc.close();
   }
 }
-

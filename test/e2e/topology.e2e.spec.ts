@@ -11,7 +11,9 @@ import { freePort, WizProcess } from '../support/wiz-process';
 describe('gateway and runtime as separate processes', () => {
   const iso = isolation('split');
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-split-'));
-  const llm = new FakeLlmServer({ rules: [{ match: { lastUserContains: 'SLOW' }, reply: { content: 'done slowly', delayMs: 1_500 } }] });
+  const llm = new FakeLlmServer({
+    rules: [{ match: { lastUserContains: 'SLOW' }, reply: { content: 'done slowly', delayMs: 1_500 } }],
+  });
   const procs: WizProcess[] = [];
   let env: Record<string, string>;
   let gateway: WizProcess;
@@ -47,7 +49,8 @@ describe('gateway and runtime as separate processes', () => {
   });
 
   const api = (method: string, path: string, body?: unknown) => http(gateway.baseUrl, method, path, body);
-  const jobStatus = async (id: string) => (await api('GET', `/api/v1/jobs/${id}`)).body as { status: string; attempts: number };
+  const jobStatus = async (id: string) =>
+    (await api('GET', `/api/v1/jobs/${id}`)).body as { status: string; attempts: number };
 
   it('queues while no runtime runs, then a runtime takes the job; a runtime killed mid-job loses nothing', async () => {
     const agent = (await api('POST', '/api/v1/agents', { name: 'Solo', role: 'worker' })).body as { id: string };
@@ -71,7 +74,10 @@ describe('gateway and runtime as separate processes', () => {
       attemptLog: Array<{ error: string | null }>;
     };
     expect(job.attempts).toBe(2);
-    expect(job.attemptLog.map((a) => a.error)).toEqual([expect.stringMatching(/runtime stopped during this attempt/), null]);
+    expect(job.attemptLog.map((a) => a.error)).toEqual([
+      expect.stringMatching(/runtime stopped during this attempt/),
+      null,
+    ]);
     expect(job.result.text).toBe('done slowly');
     await second.stop('SIGKILL');
   });

@@ -4,7 +4,13 @@ import { BusTopology, provision } from '@wiz/bus';
 import { cleanup, isolation, TEST_NATS_URL } from '../support/isolation';
 
 const iso = isolation('bus');
-const topology: BusTopology = { partitions: 4, ackWaitMs: 30_000, maxDeliver: 5, maxAckPending: 100, eventsMaxAgeMs: 3_600_000 };
+const topology: BusTopology = {
+  partitions: 4,
+  ackWaitMs: 30_000,
+  maxDeliver: 5,
+  maxAckPending: 100,
+  eventsMaxAgeMs: 3_600_000,
+};
 
 describe(provision.name, () => {
   let nc: NatsConnection;
@@ -43,7 +49,9 @@ describe(provision.name, () => {
   it('updates what drifted', async () => {
     const jsm = await nc.jetstreamManager();
     await provision(jsm, names, { ...topology, ackWaitMs: 10_000, eventsMaxAgeMs: 7_200_000 });
-    expect((await jsm.consumers.info(names.streams.mailbox, names.mailboxConsumer(0))).config.ack_wait).toBe(10_000 * 1_000_000);
+    expect((await jsm.consumers.info(names.streams.mailbox, names.mailboxConsumer(0))).config.ack_wait).toBe(
+      10_000 * 1_000_000,
+    );
     expect((await jsm.streams.info(names.streams.events)).config.max_age).toBe(7_200_000 * 1_000_000);
   });
 

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ContextRetention, ContextStore } from '@wiz/agent';
-import { ActivityContextEntity, ActivityContextsRepository, JobEntity, JobsRepository, openStore } from '@wiz/persistence';
+import {
+  ActivityContextEntity,
+  ActivityContextsRepository,
+  JobEntity,
+  JobsRepository,
+  openStore,
+} from '@wiz/persistence';
 import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
 
 // A job's ActivityContext is deleted once its job is (by the queue's retention), on both stores.
@@ -24,10 +30,35 @@ describe.each([['postgres'], ['sqlite']])(`${ContextRetention.name} on %s`, (sto
   const job = (): JobEntity => {
     const at = new Date();
     return Object.assign(new JobEntity(), {
-      id: crypto.randomUUID(), ownerId: 'o', agentId: crypto.randomUUID(), status: 'completed', partition: 0, input: 'x', data: null,
-      parentJobId: null, dependsOn: [], priority: 0, attempts: 1, maxAttempts: 1, backoff: null, timeoutMs: null,
-      ignoreDependencyFailures: false, idempotencyKey: null, attemptLog: [], runAt: null, leaseUntil: null, conversationId: null, progress: 100, result: null,
-      failureReason: null, traceId: 't', revision: 0, createdAt: at, updatedAt: at, startedAt: at, finishedAt: at,
+      id: crypto.randomUUID(),
+      ownerId: 'o',
+      agentId: crypto.randomUUID(),
+      status: 'completed',
+      partition: 0,
+      input: 'x',
+      data: null,
+      parentJobId: null,
+      dependsOn: [],
+      priority: 0,
+      attempts: 1,
+      maxAttempts: 1,
+      backoff: null,
+      timeoutMs: null,
+      ignoreDependencyFailures: false,
+      idempotencyKey: null,
+      attemptLog: [],
+      runAt: null,
+      leaseUntil: null,
+      conversationId: null,
+      progress: 100,
+      result: null,
+      failureReason: null,
+      traceId: 't',
+      revision: 0,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: at,
+      finishedAt: at,
     } satisfies JobEntity);
   };
 

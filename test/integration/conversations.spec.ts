@@ -21,7 +21,10 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
   const llm = new FakeLlmServer({
     rules: [
       { match: { lastUserContains: 'BOOM' }, reply: { status: 500, errorMessage: 'upstream exploded' } },
-      { match: { lastUserContains: 'POSTNOTE', hasToolResult: false }, reply: { toolCalls: [{ name: 'post_to_channel', arguments: { message: 'a note first' } }] } },
+      {
+        match: { lastUserContains: 'POSTNOTE', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'post_to_channel', arguments: { message: 'a note first' } }] },
+      },
       { match: { lastUserRegex: '^(u1: )?slow' }, reply: { content: 'slowly: {{lastUserFirstLine}}', delayMs: 1_500 } },
       // Wiz appends the conversation (job data) after the input: echo the input only.
       { reply: { content: 'echo: {{lastUserFirstLine}}' } },
@@ -54,7 +57,11 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     expect(r.status).toBe(201);
     return r.body.id;
   };
-  const say = async (conversationId: string, content: string, userId = 'ann'): Promise<HttpResult<Message & { code?: string; message?: string }>> =>
+  const say = async (
+    conversationId: string,
+    content: string,
+    userId = 'ann',
+  ): Promise<HttpResult<Message & { code?: string; message?: string }>> =>
     api('POST', `/api/v1/conversations/${conversationId}/messages`, { userId, content });
   const messages = async (conversationId: string): Promise<Message[]> =>
     (await api('GET', `/api/v1/conversations/${conversationId}/messages?limit=200`)).body.items;
@@ -83,13 +90,19 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
       await ws.take(1, (f) => f.type === 'subscribed');
       const posted = await say(id, 'hello Ada');
       expect(posted.status).toBe(201);
-      expect(posted.body).toMatchObject({ conversationId: id, author: { kind: 'user', id: 'ann', name: 'Ann' }, content: 'hello Ada', role: 'user' });
+      expect(posted.body).toMatchObject({
+        conversationId: id,
+        author: { kind: 'user', id: 'ann', name: 'Ann' },
+        content: 'hello Ada',
+        role: 'user',
+      });
       const [jobId] = posted.body.jobIds;
       expect(posted.body.jobIds).toHaveLength(1);
 
       // Everything up to the agent's reply (the second message.created), in stream order.
       const frames: EventFrame[] = [];
-      while (frames.filter((f) => f.event.type === 'message.created').length < 2) frames.push(...((await ws.take(1, isEvent)) as EventFrame[]));
+      while (frames.filter((f) => f.event.type === 'message.created').length < 2)
+        frames.push(...((await ws.take(1, isEvent)) as EventFrame[]));
       const lifecycle = frames.filter((f) => /^(job|message)\./.test(f.event.type));
       expect(lifecycle.map((f) => [f.event.type, f.event.conversationId])).toEqual([
         ['job.created', id],
@@ -99,11 +112,18 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
         ['message.created', id],
       ]);
       // The agent's status, busy then active again, on the conversation's topic too.
-      const statuses = frames.filter((f) => f.event.type === 'agent.status').map((f) => (f.event.data as { status: string }).status);
+      const statuses = frames
+        .filter((f) => f.event.type === 'agent.status')
+        .map((f) => (f.event.data as { status: string }).status);
       expect(statuses).toEqual(['busy', 'active']);
       expect(frames.every((f) => f.topic === `conversation:${id}`)).toBe(true);
       const reply = lifecycle[4]!.event.data as { message: Message };
-      expect(reply.message).toMatchObject({ author: { kind: 'agent', id: agentId, name: 'Ada' }, role: 'assistant', content: 'echo: hello Ada', jobIds: [jobId] });
+      expect(reply.message).toMatchObject({
+        author: { kind: 'agent', id: agentId, name: 'Ada' },
+        role: 'assistant',
+        content: 'echo: hello Ada',
+        jobIds: [jobId],
+      });
       expect(await job(jobId!)).toMatchObject({ status: 'completed', conversationId: id, input: 'hello Ada' });
 
       // Resume: a client that saw the first frame gets the rest again, in order, from the stream.
@@ -116,7 +136,10 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
       await ws.close();
     }
     const listed = await messages(id);
-    expect(listed.map((m) => [m.author.kind, m.content])).toEqual([['agent', 'echo: hello Ada'], ['user', 'hello Ada']]);
+    expect(listed.map((m) => [m.author.kind, m.content])).toEqual([
+      ['agent', 'echo: hello Ada'],
+      ['user', 'hello Ada'],
+    ]);
   });
 
   it("carries its agents' own events, and no other agent's", async () => {
@@ -134,7 +157,10 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
 
       replay.send({ type: 'subscribe', topic: `conversation:${id}`, since: 0 });
       const replayed = (await replay.take(2, isEvent)) as EventFrame[];
-      expect(replayed.map((f) => [f.event.type, f.event.agentId])).toEqual([['agent.created', mine], ['agent.updated', mine]]);
+      expect(replayed.map((f) => [f.event.type, f.event.agentId])).toEqual([
+        ['agent.created', mine],
+        ['agent.updated', mine],
+      ]);
       expect(replayed[1]!.seq).toBe(live!.seq);
     } finally {
       await replay.close();
@@ -150,11 +176,19 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = res.body!.getReader();
     let text = '';
-    while ((text.match(/event: message.created/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+    while ((text.match(/event: message.created/g) ?? []).length < 2)
+      text += new TextDecoder().decode((await reader.read()).value);
     ctrl.abort();
     const types = [...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]!);
     // The agent loop's own events (agent.status, agent.step…) come between these.
-    expect(types.filter((t) => /^(agent\.created|job\.|message\.)/.test(t))).toEqual(['agent.created', 'job.created', 'message.created', 'job.active', 'job.completed', 'message.created']);
+    expect(types.filter((t) => /^(agent\.created|job\.|message\.)/.test(t))).toEqual([
+      'agent.created',
+      'job.created',
+      'message.created',
+      'job.active',
+      'job.completed',
+      'message.created',
+    ]);
   });
 
   it('posts a clear apology with a retry hint when the job fails', async () => {
@@ -205,13 +239,18 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
 
   it('interrupts the running answer and answers the new message when the policy is interrupt', async () => {
     const agentId = await agent('Eager');
-    expect((await api('PATCH', `/api/v1/agents/${agentId}`, { doubleTexting: 'interrupt' })).body.doubleTexting).toBe('interrupt');
+    expect((await api('PATCH', `/api/v1/agents/${agentId}`, { doubleTexting: 'interrupt' })).body.doubleTexting).toBe(
+      'interrupt',
+    );
     const id = await dm(agentId);
     const first = await say(id, 'slow thought');
     await until(async () => (await job(first.body.jobIds[0]!)).status === 'active', 10_000, 'first job active');
     const second = await say(id, 'never mind, this');
     const all = await replies(id, second.body.jobIds);
-    expect(await job(first.body.jobIds[0]!)).toMatchObject({ status: 'cancelled', failureReason: 'interrupted by a newer message' });
+    expect(await job(first.body.jobIds[0]!)).toMatchObject({
+      status: 'cancelled',
+      failureReason: 'interrupted by a newer message',
+    });
     expect(all.filter((m) => m.author.kind === 'agent').map((m) => m.content)).toEqual(['echo: never mind, this']);
   });
 
@@ -223,7 +262,9 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     const last = await say(id, 'note 4');
     await replies(id, last.body.jobIds);
     const request = llm.requests.find((r) => JSON.stringify(r.body).includes('note 4'))!;
-    const user = (request.body as { messages: Array<{ role: string; content: string }> }).messages.filter((m) => m.role === 'user').pop()!;
+    const user = (request.body as { messages: Array<{ role: string; content: string }> }).messages
+      .filter((m) => m.role === 'user')
+      .pop()!;
     expect(user.content.startsWith('note 4\n\nData (JSON):\n')).toBe(true);
     const data = JSON.parse(user.content.slice(user.content.indexOf('{'))) as ConversationJobData;
     // Six messages came before: the window keeps the last three, the summary the others.
@@ -232,7 +273,9 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
       { role: 'user', content: 'note 3' },
       { role: 'assistant', content: 'echo: note 3' },
     ]);
-    expect(data.summary).toBe('Earlier in this conversation (3 older messages, shortened):\nAnn: note 1\nMemo: echo: note 1\nAnn: note 2');
+    expect(data.summary).toBe(
+      'Earlier in this conversation (3 older messages, shortened):\nAnn: note 1\nMemo: echo: note 1\nAnn: note 2',
+    );
     expect(data).toMatchObject({ conversationId: id, messageId: last.body.id });
   });
 
@@ -240,9 +283,17 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     const [ada, bob] = [await agent('Ada Channel'), await agent('Bob')];
     const project = await api('POST', '/api/v1/projects', { name: 'Launch' });
     expect(project.status).toBe(201);
-    const channel = await api('POST', '/api/v1/conversations', { kind: 'channel', projectId: project.body.id, name: 'general', agentIds: [ada, bob], users: [{ userId: 'u1' }] });
+    const channel = await api('POST', '/api/v1/conversations', {
+      kind: 'channel',
+      projectId: project.body.id,
+      name: 'general',
+      agentIds: [ada, bob],
+      users: [{ userId: 'u1' }],
+    });
     expect(channel.status).toBe(201);
-    expect(channel.body.participants.map((p: { kind: string; id: string }) => `${p.kind}:${p.id}`).sort()).toEqual([`agent:${ada}`, `agent:${bob}`, 'user:u1'].sort());
+    expect(channel.body.participants.map((p: { kind: string; id: string }) => `${p.kind}:${p.id}`).sort()).toEqual(
+      [`agent:${ada}`, `agent:${bob}`, 'user:u1'].sort(),
+    );
     const id = channel.body.id;
 
     const quiet = await say(id, 'hello everyone', 'u1');
@@ -255,22 +306,41 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
 
     // Names are unique in a channel (mentions stay unambiguous); a DM stays two participants.
     const twin = await agent('ada channel');
-    expect((await api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'agent', agentId: twin })).status).toBe(409);
-    expect((await api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'user', userId: 'u2', name: 'Una' })).status).toBe(201);
+    expect(
+      (await api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'agent', agentId: twin })).status,
+    ).toBe(409);
+    expect(
+      (await api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'user', userId: 'u2', name: 'Una' }))
+        .status,
+    ).toBe(201);
     expect((await say(id, 'hi', 'stranger')).status).toBe(403);
-    expect((await api('GET', `/api/v1/conversations?projectId=${project.body.id}`)).body.items.map((c: { id: string }) => c.id)).toEqual([id]);
+    expect(
+      (await api('GET', `/api/v1/conversations?projectId=${project.body.id}`)).body.items.map(
+        (c: { id: string }) => c.id,
+      ),
+    ).toEqual([id]);
   });
 
   it("relays conversation events to the owner's `owner` topic", async () => {
     const project = (await api('POST', '/api/v1/projects', { name: 'Owned' })).body.id;
-    const id = (await api('POST', '/api/v1/conversations', { kind: 'channel', projectId: project, name: 'quiet', users: [{ userId: 'ann' }] })).body.id;
+    const id = (
+      await api('POST', '/api/v1/conversations', {
+        kind: 'channel',
+        projectId: project,
+        name: 'quiet',
+        users: [{ userId: 'ann' }],
+      })
+    ).body.id;
     const ws = await WsClient.open(sut.wsUrl);
     try {
       ws.send({ type: 'subscribe', topic: 'owner' });
       await ws.take(1, (f) => f.type === 'subscribed');
       const posted = await say(id, 'for the record');
       const [seen] = (await ws.take(1, (f) => isEvent(f) && f.event.type === 'message.created')) as EventFrame[];
-      expect(seen).toMatchObject({ topic: 'owner', event: { conversationId: id, data: { message: { id: posted.body.id } } } });
+      expect(seen).toMatchObject({
+        topic: 'owner',
+        event: { conversationId: id, data: { message: { id: posted.body.id } } },
+      });
     } finally {
       await ws.close();
     }
@@ -291,16 +361,31 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     const first = await api('GET', `/api/v1/conversations/${id}/messages?limit=4`);
     expect(first.body.items.map((m: Message) => m.content)).toEqual(['echo: m3', 'm3', 'echo: m2', 'm2']);
     const second = await api('GET', `/api/v1/conversations/${id}/messages?limit=4&cursor=${first.body.nextCursor}`);
-    expect(second.body).toEqual({ items: [expect.objectContaining({ content: 'echo: m1' }), expect.objectContaining({ content: 'm1' })], nextCursor: null });
+    expect(second.body).toEqual({
+      items: [expect.objectContaining({ content: 'echo: m1' }), expect.objectContaining({ content: 'm1' })],
+      nextCursor: null,
+    });
     expect((await api('GET', `/api/v1/conversations/${id}/messages?cursor=nope`)).status).toBe(400);
 
-    const edited = await api('PATCH', `/api/v1/conversations/${id}/messages/${posted[0]!.id}`, { content: 'm1 (edited)' });
+    const edited = await api('PATCH', `/api/v1/conversations/${id}/messages/${posted[0]!.id}`, {
+      content: 'm1 (edited)',
+    });
     expect(edited.body).toMatchObject({ content: 'm1 (edited)', deletedAt: null });
     expect((await api('DELETE', `/api/v1/conversations/${id}/messages/${posted[1]!.id}`)).status).toBe(204);
     expect((await api('DELETE', `/api/v1/conversations/${id}/messages/${posted[1]!.id}`)).status).toBe(404);
-    const [updated, deleted] = (await ws.take(2, (f) => isEvent(f) && f.event.type.startsWith('message.') && f.event.type !== 'message.created')) as EventFrame[];
-    expect(updated!.event).toMatchObject({ type: 'message.updated', conversationId: id, data: { message: { id: posted[0]!.id, content: 'm1 (edited)' } } });
-    expect(deleted!.event).toMatchObject({ type: 'message.deleted', data: { message: { id: posted[1]!.id, content: '', deletedAt: expect.any(String) } } });
+    const [updated, deleted] = (await ws.take(
+      2,
+      (f) => isEvent(f) && f.event.type.startsWith('message.') && f.event.type !== 'message.created',
+    )) as EventFrame[];
+    expect(updated!.event).toMatchObject({
+      type: 'message.updated',
+      conversationId: id,
+      data: { message: { id: posted[0]!.id, content: 'm1 (edited)' } },
+    });
+    expect(deleted!.event).toMatchObject({
+      type: 'message.deleted',
+      data: { message: { id: posted[1]!.id, content: '', deletedAt: expect.any(String) } },
+    });
     await ws.close();
   });
 
@@ -309,10 +394,17 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     const posted = await say(id, 'POSTNOTE please');
     expect(posted.status).toBe(201);
     let agentSaid: string[] = [];
-    await until(async () => {
-      agentSaid = (await messages(id)).reverse().filter((m) => m.author.kind === 'agent').map((m) => m.content);
-      return agentSaid.length >= 2;
-    }, 20_000, 'the note and the reply');
+    await until(
+      async () => {
+        agentSaid = (await messages(id))
+          .reverse()
+          .filter((m) => m.author.kind === 'agent')
+          .map((m) => m.content);
+        return agentSaid.length >= 2;
+      },
+      20_000,
+      'the note and the reply',
+    );
     expect(agentSaid).toEqual(['a note first', 'echo: POSTNOTE please']);
   });
 

@@ -17,7 +17,8 @@ const root = join(__dirname, '..', '..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 
 function obj(value: unknown, where: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected a mapping`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`${where}: expected a mapping`);
   return value as Obj;
 }
 function list(value: unknown, where: string): unknown[] {
@@ -69,7 +70,11 @@ describe('deploy manifests', () => {
     const froms = all.map((ins, i) => ({ ...ins, i })).filter((ins) => ins.op === 'FROM');
     const build = all.slice(froms[0].i, froms[1]?.i);
     const runtime = all.slice(froms[froms.length - 1].i);
-    const runs = (stage: typeof all): string => stage.filter((s) => s.op === 'RUN').map((s) => s.args).join(' && ');
+    const runs = (stage: typeof all): string =>
+      stage
+        .filter((s) => s.op === 'RUN')
+        .map((s) => s.args)
+        .join(' && ');
 
     it('is a two-stage build on the current Node LTS', () => {
       expect(froms.map((f) => f.args)).toEqual(['node:24-bookworm-slim AS build', 'node:24-bookworm-slim']);
@@ -109,7 +114,9 @@ describe('deploy manifests', () => {
     });
 
     it('keeps build outputs, data and git out of the build context', () => {
-      const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+      const ignored = read('.dockerignore')
+        .split('\n')
+        .map((l) => l.trim());
       expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'data', '.git', '.env']));
     });
   });
@@ -125,7 +132,8 @@ describe('deploy manifests', () => {
         : Object.entries(obj(raw, `${name}.environment`));
       return Object.fromEntries(pairs.map(([k, v]) => [k, String(v ?? '')]));
     };
-    const argv = (name: string): string[] => list(service(name).command, `${name}.command`).map((a) => str(a, `${name}.command`));
+    const argv = (name: string): string[] =>
+      list(service(name).command, `${name}.command`).map((a) => str(a, `${name}.command`));
     const published = (name: string): Array<{ host: string; container: string }> =>
       list(service(name).ports ?? [], `${name}.ports`).map((p) => {
         if (typeof p === 'object' && p !== null) {
@@ -146,7 +154,12 @@ describe('deploy manifests', () => {
         'service-dependencies-alphabetical-order',
         'service-ports-alphabetical-order',
       ];
-      const sut = new DCLinter({ rules: Object.fromEntries(styleOnly.map((r) => [r, 0])), quiet: true, debug: false, exclude: [] });
+      const sut = new DCLinter({
+        rules: Object.fromEntries(styleOnly.map((r) => [r, 0])),
+        quiet: true,
+        debug: false,
+        exclude: [],
+      });
       const [report] = sut.lintFiles([join(root, 'docker-compose.yml')], false);
       expect(report.messages.map((m) => `${m.rule}: ${m.message}`)).toEqual([]);
     });
@@ -178,7 +191,14 @@ describe('deploy manifests', () => {
     it('configures gateway and runtime identically for the bus and the database', () => {
       const gateway = env('gateway');
       const runtime = env('runtime');
-      const required = ['NATS_URL', 'DATABASE_URL', 'WIZ_BUS_PREFIX', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'WIZ_NATS_AUTOSTART'];
+      const required = [
+        'NATS_URL',
+        'DATABASE_URL',
+        'WIZ_BUS_PREFIX',
+        'OPENAI_BASE_URL',
+        'OPENAI_API_KEY',
+        'WIZ_NATS_AUTOSTART',
+      ];
       for (const e of [gateway, runtime]) expect(Object.keys(e)).toEqual(expect.arrayContaining(required));
       for (const key of ['NATS_URL', 'DATABASE_URL', 'WIZ_BUS_PREFIX']) expect(runtime[key]).toBe(gateway[key]);
       expect(gateway.WIZ_NATS_AUTOSTART).toBe('false');
@@ -188,10 +208,12 @@ describe('deploy manifests', () => {
     });
 
     it('takes OPENAI_API_KEY from the host and holds no literal secret', () => {
-      for (const name of ['gateway', 'runtime']) expect(env(name).OPENAI_API_KEY).toMatch(/^\$\{OPENAI_API_KEY(:?-)?\}$/);
+      for (const name of ['gateway', 'runtime'])
+        expect(env(name).OPENAI_API_KEY).toMatch(/^\$\{OPENAI_API_KEY(:?-)?\}$/);
       for (const name of Object.keys(services)) {
         for (const [key, value] of Object.entries(service(name).environment ? env(name) : {})) {
-          if (/KEY|TOKEN|SECRET|PASSWORD/.test(key)) expect({ key, value }).toEqual({ key, value: expect.stringMatching(/^\$\{\w+(:?-[^}]*)?\}$/) });
+          if (/KEY|TOKEN|SECRET|PASSWORD/.test(key))
+            expect({ key, value }).toEqual({ key, value: expect.stringMatching(/^\$\{\w+(:?-[^}]*)?\}$/) });
           expect({ key, value }).toEqual({ key, value: expect.not.stringMatching(/\bsk-[A-Za-z0-9_-]{8,}/) });
         }
       }
@@ -219,23 +241,35 @@ describe('deploy manifests', () => {
       }
       expect(entryOf(argv('gateway'))).toBe('dist/apps/gateway/src/main.js');
       expect(entryOf(argv('runtime'))).toBe('dist/apps/runtime/src/main.js');
-      expect(argv('fake-llm')).toEqual(['node', 'dist/apps/fake-llm/src/main.js', '--port', '8090', '--host', '0.0.0.0']);
+      expect(argv('fake-llm')).toEqual([
+        'node',
+        'dist/apps/fake-llm/src/main.js',
+        '--port',
+        '8090',
+        '--host',
+        '0.0.0.0',
+      ]);
     });
   });
 
   describe('k8s', () => {
     const dir = join(root, 'k8s');
-    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    const files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
     const docsOf = (file: string): Obj[] =>
       parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d, i) => {
         if (d.errors.length > 0) throw new Error(`${file}#${i}: ${d.errors[0].message}`);
         return obj(d.toJS(), `${file}#${i}`);
       });
-    const manifests = files.filter((f) => f !== 'kustomization.yaml').flatMap((file) => docsOf(file).map((doc) => ({ file, doc })));
+    const manifests = files
+      .filter((f) => f !== 'kustomization.yaml')
+      .flatMap((file) => docsOf(file).map((doc) => ({ file, doc })));
     const kustomization = docsOf('kustomization.yaml')[0];
     const resources = list(kustomization.resources, 'resources').map((r) => str(r, 'resources'));
     const nameOf = (doc: Obj): string => str(obj(doc.metadata, 'metadata').name, 'metadata.name');
-    const find = (kind: string, name?: string): Obj[] => manifests.map((m) => m.doc).filter((d) => d.kind === kind && (!name || nameOf(d) === name));
+    const find = (kind: string, name?: string): Obj[] =>
+      manifests.map((m) => m.doc).filter((d) => d.kind === kind && (!name || nameOf(d) === name));
     const one = (kind: string, name: string): Obj => {
       const [doc] = find(kind, name);
       if (!doc) throw new Error(`no ${kind} ${name}`);
@@ -261,7 +295,11 @@ describe('deploy manifests', () => {
     });
 
     it('has a kustomization listing every manifest but the secret example', () => {
-      expect(kustomization).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', namespace: 'wiz' });
+      expect(kustomization).toMatchObject({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        namespace: 'wiz',
+      });
       for (const r of resources) expect({ r, exists: existsSync(join(dir, r)) }).toEqual({ r, exists: true });
       const expected = files.filter((f) => f !== 'kustomization.yaml' && !f.includes('example'));
       expect([...resources].sort()).toEqual(expected);
@@ -292,22 +330,30 @@ describe('deploy manifests', () => {
       const podSpec = obj(template.spec, 'template.spec');
       const [container] = list(podSpec.containers, 'containers').map((c) => obj(c, 'container'));
       const ports = list(container.ports, 'ports').map((p) => obj(p, 'port'));
-      const portNumber = (port: unknown): unknown => (typeof port === 'string' ? ports.find((p) => p.name === port)?.containerPort : port);
+      const portNumber = (port: unknown): unknown =>
+        typeof port === 'string' ? ports.find((p) => p.name === port)?.containerPort : port;
 
       it(`runs ${replicas} replica(s) whose selector matches the pod labels`, () => {
         expect(spec.replicas).toBe(replicas);
-        expect(obj(template.metadata, 'template.metadata').labels).toMatchObject(obj(obj(spec.selector, 'selector').matchLabels, 'matchLabels'));
+        expect(obj(template.metadata, 'template.metadata').labels).toMatchObject(
+          obj(obj(spec.selector, 'selector').matchLabels, 'matchLabels'),
+        );
       });
 
       it('runs the real entrypoint', () => {
-        const argv = [...list(container.command, 'command'), ...list(container.args ?? [], 'args')].map((a) => str(a, 'command'));
+        const argv = [...list(container.command, 'command'), ...list(container.args ?? [], 'args')].map((a) =>
+          str(a, 'command'),
+        );
         expect(entryOf(argv)).toBe(entry);
         expectEntrySourceExists(argv);
       });
 
       it('reads its env from the ConfigMap and the Secret', () => {
         const refs = list(container.envFrom, 'envFrom').map((e) => obj(e, 'envFrom'));
-        const configMap = str(obj(refs.find((r) => r.configMapRef)?.configMapRef, 'configMapRef').name, 'configMapRef.name');
+        const configMap = str(
+          obj(refs.find((r) => r.configMapRef)?.configMapRef, 'configMapRef').name,
+          'configMapRef.name',
+        );
         const secret = str(obj(refs.find((r) => r.secretRef)?.secretRef, 'secretRef').name, 'secretRef.name');
         expect(find('ConfigMap', configMap)).toHaveLength(1);
         expect(find('Secret', secret)).toHaveLength(1);
@@ -317,13 +363,18 @@ describe('deploy manifests', () => {
         const port = Number(obj(one('ConfigMap', 'wiz-config').data, 'data').PORT);
         for (const probe of ['readinessProbe', 'livenessProbe']) {
           const httpGet = obj(obj(container[probe], probe).httpGet, `${probe}.httpGet`);
-          expect({ probe, path: httpGet.path, port: portNumber(httpGet.port) }).toEqual({ probe, path: '/health', port });
+          expect({ probe, path: httpGet.path, port: portNumber(httpGet.port) }).toEqual({
+            probe,
+            path: '/health',
+            port,
+          });
         }
       });
 
       it('sets resource requests and limits and runs as non-root', () => {
         const resources = obj(container.resources, 'resources');
-        for (const kind of ['requests', 'limits']) expect(Object.keys(obj(resources[kind], kind)).sort()).toEqual(['cpu', 'memory']);
+        for (const kind of ['requests', 'limits'])
+          expect(Object.keys(obj(resources[kind], kind)).sort()).toEqual(['cpu', 'memory']);
         expect(obj(podSpec.securityContext, 'securityContext').runAsNonRoot).toBe(true);
       });
 
@@ -335,7 +386,10 @@ describe('deploy manifests', () => {
 
     it('exposes the gateway pods through a Service on their http port', () => {
       const service = obj(one('Service', 'wiz-gateway').spec, 'Service.spec');
-      const podLabels = obj(obj(obj(obj(one('Deployment', 'wiz-gateway').spec, 'spec').template, 'template').metadata, 'metadata').labels, 'labels');
+      const podLabels = obj(
+        obj(obj(obj(one('Deployment', 'wiz-gateway').spec, 'spec').template, 'template').metadata, 'metadata').labels,
+        'labels',
+      );
       expect(podLabels).toMatchObject(obj(service.selector, 'selector'));
       const [port] = list(service.ports, 'ports').map((p) => obj(p, 'port'));
       expect(port).toMatchObject({ port: 8080, targetPort: 'http' });

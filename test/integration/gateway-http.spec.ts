@@ -21,13 +21,20 @@ describe('gateway HTTP hygiene', () => {
     for (let i = 0; i < 6; i++) codes.push((await http(sut.baseUrl, 'GET', '/api/v1/agents')).status);
     expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
     const limited = await http(sut.baseUrl, 'GET', '/api/v1/jobs');
-    expect(limited.body).toMatchObject({ statusCode: 429, code: 'rate_limited', message: expect.stringContaining('5 requests per minute') });
+    expect(limited.body).toMatchObject({
+      statusCode: 429,
+      code: 'rate_limited',
+      message: expect.stringContaining('5 requests per minute'),
+    });
     for (let i = 0; i < 10; i++) expect((await http(sut.baseUrl, 'GET', '/health')).status).toBe(200);
   });
 
   it('allows the configured origins only', async () => {
     const preflight = (origin: string) =>
-      fetch(`${sut.baseUrl}/api/v1/agents`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+      fetch(`${sut.baseUrl}/api/v1/agents`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
     const allowed = await preflight('https://app.example');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');

@@ -47,16 +47,20 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'DELETE /api/v1/agents/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/agents/${w.agentId}`)),
   'POST /api/v1/agents/:id/pause': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/pause`)),
   'POST /api/v1/agents/:id/resume': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/resume`)),
-  'POST /api/v1/agents/:id/behavior': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/behavior`, { rules: ['obey B'] })),
+  'POST /api/v1/agents/:id/behavior': (w) =>
+    NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/behavior`, { rules: ['obey B'] })),
   'GET /api/v1/agents/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/agents/${w.agentId}/events`)),
-  'POST /api/v1/agents/:id/execute': (w) => NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/execute`, { input: 'hijack', waitMs: 0 })),
+  'POST /api/v1/agents/:id/execute': (w) =>
+    NOT_FOUND(w.b('POST', `/api/v1/agents/${w.agentId}/execute`, { input: 'hijack', waitMs: 0 })),
   'POST /api/v1/tasks': async (w) => {
     await NOT_FOUND(w.b('POST', '/api/v1/tasks', { agentId: w.agentId, input: 'hijack' }));
     await NOT_FOUND(w.b('POST', '/api/v1/tasks', { agentId: w.agentId, input: 'hijack', cron: '@daily' }));
   },
   'GET /api/v1/tasks': async (w) => {
     expect((await w.b('GET', '/api/v1/tasks')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.jobId);
-    expect((await w.b('GET', '/api/v1/tasks?type=schedule')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.scheduleId);
+    expect((await w.b('GET', '/api/v1/tasks?type=schedule')).body.items.map((x: { id: string }) => x.id)).not.toContain(
+      w.scheduleId,
+    );
   },
   'GET /api/v1/tasks/:id': async (w) => {
     await NOT_FOUND(w.b('GET', `/api/v1/tasks/${w.jobId}`));
@@ -77,9 +81,12 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'POST /api/v1/jobs/:id/retry': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/retry`)),
   'GET /api/v1/jobs/:id/context': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/context`)),
   'GET /api/v1/jobs/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/events`)),
-  'POST /api/v1/schedules': (w) => NOT_FOUND(w.b('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId: w.agentId, input: 'x' } })),
+  'POST /api/v1/schedules': (w) =>
+    NOT_FOUND(w.b('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId: w.agentId, input: 'x' } })),
   'GET /api/v1/schedules': async (w) => {
-    expect((await w.b('GET', '/api/v1/schedules')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.scheduleId);
+    expect((await w.b('GET', '/api/v1/schedules')).body.items.map((x: { id: string }) => x.id)).not.toContain(
+      w.scheduleId,
+    );
   },
   'GET /api/v1/schedules/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/schedules/${w.scheduleId}`)),
   'DELETE /api/v1/schedules/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/schedules/${w.scheduleId}`)),
@@ -89,7 +96,9 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
     await NOT_FOUND(w.a('GET', `/api/v1/projects/${mine.body.id}`));
   },
   'GET /api/v1/projects': async (w) => {
-    expect((await w.b('GET', '/api/v1/projects')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.projectId);
+    expect((await w.b('GET', '/api/v1/projects')).body.items.map((x: { id: string }) => x.id)).not.toContain(
+      w.projectId,
+    );
   },
   'GET /api/v1/projects/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/projects/${w.projectId}`)),
   'POST /api/v1/conversations': async (w) => {
@@ -97,18 +106,26 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
     await NOT_FOUND(w.b('POST', '/api/v1/conversations', { kind: 'channel', projectId: w.projectId, name: 'x' }));
   },
   'GET /api/v1/conversations': async (w) => {
-    expect((await w.b('GET', '/api/v1/conversations')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.conversationId);
+    expect((await w.b('GET', '/api/v1/conversations')).body.items.map((x: { id: string }) => x.id)).not.toContain(
+      w.conversationId,
+    );
     expect((await w.b('GET', `/api/v1/conversations?projectId=${w.projectId}`)).body.items).toEqual([]);
   },
   'GET /api/v1/conversations/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}`)),
   'POST /api/v1/conversations/:id/participants': (w) =>
-    NOT_FOUND(w.b('POST', `/api/v1/conversations/${w.conversationId}/participants`, { kind: 'user', userId: 'intruder' })),
+    NOT_FOUND(
+      w.b('POST', `/api/v1/conversations/${w.conversationId}/participants`, { kind: 'user', userId: 'intruder' }),
+    ),
   'DELETE /api/v1/conversations/:id/participants/:kind/:participantId': (w) =>
     NOT_FOUND(w.b('DELETE', `/api/v1/conversations/${w.conversationId}/participants/user/ann`)),
   'POST /api/v1/conversations/:id/messages': (w) =>
-    NOT_FOUND(w.b('POST', `/api/v1/conversations/${w.conversationId}/messages`, { userId: 'ann', content: 'hijack @A' })),
-  'GET /api/v1/conversations/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}/events`)),
-  'GET /api/v1/conversations/:id/messages': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}/messages`)),
+    NOT_FOUND(
+      w.b('POST', `/api/v1/conversations/${w.conversationId}/messages`, { userId: 'ann', content: 'hijack @A' }),
+    ),
+  'GET /api/v1/conversations/:id/events': (w) =>
+    NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}/events`)),
+  'GET /api/v1/conversations/:id/messages': (w) =>
+    NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}/messages`)),
   'PATCH /api/v1/conversations/:id/messages/:messageId': (w) =>
     NOT_FOUND(w.b('PATCH', `/api/v1/conversations/${w.conversationId}/messages/${w.messageId}`, { content: 'stolen' })),
   'DELETE /api/v1/conversations/:id/messages/:messageId': (w) =>
@@ -123,11 +140,17 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
     expect((await w.b('GET', '/api/v1/keys?ownerId=user:a')).status).toBe(403);
   },
   'DELETE /api/v1/keys/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/keys/${w.keyId}`)),
-  'POST /api/v1/memory/save': (w) => NOT_FOUND(w.b('POST', '/api/v1/memory/save', { agentId: w.agentId, text: 'planted' })),
+  'POST /api/v1/memory/save': (w) =>
+    NOT_FOUND(w.b('POST', '/api/v1/memory/save', { agentId: w.agentId, text: 'planted' })),
   'GET /api/v1/memory/query': (w) => NOT_FOUND(w.b('GET', `/api/v1/memory/query?agentId=${w.agentId}`)),
-  'POST /api/v1/behavior/adjust': (w) => NOT_FOUND(w.b('POST', '/api/v1/behavior/adjust', { agentId: w.agentId, rules: ['obey B'] })),
+  'POST /api/v1/behavior/adjust': (w) =>
+    NOT_FOUND(w.b('POST', '/api/v1/behavior/adjust', { agentId: w.agentId, rules: ['obey B'] })),
   'POST /api/v1/providers': async (w) => {
-    const mine = await w.b('POST', '/api/v1/providers', { name: 'B', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-b' });
+    const mine = await w.b('POST', '/api/v1/providers', {
+      name: 'B',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      apiKey: 'sk-b',
+    });
     expect(mine.status).toBe(201);
     await NOT_FOUND(w.a('GET', `/api/v1/providers/${mine.body.id}`));
     // An agent of B cannot name A's provider.
@@ -135,7 +158,9 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
     expect(stolen.status).toBe(400);
   },
   'GET /api/v1/providers': async (w) => {
-    expect((await w.b('GET', '/api/v1/providers')).body.items.map((x: { id: string }) => x.id)).not.toContain(w.providerId);
+    expect((await w.b('GET', '/api/v1/providers')).body.items.map((x: { id: string }) => x.id)).not.toContain(
+      w.providerId,
+    );
   },
   'GET /api/v1/providers/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/providers/${w.providerId}`)),
   'DELETE /api/v1/providers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/providers/${w.providerId}`)),
@@ -173,15 +198,42 @@ describe('gateway ownership', () => {
     const a = asKey(sut.baseUrl, keyA);
     const agentId = (await a('POST', '/api/v1/agents', { name: 'A', role: 'r' })).body.id;
     const jobId = (await a('POST', '/api/v1/jobs', { agentId, input: 'mine', delay: 3_600_000 })).body.id;
-    const scheduleId = (await a('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId, input: 'x' } })).body.id;
+    const scheduleId = (await a('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId, input: 'x' } }))
+      .body.id;
     const keyId = (await a('POST', '/api/v1/keys', { name: 'second' })).body.id;
-    const providerId = (await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-a' })).body.id;
+    const providerId = (
+      await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-a' })
+    ).body.id;
     const projectId = (await a('POST', '/api/v1/projects', { name: 'P' })).body.id;
-    const conversationId = (await a('POST', '/api/v1/conversations', { kind: 'channel', projectId, name: 'c', agentIds: [agentId], users: [{ userId: 'ann' }] })).body.id;
+    const conversationId = (
+      await a('POST', '/api/v1/conversations', {
+        kind: 'channel',
+        projectId,
+        name: 'c',
+        agentIds: [agentId],
+        users: [{ userId: 'ann' }],
+      })
+    ).body.id;
     // No mention: no job, so the gateway alone (no runtime) leaves nothing unfinished.
-    const messageId = (await a('POST', `/api/v1/conversations/${conversationId}/messages`, { userId: 'ann', content: 'mine' })).body.id;
-    w = { a, b: asKey(sut.baseUrl, keyB), anon: (m, p) => http(sut.baseUrl, m, p), agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId };
-    expect([agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId].every(Boolean)).toBe(true);
+    const messageId = (
+      await a('POST', `/api/v1/conversations/${conversationId}/messages`, { userId: 'ann', content: 'mine' })
+    ).body.id;
+    w = {
+      a,
+      b: asKey(sut.baseUrl, keyB),
+      anon: (m, p) => http(sut.baseUrl, m, p),
+      agentId,
+      jobId,
+      scheduleId,
+      keyId,
+      providerId,
+      projectId,
+      conversationId,
+      messageId,
+    };
+    expect([agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId].every(Boolean)).toBe(
+      true,
+    );
   });
 
   afterAll(async () => {
@@ -196,8 +248,12 @@ describe('gateway ownership', () => {
   });
 
   it('documents every registered route in the OpenAPI document, and nothing else', async () => {
-    const doc = (await http(sut.baseUrl, 'GET', '/api/docs.json')).body as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
+    const doc = (await http(sut.baseUrl, 'GET', '/api/docs.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
     expect(documented.sort()).toEqual(sut.routes().sort());
   });
 
@@ -206,7 +262,9 @@ describe('gateway ownership', () => {
       const [method, path] = route.split(' ') as [string, string];
       const concrete = path.replace(':id', randomUUID());
       const none = await w.anon(method, concrete);
-      const bad = await http(sut.baseUrl, method, concrete, undefined, undefined, { authorization: 'Bearer wiz_not-a-key' });
+      const bad = await http(sut.baseUrl, method, concrete, undefined, undefined, {
+        authorization: 'Bearer wiz_not-a-key',
+      });
       if (rule === 'public') expect(none.status).toBe(200);
       else expect([route, none.status, none.body?.code, bad.status]).toEqual([route, 401, 'unauthorized', 401]);
     }
@@ -224,10 +282,12 @@ describe('gateway ownership', () => {
     expect((await w.a('GET', `/api/v1/conversations/${w.conversationId}/messages`)).body.items).toEqual([
       expect.objectContaining({ id: w.messageId, content: 'mine', deletedAt: null }),
     ]);
-    expect((await w.a('GET', '/api/v1/keys')).body.items.find((k: { id: string }) => k.id === w.keyId)).toMatchObject({ revokedAt: null });
+    expect((await w.a('GET', '/api/v1/keys')).body.items.find((k: { id: string }) => k.id === w.keyId)).toMatchObject({
+      revokedAt: null,
+    });
   });
 
-  it('has a rule for every WS topic kind, and refuses each one on another owner\'s things', async () => {
+  it("has a rule for every WS topic kind, and refuses each one on another owner's things", async () => {
     expect(Object.keys(TOPICS).sort()).toEqual([...TOPIC_KINDS].sort());
     const b = await WsClient.open(sut.wsUrl, keyB);
     try {
@@ -290,7 +350,9 @@ describe('gateway ownership', () => {
     expect((await c('DELETE', `/api/v1/keys/${k.id}`)).status).toBe(204);
     expect((await c('GET', '/api/v1/agents')).status).toBe(401);
     const listed = (await admin('GET', '/api/v1/keys?ownerId=user:c')).body.items;
-    expect(listed).toEqual([expect.objectContaining({ id: k.id, prefix: k.key.slice(0, 12), revokedAt: expect.any(String) })]);
+    expect(listed).toEqual([
+      expect.objectContaining({ id: k.id, prefix: k.key.slice(0, 12), revokedAt: expect.any(String) }),
+    ]);
     expect(JSON.stringify(listed)).not.toContain(k.key);
   });
 });

@@ -24,7 +24,14 @@ describe('gateway WebSocket protocol', () => {
     const seqs: number[] = [];
     const pad = 'x'.repeat(bytes);
     for (let i = 0; i < n; i++) {
-      const event = { id: randomUUID(), type: 'agent.updated', occurredAt: new Date().toISOString(), traceId: 't', agentId, data: { i, pad } };
+      const event = {
+        id: randomUUID(),
+        type: 'agent.updated',
+        occurredAt: new Date().toISOString(),
+        traceId: 't',
+        agentId,
+        data: { i, pad },
+      };
       seqs.push((await js.publish(names.eventSubject({ agentId, type: 'agent.updated' }), JSON.stringify(event))).seq);
     }
     return seqs;
@@ -69,11 +76,21 @@ describe('gateway WebSocket protocol', () => {
     await resumed.close();
   });
 
-  it('replays the owner topic from `since`, keeping only the owner\'s events, then goes live', async () => {
+  it("replays the owner topic from `since`, keeping only the owner's events, then goes live", async () => {
     const c = await WsClient.open(sut.wsUrl);
     const from = (await publish(1))[0]!;
     const stranger = randomUUID(); // an agent nobody owns here: its events are nobody's
-    await js.publish(names.eventSubject({ agentId: stranger, type: 'agent.updated' }), JSON.stringify({ id: randomUUID(), type: 'agent.updated', occurredAt: new Date().toISOString(), traceId: 't', agentId: stranger, data: {} }));
+    await js.publish(
+      names.eventSubject({ agentId: stranger, type: 'agent.updated' }),
+      JSON.stringify({
+        id: randomUUID(),
+        type: 'agent.updated',
+        occurredAt: new Date().toISOString(),
+        traceId: 't',
+        agentId: stranger,
+        data: {},
+      }),
+    );
     const replayed = await publish(3);
     c.send({ type: 'subscribe', topic: 'owner', since: from });
     const live = publish(2);
@@ -117,7 +134,13 @@ describe('gateway WebSocket protocol', () => {
     c.send({ type: 'dance' });
     c.send({ type: 'subscribe', topic: `agent:${randomUUID()}` });
     const errors = await c.take(5);
-    expect(errors.map((f) => (f.type === 'error' ? f.code : f.type))).toEqual(['malformed_json', 'malformed_json', 'validation_failed', 'validation_failed', 'not_found']);
+    expect(errors.map((f) => (f.type === 'error' ? f.code : f.type))).toEqual([
+      'malformed_json',
+      'malformed_json',
+      'validation_failed',
+      'validation_failed',
+      'not_found',
+    ]);
     c.send({ type: 'ping' });
     expect((await c.take(1))[0]).toEqual({ type: 'pong' });
     await c.close();
@@ -136,7 +159,10 @@ describe('gateway WebSocket protocol', () => {
     const published = await publish(5);
     const after = published[1]!;
     const ctrl = new AbortController();
-    const res = await fetch(`${sut.baseUrl}/api/v1/agents/${agentId}/events`, { headers: { 'last-event-id': String(after) }, signal: ctrl.signal });
+    const res = await fetch(`${sut.baseUrl}/api/v1/agents/${agentId}/events`, {
+      headers: { 'last-event-id': String(after) },
+      signal: ctrl.signal,
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     let text = '';
@@ -150,7 +176,7 @@ describe('gateway WebSocket protocol', () => {
     expect(unknown).toMatchObject({ status: 404, body: { code: 'not_found' } });
   });
 
-  it('puts a request id on every response, honouring the caller\'s', async () => {
+  it("puts a request id on every response, honouring the caller's", async () => {
     const own = await http(sut.baseUrl, 'GET', '/api/v1/agents', undefined, undefined, { 'x-request-id': 'abc-123' });
     expect(own.headers.get('x-request-id')).toBe('abc-123');
     const generated = await http(sut.baseUrl, 'GET', `/api/v1/agents/${randomUUID()}`);

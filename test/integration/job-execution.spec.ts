@@ -21,7 +21,14 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
 
   afterAll(() => stack.close());
 
-  const command = (jobId: string) => ({ kind: 'job.run' as const, jobId, agentId, ownerId: 'o', traceId: 't', priority: 0 });
+  const command = (jobId: string) => ({
+    kind: 'job.run' as const,
+    jobId,
+    agentId,
+    ownerId: 'o',
+    traceId: 't',
+    priority: 0,
+  });
   /** The job's lifecycle events (`job.*`; the agent's `agent.status` is checked on its own). */
   const eventsOf = async (jobId: string): Promise<EventEnvelope[]> => {
     await stack.relay.drain();
@@ -39,7 +46,9 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
     const info = await stack.bus.jsm.streams.info(stack.bus.names.streams.events);
     const out: string[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const e = (await stack.bus.jsm.streams.getMessage(stack.bus.names.streams.events, { seq }).catch(() => null))?.json<EventEnvelope>();
+      const e = (
+        await stack.bus.jsm.streams.getMessage(stack.bus.names.streams.events, { seq }).catch(() => null)
+      )?.json<EventEnvelope>();
       if (e?.jobId === jobId && (e.type === 'agent.status' || e.type === 'job.active' || e.type === 'job.completed')) {
         out.push(e.type === 'agent.status' ? `agent ${(e.data as { status: string }).status}` : e.type);
       }
@@ -65,7 +74,15 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
     const childAgent = await insertAgent(stack.agents, 'o');
     let childId = '';
     const parked = await sut.park(started.job, wakeAt, async (m, emit) => {
-      childId = (await jobs.createIn(childAgent, { agentId: childAgent.id, input: `${input} child`, parentJobId: parent.id }, 't', m, emit)).id;
+      childId = (
+        await jobs.createIn(
+          childAgent,
+          { agentId: childAgent.id, input: `${input} child`, parentJobId: parent.id },
+          't',
+          m,
+          emit,
+        )
+      ).id;
     });
     return { parent: started.job, childId, childAgent, parked };
   };
@@ -79,7 +96,9 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
     // The child completes: the parent is queued again with a new command, and resumes as attempt 1.
     const child = await sut.start({ ...command(childId), agentId: childAgent.id });
     if (!child.run) throw new Error('child did not start');
-    expect(await sut.complete(child.job, { text: 'child done', model: 'm', finishReason: 'stop', usage: {} })).toBe(true);
+    expect(await sut.complete(child.job, { text: 'child done', model: 'm', finishReason: 'stop', usage: {} })).toBe(
+      true,
+    );
     expect(await stored(parent.id)).toMatchObject({ status: 'queued', runAt: null });
     const resumed = await sut.start(command(parent.id));
     if (!resumed.run) throw new Error('parent did not resume');
@@ -144,7 +163,8 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
   });
 
   // What a runtime that died mid-job leaves behind: its job `active` with a lapsed lease.
-  const lapse = (jobId: string) => stack.ds.getRepository(JobEntity).update({ id: jobId }, { leaseUntil: new Date(Date.now() - 1) });
+  const lapse = (jobId: string) =>
+    stack.ds.getRepository(JobEntity).update({ id: jobId }, { leaseUntil: new Date(Date.now() - 1) });
 
   it('keeps a copy of a running job waiting while its lease holds', async () => {
     const job = await jobs.submit('o', { agentId, input: 'leased' });
@@ -163,7 +183,11 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
     expect(await sut.start(command(job.id))).toEqual({ run: false, reason: 'recovered from a lost run' });
     expect(await jobs.get('o', job.id)).toMatchObject({ status: 'queued', attempts: 1 });
     const types = (await eventsOf(job.id)).map((e) => [e.type, (e.data as { from?: string }).from]);
-    expect(types).toEqual([['job.created', undefined], ['job.active', undefined], ['job.queued', 'active']]);
+    expect(types).toEqual([
+      ['job.created', undefined],
+      ['job.active', undefined],
+      ['job.queued', 'active'],
+    ]);
     // The agent was freed: the job runs again, as its second attempt.
     const again = await sut.start(command(job.id));
     if (!again.run) throw new Error(`did not start again: ${JSON.stringify(again)}`);
@@ -192,8 +216,14 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
       expect((await sut.start(command(job.id))).run).toBe(false);
     }
     const stored = await jobs.get('o', job.id);
-    expect(stored).toMatchObject({ status: 'failed', failureReason: 'runtime lost the job 2 times mid-run (crash or kill); giving up' });
-    expect(stored.attemptLog.map((a) => a.error)).toEqual([expect.stringMatching(/runtime stopped/), expect.stringMatching(/runtime stopped/)]);
+    expect(stored).toMatchObject({
+      status: 'failed',
+      failureReason: 'runtime lost the job 2 times mid-run (crash or kill); giving up',
+    });
+    expect(stored.attemptLog.map((a) => a.error)).toEqual([
+      expect.stringMatching(/runtime stopped/),
+      expect.stringMatching(/runtime stopped/),
+    ]);
     // The agent is free for its next job.
     const next = await jobs.submit('o', { agentId, input: 'next' });
     expect((await sut.start(command(next.id))).run).toBe(true);

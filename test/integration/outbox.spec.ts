@@ -21,18 +21,28 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${OutboxRelay.name} on %s`, 
 
   it('publishes what a committed change emitted, then forgets it', async () => {
     const before = await eventCount();
-    const event = makeEvent('agent.deleted', { agentId: crypto.randomUUID(), traceId: 't1' }, { agentId: crypto.randomUUID() });
+    const event = makeEvent(
+      'agent.deleted',
+      { agentId: crypto.randomUUID(), traceId: 't1' },
+      { agentId: crypto.randomUUID() },
+    );
     await stack.changes.commit(async (_m, emit) => emit.event(event));
     await sut.drain();
     expect(await eventCount()).toBe(before + 1);
-    const stored = await stack.bus.jsm.streams.getMessage(stack.bus.names.streams.events, { last_by_subj: stack.bus.names.eventSubject(event) });
+    const stored = await stack.bus.jsm.streams.getMessage(stack.bus.names.streams.events, {
+      last_by_subj: stack.bus.names.eventSubject(event),
+    });
     expect(stored.json()).toEqual(event);
     expect(await stack.outbox.count()).toBe(0);
   });
 
   it('publishes nothing when the change rolls back', async () => {
     const before = await eventCount();
-    const event = makeEvent('agent.deleted', { agentId: crypto.randomUUID(), traceId: 't2' }, { agentId: crypto.randomUUID() });
+    const event = makeEvent(
+      'agent.deleted',
+      { agentId: crypto.randomUUID(), traceId: 't2' },
+      { agentId: crypto.randomUUID() },
+    );
     await expect(
       stack.changes.commit(async (_m, emit) => {
         emit.event(event);
@@ -45,18 +55,36 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${OutboxRelay.name} on %s`, 
   });
 
   it('sweeps rows whose writer died before publishing, and a row published twice is stored once', async () => {
-    const published = makeEvent('agent.deleted', { agentId: crypto.randomUUID(), traceId: 't3' }, { agentId: crypto.randomUUID() });
+    const published = makeEvent(
+      'agent.deleted',
+      { agentId: crypto.randomUUID(), traceId: 't3' },
+      { agentId: crypto.randomUUID() },
+    );
     await stack.changes.commit(async (_m, emit) => emit.event(published));
     await sut.drain();
     const before = await eventCount();
     // A dead process's leftovers: one never published, one published but not yet deleted.
-    const orphan = makeEvent('agent.deleted', { agentId: crypto.randomUUID(), traceId: 't4' }, { agentId: crypto.randomUUID() });
+    const orphan = makeEvent(
+      'agent.deleted',
+      { agentId: crypto.randomUUID(), traceId: 't4' },
+      { agentId: crypto.randomUUID() },
+    );
     const lapsed = new Date(Date.now() - 1_000);
     await stack.ds.transaction((m) =>
       stack.outbox.insert(
         [
-          { id: orphan.id, kind: 'event', subject: stack.bus.names.eventSubject(orphan), payload: JSON.stringify(orphan) },
-          { id: published.id, kind: 'event', subject: stack.bus.names.eventSubject(published), payload: JSON.stringify(published) },
+          {
+            id: orphan.id,
+            kind: 'event',
+            subject: stack.bus.names.eventSubject(orphan),
+            payload: JSON.stringify(orphan),
+          },
+          {
+            id: published.id,
+            kind: 'event',
+            subject: stack.bus.names.eventSubject(published),
+            payload: JSON.stringify(published),
+          },
         ],
         lapsed,
         m,
@@ -69,7 +97,11 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${OutboxRelay.name} on %s`, 
   });
 
   it('leaves rows another live process has claimed', async () => {
-    const event = makeEvent('agent.deleted', { agentId: crypto.randomUUID(), traceId: 't5' }, { agentId: crypto.randomUUID() });
+    const event = makeEvent(
+      'agent.deleted',
+      { agentId: crypto.randomUUID(), traceId: 't5' },
+      { agentId: crypto.randomUUID() },
+    );
     await stack.ds.transaction((m) =>
       stack.outbox.insert(
         [{ id: event.id, kind: 'event', subject: stack.bus.names.eventSubject(event), payload: JSON.stringify(event) }],

@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, MIGRATIONS, openStore, StoreOptions } from '@wiz/persistence';
+import {
+  AgentEntity,
+  AgentsRepository,
+  JobEntity,
+  JobsRepository,
+  MIGRATIONS,
+  openStore,
+  StoreOptions,
+} from '@wiz/persistence';
 import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
 
 const iso = isolation('store');

@@ -32,10 +32,35 @@ describe.each([['postgres'], ['sqlite']])(`${Retention.name} on %s`, (store) => 
     const at = new Date(now - ageHours * HOUR);
     await jobs.insert(
       Object.assign(new JobEntity(), {
-        id, ownerId: 'o', agentId: crypto.randomUUID(), status, partition: 0, input: 'x', data: null, parentJobId: null,
-        dependsOn: [], priority: 0, attempts: 1, maxAttempts: 1, backoff: null, timeoutMs: null, ignoreDependencyFailures: false,
-        idempotencyKey: null, attemptLog: [], runAt: null, leaseUntil: null, progress: 0, result: null, failureReason: null, traceId: 't', conversationId: null,
-        revision: 0, createdAt: at, updatedAt: at, startedAt: at, finishedAt: ['queued', 'active'].includes(status) ? null : at,
+        id,
+        ownerId: 'o',
+        agentId: crypto.randomUUID(),
+        status,
+        partition: 0,
+        input: 'x',
+        data: null,
+        parentJobId: null,
+        dependsOn: [],
+        priority: 0,
+        attempts: 1,
+        maxAttempts: 1,
+        backoff: null,
+        timeoutMs: null,
+        ignoreDependencyFailures: false,
+        idempotencyKey: null,
+        attemptLog: [],
+        runAt: null,
+        leaseUntil: null,
+        progress: 0,
+        result: null,
+        failureReason: null,
+        traceId: 't',
+        conversationId: null,
+        revision: 0,
+        createdAt: at,
+        updatedAt: at,
+        startedAt: at,
+        finishedAt: ['queued', 'active'].includes(status) ? null : at,
       } satisfies JobEntity),
     );
     return id;
@@ -43,7 +68,12 @@ describe.each([['postgres'], ['sqlite']])(`${Retention.name} on %s`, (store) => 
 
   it('keeps the newest finished jobs up to the count, drops those past the age, and never touches unfinished ones', async () => {
     // Completed: 4 recent (1–4 h old), 1 older than the 10 h limit. Keep 3.
-    const completed = [await seed('completed', 1), await seed('completed', 2), await seed('completed', 3), await seed('completed', 4)];
+    const completed = [
+      await seed('completed', 1),
+      await seed('completed', 2),
+      await seed('completed', 3),
+      await seed('completed', 4),
+    ];
     const ancient = await seed('completed', 11);
     const failedRecent = await seed('failed', 1);
     const failedOld = await seed('failed', 30);
@@ -51,7 +81,12 @@ describe.each([['postgres'], ['sqlite']])(`${Retention.name} on %s`, (store) => 
     const queued = await seed('queued', 100);
     const active = await seed('active', 100);
     await ds.getRepository(JobDependencyEntity).insert({ jobId: crypto.randomUUID(), dependsOnId: ancient });
-    const config = parseConfig({ WIZ_KEEP_COMPLETED: '3', WIZ_KEEP_COMPLETED_HOURS: '10', WIZ_KEEP_FAILED: '100', WIZ_KEEP_FAILED_HOURS: '24' });
+    const config = parseConfig({
+      WIZ_KEEP_COMPLETED: '3',
+      WIZ_KEEP_COMPLETED_HOURS: '10',
+      WIZ_KEEP_FAILED: '100',
+      WIZ_KEEP_FAILED_HOURS: '24',
+    });
     const sut = new Retention(config, jobs);
 
     expect(await sut.sweep(now)).toBe(4);

@@ -29,7 +29,11 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s
     schedules = new SchedulesService(agents, schedulesRepo, changes);
     // Two runtimes: each its own firing loop and job service, one store.
     sut = new ScheduleFiring(schedulesRepo, jobs, changes);
-    other = new ScheduleFiring(schedulesRepo, new JobsService(agents, jobRepo, changes, new JobFlow(jobRepo, agents, bus), bus), changes);
+    other = new ScheduleFiring(
+      schedulesRepo,
+      new JobsService(agents, jobRepo, changes, new JobFlow(jobRepo, agents, bus), bus),
+      changes,
+    );
   });
 
   // `due` serves every schedule in the store: each test leaves none behind.
@@ -46,7 +50,13 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s
     const s = await schedules.create(OWNER, {
       cron: '0 * * * *',
       timezone: 'Europe/Berlin',
-      template: { agentId: agentId ?? (await newAgent()).id, input: 'tick', priority: 0, attempts: 1, ignoreDependencyFailures: false },
+      template: {
+        agentId: agentId ?? (await newAgent()).id,
+        input: 'tick',
+        priority: 0,
+        attempts: 1,
+        ignoreDependencyFailures: false,
+      },
       missedRunPolicy,
       enabled: true,
     });
@@ -55,10 +65,12 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s
   };
 
   /** The hourly ticks from the schedule's first one, `n` of them. */
-  const ticksOf = (s: Schedule, n: number) => Array.from({ length: n }, (_, i) => new Date(Date.parse(s.nextRunAt!) + i * HOUR));
-  const jobsOf = (s: Schedule) => ds.getRepository(JobEntity).find({ where: { idempotencyKey: Like(`schedule:${s.id}:%`) } });
+  const ticksOf = (s: Schedule, n: number) =>
+    Array.from({ length: n }, (_, i) => new Date(Date.parse(s.nextRunAt!) + i * HOUR));
+  const jobsOf = (s: Schedule) =>
+    ds.getRepository(JobEntity).find({ where: { idempotencyKey: Like(`schedule:${s.id}:%`) } });
   const keysOf = async (s: Schedule) => (await jobsOf(s)).map((j) => j.idempotencyKey).sort();
-  const stored = async (s: Schedule) => (await schedules.get(OWNER, s.id));
+  const stored = async (s: Schedule) => await schedules.get(OWNER, s.id);
   const firedEvents = async (agentId: string) => {
     await stack.relay.drain();
     const { bus } = stack;
@@ -81,7 +93,10 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s
     const advanced = await Promise.all([sut.tick(now), other.tick(new Date(now.getTime() + 200))]);
     expect(advanced[0]! + advanced[1]!).toBe(1);
     expect(await keysOf(s)).toEqual(ticks.map((t) => tickKey(s.id, t)).sort());
-    expect(await stored(s)).toMatchObject({ lastRunAt: ticks[3]!.toISOString(), nextRunAt: new Date(ticks[3]!.getTime() + HOUR).toISOString() });
+    expect(await stored(s)).toMatchObject({
+      lastRunAt: ticks[3]!.toISOString(),
+      nextRunAt: new Date(ticks[3]!.getTime() + HOUR).toISOString(),
+    });
     expect(await firedEvents(s.template.agentId)).toBe(1);
     // Nothing is due any more: a second round changes nothing.
     expect(await Promise.all([sut.tick(now), other.tick(now)])).toEqual([0, 0]);
@@ -111,7 +126,10 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s
     const ticks = ticksOf(s, 3);
     expect(await sut.tick(new Date(ticks[2]!.getTime() + 30 * 60_000))).toBe(1);
     expect(await jobsOf(s)).toEqual([]);
-    expect(await stored(s)).toMatchObject({ lastRunAt: null, nextRunAt: new Date(ticks[2]!.getTime() + HOUR).toISOString() });
+    expect(await stored(s)).toMatchObject({
+      lastRunAt: null,
+      nextRunAt: new Date(ticks[2]!.getTime() + HOUR).toISOString(),
+    });
   });
 
   it('run-once: fires one job, for the latest missed tick', async () => {

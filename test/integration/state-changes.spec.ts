@@ -19,8 +19,13 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChanges.name} on %s`,
   afterAll(() => stack.close());
 
   const submitMany = async (n: number): Promise<JobEntity[]> => {
-    const ids = await Promise.all(Array.from({ length: n }, (_, i) => stack.jobs.submit('o', { agentId, input: `job ${i}` })));
-    return stack.jobRepo.findByIds('o', ids.map((j) => j.id));
+    const ids = await Promise.all(
+      Array.from({ length: n }, (_, i) => stack.jobs.submit('o', { agentId, input: `job ${i}` })),
+    );
+    return stack.jobRepo.findByIds(
+      'o',
+      ids.map((j) => j.id),
+    );
   };
 
   it('commits concurrent units together, each with its own result and events', async () => {
@@ -35,7 +40,10 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChanges.name} on %s`,
       ),
     );
     expect(results).toEqual(jobs.map((_, i) => i));
-    const stored = await stack.jobRepo.findByIds('o', jobs.map((j) => j.id));
+    const stored = await stack.jobRepo.findByIds(
+      'o',
+      jobs.map((j) => j.id),
+    );
     expect(stored.map((j) => [j.status, j.revision]).sort()).toEqual(jobs.map((j) => ['cancelled', j.revision]).sort());
   });
 
@@ -55,7 +63,14 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChanges.name} on %s`,
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(
       jobs.map((_, i) => (i === bad ? 'unit failed' : 'moved')),
     );
-    const stored = new Map((await stack.jobRepo.findByIds('o', jobs.map((j) => j.id))).map((j) => [j.id, j]));
+    const stored = new Map(
+      (
+        await stack.jobRepo.findByIds(
+          'o',
+          jobs.map((j) => j.id),
+        )
+      ).map((j) => [j.id, j]),
+    );
     jobs.forEach((job, i) => {
       const row = stored.get(job.id)!;
       // The failed unit changed nothing, in the store or in memory; the others moved exactly once.

@@ -40,7 +40,8 @@ function incomplete(dist: string): string | null {
     if (!existsSync(join(dist, 'apps', entry, 'src', 'main.js'))) return `dist/apps/${entry}/src/main.js is missing`;
   }
   for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
-    if (file.endsWith('.js') && readFileSync(join(dist, file), 'utf8').includes('require("@wiz/')) return `${file} is not rewritten yet`;
+    if (file.endsWith('.js') && readFileSync(join(dist, file), 'utf8').includes('require("@wiz/'))
+      return `${file} is not rewritten yet`;
   }
   return null;
 }

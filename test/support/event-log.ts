@@ -37,7 +37,8 @@ export async function readEventLog(stream: string, filter: string, timeoutMs = 2
       const consumer = await nc.jetstream().consumers.get(stream, info.name);
       let pending = info.num_pending;
       while (pending > 0) {
-        if (Date.now() > deadline) throw new Error(`reading ${stream} took over ${timeoutMs} ms (${events.length} read, ${pending} pending)`);
+        if (Date.now() > deadline)
+          throw new Error(`reading ${stream} took over ${timeoutMs} ms (${events.length} read, ${pending} pending)`);
         const batch = await consumer.fetch({ max_messages: Math.min(pending, 1_000), expires: 2_000 });
         for await (const m of batch) {
           const e = m.json<Omit<StoredEvent, 'seq' | 'subject'>>();

@@ -14,7 +14,10 @@ export interface InProcessGateway {
 }
 
 /** The gateway (no runtime) in this process on Postgres, isolated by `iso`, on a free loopback port. */
-export async function startGatewayInProcess(iso: Isolation, env: Record<string, string> = {}): Promise<InProcessGateway> {
+export async function startGatewayInProcess(
+  iso: Isolation,
+  env: Record<string, string> = {},
+): Promise<InProcessGateway> {
   const config = parseConfig({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -35,7 +38,11 @@ export async function startGatewayInProcess(iso: Isolation, env: Record<string, 
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     routes() {
-      const stack = (app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router.stack;
+      const stack = (
+        app.getHttpAdapter().getInstance() as {
+          router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+        }
+      ).router.stack;
       // `/{*path}` (every method) is Nest's answer to unknown paths: a 404, nothing to own.
       const routes = stack.filter((l) => l.route && l.route.path !== '/{*path}');
       return routes.flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`));

@@ -5,7 +5,14 @@ export interface HttpResult<T = any> {
   headers: Headers;
 }
 
-export async function http<T = any>(base: string, method: string, path: string, body?: unknown, raw?: string, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+export async function http<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  raw?: string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult<T>> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },

@@ -32,9 +32,19 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
   const nc = await connect({ servers: TEST_NATS_URL });
   const names = busNames(iso.prefix);
   const jsm = await nc.jetstreamManager();
-  await provision(jsm, names, { partitions: 1, ackWaitMs: 30_000, maxDeliver: 2, maxAckPending: 10, eventsMaxAgeMs: 3_600_000 });
+  await provision(jsm, names, {
+    partitions: 1,
+    ackWaitMs: 30_000,
+    maxDeliver: 2,
+    maxAckPending: 10,
+    eventsMaxAgeMs: 3_600_000,
+  });
   const bus = new BusService(nc, jsm, names);
-  const ds = await openStore({ databaseUrl: store === 'postgres' ? TEST_PG_URL : '', schema: iso.schema, dataDir: dir });
+  const ds = await openStore({
+    databaseUrl: store === 'postgres' ? TEST_PG_URL : '',
+    schema: iso.schema,
+    dataDir: dir,
+  });
   const outbox = new OutboxRepository(ds);
   const relay = new OutboxRelay(bus, outbox);
   const changes = new StateChanges(ds, outbox, relay, bus);
@@ -43,7 +53,16 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
   const flow = new JobFlow(jobRepo, agents, bus);
   const jobs = new JobsService(agents, jobRepo, changes, flow, bus);
   return {
-    nc, ds, bus, outbox, relay, changes, agents, jobRepo, flow, jobs,
+    nc,
+    ds,
+    bus,
+    outbox,
+    relay,
+    changes,
+    agents,
+    jobRepo,
+    flow,
+    jobs,
     async close() {
       await relay.drain();
       await ds.destroy();
@@ -55,7 +74,11 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
 }
 
 /** A stored agent row (no events): for tests that need an agent to exist. */
-export async function insertAgent(agents: AgentsRepository, ownerId: string, over: Partial<AgentEntity> = {}): Promise<AgentEntity> {
+export async function insertAgent(
+  agents: AgentsRepository,
+  ownerId: string,
+  over: Partial<AgentEntity> = {},
+): Promise<AgentEntity> {
   const now = new Date();
   const agent = Object.assign(new AgentEntity(), {
     id: crypto.randomUUID(),

@@ -14,7 +14,11 @@ export interface InProcessServer {
 }
 
 /** Gateway and runtime in this process (what `npm start` runs) on Postgres, isolated by `iso`. */
-export async function startServerInProcess(iso: Isolation, llmUrl: string, env: Record<string, string> = {}): Promise<InProcessServer> {
+export async function startServerInProcess(
+  iso: Isolation,
+  llmUrl: string,
+  env: Record<string, string> = {},
+): Promise<InProcessServer> {
   const config = parseConfig({
     HOST: '127.0.0.1',
     PORT: '0',

@@ -30,7 +30,12 @@ export class WizCluster {
     this.dataDir = mkdtempSync(join(tmpdir(), `wiz-${label}-`));
   }
 
-  static async start(build: BuildSnapshot, label: string, rules: FakeLlmRule[], env: Record<string, string> = {}): Promise<WizCluster> {
+  static async start(
+    build: BuildSnapshot,
+    label: string,
+    rules: FakeLlmRule[],
+    env: Record<string, string> = {},
+  ): Promise<WizCluster> {
     const cluster = new WizCluster(label, build, new FakeLlmServer({ rules }));
     cluster.env = {
       NATS_URL: TEST_NATS_URL,
@@ -104,7 +109,9 @@ export class WizCluster {
   /** The last lines every process wrote (LOG_LEVEL=warn), to explain a failure. */
   outputTail(lines = 30): string {
     return this.procs
-      .map((p, i) => `--- ${p.entry} #${i} (pid ${p.pid}) ---\n${p.output.join('').split('\n').slice(-lines).join('\n')}`)
+      .map(
+        (p, i) => `--- ${p.entry} #${i} (pid ${p.pid}) ---\n${p.output.join('').split('\n').slice(-lines).join('\n')}`,
+      )
       .join('\n');
   }
 

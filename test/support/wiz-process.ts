@@ -56,7 +56,10 @@ export class WizProcess {
     let exited = false;
     void this.exited!.then(() => (exited = true));
     while (Date.now() < deadline && !exited) {
-      const ok = await fetch(`${this.baseUrl}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${this.baseUrl}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -72,7 +72,11 @@ describe(FakeLlmServer.name, () => {
   it('renders {{lastUserFirstLine}} without what follows the first line', async () => {
     sut.addRules({ match: { lastUserRegex: '^first line' }, reply: { content: 'got <{{lastUserFirstLine}}>' } });
 
-    const result = await generateText({ model: openai.chat('fake-model'), prompt: 'first line\n\nData (JSON):\n{}', maxRetries: 0 });
+    const result = await generateText({
+      model: openai.chat('fake-model'),
+      prompt: 'first line\n\nData (JSON):\n{}',
+      maxRetries: 0,
+    });
 
     expect(result.text).toBe('got <first line>');
   });
@@ -163,9 +167,15 @@ describe(FakeLlmServer.name, () => {
 
   it('puts texts that share words close together (hashed bag of words)', async () => {
     const model = openai.embedding('fake-embedding');
-    const { embeddings: [query, near, far] } = await embedMany({
+    const {
+      embeddings: [query, near, far],
+    } = await embedMany({
       model,
-      values: ['favourite colour of the user', 'the user said their favourite colour is teal', 'deploy the server on Kubernetes'],
+      values: [
+        'favourite colour of the user',
+        'the user said their favourite colour is teal',
+        'deploy the server on Kubernetes',
+      ],
       maxRetries: 0,
     });
     const cos = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
@@ -175,7 +185,9 @@ describe(FakeLlmServer.name, () => {
   it('answers a status rule with an OpenAI error the SDK surfaces as APICallError', async () => {
     sut.addRules({ reply: { status: 401, errorMessage: 'Incorrect API key provided' } });
 
-    const error = await generateText({ model: openai.chat('fake-model'), prompt: 'hi', maxRetries: 0 }).catch((e: unknown) => e);
+    const error = await generateText({ model: openai.chat('fake-model'), prompt: 'hi', maxRetries: 0 }).catch(
+      (e: unknown) => e,
+    );
 
     expect(APICallError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ statusCode: 401, message: 'Incorrect API key provided' });
@@ -203,7 +215,11 @@ describe(FakeLlmServer.name, () => {
     interface AdminError {
       error: { type: string; code: string; issues: unknown[] };
     }
-    const call = async <T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> => {
+    const call = async <T = unknown>(
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; json: T }> => {
       const response = await fetch(`${origin}${path}`, {
         method,
         headers: { 'content-type': 'application/json' },
@@ -213,8 +229,14 @@ describe(FakeLlmServer.name, () => {
     };
 
     it('appends and replaces rules, lists requests and resets', async () => {
-      expect(await call('POST', '/_fake/rules', { reply: { content: 'first' } })).toEqual({ status: 200, json: { rules: 1 } });
-      expect(await call('PUT', '/_fake/rules', [{ reply: { content: 'replaced' } }])).toEqual({ status: 200, json: { rules: 1 } });
+      expect(await call('POST', '/_fake/rules', { reply: { content: 'first' } })).toEqual({
+        status: 200,
+        json: { rules: 1 },
+      });
+      expect(await call('PUT', '/_fake/rules', [{ reply: { content: 'replaced' } }])).toEqual({
+        status: 200,
+        json: { rules: 1 },
+      });
 
       const result = await generateText({ model: openai.chat('fake-model'), prompt: 'x', maxRetries: 0 });
       const listed = await call<{ requests: RecordedRequest[] }>('GET', '/_fake/requests');
@@ -227,7 +249,10 @@ describe(FakeLlmServer.name, () => {
     });
 
     it('rejects an invalid rule with 400 and the zod issues', async () => {
-      const response = await call<AdminError>('POST', '/_fake/rules', { reply: { status: 'nope' }, match: { lastUserContain: 'typo' } });
+      const response = await call<AdminError>('POST', '/_fake/rules', {
+        reply: { status: 'nope' },
+        match: { lastUserContain: 'typo' },
+      });
 
       expect(response.status).toBe(400);
       expect(response.json.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_rule' });

@@ -122,7 +122,13 @@ export class FakeLlmServer {
       const method = req.method ?? 'GET';
       const body = method === 'GET' ? ({ ok: true, value: undefined } as const) : await readJson(req);
       if (path.startsWith('/_fake/')) return this.admin(res, method, path, body);
-      this.record({ path, method, headers: req.headers, body: body.ok ? body.value : undefined, receivedAt: Date.now() });
+      this.record({
+        path,
+        method,
+        headers: req.headers,
+        body: body.ok ? body.value : undefined,
+        receivedAt: Date.now(),
+      });
       if (!body.ok) return sendError(res, body.status, body.message, body.code);
       // Accept base URLs configured with or without the /v1 suffix.
       const route = `${method} ${path.startsWith('/v1/') ? path.slice(3) : path}`;
@@ -155,7 +161,12 @@ export class FakeLlmServer {
       if (res.destroyed) return;
     }
     if (reply?.status !== undefined) {
-      return sendError(res, reply.status, reply.errorMessage ?? `Scripted error ${reply.status}`, scriptedErrorCode(reply.status));
+      return sendError(
+        res,
+        reply.status,
+        reply.errorMessage ?? `Scripted error ${reply.status}`,
+        scriptedErrorCode(reply.status),
+      );
     }
     const parts: CompletionParts = {
       id: `chatcmpl-fake-${++this.nextId}`,
@@ -171,7 +182,12 @@ export class FakeLlmServer {
     };
     if (body.stream !== true) return sendJson(res, 200, completionBody(parts));
     const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
-    if (reply?.tokenIntervalMs) return this.pacedStream(res, completionStreamEvents(parts, reply.chunkSize ?? DEFAULT_CHUNK_SIZE, includeUsage), reply.tokenIntervalMs);
+    if (reply?.tokenIntervalMs)
+      return this.pacedStream(
+        res,
+        completionStreamEvents(parts, reply.chunkSize ?? DEFAULT_CHUNK_SIZE, includeUsage),
+        reply.tokenIntervalMs,
+      );
     const payload = completionStream(parts, reply?.chunkSize ?? DEFAULT_CHUNK_SIZE, includeUsage);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -204,7 +220,10 @@ export class FakeLlmServer {
       return sendError(res, 400, "'input' must be a string or a non-empty array", 'invalid_request');
     }
     const dims = body.dimensions;
-    const dimensions = Number.isInteger(dims) && (dims as number) > 0 && (dims as number) <= 4096 ? (dims as number) : DEFAULT_EMBEDDING_DIMENSIONS;
+    const dimensions =
+      Number.isInteger(dims) && (dims as number) > 0 && (dims as number) <= 4096
+        ? (dims as number)
+        : DEFAULT_EMBEDDING_DIMENSIONS;
     const model = typeof body.model === 'string' ? body.model : DEFAULT_MODEL;
     sendJson(res, 200, embeddingsBody(inputs, model, dimensions));
   }
@@ -259,16 +278,28 @@ function readJson(req: IncomingMessage): Promise<BodyResult> {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('error', () => resolve({ ok: false, status: 400, code: 'invalid_request', message: 'Request body could not be read' }));
+    req.on('error', () =>
+      resolve({ ok: false, status: 400, code: 'invalid_request', message: 'Request body could not be read' }),
+    );
     req.on('end', () => {
       if (size > MAX_BODY_BYTES) {
-        return resolve({ ok: false, status: 413, code: 'payload_too_large', message: `Body exceeds ${MAX_BODY_BYTES} bytes` });
+        return resolve({
+          ok: false,
+          status: 413,
+          code: 'payload_too_large',
+          message: `Body exceeds ${MAX_BODY_BYTES} bytes`,
+        });
       }
       if (size === 0) return resolve({ ok: true, value: undefined });
       try {
         resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks, size).toString('utf8')) });
       } catch (error) {
-        resolve({ ok: false, status: 400, code: 'invalid_json', message: `Malformed JSON body: ${(error as Error).message}` });
+        resolve({
+          ok: false,
+          status: 400,
+          code: 'invalid_json',
+          message: `Malformed JSON body: ${(error as Error).message}`,
+        });
       }
     });
   });
@@ -280,6 +311,12 @@ function sendJson(res: ServerResponse, status: number, payload: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, message: string, code: FakeLlmErrorCode, issues?: unknown): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code: FakeLlmErrorCode,
+  issues?: unknown,
+): void {
   sendJson(res, status, errorBody(status, message, code, issues));
 }

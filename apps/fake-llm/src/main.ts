@@ -21,7 +21,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0-65535, got '${values.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port must be 0-65535, got '${values.port}'`);
   const rules = values.script ? await loadScript(values.script) : [];
 
   const server = new FakeLlmServer({ rules });

@@ -81,7 +81,11 @@ export function completionBody(parts: CompletionParts): object {
           role: 'assistant',
           content: parts.content ?? null,
           ...(hasTools && {
-            tool_calls: parts.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+            tool_calls: parts.toolCalls.map((c) => ({
+              id: c.id,
+              type: 'function',
+              function: { name: c.name, arguments: c.arguments },
+            })),
           }),
         },
         finish_reason: hasTools ? 'tool_calls' : 'stop',
@@ -107,7 +111,8 @@ export function completionStreamEvents(parts: CompletionParts, chunkSize: number
   for (const piece of split(parts.content ?? '', chunkSize)) push({ content: piece });
   parts.toolCalls.forEach((call, index) => {
     push({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] });
-    for (const piece of split(call.arguments, chunkSize)) push({ tool_calls: [{ index, function: { arguments: piece } }] });
+    for (const piece of split(call.arguments, chunkSize))
+      push({ tool_calls: [{ index, function: { arguments: piece } }] });
   });
   push({}, parts.toolCalls.length > 0 ? 'tool_calls' : 'stop');
   if (includeUsage) events.push(sse({ ...head, choices: [], usage: usage(parts) }));
@@ -138,7 +143,8 @@ export function embedText(text: string, dimensions: number): number[] {
     vector[h % dimensions]! += h & 0x80000000 ? -1 : 1;
   }
   const norm = Math.hypot(...vector);
-  if (norm === 0) vector[0] = 1; // no words: a fixed unit vector
+  if (norm === 0)
+    vector[0] = 1; // no words: a fixed unit vector
   else for (let i = 0; i < dimensions; i++) vector[i]! /= norm;
   return vector;
 }
@@ -158,7 +164,7 @@ function sse(payload: object): string {
 // Never cuts a surrogate pair in two, so each delta is valid text on its own.
 function split(text: string, size: number): string[] {
   const pieces: string[] = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     let end = Math.min(i + size, text.length);
     if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end++;
     pieces.push(text.slice(i, end));

@@ -133,8 +133,10 @@ export function replyContent(reply: FakeLlmReply | undefined, view: ChatRequestV
 
 // A function replacer so `$&`-style sequences in user text are copied literally.
 export function renderTemplate(template: string, view: ChatRequestView): string {
-  return template.replace(/\{\{(lastUser|lastUserFirstLine|lastToolResult)\}\}/g, (_, key: 'lastUser' | 'lastUserFirstLine' | 'lastToolResult') =>
-    key === 'lastUserFirstLine' ? view.lastUser.split('\n')[0]! : view[key],
+  return template.replace(
+    /\{\{(lastUser|lastUserFirstLine|lastToolResult)\}\}/g,
+    (_, key: 'lastUser' | 'lastUserFirstLine' | 'lastToolResult') =>
+      key === 'lastUserFirstLine' ? view.lastUser.split('\n')[0]! : view[key],
   );
 }
 

@@ -30,10 +30,30 @@ import { TasksService } from './tasks/tasks.service';
 @Module({
   imports: [AuthModule, LlmModule, ConversationsModule],
   controllers: [
-    AgentsController, JobsController, SchedulesController, TasksController, SseController, DocsController, ProvidersController,
-    ProjectsController, ConversationsController, MessagesController, MemoryController,
+    AgentsController,
+    JobsController,
+    SchedulesController,
+    TasksController,
+    SseController,
+    DocsController,
+    ProvidersController,
+    ProjectsController,
+    ConversationsController,
+    MessagesController,
+    MemoryController,
   ],
-  providers: [AgentsService, ExecuteService, TasksService, EventsHub, OwnerResolver, WsGateway, ProvidersService, JobContextService, MemoryService, MemoryStore],
+  providers: [
+    AgentsService,
+    ExecuteService,
+    TasksService,
+    EventsHub,
+    OwnerResolver,
+    WsGateway,
+    ProvidersService,
+    JobContextService,
+    MemoryService,
+    MemoryStore,
+  ],
 })
 export class GatewayModule {}
 

@@ -9,7 +9,10 @@ import { MailboxController } from './mailbox/mailbox.controller';
 
 // The runtime's features: agent actors fed by the mailbox partitions; conversations, whose
 // settle hook posts an agent's reply when its job ends here.
-@Module({ imports: [AgentModule, QueueRuntimeModule, SchedulesFiringModule, ConversationsModule], controllers: [MailboxController] })
+@Module({
+  imports: [AgentModule, QueueRuntimeModule, SchedulesFiringModule, ConversationsModule],
+  controllers: [MailboxController],
+})
 export class RuntimeModule {}
 
 @Module({})

@@ -36,8 +36,10 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     private readonly bus: BusService,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {
-    this.leases = new Periodic(Math.max(250, Math.floor(config.WIZ_JOB_ACK_WAIT_MS / 3)), () => this.renewLeases(), (e) =>
-      this.log.warn(`renewing job leases failed: ${String(e)}`),
+    this.leases = new Periodic(
+      Math.max(250, Math.floor(config.WIZ_JOB_ACK_WAIT_MS / 3)),
+      () => this.renewLeases(),
+      (e) => this.log.warn(`renewing job leases failed: ${String(e)}`),
     );
   }
 
@@ -71,7 +73,11 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
       actor = new AgentActor<Delivery>(agentId, (d) => this.run(d), {
         prefetch: this.config.WIZ_AGENT_PREFETCH,
         fetch: async (limit) =>
-          (await this.execution.nextQueued(ownerId, agentId, limit)).map((c) => ({ jobId: c.jobId, priority: c.priority, command: c })),
+          (await this.execution.nextQueued(ownerId, agentId, limit)).map((c) => ({
+            jobId: c.jobId,
+            priority: c.priority,
+            command: c,
+          })),
       });
       this.actors.set(agentId, actor);
     }
@@ -91,7 +97,8 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     this.running.set(d.jobId, abort);
     try {
       const outcome = await this.runner.run(d.command, abort.signal);
-      if (outcome === 'done') this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: d.command.agentId }));
+      if (outcome === 'done')
+        this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: d.command.agentId }));
       return outcome;
     } finally {
       this.running.delete(d.jobId);

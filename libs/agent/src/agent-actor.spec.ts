@@ -6,7 +6,10 @@ function deferred() {
   return { promise, resolve };
 }
 
-const cmd = (jobId: string, priority = 0): { jobId: string; priority: number; backlog?: boolean } => ({ jobId, priority });
+const cmd = (jobId: string, priority = 0): { jobId: string; priority: number; backlog?: boolean } => ({
+  jobId,
+  priority,
+});
 type Cmd = ReturnType<typeof cmd>;
 const opts = (recheckMs = 1_000) => ({ prefetch: 100, fetch: async (): Promise<Cmd[]> => [], recheckMs });
 
@@ -14,12 +17,16 @@ describe(AgentActor.name, () => {
   it('runs one command at a time', async () => {
     const gate = deferred();
     const log: string[] = [];
-    const sut = new AgentActor('a', async (c) => {
-      log.push(`start ${c.jobId}`);
-      if (c.jobId === 'j1') await gate.promise;
-      log.push(`end ${c.jobId}`);
-      return 'done' as Outcome;
-    }, opts());
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        log.push(`start ${c.jobId}`);
+        if (c.jobId === 'j1') await gate.promise;
+        log.push(`end ${c.jobId}`);
+        return 'done' as Outcome;
+      },
+      opts(),
+    );
     const first = sut.deliver(cmd('j1'));
     const second = sut.deliver(cmd('j2'));
     await Promise.resolve();
@@ -34,22 +41,36 @@ describe(AgentActor.name, () => {
   it('takes the highest priority next, first come first served among equals', async () => {
     const gate = deferred();
     const order: string[] = [];
-    const sut = new AgentActor('a', async (c) => {
-      order.push(c.jobId);
-      if (c.jobId === 'first') await gate.promise;
-      return 'done' as Outcome;
-    }, opts());
-    const all = [sut.deliver(cmd('first')), sut.deliver(cmd('low', -1)), sut.deliver(cmd('a', 5)), sut.deliver(cmd('b', 5)), sut.deliver(cmd('c', 0))];
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        order.push(c.jobId);
+        if (c.jobId === 'first') await gate.promise;
+        return 'done' as Outcome;
+      },
+      opts(),
+    );
+    const all = [
+      sut.deliver(cmd('first')),
+      sut.deliver(cmd('low', -1)),
+      sut.deliver(cmd('a', 5)),
+      sut.deliver(cmd('b', 5)),
+      sut.deliver(cmd('c', 0)),
+    ];
     gate.resolve();
     await Promise.all(all);
     expect(order).toEqual(['first', 'a', 'b', 'c', 'low']);
   });
 
   it('rejects only the command that failed and goes on', async () => {
-    const sut = new AgentActor('a', async (c) => {
-      if (c.jobId === 'bad') throw new Error('boom');
-      return 'done' as Outcome;
-    }, opts());
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        if (c.jobId === 'bad') throw new Error('boom');
+        return 'done' as Outcome;
+      },
+      opts(),
+    );
     const bad = sut.deliver(cmd('bad'));
     const good = sut.deliver(cmd('good'));
     await expect(bad).rejects.toThrow('boom');
@@ -59,10 +80,14 @@ describe(AgentActor.name, () => {
   it('holds a command while paused and runs it when woken', async () => {
     let paused = true;
     const tries: string[] = [];
-    const sut = new AgentActor('a', async (c) => {
-      tries.push(c.jobId);
-      return paused ? { hold: 'paused' as const } : 'done';
-    }, opts(60_000));
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        tries.push(c.jobId);
+        return paused ? { hold: 'paused' as const } : 'done';
+      },
+      opts(60_000),
+    );
     const done = sut.deliver(cmd('j1'));
     await new Promise((r) => setImmediate(r));
     expect(tries).toEqual(['j1']);
@@ -75,12 +100,16 @@ describe(AgentActor.name, () => {
   it('runs the job that holds the agent before the one that was refused', async () => {
     const ran: string[] = [];
     let holder: string | null = 'interrupted';
-    const sut = new AgentActor('a', async (c) => {
-      if (holder && c.jobId !== holder) return { hold: 'busy' as const, holder };
-      ran.push(c.jobId);
-      holder = null;
-      return 'done' as Outcome;
-    }, opts(60_000));
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        if (holder && c.jobId !== holder) return { hold: 'busy' as const, holder };
+        ran.push(c.jobId);
+        holder = null;
+        return 'done' as Outcome;
+      },
+      opts(60_000),
+    );
     const waiting = sut.deliver(cmd('next', 10));
     await new Promise((r) => setImmediate(r));
     const redelivered = sut.deliver(cmd('interrupted'));
@@ -93,11 +122,15 @@ describe(AgentActor.name, () => {
     const ran: string[] = [];
     const store = [cmd('stored-1', 1), cmd('stored-2')];
     const fetches: number[] = [];
-    const sut = new AgentActor('a', async (c: Cmd) => {
-      ran.push(c.jobId);
-      if (c.jobId === 'running') await gate.promise;
-      return 'done' as Outcome;
-    }, { prefetch: 2, fetch: async (limit) => (fetches.push(limit), store.splice(0, limit)) });
+    const sut = new AgentActor(
+      'a',
+      async (c: Cmd) => {
+        ran.push(c.jobId);
+        if (c.jobId === 'running') await gate.promise;
+        return 'done' as Outcome;
+      },
+      { prefetch: 2, fetch: async (limit) => (fetches.push(limit), store.splice(0, limit)) },
+    );
     const running = sut.deliver(cmd('running'));
     const kept = [sut.deliver(cmd('low')), sut.deliver(cmd('high', 5))];
     // A third waiting command: the worst of the three ('low') is acknowledged at once.
@@ -132,11 +165,15 @@ describe(AgentActor.name, () => {
   it('keeps one copy of a command delivered twice', async () => {
     const gate = deferred();
     const ran: string[] = [];
-    const sut = new AgentActor('a', async (c: Cmd) => {
-      ran.push(c.jobId);
-      if (c.jobId === 'first') await gate.promise;
-      return 'done' as Outcome;
-    }, opts());
+    const sut = new AgentActor(
+      'a',
+      async (c: Cmd) => {
+        ran.push(c.jobId);
+        if (c.jobId === 'first') await gate.promise;
+        return 'done' as Outcome;
+      },
+      opts(),
+    );
     const all = [sut.deliver(cmd('first')), sut.deliver(cmd('twice')), sut.deliver(cmd('twice'))];
     expect(sut.queued).toBe(1);
     gate.resolve();

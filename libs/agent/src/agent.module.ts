@@ -13,5 +13,21 @@ import { ToolServices } from './tools/tool-services';
 import { Workspace } from './tools/workspace/workspace';
 import { MemoryStore } from './tools/memory/memory.store';
 
-@Module({ imports: [LlmModule, ConversationsModule], providers: [JobRunner, ActorRegistry, AgentLoop, AgentMemory, ContextStore, LiveEvents, ContextRetention, Delegations, ToolServices, Workspace, MemoryStore], exports: [ActorRegistry] })
+@Module({
+  imports: [LlmModule, ConversationsModule],
+  providers: [
+    JobRunner,
+    ActorRegistry,
+    AgentLoop,
+    AgentMemory,
+    ContextStore,
+    LiveEvents,
+    ContextRetention,
+    Delegations,
+    ToolServices,
+    Workspace,
+    MemoryStore,
+  ],
+  exports: [ActorRegistry],
+})
 export class AgentModule {}

@@ -37,7 +37,9 @@ describe('systemPromptOf with rules and tools', () => {
   const persona = { name: 'Ada', role: 'a careful reviewer', backstory: null, goal: null, systemPrompt: null };
 
   it('lists behavior rules and tools', () => {
-    const sut = systemPromptOf({ ...persona, behaviorRules: ['Answer in French.'] }, [{ name: 'finish', description: 'give the answer' }]);
+    const sut = systemPromptOf({ ...persona, behaviorRules: ['Answer in French.'] }, [
+      { name: 'finish', description: 'give the answer' },
+    ]);
     expect(sut).toContain('Behavior rules (always follow them):\n- Answer in French.');
     expect(sut).toContain('Tools you can use:\n- finish: give the answer');
   });

@@ -21,7 +21,8 @@ export function systemPromptOf(p: Persona, tools: readonly ToolSummary[] = []): 
   const lines = [`You are ${p.name}, ${p.role}.`];
   if (p.backstory) lines.push(`Backstory: ${p.backstory}`);
   if (p.goal) lines.push(`Your goal: ${p.goal}`);
-  if (p.behaviorRules?.length) lines.push('Behavior rules (always follow them):', ...p.behaviorRules.map((r) => `- ${r}`));
+  if (p.behaviorRules?.length)
+    lines.push('Behavior rules (always follow them):', ...p.behaviorRules.map((r) => `- ${r}`));
   if (tools.length) lines.push('Tools you can use:', ...tools.map((t) => `- ${t.name}: ${t.description}`));
   lines.push('Do the task you are given and answer with the result.');
   return lines.join('\n');

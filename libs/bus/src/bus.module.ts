@@ -37,7 +37,9 @@ export class BusModule {
             const names = busNames(c.WIZ_BUS_PREFIX);
             const jsm = await nc.jetstreamManager();
             await provision(jsm, names, topologyOf(c));
-            log.log(`connected to ${nc.getServer()}, streams ${names.streams.mailbox} and ${names.streams.events} ready`);
+            log.log(
+              `connected to ${nc.getServer()}, streams ${names.streams.mailbox} and ${names.streams.events} ready`,
+            );
             return new BusService(nc, jsm, names, child);
           },
         },

@@ -5,7 +5,12 @@ export type EventSink = (m: JsMsg) => void;
 
 // Replays the events matching `filter` with a stream sequence above `afterSeq`, up to the last
 // one stored when the replay catches up. Returns the last sequence it delivered.
-export async function replayEvents(bus: BusService, filter: string, afterSeq: number, sink: EventSink): Promise<number> {
+export async function replayEvents(
+  bus: BusService,
+  filter: string,
+  afterSeq: number,
+  sink: EventSink,
+): Promise<number> {
   const stream = bus.names.streams.events;
   const info = await bus.jsm.consumers.add(stream, {
     ack_policy: AckPolicy.None,

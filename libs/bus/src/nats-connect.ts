@@ -42,7 +42,9 @@ export async function connectNats(o: NatsConnectOptions): Promise<NatsHandle> {
       } catch (err) {
         if (child.exitCode !== null || Date.now() > deadline) {
           child.kill();
-          throw new Error(`started nats-server but could not connect to ${o.url}: ${String(err)} (log: ${natsDir(o.dataDir)}.log)`);
+          throw new Error(
+            `started nats-server but could not connect to ${o.url}: ${String(err)} (log: ${natsDir(o.dataDir)}.log)`,
+          );
         }
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -106,7 +106,9 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, want: Parti
 }
 
 function differs(want: object, have: object): boolean {
-  return Object.entries(want).some(([k, v]) => JSON.stringify((have as Record<string, unknown>)[k]) !== JSON.stringify(v));
+  return Object.entries(want).some(
+    ([k, v]) => JSON.stringify((have as Record<string, unknown>)[k]) !== JSON.stringify(v),
+  );
 }
 
 function ifCode<T>(code: number, value: T) {

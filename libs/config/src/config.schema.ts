@@ -11,9 +11,20 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 // Every variable Wiz reads, with its description and default. Parsed once at boot.
 export const ConfigSchema = z.object({
   PORT: int(8080, 0, 65535).describe('HTTP port of the gateway (and of /health on the runtime)'),
-  HOST: z.string().min(1).default('127.0.0.1').describe('interface to listen on (`0.0.0.0` for every interface: then authentication is on)'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
-  WIZ_DATA_DIR: z.string().min(1).default('./data').describe('where the embedded SQLite file and an auto-started NATS keep data'),
+  HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('interface to listen on (`0.0.0.0` for every interface: then authentication is on)'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('log level'),
+  WIZ_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('where the embedded SQLite file and an auto-started NATS keep data'),
   DATABASE_URL: z
     .string()
     .default('')
@@ -25,18 +36,32 @@ export const ConfigSchema = z.object({
     .default('public')
     .describe('Postgres schema holding the tables (created if missing)'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server(s), comma separated'),
-  WIZ_NATS_AUTOSTART: bool(true).describe('start a local nats-server (if on PATH) when nothing answers at a loopback NATS_URL'),
+  WIZ_NATS_AUTOSTART: bool(true).describe(
+    'start a local nats-server (if on PATH) when nothing answers at a loopback NATS_URL',
+  ),
   WIZ_BUS_PREFIX: z
     .string()
     .regex(BUS_PREFIX_PATTERN, 'lower-case letters, digits, "_" or "-", starting with a letter, at most 32')
     .default('wiz')
     .describe('prefix of every subject, stream, consumer and KV bucket'),
-  WIZ_MAILBOX_PARTITIONS: int(16, 1, 1024).describe('mailbox partitions (one durable consumer each); fixed once agents exist'),
-  WIZ_MAILBOX_MAX_ACK_PENDING: int(10_000, 1, 100_000).describe('mailbox commands a partition may hold in flight (running or waiting in actors)'),
-  WIZ_AGENT_PREFETCH: int(8, 1, 1_000).describe("commands an agent's actor holds waiting; its further queued jobs wait in the store"),
-  WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe("time after which a dead runtime's job is run elsewhere (mailbox ack wait and job lease)"),
-  WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe('runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails'),
-  WIZ_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000).describe('on SIGTERM, how long running jobs may finish before they are handed back'),
+  WIZ_MAILBOX_PARTITIONS: int(16, 1, 1024).describe(
+    'mailbox partitions (one durable consumer each); fixed once agents exist',
+  ),
+  WIZ_MAILBOX_MAX_ACK_PENDING: int(10_000, 1, 100_000).describe(
+    'mailbox commands a partition may hold in flight (running or waiting in actors)',
+  ),
+  WIZ_AGENT_PREFETCH: int(8, 1, 1_000).describe(
+    "commands an agent's actor holds waiting; its further queued jobs wait in the store",
+  ),
+  WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe(
+    "time after which a dead runtime's job is run elsewhere (mailbox ack wait and job lease)",
+  ),
+  WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe(
+    'runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails',
+  ),
+  WIZ_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000).describe(
+    'on SIGTERM, how long running jobs may finish before they are handed back',
+  ),
   WIZ_KEEP_COMPLETED: int(10_000, 0, 100_000_000).describe('completed jobs kept (the newest); older ones are deleted'),
   WIZ_KEEP_COMPLETED_HOURS: int(168, 1, 24 * 3650).describe('completed jobs older than this are deleted'),
   WIZ_KEEP_FAILED: int(10_000, 0, 100_000_000).describe('failed and cancelled jobs kept (the newest)'),
@@ -45,41 +70,78 @@ export const ConfigSchema = z.object({
   WIZ_AUTH: z
     .enum(['auto', 'on', 'off'])
     .default('auto')
-    .describe('API-key authentication: `auto` is off when HOST is a loopback address and on otherwise; `off` is refused unless HOST is loopback'),
+    .describe(
+      'API-key authentication: `auto` is off when HOST is a loopback address and on otherwise; `off` is refused unless HOST is loopback',
+    ),
   WIZ_ADMIN_KEY: z
     .string()
     .default('')
     .refine((v) => v === '' || v.length >= 32, 'must be at least 32 characters (use `openssl rand -hex 32`)')
     .describe('an admin API key registered (hashed) at start, to create the first keys; secret'),
-  WIZ_CORS_ORIGINS: z.string().default('').describe('origins allowed by CORS, comma separated (`*` for any); empty: no CORS headers'),
-  WIZ_RATE_LIMIT_PER_MIN: int(600, 0, 1_000_000).describe('REST requests per minute per API key (per client address when auth is off); 0: no limit'),
+  WIZ_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .describe('origins allowed by CORS, comma separated (`*` for any); empty: no CORS headers'),
+  WIZ_RATE_LIMIT_PER_MIN: int(600, 0, 1_000_000).describe(
+    'REST requests per minute per API key (per client address when auth is off); 0: no limit',
+  ),
   WIZ_WS_MAX_FRAME_BYTES: int(64 * 1024, 256, 16 * 1024 * 1024).describe('largest WebSocket frame a client may send'),
-  WIZ_WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024, 1024 * 1024 * 1024).describe('unsent bytes a WebSocket client may fall behind before it is disconnected'),
-  WIZ_WS_PING_MS: int(30_000, 100, 600_000).describe('interval of WebSocket pings; a client that misses one is disconnected'),
-  WIZ_EXECUTE_TIMEOUT_MS: int(30_000, 100, 600_000).describe('default wait of POST /api/v1/agents/:id/execute before it answers 202 with the job'),
-  WIZ_CONVERSATION_CONTEXT_MESSAGES: int(20, 0, 500).describe('recent messages of a conversation given to an agent with a new message; older ones are summarised'),
+  WIZ_WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024, 1024 * 1024 * 1024).describe(
+    'unsent bytes a WebSocket client may fall behind before it is disconnected',
+  ),
+  WIZ_WS_PING_MS: int(30_000, 100, 600_000).describe(
+    'interval of WebSocket pings; a client that misses one is disconnected',
+  ),
+  WIZ_EXECUTE_TIMEOUT_MS: int(30_000, 100, 600_000).describe(
+    'default wait of POST /api/v1/agents/:id/execute before it answers 202 with the job',
+  ),
+  WIZ_CONVERSATION_CONTEXT_MESSAGES: int(20, 0, 500).describe(
+    'recent messages of a conversation given to an agent with a new message; older ones are summarised',
+  ),
   PATH: z.string().default('').describe('searched for nats-server when WIZ_NATS_AUTOSTART is on'),
-  OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1').describe('OpenAI-compatible endpoint (Ollama, vLLM, DeepSeek…)'),
+  OPENAI_BASE_URL: z
+    .url()
+    .default('https://api.openai.com/v1')
+    .describe('OpenAI-compatible endpoint (Ollama, vLLM, DeepSeek…)'),
   OPENAI_API_KEY: z.string().default('').describe('API key of that endpoint (secret: never logged or put on the bus)'),
   WIZ_DEFAULT_MODEL: z.string().min(1).default('gpt-4o-mini').describe('model used when an agent sets none'),
   WIZ_LLM_MAX_RETRIES: int(2, 0, 10).describe('retries of a model call on 408/409/429/5xx (with backoff)'),
-  WIZ_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small').describe('embedding model of the agent\'s endpoint, for memory_query by meaning'),
+  WIZ_EMBEDDING_MODEL: z
+    .string()
+    .min(1)
+    .default('text-embedding-3-small')
+    .describe("embedding model of the agent's endpoint, for memory_query by meaning"),
   WIZ_LLM_TIMEOUT_MS: int(120_000, 1_000, 3_600_000).describe('time limit of one model call'),
   WIZ_SECRET_KEY: z
     .string()
     .default('')
     .refine((v) => v === '' || v.length >= 32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
-    .describe('key that encrypts provider API keys at rest (AES-256-GCM); empty: generated once into <WIZ_DATA_DIR>/secret.key'),
+    .describe(
+      'key that encrypts provider API keys at rest (AES-256-GCM); empty: generated once into <WIZ_DATA_DIR>/secret.key',
+    ),
   WIZ_AGENT_MAX_STEPS: int(20, 1, 1_000).describe('default budget: model steps per job (an agent may set its own)'),
-  WIZ_AGENT_MAX_TOKENS: int(200_000, 100, 100_000_000).describe('default budget: model tokens (input + output) per job'),
+  WIZ_AGENT_MAX_TOKENS: int(200_000, 100, 100_000_000).describe(
+    'default budget: model tokens (input + output) per job',
+  ),
   WIZ_AGENT_MAX_WALL_MS: int(600_000, 1_000, 86_400_000).describe('default budget: wall time of one run of a job'),
-  WIZ_TOKEN_BATCH_MS: int(50, 0, 1_000).describe('live token deltas of a job are sent at most this often (0: one event per model delta)'),
+  WIZ_TOKEN_BATCH_MS: int(50, 0, 1_000).describe(
+    'live token deltas of a job are sent at most this often (0: one event per model delta)',
+  ),
   WIZ_AGENT_MAX_ITERATIONS: int(3, 1, 20).describe('default budget: act → validate rounds per job'),
-  WIZ_DELEGATION_MAX_DEPTH: int(4, 1, 50).describe('delegation chains (a job, its child, their child…) are at most this many jobs deep'),
+  WIZ_DELEGATION_MAX_DEPTH: int(4, 1, 50).describe(
+    'delegation chains (a job, its child, their child…) are at most this many jobs deep',
+  ),
   WIZ_DELEGATION_MAX_CHILDREN: int(8, 1, 1_000).describe('child jobs one job may create (delegations and sub-jobs)'),
-  WIZ_ASK_TIMEOUT_SEC: int(120, 1, 86_400).describe('ask_agent: how long the asking job waits for an answer when the model sets no timeout'),
-  WIZ_WORKSPACE_DIR: z.string().default('').describe('root of the agents\' workspaces (one directory per agent); empty: <WIZ_DATA_DIR>/workspaces'),
-  WIZ_WORKSPACE_MAX_FILE_BYTES: int(1_048_576, 1, 1_073_741_824).describe('largest file the workspace tools read or write'),
+  WIZ_ASK_TIMEOUT_SEC: int(120, 1, 86_400).describe(
+    'ask_agent: how long the asking job waits for an answer when the model sets no timeout',
+  ),
+  WIZ_WORKSPACE_DIR: z
+    .string()
+    .default('')
+    .describe("root of the agents' workspaces (one directory per agent); empty: <WIZ_DATA_DIR>/workspaces"),
+  WIZ_WORKSPACE_MAX_FILE_BYTES: int(1_048_576, 1, 1_073_741_824).describe(
+    'largest file the workspace tools read or write',
+  ),
 });
 export type WizConfig = z.infer<typeof ConfigSchema>;
 
@@ -93,7 +155,9 @@ export function parseConfig(env: Env): WizConfig {
   const r = ConfigSchema.safeParse(input);
   if (r.success) {
     if (r.data.WIZ_AUTH === 'off' && !isLoopback(r.data.HOST)) {
-      throw new Error(`invalid configuration:\n  WIZ_AUTH: "off" is only allowed when HOST is a loopback address (HOST is ${r.data.HOST})`);
+      throw new Error(
+        `invalid configuration:\n  WIZ_AUTH: "off" is only allowed when HOST is a loopback address (HOST is ${r.data.HOST})`,
+      );
     }
     return r.data;
   }

@@ -22,7 +22,11 @@ export const LoopSettingsSchema = z.strictObject({
   planning: z.boolean().optional(),
   maxSteps: z.int().min(1).max(1_000).optional(),
   maxTokens: z.int().min(100).max(100_000_000).optional(),
-  maxWallMs: z.int().min(1_000).max(24 * 3_600_000).optional(),
+  maxWallMs: z
+    .int()
+    .min(1_000)
+    .max(24 * 3_600_000)
+    .optional(),
   maxIterations: z.int().min(1).max(20).optional(),
 });
 export type LoopSettings = z.infer<typeof LoopSettingsSchema>;

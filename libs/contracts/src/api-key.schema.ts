@@ -4,7 +4,10 @@ import { z } from 'zod';
 // belongs to one; an API key acts as one.
 export const OwnerIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9:._@-]{0,99}$/i, 'an owner is 1–100 letters, digits or ":._@-", e.g. "user:alice" or "team:core"');
+  .regex(
+    /^[a-z0-9][a-z0-9:._@-]{0,99}$/i,
+    'an owner is 1–100 letters, digits or ":._@-", e.g. "user:alice" or "team:core"',
+  );
 
 export const CreateApiKeySchema = z.strictObject({
   name: z.string().min(1).max(100).optional(),

@@ -9,7 +9,12 @@ export const DoubleTextingSchema = z.enum(DOUBLE_TEXTING_POLICIES);
 export type DoubleTexting = z.infer<typeof DoubleTextingSchema>;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const userId = z.string().trim().min(1).max(100).regex(/^[^\s@]+$/, 'a user id has no spaces and no @');
+const userId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\s@]+$/, 'a user id has no spaces and no @');
 
 export const ProjectSchema = z.object({
   id: z.uuid(),
@@ -64,7 +69,10 @@ export const CreateConversationSchema = z.discriminatedUnion('kind', [
     projectId: z.uuid(),
     name: text(200),
     agentIds: z.array(z.uuid()).max(100).default([]),
-    users: z.array(z.strictObject({ userId, name: text(200).optional() })).max(1_000).default([]),
+    users: z
+      .array(z.strictObject({ userId, name: text(200).optional() }))
+      .max(1_000)
+      .default([]),
   }),
 ]);
 export type CreateConversation = z.input<typeof CreateConversationSchema>;
@@ -106,7 +114,10 @@ export type UpdateMessage = z.infer<typeof UpdateMessageSchema>;
 export const MessageListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** `nextCursor` of the previous page: messages older than its last one. */
-  cursor: z.string().regex(/^\d{1,16}_[0-9a-f-]{36}$/i, 'not a cursor from this API').optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}_[0-9a-f-]{36}$/i, 'not a cursor from this API')
+    .optional(),
 });
 export type MessageListQuery = z.infer<typeof MessageListQuerySchema>;
 export const MessagePageSchema = z.object({ items: z.array(MessageSchema), nextCursor: z.string().nullable() });

@@ -24,7 +24,12 @@ export const EventPayloadSchemas = {
     nextRunAt: z.string().nullable(),
     error: z.string().nullable(),
   }),
-  'job.created': z.object({ status: JobStatusSchema, input: z.string(), priority: z.int(), runAt: z.string().nullable() }),
+  'job.created': z.object({
+    status: JobStatusSchema,
+    input: z.string(),
+    priority: z.int(),
+    runAt: z.string().nullable(),
+  }),
   /** Moved to `queued`: from delayed, waiting (dependencies met) or waiting-children. */
   'job.queued': z.object({ from: JobStatusSchema }),
   'job.active': z.object({ attempt: z.int() }),
@@ -48,9 +53,20 @@ export const EventPayloadSchemas = {
     usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional() }).optional(),
   }),
   'tool.called': z.object({ step: z.int(), toolCallId: z.string(), tool: z.string(), args: z.unknown() }),
-  'tool.result': z.object({ step: z.int(), toolCallId: z.string(), tool: z.string(), result: z.unknown().optional(), error: z.string().optional() }),
+  'tool.result': z.object({
+    step: z.int(),
+    toolCallId: z.string(),
+    tool: z.string(),
+    result: z.unknown().optional(),
+    error: z.string().optional(),
+  }),
   /** The agent checked its answer against its validationCriteria. */
-  'job.validation': z.object({ iteration: z.int(), passed: z.boolean(), feedback: z.string(), criteria: z.array(z.string()) }),
+  'job.validation': z.object({
+    iteration: z.int(),
+    passed: z.boolean(),
+    feedback: z.string(),
+    criteria: z.array(z.string()),
+  }),
   /**
    * A model text delta. High rate: published on core NATS (`<p>.live.…`), not JetStream, so it is
    * live only (no seq, no replay); the stored answer and `agent.step` events are the durable record.

@@ -22,7 +22,10 @@ export const MAX_DELAY_MS = 366 * 24 * 3_600_000;
 export const BackoffSchema = z.strictObject({
   type: z.enum(['fixed', 'exponential']),
   /** Base delay: fixed waits this long; exponential waits delayMs * 2^(retry-1). */
-  delayMs: z.int().min(0).max(24 * 3_600_000),
+  delayMs: z
+    .int()
+    .min(0)
+    .max(24 * 3_600_000),
   /** 0..1: each wait is shortened by a random fraction up to this much. */
   jitter: z.number().min(0).max(1).default(0),
 });
@@ -40,7 +43,11 @@ const JobOptionsShape = {
   delay: z.int().min(0).max(MAX_DELAY_MS).optional(),
   /** Run no earlier than this instant (ISO 8601 with offset). */
   runAt: z.iso.datetime({ offset: true }).optional(),
-  timeoutMs: z.int().min(100).max(24 * 3_600_000).optional(),
+  timeoutMs: z
+    .int()
+    .min(100)
+    .max(24 * 3_600_000)
+    .optional(),
   dependsOn: z.array(z.uuid()).max(100).optional(),
   /** Run even when a dependency failed or was cancelled (default: fail with it). */
   ignoreDependencyFailures: z.boolean().default(false),

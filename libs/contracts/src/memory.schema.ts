@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { AdjustBehaviorSchema } from './agent.schema';
 
 // An agent's memory items (the memory_save / memory_query tools, and the REST API).
-export const MemoryMetadataSchema = z.record(z.string().min(1).max(100), z.union([z.string().max(1_000), z.number(), z.boolean()]));
+export const MemoryMetadataSchema = z.record(
+  z.string().min(1).max(100),
+  z.union([z.string().max(1_000), z.number(), z.boolean()]),
+);
 export type MemoryMetadata = z.infer<typeof MemoryMetadataSchema>;
 
 export const MemoryItemSchema = z.object({

@@ -26,8 +26,12 @@ describe('CreateScheduleSchema', () => {
   });
 
   it('rejects an invalid or never-firing cron expression and an unknown zone, saying why', () => {
-    expect(messages({ cron: 'every day', template })).toEqual([expect.stringMatching(/^cron: invalid cron expression "every day": .*five, six, or seven/)]);
-    expect(messages({ cron: '61 * * * *', template })).toEqual([expect.stringMatching(/^cron: invalid cron expression .*minute: 61/)]);
+    expect(messages({ cron: 'every day', template })).toEqual([
+      expect.stringMatching(/^cron: invalid cron expression "every day": .*five, six, or seven/),
+    ]);
+    expect(messages({ cron: '61 * * * *', template })).toEqual([
+      expect.stringMatching(/^cron: invalid cron expression .*minute: 61/),
+    ]);
     expect(messages({ cron: '0 0 30 2 *', template })).toEqual(['cron: cron expression "0 0 30 2 *" never fires']);
     expect(messages({ cron: '* * * * *', timezone: 'Mars/Olympus', template })).toEqual([
       'timezone: unknown time zone "Mars/Olympus": use an IANA name such as "Europe/Berlin" or "UTC"',
@@ -36,7 +40,9 @@ describe('CreateScheduleSchema', () => {
 
   it('rejects template fields that make no sense repeated', () => {
     for (const extra of [{ delay: 5 }, { runAt: '2030-01-01T00:00:00Z' }, { idempotencyKey: 'k' }]) {
-      expect(messages({ cron: '* * * * *', template: { ...template, ...extra } })).toEqual([expect.stringMatching(/^template: Unrecognized key/)]);
+      expect(messages({ cron: '* * * * *', template: { ...template, ...extra } })).toEqual([
+        expect.stringMatching(/^template: Unrecognized key/),
+      ]);
     }
   });
 });

@@ -43,7 +43,9 @@ export const CreateScheduleSchema = z.strictObject({
   timezone: z
     .string()
     .max(100)
-    .refine(isTimeZone, { error: (i) => `unknown time zone "${String(i.input)}": use an IANA name such as "Europe/Berlin" or "UTC"` })
+    .refine(isTimeZone, {
+      error: (i) => `unknown time zone "${String(i.input)}": use an IANA name such as "Europe/Berlin" or "UTC"`,
+    })
     .default('UTC'),
   template: ScheduleTemplateSchema,
   /** What to do with ticks missed while no runtime was up (see README, Schedules). */

@@ -11,9 +11,13 @@ describe('busNames', () => {
       'wiz.events.agent.a.j.job.created',
     );
     expect(sut.eventSubject({ agentId: 'a', type: 'agent.created' })).toBe('wiz.events.agent.a._.agent.created');
-    expect(sut.eventSubject({ conversationId: 'c', type: 'message.created' })).toBe('wiz.events.conversation.c.message.created');
+    expect(sut.eventSubject({ conversationId: 'c', type: 'message.created' })).toBe(
+      'wiz.events.conversation.c.message.created',
+    );
     // A job's events stay on its agent's subject, conversation or not.
-    expect(sut.eventSubject({ agentId: 'a', jobId: 'j', conversationId: 'c', type: 'job.completed' })).toBe('wiz.events.agent.a.j.job.completed');
+    expect(sut.eventSubject({ agentId: 'a', jobId: 'j', conversationId: 'c', type: 'job.completed' })).toBe(
+      'wiz.events.agent.a.j.job.completed',
+    );
     expect(sut.conversationEventsFilter('c')).toBe('wiz.events.conversation.c.>');
   });
 

@@ -14,7 +14,10 @@ export const CreateTaskSchema = ScheduleTemplateSchema.extend({
   timezone: z.string().max(100).optional(),
   name: z.string().min(1).max(200).optional(),
 })
-  .refine((v) => v.runAt === undefined || v.cron === undefined, { message: 'give either runAt or cron, not both', path: ['cron'] })
+  .refine((v) => v.runAt === undefined || v.cron === undefined, {
+    message: 'give either runAt or cron, not both',
+    path: ['cron'],
+  })
   .refine((v) => v.cron !== undefined || (v.timezone === undefined && v.name === undefined), {
     message: 'timezone and name belong to cron tasks',
     path: ['timezone'],

@@ -7,7 +7,15 @@ describe(wsProtocolJsonSchema.name, () => {
   it('describes every client frame, every server frame and every event type', () => {
     const types = (def: any) => def.oneOf.map((o: any) => o.properties.type.const).sort();
     expect(types(sut.$defs['ClientFrame'])).toEqual(['auth', 'ping', 'subscribe', 'unsubscribe']);
-    expect(types(sut.$defs['ServerFrame'])).toEqual(['authenticated', 'error', 'event', 'live', 'pong', 'subscribed', 'unsubscribed']);
+    expect(types(sut.$defs['ServerFrame'])).toEqual([
+      'authenticated',
+      'error',
+      'event',
+      'live',
+      'pong',
+      'subscribed',
+      'unsubscribed',
+    ]);
     expect(Object.keys(sut.$defs['EventData']).sort()).toEqual([...EVENT_TYPES].sort());
   });
 

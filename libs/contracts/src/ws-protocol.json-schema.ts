@@ -13,7 +13,9 @@ export function wsProtocolJsonSchema(): Record<string, unknown> {
     title: 'Wiz WebSocket protocol (GET /ws)',
     description:
       'Every frame is one JSON text frame. A client sends ClientFrame, the server sends ServerFrame. ' +
-      `Topics: ${TOPIC_KINDS.join(', ')}. Close codes: ${Object.entries(WS_CLOSE_CODES).map(([k, v]) => `${v} ${k}`).join(', ')}.`,
+      `Topics: ${TOPIC_KINDS.join(', ')}. Close codes: ${Object.entries(WS_CLOSE_CODES)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}.`,
     $defs: {
       ClientFrame: json(ClientFrameSchema, 'input'),
       ServerFrame: json(ServerFrameSchema, 'output'),

@@ -20,7 +20,8 @@ export const parseTopic = (topic: Topic): { kind: TopicKind; id: string } => {
 };
 
 /** The canonical spelling of a topic (lower case), used as the `topic` of server frames. */
-export const topicKey = (t: { kind: TopicKind; id: string }): string => (t.kind === 'owner' ? 'owner' : `${t.kind}:${t.id}`);
+export const topicKey = (t: { kind: TopicKind; id: string }): string =>
+  t.kind === 'owner' ? 'owner' : `${t.kind}:${t.id}`;
 
 export const ClientFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -48,11 +49,13 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
     seq: z.int().positive().describe('sequence number in the events stream: resume with `since`'),
     event: EventEnvelopeSchema,
   }),
-  z.object({
-    type: z.literal('live'),
-    topic: z.string(),
-    event: EventEnvelopeSchema,
-  }).describe('a live-only event (`agent.token`): no seq, not replayed on resume'),
+  z
+    .object({
+      type: z.literal('live'),
+      topic: z.string(),
+      event: EventEnvelopeSchema,
+    })
+    .describe('a live-only event (`agent.token`): no seq, not replayed on resume'),
   z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string(), topic: z.string().optional() }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

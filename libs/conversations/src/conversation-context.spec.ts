@@ -14,8 +14,13 @@ const msg = (i: number, over: Partial<MessageEntity> = {}): MessageEntity =>
   });
 
 describe(buildContext.name, () => {
-  it('keeps the last `window` messages, the agent\'s own as assistant, and summarises the older ones', () => {
-    const history = [msg(1), msg(2, { authorKind: 'agent', authorId: 'a1', authorName: 'Ada', role: 'assistant' }), msg(3), msg(4)];
+  it("keeps the last `window` messages, the agent's own as assistant, and summarises the older ones", () => {
+    const history = [
+      msg(1),
+      msg(2, { authorKind: 'agent', authorId: 'a1', authorName: 'Ada', role: 'assistant' }),
+      msg(3),
+      msg(4),
+    ];
     const sut = buildContext(history, 'a1', 3, false, false);
     expect(sut.conversation).toEqual([
       { role: 'assistant', content: 'message 2' },
@@ -27,7 +32,9 @@ describe(buildContext.name, () => {
 
   it('names the speakers in channels, and another agent speaks as a user', () => {
     const other = msg(1, { authorKind: 'agent', authorId: 'a2', authorName: 'Bob', role: 'assistant' });
-    expect(buildContext([other], 'a1', 5, true, false)).toEqual({ conversation: [{ role: 'user', content: 'Bob: message 1' }] });
+    expect(buildContext([other], 'a1', 5, true, false)).toEqual({
+      conversation: [{ role: 'user', content: 'Bob: message 1' }],
+    });
   });
 
   it('leaves out deleted messages and notices', () => {

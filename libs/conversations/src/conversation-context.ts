@@ -29,7 +29,10 @@ export function buildContext(
   const older = usable.slice(0, usable.length - recent.length);
   const conversation = recent.map((m) => {
     const own = m.authorKind === 'agent' && m.authorId === agentId;
-    return { role: own ? ('assistant' as const) : ('user' as const), content: named && !own ? `${speaker(m)}: ${m.content}` : m.content };
+    return {
+      role: own ? ('assistant' as const) : ('user' as const),
+      content: named && !own ? `${speaker(m)}: ${m.content}` : m.content,
+    };
   });
   if (!older.length) return { conversation };
   return { conversation, summary: summarise(older, truncatedBefore) };

@@ -10,6 +10,8 @@ describe(apologyFor.name, () => {
   });
 
   it('has a reason even when the job has none', () => {
-    expect(apologyFor(Object.assign(new JobEntity(), { id: 'j2', failureReason: null }))).toMatch(/^Sorry, I could not answer this: the job failed\./);
+    expect(apologyFor(Object.assign(new JobEntity(), { id: 'j2', failureReason: null }))).toMatch(
+      /^Sorry, I could not answer this: the job failed\./,
+    );
   });
 });

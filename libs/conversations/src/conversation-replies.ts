@@ -30,9 +30,19 @@ export class ConversationReplies implements OnModuleInit {
     const reply =
       job.status === 'completed'
         ? { content: job.result?.text || '(no answer)', role: 'assistant' as const }
-        : { content: apologyFor(job), role: 'system' as const, toolData: { failedJobId: job.id, reason: job.failureReason } };
+        : {
+            content: apologyFor(job),
+            role: 'system' as const,
+            toolData: { failedJobId: job.id, reason: job.failureReason },
+          };
     try {
-      await this.messages.postAsAgent(job.ownerId, job.conversationId, job.agentId, { ...reply, jobId: job.id, traceId: job.traceId }, { m, emit });
+      await this.messages.postAsAgent(
+        job.ownerId,
+        job.conversationId,
+        job.agentId,
+        { ...reply, jobId: job.id, traceId: job.traceId },
+        { m, emit },
+      );
     } catch (e) {
       // The agent left the conversation meanwhile: its job still ends; nothing is posted.
       if ((e as { code?: string }).code !== 'not_found') throw e;

@@ -1,10 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
-  AddParticipant, Conversation, ConversationListQuery, CreateConversationParsed, CreateProject, isUuid, notFound, PageOf, PageQuery, Participant,
-  Project, WizError,
+  AddParticipant,
+  Conversation,
+  ConversationListQuery,
+  CreateConversationParsed,
+  CreateProject,
+  isUuid,
+  notFound,
+  PageOf,
+  PageQuery,
+  Participant,
+  Project,
+  WizError,
 } from '@wiz/contracts';
-import { AgentsRepository, ConversationEntity, ConversationParticipantEntity, ConversationsRepository, ProjectEntity } from '@wiz/persistence';
+import {
+  AgentsRepository,
+  ConversationEntity,
+  ConversationParticipantEntity,
+  ConversationsRepository,
+  ProjectEntity,
+} from '@wiz/persistence';
 import { StateChanges } from '@wiz/queue';
 import { toConversation, toParticipant, toProject } from './conversation.mapper';
 
@@ -20,7 +36,14 @@ export class ConversationsService {
 
   async createProject(ownerId: string, body: CreateProject): Promise<Project> {
     const now = new Date();
-    const p = Object.assign(new ProjectEntity(), { id: randomUUID(), ownerId, name: body.name, description: body.description ?? null, createdAt: now, updatedAt: now });
+    const p = Object.assign(new ProjectEntity(), {
+      id: randomUUID(),
+      ownerId,
+      name: body.name,
+      description: body.description ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
     await this.conversations.insertProject(p);
     return toProject(p);
   }
@@ -38,10 +61,25 @@ export class ConversationsService {
 
   async create(ownerId: string, body: CreateConversationParsed): Promise<Conversation> {
     const now = new Date();
-    const c = Object.assign(new ConversationEntity(), { id: randomUUID(), ownerId, kind: body.kind, projectId: null, name: null, createdAt: now, updatedAt: now });
+    const c = Object.assign(new ConversationEntity(), {
+      id: randomUUID(),
+      ownerId,
+      kind: body.kind,
+      projectId: null,
+      name: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     const rows: ConversationParticipantEntity[] = [];
     const member = (kind: 'user' | 'agent', participantId: string, name: string | null) =>
-      Object.assign(new ConversationParticipantEntity(), { conversationId: c.id, kind, participantId, ownerId, name, joinedAt: now });
+      Object.assign(new ConversationParticipantEntity(), {
+        conversationId: c.id,
+        kind,
+        participantId,
+        ownerId,
+        name,
+        joinedAt: now,
+      });
     if (body.kind === 'dm') {
       const agent = await this.agents.findById(ownerId, body.agentId);
       if (!agent) throw notFound('agent', body.agentId);
@@ -68,8 +106,21 @@ export class ConversationsService {
 
   async list(ownerId: string, q: ConversationListQuery): Promise<PageOf<Conversation>> {
     const [items, total] = await this.conversations.list(ownerId, q);
-    const members = await this.conversations.participantsOf(ownerId, items.map((c) => c.id));
-    return { items: items.map((c) => toConversation(c, members.filter((p) => p.conversationId === c.id))), total, limit: q.limit, offset: q.offset };
+    const members = await this.conversations.participantsOf(
+      ownerId,
+      items.map((c) => c.id),
+    );
+    return {
+      items: items.map((c) =>
+        toConversation(
+          c,
+          members.filter((p) => p.conversationId === c.id),
+        ),
+      ),
+      total,
+      limit: q.limit,
+      offset: q.offset,
+    };
   }
 
   async get(ownerId: string, id: string): Promise<Conversation> {
@@ -86,19 +137,33 @@ export class ConversationsService {
   /** Channels only: a DM stays one person and one agent. Agents' names are unique in a channel (mentions). */
   async addParticipant(ownerId: string, conversationId: string, body: AddParticipant): Promise<Participant> {
     const c = await this.load(ownerId, conversationId);
-    if (c.kind === 'dm') throw new WizError('conflict', 'a DM has exactly one person and one agent; create a channel to talk with more');
+    if (c.kind === 'dm')
+      throw new WizError('conflict', 'a DM has exactly one person and one agent; create a channel to talk with more');
     const members = await this.conversations.participants(ownerId, conversationId);
     let row: ConversationParticipantEntity;
     const base = { conversationId, ownerId, joinedAt: new Date() };
     if (body.kind === 'agent') {
       const agent = await this.agents.findById(ownerId, body.agentId);
       if (!agent) throw notFound('agent', body.agentId);
-      if (members.some((p) => p.kind === 'agent' && p.participantId === agent.id)) throw new WizError('conflict', `agent ${agent.id} is already in this conversation`);
-      this.checkUniqueName(new Map(members.filter((p) => p.kind === 'agent').map((p) => [(p.name ?? '').toLowerCase(), p.participantId])), agent.name);
-      row = Object.assign(new ConversationParticipantEntity(), base, { kind: 'agent', participantId: agent.id, name: agent.name });
+      if (members.some((p) => p.kind === 'agent' && p.participantId === agent.id))
+        throw new WizError('conflict', `agent ${agent.id} is already in this conversation`);
+      this.checkUniqueName(
+        new Map(members.filter((p) => p.kind === 'agent').map((p) => [(p.name ?? '').toLowerCase(), p.participantId])),
+        agent.name,
+      );
+      row = Object.assign(new ConversationParticipantEntity(), base, {
+        kind: 'agent',
+        participantId: agent.id,
+        name: agent.name,
+      });
     } else {
-      if (members.some((p) => p.kind === 'user' && p.participantId === body.userId)) throw new WizError('conflict', `user ${body.userId} is already in this conversation`);
-      row = Object.assign(new ConversationParticipantEntity(), base, { kind: 'user', participantId: body.userId, name: body.name ?? null });
+      if (members.some((p) => p.kind === 'user' && p.participantId === body.userId))
+        throw new WizError('conflict', `user ${body.userId} is already in this conversation`);
+      row = Object.assign(new ConversationParticipantEntity(), base, {
+        kind: 'user',
+        participantId: body.userId,
+        name: body.name ?? null,
+      });
     }
     await this.conversations.addParticipants([row]);
     return toParticipant(row);
@@ -107,13 +172,18 @@ export class ConversationsService {
   async removeParticipant(ownerId: string, conversationId: string, kind: string, participantId: string): Promise<void> {
     const c = await this.load(ownerId, conversationId);
     if (c.kind === 'dm') throw new WizError('conflict', 'a DM keeps its two participants');
-    if (!(await this.conversations.removeParticipant(ownerId, conversationId, kind, participantId))) throw notFound(`${kind} participant`, participantId);
+    if (!(await this.conversations.removeParticipant(ownerId, conversationId, kind, participantId)))
+      throw notFound(`${kind} participant`, participantId);
   }
 
   // `@Name` must designate one agent of the channel.
   private checkUniqueName(names: Map<string, string>, name: string): void {
     const key = name.toLowerCase();
-    if (names.has(key)) throw new WizError('conflict', `an agent named "${name}" is already in this channel: mentions (@${name}) would be ambiguous`);
+    if (names.has(key))
+      throw new WizError(
+        'conflict',
+        `an agent named "${name}" is already in this channel: mentions (@${name}) would be ambiguous`,
+      );
     names.set(key, name);
   }
 }

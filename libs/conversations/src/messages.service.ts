@@ -2,10 +2,26 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import {
-  ConversationJobData, isUuid, Message, MessageListQuery, MessagePage, MessageRole, notFound, PostMessage, WizError,
+  ConversationJobData,
+  isUuid,
+  Message,
+  MessageListQuery,
+  MessagePage,
+  MessageRole,
+  notFound,
+  PostMessage,
+  WizError,
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { AgentEntity, AgentsRepository, ConversationEntity, ConversationParticipantEntity, ConversationsRepository, MessageEntity, MessagesRepository } from '@wiz/persistence';
+import {
+  AgentEntity,
+  AgentsRepository,
+  ConversationEntity,
+  ConversationParticipantEntity,
+  ConversationsRepository,
+  MessageEntity,
+  MessagesRepository,
+} from '@wiz/persistence';
 import { Emit, JobsService, makeEvent, StateChanges } from '@wiz/queue';
 import { buildContext, mentionedAgents } from './conversation-context';
 import { cursorOf, parseCursor, toMessage } from './conversation.mapper';
@@ -41,27 +57,53 @@ export class MessagesService {
     const c = await this.conversations.load(ownerId, conversationId);
     const members = await this.repo.participants(ownerId, conversationId);
     const author = members.find((p) => p.kind === 'user' && p.participantId === body.userId);
-    if (!author) throw new WizError('forbidden', `user ${body.userId} is not a participant of conversation ${conversationId}`);
+    if (!author)
+      throw new WizError('forbidden', `user ${body.userId} is not a participant of conversation ${conversationId}`);
     const targets = await this.targets(ownerId, c, members, body.content);
     await this.interrupt(ownerId, c.id, targets);
     const traceId = randomUUID();
     const now = new Date();
     const msg = Object.assign(new MessageEntity(), {
-      id: randomUUID(), ownerId, conversationId, authorKind: 'user', authorId: author.participantId, authorName: author.name,
-      content: body.content, role: 'user', toolData: null, jobIds: [], createdAt: now, updatedAt: now, deletedAt: null,
+      id: randomUUID(),
+      ownerId,
+      conversationId,
+      authorKind: 'user',
+      authorId: author.participantId,
+      authorName: author.name,
+      content: body.content,
+      role: 'user',
+      toolData: null,
+      jobIds: [],
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
     } satisfies MessageEntity);
     return this.changes.commit(async (m, emit) => {
       // In the transaction: a message racing this one commits before or after, never beside it.
-      for (const agent of targets) if (agent.doubleTexting === 'reject') await this.rejectIfBusy(ownerId, conversationId, agent, m);
+      for (const agent of targets)
+        if (agent.doubleTexting === 'reject') await this.rejectIfBusy(ownerId, conversationId, agent, m);
       const { history, truncated } = await this.history(ownerId, conversationId, m);
       const jobIds: string[] = [];
       for (const agent of targets) {
         const data: ConversationJobData = {
-          conversationId, messageId: msg.id,
-          ...buildContext(history, agent.id, this.config.WIZ_CONVERSATION_CONTEXT_MESSAGES, c.kind === 'channel', truncated),
+          conversationId,
+          messageId: msg.id,
+          ...buildContext(
+            history,
+            agent.id,
+            this.config.WIZ_CONVERSATION_CONTEXT_MESSAGES,
+            c.kind === 'channel',
+            truncated,
+          ),
         };
         const input = c.kind === 'channel' ? `${author.name ?? author.participantId}: ${body.content}` : body.content;
-        const job = await this.jobs.submitWithin(m, emit, ownerId, { agentId: agent.id, input, data: { ...data } }, { traceId, conversationId });
+        const job = await this.jobs.submitWithin(
+          m,
+          emit,
+          ownerId,
+          { agentId: agent.id, input, data: { ...data } },
+          { traceId, conversationId },
+        );
         jobIds.push(job.id);
       }
       const stored = Object.assign(new MessageEntity(), msg, { jobIds });
@@ -75,7 +117,12 @@ export class MessagesService {
 
   async list(ownerId: string, conversationId: string, q: MessageListQuery): Promise<MessagePage> {
     await this.conversations.load(ownerId, conversationId);
-    const rows = await this.messages.page(ownerId, conversationId, q.limit + 1, q.cursor ? parseCursor(q.cursor) : undefined);
+    const rows = await this.messages.page(
+      ownerId,
+      conversationId,
+      q.limit + 1,
+      q.cursor ? parseCursor(q.cursor) : undefined,
+    );
     const page = rows.slice(0, q.limit);
     return { items: page.map(toMessage), nextCursor: rows.length > q.limit ? cursorOf(page[page.length - 1]!) : null };
   }
@@ -100,27 +147,50 @@ export class MessagesService {
    * `post_to_channel` tool) a message of its own. Inside the caller's transaction when given
    * `m`/`emit` (e.g. a settle hook), else in one of its own.
    */
-  async postAsAgent(ownerId: string, conversationId: string, agentId: string, post: AgentPost, tx?: { m: EntityManager; emit: Emit }): Promise<Message> {
+  async postAsAgent(
+    ownerId: string,
+    conversationId: string,
+    agentId: string,
+    post: AgentPost,
+    tx?: { m: EntityManager; emit: Emit },
+  ): Promise<Message> {
     const work = async (m: EntityManager, emit: Emit) => {
-      const member = (await this.repo.participants(ownerId, conversationId, m)).find((p) => p.kind === 'agent' && p.participantId === agentId);
+      const member = (await this.repo.participants(ownerId, conversationId, m)).find(
+        (p) => p.kind === 'agent' && p.participantId === agentId,
+      );
       if (!member) throw notFound('agent participant', agentId);
       const agent: AgentEntity | null = await this.agents.findById(ownerId, agentId, m);
       const now = new Date();
       const msg = Object.assign(new MessageEntity(), {
-        id: randomUUID(), ownerId, conversationId, authorKind: 'agent', authorId: agentId, authorName: agent?.name ?? member.name,
-        content: post.content, role: post.role ?? 'assistant', toolData: post.toolData ?? null, jobIds: post.jobId ? [post.jobId] : [],
-        createdAt: now, updatedAt: now, deletedAt: null,
+        id: randomUUID(),
+        ownerId,
+        conversationId,
+        authorKind: 'agent',
+        authorId: agentId,
+        authorName: agent?.name ?? member.name,
+        content: post.content,
+        role: post.role ?? 'assistant',
+        toolData: post.toolData ?? null,
+        jobIds: post.jobId ? [post.jobId] : [],
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
       } satisfies MessageEntity);
       const out = toMessage(msg);
       await this.messages.insert(msg, m);
-      emit.event(makeEvent('message.created', { conversationId, traceId: post.traceId ?? randomUUID() }, { message: out }));
+      emit.event(
+        makeEvent('message.created', { conversationId, traceId: post.traceId ?? randomUUID() }, { message: out }),
+      );
       return out;
     };
     return tx ? work(tx.m, tx.emit) : this.changes.commit(work, agentId);
   }
 
   private async change(
-    ownerId: string, conversationId: string, id: string, type: 'message.updated' | 'message.deleted',
+    ownerId: string,
+    conversationId: string,
+    id: string,
+    type: 'message.updated' | 'message.deleted',
     patchOf: (msg: MessageEntity) => Partial<MessageEntity>,
   ): Promise<Message> {
     await this.conversations.load(ownerId, conversationId);
@@ -137,9 +207,20 @@ export class MessagesService {
   }
 
   // A DM reaches its agent; a channel message the agents it mentions (none: nobody is asked).
-  private async targets(ownerId: string, c: ConversationEntity, members: ConversationParticipantEntity[], content: string): Promise<AgentEntity[]> {
+  private async targets(
+    ownerId: string,
+    c: ConversationEntity,
+    members: ConversationParticipantEntity[],
+    content: string,
+  ): Promise<AgentEntity[]> {
     const inConversation = members.filter((p) => p.kind === 'agent');
-    const ids = c.kind === 'dm' ? inConversation.map((p) => p.participantId) : mentionedAgents(content, inConversation.map((p) => ({ id: p.participantId, name: p.name ?? '' })));
+    const ids =
+      c.kind === 'dm'
+        ? inConversation.map((p) => p.participantId)
+        : mentionedAgents(
+            content,
+            inConversation.map((p) => ({ id: p.participantId, name: p.name ?? '' })),
+          );
     const agents: AgentEntity[] = [];
     for (const id of ids) {
       const agent = await this.agents.findById(ownerId, id);
@@ -150,7 +231,12 @@ export class MessagesService {
   }
 
   // Double texting, `reject`: a second message while the agent's answer here is unfinished.
-  private async rejectIfBusy(ownerId: string, conversationId: string, agent: AgentEntity, m: EntityManager): Promise<void> {
+  private async rejectIfBusy(
+    ownerId: string,
+    conversationId: string,
+    agent: AgentEntity,
+    m: EntityManager,
+  ): Promise<void> {
     const unfinished = await this.repo.unfinishedJobs(ownerId, conversationId, agent.id, m);
     if (!unfinished.length) return;
     throw new WizError(
@@ -172,7 +258,11 @@ export class MessagesService {
     }
   }
 
-  private async history(ownerId: string, conversationId: string, m: EntityManager): Promise<{ history: MessageEntity[]; truncated: boolean }> {
+  private async history(
+    ownerId: string,
+    conversationId: string,
+    m: EntityManager,
+  ): Promise<{ history: MessageEntity[]; truncated: boolean }> {
     const want = this.config.WIZ_CONVERSATION_CONTEXT_MESSAGES + SUMMARY_LOOKBACK;
     const rows = await this.messages.page(ownerId, conversationId, want + 1, undefined, m);
     return { history: rows.slice(0, want).reverse(), truncated: rows.length > want };

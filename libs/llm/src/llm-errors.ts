@@ -3,7 +3,8 @@ import { APICallError, RetryError } from 'ai';
 // A failure reason a user can act on, without secrets: the API key is in a header, never in the
 // URL or the body we quote.
 export function describeLlmError(e: unknown, baseUrl: string, keyHint = 'OPENAI_API_KEY'): string {
-  if (isContextTooLong(e)) return `the conversation is longer than the model's context window: ${truncate(providerMessage((e as APICallError).responseBody) ?? (e as Error).message)}`;
+  if (isContextTooLong(e))
+    return `the conversation is longer than the model's context window: ${truncate(providerMessage((e as APICallError).responseBody) ?? (e as Error).message)}`;
   if (RetryError.isInstance(e)) {
     const attempts = e.errors.length;
     return `${describeLlmError(e.lastError, baseUrl, keyHint)} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
@@ -37,7 +38,7 @@ function providerMessage(body: string | undefined): string | undefined {
 
 function causeOf(e: Error): string {
   const cause = (e as { cause?: unknown }).cause;
-  const code = (cause as { code?: string } | undefined)?.code ?? ((cause as { cause?: { code?: string } })?.cause?.code);
+  const code = (cause as { code?: string } | undefined)?.code ?? (cause as { cause?: { code?: string } })?.cause?.code;
   return code ?? (cause instanceof Error ? cause.message : e.message);
 }
 
@@ -47,5 +48,7 @@ const truncate = (s: string, n = 500) => (s.length > n ? `${s.slice(0, n)}…` :
 export function isContextTooLong(e: unknown): boolean {
   const err = RetryError.isInstance(e) ? e.lastError : e;
   if (!APICallError.isInstance(err) || (err.statusCode !== 400 && err.statusCode !== 413)) return false;
-  return /context_length_exceeded|context length|maximum context|too many tokens|prompt is too long/i.test(`${err.responseBody ?? ''} ${err.message}`);
+  return /context_length_exceeded|context length|maximum context|too many tokens|prompt is too long/i.test(
+    `${err.responseBody ?? ''} ${err.message}`,
+  );
 }

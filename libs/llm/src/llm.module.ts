@@ -9,7 +9,10 @@ const secretBox = {
   inject: [WIZ_CONFIG],
   useFactory: (c: WizConfig) => {
     const { box, source } = SecretBox.fromConfig(c.WIZ_SECRET_KEY, c.WIZ_DATA_DIR);
-    if (source !== 'WIZ_SECRET_KEY') new Logger('Secrets').log(`provider keys are encrypted with the key generated in ${source} on first use (set WIZ_SECRET_KEY to choose one)`);
+    if (source !== 'WIZ_SECRET_KEY')
+      new Logger('Secrets').log(
+        `provider keys are encrypted with the key generated in ${source} on first use (set WIZ_SECRET_KEY to choose one)`,
+      );
     return box;
   },
 };

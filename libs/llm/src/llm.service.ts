@@ -46,7 +46,11 @@ export class LlmService {
     private readonly repo: ProvidersRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
   ) {
-    this.fallback = createOpenAI({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY || 'unset', name: 'default' });
+    this.fallback = createOpenAI({
+      baseURL: config.OPENAI_BASE_URL,
+      apiKey: config.OPENAI_API_KEY || 'unset',
+      name: 'default',
+    });
   }
 
   /** The model an agent's settings name; an unknown provider is an LlmCallError (the job fails with it). */
@@ -54,15 +58,30 @@ export class LlmService {
     const common = { maxRetries: this.config.WIZ_LLM_MAX_RETRIES, timeoutMs: this.config.WIZ_LLM_TIMEOUT_MS };
     if (!settings.provider) {
       const modelId = settings.model ?? this.config.WIZ_DEFAULT_MODEL;
-      return { model: this.fallback.chat(modelId), modelId, endpoint: this.config.OPENAI_BASE_URL, keyHint: 'OPENAI_API_KEY', ...common };
+      return {
+        model: this.fallback.chat(modelId),
+        modelId,
+        endpoint: this.config.OPENAI_BASE_URL,
+        keyHint: 'OPENAI_API_KEY',
+        ...common,
+      };
     }
     const p = await this.provider(ownerId, settings.provider);
     const modelId = settings.model ?? p.defaultModel ?? this.config.WIZ_DEFAULT_MODEL;
-    return { model: p.provider.chat(modelId), modelId, endpoint: p.baseUrl, keyHint: `the API key of provider "${p.name}"`, ...common };
+    return {
+      model: p.provider.chat(modelId),
+      modelId,
+      endpoint: p.baseUrl,
+      keyHint: `the API key of provider "${p.name}"`,
+      ...common,
+    };
   }
 
   /** The embedding model (WIZ_EMBEDDING_MODEL) of the endpoint an agent's settings name. */
-  async embedder(ownerId: string, settings: ModelConfig): Promise<{ model: EmbeddingModel; modelId: string; maxRetries: number }> {
+  async embedder(
+    ownerId: string,
+    settings: ModelConfig,
+  ): Promise<{ model: EmbeddingModel; modelId: string; maxRetries: number }> {
     const modelId = this.config.WIZ_EMBEDDING_MODEL;
     const provider = settings.provider ? (await this.provider(ownerId, settings.provider)).provider : this.fallback;
     return { model: provider.embedding(modelId), modelId, maxRetries: this.config.WIZ_LLM_MAX_RETRIES };

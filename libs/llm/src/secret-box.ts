@@ -14,7 +14,9 @@ export class SecretBox {
   constructor(private readonly secret: string | (() => string)) {}
 
   private get key(): Buffer {
-    this.cached ??= createHash('sha256').update(typeof this.secret === 'string' ? this.secret : this.secret(), 'utf8').digest();
+    this.cached ??= createHash('sha256')
+      .update(typeof this.secret === 'string' ? this.secret : this.secret(), 'utf8')
+      .digest();
     return this.cached;
   }
 

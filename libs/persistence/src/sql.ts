@@ -37,7 +37,8 @@ export class Sql {
   hydrate<T extends ObjectLiteral>(entity: EntityTarget<T>, row: Record<string, unknown>): T {
     const meta = this.m.connection.getMetadata(entity);
     const e = meta.create() as T;
-    for (const c of meta.columns) c.setEntityValue(e, this.m.connection.driver.prepareHydratedValue(row[c.databaseName], c));
+    for (const c of meta.columns)
+      c.setEntityValue(e, this.m.connection.driver.prepareHydratedValue(row[c.databaseName], c));
     return e;
   }
 }

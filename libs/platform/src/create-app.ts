@@ -15,7 +15,11 @@ export async function createApp(root: Parameters<typeof NestFactory.create>[0]):
   });
   app.useLogger(app.get(Logger));
   app.use(json({ limit: '1mb' }), jsonErrors);
-  const origins = app.get<WizConfig>(WIZ_CONFIG).WIZ_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = app
+    .get<WizConfig>(WIZ_CONFIG)
+    .WIZ_CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (origins.length > 0) {
     app.enableCors({
       origin: origins.includes('*') ? true : origins,
@@ -30,7 +34,12 @@ export async function createApp(root: Parameters<typeof NestFactory.create>[0]):
 }
 
 // Body-parser errors answered here: behind Nest they would lose their type.
-function jsonErrors(err: { type?: string; message?: string } | undefined, _req: Request, res: Response, next: NextFunction) {
+function jsonErrors(
+  err: { type?: string; message?: string } | undefined,
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+) {
   if (err?.type === 'entity.parse.failed') {
     res.status(400).json({ statusCode: 400, code: 'malformed_json', message: `malformed JSON body: ${err.message}` });
   } else if (err?.type === 'entity.too.large') {

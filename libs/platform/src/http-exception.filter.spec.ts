@@ -22,7 +22,13 @@ describe(HttpErrorFilter.name, () => {
     [new HttpException('slow down', 429), 429, 'rate_limited'],
     [new WizError('unauthorized', 'no key'), 401, 'unauthorized'],
     [new WizError('forbidden', 'not yours'), 403, 'forbidden'],
-    [Object.assign(new Error('terminating connection due to administrator command'), { driverError: { code: '57P01' } }), 503, 'unavailable'],
+    [
+      Object.assign(new Error('terminating connection due to administrator command'), {
+        driverError: { code: '57P01' },
+      }),
+      503,
+      'unavailable',
+    ],
     [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), 503, 'unavailable'],
     [new Error('Connection terminated unexpectedly'), 503, 'unavailable'],
     [new TypeError('x is undefined'), 500, 'internal'],
@@ -33,7 +39,13 @@ describe(HttpErrorFilter.name, () => {
   });
 
   it('keeps the validation issues and hides internal details', () => {
-    expect(answer(new WizError('validation_failed', 'bad', [{ path: 'x', message: 'y' }])).body).toMatchObject({ issues: [{ path: 'x' }] });
-    expect(answer(new TypeError('secret internals')).body).toEqual({ statusCode: 500, code: 'internal', message: 'internal error' });
+    expect(answer(new WizError('validation_failed', 'bad', [{ path: 'x', message: 'y' }])).body).toMatchObject({
+      issues: [{ path: 'x' }],
+    });
+    expect(answer(new TypeError('secret internals')).body).toEqual({
+      statusCode: 500,
+      code: 'internal',
+      message: 'internal error',
+    });
   });
 });

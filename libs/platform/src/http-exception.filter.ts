@@ -24,7 +24,12 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   private toBody(e: unknown): ErrorBody {
     if (e instanceof WizError) {
-      return { statusCode: httpStatusOf(e.code), code: e.code, message: e.message, ...(e.details ? { issues: e.details } : {}) };
+      return {
+        statusCode: httpStatusOf(e.code),
+        code: e.code,
+        message: e.message,
+        ...(e.details ? { issues: e.details } : {}),
+      };
     }
     if (isStoreUnavailable(e)) {
       return { statusCode: 503, code: 'unavailable', message: 'the database is unavailable; retry shortly' };
@@ -59,5 +64,9 @@ function isStoreUnavailable(e: unknown): boolean {
   const err = e as { code?: string; driverError?: { code?: string; message?: string }; message?: string };
   const code = err?.driverError?.code ?? err?.code ?? '';
   const message = err?.driverError?.message ?? err?.message ?? '';
-  return PG_UNAVAILABLE.test(code) || code === 'ECONNREFUSED' || /Connection terminated|ECONNREFUSED|database system is (shutting down|starting up)/.test(message);
+  return (
+    PG_UNAVAILABLE.test(code) ||
+    code === 'ECONNREFUSED' ||
+    /Connection terminated|ECONNREFUSED|database system is (shutting down|starting up)/.test(message)
+  );
 }

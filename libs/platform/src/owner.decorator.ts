@@ -19,8 +19,12 @@ export const authOf = (req: { auth?: AuthContext }): AuthContext => {
   return req.auth;
 };
 
-export const Owner = createParamDecorator((_: unknown, ctx: ExecutionContext): string => authOf(ctx.switchToHttp().getRequest()).ownerId);
-export const Auth = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthContext => authOf(ctx.switchToHttp().getRequest()));
+export const Owner = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): string => authOf(ctx.switchToHttp().getRequest()).ownerId,
+);
+export const Auth = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthContext =>
+  authOf(ctx.switchToHttp().getRequest()),
+);
 
 /** Marks a route that needs no API key (health, API documents). */
 export const IS_PUBLIC = 'wiz:public';

@@ -69,7 +69,13 @@ export class JobExecution {
       const leaseUntil = new Date(now.getTime() + this.policy.leaseMs);
       // A job resumed from a park (delegation) keeps the progress it had reported.
       const progress = isParked(job) ? job.progress : 0;
-      if (!(await this.flow.move(job, { status: 'active', attempts: attempt, attemptLog, startedAt: now, leaseUntil, progress }, m))) {
+      if (
+        !(await this.flow.move(
+          job,
+          { status: 'active', attempts: attempt, attemptLog, startedAt: now, leaseUntil, progress },
+          m,
+        ))
+      ) {
         // Someone moved the job first. Give the agent back if this claim took it (the
         // transaction may hold other work, so it is not rolled back); if the agent already
         // held this job, the runtime that moved it holds the agent: leave it.
@@ -92,7 +98,13 @@ export class JobExecution {
       const lost = attemptLog.filter((a) => a.error === LOST_RUN).length;
       const moved =
         lost >= this.policy.maxLostRuns
-          ? await this.flow.failNow(job, `runtime lost the job ${lost} times mid-run (crash or kill); giving up`, m, emit, { attemptLog })
+          ? await this.flow.failNow(
+              job,
+              `runtime lost the job ${lost} times mid-run (crash or kill); giving up`,
+              m,
+              emit,
+              { attemptLog },
+            )
           : await this.flow.move(job, { status: 'queued', attemptLog, leaseUntil: null }, m);
       if (!moved) return false;
       if (job.status === 'queued') {
@@ -119,7 +131,13 @@ export class JobExecution {
     return this.changes.commit(async (m, emit) => {
       await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, null);
-      if (!(await this.flow.move(job, { status: 'completed', result, progress: 100, attemptLog, finishedAt: new Date() }, m))) {
+      if (
+        !(await this.flow.move(
+          job,
+          { status: 'completed', result, progress: 100, attemptLog, finishedAt: new Date() },
+          m,
+        ))
+      ) {
         return false;
       }
       emit.event(makeEvent('job.completed', jobIds(job), { attempt: job.attempts, result }));
@@ -137,12 +155,18 @@ export class JobExecution {
       if (retryable && job.attempts < job.maxAttempts) {
         const delayMs = backoffDelay(job.backoff, job.attempts);
         const runAt = new Date(Date.now() + delayMs);
-        if (!(await this.flow.move(job, { status: 'waiting', failureReason: error, attemptLog, runAt }, m))) return false;
-        emit.event(makeEvent('job.retrying', jobIds(job), { attempt: job.attempts, error, delayMs, runAt: runAt.toISOString() }));
+        if (!(await this.flow.move(job, { status: 'waiting', failureReason: error, attemptLog, runAt }, m)))
+          return false;
+        emit.event(
+          makeEvent('job.retrying', jobIds(job), { attempt: job.attempts, error, delayMs, runAt: runAt.toISOString() }),
+        );
         await this.flow.freeAgent(job, m, emit);
         return this.flow.release(job, m, emit);
       }
-      if (!(await this.flow.move(job, { status: 'failed', failureReason: error, attemptLog, finishedAt: new Date() }, m))) return false;
+      if (
+        !(await this.flow.move(job, { status: 'failed', failureReason: error, attemptLog, finishedAt: new Date() }, m))
+      )
+        return false;
       emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason: error }));
       await this.flow.freeAgent(job, m, emit);
       await this.flow.settled(job, m, emit);
@@ -159,32 +183,44 @@ export class JobExecution {
    * Returns false, with nothing written, when the job was moved meanwhile (cancelled…).
    */
   park(job: JobEntity, wakeAt: Date | null, before: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
-    return this.changes.commit(async (m, emit) => {
-      await before(m, emit);
-      const attemptLog = closeAttempt(job, PARKED);
-      const patch = { status: 'waiting-children' as const, attempts: job.attempts - 1, attemptLog, leaseUntil: null, runAt: wakeAt };
-      // Throwing rolls back `before` too: no orphan children for a job that is not waiting.
-      if (!(await this.flow.move(job, patch, m))) throw new ParkFenced();
-      const children = await this.jobs.childrenOf(job.ownerId, job.id, m);
-      emit.event(makeEvent('job.waiting-children', jobIds(job), { children: children.filter((c) => !isTerminal(c.status)).length }));
-      await this.flow.freeAgent(job, m, emit);
-      if (children.every((c) => isTerminal(c.status))) await this.flow.wake(job, m, emit);
-      return true;
-    }, job.agentId).catch((e) => {
-      if (e instanceof ParkFenced) return false;
-      throw e;
-    });
+    return this.changes
+      .commit(async (m, emit) => {
+        await before(m, emit);
+        const attemptLog = closeAttempt(job, PARKED);
+        const patch = {
+          status: 'waiting-children' as const,
+          attempts: job.attempts - 1,
+          attemptLog,
+          leaseUntil: null,
+          runAt: wakeAt,
+        };
+        // Throwing rolls back `before` too: no orphan children for a job that is not waiting.
+        if (!(await this.flow.move(job, patch, m))) throw new ParkFenced();
+        const children = await this.jobs.childrenOf(job.ownerId, job.id, m);
+        emit.event(
+          makeEvent('job.waiting-children', jobIds(job), {
+            children: children.filter((c) => !isTerminal(c.status)).length,
+          }),
+        );
+        await this.flow.freeAgent(job, m, emit);
+        if (children.every((c) => isTerminal(c.status))) await this.flow.wake(job, m, emit);
+        return true;
+      }, job.agentId)
+      .catch((e) => {
+        if (e instanceof ParkFenced) return false;
+        throw e;
+      });
   }
 
   /** Progress of a running job; not a transition (the revision stays), so it never fences the runner. */
   async progress(job: JobEntity, progress: number): Promise<void> {
     const pct = Math.max(0, Math.min(100, Math.round(progress)));
     await this.changes.commit(async (m, emit) => {
-      if (await this.jobs.setProgress(job.ownerId, job.id, pct, m)) emit.event(makeEvent('job.progress', jobIds(job), { progress: pct }));
+      if (await this.jobs.setProgress(job.ownerId, job.id, pct, m))
+        emit.event(makeEvent('job.progress', jobIds(job), { progress: pct }));
     }, job.agentId);
     job.progress = pct;
   }
-
 }
 
 class ParkFenced extends Error {}

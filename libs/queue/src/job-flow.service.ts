@@ -16,7 +16,12 @@ import { Emit } from './state-changes.service';
 export const PARKED = 'parked: waiting for child jobs';
 export const isParked = (job: JobEntity) => job.attemptLog[job.attemptLog.length - 1]?.error === PARKED;
 
-export const jobIds = (job: JobEntity) => ({ agentId: job.agentId, jobId: job.id, conversationId: job.conversationId, traceId: job.traceId });
+export const jobIds = (job: JobEntity) => ({
+  agentId: job.agentId,
+  jobId: job.id,
+  conversationId: job.conversationId,
+  traceId: job.traceId,
+});
 
 // The rules every transition shares, run inside the caller's transaction (StateChanges.commit).
 // Each change is a compare-and-set on the job's revision; the entity passed in is updated.
@@ -62,11 +67,22 @@ export class JobFlow {
    */
   enqueue(job: JobEntity, emit: Emit, cause = 'run', backlog = false): void {
     const command = backlog ? { ...this.commandOf(job), backlog } : this.commandOf(job);
-    emit.command(this.bus.names.mailboxSubject(job.partition, job.agentId), command, `${cause}:${job.id}:${job.revision}`);
+    emit.command(
+      this.bus.names.mailboxSubject(job.partition, job.agentId),
+      command,
+      `${cause}:${job.id}:${job.revision}`,
+    );
   }
 
   commandOf(job: JobEntity): RunJobCommand {
-    return { kind: 'job.run', jobId: job.id, agentId: job.agentId, ownerId: job.ownerId, traceId: job.traceId, priority: job.priority };
+    return {
+      kind: 'job.run',
+      jobId: job.id,
+      agentId: job.agentId,
+      ownerId: job.ownerId,
+      traceId: job.traceId,
+      priority: job.priority,
+    };
   }
 
   /** Gives the job's agent back if the job holds it; a busy agent turning active is an event. */
@@ -77,8 +93,15 @@ export class JobFlow {
   }
 
   /** Ends a job that is not running (never started, or waiting) as failed. */
-  async failNow(job: JobEntity, reason: string, m: EntityManager, emit: Emit, extra: Partial<JobEntity> = {}): Promise<boolean> {
-    if (!(await this.move(job, { ...extra, status: 'failed', failureReason: reason, finishedAt: new Date() }, m))) return false;
+  async failNow(
+    job: JobEntity,
+    reason: string,
+    m: EntityManager,
+    emit: Emit,
+    extra: Partial<JobEntity> = {},
+  ): Promise<boolean> {
+    if (!(await this.move(job, { ...extra, status: 'failed', failureReason: reason, finishedAt: new Date() }, m)))
+      return false;
     emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason }));
     await this.settled(job, m, emit);
     return true;
@@ -87,7 +110,8 @@ export class JobFlow {
   /** Cancels a job and its unfinished children; an active one loses its agent at once. */
   async cancel(job: JobEntity, reason: string, m: EntityManager, emit: Emit): Promise<boolean> {
     const wasActive = job.status === 'active';
-    if (!(await this.move(job, { status: 'cancelled', failureReason: reason, finishedAt: new Date() }, m))) return false;
+    if (!(await this.move(job, { status: 'cancelled', failureReason: reason, finishedAt: new Date() }, m)))
+      return false;
     emit.event(makeEvent('job.cancelled', jobIds(job), { reason }));
     if (wasActive) await this.freeAgent(job, m, emit);
     for (const child of await this.jobs.childrenOf(job.ownerId, job.id, m)) {

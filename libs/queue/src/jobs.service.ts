@@ -21,7 +21,9 @@ import { Emit, StateChanges } from './state-changes.service';
 
 const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const isUniqueViolation = (e: unknown) =>
-  UNIQUE_VIOLATION.has((e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code ?? '');
+  UNIQUE_VIOLATION.has(
+    (e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code ?? '',
+  );
 
 // What clients do with jobs. `submit` is also the bus interface the benchmark drives.
 @Injectable()
@@ -76,9 +78,17 @@ export class JobsService {
   }
 
   /** `createIn` for an agent named by id (it must exist and take jobs). */
-  async submitWithin(m: EntityManager, emit: Emit, ownerId: string, body: CreateJob, link: { traceId?: string; conversationId?: string } = {}): Promise<Job> {
+  async submitWithin(
+    m: EntityManager,
+    emit: Emit,
+    ownerId: string,
+    body: CreateJob,
+    link: { traceId?: string; conversationId?: string } = {},
+  ): Promise<Job> {
     const agent = await this.runnableAgent(ownerId, body.agentId, m);
-    return toJob(await this.createIn(agent, body, link.traceId ?? randomUUID(), m, emit, { conversationId: link.conversationId }));
+    return toJob(
+      await this.createIn(agent, body, link.traceId ?? randomUUID(), m, emit, { conversationId: link.conversationId }),
+    );
   }
 
   private async runnableAgent(ownerId: string, agentId: string, m?: EntityManager): Promise<AgentEntity> {
@@ -99,12 +109,14 @@ export class JobsService {
     job.status = !ready ? 'waiting' : job.runAt && job.runAt.getTime() > Date.now() ? 'delayed' : 'queued';
     await this.jobs.insert(job, m);
     await this.jobs.addDependencies(job.id, job.dependsOn, m);
-    emit.event(makeEvent('job.created', jobIds(job), {
-      status: job.status,
-      input: job.input,
-      priority: job.priority,
-      runAt: job.runAt?.toISOString() ?? null,
-    }));
+    emit.event(
+      makeEvent('job.created', jobIds(job), {
+        status: job.status,
+        input: job.input,
+        priority: job.priority,
+        runAt: job.runAt?.toISOString() ?? null,
+      }),
+    );
     if (job.status === 'queued') this.flow.enqueue(job, emit);
     if (parent && ['queued', 'delayed', 'waiting'].includes(parent.status)) {
       // BullMQ flows: a parent that has not started runs after its children.
@@ -155,7 +167,13 @@ export class JobsService {
       }
       // One more attempt, now, with the job's own retry policy for any further failure.
       const landed = await this.changes.commit(async (m, emit) => {
-        if (!(await this.flow.move(job, { maxAttempts: job.attempts + 1, failureReason: null, finishedAt: null, runAt: null, status: 'waiting' }, m))) {
+        if (
+          !(await this.flow.move(
+            job,
+            { maxAttempts: job.attempts + 1, failureReason: null, finishedAt: null, runAt: null, status: 'waiting' },
+            m,
+          ))
+        ) {
           return false;
         }
         return this.flow.release(job, m, emit);
@@ -168,7 +186,13 @@ export class JobsService {
     this.bus.nc.publish(this.bus.names.control(kind), JSON.stringify(payload));
   }
 
-  private newJob(ownerId: string, agent: AgentEntity, body: CreateJob, traceId: string, conversationId: string | null): JobEntity {
+  private newJob(
+    ownerId: string,
+    agent: AgentEntity,
+    body: CreateJob,
+    traceId: string,
+    conversationId: string | null,
+  ): JobEntity {
     const now = new Date();
     const runAt = body.runAt ? new Date(body.runAt) : body.delay ? new Date(now.getTime() + body.delay) : null;
     return Object.assign(new JobEntity(), {
@@ -217,12 +241,20 @@ export class JobsService {
     if (!job.parentJobId) return null;
     const parent = await this.jobs.lockById(job.ownerId, job.parentJobId, m);
     if (!parent) throw new WizError('validation_failed', `unknown parent job ${job.parentJobId}`);
-    if (isTerminal(parent.status)) throw new WizError('conflict', `parent job ${parent.id} is already ${parent.status}`);
+    if (isTerminal(parent.status))
+      throw new WizError('conflict', `parent job ${parent.id} is already ${parent.status}`);
     const seen = new Set<string>();
-    for (let a: JobEntity | null = parent; a && !seen.has(a.id); a = a.parentJobId ? await this.jobs.findById(job.ownerId, a.parentJobId, m) : null) {
+    for (
+      let a: JobEntity | null = parent;
+      a && !seen.has(a.id);
+      a = a.parentJobId ? await this.jobs.findById(job.ownerId, a.parentJobId, m) : null
+    ) {
       seen.add(a.id);
       if (job.dependsOn.includes(a.id)) {
-        throw new WizError('validation_failed', `dependency cycle: job would depend on its ancestor ${a.id}, which waits for it`);
+        throw new WizError(
+          'validation_failed',
+          `dependency cycle: job would depend on its ancestor ${a.id}, which waits for it`,
+        );
       }
     }
     return parent;

@@ -11,7 +11,13 @@ const journals = new WeakMap<EntityManager, Array<() => void>>();
 export function beginJournal(m: EntityManager): Journal {
   const undos: Array<() => void> = [];
   journals.set(m, undos);
-  return { undo: () => undos.splice(0).reverse().forEach((u) => u()) };
+  return {
+    undo: () =>
+      undos
+        .splice(0)
+        .reverse()
+        .forEach((u) => u()),
+  };
 }
 
 /** Records the current values of `keys` on `target`, to be restored if the transaction fails. */

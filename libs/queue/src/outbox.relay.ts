@@ -18,8 +18,10 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private readonly queue: OutboxEntity[] = [];
   private readonly queued = new Set<string>();
   private flushing?: Promise<void>;
-  private readonly sweeper = new Periodic(SWEEP_EVERY_MS, () => this.sweepOnce(), (e) =>
-    this.log.warn(`outbox sweep failed: ${String(e)}`),
+  private readonly sweeper = new Periodic(
+    SWEEP_EVERY_MS,
+    () => this.sweepOnce(),
+    (e) => this.log.warn(`outbox sweep failed: ${String(e)}`),
   );
   private failures = 0;
   // Published rows are deleted in batches, not per flush: one statement for many jobs. Rows

@@ -4,7 +4,11 @@ describe(Periodic.name, () => {
   it('joins a pass asked for while one runs instead of starting another', async () => {
     let passes = 0;
     let release!: () => void;
-    const sut = new Periodic(60_000, () => new Promise<number>((r) => ((release = () => r(++passes)), undefined)), () => undefined);
+    const sut = new Periodic(
+      60_000,
+      () => new Promise<number>((r) => ((release = () => r(++passes)), undefined)),
+      () => undefined,
+    );
     const first = sut.run();
     const second = sut.run();
     release();
@@ -15,10 +19,14 @@ describe(Periodic.name, () => {
   it('reports a failed pass and carries on', async () => {
     const errors: unknown[] = [];
     let fail = true;
-    const sut = new Periodic(60_000, async () => {
-      if (fail) throw new Error('store down');
-      return 'ok';
-    }, (e) => errors.push(e));
+    const sut = new Periodic(
+      60_000,
+      async () => {
+        if (fail) throw new Error('store down');
+        return 'ok';
+      },
+      (e) => errors.push(e),
+    );
     await expect(sut.run()).resolves.toBeUndefined();
     fail = false;
     await expect(sut.run()).resolves.toBe('ok');
@@ -27,10 +35,14 @@ describe(Periodic.name, () => {
 
   it('stops after the pass under way', async () => {
     let done = false;
-    const sut = new Periodic(60_000, async () => {
-      await new Promise((r) => setImmediate(r));
-      done = true;
-    }, () => undefined);
+    const sut = new Periodic(
+      60_000,
+      async () => {
+        await new Promise((r) => setImmediate(r));
+        done = true;
+      },
+      () => undefined,
+    );
     sut.start();
     void sut.run();
     await sut.stop();

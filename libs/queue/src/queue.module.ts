@@ -13,7 +13,16 @@ const runPolicy: Provider = {
   inject: [WIZ_CONFIG],
   useFactory: (c: WizConfig): RunPolicy => ({ maxLostRuns: c.WIZ_JOB_MAX_DELIVER, leaseMs: c.WIZ_JOB_ACK_WAIT_MS }),
 };
-const providers = [SettleHooks, OutboxRelay, StateChanges, JobFlow, JobsService, JobExecution, SchedulesService, runPolicy];
+const providers = [
+  SettleHooks,
+  OutboxRelay,
+  StateChanges,
+  JobFlow,
+  JobsService,
+  JobExecution,
+  SchedulesService,
+  runPolicy,
+];
 
 @Global()
 @Module({ providers, exports: providers })

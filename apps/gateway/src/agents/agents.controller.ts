@@ -42,13 +42,21 @@ export class AgentsController {
   }
 
   @Patch(':id')
-  update(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(UpdateAgentSchema)) body: UpdateAgent): Promise<Agent> {
+  update(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Body(new ZodPipe(UpdateAgentSchema)) body: UpdateAgent,
+  ): Promise<Agent> {
     return this.agents.update(owner, id, body);
   }
 
   @Post(':id/behavior')
   @HttpCode(200)
-  behavior(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(AdjustBehaviorSchema)) body: AdjustBehavior): Promise<Agent> {
+  behavior(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Body(new ZodPipe(AdjustBehaviorSchema)) body: AdjustBehavior,
+  ): Promise<Agent> {
     return this.agents.adjustBehavior(owner, id, body);
   }
 
@@ -66,7 +74,12 @@ export class AgentsController {
 
   /** Runs an instruction and waits: 200 with the ended job, or 202 with the running one. */
   @Post(':id/execute')
-  async execute(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(ExecuteSchema)) body: Execute, @Res({ passthrough: true }) res: Response): Promise<Job> {
+  async execute(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Body(new ZodPipe(ExecuteSchema)) body: Execute,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Job> {
     const { ended, job } = await this.executions.execute(owner, id, body);
     res.status(ended ? 200 : 202).location(`/api/v1/jobs/${job.id}`);
     return job;

@@ -81,7 +81,12 @@ export class AgentsService {
       model: model ? { ...current.model, ...model } : current.model,
       loop: loop ? { ...current.loop, ...loop } : current.loop,
       // A busy agent stays busy when set active; its job ends it.
-      status: status === 'inactive' ? 'inactive' : current.status === 'inactive' && status === 'active' ? 'active' : current.status,
+      status:
+        status === 'inactive'
+          ? 'inactive'
+          : current.status === 'inactive' && status === 'active'
+            ? 'active'
+            : current.status,
       updatedAt: new Date(),
     });
     const agent = toAgent(next);
@@ -90,7 +95,20 @@ export class AgentsService {
       const changed = await this.agents.update(
         ownerId,
         id,
-        { name, role, backstory, goal, systemPrompt, tools, delegates, doubleTexting, model: next.model, loop: next.loop, status: next.status, updatedAt },
+        {
+          name,
+          role,
+          backstory,
+          goal,
+          systemPrompt,
+          tools,
+          delegates,
+          doubleTexting,
+          model: next.model,
+          loop: next.loop,
+          status: next.status,
+          updatedAt,
+        },
         m,
       );
       if (!changed) throw notFound('agent', id);
@@ -117,7 +135,10 @@ export class AgentsService {
     const base = body.replace ? [] : current.behaviorRules.filter((r) => !removed.has(normalise(r)));
     const rules = dedupe([...base, ...body.rules]);
     if (rules.length > MAX_BEHAVIOR_RULES) {
-      throw new WizError('validation_failed', `an agent holds at most ${MAX_BEHAVIOR_RULES} behavior rules (this change makes ${rules.length})`);
+      throw new WizError(
+        'validation_failed',
+        `an agent holds at most ${MAX_BEHAVIOR_RULES} behavior rules (this change makes ${rules.length})`,
+      );
     }
     const next = Object.assign(new AgentEntity(), current, {
       behaviorRules: rules,
@@ -139,7 +160,9 @@ export class AgentsService {
     if (agent.paused !== paused) {
       await this.changes.commit(async (m, emit) => {
         if (!(await this.agents.update(ownerId, id, { paused, updatedAt: new Date() }, m))) throw notFound('agent', id);
-        emit.event(makeEvent(paused ? 'agent.paused' : 'agent.resumed', { agentId: id, traceId: randomUUID() }, { agentId: id }));
+        emit.event(
+          makeEvent(paused ? 'agent.paused' : 'agent.resumed', { agentId: id, traceId: randomUUID() }, { agentId: id }),
+        );
       }, id);
       // Actors holding this agent's jobs re-check at once instead of on their next poll.
       if (!paused) this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: id }));
@@ -149,7 +172,9 @@ export class AgentsService {
 
   private async checkProvider(ownerId: string, providerId: string | undefined): Promise<void> {
     if (providerId && !(await this.providers.findById(ownerId, providerId))) {
-      throw new WizError('validation_failed', `unknown provider ${providerId}`, [{ path: 'model.provider', message: 'no such provider' }]);
+      throw new WizError('validation_failed', `unknown provider ${providerId}`, [
+        { path: 'model.provider', message: 'no such provider' },
+      ]);
     }
   }
 

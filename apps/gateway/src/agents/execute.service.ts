@@ -1,6 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CreateJobSchema, EventType, Execute, isUuid, Job, notFound, parseOrThrow, ServerFrame, Topic } from '@wiz/contracts';
+import {
+  CreateJobSchema,
+  EventType,
+  Execute,
+  isUuid,
+  Job,
+  notFound,
+  parseOrThrow,
+  ServerFrame,
+  Topic,
+} from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobsService } from '@wiz/queue';
 import { EventClient, EventsHub } from '../events/events.hub';

@@ -32,11 +32,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.WIZ_ADMIN_KEY) await this.registerAdminKey(this.config.WIZ_ADMIN_KEY);
-    if (this.enabled) this.log.log('authentication is on: every request needs an API key (Authorization: Bearer <key>)');
+    if (this.enabled)
+      this.log.log('authentication is on: every request needs an API key (Authorization: Bearer <key>)');
     if (this.enabled && !(await this.keys.anyActive())) {
-      this.log.warn('no API key exists yet: set WIZ_ADMIN_KEY, or run `npm run keys -- create --owner <owner> --admin`');
-    }
-    else this.log.warn(`authentication is OFF (HOST ${this.config.HOST} is loopback): every client acts as owner "${LOCAL_OWNER}"`);
+      this.log.warn(
+        'no API key exists yet: set WIZ_ADMIN_KEY, or run `npm run keys -- create --owner <owner> --admin`',
+      );
+    } else
+      this.log.warn(
+        `authentication is OFF (HOST ${this.config.HOST} is loopback): every client acts as owner "${LOCAL_OWNER}"`,
+      );
   }
 
   /** The caller of an `Authorization` header; throws `unauthorized` when a key is required and bad. */
@@ -66,13 +71,18 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   async list(caller: AuthContext, ownerId?: string): Promise<ApiKey[]> {
-    if (ownerId && ownerId !== caller.ownerId && !caller.admin) throw new WizError('forbidden', 'only an admin key may list another owner\'s keys');
+    if (ownerId && ownerId !== caller.ownerId && !caller.admin)
+      throw new WizError('forbidden', "only an admin key may list another owner's keys");
     return (await this.keys.list(ownerId ?? caller.ownerId)).map(toApiKey);
   }
 
   /** Revokes one of the caller's keys (an admin: anyone's). Unknown or foreign: 404. */
   async revoke(caller: AuthContext, id: string): Promise<void> {
-    const found = !isUuid(id) ? null : caller.admin ? await this.keys.findAnyById(id) : await this.keys.findById(caller.ownerId, id);
+    const found = !isUuid(id)
+      ? null
+      : caller.admin
+        ? await this.keys.findAnyById(id)
+        : await this.keys.findById(caller.ownerId, id);
     if (!found || !(await this.keys.revoke(found.ownerId, id, new Date()))) throw notFound('API key', id);
     for (const [hash, c] of this.cache) if (c.auth?.keyId === id) this.cache.delete(hash);
   }

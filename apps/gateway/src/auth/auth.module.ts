@@ -21,7 +21,11 @@ import { RateLimitGuard } from './rate-limit.guard';
     }),
   ],
   controllers: [KeysController],
-  providers: [ApiKeysService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }],
+  providers: [
+    ApiKeysService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
   exports: [ApiKeysService],
 })
 export class AuthModule {}

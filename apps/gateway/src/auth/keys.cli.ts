@@ -12,7 +12,12 @@ import { ApiKeysService } from './api-keys.service';
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { owner: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' }, id: { type: 'string' } },
+    options: {
+      owner: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'boolean' },
+      id: { type: 'string' },
+    },
   });
   const config = loadConfig();
   const ds = await openStore(storeOptionsOf(config));
@@ -27,14 +32,19 @@ async function main(): Promise<void> {
         break;
       }
       case 'list':
-        for (const k of await keys.list(as, ownerId)) console.log(`${k.id}  ${k.prefix}…  ${k.admin ? 'admin' : '     '}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.name ?? ''}`);
+        for (const k of await keys.list(as, ownerId))
+          console.log(
+            `${k.id}  ${k.prefix}…  ${k.admin ? 'admin' : '     '}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.name ?? ''}`,
+          );
         break;
       case 'revoke':
         await keys.revoke(as, values.id ?? '');
         console.log(`revoked ${values.id}`);
         break;
       default:
-        throw new Error('usage: npm run keys -- create|list|revoke --owner <owner> [--admin] [--name <name>] [--id <key id>]');
+        throw new Error(
+          'usage: npm run keys -- create|list|revoke --owner <owner> [--admin] [--name <name>] [--id <key id>]',
+        );
     }
   } finally {
     await ds.destroy();

@@ -13,7 +13,10 @@ export class KeysController {
   }
 
   @Get()
-  list(@Auth() auth: AuthContext, @Query(new ZodPipe(ApiKeyListQuerySchema, 'query')) q: { ownerId?: string }): Promise<{ items: ApiKey[] }> {
+  list(
+    @Auth() auth: AuthContext,
+    @Query(new ZodPipe(ApiKeyListQuerySchema, 'query')) q: { ownerId?: string },
+  ): Promise<{ items: ApiKey[] }> {
     return this.keys.list(auth, q.ownerId).then((items) => ({ items }));
   }
 

@@ -1,7 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  AddParticipant, AddParticipantSchema, Conversation, ConversationListQuery, ConversationListQuerySchema, CreateConversationParsed,
-  CreateConversationSchema, PageOf, Participant,
+  AddParticipant,
+  AddParticipantSchema,
+  Conversation,
+  ConversationListQuery,
+  ConversationListQuerySchema,
+  CreateConversationParsed,
+  CreateConversationSchema,
+  PageOf,
+  Participant,
 } from '@wiz/contracts';
 import { ConversationsService } from '@wiz/conversations';
 import { Owner, ZodPipe } from '@wiz/platform';
@@ -11,12 +18,18 @@ export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}
 
   @Post()
-  create(@Owner() owner: string, @Body(new ZodPipe(CreateConversationSchema)) body: CreateConversationParsed): Promise<Conversation> {
+  create(
+    @Owner() owner: string,
+    @Body(new ZodPipe(CreateConversationSchema)) body: CreateConversationParsed,
+  ): Promise<Conversation> {
     return this.conversations.create(owner, body);
   }
 
   @Get()
-  list(@Owner() owner: string, @Query(new ZodPipe(ConversationListQuerySchema, 'query')) q: ConversationListQuery): Promise<PageOf<Conversation>> {
+  list(
+    @Owner() owner: string,
+    @Query(new ZodPipe(ConversationListQuerySchema, 'query')) q: ConversationListQuery,
+  ): Promise<PageOf<Conversation>> {
     return this.conversations.list(owner, q);
   }
 
@@ -26,13 +39,22 @@ export class ConversationsController {
   }
 
   @Post(':id/participants')
-  add(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(AddParticipantSchema)) body: AddParticipant): Promise<Participant> {
+  add(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Body(new ZodPipe(AddParticipantSchema)) body: AddParticipant,
+  ): Promise<Participant> {
     return this.conversations.addParticipant(owner, id, body);
   }
 
   @Delete(':id/participants/:kind/:participantId')
   @HttpCode(204)
-  remove(@Owner() owner: string, @Param('id') id: string, @Param('kind') kind: string, @Param('participantId') participantId: string): Promise<void> {
+  remove(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Param('kind') kind: string,
+    @Param('participantId') participantId: string,
+  ): Promise<void> {
     return this.conversations.removeParticipant(owner, id, kind, participantId);
   }
 }

@@ -1,6 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
-  Message, MessageListQuery, MessageListQuerySchema, MessagePage, PostMessage, PostMessageSchema, UpdateMessage, UpdateMessageSchema,
+  Message,
+  MessageListQuery,
+  MessageListQuerySchema,
+  MessagePage,
+  PostMessage,
+  PostMessageSchema,
+  UpdateMessage,
+  UpdateMessageSchema,
 } from '@wiz/contracts';
 import { MessagesService } from '@wiz/conversations';
 import { Owner, ZodPipe } from '@wiz/platform';
@@ -11,17 +18,30 @@ export class MessagesController {
 
   /** A person's message; the agents it reaches get a job each (`jobIds`). */
   @Post()
-  post(@Owner() owner: string, @Param('id') id: string, @Body(new ZodPipe(PostMessageSchema)) body: PostMessage): Promise<Message> {
+  post(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Body(new ZodPipe(PostMessageSchema)) body: PostMessage,
+  ): Promise<Message> {
     return this.messages.post(owner, id, body);
   }
 
   @Get()
-  list(@Owner() owner: string, @Param('id') id: string, @Query(new ZodPipe(MessageListQuerySchema, 'query')) q: MessageListQuery): Promise<MessagePage> {
+  list(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Query(new ZodPipe(MessageListQuerySchema, 'query')) q: MessageListQuery,
+  ): Promise<MessagePage> {
     return this.messages.list(owner, id, q);
   }
 
   @Patch(':messageId')
-  update(@Owner() owner: string, @Param('id') id: string, @Param('messageId') messageId: string, @Body(new ZodPipe(UpdateMessageSchema)) body: UpdateMessage): Promise<Message> {
+  update(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Param('messageId') messageId: string,
+    @Body(new ZodPipe(UpdateMessageSchema)) body: UpdateMessage,
+  ): Promise<Message> {
     return this.messages.update(owner, id, messageId, body.content);
   }
 

@@ -13,7 +13,10 @@ export class ProjectsController {
   }
 
   @Get()
-  list(@Owner() owner: string, @Query(new ZodPipe(PageQuerySchema, 'query')) page: PageQuery): Promise<PageOf<Project>> {
+  list(
+    @Owner() owner: string,
+    @Query(new ZodPipe(PageQuerySchema, 'query')) page: PageQuery,
+  ): Promise<PageOf<Project>> {
     return this.conversations.listProjects(owner, page);
   }
 

@@ -102,7 +102,12 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
       (kind === 'conversation' && (await this.conversations.findById(client.ownerId, id)) !== null);
     if (!owned) throw notFound(kind, id);
     const key = kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
-    const sub: Subscription = { client, topic: topicKey(parsed), lastSent: since ?? this.liveSeq, buffer: since === undefined ? null : [] };
+    const sub: Subscription = {
+      client,
+      topic: topicKey(parsed),
+      lastSent: since ?? this.liveSeq,
+      buffer: since === undefined ? null : [],
+    };
     if (kind === 'conversation') {
       const members = await this.conversations.participants(client.ownerId, id);
       sub.agents = new Set(members.filter((p) => p.kind === 'agent').map((p) => p.participantId));
@@ -113,7 +118,12 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     const first = await firstEventSeq(this.bus);
     if (since + 1 < first) {
       // Aged out (WIZ_EVENTS_MAX_AGE_HOURS): say so rather than let the client believe it saw all.
-      client.send({ type: 'error', code: 'gone', topic: sub.topic, message: `events ${since + 1}–${first - 1} have expired; replaying from ${first}` });
+      client.send({
+        type: 'error',
+        code: 'gone',
+        topic: sub.topic,
+        message: `events ${since + 1}–${first - 1} have expired; replaying from ${first}`,
+      });
     }
     try {
       if (kind === 'owner') await this.replayOwner(sub, since);
@@ -168,7 +178,8 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     } else if (agentId && this.conversationSubs > 0) {
       // An agent's own event (rare): to the conversations that follow it.
       for (const [key, subs] of this.byKey) {
-        if (key.startsWith('conversation:')) this.fanOut(new Map([...subs].filter(([, s]) => s.agents?.has(agentId))), m);
+        if (key.startsWith('conversation:'))
+          this.fanOut(new Map([...subs].filter(([, s]) => s.agents?.has(agentId))), m);
       }
     }
     if (this.ownerSubs > 0) {
@@ -263,7 +274,9 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
       const ids = idsOf(m.subject);
       const mine =
         ids.conversationId === conversationId ||
-        (ids.jobId ? conversationOfJobEvent(m) === conversationId : ids.agentId !== undefined && sub.agents?.has(ids.agentId) === true);
+        (ids.jobId
+          ? conversationOfJobEvent(m) === conversationId
+          : ids.agentId !== undefined && sub.agents?.has(ids.agentId) === true);
       if (mine) this.deliver(sub, m);
     });
   }

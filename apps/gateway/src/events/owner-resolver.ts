@@ -27,7 +27,8 @@ export class OwnerResolver {
     const key = `${source.kind}:${source.id}`;
     const known = this.bySource.get(key);
     if (known !== undefined) return known;
-    const owner = source.kind === 'agent' ? await this.owners.ofAgent(source.id) : await this.owners.ofConversation(source.id);
+    const owner =
+      source.kind === 'agent' ? await this.owners.ofAgent(source.id) : await this.owners.ofConversation(source.id);
     if (this.bySource.size >= MAX_CACHED) this.bySource.clear();
     // An unknown one is not cached: its row may just not be visible yet.
     if (owner) this.bySource.set(key, owner);

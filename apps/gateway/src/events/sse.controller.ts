@@ -17,24 +17,51 @@ export class SseController {
   ) {}
 
   @Get('jobs/:id/events')
-  job(@Owner() owner: string, @Param('id') id: string, @Headers('last-event-id') last: string | undefined, @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number }, @Res() res: Response): Promise<void> {
+  job(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Headers('last-event-id') last: string | undefined,
+    @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
+    @Res() res: Response,
+  ): Promise<void> {
     return this.follow(owner, 'job', id, last, q.since, res);
   }
 
   @Get('agents/:id/events')
-  agent(@Owner() owner: string, @Param('id') id: string, @Headers('last-event-id') last: string | undefined, @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number }, @Res() res: Response): Promise<void> {
+  agent(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Headers('last-event-id') last: string | undefined,
+    @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
+    @Res() res: Response,
+  ): Promise<void> {
     return this.follow(owner, 'agent', id, last, q.since, res);
   }
 
   @Get('conversations/:id/events')
-  conversation(@Owner() owner: string, @Param('id') id: string, @Headers('last-event-id') last: string | undefined, @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number }, @Res() res: Response): Promise<void> {
+  conversation(
+    @Owner() owner: string,
+    @Param('id') id: string,
+    @Headers('last-event-id') last: string | undefined,
+    @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
+    @Res() res: Response,
+  ): Promise<void> {
     return this.follow(owner, 'conversation', id, last, q.since, res);
   }
 
-  private async follow(owner: string, kind: 'job' | 'agent' | 'conversation', id: string, last: string | undefined, since: number | undefined, res: Response): Promise<void> {
+  private async follow(
+    owner: string,
+    kind: 'job' | 'agent' | 'conversation',
+    id: string,
+    last: string | undefined,
+    since: number | undefined,
+    res: Response,
+  ): Promise<void> {
     if (!isUuid(id)) throw notFound(kind, id);
     const fromHeader = last !== undefined && /^\d+$/.test(last.trim()) ? Number(last.trim()) : undefined;
-    const client = new SseClient(owner, res, this.config.WIZ_WS_MAX_BUFFERED_BYTES, this.config.WIZ_WS_PING_MS, (c) => this.hub.drop(c));
+    const client = new SseClient(owner, res, this.config.WIZ_WS_MAX_BUFFERED_BYTES, this.config.WIZ_WS_PING_MS, (c) =>
+      this.hub.drop(c),
+    );
     try {
       await this.hub.subscribe(client, `${kind}:${id}` as Topic, fromHeader ?? since);
     } catch (e) {

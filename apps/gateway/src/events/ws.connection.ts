@@ -28,7 +28,11 @@ export class WsConnection implements EventClient {
     auth: AuthContext | null,
   ) {
     if (auth) this.ownerId = auth.ownerId;
-    else this.authTimer = setTimeout(() => this.close(WS_CLOSE_CODES.unauthorized, 'no auth frame within 10 s'), AUTH_TIMEOUT_MS);
+    else
+      this.authTimer = setTimeout(
+        () => this.close(WS_CLOSE_CODES.unauthorized, 'no auth frame within 10 s'),
+        AUTH_TIMEOUT_MS,
+      );
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? null : data.toString();
       this.chain = this.chain.then(() => this.onFrame(text));
@@ -86,7 +90,8 @@ export class WsConnection implements EventClient {
       this.send({ type: 'error', code: 'unauthorized', message: e instanceof Error ? e.message : String(e) });
       return this.close(WS_CLOSE_CODES.unauthorized, 'invalid API key');
     }
-    if (this.ownerId && this.ownerId !== auth.ownerId) throw new WizError('forbidden', 'this connection already acts as another owner');
+    if (this.ownerId && this.ownerId !== auth.ownerId)
+      throw new WizError('forbidden', 'this connection already acts as another owner');
     clearTimeout(this.authTimer);
     this.ownerId = auth.ownerId;
     this.send({ type: 'authenticated', ownerId: auth.ownerId });

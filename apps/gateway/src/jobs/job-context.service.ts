@@ -10,6 +10,12 @@ export class JobContextService {
   async get(ownerId: string, jobId: string): Promise<ActivityContext> {
     const row = await this.contexts.findByJob(ownerId, jobId);
     if (!row) throw notFound('context of job', jobId);
-    return { jobId: row.jobId, agentId: row.agentId, ...row.state, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+    return {
+      jobId: row.jobId,
+      agentId: row.agentId,
+      ...row.state,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
   }
 }

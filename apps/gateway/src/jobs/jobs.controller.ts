@@ -40,7 +40,10 @@ export class JobsController {
   }
 
   @Get('counts')
-  counts(@Owner() owner: string, @Query(new ZodPipe(JobCountsQuerySchema, 'query')) q: { agentId?: string }): Promise<JobCounts> {
+  counts(
+    @Owner() owner: string,
+    @Query(new ZodPipe(JobCountsQuerySchema, 'query')) q: { agentId?: string },
+  ): Promise<JobCounts> {
     return this.jobs.counts(owner, q.agentId);
   }
 

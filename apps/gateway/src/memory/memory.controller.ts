@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { AdjustBehaviorOf, AdjustBehaviorOfSchema, Agent, MemoryItem, MemoryQuery, MemoryQuerySchema, SaveMemory, SaveMemorySchema } from '@wiz/contracts';
+import {
+  AdjustBehaviorOf,
+  AdjustBehaviorOfSchema,
+  Agent,
+  MemoryItem,
+  MemoryQuery,
+  MemoryQuerySchema,
+  SaveMemory,
+  SaveMemorySchema,
+} from '@wiz/contracts';
 import { Owner, ZodPipe } from '@wiz/platform';
 import { AgentsService } from '../agents/agents.service';
 import { MemoryService } from './memory.service';
@@ -15,12 +24,18 @@ export class MemoryController {
 
   @Post('memory/save')
   @HttpCode(201)
-  save(@Owner() owner: string, @Body(new ZodPipe(SaveMemorySchema)) body: SaveMemory): Promise<{ id: string; embedded: boolean }> {
+  save(
+    @Owner() owner: string,
+    @Body(new ZodPipe(SaveMemorySchema)) body: SaveMemory,
+  ): Promise<{ id: string; embedded: boolean }> {
     return this.memory.save(owner, body);
   }
 
   @Get('memory/query')
-  query(@Owner() owner: string, @Query(new ZodPipe(MemoryQuerySchema, 'query')) q: MemoryQuery): Promise<{ items: MemoryItem[] }> {
+  query(
+    @Owner() owner: string,
+    @Query(new ZodPipe(MemoryQuerySchema, 'query')) q: MemoryQuery,
+  ): Promise<{ items: MemoryItem[] }> {
     return this.memory.query(owner, q);
   }
 

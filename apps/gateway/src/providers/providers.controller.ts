@@ -13,7 +13,10 @@ export class ProvidersController {
   }
 
   @Get()
-  list(@Owner() owner: string, @Query(new ZodPipe(PageQuerySchema, 'query')) page: PageQuery): Promise<PageOf<Provider>> {
+  list(
+    @Owner() owner: string,
+    @Query(new ZodPipe(PageQuerySchema, 'query')) page: PageQuery,
+  ): Promise<PageOf<Provider>> {
     return this.providers.list(owner, page);
   }
 

@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { CreateScheduleParsed, CreateScheduleSchema, PageOf, PageQuery, PageQuerySchema, Schedule } from '@wiz/contracts';
+import {
+  CreateScheduleParsed,
+  CreateScheduleSchema,
+  PageOf,
+  PageQuery,
+  PageQuerySchema,
+  Schedule,
+} from '@wiz/contracts';
 import { Owner, ZodPipe } from '@wiz/platform';
 import { SchedulesService } from '@wiz/queue';
 
@@ -8,12 +15,18 @@ export class SchedulesController {
   constructor(private readonly schedules: SchedulesService) {}
 
   @Post()
-  create(@Owner() owner: string, @Body(new ZodPipe(CreateScheduleSchema)) body: CreateScheduleParsed): Promise<Schedule> {
+  create(
+    @Owner() owner: string,
+    @Body(new ZodPipe(CreateScheduleSchema)) body: CreateScheduleParsed,
+  ): Promise<Schedule> {
     return this.schedules.create(owner, body);
   }
 
   @Get()
-  list(@Owner() owner: string, @Query(new ZodPipe(PageQuerySchema, 'query')) page: PageQuery): Promise<PageOf<Schedule>> {
+  list(
+    @Owner() owner: string,
+    @Query(new ZodPipe(PageQuerySchema, 'query')) page: PageQuery,
+  ): Promise<PageOf<Schedule>> {
     return this.schedules.list(owner, page);
   }
 

@@ -13,7 +13,10 @@ export class TasksController {
   }
 
   @Get()
-  list(@Owner() owner: string, @Query(new ZodPipe(TaskListQuerySchema, 'query')) q: TaskListQuery): Promise<PageOf<Task>> {
+  list(
+    @Owner() owner: string,
+    @Query(new ZodPipe(TaskListQuerySchema, 'query')) q: TaskListQuery,
+  ): Promise<PageOf<Task>> {
     return this.tasks.list(owner, q);
   }
 

@@ -1,5 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { CreateJobSchema, CreateScheduleSchema, CreateTask, isUuid, notFound, PageOf, parseOrThrow, Task, TaskListQuery, WizError } from '@wiz/contracts';
+import {
+  CreateJobSchema,
+  CreateScheduleSchema,
+  CreateTask,
+  isUuid,
+  notFound,
+  PageOf,
+  parseOrThrow,
+  Task,
+  TaskListQuery,
+  WizError,
+} from '@wiz/contracts';
 import { JobsService, SchedulesService } from '@wiz/queue';
 import { taskOfJob, taskOfSchedule } from './task.mapper';
 

@@ -21,12 +21,13 @@ import { clip, Pending, recordStep, usageOf } from './step-record';
  * `write`: the loop's last save (context, events, promotion into long-term memory), for the
  * runner to commit in the transaction that completes or fails the job (one fewer per job).
  */
-export type FinishedOutcome = ({ ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean }) & { write?: Write };
+export type FinishedOutcome = ({ ok: true; result: JobResult } | { ok: false; reason: string; retryable: boolean }) & {
+  write?: Write;
+};
 /** Or the job parked on child jobs (delegation): it is `waiting-children`, its agent free. */
 export type LoopOutcome = FinishedOutcome | { ok?: undefined; parked: true };
 
 export type Write = (m: EntityManager, emit: Emit) => Promise<void>;
-
 
 interface Run {
   job: JobEntity;
@@ -52,7 +53,6 @@ interface Run {
   final?: Write;
 }
 
-
 // The agent loop for one job: plan (criteria + steps) → act (model with tools, many steps,
 // streamed) → self-validate → iterate or finish, within the agent's budgets. The context is
 // saved after every phase and model step, with that step's events, in one transaction; a job
@@ -73,12 +73,19 @@ export class AgentLoop {
   async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {
     const limits = limitsOf(agent.loop ?? {}, this.config);
     const budget = new AbortController();
-    const wall = setTimeout(() => budget.abort(new BudgetExceeded(budgetReason.wall(limits.maxWallMs))), limits.maxWallMs);
+    const wall = setTimeout(
+      () => budget.abort(new BudgetExceeded(budgetReason.wall(limits.maxWallMs))),
+      limits.maxWallMs,
+    );
     const timeout = job.timeoutMs ? AbortSignal.timeout(job.timeoutMs) : undefined;
     const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
     let run: Run | undefined;
     try {
-      const [ctx, state, model] = await Promise.all([this.contexts.load(job), this.memories.load(agent), this.resolve(job, agent)]);
+      const [ctx, state, model] = await Promise.all([
+        this.contexts.load(job),
+        this.memories.load(agent),
+        this.resolve(job, agent),
+      ]);
       this.contexts.resume(job, ctx);
       run = this.prepare(job, agent, ctx, state, model, limits, signal, budget);
       const outcome = await this.drive(run);
@@ -86,7 +93,11 @@ export class AgentLoop {
       if (!run.promoted) await this.conclude(run, outcome);
       return { ...outcome, write: run.final };
     } catch (e) {
-      const reason = budget.signal.aborted ? (budget.signal.reason as Error).message : e instanceof BudgetExceeded ? e.message : undefined;
+      const reason = budget.signal.aborted
+        ? (budget.signal.reason as Error).message
+        : e instanceof BudgetExceeded
+          ? e.message
+          : undefined;
       if (reason || timeout?.aborted || e instanceof LlmCallError) {
         const outcome: FinishedOutcome = reason
           ? { ok: false, reason, retryable: false }
@@ -116,7 +127,23 @@ export class AgentLoop {
     const tools = toolsFor(agent.tools ?? null);
     const system = systemPromptOf(agent, summariesOf(tools));
     const task = taskText(job.input, job.data);
-    return { job, agent, ctx, model, limits, system, memory: P.memorySection(state), state, task, signal, budget, pending, promoted: false, tools, parking: [] };
+    return {
+      job,
+      agent,
+      ctx,
+      model,
+      limits,
+      system,
+      memory: P.memorySection(state),
+      state,
+      task,
+      signal,
+      budget,
+      pending,
+      promoted: false,
+      tools,
+      parking: [],
+    };
   }
 
   private async drive(run: Run): Promise<LoopOutcome> {
@@ -162,13 +189,20 @@ export class AgentLoop {
   private async plan(run: Run): Promise<void> {
     const s = run.ctx.state;
     const r = await this.call(run, () =>
-      generateText({ ...this.settings(run), system: P.withPhase(run.system, run.memory, P.PLAN_INSTRUCTIONS), messages: [{ role: 'user', content: run.task }] }),
+      generateText({
+        ...this.settings(run),
+        system: P.withPhase(run.system, run.memory, P.PLAN_INSTRUCTIONS),
+        messages: [{ role: 'user', content: run.task }],
+      }),
     );
     this.count(run, r.usage);
     const plan = PlanSchema.safeParse(P.extractJson(r.text));
     if (plan.success) s.plan = plan.data;
     else s.planNote = `the model gave no usable plan ("${clip(r.text, 120)}"): working without self-validation`;
-    run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'plan', text: clip(r.text, 2_000), usage: usageOf(r.usage) }]);
+    run.pending.push([
+      'agent.step',
+      { iteration: s.iteration, step: s.steps, phase: 'plan', text: clip(r.text, 2_000), usage: usageOf(r.usage) },
+    ]);
   }
 
   private async actOrSummarise(run: Run): Promise<void> {
@@ -184,12 +218,18 @@ export class AgentLoop {
   // Leaves the context in the next phase (validate or done), saved with the last step.
   private async act(run: Run): Promise<void> {
     const s = run.ctx.state;
-    if (s.messages.length === 0) s.messages = [{ role: 'user', content: s.plan ? `${run.task}\n\n${P.planSection(s.plan)}` : run.task }];
+    if (s.messages.length === 0)
+      s.messages = [{ role: 'user', content: s.plan ? `${run.task}\n\n${P.planSection(s.plan)}` : run.task }];
     const base = s.messages as ModelMessage[];
     const stepsLeft = run.limits.maxSteps - s.steps;
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
     let finished: string | undefined;
-    const tokens = new TokenBatcher(this.live, run.job, () => ({ iteration: s.iteration, step: s.steps + 1 }), this.config.WIZ_TOKEN_BATCH_MS);
+    const tokens = new TokenBatcher(
+      this.live,
+      run.job,
+      () => ({ iteration: s.iteration, step: s.steps + 1 }),
+      this.config.WIZ_TOKEN_BATCH_MS,
+    );
     const reserved = { count: 0 };
     const tools = this.delegations.toolSet(run.tools, {
       job: run.job,
@@ -210,13 +250,16 @@ export class AgentLoop {
       onStepFinish: async (step) => {
         reserved.count = 0;
         s.messages = [...base, ...step.response.messages];
-        finished ??= (step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined)?.answer;
+        finished ??= (
+          step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined
+        )?.answer;
         if (finished !== undefined) run.parking.length = 0; // answered anyway: no one to wait for
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens.endStep();
         run.pending.push(...recordStep(s, step, !last));
         this.count(run, step.usage);
-        if (last) this.concludeAct(run, finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
+        if (last)
+          this.concludeAct(run, finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
         // A parking step is saved with the park (children, context and status in one transaction).
         if (!run.parking.length) await this.save(run);
       },
@@ -292,11 +335,21 @@ export class AgentLoop {
       ? parsed.data
       : { passed: true, feedback: `the model gave no verdict ("${clip(r.text, 120)}"); answer accepted unverified` };
     s.validationResult = { ...verdict, iteration: s.iteration };
-    run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'validate', usage: usageOf(r.usage) }]);
-    run.pending.push(['job.validation', { iteration: s.iteration, passed: verdict.passed, feedback: verdict.feedback, criteria: plan.validationCriteria }]);
+    run.pending.push([
+      'agent.step',
+      { iteration: s.iteration, step: s.steps, phase: 'validate', usage: usageOf(r.usage) },
+    ]);
+    run.pending.push([
+      'job.validation',
+      { iteration: s.iteration, passed: verdict.passed, feedback: verdict.feedback, criteria: plan.validationCriteria },
+    ]);
     if (verdict.passed) s.phase = 'done';
     else if (s.iteration + 1 >= run.limits.maxIterations) {
-      return { ok: false, reason: budgetReason.iterations(run.limits.maxIterations, verdict.feedback), retryable: false };
+      return {
+        ok: false,
+        reason: budgetReason.iterations(run.limits.maxIterations, verdict.feedback),
+        retryable: false,
+      };
     } else {
       s.iteration++;
       s.messages = [...s.messages, { role: 'user', content: P.retryRequest(verdict) }];
@@ -310,9 +363,14 @@ export class AgentLoop {
   private async summarise(run: Run): Promise<void> {
     const s = run.ctx.state;
     const transcript = JSON.stringify(s.messages);
-    const excerpt = transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
+    const excerpt =
+      transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
     const r = await this.call(run, () =>
-      generateText({ ...this.settings(run), system: P.SUMMARY_INSTRUCTIONS, messages: [{ role: 'user', content: excerpt }] }),
+      generateText({
+        ...this.settings(run),
+        system: P.SUMMARY_INSTRUCTIONS,
+        messages: [{ role: 'user', content: excerpt }],
+      }),
     );
     this.count(run, r.usage);
     const task = s.plan ? `${run.task}\n\n${P.planSection(s.plan)}` : run.task;
@@ -335,7 +393,8 @@ export class AgentLoop {
     const s = run.ctx.state;
     s.steps++;
     s.tokens += usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
-    if (s.tokens > run.limits.maxTokens) run.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, run.limits.maxTokens)));
+    if (s.tokens > run.limits.maxTokens)
+      run.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, run.limits.maxTokens)));
   }
 
   private async call<T>(run: Run, fn: () => Promise<T>): Promise<T> {
@@ -350,7 +409,9 @@ export class AgentLoop {
   private modelError(run: Run, e: unknown): unknown {
     if (run.budget.signal.aborted) return run.budget.signal.reason;
     if (isContextTooLong(e)) return e;
-    return AISDKError.isInstance(e) || (e instanceof Error && e.name === 'AbortError') ? new LlmCallError(this.llm.describe(e, run.model)) : e;
+    return AISDKError.isInstance(e) || (e instanceof Error && e.name === 'AbortError')
+      ? new LlmCallError(this.llm.describe(e, run.model))
+      : e;
   }
 
   private async resolve(job: JobEntity, agent: AgentEntity): Promise<ResolvedModel> {
@@ -380,7 +441,15 @@ export class AgentLoop {
       await this.contexts.save(run.ctx, m);
       if (promote) {
         const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
-        await this.memories.promote(run.agent, run.job, s, failure === undefined ? 'completed' : 'failed', summary, run.state, m);
+        await this.memories.promote(
+          run.agent,
+          run.job,
+          s,
+          failure === undefined ? 'completed' : 'failed',
+          summary,
+          run.state,
+          m,
+        );
       }
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(run.job), data as never));
     };
@@ -392,4 +461,3 @@ export class AgentLoop {
     await this.changes.commit(write);
   }
 }
-

@@ -26,5 +26,6 @@ export const budgetReason = {
   steps: (n: number) => `budget exhausted: ${n} model steps used (maxSteps ${n}) before the agent finished`,
   tokens: (used: number, max: number) => `budget exhausted: ${used} tokens used (maxTokens ${max})`,
   wall: (ms: number) => `budget exhausted: the run took longer than ${ms} ms (maxWallMs)`,
-  iterations: (n: number, feedback: string) => `validation failed ${n} time(s) (maxIterations ${n}): ${feedback || 'no feedback'}`,
+  iterations: (n: number, feedback: string) =>
+    `validation failed ${n} time(s) (maxIterations ${n}): ${feedback || 'no feedback'}`,
 };

@@ -9,7 +9,11 @@ const BATCH = 1_000;
 @Injectable()
 export class ContextRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('ContextRetention');
-  private readonly loop = new Periodic(EVERY_MS, () => this.sweep(), (e) => this.log.warn(`context retention failed: ${String(e)}`));
+  private readonly loop = new Periodic(
+    EVERY_MS,
+    () => this.sweep(),
+    (e) => this.log.warn(`context retention failed: ${String(e)}`),
+  );
 
   constructor(private readonly contexts: ActivityContextsRepository) {}
 

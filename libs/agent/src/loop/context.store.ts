@@ -53,7 +53,9 @@ export class ContextStore {
     if (s.runs > 0) {
       const previous = job.attemptLog[job.attemptLog.length - 2];
       if (previous?.error === LOST_RUN) {
-        s.errors.push(`run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`);
+        s.errors.push(
+          `run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`,
+        );
       } else if (previous?.error !== PARKED) {
         this.restart(ctx, job);
         ctx.state.errors.push(`run ${s.runs + 1}: starting over after attempt ${previous?.attempt ?? '?'} failed`);

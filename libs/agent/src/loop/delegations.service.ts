@@ -39,17 +39,35 @@ export class Delegations {
       let released = false;
       return { before, release: () => void (!released && ((released = true), run.reserved.count--)) };
     };
-    return toAiTools(tools, (toolCallId) => ({ ...run, toolCallId, services: this.services, park: (r) => void run.parking.push(r), reserveChild }));
+    return toAiTools(tools, (toolCallId) => ({
+      ...run,
+      toolCallId,
+      services: this.services,
+      park: (r) => void run.parking.push(r),
+      reserveChild,
+    }));
   }
 
   /**
    * Parks `job`: creates the children of `requests`, writes the caller's context (`write`), and
    * moves the job to `waiting-children`, in one transaction. False: the job had moved (cancelled).
    */
-  park(job: JobEntity, requests: readonly ParkRequest[], wakeAt: Date | null, write: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+  park(
+    job: JobEntity,
+    requests: readonly ParkRequest[],
+    wakeAt: Date | null,
+    write: (m: EntityManager, emit: Emit) => Promise<void>,
+  ): Promise<boolean> {
     return this.execution.park(job, wakeAt, async (m, emit) => {
       for (const r of requests) {
-        await this.services.jobsService.createIn(r.target, { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id }, job.traceId, m, emit, { id: r.childJobId });
+        await this.services.jobsService.createIn(
+          r.target,
+          { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id },
+          job.traceId,
+          m,
+          emit,
+          { id: r.childJobId },
+        );
       }
       await write(m, emit);
     });
@@ -60,21 +78,37 @@ export class Delegations {
    * deadline passed ends as `timed-out` and its child is cancelled (its answer would come to
    * nobody; a late finish then cannot wake this job again).
    */
-  async collect(job: JobEntity, awaiting: readonly AwaitedChild[], now = Date.now()): Promise<{ done: ChildOutcome[]; waiting: AwaitedChild[] }> {
+  async collect(
+    job: JobEntity,
+    awaiting: readonly AwaitedChild[],
+    now = Date.now(),
+  ): Promise<{ done: ChildOutcome[]; waiting: AwaitedChild[] }> {
     const done: ChildOutcome[] = [];
     const waiting: AwaitedChild[] = [];
     for (const a of awaiting) {
       const child = await this.services.jobs.findById(job.ownerId, a.childJobId);
       const agent = a.agentName;
-      if (!child) done.push({ awaited: a, value: { status: 'failed', agent, error: `the job for ${agent} no longer exists` } });
-      else if (child.status === 'completed') done.push({ awaited: a, value: { status: 'completed', agent, answer: child.result?.text ?? '' } });
-      else if (isTerminal(child.status)) done.push({ awaited: a, value: { status: child.status, agent, error: child.failureReason ?? child.status } });
+      if (!child)
+        done.push({ awaited: a, value: { status: 'failed', agent, error: `the job for ${agent} no longer exists` } });
+      else if (child.status === 'completed')
+        done.push({ awaited: a, value: { status: 'completed', agent, answer: child.result?.text ?? '' } });
+      else if (isTerminal(child.status))
+        done.push({ awaited: a, value: { status: child.status, agent, error: child.failureReason ?? child.status } });
       else if (a.deadline && Date.parse(a.deadline) <= now) {
         const secs = Math.round((Date.parse(a.deadline) - child.createdAt.getTime()) / 1_000);
-        await this.services.jobsService.cancel(job.ownerId, child.id, `the asking job ${job.id} stopped waiting (ask_agent timeout)`).catch((e) => {
-          this.log.debug(`cancelling timed-out child ${child.id}: ${String(e)}`);
+        await this.services.jobsService
+          .cancel(job.ownerId, child.id, `the asking job ${job.id} stopped waiting (ask_agent timeout)`)
+          .catch((e) => {
+            this.log.debug(`cancelling timed-out child ${child.id}: ${String(e)}`);
+          });
+        done.push({
+          awaited: a,
+          value: {
+            status: 'timed-out',
+            agent,
+            error: `no answer from ${agent} within ${secs} s; the question was withdrawn`,
+          },
         });
-        done.push({ awaited: a, value: { status: 'timed-out', agent, error: `no answer from ${agent} within ${secs} s; the question was withdrawn` } });
       } else waiting.push(a);
     }
     return { done, waiting };
@@ -104,7 +138,16 @@ export function applyOutcomes(s: ContextState, done: readonly ChildOutcome[]): P
     const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
     const error = value.status === 'completed' ? undefined : value.error;
     if (trace) Object.assign(trace, { result: value }, error ? { error } : {});
-    return ['tool.result', { step: trace?.step ?? s.steps, toolCallId: awaited.toolCallId, tool: awaited.tool, result: value, ...(error ? { error } : {}) }];
+    return [
+      'tool.result',
+      {
+        step: trace?.step ?? s.steps,
+        toolCallId: awaited.toolCallId,
+        tool: awaited.tool,
+        result: value,
+        ...(error ? { error } : {}),
+      },
+    ];
   });
 }
 

@@ -3,7 +3,9 @@ import { LiveEvents, TokenBatcher } from './live-events';
 
 describe(TokenBatcher.name, () => {
   const sent: string[] = [];
-  const live = { publish: (_job: JobEntity, _type: string, data: { delta: string }) => void sent.push(data.delta) } as unknown as LiveEvents;
+  const live = {
+    publish: (_job: JobEntity, _type: string, data: { delta: string }) => void sent.push(data.delta),
+  } as unknown as LiveEvents;
   let sut: TokenBatcher;
 
   beforeEach(() => {

@@ -29,7 +29,11 @@ export function planSection(plan: Plan): string {
 }
 
 export function validationRequest(task: string, plan: Plan, answer: string): string {
-  return [`Task:\n${task}`, `Validation criteria:\n${plan.validationCriteria.map((c) => `- ${c}`).join('\n')}`, `Answer:\n${answer}`].join('\n\n');
+  return [
+    `Task:\n${task}`,
+    `Validation criteria:\n${plan.validationCriteria.map((c) => `- ${c}`).join('\n')}`,
+    `Answer:\n${answer}`,
+  ].join('\n\n');
 }
 
 export function retryRequest(verdict: ValidationVerdict): string {
@@ -45,11 +49,15 @@ export function memorySection(state: AgentStateEntity | null): string {
   if (!state) return '';
   const lines: string[] = [];
   if (state.goals.length) lines.push('Your standing goals:', ...state.goals.map((g) => `- ${g}`));
-  if (state.learnings.length) lines.push('What you have learned before:', ...state.learnings.slice(-20).map((l) => `- ${l}`));
+  if (state.learnings.length)
+    lines.push('What you have learned before:', ...state.learnings.slice(-20).map((l) => `- ${l}`));
   const known = Object.entries(state.knowledge);
   if (known.length) lines.push('What you know:', ...known.slice(-20).map(([k, v]) => `- ${k}: ${v}`));
   if (state.activities.length) {
-    lines.push('Your recent jobs:', ...state.activities.slice(-5).map((a) => `- ${a.outcome}: ${a.input} → ${a.summary}`));
+    lines.push(
+      'Your recent jobs:',
+      ...state.activities.slice(-5).map((a) => `- ${a.outcome}: ${a.input} → ${a.summary}`),
+    );
   }
   return lines.join('\n');
 }

@@ -31,6 +31,9 @@ export function recordStep(s: ContextState, step: StepResult<ToolSet>, partial: 
     events.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
   }
   if (partial && step.text) s.partialOutputs.push(step.text);
-  events.push(['agent.step', { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) }]);
+  events.push([
+    'agent.step',
+    { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) },
+  ]);
   return events;
 }

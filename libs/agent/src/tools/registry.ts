@@ -52,7 +52,8 @@ export function toolsFor(allow: readonly string[] | null): WizTool[] {
   return TOOLS.filter((t) => names.has(t.name) || CORE.has(t.name));
 }
 
-export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] => tools.map((t) => ({ name: t.name, description: t.description }));
+export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] =>
+  tools.map((t) => ({ name: t.name, description: t.description }));
 
 const clip = (s: string, n = 1_000) => (s.length > n ? `${s.slice(0, n)}…` : s);
 

@@ -38,7 +38,10 @@ export class ToolServices {
     }
     const named = (await this.agentsOf(ownerId)).filter((a) => a.name.toLowerCase() === ref.trim().toLowerCase());
     if (named.length === 1) return named[0]!;
-    if (named.length > 1) throw new ToolError(`${named.length} agents are named "${ref}": name one by its id (${named.map((a) => a.id).join(', ')})`);
+    if (named.length > 1)
+      throw new ToolError(
+        `${named.length} agents are named "${ref}": name one by its id (${named.map((a) => a.id).join(', ')})`,
+      );
     throw new ToolError(`no agent "${ref}"; call list_agents to see who exists`);
   }
 
@@ -55,18 +58,24 @@ export class ToolServices {
    */
   async checkChild(job: JobEntity, from: AgentEntity, target: AgentEntity, pending: number): Promise<void> {
     if (!this.mayReach(from, target)) {
-      throw new ToolError(`you may not delegate to ${target.name}; you may delegate to: ${from.delegates!.join(', ') || 'nobody'}`);
+      throw new ToolError(
+        `you may not delegate to ${target.name}; you may delegate to: ${from.delegates!.join(', ') || 'nobody'}`,
+      );
     }
     if (target.status === 'inactive') throw new ToolError(`agent ${target.name} is inactive and takes no jobs`);
     const chain = await this.chainOf(job);
     const max = this.config.WIZ_DELEGATION_MAX_DEPTH;
     if (chain.length + 1 > max) {
       const names = await this.namesOf(job.ownerId, [...chain.map((j) => j.agentId), target.id]);
-      throw new ToolError(`delegation depth limit: the chain ${names.join(' → ')} would be ${chain.length + 1} jobs deep (at most ${max}); do the work yourself or answer with what you have`);
+      throw new ToolError(
+        `delegation depth limit: the chain ${names.join(' → ')} would be ${chain.length + 1} jobs deep (at most ${max}); do the work yourself or answer with what you have`,
+      );
     }
     const children = (await this.jobs.childrenOf(job.ownerId, job.id)).length + pending;
     if (children >= this.config.WIZ_DELEGATION_MAX_CHILDREN) {
-      throw new ToolError(`fan-out limit: this job already has ${children} child jobs (at most ${this.config.WIZ_DELEGATION_MAX_CHILDREN})`);
+      throw new ToolError(
+        `fan-out limit: this job already has ${children} child jobs (at most ${this.config.WIZ_DELEGATION_MAX_CHILDREN})`,
+      );
     }
   }
 
@@ -74,7 +83,7 @@ export class ToolServices {
   async chainOf(job: JobEntity): Promise<JobEntity[]> {
     const chain = [job];
     const seen = new Set([job.id]);
-    for (let p = job.parentJobId; p && !seen.has(p); ) {
+    for (let p = job.parentJobId; p && !seen.has(p);) {
       const parent = await this.jobs.findById(job.ownerId, p);
       if (!parent) break;
       chain.unshift(parent);

@@ -71,7 +71,15 @@ export class JobQueue1763700000000 implements MigrationInterface {
     await q.dropIndex('jobs', 'idx_jobs_idempotency');
     await q.dropIndex('jobs', 'idx_jobs_parent');
     await q.dropIndex('jobs', 'idx_jobs_status_run_at');
-    for (const c of ['partition', 'runAt', 'attemptLog', 'idempotencyKey', 'ignoreDependencyFailures', 'timeoutMs', 'backoff']) {
+    for (const c of [
+      'partition',
+      'runAt',
+      'attemptLog',
+      'idempotencyKey',
+      'ignoreDependencyFailures',
+      'timeoutMs',
+      'backoff',
+    ]) {
       await q.dropColumn('jobs', c);
     }
   }

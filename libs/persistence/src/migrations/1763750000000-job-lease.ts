@@ -7,7 +7,10 @@ export class JobLease1763750000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.addColumn('jobs', new TableColumn({ name: 'leaseUntil', type: 'bigint', isNullable: true }));
-    await q.createIndex('jobs', new TableIndex({ name: 'idx_jobs_status_lease', columnNames: ['status', 'leaseUntil'] }));
+    await q.createIndex(
+      'jobs',
+      new TableIndex({ name: 'idx_jobs_status_lease', columnNames: ['status', 'leaseUntil'] }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -6,9 +6,18 @@ export class Conversations1764000000000 implements MigrationInterface {
   name = 'Conversations1764000000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.addColumn('agents', new TableColumn({ name: 'doubleTexting', type: 'varchar', length: '16', default: "'queue'" }));
-    await q.addColumn('jobs', new TableColumn({ name: 'conversationId', type: 'varchar', length: '36', isNullable: true }));
-    await q.createIndex('jobs', new TableIndex({ name: 'idx_jobs_conversation', columnNames: ['conversationId', 'agentId'] }));
+    await q.addColumn(
+      'agents',
+      new TableColumn({ name: 'doubleTexting', type: 'varchar', length: '16', default: "'queue'" }),
+    );
+    await q.addColumn(
+      'jobs',
+      new TableColumn({ name: 'conversationId', type: 'varchar', length: '36', isNullable: true }),
+    );
+    await q.createIndex(
+      'jobs',
+      new TableIndex({ name: 'idx_jobs_conversation', columnNames: ['conversationId', 'agentId'] }),
+    );
     await q.createTable(
       new Table({
         name: 'projects',

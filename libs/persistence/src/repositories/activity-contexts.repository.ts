@@ -33,6 +33,9 @@ export class ActivityContextsRepository {
 
   /** Insert or overwrite the job's context (one row per job): one statement, no read first. */
   async save(ctx: ActivityContextEntity, m?: EntityManager): Promise<void> {
-    await this.repo(m).upsert(ctx as QueryDeepPartialEntity<ActivityContextEntity>, { conflictPaths: ['jobId'], skipUpdateIfNoValuesChanged: false });
+    await this.repo(m).upsert(ctx as QueryDeepPartialEntity<ActivityContextEntity>, {
+      conflictPaths: ['jobId'],
+      skipUpdateIfNoValuesChanged: false,
+    });
   }
 }

@@ -72,7 +72,9 @@ export class AgentsRepository {
     if (!agent || agent.deletedAt) return { verdict: 'missing' };
     if (agent.paused) return { verdict: 'paused' };
     if (agent.runningJobId && agent.runningJobId !== jobId) {
-      const holder = await m.getRepository(JobEntity).findOne({ select: { id: true, status: true }, where: { id: agent.runningJobId } });
+      const holder = await m
+        .getRepository(JobEntity)
+        .findOne({ select: { id: true, status: true }, where: { id: agent.runningJobId } });
       if (holder?.status === 'active') return { verdict: 'busy', holder: holder.id };
     }
     await m

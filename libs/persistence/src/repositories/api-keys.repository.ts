@@ -31,7 +31,9 @@ export class ApiKeysRepository {
 
   /** Marks the key revoked; false when it does not exist or was already revoked. */
   async revoke(ownerId: string, id: string, at: Date): Promise<boolean> {
-    const r = await this.repo.update({ ownerId, id, revokedAt: IsNull() }, { revokedAt: at } as QueryDeepPartialEntity<ApiKeyEntity>);
+    const r = await this.repo.update({ ownerId, id, revokedAt: IsNull() }, {
+      revokedAt: at,
+    } as QueryDeepPartialEntity<ApiKeyEntity>);
     return r.affected === 1;
   }
 

@@ -53,10 +53,12 @@ export class ConversationsRepository {
   }
 
   participants(ownerId: string, conversationId: string, m?: EntityManager): Promise<ConversationParticipantEntity[]> {
-    return this.m(m).getRepository(ConversationParticipantEntity).find({
-      where: { ownerId, conversationId },
-      order: { joinedAt: 'ASC', kind: 'ASC', participantId: 'ASC' },
-    });
+    return this.m(m)
+      .getRepository(ConversationParticipantEntity)
+      .find({
+        where: { ownerId, conversationId },
+        order: { joinedAt: 'ASC', kind: 'ASC', participantId: 'ASC' },
+      });
   }
 
   participantsOf(ownerId: string, conversationIds: string[]): Promise<ConversationParticipantEntity[]> {
@@ -67,7 +69,13 @@ export class ConversationsRepository {
     });
   }
 
-  async removeParticipant(ownerId: string, conversationId: string, kind: string, participantId: string, m?: EntityManager): Promise<boolean> {
+  async removeParticipant(
+    ownerId: string,
+    conversationId: string,
+    kind: string,
+    participantId: string,
+    m?: EntityManager,
+  ): Promise<boolean> {
     const r = await this.m(m)
       .getRepository(ConversationParticipantEntity)
       .delete({ ownerId, conversationId, kind: kind as ConversationParticipantEntity['kind'], participantId });
@@ -76,9 +84,11 @@ export class ConversationsRepository {
 
   /** The agent's jobs for this conversation that have not ended (double texting), oldest first. */
   unfinishedJobs(ownerId: string, conversationId: string, agentId: string, m?: EntityManager): Promise<JobEntity[]> {
-    return this.m(m).getRepository(JobEntity).find({
-      where: { ownerId, conversationId, agentId, status: Not(In([...TERMINAL_JOB_STATUSES])) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
+    return this.m(m)
+      .getRepository(JobEntity)
+      .find({
+        where: { ownerId, conversationId, agentId, status: Not(In([...TERMINAL_JOB_STATUSES])) },
+        order: { createdAt: 'ASC', id: 'ASC' },
+      });
   }
 }

@@ -95,7 +95,11 @@ export class JobsRepository {
 
   /** Active jobs whose runtime stopped renewing their lease (any owner: runtimes serve everyone). */
   lapsedActive(now: Date, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({ where: { status: 'active', leaseUntil: LessThan(now) }, order: { leaseUntil: 'ASC' }, take: limit });
+    return this.repo().find({
+      where: { status: 'active', leaseUntil: LessThan(now) },
+      order: { leaseUntil: 'ASC' },
+      take: limit,
+    });
   }
 
   /** Extends the leases of the jobs this runtime is running. */
@@ -132,7 +136,8 @@ export class JobsRepository {
   }
 
   async addDependencies(jobId: string, dependsOn: string[], m: EntityManager): Promise<void> {
-    if (dependsOn.length) await m.getRepository(JobDependencyEntity).insert(dependsOn.map((d) => ({ jobId, dependsOnId: d })));
+    if (dependsOn.length)
+      await m.getRepository(JobDependencyEntity).insert(dependsOn.map((d) => ({ jobId, dependsOnId: d })));
   }
 
   /** Ids of the jobs that depend on `jobId` (links are only made between jobs of one owner). */
@@ -141,7 +146,12 @@ export class JobsRepository {
   }
 
   /** Finished jobs past the retention policy: beyond the newest `keep`, or older than `before`. */
-  async expired(status: 'completed' | 'failed' | 'cancelled', keep: number, before: Date, limit: number): Promise<string[]> {
+  async expired(
+    status: 'completed' | 'failed' | 'cancelled',
+    keep: number,
+    before: Date,
+    limit: number,
+  ): Promise<string[]> {
     const old = await this.repo().find({
       select: { id: true },
       where: { status, finishedAt: LessThanOrEqual(before) },

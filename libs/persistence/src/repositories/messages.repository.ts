@@ -26,20 +26,33 @@ export class MessagesRepository {
     return this.repo(m).findOneBy({ ownerId, conversationId, id });
   }
 
-  async update(ownerId: string, id: string, patch: Partial<Pick<MessageEntity, 'content' | 'updatedAt' | 'deletedAt' | 'jobIds'>>, m?: EntityManager): Promise<boolean> {
+  async update(
+    ownerId: string,
+    id: string,
+    patch: Partial<Pick<MessageEntity, 'content' | 'updatedAt' | 'deletedAt' | 'jobIds'>>,
+    m?: EntityManager,
+  ): Promise<boolean> {
     const r = await this.repo(m).update({ ownerId, id }, patch);
     return r.affected === 1;
   }
 
   /** Newest first, strictly older than `before` when given (keyset paging on createdAt, id). */
-  page(ownerId: string, conversationId: string, limit: number, before?: MessageCursor, m?: EntityManager): Promise<MessageEntity[]> {
+  page(
+    ownerId: string,
+    conversationId: string,
+    limit: number,
+    before?: MessageCursor,
+    m?: EntityManager,
+  ): Promise<MessageEntity[]> {
     const q = this.repo(m)
       .createQueryBuilder('msg')
       .where('msg.ownerId = :ownerId AND msg.conversationId = :conversationId', { ownerId, conversationId });
     if (before) {
       q.andWhere(
         new Brackets((b) =>
-          b.where('msg.createdAt < :at', { at: before.createdAt }).orWhere('msg.createdAt = :at AND msg.id < :id', { at: before.createdAt, id: before.id }),
+          b
+            .where('msg.createdAt < :at', { at: before.createdAt })
+            .orWhere('msg.createdAt = :at AND msg.id < :id', { at: before.createdAt, id: before.id }),
         ),
       );
     }

@@ -19,7 +19,9 @@ export class OutboxRepository {
 
   async insert(rows: NewOutboxRow[], claimedUntil: Date, m: EntityManager): Promise<OutboxEntity[]> {
     const now = new Date();
-    const entities = rows.map((r) => Object.assign(new OutboxEntity(), r, { seq: nextSeq(), createdAt: now, claimedUntil }));
+    const entities = rows.map((r) =>
+      Object.assign(new OutboxEntity(), r, { seq: nextSeq(), createdAt: now, claimedUntil }),
+    );
     await m.getRepository(OutboxEntity).insert(entities);
     return entities;
   }

@@ -22,7 +22,12 @@ export class ProvidersRepository {
   }
 
   list(ownerId: string, page: Page): Promise<[ProviderEntity[], number]> {
-    return this.repo().findAndCount({ where: { ownerId }, order: { createdAt: 'ASC', id: 'ASC' }, take: page.limit, skip: page.offset });
+    return this.repo().findAndCount({
+      where: { ownerId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
   }
 
   async delete(ownerId: string, id: string, m?: EntityManager): Promise<boolean> {

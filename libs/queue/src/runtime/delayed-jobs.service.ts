@@ -14,8 +14,10 @@ const BATCH = 500;
 @Injectable()
 export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('DelayedJobs');
-  private readonly loop = new Periodic(EVERY_MS, () => this.pass(new Date()), (e) =>
-    this.log.warn(`promoting delayed jobs failed: ${String(e)}`),
+  private readonly loop = new Periodic(
+    EVERY_MS,
+    () => this.pass(new Date()),
+    (e) => this.log.warn(`promoting delayed jobs failed: ${String(e)}`),
   );
 
   constructor(
@@ -44,7 +46,8 @@ export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShu
     }
     // Delegation (issue 5): parked jobs whose wake-up time passed (ask_agent's deadline).
     for (const job of await this.jobs.dueWaitingChildren(now, BATCH)) {
-      if (isParked(job) && (await this.changes.commit((m, emit) => this.flow.wake(job, m, emit), job.agentId))) promoted++;
+      if (isParked(job) && (await this.changes.commit((m, emit) => this.flow.wake(job, m, emit), job.agentId)))
+        promoted++;
     }
     return promoted;
   }

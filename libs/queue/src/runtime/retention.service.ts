@@ -11,7 +11,11 @@ const BATCH = 1_000;
 @Injectable()
 export class Retention implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Retention');
-  private readonly loop = new Periodic(EVERY_MS, () => this.sweep(), (e) => this.log.warn(`retention failed: ${String(e)}`));
+  private readonly loop = new Periodic(
+    EVERY_MS,
+    () => this.sweep(),
+    (e) => this.log.warn(`retention failed: ${String(e)}`),
+  );
 
   constructor(
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,

@@ -18,8 +18,10 @@ const BATCH = 100;
 @Injectable()
 export class StalledJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('StalledJobs');
-  private readonly loop = new Periodic(EVERY_MS, () => this.pass(new Date()), (e) =>
-    this.log.warn(`looking for stalled jobs failed: ${String(e)}`),
+  private readonly loop = new Periodic(
+    EVERY_MS,
+    () => this.pass(new Date()),
+    (e) => this.log.warn(`looking for stalled jobs failed: ${String(e)}`),
   );
 
   constructor(
@@ -50,7 +52,10 @@ export class StalledJobs implements OnApplicationBootstrap, BeforeApplicationShu
     }
     if (recovered) this.log.warn(`recovered ${recovered} job(s) whose runtime stopped mid-run`);
     let woken = 0;
-    for (const { ownerId, agentId } of await this.jobs.idleWithQueued(new Date(now.getTime() - this.policy.leaseMs), BATCH)) {
+    for (const { ownerId, agentId } of await this.jobs.idleWithQueued(
+      new Date(now.getTime() - this.policy.leaseMs),
+      BATCH,
+    )) {
       const [next] = await this.jobs.nextQueued(ownerId, agentId, 1);
       if (!next) continue;
       await this.changes.commit(async (m, emit) => {

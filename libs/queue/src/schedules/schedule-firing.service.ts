@@ -28,8 +28,10 @@ export const tickKey = (scheduleId: string, tick: Date): string => `schedule:${s
 @Injectable()
 export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Schedules');
-  private readonly loop = new Periodic(EVERY_MS, () => this.pass(new Date()), (e) =>
-    this.log.warn(`firing schedules failed: ${String(e)}`),
+  private readonly loop = new Periodic(
+    EVERY_MS,
+    () => this.pass(new Date()),
+    (e) => this.log.warn(`firing schedules failed: ${String(e)}`),
   );
 
   constructor(
@@ -70,12 +72,21 @@ export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplication
       plan = planTicks(s, s.nextRunAt ?? now, now);
     } catch (e) {
       // The stored expression or zone is no longer understood (e.g. a zone this runtime lacks).
-      return this.advance(s, { fire: [], missed: 0, nextRunAt: null }, [], `cannot compute ticks: ${String(e)}`, traceId, true);
+      return this.advance(
+        s,
+        { fire: [], missed: 0, nextRunAt: null },
+        [],
+        `cannot compute ticks: ${String(e)}`,
+        traceId,
+        true,
+      );
     }
     const jobIds: string[] = [];
     for (const tick of plan.fire) {
       try {
-        jobIds.push((await this.jobs.submit(s.ownerId, { ...s.template, idempotencyKey: tickKey(s.id, tick) }, traceId)).id);
+        jobIds.push(
+          (await this.jobs.submit(s.ownerId, { ...s.template, idempotencyKey: tickKey(s.id, tick) }, traceId)).id,
+        );
       } catch (e) {
         if (!(e instanceof WizError) || !TEMPLATE_ERRORS.has(e.code)) throw e;
         this.log.warn(`schedule ${s.id}: tick ${tick.toISOString()} made no job: ${e.message}`);
@@ -98,16 +109,23 @@ export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplication
     const fired = plan.fire.slice(0, jobIds.length);
     const patch = { nextRunAt: plan.nextRunAt, lastRunAt: fired.at(-1) ?? s.lastRunAt, updatedAt: new Date() };
     return this.changes.commit(async (m, emit) => {
-      if (!(await this.schedules.advance(s.ownerId, s.id, s.revision, disable ? { ...patch, enabled: false } : patch, m))) return false;
+      if (
+        !(await this.schedules.advance(s.ownerId, s.id, s.revision, disable ? { ...patch, enabled: false } : patch, m))
+      )
+        return false;
       emit.event(
-        makeEvent('schedule.fired', { agentId: s.template.agentId, traceId }, {
-          scheduleId: s.id,
-          ticks: fired.map((t) => t.toISOString()),
-          jobIds,
-          missed: plan.missed + plan.fire.length - fired.length,
-          nextRunAt: plan.nextRunAt?.toISOString() ?? null,
-          error,
-        }),
+        makeEvent(
+          'schedule.fired',
+          { agentId: s.template.agentId, traceId },
+          {
+            scheduleId: s.id,
+            ticks: fired.map((t) => t.toISOString()),
+            jobIds,
+            missed: plan.missed + plan.fire.length - fired.length,
+            nextRunAt: plan.nextRunAt?.toISOString() ?? null,
+            error,
+          },
+        ),
       );
       return true;
     });

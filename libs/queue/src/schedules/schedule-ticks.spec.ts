@@ -3,7 +3,11 @@ import { MAX_COUNTED, nextTick, planTicks } from './schedule-ticks';
 
 const at = (iso: string) => new Date(iso);
 const isos = (ds: Date[]) => ds.map((d) => d.toISOString());
-const hourly = (missedRunPolicy: MissedRunPolicy, timezone = 'UTC') => ({ cron: '0 * * * *', timezone, missedRunPolicy });
+const hourly = (missedRunPolicy: MissedRunPolicy, timezone = 'UTC') => ({
+  cron: '0 * * * *',
+  timezone,
+  missedRunPolicy,
+});
 
 describe(planTicks.name, () => {
   it('fires the due tick once and moves to the next one when on time', () => {
@@ -38,7 +42,11 @@ describe(planTicks.name, () => {
 
     it('run-all: fires every missed tick, oldest first', () => {
       const sut = planTicks(hourly('run-all'), due, now);
-      expect(isos(sut.fire)).toEqual(['2025-05-01T10:00:00.000Z', '2025-05-01T11:00:00.000Z', '2025-05-01T12:00:00.000Z']);
+      expect(isos(sut.fire)).toEqual([
+        '2025-05-01T10:00:00.000Z',
+        '2025-05-01T11:00:00.000Z',
+        '2025-05-01T12:00:00.000Z',
+      ]);
       expect(sut.missed).toBe(0);
       expect(sut.nextRunAt?.toISOString()).toBe('2025-05-01T13:00:00.000Z');
     });
@@ -74,7 +82,11 @@ describe(planTicks.name, () => {
     it('an hourly schedule fires both 02:00 when the clocks go back (interval job)', () => {
       // 2025-10-26 01:00Z: 03:00 CEST becomes 02:00 CET.
       const sut = planTicks(hourly('run-all', 'Europe/Berlin'), at('2025-10-26T00:00:00Z'), at('2025-10-26T02:30:00Z'));
-      expect(isos(sut.fire)).toEqual(['2025-10-26T00:00:00.000Z', '2025-10-26T01:00:00.000Z', '2025-10-26T02:00:00.000Z']);
+      expect(isos(sut.fire)).toEqual([
+        '2025-10-26T00:00:00.000Z',
+        '2025-10-26T01:00:00.000Z',
+        '2025-10-26T02:00:00.000Z',
+      ]);
     });
 
     it('a daily 02:30 fires at 03:00 when the clocks skip 02:30, and once when 02:30 comes twice', () => {
@@ -82,7 +94,11 @@ describe(planTicks.name, () => {
       // 2025-03-30 01:00Z: 02:00 CET becomes 03:00 CEST, so 02:30 does not exist.
       expect(nextTick(daily, at('2025-03-29T12:00:00Z'))?.toISOString()).toBe('2025-03-30T01:00:00.000Z');
       expect(nextTick(daily, at('2025-03-30T01:00:00Z'))?.toISOString()).toBe('2025-03-31T00:30:00.000Z');
-      const fall = planTicks({ ...daily, missedRunPolicy: 'run-all' }, at('2025-10-26T00:30:00Z'), at('2025-10-26T12:00:00Z'));
+      const fall = planTicks(
+        { ...daily, missedRunPolicy: 'run-all' },
+        at('2025-10-26T00:30:00Z'),
+        at('2025-10-26T12:00:00Z'),
+      );
       expect(isos(fall.fire)).toEqual(['2025-10-26T00:30:00.000Z']);
       expect(fall.nextRunAt?.toISOString()).toBe('2025-10-27T01:30:00.000Z');
     });

@@ -23,7 +23,8 @@ export interface TickPlan {
   nextRunAt: Date | null;
 }
 
-const cronOf = (s: Pick<ScheduleTiming, 'cron' | 'timezone'>) => new Cron(s.cron, { timezone: s.timezone, paused: true });
+const cronOf = (s: Pick<ScheduleTiming, 'cron' | 'timezone'>) =>
+  new Cron(s.cron, { timezone: s.timezone, paused: true });
 
 /** The first tick strictly after `after` (ticks are whole seconds). */
 export function nextTick(s: Pick<ScheduleTiming, 'cron' | 'timezone'>, after: Date): Date | null {
@@ -34,16 +35,25 @@ export function nextTick(s: Pick<ScheduleTiming, 'cron' | 'timezone'>, after: Da
  * What a firing does at `now` for a schedule whose stored next tick is `due` (≤ now): every tick
  * in [due, now] is due, and the policy picks which of them fire. Pure: same input, same plan.
  */
-export function planTicks(s: ScheduleTiming, due: Date, now: Date, graceMs = SKIP_GRACE_MS, maxRuns = MAX_RUNS_PER_FIRING): TickPlan {
+export function planTicks(
+  s: ScheduleTiming,
+  due: Date,
+  now: Date,
+  graceMs = SKIP_GRACE_MS,
+  maxRuns = MAX_RUNS_PER_FIRING,
+): TickPlan {
   const cron = cronOf(s);
   const keep = s.missedRunPolicy === 'run-all' ? maxRuns : 1;
   const { latest, count } = dueTicks(cron, due, now, keep);
   const last = latest.at(-1);
   const fire =
-    s.missedRunPolicy === 'run-all' ? latest
-    : s.missedRunPolicy === 'run-once' ? latest.slice(-1)
-    : last && now.getTime() - last.getTime() <= graceMs ? [last]
-    : [];
+    s.missedRunPolicy === 'run-all'
+      ? latest
+      : s.missedRunPolicy === 'run-once'
+        ? latest.slice(-1)
+        : last && now.getTime() - last.getTime() <= graceMs
+          ? [last]
+          : [];
   return { fire, missed: Math.max(0, count - fire.length), nextRunAt: cron.nextRun(now) };
 }
 

@@ -59,7 +59,13 @@ export class SchedulesService {
     const schedule = await this.load(ownerId, id);
     await this.changes.commit(async (m, emit) => {
       if (!(await this.schedules.delete(ownerId, id, m))) throw notFound('schedule', id);
-      emit.event(makeEvent('schedule.deleted', { agentId: schedule.template.agentId, traceId: randomUUID() }, { scheduleId: id }));
+      emit.event(
+        makeEvent(
+          'schedule.deleted',
+          { agentId: schedule.template.agentId, traceId: randomUUID() },
+          { scheduleId: id },
+        ),
+      );
     });
   }
 

@@ -10,7 +10,13 @@ export const listAgents = defineTool({
     return {
       agents: agents
         .filter((a) => a.id !== ctx.agent.id)
-        .map((a) => ({ id: a.id, name: a.name, role: a.role, status: a.status, mayDelegate: ctx.services.mayReach(ctx.agent, a) })),
+        .map((a) => ({
+          id: a.id,
+          name: a.name,
+          role: a.role,
+          status: a.status,
+          mayDelegate: ctx.services.mayReach(ctx.agent, a),
+        })),
     };
   },
 });

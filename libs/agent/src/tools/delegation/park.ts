@@ -24,8 +24,20 @@ export async function parkOn(
   }
 }
 
-function request(ctx: ToolContext, tool: string, target: AgentEntity, input: string, data: Record<string, unknown> | null, deadline: Date | null) {
+function request(
+  ctx: ToolContext,
+  tool: string,
+  target: AgentEntity,
+  input: string,
+  data: Record<string, unknown> | null,
+  deadline: Date | null,
+) {
   const childJobId = randomUUID();
   ctx.park({ toolCallId: ctx.toolCallId, tool, target, input, data, childJobId, deadline });
-  return { status: 'waiting', agent: target.name, childJobId, ...(deadline ? { deadline: deadline.toISOString() } : {}) };
+  return {
+    status: 'waiting',
+    agent: target.name,
+    childJobId,
+    ...(deadline ? { deadline: deadline.toISOString() } : {}),
+  };
 }

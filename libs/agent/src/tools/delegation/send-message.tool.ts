@@ -11,7 +11,12 @@ export const sendMessageToAgent = defineTool({
     // Keyed by the calling job and tool call: a step run again after a crash sends it once.
     const job = await ctx.services.jobsService.submit(
       ctx.job.ownerId,
-      { agentId: target.id, input: message, data: { from: ctx.agent.name, fromJobId: ctx.job.id }, idempotencyKey: `msg:${ctx.job.id}:${ctx.toolCallId}` },
+      {
+        agentId: target.id,
+        input: message,
+        data: { from: ctx.agent.name, fromJobId: ctx.job.id },
+        idempotencyKey: `msg:${ctx.job.id}:${ctx.toolCallId}`,
+      },
       ctx.job.traceId,
     );
     return { ok: true, agent: target.name, jobId: job.id };

@@ -4,7 +4,8 @@ import { defineTool } from '../tool';
 // A child job that runs on its own: the caller goes on (unlike delegate_to_agent, it does not wait).
 export const createSubjob = defineTool({
   name: 'create_subjob',
-  description: 'create a sub-job of this job for yourself or another agent (by name or id); you do not wait for it (see list_my_jobs)',
+  description:
+    'create a sub-job of this job for yourself or another agent (by name or id); you do not wait for it (see list_my_jobs)',
   input: z.object({
     input: z.string().min(1).max(50_000),
     agent: z.string().min(1).max(200).optional(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../tool';
 
-const clip = (s: string | null | undefined, n = 500) => (s && s.length > n ? `${s.slice(0, n)}…` : s ?? null);
+const clip = (s: string | null | undefined, n = 500) => (s && s.length > n ? `${s.slice(0, n)}…` : (s ?? null));
 
 export const listMyJobs = defineTool({
   name: 'list_my_jobs',

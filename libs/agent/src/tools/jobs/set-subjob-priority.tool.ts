@@ -10,7 +10,8 @@ export const setSubjobPriority = defineTool({
     for (;;) {
       const job = await ctx.services.jobs.findById(ctx.job.ownerId, jobId);
       if (!job || job.parentJobId !== ctx.job.id) throw new ToolError(`job ${jobId} is not a sub-job of this job`);
-      if (isTerminal(job.status) || job.status === 'active') throw new ToolError(`job ${jobId} is ${job.status}: its priority no longer matters`);
+      if (isTerminal(job.status) || job.status === 'active')
+        throw new ToolError(`job ${jobId} is ${job.status}: its priority no longer matters`);
       // A compare-and-set on the job's revision: retried if the job moved meanwhile.
       if (await ctx.services.changes.commit((m) => ctx.services.flow.move(job, { priority }, m), job.agentId)) {
         return { ok: true, jobId, priority };

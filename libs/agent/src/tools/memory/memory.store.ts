@@ -35,9 +35,24 @@ export class MemoryStore {
    * Saved even when the embedding fails (then found by filters only); says which. `jobId`: the
    * job that saved it (null from the REST API). Published as `memory.update`.
    */
-  async save(agent: AgentEntity, jobId: string | null, text: string, metadata: Metadata, traceId: string = randomUUID()): Promise<{ id: string; embedded: boolean }> {
+  async save(
+    agent: AgentEntity,
+    jobId: string | null,
+    text: string,
+    metadata: Metadata,
+    traceId: string = randomUUID(),
+  ): Promise<{ id: string; embedded: boolean }> {
     const embedding = await this.embed(agent, text);
-    const item = Object.assign(new MemoryItemEntity(), { id: randomUUID(), ownerId: agent.ownerId, agentId: agent.id, text, metadata, embedding, jobId, createdAt: new Date() });
+    const item = Object.assign(new MemoryItemEntity(), {
+      id: randomUUID(),
+      ownerId: agent.ownerId,
+      agentId: agent.id,
+      text,
+      metadata,
+      embedding,
+      jobId,
+      createdAt: new Date(),
+    });
     await this.changes.commit(async (m, emit) => {
       await this.repo.insert(item, m);
       const data = { item: { id: item.id, text, metadata, createdAt: item.createdAt.toISOString() } };
@@ -73,7 +88,9 @@ export class MemoryStore {
       const e = await this.llm.embedder(agent.ownerId, agent.model);
       return (await embed({ model: e.model, value: text, maxRetries: e.maxRetries })).embedding;
     } catch (e) {
-      this.log.warn(`embedding for agent ${agent.id} failed: ${this.llm.describe(e, { endpoint: 'the agent\'s endpoint', keyHint: 'its API key' })}`);
+      this.log.warn(
+        `embedding for agent ${agent.id} failed: ${this.llm.describe(e, { endpoint: "the agent's endpoint", keyHint: 'its API key' })}`,
+      );
       return null;
     }
   }

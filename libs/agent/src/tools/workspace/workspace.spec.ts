@@ -9,7 +9,11 @@ import { Workspace } from './workspace';
 describe(Workspace.name, () => {
   const root = mkdtempSync(join(tmpdir(), 'wiz-ws-'));
   const outside = mkdtempSync(join(tmpdir(), 'wiz-outside-'));
-  const sut = new Workspace({ WIZ_WORKSPACE_DIR: root, WIZ_DATA_DIR: root, WIZ_WORKSPACE_MAX_FILE_BYTES: 64 } as WizConfig);
+  const sut = new Workspace({
+    WIZ_WORKSPACE_DIR: root,
+    WIZ_DATA_DIR: root,
+    WIZ_WORKSPACE_MAX_FILE_BYTES: 64,
+  } as WizConfig);
   let dir: string;
 
   beforeAll(async () => {

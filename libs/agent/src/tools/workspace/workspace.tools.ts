@@ -19,7 +19,11 @@ export const writeFile = defineTool({
   name: 'write_file',
   description: 'create or overwrite a text file of your workspace',
   input: z.object({ path: Path, content: z.string() }),
-  handler: async ({ path, content }, ctx) => ({ ok: true, path, bytes: await ctx.services.workspace.write(await dirOf(ctx), path, content) }),
+  handler: async ({ path, content }, ctx) => ({
+    ok: true,
+    path,
+    bytes: await ctx.services.workspace.write(await dirOf(ctx), path, content),
+  }),
 });
 
 export const editFile = defineTool({
@@ -31,7 +35,8 @@ export const editFile = defineTool({
     const content = await ctx.services.workspace.read(dir, path);
     const at = content.indexOf(oldText);
     if (at < 0) throw new ToolError(`oldText not found in "${path}"`);
-    if (content.indexOf(oldText, at + 1) >= 0) throw new ToolError(`oldText occurs more than once in "${path}": give more of the text around it`);
+    if (content.indexOf(oldText, at + 1) >= 0)
+      throw new ToolError(`oldText occurs more than once in "${path}": give more of the text around it`);
     await ctx.services.workspace.write(dir, path, content.slice(0, at) + newText + content.slice(at + oldText.length));
     return { ok: true, path };
   },
@@ -46,7 +51,10 @@ export const listDir = defineTool({
     const entries = await fs.readdir(full, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'ENOENT' || e.code === 'ENOTDIR' ? new ToolError(`"${path}" is not a directory`) : e;
     });
-    return { path, entries: entries.map((e) => ({ name: e.name, type: e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other' })) };
+    return {
+      path,
+      entries: entries.map((e) => ({ name: e.name, type: e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other' })),
+    };
   },
 });
 
@@ -64,7 +72,11 @@ export const globFiles = defineTool({
 export const grepFiles = defineTool({
   name: 'grep',
   description: 'search the files of your workspace for a regular expression; optional glob filter',
-  input: z.object({ pattern: z.string().min(1).max(500), glob: z.string().min(1).max(500).optional(), ignoreCase: z.boolean().optional() }),
+  input: z.object({
+    pattern: z.string().min(1).max(500),
+    glob: z.string().min(1).max(500).optional(),
+    ignoreCase: z.boolean().optional(),
+  }),
   handler: async ({ pattern, glob, ignoreCase }, ctx) => {
     let re: RegExp;
     try {
@@ -79,7 +91,8 @@ export const grepFiles = defineTool({
       if (only && !only.test(f)) continue;
       const text = await ctx.services.workspace.read(dir, f).catch(() => null); // oversize: skipped
       text?.split('\n').forEach((line, i) => {
-        if (matches.length < MAX_MATCHES && re.test(line)) matches.push({ path: f, line: i + 1, text: line.slice(0, 300) });
+        if (matches.length < MAX_MATCHES && re.test(line))
+          matches.push({ path: f, line: i + 1, text: line.slice(0, 300) });
       });
       if (matches.length >= MAX_MATCHES) break;
     }

@@ -31,7 +31,8 @@ export class Workspace {
     if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('~')) {
       throw new ToolError(`"${path}" is absolute: paths are relative to your workspace`);
     }
-    if (path.split(/[\\/]+/).includes('..')) throw new ToolError(`"${path}" goes up with "..": paths must stay in your workspace`);
+    if (path.split(/[\\/]+/).includes('..'))
+      throw new ToolError(`"${path}" goes up with "..": paths must stay in your workspace`);
     const full = resolve(dir, path);
     if (!inside(dir, full)) throw new ToolError(`"${path}" is outside your workspace`);
     // The deepest part that exists, with symlinks resolved, must still be inside.
@@ -54,13 +55,15 @@ export class Workspace {
     const full = await this.resolve(dir, path);
     const st = await stat(full, path);
     if (!st.isFile()) throw new ToolError(`"${path}" is not a file`);
-    if (st.size > this.maxBytes) throw new ToolError(`"${path}" is ${st.size} bytes: larger than the limit (${this.maxBytes} bytes)`);
+    if (st.size > this.maxBytes)
+      throw new ToolError(`"${path}" is ${st.size} bytes: larger than the limit (${this.maxBytes} bytes)`);
     return fs.readFile(full, 'utf8');
   }
 
   async write(dir: string, path: string, content: string): Promise<number> {
     const bytes = Buffer.byteLength(content);
-    if (bytes > this.maxBytes) throw new ToolError(`content is ${bytes} bytes: larger than the limit (${this.maxBytes} bytes)`);
+    if (bytes > this.maxBytes)
+      throw new ToolError(`content is ${bytes} bytes: larger than the limit (${this.maxBytes} bytes)`);
     const full = await this.resolve(dir, path);
     await fs.mkdir(resolve(full, '..'), { recursive: true });
     // Re-checked after mkdir: the parent may be a symlink created meanwhile.
