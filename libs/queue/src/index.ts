@@ -17,4 +17,4 @@ export * from './schedules/schedule.mapper';
 export * from './schedules/schedules.service';
 export * from './schedules/schedule-firing.service';
 export * from './schedules/schedules-firing.module';
-export * from './periodic';
+export * from './periodic.worker';

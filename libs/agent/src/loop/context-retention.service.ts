@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ActivityContextsRepository } from '@wiz/persistence';
-import { Periodic } from '@wiz/queue';
+import { PeriodicWorker } from '@wiz/queue';
 
 const EVERY_MS = 60_000;
 const BATCH = 1_000;
@@ -9,7 +9,7 @@ const BATCH = 1_000;
 @Injectable()
 export class ContextRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('ContextRetention');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.sweep(),
     (e) => this.log.warn(`context retention failed: ${String(e)}`),

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobsRepository } from '@wiz/persistence';
 import { isParked, JobFlow } from '../job-flow.service';
-import { Periodic } from '../periodic';
+import { PeriodicWorker } from '../periodic.worker';
 import { StateChanges } from '../state-changes.service';
 
 const EVERY_MS = 200;
@@ -14,7 +14,7 @@ const BATCH = 500;
 @Injectable()
 export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('DelayedJobs');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.pass(new Date()),
     (e) => this.log.warn(`promoting delayed jobs failed: ${String(e)}`),

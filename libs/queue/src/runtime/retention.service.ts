@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobsRepository } from '@wiz/persistence';
-import { Periodic } from '../periodic';
+import { PeriodicWorker } from '../periodic.worker';
 
 const EVERY_MS = 60_000;
 const BATCH = 1_000;
@@ -11,7 +11,7 @@ const BATCH = 1_000;
 @Injectable()
 export class Retention implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Retention');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.sweep(),
     (e) => this.log.warn(`retention failed: ${String(e)}`),

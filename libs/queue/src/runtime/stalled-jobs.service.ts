@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { JobsRepository } from '@wiz/persistence';
 import { JobExecution, RUN_POLICY, RunPolicy } from '../job-execution.service';
 import { JobFlow } from '../job-flow.service';
-import { Periodic } from '../periodic';
+import { PeriodicWorker } from '../periodic.worker';
 import { StateChanges } from '../state-changes.service';
 
 const EVERY_MS = 5_000;
@@ -18,7 +18,7 @@ const BATCH = 100;
 @Injectable()
 export class StalledJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('StalledJobs');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.pass(new Date()),
     (e) => this.log.warn(`looking for stalled jobs failed: ${String(e)}`),

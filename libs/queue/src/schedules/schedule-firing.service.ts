@@ -4,7 +4,7 @@ import { WizError } from '@wiz/contracts';
 import { ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
 import { makeEvent } from '../events';
 import { JobsService } from '../jobs.service';
-import { Periodic } from '../periodic';
+import { PeriodicWorker } from '../periodic.worker';
 import { StateChanges } from '../state-changes.service';
 import { planTicks, TickPlan } from './schedule-ticks';
 
@@ -28,7 +28,7 @@ export const tickKey = (scheduleId: string, tick: Date): string => `schedule:${s
 @Injectable()
 export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Schedules');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.pass(new Date()),
     (e) => this.log.warn(`firing schedules failed: ${String(e)}`),
