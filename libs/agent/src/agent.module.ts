@@ -9,7 +9,10 @@ import { ContextStore } from './loop/context.store';
 import { ContextRetention } from './loop/context-retention.service';
 import { LiveEvents } from './loop/live-events';
 import { Delegations } from './loop/delegations.service';
-import { ToolServices } from './tools/tool-services';
+import { ToolBox } from './tools/tool-box';
+import { AgentDirectory } from './tools/deps/agent-directory';
+import { DelegationGuards } from './tools/deps/delegation-guards';
+import { JobDesk } from './tools/deps/job-desk';
 import { Workspace } from './tools/workspace/workspace';
 import { MemoryStore } from './tools/memory/memory.store';
 
@@ -24,7 +27,10 @@ import { MemoryStore } from './tools/memory/memory.store';
     LiveEvents,
     ContextRetention,
     Delegations,
-    ToolServices,
+    ToolBox,
+    AgentDirectory,
+    DelegationGuards,
+    JobDesk,
     Workspace,
     MemoryStore,
   ],

@@ -14,6 +14,7 @@ import { LiveEvents, TokenBatcher } from './live-events';
 import * as P from './prompts';
 import { summariesOf, toolsFor } from '../tools/registry';
 import { ParkRequest, WizTool } from '../tools/tool';
+import { ToolBox } from '../tools/tool-box';
 import { applyOutcomes, awaitedOf, Delegations, wakeAtOf } from './delegations.service';
 import { clip, Pending, recordStep, usageOf } from './step-record';
 
@@ -68,6 +69,7 @@ export class AgentLoop {
     private readonly execution: JobExecution,
     private readonly live: LiveEvents,
     private readonly delegations: Delegations,
+    private readonly toolBox: ToolBox,
   ) {}
 
   async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {
@@ -231,7 +233,7 @@ export class AgentLoop {
       this.config.WIZ_TOKEN_BATCH_MS,
     );
     const reserved = { count: 0 };
-    const tools = this.delegations.toolSet(run.tools, {
+    const tools = this.toolBox.toolSet(run.tools, {
       job: run.job,
       agent: run.agent,
       state: s,

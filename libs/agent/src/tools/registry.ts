@@ -1,7 +1,7 @@
 import { jsonSchema, tool, ToolSet } from 'ai';
 import { z } from 'zod';
 import type { ToolSummary } from '../persona';
-import type { ToolContext, WizTool } from './tool';
+import type { ToolContext, ToolNeed, ToolRunContext, WizTool } from './tool';
 import { askAgent } from './delegation/ask-agent.tool';
 import { delegateToAgent } from './delegation/delegate-to-agent.tool';
 import { listAgents } from './delegation/list-agents.tool';
@@ -70,7 +70,11 @@ function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
 // tool's zod schema first, and an invalid call or a handler's error becomes the tool result
 // `{ error }` that the model reads, so the loop goes on (the SDK would pass an Error object the
 // provider serialises as `{}`).
-export function toAiTools(tools: readonly WizTool[], context: (toolCallId: string) => ToolContext): ToolSet {
+// `context` gives a tool's handler its context (with the collaborators the tool declared).
+export function toAiTools(
+  tools: readonly WizTool[],
+  context: (toolCallId: string, tool: WizTool) => ToolRunContext,
+): ToolSet {
   const set: ToolSet = {};
   for (const t of tools) {
     set[t.name] = tool({
@@ -80,7 +84,7 @@ export function toAiTools(tools: readonly WizTool[], context: (toolCallId: strin
         const args = t.input.safeParse(raw ?? {});
         if (!args.success) return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`) };
         try {
-          return (await t.handler(args.data, context(toolCallId))) ?? { ok: true };
+          return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
         } catch (e) {
           return { error: clip(e instanceof Error ? e.message : String(e)) };
         }

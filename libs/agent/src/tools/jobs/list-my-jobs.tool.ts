@@ -7,8 +7,9 @@ export const listMyJobs = defineTool({
   name: 'list_my_jobs',
   description: 'list the child jobs of this job (sub-jobs and delegations): status, priority, result or failure',
   input: z.object({}),
+  needs: ['jobs'],
   handler: async (_args, ctx) => {
-    const children = await ctx.services.jobs.childrenOf(ctx.job.ownerId, ctx.job.id);
+    const children = await ctx.jobs.childrenOf(ctx.job.ownerId, ctx.job.id);
     return {
       jobs: children.map((j) => ({
         id: j.id,

@@ -8,9 +8,10 @@ export const memorySave = defineTool({
   description:
     'save a text to your memory, with metadata (key → string/number/boolean) to filter on later; kept across jobs',
   input: z.object({ text: z.string().min(1).max(20_000), metadata: Metadata.optional() }),
+  needs: ['memory'],
   handler: async ({ text, metadata }, ctx) => ({
     ok: true,
-    ...(await ctx.services.memory.save(ctx.agent, ctx.job.id, text, metadata ?? {}, ctx.job.traceId)),
+    ...(await ctx.memory.save(ctx.agent, ctx.job.id, text, metadata ?? {}, ctx.job.traceId)),
   }),
 });
 
@@ -23,7 +24,8 @@ export const memoryQuery = defineTool({
     filter: Metadata.optional(),
     limit: z.int().min(1).max(50).default(5),
   }),
+  needs: ['memory'],
   handler: async ({ query, filter, limit }, ctx) => ({
-    items: await ctx.services.memory.query(ctx.agent, { query, filter, limit }),
+    items: await ctx.memory.query(ctx.agent, { query, filter, limit }),
   }),
 });
