@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { LlmModule } from '@wiz/llm';
 import { ConversationsModule } from '@wiz/conversations';
-import { ActorRegistry } from './actor-registry.service';
-import { JobRunner } from './job-runner.service';
-import { AgentMemory } from './loop/agent-memory.service';
-import { AgentLoop } from './loop/agent-loop.service';
+import { ActorRegistry } from './actor.registry';
+import { JobRunner } from './job.runner';
+import { AgentMemoryService } from './loop/agent-memory.service';
+import { AgentLoopService } from './loop/agent-loop.service';
 import { ContextStore } from './loop/context.store';
-import { ContextRetention } from './loop/context-retention.service';
+import { ContextRetentionWorker } from './loop/context-retention.worker';
 import { LiveEvents } from './loop/live-events';
-import { Delegations } from './loop/delegations.service';
+import { DelegationsService } from './loop/delegations.service';
 import { ToolBox } from './tools/tool-box';
 import { AgentDirectory } from './tools/deps/agent-directory';
 import { DelegationGuards } from './tools/deps/delegation-guards';
@@ -21,12 +21,12 @@ import { MemoryStore } from './tools/memory/memory.store';
   providers: [
     JobRunner,
     ActorRegistry,
-    AgentLoop,
-    AgentMemory,
+    AgentLoopService,
+    AgentMemoryService,
     ContextStore,
     LiveEvents,
-    ContextRetention,
-    Delegations,
+    ContextRetentionWorker,
+    DelegationsService,
     ToolBox,
     AgentDirectory,
     DelegationGuards,

@@ -1,7 +1,7 @@
 export * from './persona';
 export * from './agent-actor';
-export * from './job-runner.service';
-export * from './actor-registry.service';
+export * from './job.runner';
+export * from './actor.registry';
 export * from './agent.module';
 export * from './loop/agent-loop.service';
 export * from './loop/agent-memory.service';
@@ -18,5 +18,5 @@ export * from './tools/deps/delegation-guards';
 export * from './tools/deps/job-desk';
 export * from './tools/workspace/workspace';
 export * from './tools/workspace/glob';
-export * from './loop/context-retention.service';
+export * from './loop/context-retention.worker';
 export * from './tools/memory/memory.store';

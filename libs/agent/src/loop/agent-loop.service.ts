@@ -5,9 +5,9 @@ import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
 import type { EntityManager } from 'typeorm';
-import { Emit, JobExecution, jobIds, makeEvent, StateChanges } from '@wiz/queue';
+import { Emit, JobExecutionService, jobIds, makeEvent, StateChangesService } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../persona';
-import { AgentMemory } from './agent-memory.service';
+import { AgentMemoryService } from './agent-memory.service';
 import { BudgetExceeded, budgetReason, Limits, limitsOf } from './budget';
 import { ContextStore, LiveContext } from './context.store';
 import { LiveEvents, TokenBatcher } from './live-events';
@@ -15,7 +15,7 @@ import * as P from './prompts';
 import { summariesOf, toolsFor } from '../tools/registry';
 import { ParkRequest, WizTool } from '../tools/tool';
 import { ToolBox } from '../tools/tool-box';
-import { applyOutcomes, awaitedOf, Delegations, wakeAtOf } from './delegations.service';
+import { applyOutcomes, awaitedOf, DelegationsService, wakeAtOf } from './delegations.service';
 import { clip, Pending, recordStep, usageOf } from './step-record';
 
 /**
@@ -59,16 +59,16 @@ interface Run {
 // saved after every phase and model step, with that step's events, in one transaction; a job
 // redelivered after a crash continues from it.
 @Injectable()
-export class AgentLoop {
+export class AgentLoopService {
   constructor(
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly llm: LlmService,
     private readonly contexts: ContextStore,
-    private readonly memories: AgentMemory,
-    private readonly changes: StateChanges,
-    private readonly execution: JobExecution,
+    private readonly memories: AgentMemoryService,
+    private readonly changes: StateChangesService,
+    private readonly execution: JobExecutionService,
     private readonly live: LiveEvents,
-    private readonly delegations: Delegations,
+    private readonly delegations: DelegationsService,
     private readonly toolBox: ToolBox,
   ) {}
 

@@ -10,7 +10,7 @@ const clip = (s: string, n = 200) => (s.length > n ? `${s.slice(0, n)}…` : s);
 // AgentInternalState (long-term memory): loaded for every job; at the end of a job what it
 // learned (the `remember` tool) is promoted into it, and the job joins its list of activities.
 @Injectable()
-export class AgentMemory {
+export class AgentMemoryService {
   constructor(private readonly states: AgentStatesRepository) {}
 
   load(agent: AgentEntity): Promise<AgentStateEntity | null> {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AwaitedChild, isTerminal } from '@wiz/contracts';
 import { JobEntity, JobsRepository } from '@wiz/persistence';
-import { Emit, JobExecution, JobsService } from '@wiz/queue';
+import { Emit, JobExecutionService, JobsService } from '@wiz/queue';
 import { ParkRequest } from '../tools/tool';
 import type { ContextState } from './context.store';
 import type { Pending } from './step-record';
@@ -16,13 +16,13 @@ export interface ChildOutcome {
 // The two halves of delegation: park the job on the children its model
 // asked for (created in the same transaction), and collect their outcomes when it runs again.
 @Injectable()
-export class Delegations {
+export class DelegationsService {
   private readonly log = new Logger('Delegations');
 
   constructor(
     private readonly jobs: JobsRepository,
     private readonly jobsService: JobsService,
-    private readonly execution: JobExecution,
+    private readonly execution: JobExecutionService,
   ) {}
 
   /**

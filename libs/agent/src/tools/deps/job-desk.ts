@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateJob, Job } from '@wiz/contracts';
 import { JobEntity, JobsRepository } from '@wiz/persistence';
-import { JobFlow, JobsService, StateChanges } from '@wiz/queue';
+import { JobFlowService, JobsService, StateChangesService } from '@wiz/queue';
 
 // The jobs a tool may touch: its job's children, new jobs (sub-jobs, messages), priorities.
 @Injectable()
@@ -9,8 +9,8 @@ export class JobDesk {
   constructor(
     private readonly jobs: JobsRepository,
     private readonly jobsService: JobsService,
-    private readonly changes: StateChanges,
-    private readonly flow: JobFlow,
+    private readonly changes: StateChangesService,
+    private readonly flow: JobFlowService,
   ) {}
 
   find(ownerId: string, id: string): Promise<JobEntity | null> {

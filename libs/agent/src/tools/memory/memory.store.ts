@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { embed } from 'ai';
 import { LlmService } from '@wiz/llm';
 import { AgentEntity, MemoryItemEntity, MemoryItemsRepository } from '@wiz/persistence';
-import { makeEvent, StateChanges } from '@wiz/queue';
+import { makeEvent, StateChangesService } from '@wiz/queue';
 
 export type Metadata = Record<string, string | number | boolean>;
 
@@ -28,7 +28,7 @@ export class MemoryStore {
   constructor(
     private readonly llm: LlmService,
     private readonly repo: MemoryItemsRepository,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
   ) {}
 
   /**

@@ -9,7 +9,7 @@ const BATCH = 1_000;
 // Deletes finished jobs past the retention policy (count and age per outcome). Events age out
 // of their stream on their own (WIZ_EVENTS_MAX_AGE_HOURS).
 @Injectable()
-export class Retention implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RetentionWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Retention');
   private readonly loop = new PeriodicWorker(
     EVERY_MS,

@@ -7,7 +7,7 @@ const BATCH = 1_000;
 
 // A job's ActivityContext goes when the job goes (the queue's retention deletes finished jobs).
 @Injectable()
-export class ContextRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ContextRetentionWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('ContextRetention');
   private readonly loop = new PeriodicWorker(
     EVERY_MS,

@@ -3,9 +3,9 @@ import { Subscription } from 'nats';
 import { CancelJobSignalSchema, MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { JobExecution, PeriodicWorker } from '@wiz/queue';
+import { JobExecutionService, PeriodicWorker } from '@wiz/queue';
 import { AgentActor } from './agent-actor';
-import { JobRunner } from './job-runner.service';
+import { JobRunner } from './job.runner';
 
 const EVICT_IDLE_MS = 10 * 60_000;
 
@@ -36,7 +36,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly runner: JobRunner,
-    private readonly execution: JobExecution,
+    private readonly execution: JobExecutionService,
     private readonly bus: BusService,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {
