@@ -10,6 +10,7 @@ import { ContextRetentionWorker } from './loop/context-retention.worker';
 import { LiveEvents } from './loop/live-events';
 import { DelegationsService } from './loop/delegations.service';
 import { ToolBox } from './tools/tool-box';
+import { RunJournalService } from './loop/run/run-journal.service';
 import { AgentDirectory } from './tools/deps/agent-directory';
 import { DelegationGuards } from './tools/deps/delegation-guards';
 import { JobDesk } from './tools/deps/job-desk';
@@ -28,6 +29,7 @@ import { MemoryStore } from './tools/memory/memory.store';
     ContextRetentionWorker,
     DelegationsService,
     ToolBox,
+    RunJournalService,
     AgentDirectory,
     DelegationGuards,
     JobDesk,
