@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PageQuerySchema } from './page.schema';
 
 // The whole status model is declared now so that the job entity and events already fit the
 // queue (issue 3); the foundation uses queued → active → completed | failed.
@@ -129,8 +130,7 @@ export const JobListQuerySchema = z.object({
     .optional(),
   agentId: z.uuid().optional(),
   parentJobId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...PageQuerySchema.shape,
 });
 export type JobListQuery = z.infer<typeof JobListQuerySchema>;
 

@@ -16,6 +16,7 @@ import { memoryQuery, memorySave } from './memory/memory.tools';
 import { listMyJobs } from './jobs/list-my-jobs.tool';
 import { setSubjobPriority } from './jobs/set-subjob-priority.tool';
 import { editFile, globFiles, grepFiles, listDir, readFile, writeFile } from './workspace/workspace.tools';
+import { clip } from '@wiz/contracts';
 
 // Every tool, once. Adding a tool: its file, and its name here.
 export const TOOLS: readonly WizTool[] = [
@@ -55,7 +56,7 @@ export function toolsFor(allow: readonly string[] | null): WizTool[] {
 export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] =>
   tools.map((t) => ({ name: t.name, description: t.description }));
 
-const clip = (s: string, n = 1_000) => (s.length > n ? `${s.slice(0, n)}…` : s);
+const MAX_ERROR_CHARS = 1_000;
 
 // A tool's JSON Schema for the model, made once per tool (not per job: zod's conversion shows
 // in the CPU profile of every step).
@@ -82,11 +83,12 @@ export function toAiTools(
       inputSchema: schemaOf(t),
       execute: async (raw: unknown, { toolCallId }) => {
         const args = t.input.safeParse(raw ?? {});
-        if (!args.success) return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`) };
+        if (!args.success)
+          return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
         try {
           return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
         } catch (e) {
-          return { error: clip(e instanceof Error ? e.message : String(e)) };
+          return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
         }
       },
     });

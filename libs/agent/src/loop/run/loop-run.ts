@@ -1,12 +1,12 @@
 import { generateText, hasToolCall, ModelMessage, streamText } from 'ai';
-import { PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
+import { clip, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
 import { isContextTooLong, LlmCallError } from '@wiz/llm';
 import { jobIds, makeEvent } from '@wiz/queue';
 import { BudgetExceeded, budgetReason } from '../budget';
 import { applyOutcomes, awaitedOf, wakeAtOf } from '../delegations.service';
 import { TokenBatcher } from '../live-events';
 import * as P from '../prompts';
-import { clip, recordStep, usageOf } from '../step-record';
+import { recordStep, usageOf } from '../step-record';
 import type { LoopOutcome } from './loop-outcome';
 import { RunState } from './run-state';
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool';
-
-const clip = (s: string | null | undefined, n = 500) => (s && s.length > n ? `${s.slice(0, n)}…` : (s ?? null));
+import { clip } from '@wiz/contracts';
 
 export const listMyJobs = defineTool({
   name: 'list_my_jobs',
@@ -18,7 +17,7 @@ export const listMyJobs = defineTool({
         status: j.status,
         priority: j.priority,
         progress: j.progress,
-        result: clip(j.result?.text),
+        result: clip(j.result?.text, 500),
         failureReason: j.failureReason,
       })),
     };
