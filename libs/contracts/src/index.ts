@@ -16,3 +16,4 @@ export * from './activity.schema';
 export * from './memory.schema';
 export * from './page.schema';
 export * from './text';
+export * from './health.schema';

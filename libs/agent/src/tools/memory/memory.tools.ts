@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { MemoryMetadataSchema as Metadata } from '@wiz/contracts';
 import { defineTool } from '../tool';
-
-const Metadata = z.record(z.string().min(1).max(100), z.union([z.string().max(1_000), z.number(), z.boolean()]));
 
 export const memorySave = defineTool({
   name: 'memory_save',
