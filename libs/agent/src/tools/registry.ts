@@ -10,15 +10,17 @@ import { postToChannel } from './conversations/post-to-channel.tool';
 import { finish } from './core/finish.tool';
 import { remember } from './core/remember.tool';
 import { reportProgress } from './core/report-progress.tool';
-import { todoRead, todoWrite } from './core/todo.tools';
+import { todoRead } from './core/todo-read.tool';
+import { todoWrite } from './core/todo-write.tool';
 import { createSubjob } from './jobs/create-subjob.tool';
-import { memoryQuery, memorySave } from './memory/memory.tools';
+import { memoryQuery } from './memory/memory-query.tool';
+import { memorySave } from './memory/memory-save.tool';
 import { listMyJobs } from './jobs/list-my-jobs.tool';
 import { setSubjobPriority } from './jobs/set-subjob-priority.tool';
 import { editFile, globFiles, grepFiles, listDir, readFile, writeFile } from './workspace/workspace.tools';
 import { clip } from '@wiz/contracts';
 
-// Every tool, once. Adding a tool: its file, and its name here.
+// Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), and its name here.
 export const TOOLS: readonly WizTool[] = [
   reportProgress,
   remember,
