@@ -14,12 +14,12 @@ import { EventsHub } from './events/events.hub';
 import { OwnerResolver } from './events/owner-resolver';
 import { SseController } from './events/sse.controller';
 import { WsGateway } from './events/ws.gateway';
-import { LlmModule } from '@wiz/llm';
+import { SecretsModule } from '@wiz/secrets';
 import { JobContextService } from './jobs/job-context.service';
 import { JobsController } from './jobs/jobs.controller';
 import { MemoryController } from './memory/memory.controller';
 import { MemoryService } from './memory/memory.service';
-import { MemoryStore } from '@wiz/agent';
+import { BusEmbedder, MemoryModule } from '@wiz/memory';
 import { ProvidersController } from './providers/providers.controller';
 import { ProvidersService } from './providers/providers.service';
 import { SchedulesController } from './schedules/schedules.controller';
@@ -28,7 +28,7 @@ import { TasksService } from './tasks/tasks.service';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
-  imports: [AuthModule, LlmModule, ConversationsModule],
+  imports: [AuthModule, SecretsModule, ConversationsModule, MemoryModule.withEmbedder(BusEmbedder)],
   controllers: [
     AgentsController,
     JobsController,
@@ -52,7 +52,6 @@ import { TasksService } from './tasks/tasks.service';
     ProvidersService,
     JobContextService,
     MemoryService,
-    MemoryStore,
   ],
 })
 export class GatewayModule {}

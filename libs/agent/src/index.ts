@@ -16,4 +16,3 @@ export * from './tools/tool-services';
 export * from './tools/workspace/workspace';
 export * from './tools/workspace/glob';
 export * from './loop/context-retention.service';
-export * from './tools/memory/memory.store';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModelConfigSchema } from './agent.schema';
 
 // A command in an agent's mailbox. The job row is the truth; the command only says "run it".
 export const RunJobCommandSchema = z.object({
@@ -25,3 +26,19 @@ export type MailboxCommand = z.infer<typeof MailboxCommandSchema>;
 // the job's next transition, which its revision check then refuses.
 export const CancelJobSignalSchema = z.object({ jobId: z.uuid(), agentId: z.uuid(), reason: z.string() });
 export type CancelJobSignal = z.infer<typeof CancelJobSignalSchema>;
+
+// Core NATS request/reply from a gateway to one runtime (queue group): the embedding of a text
+// with the embedding model of an agent's endpoint. Provider keys stay in the runtime; only the
+// text and the vector travel. No runtime answering: the item is kept without embedding.
+export const EmbedRequestSchema = z.object({
+  ownerId: z.string().min(1).max(100),
+  model: ModelConfigSchema,
+  text: z.string().min(1).max(20_000),
+});
+export type EmbedRequest = z.infer<typeof EmbedRequestSchema>;
+
+export const EmbedReplySchema = z.union([
+  z.object({ embedding: z.array(z.number()).max(65_536) }),
+  z.object({ error: z.string() }),
+]);
+export type EmbedReply = z.infer<typeof EmbedReplySchema>;

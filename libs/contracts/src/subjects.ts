@@ -32,6 +32,8 @@ export interface BusNames {
   liveAll(): string;
   /** Core NATS control messages to every runtime (e.g. `cancel`). */
   control(kind: string): string;
+  /** Core NATS request/reply served by one runtime of a queue group (e.g. `embed`). */
+  request(kind: string): string;
 }
 
 export function busNames(prefix: string): BusNames {
@@ -57,6 +59,7 @@ export function busNames(prefix: string): BusNames {
     conversationEventsFilter: (conversationId) => `${p}.events.conversation.${conversationId}.>`,
     kvBucket: (name) => `${p}_${name}`,
     control: (kind) => `${p}.control.${kind}`,
+    request: (kind) => `${p}.request.${kind}`,
   };
 }
 

@@ -1,5 +1,3 @@
 export * from './llm.service';
 export * from './llm.module';
 export * from './llm-errors';
-export * from './llm.tokens';
-export * from './secret-box';
