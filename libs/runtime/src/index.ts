@@ -1,0 +1,1 @@
+export { RuntimeModule, RuntimeAppModule, attachRuntime } from './runtime.module';
