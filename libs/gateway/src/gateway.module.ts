@@ -1,57 +1,31 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
-import { AgentsController } from './agents/agents.controller';
-import { AgentsService } from './agents/agents.service';
-import { ExecuteService } from './agents/execute.service';
+import { AgentsModule } from './agents/agents.module';
 import { AuthModule } from './auth/auth.module';
-import { ConversationsModule } from '@wiz/conversations';
-import { ConversationsController } from './conversations/conversations.controller';
-import { MessagesController } from './conversations/messages.controller';
-import { ProjectsController } from './conversations/projects.controller';
-import { DocsController } from './docs/docs.controller';
-import { EventsHub } from './events/events.hub';
-import { OwnerResolver } from './events/owner-resolver';
-import { SseController } from './events/sse.controller';
+import { ConversationsApiModule } from './conversations/conversations-api.module';
+import { DocsModule } from './docs/docs.module';
+import { EventsModule } from './events/events.module';
 import { WsGateway } from './events/ws.gateway';
-import { SecretsModule } from '@wiz/secrets';
-import { JobContextService } from './jobs/job-context.service';
-import { JobsController } from './jobs/jobs.controller';
-import { MemoryController } from './memory/memory.controller';
-import { MemoryService } from './memory/memory.service';
-import { BusEmbedder, MemoryModule } from '@wiz/memory';
-import { ProvidersController } from './providers/providers.controller';
-import { ProvidersService } from './providers/providers.service';
-import { SchedulesController } from './schedules/schedules.controller';
-import { TasksController } from './tasks/tasks.controller';
-import { TasksService } from './tasks/tasks.service';
+import { JobsModule } from './jobs/jobs.module';
+import { MemoryApiModule } from './memory/memory-api.module';
+import { ProvidersModule } from './providers/providers.module';
+import { SchedulesModule } from './schedules/schedules.module';
+import { TasksModule } from './tasks/tasks.module';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
-  imports: [AuthModule, SecretsModule, ConversationsModule, MemoryModule.withEmbedder(BusEmbedder)],
-  controllers: [
-    AgentsController,
-    JobsController,
-    SchedulesController,
-    TasksController,
-    SseController,
-    DocsController,
-    ProvidersController,
-    ProjectsController,
-    ConversationsController,
-    MessagesController,
-    MemoryController,
-  ],
-  providers: [
-    AgentsService,
-    ExecuteService,
-    TasksService,
-    EventsHub,
-    OwnerResolver,
-    WsGateway,
-    ProvidersService,
-    JobContextService,
-    MemoryService,
+  imports: [
+    AuthModule,
+    AgentsModule,
+    JobsModule,
+    SchedulesModule,
+    TasksModule,
+    EventsModule,
+    DocsModule,
+    ProvidersModule,
+    ConversationsApiModule,
+    MemoryApiModule,
   ],
 })
 export class GatewayModule {}
