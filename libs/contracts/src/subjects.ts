@@ -12,6 +12,8 @@
 // Conversation events (messages) have no agent: `<p>.events.conversation.<conversationId>.<type>`.
 // A job's events stay on its agent's subject and carry `conversationId` in their envelope.
 
+import type { ControlKind } from './bus.schema';
+
 export const BUS_PREFIX_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 const NO_JOB = '_';
 
@@ -30,8 +32,8 @@ export interface BusNames {
   /** Core NATS (not stored) live events of a job, e.g. `agent.token`. */
   liveSubject(e: { agentId?: string; jobId?: string; type: string }): string;
   liveAll(): string;
-  /** Core NATS control messages to every runtime (e.g. `cancel`). */
-  control(kind: string): string;
+  /** Core NATS control messages to every runtime (their payloads: CONTROL_MESSAGES). */
+  control(kind: ControlKind): string;
   /** Core NATS request/reply served by one runtime of a queue group (e.g. `embed`). */
   request(kind: string): string;
 }
