@@ -65,6 +65,35 @@ export function busNames(prefix: string): BusNames {
   };
 }
 
+/** What an event subject (busNames.eventSubject) or live subject (liveSubject) names. */
+export type EventSubject =
+  | { stream: 'events' | 'live'; kind: 'agent'; agentId?: string; jobId?: string; type: string }
+  | { stream: 'events'; kind: 'conversation'; conversationId: string; type: string };
+
+/**
+ * The ids and type in `<p>.events.agent.<agentId|_>.<jobId|_>.<type…>`,
+ * `<p>.events.conversation.<conversationId>.<type…>` or `<p>.live.agent.<agentId|_>.<jobId|_>.<type…>`
+ * (`_`: none). Null for any other subject.
+ */
+export function parseEventSubject(subject: string): EventSubject | null {
+  const [, stream, kind, id, ...rest] = subject.split('.');
+  if ((stream !== 'events' && stream !== 'live') || !id) return null;
+  if (kind === 'conversation' && stream === 'events') {
+    const type = rest.join('.');
+    return type && id !== NO_JOB ? { stream, kind, conversationId: id, type } : null;
+  }
+  const [job, ...typeTokens] = rest;
+  const type = typeTokens.join('.');
+  if (kind !== 'agent' || !job || !type) return null;
+  return {
+    stream,
+    kind,
+    ...(id !== NO_JOB ? { agentId: id } : {}),
+    ...(job !== NO_JOB ? { jobId: job } : {}),
+    type,
+  };
+}
+
 // Stable partition of an agent: FNV-1a of its id. Stored on the agent row at creation so that
 // the mapping never moves under an agent's queued messages.
 export function partitionOf(agentId: string, partitions: number): number {
