@@ -1,3 +1,4 @@
-export * from './llm.service';
-export * from './llm.module';
-export * from './llm-errors';
+export { isContextTooLong } from './llm-errors';
+export { LlmModule } from './llm.module';
+export { LlmCallError, LlmService } from './llm.service';
+export type { ResolvedModel } from './llm.service';

@@ -1,5 +1,4 @@
-export { MemoryStore } from './memory.store';
-export type { MemoryHit, Metadata } from './memory.store';
-export { Embedder } from './embedder';
 export { BusEmbedder } from './bus-embedder';
+export { Embedder } from './embedder';
 export { MemoryModule } from './memory.module';
+export { MemoryStore } from './memory.store';

@@ -1,1 +1,1 @@
-export { RuntimeModule, RuntimeAppModule, attachRuntime } from './runtime.module';
+export { RuntimeAppModule, RuntimeModule, attachRuntime } from './runtime.module';
