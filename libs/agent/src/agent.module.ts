@@ -15,10 +15,11 @@ import { AgentDirectory } from './tools/deps/agent-directory';
 import { DelegationGuards } from './tools/deps/delegation-guards';
 import { JobDesk } from './tools/deps/job-desk';
 import { Workspace } from './tools/workspace/workspace';
-import { MemoryStore } from './tools/memory/memory.store';
+import { MemoryModule } from '@wiz/memory';
+import { EmbedResponder, LlmEmbedder } from './embeddings';
 
 @Module({
-  imports: [LlmModule, ConversationsModule],
+  imports: [LlmModule, ConversationsModule, MemoryModule.withEmbedder(LlmEmbedder, [LlmModule])],
   providers: [
     JobRunner,
     ActorRegistry,
@@ -34,7 +35,8 @@ import { MemoryStore } from './tools/memory/memory.store';
     DelegationGuards,
     JobDesk,
     Workspace,
-    MemoryStore,
+    LlmEmbedder,
+    EmbedResponder,
   ],
   exports: [ActorRegistry],
 })

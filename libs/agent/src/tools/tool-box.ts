@@ -5,7 +5,7 @@ import { MessagesService } from '@wiz/conversations';
 import { AgentDirectory } from './deps/agent-directory';
 import { DelegationGuards } from './deps/delegation-guards';
 import { JobDesk } from './deps/job-desk';
-import { MemoryStore } from './memory/memory.store';
+import { MemoryStore } from '@wiz/memory';
 import { toAiTools } from './registry';
 import { contextFor, ParkRequest, ToolDeps, ToolRunContext, WizTool } from './tool';
 import { Workspace } from './workspace/workspace';

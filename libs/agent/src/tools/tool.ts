@@ -6,7 +6,7 @@ import type { MessagesService } from '@wiz/conversations';
 import type { AgentDirectory } from './deps/agent-directory';
 import type { DelegationGuards } from './deps/delegation-guards';
 import type { JobDesk } from './deps/job-desk';
-import type { MemoryStore } from './memory/memory.store';
+import type { MemoryStore } from '@wiz/memory';
 import type { Workspace } from './workspace/workspace';
 
 /** A delegation the run parks on after this step (delegate_to_agent, ask_agent). */
