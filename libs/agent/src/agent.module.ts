@@ -11,6 +11,7 @@ import { ContextStore } from './loop/context.store';
 import { ContextRetentionWorker } from './loop/context-retention.worker';
 import { LiveEvents } from './loop/live-events';
 import { DelegationsService } from './loop/delegations.service';
+import { HumanInputService } from './loop/human-input.service';
 import { ToolBox } from './tools/tool-box';
 import { RunJournalService } from './loop/run/run-journal.service';
 import { AgentDirectory } from './tools/deps/agent-directory';
@@ -37,6 +38,7 @@ import { EmbedResponder, LlmEmbedder } from './embeddings';
     LiveEvents,
     ContextRetentionWorker,
     DelegationsService,
+    HumanInputService,
     ToolBox,
     RunJournalService,
     AgentDirectory,

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 
 // Human in the loop: what a parked `waiting-input` job waits for (a person's approval of a tool
@@ -15,6 +16,15 @@ export type WaitStatus = z.infer<typeof WaitStatusSchema>;
 
 const Scalar = z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]);
 
+const compiles = (re: string) => {
+  try {
+    RE2JS.compile(re);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** A condition on a tool call's arguments: `path` is a dot path into them (`options.force`). */
 export const ArgConditionSchema = z
   .strictObject({
@@ -26,6 +36,10 @@ export const ArgConditionSchema = z
   .refine((c) => c.op !== 'in' || Array.isArray(c.value), { message: '`in` takes an array', path: ['value'] })
   .refine((c) => c.op !== 'matches' || (typeof c.value === 'string' && c.value.length <= 500), {
     message: '`matches` takes a regular expression (RE2 syntax, at most 500 characters)',
+    path: ['value'],
+  })
+  .refine((c) => c.op !== 'matches' || compiles(c.value as string), {
+    message: 'not a valid RE2 regular expression',
     path: ['value'],
   })
   .refine((c) => (c.op !== 'gt' && c.op !== 'lt') || typeof c.value === 'number', {

@@ -2,6 +2,7 @@ import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { AgentsModule } from './agents/agents.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { AuthModule } from './auth/auth.module';
 import { ConversationsApiModule } from './conversations/conversations-api.module';
 import { DocsModule } from './docs/docs.module';
@@ -26,6 +27,7 @@ import { TasksModule } from './tasks/tasks.module';
     ProvidersModule,
     ConversationsApiModule,
     MemoryApiModule,
+    ApprovalsModule,
   ],
 })
 export class GatewayModule {}
