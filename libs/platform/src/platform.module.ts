@@ -29,7 +29,7 @@ export class PlatformModule {
           pinoHttp: {
             level: config.LOG_LEVEL,
             name: clientName,
-            // Secrets never reach the logs (DESIGN.md invariant 6).
+            // Secrets never reach the logs (docs/architecture.md, invariant 6).
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
             autoLogging: { ignore: (req) => req.url === '/health' },
             // Every response carries `x-request-id` (the caller's own, if it sent a sane one),
