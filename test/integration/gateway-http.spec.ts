@@ -41,3 +41,30 @@ describe('gateway HTTP hygiene', () => {
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 });
+
+// `npm start` listens on loopback with authentication off: a local load test must not be throttled
+// by the per-key default (600/min), which applies only with authentication on.
+describe('gateway rate limit with authentication off and no limit configured', () => {
+  const iso = isolation('gwnolimit');
+  let sut: InProcessGateway;
+
+  beforeAll(async () => {
+    sut = await startGatewayInProcess(iso);
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await cleanup(iso);
+  });
+
+  it('answers more than 600 requests in a minute from one client without a 429', async () => {
+    const codes = new Map<number, number>();
+    for (let batch = 0; batch < 26; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () => http(sut.baseUrl, 'GET', '/api/v1/agents?limit=1')),
+      );
+      for (const a of answers) codes.set(a.status, (codes.get(a.status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(codes)).toEqual({ 200: 650 });
+  });
+});
