@@ -29,6 +29,35 @@ describe('gateway HTTP hygiene', () => {
     for (let i = 0; i < 10; i++) expect((await http(sut.baseUrl, 'GET', '/health')).status).toBe(200);
   });
 
+  it('serves the OpenAPI page with local assets only, so it works offline', async () => {
+    const page = await fetch(`${sut.baseUrl}/api/docs`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs).toEqual([
+      '/api/docs/assets/swagger-ui.css',
+      '/api/docs/assets/swagger-ui-bundle.js',
+      '/api/docs/assets/init.js',
+    ]);
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const ref of refs) {
+      const asset = await fetch(`${sut.baseUrl}${ref}`);
+      expect({ ref, status: asset.status }).toEqual({ ref, status: 200 });
+      expect(asset.headers.get('content-type')).toMatch(ref.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+      expect((await asset.text()).length).toBeGreaterThan(0);
+    }
+    const bundle = await (await fetch(`${sut.baseUrl}/api/docs/assets/swagger-ui-bundle.js`)).text();
+    expect(bundle).toContain('SwaggerUIBundle');
+    expect(await (await fetch(`${sut.baseUrl}/api/docs/assets/init.js`)).text()).toContain("url: '/api/docs.json'");
+  });
+
+  it('serves no other file under the docs assets', async () => {
+    for (const name of ['package.json', 'index.html', '..%2F..%2Fpackage.json', 'swagger-ui.css.map']) {
+      const r = await http(sut.baseUrl, 'GET', `/api/docs/assets/${name}`);
+      expect({ name, status: r.status, code: r.body?.code }).toEqual({ name, status: 404, code: 'not_found' });
+    }
+  });
+
   it('allows the configured origins only', async () => {
     const preflight = (origin: string) =>
       fetch(`${sut.baseUrl}/api/v1/agents`, {

@@ -88,6 +88,14 @@ export const API_ROUTES: ApiRoute[] = [
   },
   {
     method: 'get',
+    path: '/api/docs/assets/:name',
+    summary: "the page's Swagger UI files (swagger-ui.css, swagger-ui-bundle.js, init.js), served locally",
+    tag: 'docs',
+    status: 200,
+    public: true,
+  },
+  {
+    method: 'get',
     path: '/api/docs.json',
     summary: 'this API as an OpenAPI 3.1 document',
     tag: 'docs',
