@@ -11,10 +11,11 @@ import { LiveEvents } from './loop/live-events';
 import { Delegations } from './loop/delegations.service';
 import { ToolServices } from './tools/tool-services';
 import { Workspace } from './tools/workspace/workspace';
-import { MemoryStore } from './tools/memory/memory.store';
+import { MemoryModule } from '@wiz/memory';
+import { EmbedResponder, LlmEmbedder } from './embeddings';
 
 @Module({
-  imports: [LlmModule, ConversationsModule],
+  imports: [LlmModule, ConversationsModule, MemoryModule.withEmbedder(LlmEmbedder, [LlmModule])],
   providers: [
     JobRunner,
     ActorRegistry,
@@ -26,7 +27,8 @@ import { MemoryStore } from './tools/memory/memory.store';
     Delegations,
     ToolServices,
     Workspace,
-    MemoryStore,
+    LlmEmbedder,
+    EmbedResponder,
   ],
   exports: [ActorRegistry],
 })

@@ -1,0 +1,16 @@
+import { DynamicModule, ModuleMetadata, Module, Type } from '@nestjs/common';
+import { Embedder } from './embedder';
+import { MemoryStore } from './memory.store';
+
+// The memory store, with the embedder of the process that imports it (see Embedder).
+@Module({})
+export class MemoryModule {
+  static withEmbedder(embedder: Type<Embedder>, imports: ModuleMetadata['imports'] = []): DynamicModule {
+    return {
+      module: MemoryModule,
+      imports,
+      providers: [MemoryStore, { provide: Embedder, useClass: embedder }],
+      exports: [MemoryStore],
+    };
+  }
+}
