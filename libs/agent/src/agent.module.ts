@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '@wiz/queue';
 import { LlmModule } from '@wiz/llm';
 import { ConversationsModule } from '@wiz/conversations';
 import { ActorRegistry } from './actor.registry';
@@ -19,7 +21,13 @@ import { MemoryModule } from '@wiz/memory';
 import { EmbedResponder, LlmEmbedder } from './embeddings';
 
 @Module({
-  imports: [LlmModule, ConversationsModule, MemoryModule.withEmbedder(LlmEmbedder, [LlmModule])],
+  imports: [
+    PersistenceModule,
+    QueueModule,
+    LlmModule,
+    ConversationsModule,
+    MemoryModule.withEmbedder(LlmEmbedder, [LlmModule]),
+  ],
   providers: [
     JobRunner,
     ActorRegistry,

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '../queue.module';
 import { DelayedJobsWorker } from './delayed-jobs.worker';
 import { RetentionWorker } from './retention.worker';
 import { StalledJobsWorker } from './stalled-jobs.worker';
 
 // The queue's background work, run by runtimes only (gateways stay stateless).
 @Module({
+  imports: [PersistenceModule, QueueModule],
   providers: [DelayedJobsWorker, RetentionWorker, StalledJobsWorker],
   exports: [DelayedJobsWorker, RetentionWorker, StalledJobsWorker],
 })
