@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ActorRegistry, AgentLoop } from '@wiz/agent';
+import { ActorRegistry, AgentLoopService } from '@wiz/agent';
 import { busNames } from '@wiz/contracts';
 import { LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
@@ -136,7 +136,7 @@ async function stepOverhead(
     modelMs += performance.now() - t;
     return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   }) as typeof fetch;
-  const loop = app.get(AgentLoop);
+  const loop = app.get(AgentLoopService);
   const run = loop.run.bind(loop);
   const perStep: number[] = [];
   let steps = 0;

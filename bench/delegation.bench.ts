@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { LOCAL_OWNER } from '@wiz/platform';
-import { JobExecution, JobsService } from '@wiz/queue';
+import { JobExecutionService, JobsService } from '@wiz/queue';
 import { AgentsService } from '@wiz/gateway';
 import { BenchOptions, SuiteResult } from './suite';
 import {
@@ -41,7 +41,7 @@ export async function delegationBench(o: DelegationOptions): Promise<SuiteResult
     await script(llm.baseUrl);
     const { app } = await startBenchServer(cleanup, iso, llm.baseUrl);
 
-    const execution = app.get(JobExecution);
+    const execution = app.get(JobExecutionService);
     const parkedAt = new Map<string, number>();
     const trips: number[] = [];
     let done = deferred();

@@ -22,7 +22,7 @@ import {
   MessageEntity,
   MessagesRepository,
 } from '@wiz/persistence';
-import { Emit, JobsService, makeEvent, StateChanges } from '@wiz/queue';
+import { Emit, JobsService, makeEvent, StateChangesService } from '@wiz/queue';
 import { buildContext, mentionedAgents } from './conversation-context';
 import { cursorOf, parseCursor, toMessage } from './conversation.mapper';
 import { ConversationsService } from './conversations.service';
@@ -50,7 +50,7 @@ export class MessagesService {
     private readonly messages: MessagesRepository,
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsService,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
   ) {}
 
   async post(ownerId: string, conversationId: string, body: PostMessage): Promise<Message> {

@@ -4,8 +4,8 @@ import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { isParked, JobFlow, jobIds, PARKED } from './job-flow.service';
-import { Emit, StateChanges } from './state-changes.service';
+import { isParked, JobFlowService, jobIds, PARKED } from './job-flow.service';
+import { Emit, StateChangesService } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
 
@@ -34,12 +34,12 @@ export const RUN_POLICY = Symbol('RUN_POLICY');
 // a cancel that arrived while the model was answering). A running job holds a lease that its
 // runtime renews; an `active` job whose lease lapsed lost its runtime and is recovered.
 @Injectable()
-export class JobExecution {
+export class JobExecutionService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
-    private readonly changes: StateChanges,
-    private readonly flow: JobFlow,
+    private readonly changes: StateChangesService,
+    private readonly flow: JobFlowService,
     @Inject(RUN_POLICY) private readonly policy: RunPolicy,
   ) {}
 

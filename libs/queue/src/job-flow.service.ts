@@ -23,10 +23,10 @@ export const jobIds = (job: JobEntity) => ({
   traceId: job.traceId,
 });
 
-// The rules every transition shares, run inside the caller's transaction (StateChanges.commit).
+// The rules every transition shares, run inside the caller's transaction (StateChangesService.commit).
 // Each change is a compare-and-set on the job's revision; the entity passed in is updated.
 @Injectable()
-export class JobFlow {
+export class JobFlowService {
   constructor(
     private readonly jobs: JobsRepository,
     private readonly agents: AgentsRepository,

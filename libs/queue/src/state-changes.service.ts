@@ -35,9 +35,9 @@ const MAX_GROUP = 64;
 // If a group fails (a deadlock all the same, a constraint, a lost connection), the in-memory
 // changes its units made are undone (see journal.ts) and each unit runs again in a
 // transaction of its own, so one bad unit never fails the others. Units must therefore change
-// entities only through JobFlow.move, or be safe to run twice.
+// entities only through JobFlowService.move, or be safe to run twice.
 @Injectable()
-export class StateChanges {
+export class StateChangesService {
   private readonly pending: Unit[] = [];
   private running = false;
 
