@@ -16,9 +16,12 @@ describe('approval policies', () => {
   });
 
   it('gates on conditions over the arguments', () => {
-    const p = ['write_file', { when: [{ path: 'path', op: 'matches', value: '^/etc' }], timeoutSec: 5 }] as const;
-    expect(approvalNeeded([...p], { path: '/etc/passwd' })).toMatchObject({ timeoutSec: 5, onTimeout: 'reject' });
-    expect(approvalNeeded([...p], { path: 'notes.txt' })).toBeNull();
+    const p: Parameters<typeof approvalNeeded>[0] = [
+      'write_file',
+      { when: [{ path: 'path', op: 'matches', value: '^/etc' }], timeoutSec: 5 },
+    ];
+    expect(approvalNeeded(p, { path: '/etc/passwd' })).toMatchObject({ timeoutSec: 5, onTimeout: 'reject' });
+    expect(approvalNeeded(p, { path: 'notes.txt' })).toBeNull();
     const n = (op: string, value: unknown) => ['t', { when: [{ path: 'a.b', op, value }] }] as never;
     expect(approvalNeeded(n('gt', 10), { a: { b: 11 } })).not.toBeNull();
     expect(approvalNeeded(n('lt', 10), { a: { b: 11 } })).toBeNull();
