@@ -15,7 +15,16 @@ export default defineConfig({
     },
   },
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
-  build: { outDir: here('../../dist/console'), emptyOutDir: true, target: 'es2022', sourcemap: false },
+  build: {
+    outDir: here('../../dist/console'),
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    rollupOptions: {
+      // zod ships comments rollup cannot place; harmless, and not ours to fix.
+      onwarn: (w, warn) => (w.code === 'INVALID_ANNOTATION' ? undefined : warn(w)),
+    },
+  },
   server: {
     proxy: {
       '/api': 'http://127.0.0.1:8080',

@@ -60,7 +60,14 @@ export function App() {
       <main class="center">
         <Empty title="Wiz does not answer">
           <p>{messageOf(gate.error)}</p>
-          <button onClick={() => (setGate('checking'), check())}>Try again</button>
+          <button
+            onClick={() => {
+              setGate('checking');
+              void check();
+            }}
+          >
+            Try again
+          </button>
         </Empty>
       </main>
     );
@@ -71,23 +78,26 @@ function Login(props: { onDone: () => void }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const signIn = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await setApiKey(key.trim()).agents.list({ limit: 1 });
+      props.onDone();
+    } catch (err) {
+      setApiKey(undefined);
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <main class="center">
       <form
         class="card login"
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          setError(undefined);
-          try {
-            await setApiKey(key.trim()).agents.list({ limit: 1 });
-            props.onDone();
-          } catch (err) {
-            setApiKey(undefined);
-            setError(messageOf(err));
-          } finally {
-            setBusy(false);
-          }
+          void signIn();
         }}
       >
         <h1>Wiz console</h1>
@@ -190,7 +200,10 @@ function useGoShortcuts(): void {
       if (e.metaKey || e.ctrlKey || e.altKey || t.closest('input, textarea, select, [contenteditable]')) return;
       if (e.key === '/') {
         const box = document.querySelector<HTMLElement>('[data-search]');
-        if (box) (e.preventDefault(), box.focus());
+        if (box) {
+          e.preventDefault();
+          box.focus();
+        }
         return;
       }
       if (pending) {

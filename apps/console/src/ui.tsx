@@ -113,24 +113,21 @@ export function Action(props: {
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const run = async () => {
+    if (props.confirm && !confirm(props.confirm)) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await props.onRun();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <span class="action-wrap">
-      <button
-        class={props.class}
-        disabled={busy}
-        onClick={async () => {
-          if (props.confirm && !confirm(props.confirm)) return;
-          setBusy(true);
-          setError(undefined);
-          try {
-            await props.onRun();
-          } catch (e) {
-            setError(e);
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
+      <button class={props.class} disabled={busy} onClick={() => void run()}>
         {props.children}
       </button>
       {error !== undefined && (

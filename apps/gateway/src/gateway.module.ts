@@ -9,6 +9,7 @@ import { ConversationsModule } from '@wiz/conversations';
 import { ConversationsController } from './conversations/conversations.controller';
 import { MessagesController } from './conversations/messages.controller';
 import { ProjectsController } from './conversations/projects.controller';
+import { serveConsole } from './console/console.static';
 import { DocsController } from './docs/docs.controller';
 import { EventsHub } from './events/events.hub';
 import { OwnerResolver } from './events/owner-resolver';
@@ -66,4 +67,5 @@ export class GatewayAppModule {
 
 export function attachGateway(app: INestApplication): void {
   app.get(WsGateway).attach();
+  serveConsole(app);
 }

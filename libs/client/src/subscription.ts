@@ -82,7 +82,7 @@ export class Subscription implements AsyncIterable<WizEvent> {
 
   /** @internal the server confirmed the subscription. */
   subscribed(): void {
-    if (!this.readyDone) ((this.readyDone = true), this.settleReady.resolve());
+    this.settle(() => this.settleReady.resolve());
   }
 
   /** @internal a warning (`gone`) or a refusal that ends the subscription. */
@@ -90,15 +90,21 @@ export class Subscription implements AsyncIterable<WizEvent> {
     this.options.onError?.(e);
     if (!fatal) return;
     this.failure = e;
-    if (!this.readyDone) ((this.readyDone = true), this.settleReady.reject(e));
+    this.settle(() => this.settleReady.reject(e));
     this.end();
   }
 
   /** @internal the client was closed. */
   end(): void {
     this.ended = true;
-    if (!this.readyDone) ((this.readyDone = true), this.settleReady.reject(new WizApiError(0, 'gone', 'closed')));
+    this.settle(() => this.settleReady.reject(new WizApiError(0, 'gone', 'closed')));
     this.wake();
+  }
+
+  private settle(how: () => void): void {
+    if (this.readyDone) return;
+    this.readyDone = true;
+    how();
   }
 
   private wake(): void {

@@ -113,7 +113,7 @@ export function AgentEditPage(props: { id?: string }) {
   const candidates = (others.data?.items ?? []).filter((a) => a.id !== props.id);
   return (
     <Page title={props.id ? `Edit ${existing.data?.name}` : 'New agent'}>
-      <form class="form" onSubmit={submit} noValidate>
+      <form class="form" onSubmit={(e) => void submit(e)} noValidate>
         <fieldset>
           <legend>Persona</legend>
           <Field label="Name" hint={issueOf('name')}>
