@@ -155,7 +155,10 @@ function Shell(props: { onLogout: () => void }) {
       </a>
       <nav class={menu ? 'side open' : 'side'} aria-label="Main">
         <div class="brand">
-          <span aria-hidden="true">✨</span> Wiz
+          <span class="logo" aria-hidden="true">
+            W
+          </span>{' '}
+          Wiz
           <button class="menu-toggle" aria-expanded={menu} onClick={() => setMenu(!menu)}>
             Menu
           </button>

@@ -76,6 +76,8 @@ function Line({ e }: { e: AnyEvent }) {
           <Json value={e.data.error ?? e.data.result ?? null} />
         </details>
       );
+    case 'agent.status':
+      return <span class="muted">Agent {e.data.status}</span>;
     case 'memory.update':
       return <span>Remembered: {e.data.item.text}</span>;
     default:
