@@ -6,7 +6,7 @@ export * from './errors';
 export * from './events';
 export * from './subscription';
 export type { FetchLike, Query } from './http';
-export type { Health, JobFilter, MemorySearch, Page } from './rest';
+export type { ExecuteBody, Health, JobFilter, MemorySearch, Page } from './rest';
 
 export interface WizClientOptions {
   /** The server, e.g. `http://localhost:8080`; in a browser served by Wiz, `location.origin`. */

@@ -13,7 +13,7 @@ import type {
   CreateProject,
   CreateProvider,
   CreateSchedule,
-  Execute,
+  ExecuteSchema,
   Job,
   JobCounts,
   JobStatus,
@@ -30,7 +30,11 @@ import type {
   Schedule,
   UpdateAgent,
 } from '@wiz/contracts';
+import type { z } from 'zod';
 import { Http } from './http';
+
+/** The body of `execute`, as sent (defaults may be left out). */
+export type ExecuteBody = z.input<typeof ExecuteSchema>;
 
 export interface Page {
   limit?: number;
@@ -79,7 +83,7 @@ export class RestApi {
     adjustBehavior: (agentId: string, body: AdjustBehavior) =>
       this.http.request<Agent>('POST', `${V1}/agents/${id(agentId)}/behavior`, body),
     /** Submits a job and waits up to `waitMs` for it to end (the job, ended or still running). */
-    execute: (agentId: string, body: Execute) =>
+    execute: (agentId: string, body: ExecuteBody) =>
       this.http.request<Job>('POST', `${V1}/agents/${id(agentId)}/execute`, body),
   };
 
