@@ -1,3 +1,5 @@
-export * from './config.schema';
-export * from './config.module';
-export * from './cli-env';
+export { ConfigModule, WIZ_CONFIG, loadConfig } from './config.module';
+export { authEnabled, parseConfig, rateLimitPerMin } from './config.schema';
+export type { WizConfig } from './config.schema';
+export { CliEnvSchema, loadCliEnv } from './cli-env';
+export type { CliEnv } from './cli-env';

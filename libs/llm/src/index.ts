@@ -1,5 +1,4 @@
-export * from './llm.service';
-export * from './llm.module';
-export * from './llm-errors';
-export * from './llm.tokens';
-export * from './secret-box';
+export { isContextTooLong } from './llm-errors';
+export { LlmModule } from './llm.module';
+export { LlmCallError, LlmService } from './llm.service';
+export type { ResolvedModel } from './llm.service';

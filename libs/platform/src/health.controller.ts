@@ -3,12 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { BusService, withTimeout } from '@wiz/bus';
+import type { Health, HealthCheck } from '@wiz/contracts';
 import { Public } from './owner.decorator';
-
-interface Check {
-  ok: boolean;
-  detail: string;
-}
 
 @Public()
 @Controller('health')
@@ -22,10 +18,11 @@ export class HealthController {
   async health(@Res() res: Response): Promise<void> {
     const [nats, database] = await Promise.all([this.bus.health(), this.database()]);
     const ok = nats.ok && database.ok;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', nats, database });
+    const body: Health = { status: ok ? 'ok' : 'unavailable', nats, database };
+    res.status(ok ? 200 : 503).json(body);
   }
 
-  private async database(): Promise<Check> {
+  private async database(): Promise<HealthCheck> {
     try {
       await withTimeout(this.ds.query('SELECT 1'), 2_000);
       return { ok: true, detail: this.ds.options.type === 'postgres' ? 'postgres' : 'sqlite' };

@@ -1,0 +1,289 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { JsMsg, Msg, Subscription as NatsSubscription } from 'nats';
+import { EventEnvelope, notFound, parseEventSubject, parseTopic, ServerFrame, Topic, topicKey } from '@wiz/contracts';
+import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEvents } from '@wiz/bus';
+import { AgentsRepository, ConversationsRepository, JobsRepository } from '@wiz/persistence';
+import { EventSource, OwnerResolver } from './owner-resolver';
+
+export interface EventClient {
+  readonly id: string;
+  readonly ownerId: string;
+  /** `text`, when given, is `frame` already serialised (shared by every client of a topic). */
+  send(frame: ServerFrame, text?: string): void;
+}
+
+interface Subscription {
+  client: EventClient;
+  /** The topic as the client sees it (`owner`, `agent:<id>`…). */
+  topic: string;
+  /** Highest sequence sent; nothing at or below it is sent again. */
+  lastSent: number;
+  /** Live events that arrived while the replay ran. */
+  buffer: JsMsg[] | null;
+  /** A conversation topic: its agents when it was subscribed, whose own events (status…) it carries. */
+  agents?: Set<string>;
+}
+
+/** The agent and job, or the conversation, an event's subject names (see parseEventSubject). */
+const idsOf = (subject: string): { source: EventSource; agentId?: string; jobId?: string; conversationId?: string } => {
+  const s = parseEventSubject(subject);
+  if (s?.kind === 'conversation')
+    return { source: { kind: 'conversation', id: s.conversationId }, conversationId: s.conversationId };
+  // An agent's subject (a subject of no agent reaches nobody: `_` is no one's agent id).
+  return { source: { kind: 'agent', id: s?.agentId ?? '_' }, agentId: s?.agentId, jobId: s?.jobId };
+};
+
+/** The conversation a job event belongs to (in its envelope), without a full parse when it has none. */
+const conversationOfJobEvent = (m: JsMsg): string | undefined => {
+  if (!m.string().includes('"conversationId"')) return undefined;
+  try {
+    return m.json<EventEnvelope>().conversationId;
+  } catch {
+    return undefined;
+  }
+};
+
+// Relays lifecycle events from JetStream to subscribed clients (WS and SSE). One ordered
+// consumer follows the whole events stream for this gateway and fans out in memory; a
+// subscription with `since` first replays from the stream with its own short-lived consumer,
+// buffering live events, then switches to live — so a reconnecting client misses nothing and
+// sees nothing twice. Events come from JetStream, never from memory: any replica serves anyone.
+// A `conversation:<id>` topic carries the conversation's own events (its subject) and the
+// events of the jobs its messages created (agent subjects, `conversationId` in the envelope),
+// and the events of its agents that belong to no job (their status, updates).
+@Injectable()
+export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('EventsHub');
+  /** Subscriptions by internal key: `agent:<id>`, `job:<id>`, `owner:<ownerId>`. */
+  private readonly byKey = new Map<string, Map<string, Subscription>>();
+  private ownerSubs = 0;
+  private conversationSubs = 0;
+  /** Live events waiting for their owner to be looked up (owner topic), in stream order. */
+  private readonly ownerQueue: JsMsg[] = [];
+  private pumping = false;
+  private liveSeq = 0;
+  private stopLive?: () => Promise<void>;
+  private tokens?: NatsSubscription;
+
+  constructor(
+    private readonly bus: BusService,
+    private readonly agents: AgentsRepository,
+    private readonly jobs: JobsRepository,
+    private readonly conversations: ConversationsRepository,
+    private readonly owners: OwnerResolver,
+  ) {}
+
+  /** The last sequence this gateway has seen on the live feed. */
+  get lastSeq(): number {
+    return this.liveSeq;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.liveSeq = await lastEventSeq(this.bus);
+    this.stopLive = await followEvents(this.bus, this.liveSeq, (m) => this.dispatch(m));
+    // Live-only events (token deltas) come over core NATS: relayed as they arrive, never replayed.
+    this.tokens = this.bus.nc.subscribe(this.bus.names.liveAll(), { callback: (err, m) => err || this.relayLive(m) });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.tokens?.unsubscribe();
+    await this.stopLive?.();
+  }
+
+  /** Checks the client's owner may follow `topic` (else `not_found`), then follows it. */
+  async subscribe(client: EventClient, topic: Topic, since?: number): Promise<void> {
+    const parsed = parseTopic(topic);
+    const { kind, id } = parsed;
+    const owned =
+      kind === 'owner' ||
+      (kind === 'agent' && (await this.agents.findById(client.ownerId, id)) !== null) ||
+      (kind === 'job' && (await this.jobs.findById(client.ownerId, id)) !== null) ||
+      (kind === 'conversation' && (await this.conversations.findById(client.ownerId, id)) !== null);
+    if (!owned) throw notFound(kind, id);
+    const key = kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
+    const sub: Subscription = {
+      client,
+      topic: topicKey(parsed),
+      lastSent: since ?? this.liveSeq,
+      buffer: since === undefined ? null : [],
+    };
+    if (kind === 'conversation') {
+      const members = await this.conversations.participants(client.ownerId, id);
+      sub.agents = new Set(members.filter((p) => p.kind === 'agent').map((p) => p.participantId));
+    }
+    this.add(key, sub);
+    client.send({ type: 'subscribed', topic: sub.topic });
+    if (since === undefined) return;
+    const first = await firstEventSeq(this.bus);
+    if (since + 1 < first) {
+      // Aged out (WIZ_EVENTS_MAX_AGE_HOURS): say so rather than let the client believe it saw all.
+      client.send({
+        type: 'error',
+        code: 'gone',
+        topic: sub.topic,
+        message: `events ${since + 1}–${first - 1} have expired; replaying from ${first}`,
+      });
+    }
+    try {
+      if (kind === 'owner') await this.replayOwner(sub, since);
+      else if (kind === 'conversation') await this.replayConversation(sub, id, since);
+      else {
+        const filter = kind === 'agent' ? this.bus.names.agentEventsFilter(id) : this.bus.names.jobEventsFilter(id);
+        await replayEvents(this.bus, filter, since, (m) => this.deliver(sub, m));
+      }
+    } finally {
+      const buffered = sub.buffer ?? [];
+      sub.buffer = null;
+      buffered.forEach((m) => this.deliver(sub, m));
+    }
+  }
+
+  unsubscribe(client: EventClient, topic: Topic): boolean {
+    const parsed = parseTopic(topic);
+    const key = parsed.kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
+    return this.remove(key, client.id);
+  }
+
+  drop(client: EventClient): void {
+    for (const key of [...this.byKey.keys()]) this.remove(key, client.id);
+  }
+
+  private add(key: string, sub: Subscription): void {
+    const subs = this.byKey.get(key) ?? new Map<string, Subscription>();
+    this.byKey.set(key, subs);
+    if (key.startsWith('owner:') && !subs.has(sub.client.id)) this.ownerSubs++;
+    if (key.startsWith('conversation:') && !subs.has(sub.client.id)) this.conversationSubs++;
+    subs.set(sub.client.id, sub);
+  }
+
+  private remove(key: string, clientId: string): boolean {
+    const subs = this.byKey.get(key);
+    const removed = subs?.delete(clientId) ?? false;
+    if (removed && key.startsWith('owner:')) this.ownerSubs--;
+    if (removed && key.startsWith('conversation:')) this.conversationSubs--;
+    if (subs?.size === 0) this.byKey.delete(key);
+    return removed;
+  }
+
+  private dispatch(m: JsMsg): void {
+    this.liveSeq = m.seq;
+    const { agentId, jobId, conversationId } = idsOf(m.subject);
+    if (agentId) this.fanOut(this.byKey.get(`agent:${agentId}`), m);
+    if (jobId) this.fanOut(this.byKey.get(`job:${jobId}`), m);
+    if (conversationId) this.fanOut(this.byKey.get(`conversation:${conversationId}`), m);
+    else if (jobId && this.conversationSubs > 0) {
+      const linked = conversationOfJobEvent(m);
+      if (linked) this.fanOut(this.byKey.get(`conversation:${linked}`), m);
+    } else if (agentId && this.conversationSubs > 0) {
+      // An agent's own event (rare): to the conversations that follow it.
+      for (const [key, subs] of this.byKey) {
+        if (key.startsWith('conversation:'))
+          this.fanOut(new Map([...subs].filter(([, s]) => s.agents?.has(agentId))), m);
+      }
+    }
+    if (this.ownerSubs > 0) {
+      this.ownerQueue.push(m);
+      void this.pumpOwners();
+    }
+  }
+
+  // Token deltas reach the subscribers of their agent, of their job and of the conversation the
+  // job answers (not the owner topic: live frames are for following one thing as it happens).
+  private relayLive(m: Msg): void {
+    const s = parseEventSubject(m.subject);
+    if (s?.kind !== 'agent') return;
+    const agentSubs = s.agentId ? this.byKey.get(`agent:${s.agentId}`) : undefined;
+    const jobSubs = s.jobId ? this.byKey.get(`job:${s.jobId}`) : undefined;
+    if (!agentSubs && !jobSubs && this.conversationSubs === 0) return;
+    let event: EventEnvelope;
+    try {
+      event = m.json<EventEnvelope>();
+    } catch {
+      return;
+    }
+    const conversationSubs = event.conversationId ? this.byKey.get(`conversation:${event.conversationId}`) : undefined;
+    for (const subs of [agentSubs, jobSubs, conversationSubs]) {
+      for (const sub of subs?.values() ?? []) sub.client.send({ type: 'live', topic: sub.topic, event });
+    }
+  }
+
+  // One parse and one serialisation per event and topic, whatever the number of clients.
+  private fanOut(subs: Map<string, Subscription> | undefined, m: JsMsg): void {
+    if (!subs || subs.size === 0) return;
+    let frame: ServerFrame | null | undefined;
+    let text: string | undefined;
+    for (const sub of subs.values()) {
+      if (sub.buffer) {
+        sub.buffer.push(m);
+        continue;
+      }
+      if (m.seq <= sub.lastSent) continue;
+      if (frame === undefined) {
+        frame = this.frameOf(sub.topic, m);
+        text = frame ? JSON.stringify(frame) : undefined;
+      }
+      if (!frame) return;
+      sub.lastSent = m.seq;
+      sub.client.send(frame, text);
+    }
+  }
+
+  private frameOf(topic: string, m: JsMsg): ServerFrame | null {
+    try {
+      return { type: 'event', topic, seq: m.seq, event: m.json<EventEnvelope>() };
+    } catch {
+      this.log.warn(`skipping unreadable event ${m.seq} on ${m.subject}`);
+      return null;
+    }
+  }
+
+  // Owner-topic events in stream order: each waits for its owner to be known (a cache hit
+  // for every agent but a new one).
+  private async pumpOwners(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.ownerQueue.length > 0) {
+        const m = this.ownerQueue[0]!;
+        const { source } = idsOf(m.subject);
+        const owner = this.owners.known(source) ?? (await this.owners.resolve(source).catch(() => null));
+        this.ownerQueue.shift();
+        if (owner) this.fanOut(this.byKey.get(`owner:${owner}`), m);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  // The whole stream after `since`, kept to the owner's events. Read in one go: a replay over a
+  // long retention window holds those events in memory while it runs.
+  private async replayOwner(sub: Subscription, since: number): Promise<void> {
+    const all: JsMsg[] = [];
+    await replayEvents(this.bus, this.bus.names.eventsAll(), since, (m) => all.push(m));
+    for (const m of all) {
+      if ((await this.owners.resolve(idsOf(m.subject).source)) === sub.client.ownerId) this.deliver(sub, m);
+    }
+  }
+
+  // The conversation's own subject, the job events linked to it and its agents' own events, in
+  // stream order. Those live on agent subjects, so this reads the whole stream after `since`
+  // (like the owner topic).
+  private async replayConversation(sub: Subscription, conversationId: string, since: number): Promise<void> {
+    await replayEvents(this.bus, this.bus.names.eventsAll(), since, (m) => {
+      const ids = idsOf(m.subject);
+      const mine =
+        ids.conversationId === conversationId ||
+        (ids.jobId
+          ? conversationOfJobEvent(m) === conversationId
+          : ids.agentId !== undefined && sub.agents?.has(ids.agentId) === true);
+      if (mine) this.deliver(sub, m);
+    });
+  }
+
+  private deliver(sub: Subscription, m: JsMsg): void {
+    if (m.seq <= sub.lastSent) return;
+    sub.lastSent = m.seq;
+    const frame = this.frameOf(sub.topic, m);
+    if (frame) sub.client.send(frame);
+  }
+}

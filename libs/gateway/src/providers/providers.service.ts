@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CreateProvider, isUuid, notFound, PageOf, PageQuery, Provider } from '@wiz/contracts';
+import { SECRET_BOX, SecretBox } from '@wiz/secrets';
+import { ProviderEntity, ProvidersRepository } from '@wiz/persistence';
+
+const toProvider = (e: ProviderEntity): Provider => ({
+  id: e.id,
+  name: e.name,
+  baseUrl: e.baseUrl,
+  defaultModel: e.defaultModel,
+  hasApiKey: e.apiKeyEncrypted.length > 0,
+  createdAt: e.createdAt.toISOString(),
+  updatedAt: e.updatedAt.toISOString(),
+});
+
+// Model providers. The key is sealed here and only ever opened in the runtime's LlmService;
+// no answer, event or log line carries it. No event is emitted: nothing on the bus needs it.
+@Injectable()
+export class ProvidersService {
+  constructor(
+    private readonly providers: ProvidersRepository,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+  ) {}
+
+  async create(ownerId: string, body: CreateProvider): Promise<Provider> {
+    const now = new Date();
+    const entity = Object.assign(new ProviderEntity(), {
+      id: randomUUID(),
+      ownerId,
+      name: body.name,
+      baseUrl: body.baseUrl.replace(/\/+$/, ''),
+      apiKeyEncrypted: this.secrets.encrypt(body.apiKey),
+      defaultModel: body.defaultModel ?? null,
+      createdAt: now,
+      updatedAt: now,
+    } satisfies ProviderEntity);
+    await this.providers.insert(entity);
+    return toProvider(entity);
+  }
+
+  async list(ownerId: string, page: PageQuery): Promise<PageOf<Provider>> {
+    const [items, total] = await this.providers.list(ownerId, page);
+    return { items: items.map(toProvider), total, ...page };
+  }
+
+  async get(ownerId: string, id: string): Promise<Provider> {
+    const p = isUuid(id) ? await this.providers.findById(ownerId, id) : null;
+    if (!p) throw notFound('provider', id);
+    return toProvider(p);
+  }
+
+  async remove(ownerId: string, id: string): Promise<void> {
+    if (!isUuid(id) || !(await this.providers.delete(ownerId, id))) throw notFound('provider', id);
+  }
+}
