@@ -13,6 +13,7 @@ import { MemoryApiModule } from './memory/memory-api.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { TasksModule } from './tasks/tasks.module';
+import { serveConsole } from './console/console.static';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
@@ -41,4 +42,5 @@ export class GatewayAppModule {
 
 export function attachGateway(app: INestApplication): void {
   app.get(WsGateway).attach();
+  serveConsole(app);
 }
