@@ -66,6 +66,9 @@ export const ConfigSchema = z.object({
   WIZ_KEEP_COMPLETED_HOURS: int(168, 1, 24 * 3650).describe('completed jobs older than this are deleted'),
   WIZ_KEEP_FAILED: int(10_000, 0, 100_000_000).describe('failed and cancelled jobs kept (the newest)'),
   WIZ_KEEP_FAILED_HOURS: int(720, 1, 24 * 3650).describe('failed and cancelled jobs older than this are deleted'),
+  WIZ_OUTBOX_STUCK_MS: int(60_000, 1_000, 86_400_000).describe(
+    '/health answers 503 when a bus message has waited this long in the outbox unpublished',
+  ),
   WIZ_EVENTS_MAX_AGE_HOURS: int(168, 1, 24 * 365).describe('how long lifecycle events stay replayable'),
   WIZ_AUTH: z
     .enum(['auto', 'on', 'off'])
@@ -82,6 +85,9 @@ export const ConfigSchema = z.object({
     .string()
     .default('')
     .describe('origins allowed by CORS, comma separated (`*` for any); empty: no CORS headers'),
+  WIZ_MAX_BODY_BYTES: int(512 * 1024, 1024, 16 * 1024 * 1024).describe(
+    'largest REST request body (413 above); keep it under the NATS max_payload (1 MiB by default)',
+  ),
   WIZ_RATE_LIMIT_PER_MIN: int(600, 0, 1_000_000).describe(
     'REST requests per minute per API key (per client address when auth is off); 0: no limit',
   ),

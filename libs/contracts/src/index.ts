@@ -14,3 +14,4 @@ export * from './ws-protocol.json-schema';
 export * from './provider.schema';
 export * from './activity.schema';
 export * from './memory.schema';
+export * from './event-size';
