@@ -2,10 +2,14 @@ import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { defineTool, ToolContext, ToolError } from '../tool';
 import { globToRegExp } from './glob';
+import { compileRegex } from './linear-regex';
 
 const Path = z.string().min(1).max(1_000);
 const dirOf = (ctx: ToolContext) => ctx.services.workspace.dirOf(ctx.job.ownerId, ctx.agent.id);
 const MAX_MATCHES = 200;
+/** grep stops (truncated) after reading this much, or after this long. */
+export const GREP_MAX_BYTES = 32 * 1024 * 1024;
+export const GREP_MAX_MS = 10_000;
 
 // The workspace tools: files in the agent's own directory (see workspace.ts for the rules).
 export const readFile = defineTool({
@@ -78,24 +82,27 @@ export const grepFiles = defineTool({
     ignoreCase: z.boolean().optional(),
   }),
   handler: async ({ pattern, glob, ignoreCase }, ctx) => {
-    let re: RegExp;
-    try {
-      re = new RegExp(pattern, ignoreCase ? 'i' : '');
-    } catch (e) {
-      throw new ToolError(`invalid regular expression: ${(e as Error).message}`);
-    }
+    const re = compileRegex(pattern, ignoreCase);
     const only = glob ? globToRegExp(glob) : null;
     const dir = await dirOf(ctx);
     const matches: Array<{ path: string; line: number; text: string }> = [];
+    const deadline = Date.now() + GREP_MAX_MS;
+    let read = 0;
+    let stopped = false;
     for (const f of await ctx.services.workspace.walk(dir)) {
       if (only && !only.test(f)) continue;
+      if (read >= GREP_MAX_BYTES || Date.now() > deadline) {
+        stopped = true;
+        break;
+      }
       const text = await ctx.services.workspace.read(dir, f).catch(() => null); // oversize: skipped
+      read += text?.length ?? 0;
       text?.split('\n').forEach((line, i) => {
         if (matches.length < MAX_MATCHES && re.test(line))
           matches.push({ path: f, line: i + 1, text: line.slice(0, 300) });
       });
       if (matches.length >= MAX_MATCHES) break;
     }
-    return { matches, truncated: matches.length >= MAX_MATCHES };
+    return { matches, truncated: stopped || matches.length >= MAX_MATCHES };
   },
 });
