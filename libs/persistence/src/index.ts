@@ -16,3 +16,4 @@ export * from './repositories/providers.repository';
 export * from './repositories/activity-contexts.repository';
 export * from './repositories/agent-states.repository';
 export * from './repositories/memory-items.repository';
+export * from './store-errors';

@@ -2,7 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AISDKError, generateText, hasToolCall, LanguageModelUsage, ModelMessage, streamText } from 'ai';
 import { JobResult, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
+import {
+  cleanModelText,
+  Deadline,
+  DeadlineExceeded,
+  raceAbort,
+  untilAborted,
+  isContextTooLong,
+  LlmCallError,
+  LlmService,
+  ResolvedModel,
+} from '@wiz/llm';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
 import type { EntityManager } from 'typeorm';
 import { Emit, JobExecution, jobIds, makeEvent, StateChanges } from '@wiz/queue';
@@ -77,7 +87,9 @@ export class AgentLoop {
       () => budget.abort(new BudgetExceeded(budgetReason.wall(limits.maxWallMs))),
       limits.maxWallMs,
     );
-    const timeout = job.timeoutMs ? AbortSignal.timeout(job.timeoutMs) : undefined;
+    // A held timer, not AbortSignal.timeout: see Deadline.
+    const jobDeadline = job.timeoutMs ? new Deadline(job.timeoutMs) : undefined;
+    const timeout = jobDeadline?.signal;
     const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
     let run: Run | undefined;
     try {
@@ -110,6 +122,7 @@ export class AgentLoop {
       throw e;
     } finally {
       clearTimeout(wall);
+      jobDeadline?.clear();
     }
   }
 
@@ -188,9 +201,9 @@ export class AgentLoop {
 
   private async plan(run: Run): Promise<void> {
     const s = run.ctx.state;
-    const r = await this.call(run, () =>
+    const r = await this.call(run, (signal) =>
       generateText({
-        ...this.settings(run),
+        ...this.settings(run, signal),
         system: P.withPhase(run.system, run.memory, P.PLAN_INSTRUCTIONS),
         messages: [{ role: 'user', content: run.task }],
       }),
@@ -239,8 +252,9 @@ export class AgentLoop {
       reserved,
       progress: (pct) => this.execution.progress(run.job, pct),
     });
+    const deadline = new Deadline(run.model.timeoutMs, run.signal);
     const stream = streamText({
-      ...this.settings(run),
+      ...this.settings(run, deadline.signal),
       system: P.withPhase(run.system, run.memory, P.ACT_INSTRUCTIONS),
       messages: base,
       tools,
@@ -265,12 +279,23 @@ export class AgentLoop {
       },
     });
     try {
-      for await (const part of stream.fullStream) {
+      for await (const part of untilAborted(stream.fullStream, deadline.signal)) {
         if (part.type === 'text-delta') tokens.push(part.text);
-        else if (part.type === 'error') throw this.modelError(run, part.error);
-        else if (part.type === 'abort') throw this.modelError(run, run.signal.reason ?? new Error('aborted'));
+        else if (part.type === 'error' || part.type === 'abort')
+          throw this.modelError(
+            run,
+            deadline.expired
+              ? deadline.signal.reason
+              : part.type === 'error'
+                ? part.error
+                : (run.signal.reason ?? new Error('aborted')),
+          );
       }
+    } catch (e) {
+      // untilAborted threw the deadline's reason (its own, or the run's it follows).
+      throw deadline.signal.aborted && e === deadline.signal.reason ? this.modelError(run, e) : e;
     } finally {
+      deadline.clear();
       tokens.flush();
     }
     if (run.parking.length) return;
@@ -280,7 +305,7 @@ export class AgentLoop {
 
   private concludeAct(run: Run, answer: string, finishReason: string): void {
     const s = run.ctx.state;
-    s.partialOutputs.push(answer);
+    s.partialOutputs.push(cleanModelText(answer));
     s.phase = s.plan ? 'validate' : 'done';
     s.validationResult = null;
     run.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
@@ -322,9 +347,9 @@ export class AgentLoop {
     const s = run.ctx.state;
     const plan = s.plan!;
     const answer = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
-    const r = await this.call(run, () =>
+    const r = await this.call(run, (signal) =>
       generateText({
-        ...this.settings(run),
+        ...this.settings(run, signal),
         system: P.withPhase(run.system, run.memory, P.VALIDATE_INSTRUCTIONS),
         messages: [{ role: 'user', content: P.validationRequest(run.task, plan, answer) }],
       }),
@@ -365,9 +390,9 @@ export class AgentLoop {
     const transcript = JSON.stringify(s.messages);
     const excerpt =
       transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
-    const r = await this.call(run, () =>
+    const r = await this.call(run, (signal) =>
       generateText({
-        ...this.settings(run),
+        ...this.settings(run, signal),
         system: P.SUMMARY_INSTRUCTIONS,
         messages: [{ role: 'user', content: excerpt }],
       }),
@@ -379,13 +404,13 @@ export class AgentLoop {
     await this.save(run);
   }
 
-  private settings(run: Run) {
+  private settings(run: Run, signal: AbortSignal) {
     return {
       model: run.model.model,
       temperature: run.agent.model.temperature,
       maxOutputTokens: run.agent.model.maxTokens,
       maxRetries: run.model.maxRetries,
-      abortSignal: AbortSignal.any([run.signal, AbortSignal.timeout(run.model.timeoutMs)]),
+      abortSignal: signal,
     };
   }
 
@@ -397,17 +422,22 @@ export class AgentLoop {
       run.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, run.limits.maxTokens)));
   }
 
-  private async call<T>(run: Run, fn: () => Promise<T>): Promise<T> {
+  /** One model call, aborted by the run's signal or after WIZ_LLM_TIMEOUT_MS. */
+  private async call<T>(run: Run, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (run.ctx.state.steps >= run.limits.maxSteps) throw new BudgetExceeded(budgetReason.steps(run.limits.maxSteps));
+    const deadline = new Deadline(run.model.timeoutMs, run.signal);
     try {
-      return await fn();
+      return await raceAbort(fn(deadline.signal), deadline.signal);
     } catch (e) {
-      throw this.modelError(run, e);
+      throw this.modelError(run, deadline.expired ? deadline.signal.reason : e);
+    } finally {
+      deadline.clear();
     }
   }
 
   private modelError(run: Run, e: unknown): unknown {
     if (run.budget.signal.aborted) return run.budget.signal.reason;
+    if (e instanceof DeadlineExceeded) return new LlmCallError(e.message);
     if (isContextTooLong(e)) return e;
     return AISDKError.isInstance(e) || (e instanceof Error && e.name === 'AbortError')
       ? new LlmCallError(this.llm.describe(e, run.model))
