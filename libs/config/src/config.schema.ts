@@ -118,6 +118,13 @@ export const ConfigSchema = z.object({
     .default('text-embedding-3-small')
     .describe("embedding model of the agent's endpoint, for memory_query by meaning"),
   WIZ_LLM_TIMEOUT_MS: int(120_000, 1_000, 3_600_000).describe('time limit of one model call'),
+  WIZ_ALLOW_PRIVATE_URLS: bool(false).describe(
+    "with authentication on, let tenants' provider URLs reach loopback, private and link-local addresses",
+  ),
+  WIZ_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .describe("host names, addresses or CIDR ranges tenants' URLs may reach although private, comma separated"),
   WIZ_SECRET_KEY: z
     .string()
     .default('')
@@ -184,6 +191,15 @@ export function describeConfig(): Array<{ name: string; default: string; descrip
 }
 
 export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** The guard of outbound calls to tenants' URLs (provider base URLs; MCP and webhooks later). */
+export const urlPolicyOf = (c: WizConfig) => ({
+  guard: authEnabled(c),
+  allowPrivate: c.WIZ_ALLOW_PRIVATE_URLS,
+  allow: c.WIZ_ALLOWED_PRIVATE_HOSTS.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean),
+});
 
 /** Whether API keys are required (WIZ_AUTH, with `auto` resolved against HOST). */
 export const authEnabled = (c: Pick<WizConfig, 'WIZ_AUTH' | 'HOST'>): boolean =>
