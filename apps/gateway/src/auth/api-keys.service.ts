@@ -32,15 +32,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.WIZ_ADMIN_KEY) await this.registerAdminKey(this.config.WIZ_ADMIN_KEY);
-    if (this.enabled)
-      this.log.log('authentication is on: every request needs an API key (Authorization: Bearer <key>)');
-    if (this.enabled && !(await this.keys.anyActive())) {
-      this.log.warn(
-        'no API key exists yet: set WIZ_ADMIN_KEY, or run `npm run keys -- create --owner <owner> --admin`',
-      );
-    } else
+    if (!this.enabled) {
       this.log.warn(
         `authentication is OFF (HOST ${this.config.HOST} is loopback): every client acts as owner "${LOCAL_OWNER}"`,
+      );
+      return;
+    }
+    this.log.log('authentication is on: every request needs an API key (Authorization: Bearer <key>)');
+    if (!(await this.keys.anyActive()))
+      this.log.warn(
+        'no API key exists yet: set WIZ_ADMIN_KEY, or run `npm run keys -- create --owner <owner> --admin`',
       );
   }
 
