@@ -8,7 +8,7 @@ import { ActorRegistry, AgentLoop } from '@wiz/agent';
 import { busNames } from '@wiz/contracts';
 import { LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
-import { AgentsService } from '../apps/gateway/src/agents/agents.service';
+import { AgentsService } from '@wiz/gateway';
 import { ACT_INSTRUCTIONS, PLAN_INSTRUCTIONS, VALIDATE_INSTRUCTIONS } from '../libs/agent/src/loop/prompts';
 import { BenchOptions, SuiteResult } from './suite';
 import {

@@ -4,7 +4,7 @@ import { JSONCodec } from 'nats';
 import { busNames, EventEnvelope } from '@wiz/contracts';
 import { ConversationsService, MessagesService } from '@wiz/conversations';
 import { LOCAL_OWNER } from '@wiz/platform';
-import { AgentsService } from '../apps/gateway/src/agents/agents.service';
+import { AgentsService } from '@wiz/gateway';
 import { BenchOptions, SuiteResult } from './suite';
 import {
   Cleanup,

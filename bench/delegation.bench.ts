@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { LOCAL_OWNER } from '@wiz/platform';
 import { JobExecution, JobsService } from '@wiz/queue';
-import { AgentsService } from '../apps/gateway/src/agents/agents.service';
+import { AgentsService } from '@wiz/gateway';
 import { BenchOptions, SuiteResult } from './suite';
 import {
   Cleanup,

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { busNames } from '@wiz/contracts';
 import { LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
-import { AgentsService } from '../apps/gateway/src/agents/agents.service';
+import { AgentsService } from '@wiz/gateway';
 import { Completions } from './completions';
 import { BenchOptions, PhaseTiming, SuiteResult } from './suite';
 import {

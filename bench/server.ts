@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { WizConfig } from '@wiz/config';
 import { createApp } from '@wiz/platform';
-import { attachRuntime } from '../apps/runtime/src/runtime.module';
+import { attachRuntime } from '@wiz/runtime';
 import { ServerAppModule } from '../apps/server/src/server.module';
 import { benchConfig, Cleanup, Isolation } from './support';
 

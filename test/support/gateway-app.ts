@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { parseConfig } from '@wiz/config';
 import { createApp } from '@wiz/platform';
-import { attachGateway, GatewayAppModule } from '../../apps/gateway/src/gateway.module';
+import { attachGateway, GatewayAppModule } from '@wiz/gateway';
 import { Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
 
 export interface InProcessGateway {

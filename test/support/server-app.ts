@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { parseConfig } from '@wiz/config';
 import { createApp } from '@wiz/platform';
-import { attachGateway } from '../../apps/gateway/src/gateway.module';
-import { attachRuntime } from '../../apps/runtime/src/runtime.module';
+import { attachGateway } from '@wiz/gateway';
+import { attachRuntime } from '@wiz/runtime';
 import { ServerAppModule } from '../../apps/server/src/server.module';
 import { Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
 

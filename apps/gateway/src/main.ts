@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
 import { announce, createApp, runMain } from '@wiz/platform';
-import { attachGateway, GatewayAppModule } from './gateway.module';
+import { attachGateway, GatewayAppModule } from '@wiz/gateway';
 
 // The gateway alone: REST /api/v1, WebSocket /ws and /health. Stateless: scale it with replicas.
 async function main(): Promise<void> {

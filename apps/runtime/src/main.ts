@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
 import { announce, createApp, runMain } from '@wiz/platform';
-import { attachRuntime, RuntimeAppModule } from './runtime.module';
+import { attachRuntime, RuntimeAppModule } from '@wiz/runtime';
 
 // The runtime alone: agent actors and /health. Scale it out with replicas.
 async function main(): Promise<void> {

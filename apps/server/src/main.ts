@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { loadConfig } from '@wiz/config';
 import { announce, createApp, runMain } from '@wiz/platform';
-import { attachGateway } from '../../gateway/src/gateway.module';
-import { attachRuntime } from '../../runtime/src/runtime.module';
+import { attachGateway } from '@wiz/gateway';
+import { attachRuntime } from '@wiz/runtime';
 import { ServerAppModule } from './server.module';
 
 // `npm start`: the whole of Wiz in one process.

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
-import { GatewayModule } from '../../gateway/src/gateway.module';
-import { RuntimeModule } from '../../runtime/src/runtime.module';
+import { GatewayModule } from '@wiz/gateway';
+import { RuntimeModule } from '@wiz/runtime';
 
 // The embedded default: gateway and runtime in one process, sharing one NATS connection and store.
 @Module({})

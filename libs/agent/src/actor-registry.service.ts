@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'nats';
-import { CancelJobSignalSchema, MailboxCommand } from '@wiz/contracts';
+import { MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobExecution, Periodic } from '@wiz/queue';
@@ -47,12 +47,11 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     this.leases.start();
     this.evictor = setInterval(() => this.evictIdle(), 60_000);
     this.evictor.unref();
-    this.listen('cancel', (data) => {
-      const signal = CancelJobSignalSchema.parse(data);
-      this.running.get(signal.jobId)?.abort(new Error(signal.reason));
-    });
-    // An agent was resumed, or its job ended on some runtime: held commands re-check at once.
-    this.listen('wake', (data) => this.actors.get(String((data as { agentId?: unknown }).agentId))?.wake());
+    this.subs.push(
+      this.bus.subscribeControl('cancel', (s) => this.running.get(s.jobId)?.abort(new Error(s.reason))),
+      // An agent was resumed, or its job ended on some runtime: held commands re-check at once.
+      this.bus.subscribeControl('wake', (s) => this.actors.get(s.agentId)?.wake()),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -97,8 +96,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     this.running.set(d.jobId, abort);
     try {
       const outcome = await this.runner.run(d.command, abort.signal);
-      if (outcome === 'done')
-        this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: d.command.agentId }));
+      if (outcome === 'done') this.bus.publishControl('wake', { agentId: d.command.agentId });
       return outcome;
     } finally {
       this.running.delete(d.jobId);
@@ -107,19 +105,5 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
 
   private async renewLeases(): Promise<void> {
     if (this.running.size) await this.execution.renewLeases([...this.running.keys()]);
-  }
-
-  private listen(kind: string, handle: (data: unknown) => void): void {
-    const sub = this.bus.nc.subscribe(this.bus.names.control(kind), {
-      callback: (err, msg) => {
-        if (err) return;
-        try {
-          handle(msg.json());
-        } catch (e) {
-          this.log.warn(`ignoring malformed ${kind} signal: ${String(e)}`);
-        }
-      },
-    });
-    this.subs.push(sub);
   }
 }

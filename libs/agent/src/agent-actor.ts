@@ -161,13 +161,12 @@ export class AgentActor<C extends ActorCommand> {
 
   private pause(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const t = setTimeout(done, this.opts.recheckMs ?? HOLD_RECHECK_MS);
-      const self = this;
-      function done() {
+      const done = (): void => {
         clearTimeout(t);
-        self.wakeUp = undefined;
+        this.wakeUp = undefined;
         resolve();
-      }
+      };
+      const t = setTimeout(done, this.opts.recheckMs ?? HOLD_RECHECK_MS);
       this.wakeUp = done;
     });
   }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '@wiz/queue';
 import { LlmModule } from '@wiz/llm';
 import { ConversationsModule } from '@wiz/conversations';
 import { ActorRegistry } from './actor-registry.service';
@@ -11,10 +13,17 @@ import { LiveEvents } from './loop/live-events';
 import { Delegations } from './loop/delegations.service';
 import { ToolServices } from './tools/tool-services';
 import { Workspace } from './tools/workspace/workspace';
-import { MemoryStore } from './tools/memory/memory.store';
+import { MemoryModule } from '@wiz/memory';
+import { EmbedResponder, LlmEmbedder } from './embeddings';
 
 @Module({
-  imports: [LlmModule, ConversationsModule],
+  imports: [
+    PersistenceModule,
+    QueueModule,
+    LlmModule,
+    ConversationsModule,
+    MemoryModule.withEmbedder(LlmEmbedder, [LlmModule]),
+  ],
   providers: [
     JobRunner,
     ActorRegistry,
@@ -26,7 +35,8 @@ import { MemoryStore } from './tools/memory/memory.store';
     Delegations,
     ToolServices,
     Workspace,
-    MemoryStore,
+    LlmEmbedder,
+    EmbedResponder,
   ],
   exports: [ActorRegistry],
 })

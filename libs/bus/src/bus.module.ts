@@ -13,6 +13,9 @@ export const topologyOf = (c: WizConfig): BusTopology => ({
   eventsMaxAgeMs: c.WIZ_EVENTS_MAX_AGE_HOURS * 3_600_000,
 });
 
+// Global on purpose: forRoot holds this process's values (the parsed configuration; the
+// connection, named after the process), which feature modules could not re-import without
+// them; every module uses it.
 @Global()
 @Module({})
 export class BusModule {

@@ -1,13 +1,14 @@
 import { ChildProcess } from 'node:child_process';
-import { OnApplicationShutdown } from '@nestjs/common';
-import { JetStreamClient, JetStreamManager, NatsConnection, PubAck } from 'nats';
-import { BusNames } from '@wiz/contracts';
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { JetStreamClient, JetStreamManager, NatsConnection, PubAck, Subscription } from 'nats';
+import { BusNames, CONTROL_MESSAGES, ControlKind, ControlMessage } from '@wiz/contracts';
 
 const encoder = new TextEncoder();
 
 // The process's one NATS connection, its JetStream handles and the name table.
 export class BusService implements OnApplicationShutdown {
   readonly js: JetStreamClient;
+  private readonly log = new Logger('Bus');
 
   constructor(
     readonly nc: NatsConnection,
@@ -21,6 +22,30 @@ export class BusService implements OnApplicationShutdown {
   // Idempotent publish: JetStream drops a second message with the same id within its window.
   publish(subject: string, payload: string, msgId: string): Promise<PubAck> {
     return this.js.publish(subject, encoder.encode(payload), { msgID: msgId });
+  }
+
+  /** A control message to every runtime (core NATS, at most once), validated before it leaves. */
+  publishControl<K extends ControlKind>(kind: K, payload: ControlMessage<K>): void {
+    this.nc.publish(this.names.control(kind), JSON.stringify(CONTROL_MESSAGES[kind].parse(payload)));
+  }
+
+  /** Control messages of one kind; a malformed one is logged and dropped, never handed on. */
+  subscribeControl<K extends ControlKind>(kind: K, handle: (message: ControlMessage<K>) => void): Subscription {
+    return this.nc.subscribe(this.names.control(kind), {
+      callback: (err, msg) => {
+        if (err) return;
+        const parsed = CONTROL_MESSAGES[kind].safeParse(safeJson(msg.data));
+        if (!parsed.success) {
+          this.log.warn(`ignoring malformed ${kind} control message: ${parsed.error.message}`);
+          return;
+        }
+        try {
+          handle(parsed.data as ControlMessage<K>);
+        } catch (e) {
+          this.log.warn(`handling a ${kind} control message failed: ${String(e)}`);
+        }
+      },
+    });
   }
 
   async health(): Promise<{ ok: boolean; detail: string }> {
@@ -40,6 +65,14 @@ export class BusService implements OnApplicationShutdown {
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
     if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM');
+  }
+}
+
+function safeJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data)) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

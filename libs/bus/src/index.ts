@@ -1,6 +1,6 @@
-export * from './bus.service';
-export * from './bus.module';
-export * from './mailbox.transport';
-export * from './nats-connect';
-export * from './provision';
-export * from './event-stream';
+export { BusModule } from './bus.module';
+export { BusService, withTimeout } from './bus.service';
+export { firstEventSeq, followEvents, lastEventSeq, replayEvents } from './event-stream';
+export { MAILBOX_PATTERN, MailboxTransport } from './mailbox.transport';
+export { provision } from './provision';
+export type { BusTopology } from './provision';

@@ -1,2 +1,3 @@
-export * from './config.schema';
-export * from './config.module';
+export { ConfigModule, WIZ_CONFIG, loadConfig } from './config.module';
+export { authEnabled, parseConfig, urlPolicyOf } from './config.schema';
+export type { WizConfig } from './config.schema';

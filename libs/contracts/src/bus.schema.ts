@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModelConfigSchema } from './agent.schema';
 
 // A command in an agent's mailbox. The job row is the truth; the command only says "run it".
 export const RunJobCommandSchema = z.object({
@@ -25,3 +26,30 @@ export type MailboxCommand = z.infer<typeof MailboxCommandSchema>;
 // the job's next transition, which its revision check then refuses.
 export const CancelJobSignalSchema = z.object({ jobId: z.uuid(), agentId: z.uuid(), reason: z.string() });
 export type CancelJobSignal = z.infer<typeof CancelJobSignalSchema>;
+
+// Core NATS broadcast to every runtime: an agent was resumed, or its job ended on some runtime,
+// so the actor holding its commands re-checks at once (else it would at its next delivery).
+export const WakeAgentSignalSchema = z.object({ agentId: z.uuid() });
+export type WakeAgentSignal = z.infer<typeof WakeAgentSignalSchema>;
+
+// Every control message (`<p>.control.<kind>`, see busNames.control) and its payload's schema:
+// BusService.publishControl / subscribeControl validate against this table.
+export const CONTROL_MESSAGES = { cancel: CancelJobSignalSchema, wake: WakeAgentSignalSchema } as const;
+export type ControlKind = keyof typeof CONTROL_MESSAGES;
+export type ControlMessage<K extends ControlKind> = z.infer<(typeof CONTROL_MESSAGES)[K]>;
+
+// Core NATS request/reply from a gateway to one runtime (queue group): the embedding of a text
+// with the embedding model of an agent's endpoint. Provider keys stay in the runtime; only the
+// text and the vector travel. No runtime answering: the item is kept without embedding.
+export const EmbedRequestSchema = z.object({
+  ownerId: z.string().min(1).max(100),
+  model: ModelConfigSchema,
+  text: z.string().min(1).max(20_000),
+});
+export type EmbedRequest = z.infer<typeof EmbedRequestSchema>;
+
+export const EmbedReplySchema = z.union([
+  z.object({ embedding: z.array(z.number()).max(65_536) }),
+  z.object({ error: z.string() }),
+]);
+export type EmbedReply = z.infer<typeof EmbedReplySchema>;

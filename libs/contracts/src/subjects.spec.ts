@@ -1,4 +1,4 @@
-import { busNames, partitionOf } from './subjects';
+import { busNames, parseEventSubject, partitionOf } from './subjects';
 
 describe('busNames', () => {
   const sut = busNames('wiz');
@@ -50,5 +50,53 @@ describe(partitionOf.name, () => {
     const counts = new Array<number>(16).fill(0);
     for (let i = 0; i < 1600; i++) counts[partitionOf(crypto.randomUUID(), 16)]!++;
     expect(Math.min(...counts)).toBeGreaterThan(50);
+  });
+});
+
+describe(parseEventSubject.name, () => {
+  const names = busNames('wiz');
+
+  it('reads back the ids and type of every subject eventSubject and liveSubject build', () => {
+    expect(parseEventSubject(names.eventSubject({ agentId: 'a', jobId: 'j', type: 'job.completed' }))).toEqual({
+      stream: 'events',
+      kind: 'agent',
+      agentId: 'a',
+      jobId: 'j',
+      type: 'job.completed',
+    });
+    expect(parseEventSubject(names.eventSubject({ agentId: 'a', type: 'agent.created' }))).toEqual({
+      stream: 'events',
+      kind: 'agent',
+      agentId: 'a',
+      type: 'agent.created',
+    });
+    expect(parseEventSubject(names.eventSubject({ conversationId: 'c', type: 'message.created' }))).toEqual({
+      stream: 'events',
+      kind: 'conversation',
+      conversationId: 'c',
+      type: 'message.created',
+    });
+    expect(parseEventSubject(names.liveSubject({ agentId: 'a', jobId: 'j', type: 'agent.token' }))).toEqual({
+      stream: 'live',
+      kind: 'agent',
+      agentId: 'a',
+      jobId: 'j',
+      type: 'agent.token',
+    });
+  });
+
+  it('returns null for any other subject', () => {
+    for (const subject of [
+      names.mailboxSubject(0, 'a'),
+      names.control('wake'),
+      'wiz.events.agent.a.j',
+      'wiz.events.conversation.c',
+      'wiz.live.conversation.c.message.created',
+      'wiz.events.job.a.j.job.created',
+      'wiz',
+      '',
+    ]) {
+      expect(parseEventSubject(subject)).toBeNull();
+    }
   });
 });

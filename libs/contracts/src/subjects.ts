@@ -12,6 +12,8 @@
 // Conversation events (messages) have no agent: `<p>.events.conversation.<conversationId>.<type>`.
 // A job's events stay on its agent's subject and carry `conversationId` in their envelope.
 
+import type { ControlKind } from './bus.schema';
+
 export const BUS_PREFIX_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 const NO_JOB = '_';
 
@@ -30,8 +32,10 @@ export interface BusNames {
   /** Core NATS (not stored) live events of a job, e.g. `agent.token`. */
   liveSubject(e: { agentId?: string; jobId?: string; type: string }): string;
   liveAll(): string;
-  /** Core NATS control messages to every runtime (e.g. `cancel`). */
-  control(kind: string): string;
+  /** Core NATS control messages to every runtime (their payloads: CONTROL_MESSAGES). */
+  control(kind: ControlKind): string;
+  /** Core NATS request/reply served by one runtime of a queue group (e.g. `embed`). */
+  request(kind: string): string;
 }
 
 export function busNames(prefix: string): BusNames {
@@ -57,6 +61,36 @@ export function busNames(prefix: string): BusNames {
     conversationEventsFilter: (conversationId) => `${p}.events.conversation.${conversationId}.>`,
     kvBucket: (name) => `${p}_${name}`,
     control: (kind) => `${p}.control.${kind}`,
+    request: (kind) => `${p}.request.${kind}`,
+  };
+}
+
+/** What an event subject (busNames.eventSubject) or live subject (liveSubject) names. */
+export type EventSubject =
+  | { stream: 'events' | 'live'; kind: 'agent'; agentId?: string; jobId?: string; type: string }
+  | { stream: 'events'; kind: 'conversation'; conversationId: string; type: string };
+
+/**
+ * The ids and type in `<p>.events.agent.<agentId|_>.<jobId|_>.<type…>`,
+ * `<p>.events.conversation.<conversationId>.<type…>` or `<p>.live.agent.<agentId|_>.<jobId|_>.<type…>`
+ * (`_`: none). Null for any other subject.
+ */
+export function parseEventSubject(subject: string): EventSubject | null {
+  const [, stream, kind, id, ...rest] = subject.split('.');
+  if ((stream !== 'events' && stream !== 'live') || !id) return null;
+  if (kind === 'conversation' && stream === 'events') {
+    const type = rest.join('.');
+    return type && id !== NO_JOB ? { stream, kind, conversationId: id, type } : null;
+  }
+  const [job, ...typeTokens] = rest;
+  const type = typeTokens.join('.');
+  if (kind !== 'agent' || !job || !type) return null;
+  return {
+    stream,
+    kind,
+    ...(id !== NO_JOB ? { agentId: id } : {}),
+    ...(job !== NO_JOB ? { jobId: job } : {}),
+    type,
   };
 }
 

@@ -1,6 +1,3 @@
-export * from './conversations.module';
-export * from './conversations.service';
-export * from './messages.service';
-export * from './conversation-replies';
-export * from './conversation-context';
-export * from './conversation.mapper';
+export { ConversationsModule } from './conversations.module';
+export { ConversationsService } from './conversations.service';
+export { MessagesService } from './messages.service';

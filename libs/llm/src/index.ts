@@ -1,7 +1,6 @@
-export * from './llm.service';
-export * from './llm.module';
-export * from './llm-errors';
-export * from './llm.tokens';
-export * from './secret-box';
-export * from './deadline';
-export * from './model-text';
+export { isContextTooLong } from './llm-errors';
+export { LlmModule } from './llm.module';
+export { LlmCallError, LlmService } from './llm.service';
+export type { ResolvedModel } from './llm.service';
+export { Deadline, DeadlineExceeded, raceAbort, untilAborted } from './deadline';
+export { cleanModelText } from './model-text';

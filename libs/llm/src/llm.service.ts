@@ -6,8 +6,7 @@ import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { guardedFetch } from '@wiz/net';
 import { ProvidersRepository } from '@wiz/persistence';
 import { describeLlmError } from './llm-errors';
-import { SECRET_BOX } from './llm.tokens';
-import { SecretBox } from './secret-box';
+import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 
 /** A model ready to call, with what a failure reason may name (never the key). */
 export interface ResolvedModel {

@@ -1,1 +1,2 @@
-export * from './public-url';
+export { assertPublicUrl, guardedFetch, isPrivateAddress, UrlRefused } from './public-url';
+export type { UrlPolicy } from './public-url';

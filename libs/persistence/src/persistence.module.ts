@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { dataSourceOptions, initializeStore, StoreOptions } from './data-source';
@@ -36,7 +36,7 @@ export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
   dataDir: c.WIZ_DATA_DIR,
 });
 
-@Global()
+// Imported by every module that uses a repository (one instance: a static module).
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({

@@ -1,7 +1,5 @@
-export * from './platform.module';
-export * from './create-app';
-export * from './http-exception.filter';
-export * from './health.controller';
-export * from './zod.pipe';
-export * from './owner.decorator';
-export * from './body-guard';
+export { announce, createApp, runMain } from './create-app';
+export { Auth, IS_PUBLIC, LOCAL_OWNER, Owner, Public } from './owner.decorator';
+export type { AuthContext } from './owner.decorator';
+export { PlatformModule } from './platform.module';
+export { ZodPipe } from './zod.pipe';

@@ -183,7 +183,7 @@ export class JobsService {
   }
 
   signal(kind: 'cancel', payload: CancelJobSignal): void {
-    this.bus.nc.publish(this.bus.names.control(kind), JSON.stringify(payload));
+    this.bus.publishControl(kind, payload);
   }
 
   private newJob(

@@ -1,5 +1,6 @@
-import { Global, Module, Provider } from '@nestjs/common';
+import { Module, Provider } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { PersistenceModule } from '@wiz/persistence';
 import { JobExecution, RUN_POLICY, RunPolicy } from './job-execution.service';
 import { JobsService } from './jobs.service';
 import { OutboxRelay } from './outbox.relay';
@@ -24,6 +25,5 @@ const providers = [
   runPolicy,
 ];
 
-@Global()
-@Module({ providers, exports: providers })
+@Module({ imports: [PersistenceModule], providers, exports: providers })
 export class QueueModule {}

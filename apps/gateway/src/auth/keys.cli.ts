@@ -4,7 +4,7 @@ import { loadConfig } from '@wiz/config';
 import { ApiKeysRepository, openStore, storeOptionsOf } from '@wiz/persistence';
 import { OwnerIdSchema, parseOrThrow } from '@wiz/contracts';
 import { runMain } from '@wiz/platform';
-import { ApiKeysService } from './api-keys.service';
+import { ApiKeysService } from '@wiz/gateway';
 
 // `npm run keys -- create --owner <owner> [--admin] [--name <name>]`, `list --owner <owner>`,
 // `revoke --owner <owner> --id <id>`: key management straight on the store (same

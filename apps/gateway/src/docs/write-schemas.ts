@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { wsProtocolJsonSchema } from '@wiz/contracts';
-import { openApiDocument } from './openapi.document';
+import { openApiDocument } from '@wiz/gateway';
 
 // `npm run schemas [-- <dir>]`: writes the OpenAPI document and the WS protocol's JSON Schema
 // (default `./docs`), for client generators and reviewers.

@@ -4,7 +4,7 @@ import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/p
 import { JobFlow, JobsService, StateChanges } from '@wiz/queue';
 import { MessagesService } from '@wiz/conversations';
 import { ToolError } from './tool';
-import { MemoryStore } from './memory/memory.store';
+import { MemoryStore } from '@wiz/memory';
 import { Workspace } from './workspace/workspace';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from './columns';
 
 // A model provider (OpenAI-compatible endpoint). `apiKeyEncrypted` is AES-256-GCM ciphertext
-// (see libs/llm/src/secret-box.ts); the plain key is never stored.
+// (see libs/secrets/src/secret-box.ts); the plain key is never stored.
 @Entity({ name: 'providers' })
 @Index('idx_providers_owner', ['ownerId', 'createdAt'])
 export class ProviderEntity {

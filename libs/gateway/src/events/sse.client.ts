@@ -44,14 +44,12 @@ export class SseClient implements EventClient {
   private start(): void {
     if (this.started) return;
     this.started = true;
-    this.res
-      .status(200)
-      .set({
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+    this.res.status(200).set({
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     this.res.flushHeaders();
     this.res.write(': subscribed\n\n');
     this.heartbeat = setInterval(() => this.write(': ping\n\n'), this.heartbeatMs);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { PersistenceModule } from '@wiz/persistence';
 import { ApiKeysService } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
 import { KeysController } from './keys.controller';
@@ -11,6 +12,7 @@ import { RateLimitGuard } from './rate-limit.guard';
 // limit. Guards run in the order they are provided: authenticate, then count.
 @Module({
   imports: [
+    PersistenceModule,
     ThrottlerModule.forRootAsync({
       inject: [WIZ_CONFIG],
       useFactory: (c: WizConfig) => ({

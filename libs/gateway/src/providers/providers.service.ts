@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CreateProvider, isUuid, notFound, PageOf, PageQuery, Provider } from '@wiz/contracts';
-import { SECRET_BOX, SecretBox } from '@wiz/llm';
+import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 import { ProviderEntity, ProvidersRepository } from '@wiz/persistence';
 
 const toProvider = (e: ProviderEntity): Provider => ({

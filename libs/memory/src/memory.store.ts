@@ -1,9 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { embed } from 'ai';
-import { LlmService } from '@wiz/llm';
 import { AgentEntity, MemoryItemEntity, MemoryItemsRepository } from '@wiz/persistence';
 import { makeEvent, StateChanges } from '@wiz/queue';
+import { Embedder } from './embedder';
 
 export type Metadata = Record<string, string | number | boolean>;
 
@@ -19,14 +18,12 @@ export interface MemoryHit {
 /** Items scanned per query: memory is per agent, and ranked in process. */
 const SCAN = 2_000;
 
-// An agent's memory items: saved with their embedding from the agent's provider (AI SDK
-// `embed`), found by metadata filters and, with a query, by cosine similarity of embeddings.
+// An agent's memory items: saved with their embedding from the agent's provider (see Embedder),
+// found by metadata filters and, with a query, by cosine similarity of embeddings.
 @Injectable()
 export class MemoryStore {
-  private readonly log = new Logger('MemoryStore');
-
   constructor(
-    private readonly llm: LlmService,
+    private readonly embedder: Embedder,
     private readonly repo: MemoryItemsRepository,
     private readonly changes: StateChanges,
   ) {}
@@ -42,7 +39,7 @@ export class MemoryStore {
     metadata: Metadata,
     traceId: string = randomUUID(),
   ): Promise<{ id: string; embedded: boolean }> {
-    const embedding = await this.embed(agent, text);
+    const embedding = await this.embedder.embed(agent, text);
     const item = Object.assign(new MemoryItemEntity(), {
       id: randomUUID(),
       ownerId: agent.ownerId,
@@ -73,7 +70,7 @@ export class MemoryStore {
       ...(score !== undefined ? { score: Math.round(score * 1_000) / 1_000 } : {}),
     });
     if (!q.query) return items.slice(0, q.limit).map((i) => hit(i));
-    const v = await this.embed(agent, q.query);
+    const v = await this.embedder.embed(agent, q.query);
     if (!v) throw new Error('the embedding model is unavailable: query by filters only (no `query`)');
     return items
       .filter((i) => i.embedding?.length === v.length)
@@ -81,18 +78,6 @@ export class MemoryStore {
       .sort((a, b) => b.score - a.score)
       .slice(0, q.limit)
       .map(({ i, score }) => hit(i, score));
-  }
-
-  private async embed(agent: AgentEntity, text: string): Promise<number[] | null> {
-    try {
-      const e = await this.llm.embedder(agent.ownerId, agent.model);
-      return (await embed({ model: e.model, value: text, maxRetries: e.maxRetries })).embedding;
-    } catch (e) {
-      this.log.warn(
-        `embedding for agent ${agent.id} failed: ${this.llm.describe(e, { endpoint: "the agent's endpoint", keyHint: 'its API key' })}`,
-      );
-      return null;
-    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MemoryItem, MemoryQuery, notFound, SaveMemory, WizError } from '@wiz/contracts';
-import { MemoryStore } from '@wiz/agent';
+import { MemoryStore } from '@wiz/memory';
 import { AgentEntity, AgentsRepository } from '@wiz/persistence';
 
 // The product's memory endpoints on an agent's memory items (the same store as the agent's

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JsMsg, Msg, Subscription as NatsSubscription } from 'nats';
-import { EventEnvelope, notFound, parseTopic, ServerFrame, Topic, topicKey } from '@wiz/contracts';
+import { EventEnvelope, notFound, parseEventSubject, parseTopic, ServerFrame, Topic, topicKey } from '@wiz/contracts';
 import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEvents } from '@wiz/bus';
 import { AgentsRepository, ConversationsRepository, JobsRepository } from '@wiz/persistence';
 import { EventSource, OwnerResolver } from './owner-resolver';
@@ -24,14 +24,13 @@ interface Subscription {
   agents?: Set<string>;
 }
 
-/**
- * `<prefix>.events.agent.<agentId>.<jobId|_>.<type…>` → its agent and job;
- * `<prefix>.events.conversation.<conversationId>.<type…>` → its conversation.
- */
+/** The agent and job, or the conversation, an event's subject names (see parseEventSubject). */
 const idsOf = (subject: string): { source: EventSource; agentId?: string; jobId?: string; conversationId?: string } => {
-  const t = subject.split('.');
-  if (t[2] === 'conversation') return { source: { kind: 'conversation', id: t[3]! }, conversationId: t[3]! };
-  return { source: { kind: 'agent', id: t[3]! }, agentId: t[3]!, jobId: t[4] !== '_' ? t[4] : undefined };
+  const s = parseEventSubject(subject);
+  if (s?.kind === 'conversation')
+    return { source: { kind: 'conversation', id: s.conversationId }, conversationId: s.conversationId };
+  // An agent's subject (a subject of no agent reaches nobody: `_` is no one's agent id).
+  return { source: { kind: 'agent', id: s?.agentId ?? '_' }, agentId: s?.agentId, jobId: s?.jobId };
 };
 
 /** The conversation a job event belongs to (in its envelope), without a full parse when it has none. */
@@ -191,10 +190,10 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
   // Token deltas reach the subscribers of their agent, of their job and of the conversation the
   // job answers (not the owner topic: live frames are for following one thing as it happens).
   private relayLive(m: Msg): void {
-    // <prefix>.live.agent.<agentId>.<jobId|_>.<type…>
-    const t = m.subject.split('.');
-    const agentSubs = this.byKey.get(`agent:${t[3]}`);
-    const jobSubs = t[4] !== '_' ? this.byKey.get(`job:${t[4]}`) : undefined;
+    const s = parseEventSubject(m.subject);
+    if (s?.kind !== 'agent') return;
+    const agentSubs = s.agentId ? this.byKey.get(`agent:${s.agentId}`) : undefined;
+    const jobSubs = s.jobId ? this.byKey.get(`job:${s.jobId}`) : undefined;
     if (!agentSubs && !jobSubs && this.conversationSubs === 0) return;
     let event: EventEnvelope;
     try {

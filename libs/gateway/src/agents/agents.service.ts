@@ -165,7 +165,7 @@ export class AgentsService {
         );
       }, id);
       // Actors holding this agent's jobs re-check at once instead of on their next poll.
-      if (!paused) this.bus.nc.publish(this.bus.names.control('wake'), JSON.stringify({ agentId: id }));
+      if (!paused) this.bus.publishControl('wake', { agentId: id });
     }
     return toAgent(Object.assign(agent, { paused }));
   }

@@ -1,0 +1,42 @@
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { WizConfig } from '@wiz/config';
+import { PlatformModule } from '@wiz/platform';
+import { AgentsModule } from './agents/agents.module';
+import { AuthModule } from './auth/auth.module';
+import { ConversationsApiModule } from './conversations/conversations-api.module';
+import { DocsModule } from './docs/docs.module';
+import { EventsModule } from './events/events.module';
+import { WsGateway } from './events/ws.gateway';
+import { JobsModule } from './jobs/jobs.module';
+import { MemoryApiModule } from './memory/memory-api.module';
+import { ProvidersModule } from './providers/providers.module';
+import { SchedulesModule } from './schedules/schedules.module';
+import { TasksModule } from './tasks/tasks.module';
+
+// The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
+@Module({
+  imports: [
+    AuthModule,
+    AgentsModule,
+    JobsModule,
+    SchedulesModule,
+    TasksModule,
+    EventsModule,
+    DocsModule,
+    ProvidersModule,
+    ConversationsApiModule,
+    MemoryApiModule,
+  ],
+})
+export class GatewayModule {}
+
+@Module({})
+export class GatewayAppModule {
+  static forRoot(config: WizConfig): DynamicModule {
+    return { module: GatewayAppModule, imports: [PlatformModule.forRoot(config, 'wiz-gateway'), GatewayModule] };
+  }
+}
+
+export function attachGateway(app: INestApplication): void {
+  app.get(WsGateway).attach();
+}

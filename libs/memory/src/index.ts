@@ -1,0 +1,4 @@
+export { BusEmbedder } from './bus-embedder';
+export { Embedder } from './embedder';
+export { MemoryModule } from './memory.module';
+export { MemoryStore } from './memory.store';

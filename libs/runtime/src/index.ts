@@ -1,0 +1,1 @@
+export { RuntimeAppModule, RuntimeModule, attachRuntime } from './runtime.module';
