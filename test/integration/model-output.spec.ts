@@ -1,3 +1,5 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
@@ -25,8 +27,11 @@ describe('model output at the runtime', () => {
   let sut: InProcessServer;
   let api: (method: string, path: string, body?: unknown) => Promise<HttpResult>;
   let agentId: string;
+  // An endpoint that answers 200 with a page, not a completion (a proxy, a login page).
+  const html: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html/>'));
 
   beforeAll(async () => {
+    await new Promise<void>((r) => html.listen(0, '127.0.0.1', r));
     sut = await startServerInProcess(iso, await llm.start(), { WIZ_LLM_TIMEOUT_MS: '1500' });
     api = (method, path, body) => http(sut.baseUrl, method, path, body);
     agentId = (await api('POST', '/api/v1/agents', { name: 'Talker', role: 'talks' })).body.id;
@@ -36,6 +41,7 @@ describe('model output at the runtime', () => {
     await sut?.close();
     await llm.stop();
     await cleanup(iso);
+    await new Promise((r) => html.close(r));
   });
 
   const settled = async (jobId: string, timeoutMs = 20_000) => {
@@ -82,5 +88,24 @@ describe('model output at the runtime', () => {
     expect(job).toMatchObject({ status: 'completed', result: { text: 'beforeafter' } });
     const messages = (await api('GET', `/api/v1/conversations/${conversation.id}/messages`)).body.items;
     expect(messages.map((m: { content: string }) => m.content)).toContain('beforeafter');
+  });
+
+  it.each([[true], [false]])('fails a job whose endpoint answers 200 with a page (planning %s)', async (planning) => {
+    const baseUrl = `http://127.0.0.1:${(html.address() as AddressInfo).port}/v1`;
+    const provider = (await api('POST', '/api/v1/providers', { name: 'Page', baseUrl, apiKey: 'sk-x' })).body;
+    const paged = (
+      await api('POST', '/api/v1/agents', {
+        name: `Paged ${planning}`,
+        role: 'r',
+        model: { provider: provider.id, model: 'm' },
+        loop: { planning },
+      })
+    ).body;
+    expect(paged.id).toBeDefined();
+    const job = (await api('POST', '/api/v1/jobs', { agentId: paged.id, input: 'hello' })).body;
+    expect(await settled(job.id)).toMatchObject({
+      status: 'failed',
+      failureReason: expect.stringContaining('answered without a readable completion'),
+    });
   });
 });

@@ -11,6 +11,7 @@ export function describeLlmError(e: unknown, baseUrl: string, keyHint = 'OPENAI_
   }
   if (APICallError.isInstance(e)) {
     if (e.statusCode === undefined) return `model endpoint ${baseUrl} unreachable: ${causeOf(e)}`;
+    if (e.statusCode < 300) return `model endpoint ${baseUrl} answered without a readable completion`;
     const detail = providerMessage(e.responseBody) ?? 'no error message';
     const hint =
       e.statusCode === 401 || e.statusCode === 403

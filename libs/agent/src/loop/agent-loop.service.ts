@@ -279,8 +279,13 @@ export class AgentLoop {
       },
     });
     try {
+      let said = false;
       for await (const part of untilAborted(stream.fullStream, deadline.signal)) {
+        if (part.type === 'text-delta' || part.type === 'tool-call') said = true;
         if (part.type === 'text-delta') tokens.push(part.text);
+        else if (part.type === 'finish-step' && !said && ['other', 'unknown'].includes(part.finishReason))
+          // A 200 whose body is not an OpenAI-compatible stream (an HTML page, a proxy's answer).
+          throw new LlmCallError(`model endpoint ${run.model.endpoint} answered without a readable completion`);
         else if (part.type === 'error' || part.type === 'abort')
           throw this.modelError(
             run,
