@@ -13,6 +13,7 @@ import {
   LlmService,
   ResolvedModel,
 } from '@wiz/llm';
+import { UrlRefused } from '@wiz/net';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
 import type { EntityManager } from 'typeorm';
 import { Emit, JobExecution, jobIds, makeEvent, StateChanges } from '@wiz/queue';
@@ -443,6 +444,7 @@ export class AgentLoop {
   private modelError(run: Run, e: unknown): unknown {
     if (run.budget.signal.aborted) return run.budget.signal.reason;
     if (e instanceof DeadlineExceeded) return new LlmCallError(e.message);
+    if (e instanceof UrlRefused) return new LlmCallError(`model endpoint ${run.model.endpoint}: ${e.message}`);
     if (isContextTooLong(e)) return e;
     return AISDKError.isInstance(e) || (e instanceof Error && e.name === 'AbortError')
       ? new LlmCallError(this.llm.describe(e, run.model))
