@@ -8,13 +8,21 @@ export const sendMessageToAgent = defineTool({
   handler: async ({ agent, message }, ctx) => {
     const target = await ctx.services.resolve(ctx.job.ownerId, agent);
     if (!ctx.services.mayReach(ctx.agent, target)) throw new ToolError(`you may not message ${target.name}`);
+    // A message is a job that may send messages: the hops of a chain (A→B→A→…, or an agent
+    // messaging itself) are carried in the job's data and bounded like delegation depth.
+    const hops = messageHopsOf(ctx.job.data) + 1;
+    const max = ctx.services.config.WIZ_DELEGATION_MAX_DEPTH;
+    if (hops > max)
+      throw new ToolError(
+        `this job is the answer to a chain of ${hops - 1} messages: at most ${max} (WIZ_DELEGATION_MAX_DEPTH); answer with finish instead`,
+      );
     // Keyed by the calling job and tool call: a step run again after a crash sends it once.
     const job = await ctx.services.jobsService.submit(
       ctx.job.ownerId,
       {
         agentId: target.id,
         input: message,
-        data: { from: ctx.agent.name, fromJobId: ctx.job.id },
+        data: { from: ctx.agent.name, fromJobId: ctx.job.id, messageHops: hops },
         idempotencyKey: `msg:${ctx.job.id}:${ctx.toolCallId}`,
       },
       ctx.job.traceId,
@@ -22,3 +30,9 @@ export const sendMessageToAgent = defineTool({
     return { ok: true, agent: target.name, jobId: job.id };
   },
 });
+
+/** How many messages led to a job (0 for one a person or a schedule created). */
+export function messageHopsOf(data: Record<string, unknown> | null | undefined): number {
+  const hops = data?.messageHops;
+  return typeof hops === 'number' && Number.isInteger(hops) && hops > 0 ? hops : 0;
+}
