@@ -15,3 +15,6 @@ export * from './provider.schema';
 export * from './activity.schema';
 export * from './memory.schema';
 export * from './event-size';
+export * from './page.schema';
+export * from './text';
+export * from './health.schema';

@@ -4,13 +4,9 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { BusService, withTimeout } from '@wiz/bus';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import type { Health, HealthCheck } from '@wiz/contracts';
 import { OutboxRelay } from '@wiz/queue';
 import { Public } from './owner.decorator';
-
-interface Check {
-  ok: boolean;
-  detail: string;
-}
 
 @Public()
 @Controller('health')
@@ -26,11 +22,12 @@ export class HealthController {
   async health(@Res() res: Response): Promise<void> {
     const [nats, database, outbox] = await Promise.all([this.bus.health(), this.database(), this.outbox()]);
     const ok = nats.ok && database.ok && outbox.ok;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', nats, database, outbox });
+    const body: Health = { status: ok ? 'ok' : 'unavailable', nats, database, outbox };
+    res.status(ok ? 200 : 503).json(body);
   }
 
   // Events that stay unpublished mean clients see nothing happen: a stuck outbox is not healthy.
-  private async outbox(): Promise<Check> {
+  private async outbox(): Promise<HealthCheck> {
     try {
       const { oldestPendingMs, deadLettered } = await withTimeout(this.relay.status(), 2_000);
       const limit = this.config.WIZ_OUTBOX_STUCK_MS;
@@ -43,7 +40,7 @@ export class HealthController {
     }
   }
 
-  private async database(): Promise<Check> {
+  private async database(): Promise<HealthCheck> {
     try {
       await withTimeout(this.ds.query('SELECT 1'), 2_000);
       return { ok: true, detail: this.ds.options.type === 'postgres' ? 'postgres' : 'sqlite' };

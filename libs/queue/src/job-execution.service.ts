@@ -4,8 +4,8 @@ import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import { AgentEntity, AgentsRepository, isStoreUnavailable, JobEntity, JobsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { isParked, JobFlow, jobIds, PARKED } from './job-flow.service';
-import { Emit, StateChanges } from './state-changes.service';
+import { isParked, JobFlowService, jobIds, PARKED } from './job-flow.service';
+import { Emit, StateChangesService } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
 
@@ -34,12 +34,12 @@ export const RUN_POLICY = Symbol('RUN_POLICY');
 // a cancel that arrived while the model was answering). A running job holds a lease that its
 // runtime renews; an `active` job whose lease lapsed lost its runtime and is recovered.
 @Injectable()
-export class JobExecution {
+export class JobExecutionService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
-    private readonly changes: StateChanges,
-    private readonly flow: JobFlow,
+    private readonly changes: StateChangesService,
+    private readonly flow: JobFlowService,
     @Inject(RUN_POLICY) private readonly policy: RunPolicy,
   ) {}
 
@@ -197,9 +197,9 @@ export class JobExecution {
   }
 
   /**
-   * Delegation (issue 5): the running job waits for its child jobs. In one transaction: `before`
+   * Delegation: the running job waits for its child jobs. In one transaction: `before`
    * (the caller's writes: its context, the children it creates), then active → `waiting-children`,
-   * its agent freed (DESIGN.md invariant 3) and its lease cleared. The run's attempt is handed
+   * its agent freed (docs/architecture.md, invariant 3) and its lease cleared. The run's attempt is handed
    * back (a park is not a failed attempt); `wakeAt` wakes it even if children still run
    * (ask_agent's deadline). If every child has already ended, it is queued again at once.
    * Returns false, with nothing written, when the job was moved meanwhile (cancelled…).

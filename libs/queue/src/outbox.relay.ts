@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@ne
 import { ErrorCode } from 'nats';
 import { BusService } from '@wiz/bus';
 import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
-import { Periodic } from './periodic';
+import { PeriodicWorker } from './periodic.worker';
 
 export const CLAIM_MS = 15_000;
 const SWEEP_EVERY_MS = 5_000;
@@ -19,7 +19,7 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private readonly queue: OutboxEntity[] = [];
   private readonly queued = new Set<string>();
   private flushing?: Promise<void>;
-  private readonly sweeper = new Periodic(
+  private readonly sweeper = new PeriodicWorker(
     SWEEP_EVERY_MS,
     () => this.sweepOnce(),
     (e) => this.log.warn(`outbox sweep failed: ${String(e)}`),

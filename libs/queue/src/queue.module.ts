@@ -1,11 +1,11 @@
 import { Module, Provider } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { PersistenceModule } from '@wiz/persistence';
-import { JobExecution, RUN_POLICY, RunPolicy } from './job-execution.service';
+import { JobExecutionService, RUN_POLICY, RunPolicy } from './job-execution.service';
 import { JobsService } from './jobs.service';
 import { OutboxRelay } from './outbox.relay';
-import { StateChanges } from './state-changes.service';
-import { JobFlow } from './job-flow.service';
+import { StateChangesService } from './state-changes.service';
+import { JobFlowService } from './job-flow.service';
 import { SettleHooks } from './settle-hooks';
 import { SchedulesService } from './schedules/schedules.service';
 
@@ -17,10 +17,10 @@ const runPolicy: Provider = {
 const providers = [
   SettleHooks,
   OutboxRelay,
-  StateChanges,
-  JobFlow,
+  StateChangesService,
+  JobFlowService,
   JobsService,
-  JobExecution,
+  JobExecutionService,
   SchedulesService,
   runPolicy,
 ];

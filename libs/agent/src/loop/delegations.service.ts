@@ -1,20 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { ToolSet } from 'ai';
 import { AwaitedChild, isTerminal } from '@wiz/contracts';
-import { JobEntity } from '@wiz/persistence';
-import { Emit, JobExecution } from '@wiz/queue';
-import { toAiTools } from '../tools/registry';
-import { ParkRequest, ToolContext, WizTool } from '../tools/tool';
-import { ToolServices } from '../tools/tool-services';
+import { JobEntity, JobsRepository } from '@wiz/persistence';
+import { Emit, JobExecutionService, JobsService } from '@wiz/queue';
+import { ParkRequest } from '../tools/tool';
 import type { ContextState } from './context.store';
 import type { Pending } from './step-record';
-
-export type ToolRun = Omit<ToolContext, 'toolCallId' | 'services' | 'park' | 'reserveChild'> & {
-  parking: ParkRequest[];
-  /** Child slots taken in the current step (reset after each step: the sub-jobs are then stored). */
-  reserved: { count: number };
-};
 
 /** An awaited child's outcome, as the result of the tool call that asked for it. */
 export interface ChildOutcome {
@@ -22,31 +13,17 @@ export interface ChildOutcome {
   value: { status: string; agent: string; answer?: string; error?: string };
 }
 
-// The tools of a run, and the two halves of delegation: park the job on the children its model
+// The two halves of delegation: park the job on the children its model
 // asked for (created in the same transaction), and collect their outcomes when it runs again.
 @Injectable()
-export class Delegations {
+export class DelegationsService {
   private readonly log = new Logger('Delegations');
 
   constructor(
-    private readonly services: ToolServices,
-    private readonly execution: JobExecution,
+    private readonly jobs: JobsRepository,
+    private readonly jobsService: JobsService,
+    private readonly execution: JobExecutionService,
   ) {}
-
-  toolSet(tools: readonly WizTool[], run: ToolRun): ToolSet {
-    const reserveChild = () => {
-      const before = run.reserved.count++;
-      let released = false;
-      return { before, release: () => void (!released && ((released = true), run.reserved.count--)) };
-    };
-    return toAiTools(tools, (toolCallId) => ({
-      ...run,
-      toolCallId,
-      services: this.services,
-      park: (r) => void run.parking.push(r),
-      reserveChild,
-    }));
-  }
 
   /**
    * Parks `job`: creates the children of `requests`, writes the caller's context (`write`), and
@@ -60,7 +37,7 @@ export class Delegations {
   ): Promise<boolean> {
     return this.execution.park(job, wakeAt, async (m, emit) => {
       for (const r of requests) {
-        await this.services.jobsService.createIn(
+        await this.jobsService.createIn(
           r.target,
           { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id },
           job.traceId,
@@ -86,7 +63,7 @@ export class Delegations {
     const done: ChildOutcome[] = [];
     const waiting: AwaitedChild[] = [];
     for (const a of awaiting) {
-      const child = await this.services.jobs.findById(job.ownerId, a.childJobId);
+      const child = await this.jobs.findById(job.ownerId, a.childJobId);
       const agent = a.agentName;
       if (!child)
         done.push({ awaited: a, value: { status: 'failed', agent, error: `the job for ${agent} no longer exists` } });
@@ -96,7 +73,7 @@ export class Delegations {
         done.push({ awaited: a, value: { status: child.status, agent, error: child.failureReason ?? child.status } });
       else if (a.deadline && Date.parse(a.deadline) <= now) {
         const secs = Math.round((Date.parse(a.deadline) - child.createdAt.getTime()) / 1_000);
-        await this.services.jobsService
+        await this.jobsService
           .cancel(job.ownerId, child.id, `the asking job ${job.id} stopped waiting (ask_agent timeout)`)
           .catch((e) => {
             this.log.debug(`cancelling timed-out child ${child.id}: ${String(e)}`);

@@ -1,7 +1,7 @@
 import { jsonSchema, tool, ToolSet } from 'ai';
 import { z } from 'zod';
 import type { ToolSummary } from '../persona';
-import type { ToolContext, WizTool } from './tool';
+import type { ToolContext, ToolNeed, ToolRunContext, WizTool } from './tool';
 import { askAgent } from './delegation/ask-agent.tool';
 import { delegateToAgent } from './delegation/delegate-to-agent.tool';
 import { listAgents } from './delegation/list-agents.tool';
@@ -10,14 +10,17 @@ import { postToChannel } from './conversations/post-to-channel.tool';
 import { finish } from './core/finish.tool';
 import { remember } from './core/remember.tool';
 import { reportProgress } from './core/report-progress.tool';
-import { todoRead, todoWrite } from './core/todo.tools';
+import { todoRead } from './core/todo-read.tool';
+import { todoWrite } from './core/todo-write.tool';
 import { createSubjob } from './jobs/create-subjob.tool';
-import { memoryQuery, memorySave } from './memory/memory.tools';
+import { memoryQuery } from './memory/memory-query.tool';
+import { memorySave } from './memory/memory-save.tool';
 import { listMyJobs } from './jobs/list-my-jobs.tool';
 import { setSubjobPriority } from './jobs/set-subjob-priority.tool';
 import { editFile, globFiles, grepFiles, listDir, readFile, writeFile } from './workspace/workspace.tools';
+import { clip } from '@wiz/contracts';
 
-// Every tool, once. Adding a tool: its file, and its name here.
+// Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), and its name here.
 export const TOOLS: readonly WizTool[] = [
   reportProgress,
   remember,
@@ -55,7 +58,7 @@ export function toolsFor(allow: readonly string[] | null): WizTool[] {
 export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] =>
   tools.map((t) => ({ name: t.name, description: t.description }));
 
-const clip = (s: string, n = 1_000) => (s.length > n ? `${s.slice(0, n)}…` : s);
+const MAX_ERROR_CHARS = 1_000;
 
 // A tool's JSON Schema for the model, made once per tool (not per job: zod's conversion shows
 // in the CPU profile of every step).
@@ -70,7 +73,11 @@ function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
 // tool's zod schema first, and an invalid call or a handler's error becomes the tool result
 // `{ error }` that the model reads, so the loop goes on (the SDK would pass an Error object the
 // provider serialises as `{}`).
-export function toAiTools(tools: readonly WizTool[], context: (toolCallId: string) => ToolContext): ToolSet {
+// `context` gives a tool's handler its context (with the collaborators the tool declared).
+export function toAiTools(
+  tools: readonly WizTool[],
+  context: (toolCallId: string, tool: WizTool) => ToolRunContext,
+): ToolSet {
   const set: ToolSet = {};
   for (const t of tools) {
     set[t.name] = tool({
@@ -78,11 +85,12 @@ export function toAiTools(tools: readonly WizTool[], context: (toolCallId: strin
       inputSchema: schemaOf(t),
       execute: async (raw: unknown, { toolCallId }) => {
         const args = t.input.safeParse(raw ?? {});
-        if (!args.success) return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`) };
+        if (!args.success)
+          return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
         try {
-          return (await t.handler(args.data, context(toolCallId))) ?? { ok: true };
+          return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
         } catch (e) {
-          return { error: clip(e instanceof Error ? e.message : String(e)) };
+          return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
         }
       },
     });

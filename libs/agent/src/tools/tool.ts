@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import type { AgentEntity, JobEntity } from '@wiz/persistence';
 import type { ContextState } from '../loop/context.store';
-import type { ToolServices } from './tool-services';
+import type { WizConfig } from '@wiz/config';
+import type { MessagesService } from '@wiz/conversations';
+import type { AgentDirectory } from './deps/agent-directory';
+import type { DelegationGuards } from './deps/delegation-guards';
+import type { JobDesk } from './deps/job-desk';
+import type { MemoryStore } from '@wiz/memory';
+import type { Workspace } from './workspace/workspace';
 
 /** A delegation the run parks on after this step (delegate_to_agent, ask_agent). */
 export interface ParkRequest {
@@ -15,14 +21,32 @@ export interface ParkRequest {
   deadline: Date | null;
 }
 
-// What a handler sees of the job it runs in. Handlers change the store only through services
-// that commit their own changes (StateChanges), or by asking the run to park.
-export interface ToolContext {
+/**
+ * What tools may ask for, each a narrow view: a tool names the ones it uses (`needs`) and its
+ * context carries those only.
+ */
+export interface ToolDeps {
+  /** The owner's agents: list, resolve by name or id, who may reach whom. */
+  directory: Pick<AgentDirectory, 'list' | 'resolve' | 'mayReach'>;
+  /** The limits on a new child job. */
+  guards: Pick<DelegationGuards, 'checkChild' | 'chainOf'>;
+  workspace: Workspace;
+  memory: Pick<MemoryStore, 'save' | 'query'>;
+  messages: Pick<MessagesService, 'postAsAgent'>;
+  jobs: JobDesk;
+  config: Pick<WizConfig, 'WIZ_ASK_TIMEOUT_SEC' | 'WIZ_DELEGATION_MAX_DEPTH'>;
+}
+export type ToolNeed = keyof ToolDeps;
+
+// What a handler sees of the job it runs in, and the collaborators it declared. Handlers change
+// the store only through collaborators that commit their own changes, or by asking the run to park.
+export type ToolContext<N extends ToolNeed = never> = ToolRunContext & Pick<ToolDeps, N>;
+
+export interface ToolRunContext {
   job: JobEntity;
   agent: AgentEntity;
   state: ContextState;
   toolCallId: string;
-  services: ToolServices;
   progress(percent: number): Promise<void>;
   /** Delegations asked for in this step so far (created with the park, after the step). */
   parking: readonly ParkRequest[];
@@ -35,16 +59,25 @@ export interface ToolContext {
 }
 
 /** A tool: one file exporting one of these, and one line in registry.ts. */
-export interface WizTool<S extends z.ZodType = z.ZodType> {
+export interface WizTool<S extends z.ZodType = z.ZodType, N extends ToolNeed = ToolNeed> {
   name: string;
   description: string;
   input: S;
   /** Off unless the agent's allow-list names it (unsafe or costly tools). */
   optIn?: boolean;
-  handler(args: z.infer<S>, ctx: ToolContext): Promise<unknown>;
+  /** The collaborators the handler uses (none when left out). */
+  needs?: readonly N[];
+  handler(args: z.infer<S>, ctx: ToolContext<N>): Promise<unknown>;
 }
 
-export const defineTool = <S extends z.ZodType>(t: WizTool<S>): WizTool<S> => t;
+export const defineTool = <S extends z.ZodType, const N extends ToolNeed = never>(t: WizTool<S, N>): WizTool<S, N> => t;
+
+/** The context of `tool`'s handler: the run's part, and the collaborators it declared. */
+export function contextFor(tool: WizTool, run: ToolRunContext, deps: ToolDeps): ToolContext<ToolNeed> {
+  const picked: Partial<ToolDeps> = {};
+  for (const n of tool.needs ?? []) (picked as Record<string, unknown>)[n] = deps[n];
+  return { ...run, ...picked } as ToolContext<ToolNeed>;
+}
 
 /** A refusal the model should read (bad path, unknown agent, guard): its message is the result. */
 export class ToolError extends Error {}

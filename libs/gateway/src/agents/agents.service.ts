@@ -15,7 +15,7 @@ import {
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { AgentEntity, AgentsRepository, ProvidersRepository } from '@wiz/persistence';
-import { makeEvent, StateChanges } from '@wiz/queue';
+import { makeEvent, StateChangesService } from '@wiz/queue';
 import { BusService } from '@wiz/bus';
 import { toAgent } from './agent.mapper';
 
@@ -24,7 +24,7 @@ export class AgentsService {
   constructor(
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly agents: AgentsRepository,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
     private readonly bus: BusService,
     private readonly providers: ProvidersRepository,
   ) {}

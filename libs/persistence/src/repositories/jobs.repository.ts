@@ -118,7 +118,7 @@ export class JobsRepository {
 
   /**
    * Agents that have queued jobs but run none, are not paused, and whose queued jobs have all
-   * sat unchanged since `before`: their mailbox commands may be gone (see StalledJobs).
+   * sat unchanged since `before`: their mailbox commands may be gone (see StalledJobsWorker).
    */
   async idleWithQueued(before: Date, limit: number): Promise<Array<{ ownerId: string; agentId: string }>> {
     return this.repo()

@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
 import { PersistenceModule } from '@wiz/persistence';
 import { QueueModule } from '../queue.module';
-import { ScheduleFiring } from './schedule-firing.service';
+import { ScheduleFiringWorker } from './schedule-firing.worker';
 
 // The firing loop, run by runtimes only (gateways stay stateless). Any number of runtimes may
-// import it: each tick still fires once (see ScheduleFiring).
-@Module({ imports: [PersistenceModule, QueueModule], providers: [ScheduleFiring], exports: [ScheduleFiring] })
+// import it: each tick still fires once (see ScheduleFiringWorker).
+@Module({
+  imports: [PersistenceModule, QueueModule],
+  providers: [ScheduleFiringWorker],
+  exports: [ScheduleFiringWorker],
+})
 export class SchedulesFiringModule {}

@@ -11,18 +11,15 @@ describe(sendMessageToAgent.name, () => {
       job: { id: crypto.randomUUID(), ownerId: 'o', traceId: 't', data },
       agent: self,
       toolCallId: 'c1',
-      services: {
-        config: { WIZ_DELEGATION_MAX_DEPTH: 4 },
-        resolve: async () => self,
-        mayReach: () => true,
-        jobsService: {
-          submit: async (_owner: string, body: { data: Record<string, unknown> }) => {
-            submitted.push(body);
-            return { id: crypto.randomUUID() };
-          },
+      config: { WIZ_DELEGATION_MAX_DEPTH: 4 },
+      directory: { resolve: async () => self, mayReach: () => true },
+      jobs: {
+        submit: async (_owner: string, body: { data: Record<string, unknown> }) => {
+          submitted.push(body);
+          return { id: crypto.randomUUID() };
         },
       },
-    }) as unknown as ToolContext;
+    }) as unknown as ToolContext<'directory' | 'jobs' | 'config'>;
 
   it('carries the hop count in the new job', async () => {
     await sendMessageToAgent.handler({ agent: 'Echo', message: 'hi' }, ctxFor({ messageHops: 2 }));

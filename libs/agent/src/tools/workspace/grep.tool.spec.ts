@@ -14,8 +14,8 @@ describe(grepFiles.name, () => {
   const ctx = {
     job: { ownerId: 'local' },
     agent: { id: '11111111-1111-4111-8111-111111111111' },
-    services: { workspace },
-  } as unknown as ToolContext;
+    workspace,
+  } as unknown as ToolContext<'workspace'>;
   const sut = (args: { pattern: string; ignoreCase?: boolean }) => grepFiles.handler(args, ctx);
 
   beforeAll(async () => {

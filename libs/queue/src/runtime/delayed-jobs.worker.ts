@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobsRepository } from '@wiz/persistence';
-import { isParked, JobFlow } from '../job-flow.service';
-import { Periodic } from '../periodic';
-import { StateChanges } from '../state-changes.service';
+import { isParked, JobFlowService } from '../job-flow.service';
+import { PeriodicWorker } from '../periodic.worker';
+import { StateChangesService } from '../state-changes.service';
 
 const EVERY_MS = 200;
 const BATCH = 500;
@@ -12,9 +12,9 @@ const BATCH = 500;
 // never in a NAK delay (which would hold a mailbox slot). Every runtime runs this loop; the
 // revision compare-and-set lets exactly one of them promote each job.
 @Injectable()
-export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DelayedJobsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('DelayedJobs');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.pass(new Date()),
     (e) => this.log.warn(`promoting delayed jobs failed: ${String(e)}`),
@@ -22,8 +22,8 @@ export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly jobs: JobsRepository,
-    private readonly flow: JobFlow,
-    private readonly changes: StateChanges,
+    private readonly flow: JobFlowService,
+    private readonly changes: StateChangesService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,7 +44,7 @@ export class DelayedJobs implements OnApplicationBootstrap, BeforeApplicationShu
     for (const job of await this.jobs.dueDelayed(now, BATCH)) {
       if (await this.changes.commit((m, emit) => this.flow.release(job, m, emit, now), job.agentId)) promoted++;
     }
-    // Delegation (issue 5): parked jobs whose wake-up time passed (ask_agent's deadline).
+    // Delegation: parked jobs whose wake-up time passed (ask_agent's deadline).
     for (const job of await this.jobs.dueWaitingChildren(now, BATCH)) {
       if (isParked(job) && (await this.changes.commit((m, emit) => this.flow.wake(job, m, emit), job.agentId)))
         promoted++;

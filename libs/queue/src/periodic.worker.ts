@@ -1,7 +1,8 @@
-// A background pass run every `everyMs`: never two at once (a pass asked for while one runs
-// joins it), errors reported rather than thrown, the timer kept from holding the process up,
-// and `stop()` waits for the pass under way.
-export class Periodic<T> {
+// The one background worker of Wiz (outbox sweep, stalled and delayed jobs, retention, schedule
+// firing, context retention, actor leases and eviction): a pass run every `everyMs`, never two at
+// once (a pass asked for while one runs joins it), errors reported rather than thrown, the timer
+// kept from holding the process up, and `stop()` waits for the pass under way.
+export class PeriodicWorker<T> {
   private timer?: NodeJS.Timeout;
   private running?: Promise<T | undefined>;
 

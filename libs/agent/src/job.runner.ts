@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
-import { JobExecution } from '@wiz/queue';
+import { JobExecutionService } from '@wiz/queue';
 import { JobEntity } from '@wiz/persistence';
 import { Outcome } from './agent-actor';
-import { AgentLoop, LoopOutcome } from './loop/agent-loop.service';
+import { AgentLoopService, LoopOutcome } from './loop/agent-loop.service';
 
 // One job: start (claims the agent), the agent loop, then complete or fail. A model error or a
 // spent budget is a failed attempt; a store error propagates so the mailbox redelivers.
@@ -12,8 +12,8 @@ export class JobRunner {
   private readonly log = new Logger('JobRunner');
 
   constructor(
-    private readonly execution: JobExecution,
-    private readonly loop: AgentLoop,
+    private readonly execution: JobExecutionService,
+    private readonly loop: AgentLoopService,
   ) {}
 
   async run(cmd: RunJobCommand, cancel: AbortSignal): Promise<Outcome> {

@@ -3,9 +3,9 @@ import { Subscription } from 'nats';
 import { MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { JobExecution, Periodic } from '@wiz/queue';
+import { JobExecutionService, PeriodicWorker } from '@wiz/queue';
 import { AgentActor } from './agent-actor';
-import { JobRunner } from './job-runner.service';
+import { JobRunner } from './job.runner';
 
 const EVICT_IDLE_MS = 10 * 60_000;
 
@@ -27,16 +27,20 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly actors = new Map<string, AgentActor<Delivery>>();
   private readonly running = new Map<string, AbortController>();
   private readonly subs: Subscription[] = [];
-  private evictor?: NodeJS.Timeout;
-  private readonly leases: Periodic<void>;
+  private readonly leases: PeriodicWorker<void>;
+  private readonly evictor = new PeriodicWorker(
+    60_000,
+    async () => this.evictIdle(),
+    (e) => this.log.warn(`evicting idle actors failed: ${String(e)}`),
+  );
 
   constructor(
     private readonly runner: JobRunner,
-    private readonly execution: JobExecution,
+    private readonly execution: JobExecutionService,
     private readonly bus: BusService,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {
-    this.leases = new Periodic(
+    this.leases = new PeriodicWorker(
       Math.max(250, Math.floor(config.WIZ_JOB_ACK_WAIT_MS / 3)),
       () => this.renewLeases(),
       (e) => this.log.warn(`renewing job leases failed: ${String(e)}`),
@@ -45,8 +49,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.leases.start();
-    this.evictor = setInterval(() => this.evictIdle(), 60_000);
-    this.evictor.unref();
+    this.evictor.start();
     this.subs.push(
       this.bus.subscribeControl('cancel', (s) => this.running.get(s.jobId)?.abort(new Error(s.reason))),
       // An agent was resumed, or its job ended on some runtime: held commands re-check at once.
@@ -55,8 +58,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.leases.stop();
-    clearInterval(this.evictor);
+    await Promise.all([this.leases.stop(), this.evictor.stop()]);
     this.subs.forEach((s) => s.unsubscribe());
   }
 

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobsRepository } from '@wiz/persistence';
-import { Periodic } from '../periodic';
+import { PeriodicWorker } from '../periodic.worker';
 
 const EVERY_MS = 60_000;
 const BATCH = 1_000;
@@ -9,9 +9,9 @@ const BATCH = 1_000;
 // Deletes finished jobs past the retention policy (count and age per outcome). Events age out
 // of their stream on their own (WIZ_EVENTS_MAX_AGE_HOURS).
 @Injectable()
-export class Retention implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RetentionWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Retention');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.sweep(),
     (e) => this.log.warn(`retention failed: ${String(e)}`),

@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobsRepository } from '@wiz/persistence';
-import { JobExecution, RUN_POLICY, RunPolicy } from '../job-execution.service';
-import { JobFlow } from '../job-flow.service';
-import { Periodic } from '../periodic';
-import { StateChanges } from '../state-changes.service';
+import { JobExecutionService, RUN_POLICY, RunPolicy } from '../job-execution.service';
+import { JobFlowService } from '../job-flow.service';
+import { PeriodicWorker } from '../periodic.worker';
+import { StateChangesService } from '../state-changes.service';
 
 const EVERY_MS = 5_000;
 const BATCH = 100;
@@ -16,9 +16,9 @@ const BATCH = 100;
 //   marked `backlog`, and the actor that takes it fetches the rest from the store.
 // Every runtime runs this loop; compare-and-set and idempotent commands make repeats harmless.
 @Injectable()
-export class StalledJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class StalledJobsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('StalledJobs');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.pass(new Date()),
     (e) => this.log.warn(`looking for stalled jobs failed: ${String(e)}`),
@@ -26,9 +26,9 @@ export class StalledJobs implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly jobs: JobsRepository,
-    private readonly execution: JobExecution,
-    private readonly flow: JobFlow,
-    private readonly changes: StateChanges,
+    private readonly execution: JobExecutionService,
+    private readonly flow: JobFlowService,
+    private readonly changes: StateChangesService,
     @Inject(RUN_POLICY) private readonly policy: RunPolicy,
   ) {}
 

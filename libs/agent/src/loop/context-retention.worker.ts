@@ -1,15 +1,15 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ActivityContextsRepository } from '@wiz/persistence';
-import { Periodic } from '@wiz/queue';
+import { PeriodicWorker } from '@wiz/queue';
 
 const EVERY_MS = 60_000;
 const BATCH = 1_000;
 
 // A job's ActivityContext goes when the job goes (the queue's retention deletes finished jobs).
 @Injectable()
-export class ContextRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ContextRetentionWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('ContextRetention');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.sweep(),
     (e) => this.log.warn(`context retention failed: ${String(e)}`),

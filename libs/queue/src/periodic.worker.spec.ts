@@ -1,10 +1,10 @@
-import { Periodic } from './periodic';
+import { PeriodicWorker } from './periodic.worker';
 
-describe(Periodic.name, () => {
+describe(PeriodicWorker.name, () => {
   it('joins a pass asked for while one runs instead of starting another', async () => {
     let passes = 0;
     let release!: () => void;
-    const sut = new Periodic(
+    const sut = new PeriodicWorker(
       60_000,
       () => new Promise<number>((r) => ((release = () => r(++passes)), undefined)),
       () => undefined,
@@ -19,7 +19,7 @@ describe(Periodic.name, () => {
   it('reports a failed pass and carries on', async () => {
     const errors: unknown[] = [];
     let fail = true;
-    const sut = new Periodic(
+    const sut = new PeriodicWorker(
       60_000,
       async () => {
         if (fail) throw new Error('store down');
@@ -35,7 +35,7 @@ describe(Periodic.name, () => {
 
   it('stops after the pass under way', async () => {
     let done = false;
-    const sut = new Periodic(
+    const sut = new PeriodicWorker(
       60_000,
       async () => {
         await new Promise((r) => setImmediate(r));
@@ -47,5 +47,27 @@ describe(Periodic.name, () => {
     void sut.run();
     await sut.stop();
     expect(done).toBe(true);
+  });
+
+  it('runs its pass on every tick once started, and no more after stop', async () => {
+    jest.useFakeTimers();
+    try {
+      let passes = 0;
+      const sut = new PeriodicWorker(
+        1_000,
+        async () => {
+          passes++;
+        },
+        () => undefined,
+      );
+      sut.start();
+      await jest.advanceTimersByTimeAsync(3_000);
+      expect(passes).toBe(3);
+      await sut.stop();
+      await jest.advanceTimersByTimeAsync(3_000);
+      expect(passes).toBe(3);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -4,8 +4,8 @@ import { WizError } from '@wiz/contracts';
 import { ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
 import { makeEvent } from '../events';
 import { JobsService } from '../jobs.service';
-import { Periodic } from '../periodic';
-import { StateChanges } from '../state-changes.service';
+import { PeriodicWorker } from '../periodic.worker';
+import { StateChangesService } from '../state-changes.service';
 import { planTicks, TickPlan } from './schedule-ticks';
 
 const EVERY_MS = 500;
@@ -26,9 +26,9 @@ export const tickKey = (scheduleId: string, tick: Date): string => `schedule:${s
 // Two racers read `now` apart, so under `skip`/`run-once` the loser may have submitted a tick the
 // winner's plan dropped; that tick still has one job, never two.
 @Injectable()
-export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ScheduleFiringWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Schedules');
-  private readonly loop = new Periodic(
+  private readonly loop = new PeriodicWorker(
     EVERY_MS,
     () => this.pass(new Date()),
     (e) => this.log.warn(`firing schedules failed: ${String(e)}`),
@@ -37,7 +37,7 @@ export class ScheduleFiring implements OnApplicationBootstrap, BeforeApplication
   constructor(
     private readonly schedules: SchedulesRepository,
     private readonly jobs: JobsService,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
   ) {}
 
   onApplicationBootstrap(): void {

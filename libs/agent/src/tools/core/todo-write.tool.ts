@@ -4,13 +4,6 @@ import { defineTool } from '../tool';
 const Todo = z.object({ text: z.string().min(1).max(1_000), done: z.boolean().default(false) });
 
 // The job's todo list, kept in its ActivityContext (so it survives a crash and a park).
-export const todoRead = defineTool({
-  name: 'todo_read',
-  description: 'read your todo list for this job',
-  input: z.object({}),
-  handler: async (_args, ctx) => ({ todos: ctx.state.todos ?? [] }),
-});
-
 export const todoWrite = defineTool({
   name: 'todo_write',
   description: 'replace your todo list for this job (items: text, done)',
