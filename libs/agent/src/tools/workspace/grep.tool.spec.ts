@@ -5,7 +5,7 @@ import type { WizConfig } from '@wiz/config';
 import type { ToolContext } from '../tool';
 import { ToolError } from '../tool';
 import { Workspace } from './workspace';
-import { grepFiles } from './workspace.tools';
+import { grepFiles } from './grep.tool';
 
 // A model's regular expression is hostile input: grep must not block the event loop with it.
 describe(grepFiles.name, () => {
