@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { ProviderEntity } from '@wiz/persistence';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { asKey, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
@@ -29,9 +31,25 @@ describe("tenants' provider URLs", () => {
     await cleanup(iso);
   });
 
-  it('refuses a loopback base URL, and never calls it', async () => {
-    const provider = await api('POST', '/api/v1/providers', { name: 'Local', baseUrl: llmUrl, apiKey: 'sk-tenant' });
+  it('refuses to store a provider whose URL reaches a private or loopback address (400, nothing stored)', async () => {
+    const before = (await api('GET', '/api/v1/providers')).body.total;
+    for (const baseUrl of [llmUrl, 'http://169.254.169.254/latest', 'http://10.1.2.3/v1', 'http://[::1]:8080/v1']) {
+      const r = await api('POST', '/api/v1/providers', { name: 'Local', baseUrl, apiKey: 'sk-tenant' });
+      expect(r.status).toBe(400);
+      expect(r.body.message).toMatch(/private or local address: refused/);
+    }
+    expect((await api('GET', '/api/v1/providers')).body.total).toBe(before);
+  });
+
+  it('refuses a base URL that turned loopback after it was stored, and never calls it', async () => {
+    // A name that resolved publicly when stored may resolve elsewhere later: the runtime checks again.
+    const provider = await api('POST', '/api/v1/providers', {
+      name: 'Rebound',
+      baseUrl: 'http://93.184.215.14/v1',
+      apiKey: 'sk-tenant',
+    });
     expect(provider.status).toBe(201);
+    await sut.app.get(DataSource).getRepository(ProviderEntity).update({ id: provider.body.id }, { baseUrl: llmUrl });
     const agent = await api('POST', '/api/v1/agents', {
       name: 'Prober',
       role: 'r',

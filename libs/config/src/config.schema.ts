@@ -56,6 +56,12 @@ export const ConfigSchema = z.object({
   WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe(
     "time after which a dead runtime's job is run elsewhere (mailbox ack wait and job lease)",
   ),
+  WIZ_MAX_QUEUED_PER_AGENT: int(1_000, 1, 10_000_000).describe(
+    'jobs one agent may have waiting to start (queued, delayed or waiting on dependencies); more are refused with 429',
+  ),
+  WIZ_MAX_QUEUED_PER_OWNER: int(10_000, 1, 100_000_000).describe(
+    "jobs one owner's agents may have waiting to start, together; more are refused with 429",
+  ),
   WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe(
     'runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails',
   ),

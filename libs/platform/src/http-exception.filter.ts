@@ -20,6 +20,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(e);
     if (body.statusCode >= 500) this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    if (e instanceof WizError && e.retryAfterSec) res.setHeader('Retry-After', String(e.retryAfterSec));
     res.status(body.statusCode).json(body);
   }
 
