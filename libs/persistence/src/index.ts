@@ -10,6 +10,7 @@ export { JobDependencyEntity } from './entities/job-dependency.entity';
 export { JobEntity } from './entities/job.entity';
 export { MemoryItemEntity } from './entities/memory-item.entity';
 export { MessageEntity } from './entities/message.entity';
+export { McpServerEntity } from './entities/mcp-server.entity';
 export { OutboxEntity } from './entities/outbox.entity';
 export { ProjectEntity } from './entities/project.entity';
 export { ProviderEntity } from './entities/provider.entity';
@@ -24,6 +25,7 @@ export { ConversationsRepository } from './repositories/conversations.repository
 export { JobsRepository } from './repositories/jobs.repository';
 export { MemoryItemsRepository } from './repositories/memory-items.repository';
 export { MessagesRepository } from './repositories/messages.repository';
+export { McpServersRepository } from './repositories/mcp-servers.repository';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { NewOutboxRow } from './repositories/outbox.repository';
 export { OwnersRepository } from './repositories/owners.repository';

@@ -14,6 +14,7 @@ import { AgentStatesRepository } from './repositories/agent-states.repository';
 import { MemoryItemsRepository } from './repositories/memory-items.repository';
 import { ConversationsRepository } from './repositories/conversations.repository';
 import { MessagesRepository } from './repositories/messages.repository';
+import { McpServersRepository } from './repositories/mcp-servers.repository';
 
 const repositories = [
   AgentsRepository,
@@ -28,6 +29,7 @@ const repositories = [
   MemoryItemsRepository,
   ConversationsRepository,
   MessagesRepository,
+  McpServersRepository,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({

@@ -12,6 +12,7 @@ import { ProjectEntity } from './project.entity';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationParticipantEntity } from './conversation-participant.entity';
 import { MessageEntity } from './message.entity';
+import { McpServerEntity } from './mcp-server.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -29,6 +30,7 @@ export {
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  McpServerEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -45,4 +47,5 @@ export const ENTITIES = [
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  McpServerEntity,
 ];
