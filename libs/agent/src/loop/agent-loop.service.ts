@@ -27,7 +27,7 @@ export class AgentLoopService {
     execution: JobExecutionService,
     live: LiveEvents,
     delegations: DelegationsService,
-    toolBox: ToolBox,
+    private readonly toolBox: ToolBox,
   ) {
     this.deps = { llm, journal, execution, live, delegations, toolBox, tokenBatchMs: config.WIZ_TOKEN_BATCH_MS };
   }
@@ -43,11 +43,12 @@ export class AgentLoopService {
     const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
     let run: LoopRun | undefined;
     try {
-      const [[ctx, state], model] = await Promise.all([
+      const [[ctx, state], model, tools] = await Promise.all([
         this.journal.load(job, agent),
         this.llm.resolve(job.ownerId, agent.model),
+        this.toolBox.toolsFor(agent),
       ]);
-      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget });
+      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget, tools });
       const outcome = await run.drive();
       if ('parked' in outcome) return outcome;
       if (!run.promoted) await run.conclude(outcome);

@@ -91,6 +91,7 @@ export class LoopRun extends RunState {
       job: this.job,
       agent: this.agent,
       state: s,
+      signal: this.signal,
       parking: this.parking,
       reserved,
       progress: (pct) => this.deps.execution.progress(this.job, pct),

@@ -5,7 +5,7 @@ import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
 import { ParkRequest, WizTool } from '../../tools/tool';
 import { ToolBox } from '../../tools/tool-box';
-import { summariesOf, toolsFor } from '../../tools/registry';
+import { summariesOf } from '../../tools/registry';
 import { BudgetExceeded, budgetReason, Limits } from '../budget';
 import type { LiveContext } from '../context.store';
 import type { DelegationsService } from '../delegations.service';
@@ -35,6 +35,8 @@ export interface RunInput {
   limits: Limits;
   signal: AbortSignal;
   budget: AbortController;
+  /** The tools this agent may use (built-in and MCP). */
+  tools: WizTool[];
 }
 
 // One job's run, its state and bookkeeping: model call settings, the token and step budgets, and
@@ -69,7 +71,7 @@ export abstract class RunState {
   ) {
     ({ job: this.job, agent: this.agent, ctx: this.ctx, model: this.model, limits: this.limits } = input);
     ({ signal: this.signal, budget: this.budget, state: this.state } = input);
-    this.tools = toolsFor(this.agent.tools ?? null);
+    this.tools = input.tools;
     this.system = systemPromptOf(this.agent, summariesOf(this.tools));
     this.task = taskText(this.job.input, this.job.data);
     this.memory = P.memorySection(this.state);
