@@ -1,7 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolResult, McpError, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { guardedFetch } from './url-guard';
@@ -58,13 +59,31 @@ export class McpConnection {
     args: Record<string, unknown>,
     opts: { signal?: AbortSignal; timeoutMs: number },
   ): Promise<CallToolResult> {
-    const client = await this.ensure();
-    this.lastUsed = Date.now();
-    return (await client.callTool({ name, arguments: args }, undefined, {
-      signal: opts.signal,
-      timeout: opts.timeoutMs,
-      maxTotalTimeout: opts.timeoutMs,
-    })) as CallToolResult;
+    const call = async () =>
+      (await (
+        await this.ensure()
+      ).callTool({ name, arguments: args }, undefined, {
+        signal: opts.signal,
+        timeout: opts.timeoutMs,
+        maxTotalTimeout: opts.timeoutMs,
+      })) as CallToolResult;
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof McpError) throw e; // the server answered: the connection is fine
+      // The transport failed: reconnect on next use. A server that no longer knows our session
+      // (404, e.g. it restarted) did not run the call: reconnect and send it once more.
+      await this.drop();
+      if (e instanceof StreamableHTTPError && e.code === 404) return call();
+      throw e;
+    }
+  }
+
+  private async drop(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (this.state === 'connected') this.state = 'idle';
+    await c?.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -76,9 +95,15 @@ export class McpConnection {
 
   /** A message without secrets (header and env values scrubbed) nor upstream bodies. */
   describe(e: unknown): string {
-    let m = e instanceof McpError ? e.message : e instanceof Error ? `${e.message}` : String(e);
-    const http = /HTTP (\d{3})/.exec(m);
-    if (http && !(e instanceof McpError)) m = `the server answered HTTP ${http[1]}`;
+    // An upstream body is not echoed (it may hold anything): its status only.
+    let m =
+      e instanceof StreamableHTTPError || e instanceof SseError
+        ? e.code && e.code > 0
+          ? `the server answered HTTP ${e.code}`
+          : 'the server closed the connection or answered something else than MCP'
+        : e instanceof Error
+          ? e.message
+          : String(e);
     for (const v of [...Object.values(this.target.headers), ...Object.values(this.target.env)])
       if (v.length >= 4) m = m.split(v).join('***');
     return m.length > 500 ? `${m.slice(0, 500)}…` : m;

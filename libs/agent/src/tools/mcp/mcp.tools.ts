@@ -34,9 +34,9 @@ export class McpToolSource {
         try {
           await conn.ensure();
         } catch (e) {
-          // The job goes on without them; the listing endpoint shows why.
+          // Down now: its last known tools stay offered (a call tries again and, failing, tells
+          // the model why); never reached: the job goes on without them.
           this.log.warn(`agent ${agent.id}: ${(e as Error).message}`);
-          return [];
         }
         return conn.tools
           .map((t) => this.toolOf(conn, t.name, t.description ?? t.title ?? t.name, t.inputSchema))
