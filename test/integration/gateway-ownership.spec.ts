@@ -19,6 +19,7 @@ interface World {
   scheduleId: string;
   keyId: string;
   providerId: string;
+  mcpServerId: string;
   projectId: string;
   conversationId: string;
   messageId: string;
@@ -164,6 +165,25 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   },
   'GET /api/v1/providers/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/providers/${w.providerId}`)),
   'DELETE /api/v1/providers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/providers/${w.providerId}`)),
+  'POST /api/v1/mcp-servers': async (w) => {
+    // The same name as A's server: names are per owner.
+    const mine = await w.b('POST', '/api/v1/mcp-servers', {
+      name: 'tools',
+      transport: 'http',
+      url: 'http://127.0.0.1:9/mcp',
+    });
+    expect(mine.status).toBe(201);
+    await NOT_FOUND(w.a('GET', `/api/v1/mcp-servers/${mine.body.id}`));
+  },
+  'GET /api/v1/mcp-servers': async (w) => {
+    const list = await w.b('GET', '/api/v1/mcp-servers');
+    expect(list.body.items.map((x: { id: string }) => x.id)).not.toContain(w.mcpServerId);
+  },
+  'GET /api/v1/mcp-servers/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/mcp-servers/${w.mcpServerId}`)),
+  'GET /api/v1/mcp-servers/:id/tools': (w) => NOT_FOUND(w.b('GET', `/api/v1/mcp-servers/${w.mcpServerId}/tools`)),
+  'PATCH /api/v1/mcp-servers/:id': (w) =>
+    NOT_FOUND(w.b('PATCH', `/api/v1/mcp-servers/${w.mcpServerId}`, { url: 'http://127.0.0.1:9/stolen' })),
+  'DELETE /api/v1/mcp-servers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/mcp-servers/${w.mcpServerId}`)),
 };
 
 // Every WS topic kind, tried by B on A's things.
@@ -204,6 +224,14 @@ describe('gateway ownership', () => {
     const providerId = (
       await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-a' })
     ).body.id;
+    const mcpServerId = (
+      await a('POST', '/api/v1/mcp-servers', {
+        name: 'tools',
+        transport: 'http',
+        url: 'http://127.0.0.1:9/mcp',
+        headers: { Authorization: 'Bearer a-secret' },
+      })
+    ).body.id;
     const projectId = (await a('POST', '/api/v1/projects', { name: 'P' })).body.id;
     const conversationId = (
       await a('POST', '/api/v1/conversations', {
@@ -227,13 +255,14 @@ describe('gateway ownership', () => {
       scheduleId,
       keyId,
       providerId,
+      mcpServerId,
       projectId,
       conversationId,
       messageId,
     };
-    expect([agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId].every(Boolean)).toBe(
-      true,
-    );
+    expect(
+      [agentId, jobId, scheduleId, keyId, providerId, mcpServerId, projectId, conversationId, messageId].every(Boolean),
+    ).toBe(true);
   });
 
   afterAll(async () => {
