@@ -23,13 +23,16 @@ interface World {
   projectId: string;
   conversationId: string;
   messageId: string;
+  /** A JSON-RPC message to /mcp as owner B (the answer is an SSE stream: its text). */
+  bMcp: (message: unknown) => Promise<HttpResult<string>>;
 }
 const NOT_FOUND = async (r: Promise<HttpResult>) => {
   const res = await r;
   expect({ status: res.status, code: res.body?.code }).toEqual({ status: 404, code: 'not_found' });
 };
 
-const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
+// 'stateless': the route answers 405 to everyone with a key (no MCP sessions), and 401 without one.
+const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'stateless'> = {
   'GET /health': 'public',
   'GET /api/docs': 'public',
   'GET /api/docs.json': 'public',
@@ -185,6 +188,27 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'PATCH /api/v1/mcp-servers/:id': (w) =>
     NOT_FOUND(w.b('PATCH', `/api/v1/mcp-servers/${w.mcpServerId}`, { url: 'http://127.0.0.1:9/stolen' })),
   'DELETE /api/v1/mcp-servers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/mcp-servers/${w.mcpServerId}`)),
+  'POST /mcp': async (w) => {
+    const list = await w.bMcp({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect([list.status, list.body]).toEqual([200, expect.stringContaining('list_agents')]);
+    expect(list.body).not.toContain('ask_A"');
+    const ask = await w.bMcp({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'ask_A', arguments: { task: 'hijack' } },
+    });
+    expect([ask.body.includes('"isError":true'), ask.body.includes('Tool ask_A not found')]).toEqual([true, true]);
+    const job = await w.bMcp({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'get_job', arguments: { jobId: w.jobId } },
+    });
+    expect([job.body.includes('"isError":true'), job.body.includes(`job ${w.jobId} not found`)]).toEqual([true, true]);
+  },
+  'GET /mcp': 'stateless',
+  'DELETE /mcp': 'stateless',
 };
 
 // Every WS topic kind, tried by B on A's things.
@@ -250,6 +274,11 @@ describe('gateway ownership', () => {
     w = {
       a,
       b: asKey(sut.baseUrl, keyB),
+      bMcp: (message) =>
+        http<string>(sut.baseUrl, 'POST', '/mcp', message, undefined, {
+          authorization: `Bearer ${keyB}`,
+          accept: 'application/json, text/event-stream',
+        }),
       anon: (m, p) => http(sut.baseUrl, m, p),
       agentId,
       jobId,
@@ -300,8 +329,16 @@ describe('gateway ownership', () => {
     }
   });
 
-  it.each(Object.keys(ROUTES).filter((r) => ROUTES[r] !== 'public'))('refuses %s to another owner', async (route) => {
-    await (ROUTES[route] as (w: World) => Promise<void>)(w);
+  it.each(Object.keys(ROUTES).filter((r) => typeof ROUTES[r] === 'function'))(
+    'refuses %s to another owner',
+    async (route) => {
+      await (ROUTES[route] as (w: World) => Promise<void>)(w);
+    },
+  );
+
+  it.each(Object.keys(ROUTES).filter((r) => ROUTES[r] === 'stateless'))('answers %s with 405', async (route) => {
+    const [method, path] = route.split(' ') as [string, string];
+    expect((await w.b(method, path)).status).toBe(405);
   });
 
   it("leaves the owner's resources untouched", async () => {

@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module';
 import { WsGateway } from './events/ws.gateway';
 import { JobsModule } from './jobs/jobs.module';
 import { MemoryApiModule } from './memory/memory-api.module';
+import { McpModule } from './mcp/mcp.module';
 import { McpServersModule } from './mcp-servers/mcp-servers.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
@@ -28,6 +29,7 @@ import { TasksModule } from './tasks/tasks.module';
     ConversationsApiModule,
     MemoryApiModule,
     McpServersModule,
+    McpModule,
   ],
 })
 export class GatewayModule {}

@@ -9,6 +9,7 @@ import { KEYS_ROUTES } from './routes/keys.routes';
 import { MEMORY_ROUTES } from './routes/memory.routes';
 import { PROVIDERS_ROUTES } from './routes/providers.routes';
 import { MCP_SERVERS_ROUTES } from './routes/mcp-servers.routes';
+import { MCP_ROUTES } from './routes/mcp.routes';
 
 export type { ApiRoute } from './routes/api-route';
 
@@ -25,4 +26,5 @@ export const API_ROUTES: ApiRoute[] = [
   ...MEMORY_ROUTES,
   ...PROVIDERS_ROUTES,
   ...MCP_SERVERS_ROUTES,
+  ...MCP_ROUTES,
 ];
