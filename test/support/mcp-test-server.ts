@@ -22,7 +22,7 @@ export function registerTestTools(server: McpServer, calls: string[] = []): void
       calls.push(`slow:${ms}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, ms);
-        extra.signal.addEventListener('abort', () => (clearTimeout(t), resolve()));
+        extra.signal.addEventListener('abort', () => (calls.push(`slow-aborted:${ms}`), clearTimeout(t), resolve()));
       });
       return { content: [{ type: 'text', text: `slept ${ms} ms` }] };
     },
