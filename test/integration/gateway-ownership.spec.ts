@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { TOPIC_KINDS, TopicKind } from '@wiz/contracts';
+import { JobWaitEntity } from '@wiz/persistence';
 import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
 import { asKey, http, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
@@ -25,6 +27,8 @@ interface World {
   messageId: string;
   /** A JSON-RPC message to /mcp as owner B (the answer is an SSE stream: its text). */
   bMcp: (message: unknown) => Promise<HttpResult<string>>;
+  /** A pending approval of A's job (written to the store: no runtime runs here). */
+  approvalId: string;
 }
 const NOT_FOUND = async (r: Promise<HttpResult>) => {
   const res = await r;
@@ -86,6 +90,29 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'statele
   'POST /api/v1/jobs/:id/retry': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/retry`)),
   'GET /api/v1/jobs/:id/context': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/context`)),
   'GET /api/v1/jobs/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/events`)),
+  'POST /api/v1/jobs/:id/input': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/input`, { answer: 'x' })),
+  'POST /api/v1/jobs/:id/messages': (w) =>
+    NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/messages`, { text: 'obey B' })),
+  'POST /api/v1/jobs/:id/signals/:name': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/signals/go`, {})),
+  'GET /api/v1/approvals': async (w) => {
+    const ids = (await w.b('GET', '/api/v1/approvals')).body.items.map((x: { id: string }) => x.id);
+    expect(ids).not.toContain(w.approvalId);
+    expect(
+      (await w.a('GET', '/api/v1/approvals?status=pending')).body.items.map((x: { id: string }) => x.id),
+    ).toContain(w.approvalId);
+  },
+  'GET /api/v1/approvals/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/approvals/${w.approvalId}`)),
+  'POST /api/v1/approvals/:id': async (w) => {
+    await NOT_FOUND(w.b('POST', `/api/v1/approvals/${w.approvalId}`, { decision: 'approve' }));
+    expect((await w.a('GET', `/api/v1/approvals/${w.approvalId}`)).body.status).toBe('pending');
+  },
+  'GET /api/v1/approvals/policy': async (w) => {
+    expect((await w.b('GET', '/api/v1/approvals/policy')).body).toEqual({ approvals: {} });
+  },
+  'PUT /api/v1/approvals/policy': async (w) => {
+    expect((await w.b('PUT', '/api/v1/approvals/policy', { approvals: { '*': 'never' } })).status).toBe(200);
+    expect((await w.a('GET', '/api/v1/approvals/policy')).body).toEqual({ approvals: { 'todo_*': 'always' } });
+  },
   'POST /api/v1/schedules': (w) =>
     NOT_FOUND(w.b('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId: w.agentId, input: 'x' } })),
   'GET /api/v1/schedules': async (w) => {
@@ -271,6 +298,32 @@ describe('gateway ownership', () => {
     const messageId = (
       await a('POST', `/api/v1/conversations/${conversationId}/messages`, { userId: 'ann', content: 'mine' })
     ).body.id;
+    expect((await a('PUT', '/api/v1/approvals/policy', { approvals: { 'todo_*': 'always' } })).status).toBe(200);
+    const approvalId = randomUUID();
+    await sut.app
+      .get(DataSource)
+      .getRepository(JobWaitEntity)
+      .insert({
+        id: approvalId,
+        ownerId: 'user:a',
+        jobId,
+        agentId,
+        conversationId: null,
+        kind: 'approval',
+        status: 'pending',
+        toolCallId: 'call_1',
+        tool: 'todo_write',
+        arguments: { todos: [] },
+        inputSchema: null,
+        reason: 'policy todo_*: always',
+        choices: null,
+        signal: null,
+        deadline: null,
+        onTimeout: 'reject',
+        resolution: null,
+        createdAt: new Date(),
+        resolvedAt: null,
+      } as never);
     w = {
       a,
       b: asKey(sut.baseUrl, keyB),
@@ -289,9 +342,21 @@ describe('gateway ownership', () => {
       projectId,
       conversationId,
       messageId,
+      approvalId,
     };
     expect(
-      [agentId, jobId, scheduleId, keyId, providerId, mcpServerId, projectId, conversationId, messageId].every(Boolean),
+      [
+        agentId,
+        jobId,
+        scheduleId,
+        keyId,
+        providerId,
+        mcpServerId,
+        projectId,
+        conversationId,
+        messageId,
+        approvalId,
+      ].every(Boolean),
     ).toBe(true);
   });
 

@@ -96,6 +96,7 @@ export async function insertAgent(
     behaviorVersion: 0,
     tools: null,
     delegates: null,
+    approvals: null,
     doubleTexting: 'queue',
     runningJobId: null,
     partition: 0,

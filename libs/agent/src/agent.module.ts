@@ -11,6 +11,7 @@ import { ContextStore } from './loop/context.store';
 import { ContextRetentionWorker } from './loop/context-retention.worker';
 import { LiveEvents } from './loop/live-events';
 import { DelegationsService } from './loop/delegations.service';
+import { HumanInputService } from './loop/human-input.service';
 import { ToolBox } from './tools/tool-box';
 import { RunJournalService } from './loop/run/run-journal.service';
 import { AgentDirectory } from './tools/deps/agent-directory';
@@ -40,6 +41,7 @@ import { McpToolSource } from './tools/mcp/mcp.tools';
     LiveEvents,
     ContextRetentionWorker,
     DelegationsService,
+    HumanInputService,
     ToolBox,
     RunJournalService,
     AgentDirectory,

@@ -2,6 +2,7 @@ import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { AgentsModule } from './agents/agents.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { AuthModule } from './auth/auth.module';
 import { ConversationsApiModule } from './conversations/conversations-api.module';
 import { DocsModule } from './docs/docs.module';
@@ -14,6 +15,7 @@ import { McpServersModule } from './mcp-servers/mcp-servers.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { TasksModule } from './tasks/tasks.module';
+import { serveConsole } from './console/console.static';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
@@ -30,6 +32,7 @@ import { TasksModule } from './tasks/tasks.module';
     MemoryApiModule,
     McpServersModule,
     McpModule,
+    ApprovalsModule,
   ],
 })
 export class GatewayModule {}
@@ -43,4 +46,5 @@ export class GatewayAppModule {
 
 export function attachGateway(app: INestApplication): void {
   app.get(WsGateway).attach();
+  serveConsole(app);
 }

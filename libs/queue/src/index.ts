@@ -1,6 +1,6 @@
 export { makeEvent } from './events';
 export { JobExecutionService, LOST_RUN } from './job-execution.service';
-export { JobFlowService, PARKED, jobIds } from './job-flow.service';
+export { JobFlowService, PARKED, PARKED_INPUT, jobIds } from './job-flow.service';
 export { JobsService } from './jobs.service';
 export { OutboxRelay } from './outbox.relay';
 export { PeriodicWorker } from './periodic.worker';
@@ -14,3 +14,5 @@ export { SchedulesFiringModule } from './schedules/schedules-firing.module';
 export { SchedulesService } from './schedules/schedules.service';
 export { StateChangesService } from './state-changes.service';
 export type { Emit } from './state-changes.service';
+export { JobWaitsService } from './waits/job-waits.service';
+export { toWait } from './waits/wait.mapper';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
-import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, JobWaitsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { isParked, JobFlowService, jobIds, PARKED } from './job-flow.service';
+import { isParked, JobFlowService, jobIds, PARKED, PARKED_INPUT } from './job-flow.service';
 import { Emit, StateChangesService } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
@@ -40,6 +40,7 @@ export class JobExecutionService {
     private readonly jobs: JobsRepository,
     private readonly changes: StateChangesService,
     private readonly flow: JobFlowService,
+    private readonly waits: JobWaitsRepository,
     @Inject(RUN_POLICY) private readonly policy: RunPolicy,
   ) {}
 
@@ -182,13 +183,18 @@ export class JobExecutionService {
    * (ask_agent's deadline). If every child has already ended, it is queued again at once.
    * Returns false, with nothing written, when the job was moved meanwhile (cancelled…).
    */
-  park(job: JobEntity, wakeAt: Date | null, before: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+  park(
+    job: JobEntity,
+    wakeAt: Date | null,
+    before: (m: EntityManager, emit: Emit) => Promise<void>,
+    on: 'children' | 'input' = 'children',
+  ): Promise<boolean> {
     return this.changes
       .commit(async (m, emit) => {
         await before(m, emit);
-        const attemptLog = closeAttempt(job, PARKED);
+        const attemptLog = closeAttempt(job, on === 'input' ? PARKED_INPUT : PARKED);
         const patch = {
-          status: 'waiting-children' as const,
+          status: on === 'input' ? ('waiting-input' as const) : ('waiting-children' as const),
           attempts: job.attempts - 1,
           attemptLog,
           leaseUntil: null,
@@ -196,6 +202,13 @@ export class JobExecutionService {
         };
         // Throwing rolls back `before` too: no orphan children for a job that is not waiting.
         if (!(await this.flow.move(job, patch, m))) throw new ParkFenced();
+        if (on === 'input') {
+          // Waiting for people or a signal (`before` wrote the waits and their events). A wait
+          // resolved while the job was still active found no parked job to wake: wake it here.
+          await this.flow.freeAgent(job, m, emit);
+          if ((await this.waits.countPending(job.ownerId, job.id, m)) === 0) await this.flow.wake(job, m, emit);
+          return true;
+        }
         const children = await this.jobs.childrenOf(job.ownerId, job.id, m);
         emit.event(
           makeEvent('job.waiting-children', jobIds(job), {

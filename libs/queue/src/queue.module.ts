@@ -8,6 +8,7 @@ import { StateChangesService } from './state-changes.service';
 import { JobFlowService } from './job-flow.service';
 import { SettleHooks } from './settle-hooks';
 import { SchedulesService } from './schedules/schedules.service';
+import { JobWaitsService } from './waits/job-waits.service';
 
 const runPolicy: Provider = {
   provide: RUN_POLICY,
@@ -22,6 +23,7 @@ const providers = [
   JobsService,
   JobExecutionService,
   SchedulesService,
+  JobWaitsService,
   runPolicy,
 ];
 

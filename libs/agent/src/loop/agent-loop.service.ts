@@ -6,6 +6,7 @@ import { JobExecutionService } from '@wiz/queue';
 import { ToolBox } from '../tools/tool-box';
 import { BudgetExceeded, budgetReason, limitsOf } from './budget';
 import { DelegationsService } from './delegations.service';
+import { HumanInputService } from './human-input.service';
 import { LiveEvents } from './live-events';
 import { LoopRun } from './run/loop-run';
 import type { FinishedOutcome, LoopOutcome } from './run/loop-outcome';
@@ -27,9 +28,11 @@ export class AgentLoopService {
     execution: JobExecutionService,
     live: LiveEvents,
     delegations: DelegationsService,
+    private readonly human: HumanInputService,
     private readonly toolBox: ToolBox,
   ) {
-    this.deps = { llm, journal, execution, live, delegations, toolBox, tokenBatchMs: config.WIZ_TOKEN_BATCH_MS };
+    const tokenBatchMs = config.WIZ_TOKEN_BATCH_MS;
+    this.deps = { llm, journal, execution, live, delegations, human, toolBox, tokenBatchMs };
   }
 
   async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {
@@ -43,12 +46,13 @@ export class AgentLoopService {
     const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
     let run: LoopRun | undefined;
     try {
-      const [[ctx, state], model, tools] = await Promise.all([
+      const [[ctx, state], model, policies, tools] = await Promise.all([
         this.journal.load(job, agent),
         this.llm.resolve(job.ownerId, agent.model),
+        this.human.policiesOf(agent),
         this.toolBox.toolsFor(agent),
       ]);
-      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget, tools });
+      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget, policies, tools });
       const outcome = await run.drive();
       if ('parked' in outcome) return outcome;
       if (!run.promoted) await run.conclude(outcome);

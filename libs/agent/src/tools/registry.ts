@@ -8,6 +8,8 @@ import { listAgents } from './delegation/list-agents.tool';
 import { sendMessageToAgent } from './delegation/send-message.tool';
 import { postToChannel } from './conversations/post-to-channel.tool';
 import { finish } from './core/finish.tool';
+import { askHuman } from './human/ask-human.tool';
+import { waitForSignal } from './human/wait-for-signal.tool';
 import { remember } from './core/remember.tool';
 import { reportProgress } from './core/report-progress.tool';
 import { todoRead } from './core/todo-read.tool';
@@ -44,6 +46,8 @@ export const TOOLS: readonly WizTool[] = [
   listDir,
   grepFiles,
   globFiles,
+  askHuman,
+  waitForSignal,
 ] as WizTool[];
 
 /** Always offered: the loop ends with it. */
@@ -79,29 +83,47 @@ function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
 // `{ error }` that the model reads, so the loop goes on (the SDK would pass an Error object the
 // provider serialises as `{}`).
 // `context` gives a tool's handler its context (with the collaborators the tool declared).
+// `gate`: every call with valid arguments passes it first (approval policies); a value it
+// returns is the call's result (the placeholder of a call waiting for a person).
 export function toAiTools(
   tools: readonly WizTool[],
   context: (toolCallId: string, tool: WizTool) => ToolRunContext,
+  gate?: (t: WizTool, args: unknown, toolCallId: string) => unknown,
 ): ToolSet {
   const set: ToolSet = {};
   for (const t of tools) {
     set[t.name] = tool({
       description: t.description,
       inputSchema: schemaOf(t),
-      execute: async (raw: unknown, { toolCallId }) => {
-        const args = t.input.safeParse(raw ?? {});
-        if (!args.success)
-          return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
-        try {
-          return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
-        } catch (e) {
-          return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
-        }
-      },
+      execute: (raw: unknown, { toolCallId }) => runTool(t, raw, toolCallId, context, gate),
     });
   }
   return set;
 }
+
+/** One call of `t`: arguments parsed, the gate passed, the handler run, errors as results. */
+export async function runTool(
+  t: WizTool,
+  raw: unknown,
+  toolCallId: string,
+  context: (toolCallId: string, tool: WizTool) => ToolRunContext,
+  gate?: (t: WizTool, args: unknown, toolCallId: string) => unknown,
+): Promise<unknown> {
+  const args = t.input.safeParse(raw ?? {});
+  if (!args.success)
+    return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
+  const held = gate?.(t, args.data, toolCallId);
+  if (held !== undefined) return held;
+  try {
+    return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
+  } catch (e) {
+    return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
+  }
+}
+
+/** A tool's input as JSON Schema (stored with an approval: what an edit must fit). */
+export const inputJsonSchemaOf = (t: WizTool): Record<string, unknown> =>
+  z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>;
 
 /** A tool result that reports a refusal or a failure. */
 export const toolErrorOf = (output: unknown): string | undefined => {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ApprovalPolicies, WaitKind } from '@wiz/contracts';
 import type { AgentEntity, JobEntity } from '@wiz/persistence';
 import type { ContextState } from '../loop/context.store';
 import type { WizConfig } from '@wiz/config';
@@ -19,6 +20,29 @@ export interface ParkRequest {
   childJobId: string;
   /** ask_agent: when the asking job stops waiting. */
   deadline: Date | null;
+}
+
+/** A wait on a person or the outside world the run parks on after this step (`waiting-input`). */
+export interface InputRequest {
+  waitId: string;
+  toolCallId: string;
+  tool: string;
+  kind: WaitKind;
+  /** approval: the call's arguments, and its tool's input JSON Schema (what an edit must fit). */
+  arguments: Record<string, unknown> | null;
+  inputSchema: Record<string, unknown> | null;
+  /** approval: the policy that gated it; question: the question; signal: what it waits for. */
+  reason: string;
+  choices: string[] | null;
+  signal: string | null;
+  deadline: Date | null;
+  onTimeout: 'reject' | 'approve';
+}
+
+/** The approval policies a run applies: its agent's, then its owner's default. */
+export interface RunPolicies {
+  agent: ApprovalPolicies | null;
+  owner: ApprovalPolicies | null;
 }
 
 /**
@@ -53,6 +77,8 @@ export interface ToolRunContext {
   /** Delegations asked for in this step so far (created with the park, after the step). */
   parking: readonly ParkRequest[];
   park(request: ParkRequest): void;
+  /** Parks the job on a person or a signal after this step (ask_human, wait_for_signal). */
+  waitFor(request: Omit<InputRequest, 'waitId' | 'toolCallId' | 'tool'>): { waitId: string };
   /**
    * Takes a child slot for this step before any await (the model's tool calls of one step run
    * concurrently); returns how many were taken before it, and a release for a refused call.

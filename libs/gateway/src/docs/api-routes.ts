@@ -10,6 +10,7 @@ import { MEMORY_ROUTES } from './routes/memory.routes';
 import { PROVIDERS_ROUTES } from './routes/providers.routes';
 import { MCP_SERVERS_ROUTES } from './routes/mcp-servers.routes';
 import { MCP_ROUTES } from './routes/mcp.routes';
+import { HUMAN_INPUT_ROUTES } from './routes/human-input.routes';
 
 export type { ApiRoute } from './routes/api-route';
 
@@ -27,4 +28,5 @@ export const API_ROUTES: ApiRoute[] = [
   ...PROVIDERS_ROUTES,
   ...MCP_SERVERS_ROUTES,
   ...MCP_ROUTES,
+  ...HUMAN_INPUT_ROUTES,
 ];

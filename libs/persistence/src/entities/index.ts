@@ -13,6 +13,9 @@ import { ConversationEntity } from './conversation.entity';
 import { ConversationParticipantEntity } from './conversation-participant.entity';
 import { MessageEntity } from './message.entity';
 import { McpServerEntity } from './mcp-server.entity';
+import { JobWaitEntity } from './job-wait.entity';
+import { JobSteerEntity } from './job-steer.entity';
+import { OwnerSettingsEntity } from './owner-settings.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -31,6 +34,9 @@ export {
   ConversationParticipantEntity,
   MessageEntity,
   McpServerEntity,
+  JobWaitEntity,
+  JobSteerEntity,
+  OwnerSettingsEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -48,4 +54,7 @@ export const ENTITIES = [
   ConversationParticipantEntity,
   MessageEntity,
   McpServerEntity,
+  JobWaitEntity,
+  JobSteerEntity,
+  OwnerSettingsEntity,
 ];

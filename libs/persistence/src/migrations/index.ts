@@ -5,7 +5,8 @@ import { AgentActors1763800000000 } from './1763800000000-agent-actors';
 import { ApiKeys1763900000000 } from './1763900000000-api-keys';
 import { Conversations1764000000000 } from './1764000000000-conversations';
 import { Tools1764100000000 } from './1764100000000-tools';
-import { McpServers1764200000000 } from './1764200000000-mcp-servers';
+import { HumanInput1764200000000 } from './1764200000000-human-input';
+import { McpServers1764300000000 } from './1764300000000-mcp-servers';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   ApiKeys1763900000000,
   Conversations1764000000000,
   Tools1764100000000,
-  McpServers1764200000000,
+  HumanInput1764200000000,
+  McpServers1764300000000,
 ];

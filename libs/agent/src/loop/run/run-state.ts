@@ -3,12 +3,13 @@ import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
 import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
-import { ParkRequest, WizTool } from '../../tools/tool';
-import { ToolBox } from '../../tools/tool-box';
+import { InputRequest, ParkRequest, RunPolicies, WizTool } from '../../tools/tool';
+import { ToolBox, ToolRun } from '../../tools/tool-box';
 import { summariesOf } from '../../tools/registry';
 import { BudgetExceeded, budgetReason, Limits } from '../budget';
 import type { LiveContext } from '../context.store';
 import type { DelegationsService } from '../delegations.service';
+import type { HumanInputService } from '../human-input.service';
 import type { LiveEvents } from '../live-events';
 import * as P from '../prompts';
 import type { Pending } from '../step-record';
@@ -22,6 +23,7 @@ export interface RunDeps {
   execution: Pick<JobExecutionService, 'progress'>;
   live: LiveEvents;
   delegations: Pick<DelegationsService, 'park' | 'collect'>;
+  human: Pick<HumanInputService, 'record' | 'collect' | 'unconsumedSteers' | 'hasSteers' | 'consumeSteers'>;
   toolBox: ToolBox;
   tokenBatchMs: number;
 }
@@ -37,6 +39,8 @@ export interface RunInput {
   budget: AbortController;
   /** The tools this agent may use (built-in and MCP). */
   tools: WizTool[];
+  /** Tool approval policies (the agent's, then its owner's default). */
+  policies: RunPolicies;
 }
 
 // One job's run, its state and bookkeeping: model call settings, the token and step budgets, and
@@ -60,6 +64,11 @@ export abstract class RunState {
   protected readonly pending: Pending[] = [];
   /** Delegations asked for in the current step: the run parks after it. */
   protected readonly parking: ParkRequest[] = [];
+  /** Waits on people or signals asked for in the current step: the run parks after it. */
+  protected readonly inputs: InputRequest[] = [];
+  protected readonly policies: RunPolicies;
+  /** Child slots taken in the current step. */
+  protected readonly reserved = { count: 0 };
   /** The job's outcome went into long-term memory (with the save that ended the loop). */
   promoted = false;
   /** The save that ends the loop, left to the runner's completion (see FinishedOutcome). */
@@ -70,11 +79,26 @@ export abstract class RunState {
     input: RunInput,
   ) {
     ({ job: this.job, agent: this.agent, ctx: this.ctx, model: this.model, limits: this.limits } = input);
-    ({ signal: this.signal, budget: this.budget, state: this.state } = input);
+    ({ signal: this.signal, budget: this.budget, state: this.state, policies: this.policies } = input);
     this.tools = input.tools;
     this.system = systemPromptOf(this.agent, summariesOf(this.tools));
     this.task = taskText(this.job.input, this.job.data);
     this.memory = P.memorySection(this.state);
+  }
+
+  /** What the tools of this run see of it. */
+  protected toolRun(): ToolRun {
+    return {
+      job: this.job,
+      agent: this.agent,
+      state: this.ctx.state,
+      signal: this.signal,
+      parking: this.parking,
+      inputs: this.inputs,
+      policies: this.policies,
+      reserved: this.reserved,
+      progress: (pct) => this.deps.execution.progress(this.job, pct),
+    };
   }
 
   /** A failed loop: its reason in the context, and into long-term memory, in one save. */

@@ -2,8 +2,8 @@ import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 
 // MCP servers, an owner's tool sources: one per (owner, name); header and environment values
 // encrypted in `secretsEncrypted`.
-export class McpServers1764200000000 implements MigrationInterface {
-  name = 'McpServers1764200000000';
+export class McpServers1764300000000 implements MigrationInterface {
+  name = 'McpServers1764300000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.createTable(
