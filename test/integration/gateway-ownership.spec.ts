@@ -21,9 +21,12 @@ interface World {
   scheduleId: string;
   keyId: string;
   providerId: string;
+  mcpServerId: string;
   projectId: string;
   conversationId: string;
   messageId: string;
+  /** A JSON-RPC message to /mcp as owner B (the answer is an SSE stream: its text). */
+  bMcp: (message: unknown) => Promise<HttpResult<string>>;
   /** A pending approval of A's job (written to the store: no runtime runs here). */
   approvalId: string;
 }
@@ -32,7 +35,8 @@ const NOT_FOUND = async (r: Promise<HttpResult>) => {
   expect({ status: res.status, code: res.body?.code }).toEqual({ status: 404, code: 'not_found' });
 };
 
-const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
+// 'stateless': the route answers 405 to everyone with a key (no MCP sessions), and 401 without one.
+const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'stateless'> = {
   'GET /health': 'public',
   'GET /api/docs': 'public',
   'GET /api/docs.json': 'public',
@@ -192,6 +196,46 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   },
   'GET /api/v1/providers/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/providers/${w.providerId}`)),
   'DELETE /api/v1/providers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/providers/${w.providerId}`)),
+  'POST /api/v1/mcp-servers': async (w) => {
+    // The same name as A's server: names are per owner.
+    const mine = await w.b('POST', '/api/v1/mcp-servers', {
+      name: 'tools',
+      transport: 'http',
+      url: 'http://127.0.0.1:9/mcp',
+    });
+    expect(mine.status).toBe(201);
+    await NOT_FOUND(w.a('GET', `/api/v1/mcp-servers/${mine.body.id}`));
+  },
+  'GET /api/v1/mcp-servers': async (w) => {
+    const list = await w.b('GET', '/api/v1/mcp-servers');
+    expect(list.body.items.map((x: { id: string }) => x.id)).not.toContain(w.mcpServerId);
+  },
+  'GET /api/v1/mcp-servers/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/mcp-servers/${w.mcpServerId}`)),
+  'GET /api/v1/mcp-servers/:id/tools': (w) => NOT_FOUND(w.b('GET', `/api/v1/mcp-servers/${w.mcpServerId}/tools`)),
+  'PATCH /api/v1/mcp-servers/:id': (w) =>
+    NOT_FOUND(w.b('PATCH', `/api/v1/mcp-servers/${w.mcpServerId}`, { url: 'http://127.0.0.1:9/stolen' })),
+  'DELETE /api/v1/mcp-servers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/mcp-servers/${w.mcpServerId}`)),
+  'POST /mcp': async (w) => {
+    const list = await w.bMcp({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect([list.status, list.body]).toEqual([200, expect.stringContaining('list_agents')]);
+    expect(list.body).not.toContain('ask_A"');
+    const ask = await w.bMcp({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'ask_A', arguments: { task: 'hijack' } },
+    });
+    expect([ask.body.includes('"isError":true'), ask.body.includes('Tool ask_A not found')]).toEqual([true, true]);
+    const job = await w.bMcp({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'get_job', arguments: { jobId: w.jobId } },
+    });
+    expect([job.body.includes('"isError":true'), job.body.includes(`job ${w.jobId} not found`)]).toEqual([true, true]);
+  },
+  'GET /mcp': 'stateless',
+  'DELETE /mcp': 'stateless',
 };
 
 // Every WS topic kind, tried by B on A's things.
@@ -231,6 +275,14 @@ describe('gateway ownership', () => {
     const keyId = (await a('POST', '/api/v1/keys', { name: 'second' })).body.id;
     const providerId = (
       await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://203.0.113.9/v1', apiKey: 'sk-a' })
+    ).body.id;
+    const mcpServerId = (
+      await a('POST', '/api/v1/mcp-servers', {
+        name: 'tools',
+        transport: 'http',
+        url: 'http://127.0.0.1:9/mcp',
+        headers: { Authorization: 'Bearer a-secret' },
+      })
     ).body.id;
     const projectId = (await a('POST', '/api/v1/projects', { name: 'P' })).body.id;
     const conversationId = (
@@ -275,20 +327,37 @@ describe('gateway ownership', () => {
     w = {
       a,
       b: asKey(sut.baseUrl, keyB),
+      bMcp: (message) =>
+        http<string>(sut.baseUrl, 'POST', '/mcp', message, undefined, {
+          authorization: `Bearer ${keyB}`,
+          accept: 'application/json, text/event-stream',
+        }),
       anon: (m, p) => http(sut.baseUrl, m, p),
       agentId,
       jobId,
       scheduleId,
       keyId,
       providerId,
+      mcpServerId,
       projectId,
       conversationId,
       messageId,
       approvalId,
     };
-    expect([agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId].every(Boolean)).toBe(
-      true,
-    );
+    expect(
+      [
+        agentId,
+        jobId,
+        scheduleId,
+        keyId,
+        providerId,
+        mcpServerId,
+        projectId,
+        conversationId,
+        messageId,
+        approvalId,
+      ].every(Boolean),
+    ).toBe(true);
   });
 
   afterAll(async () => {
@@ -325,8 +394,16 @@ describe('gateway ownership', () => {
     }
   });
 
-  it.each(Object.keys(ROUTES).filter((r) => ROUTES[r] !== 'public'))('refuses %s to another owner', async (route) => {
-    await (ROUTES[route] as (w: World) => Promise<void>)(w);
+  it.each(Object.keys(ROUTES).filter((r) => typeof ROUTES[r] === 'function'))(
+    'refuses %s to another owner',
+    async (route) => {
+      await (ROUTES[route] as (w: World) => Promise<void>)(w);
+    },
+  );
+
+  it.each(Object.keys(ROUTES).filter((r) => ROUTES[r] === 'stateless'))('answers %s with 405', async (route) => {
+    const [method, path] = route.split(' ') as [string, string];
+    expect((await w.b(method, path)).status).toBe(405);
   });
 
   it("leaves the owner's resources untouched", async () => {

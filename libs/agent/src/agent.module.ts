@@ -20,6 +20,8 @@ import { JobDesk } from './tools/deps/job-desk';
 import { Workspace } from './tools/workspace/workspace';
 import { MemoryModule } from '@wiz/memory';
 import { EmbedResponder, LlmEmbedder } from './embeddings';
+import { McpModule } from '@wiz/mcp';
+import { McpToolSource } from './tools/mcp/mcp.tools';
 
 @Module({
   imports: [
@@ -28,6 +30,7 @@ import { EmbedResponder, LlmEmbedder } from './embeddings';
     LlmModule,
     ConversationsModule,
     MemoryModule.withEmbedder(LlmEmbedder, [LlmModule]),
+    McpModule,
   ],
   providers: [
     JobRunner,
@@ -47,6 +50,7 @@ import { EmbedResponder, LlmEmbedder } from './embeddings';
     Workspace,
     LlmEmbedder,
     EmbedResponder,
+    McpToolSource,
   ],
   exports: [ActorRegistry],
 })

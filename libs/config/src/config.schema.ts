@@ -167,6 +167,15 @@ export const ConfigSchema = z.object({
   WIZ_WORKSPACE_MAX_FILE_BYTES: int(1_048_576, 1, 1_073_741_824).describe(
     'largest file the workspace tools read or write',
   ),
+  WIZ_MCP_STDIO: bool(false).describe(
+    'allow stdio MCP servers: a tenant then runs a program of its choice on the runtime host',
+  ),
+  WIZ_MCP_CALL_TIMEOUT_MS: int(60_000, 100, 3_600_000).describe('time limit of one MCP tool call'),
+  WIZ_MCP_CONNECT_TIMEOUT_MS: int(10_000, 100, 600_000).describe('time limit to connect to an MCP server'),
+  WIZ_MCP_MAX_RESULT_CHARS: int(50_000, 100, 10_000_000).describe(
+    'longest MCP tool result given to the model (longer ones are cut)',
+  ),
+  WIZ_MCP_IDLE_MS: int(300_000, 1_000, 86_400_000).describe('an unused MCP connection is closed after this'),
 });
 export type WizConfig = z.infer<typeof ConfigSchema>;
 

@@ -42,8 +42,15 @@ export const AdjustBehaviorSchema = z.strictObject({
 export type AdjustBehavior = z.infer<typeof AdjustBehaviorSchema>;
 export const MAX_BEHAVIOR_RULES = 100;
 
-const toolName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a tool name (snake_case)');
-/** The tools an agent may use; absent or null: the default set (every tool but the opt-in ones). */
+// A tool name, or a glob over names (`*` matches any run of characters): `github__*` allows every
+// tool of the MCP server `github`.
+const toolName = z
+  .string()
+  .regex(/^[A-Za-z*][A-Za-z0-9_*-]{0,99}$/, 'a tool name or a glob such as github__* (letters, digits, _, -, *)');
+/**
+ * The tools an agent may use; absent or null: the default set (every built-in tool but the opt-in
+ * ones, and no MCP tool).
+ */
 export const ToolAllowListSchema = z.array(toolName).max(100);
 /** Agents (ids or names) this agent may delegate to or message; absent or null: any agent of its owner. */
 export const DelegatesSchema = z.array(z.string().trim().min(1).max(200)).max(200);

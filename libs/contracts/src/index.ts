@@ -18,4 +18,5 @@ export * from './event-size';
 export * from './page.schema';
 export * from './text';
 export * from './health.schema';
+export * from './mcp.schema';
 export * from './human-input.schema';

@@ -10,6 +10,8 @@ import { EventsModule } from './events/events.module';
 import { WsGateway } from './events/ws.gateway';
 import { JobsModule } from './jobs/jobs.module';
 import { MemoryApiModule } from './memory/memory-api.module';
+import { McpModule } from './mcp/mcp.module';
+import { McpServersModule } from './mcp-servers/mcp-servers.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { TasksModule } from './tasks/tasks.module';
@@ -28,6 +30,8 @@ import { serveConsole } from './console/console.static';
     ProvidersModule,
     ConversationsApiModule,
     MemoryApiModule,
+    McpServersModule,
+    McpModule,
     ApprovalsModule,
   ],
 })

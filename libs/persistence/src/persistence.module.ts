@@ -14,6 +14,7 @@ import { AgentStatesRepository } from './repositories/agent-states.repository';
 import { MemoryItemsRepository } from './repositories/memory-items.repository';
 import { ConversationsRepository } from './repositories/conversations.repository';
 import { MessagesRepository } from './repositories/messages.repository';
+import { McpServersRepository } from './repositories/mcp-servers.repository';
 import { JobWaitsRepository } from './repositories/job-waits.repository';
 
 const repositories = [
@@ -29,6 +30,7 @@ const repositories = [
   MemoryItemsRepository,
   ConversationsRepository,
   MessagesRepository,
+  McpServersRepository,
   JobWaitsRepository,
 ];
 

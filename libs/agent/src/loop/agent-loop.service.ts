@@ -29,7 +29,7 @@ export class AgentLoopService {
     live: LiveEvents,
     delegations: DelegationsService,
     private readonly human: HumanInputService,
-    toolBox: ToolBox,
+    private readonly toolBox: ToolBox,
   ) {
     const tokenBatchMs = config.WIZ_TOKEN_BATCH_MS;
     this.deps = { llm, journal, execution, live, delegations, human, toolBox, tokenBatchMs };
@@ -48,12 +48,13 @@ export class AgentLoopService {
     const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
     let run: LoopRun | undefined;
     try {
-      const [[ctx, state], model, policies] = await Promise.all([
+      const [[ctx, state], model, policies, tools] = await Promise.all([
         this.journal.load(job, agent),
         this.llm.resolve(job.ownerId, agent.model),
         this.human.policiesOf(agent),
+        this.toolBox.toolsFor(agent),
       ]);
-      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget, policies });
+      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget, policies, tools });
       const outcome = await run.drive();
       if ('parked' in outcome) return outcome;
       if (!run.promoted) await run.conclude(outcome);

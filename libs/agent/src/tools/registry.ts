@@ -26,6 +26,7 @@ import { listDir } from './workspace/list-dir.tool';
 import { readFile } from './workspace/read-file.tool';
 import { writeFile } from './workspace/write-file.tool';
 import { clip } from '@wiz/contracts';
+import { globMatcher } from '@wiz/mcp';
 
 // Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), and its name here.
 export const TOOLS: readonly WizTool[] = [
@@ -57,11 +58,14 @@ export const TOOLS: readonly WizTool[] = [
 /** Always offered: the loop ends with it. */
 const CORE = new Set(['finish']);
 
-/** The tools an agent may use: its allow-list (plus `finish`), or every tool that is not opt-in. */
+/**
+ * The built-in tools an agent may use: those its allow-list names or matches (globs, plus
+ * `finish`), or every tool that is not opt-in.
+ */
 export function toolsFor(allow: readonly string[] | null): WizTool[] {
   if (!allow) return TOOLS.filter((t) => !t.optIn);
-  const names = new Set(allow);
-  return TOOLS.filter((t) => names.has(t.name) || CORE.has(t.name));
+  const allowed = globMatcher(allow);
+  return TOOLS.filter((t) => allowed(t.name) || CORE.has(t.name));
 }
 
 export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] =>
@@ -74,7 +78,8 @@ const MAX_ERROR_CHARS = 1_000;
 const schemas = new WeakMap<WizTool, ReturnType<typeof jsonSchema>>();
 function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
   let schema = schemas.get(t);
-  if (!schema) schemas.set(t, (schema = jsonSchema(z.toJSONSchema(t.input, { io: 'input' }) as never)));
+  if (!schema)
+    schemas.set(t, (schema = jsonSchema((t.jsonSchema ?? z.toJSONSchema(t.input, { io: 'input' })) as never)));
   return schema;
 }
 

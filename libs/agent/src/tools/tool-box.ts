@@ -7,8 +7,10 @@ import { AgentDirectory } from './deps/agent-directory';
 import { DelegationGuards } from './deps/delegation-guards';
 import { JobDesk } from './deps/job-desk';
 import { MemoryStore } from '@wiz/memory';
+import type { AgentEntity } from '@wiz/persistence';
 import { approvalNeeded, policyFor } from './human/approval-policy';
-import { inputJsonSchemaOf, runTool, toAiTools } from './registry';
+import { McpToolSource } from './mcp/mcp.tools';
+import { inputJsonSchemaOf, runTool, toAiTools, toolsFor } from './registry';
 import { contextFor, InputRequest, ParkRequest, RunPolicies, ToolDeps, ToolRunContext, WizTool } from './tool';
 import { Workspace } from './workspace/workspace';
 
@@ -38,8 +40,17 @@ export class ToolBox {
     memory: MemoryStore,
     messages: MessagesService,
     jobs: JobDesk,
+    private readonly mcp: McpToolSource,
   ) {
     this.deps = { config, directory, guards, workspace, memory, messages, jobs };
+  }
+
+  /** The tools an agent may use: the built-in ones, and those of its owner's MCP servers. */
+  async toolsFor(agent: AgentEntity): Promise<WizTool[]> {
+    const builtIn = toolsFor(agent.tools ?? null);
+    const mcp = await this.mcp.toolsFor(agent);
+    const taken = new Set(builtIn.map((t) => t.name));
+    return [...builtIn, ...mcp.filter((t) => !taken.has(t.name))];
   }
 
   toolSet(tools: readonly WizTool[], run: ToolRun): ToolSet {

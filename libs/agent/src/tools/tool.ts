@@ -71,6 +71,8 @@ export interface ToolRunContext {
   agent: AgentEntity;
   state: ContextState;
   toolCallId: string;
+  /** Aborted when the job is cancelled or runs out of budget: pass it to outbound calls. */
+  signal: AbortSignal;
   progress(percent: number): Promise<void>;
   /** Delegations asked for in this step so far (created with the park, after the step). */
   parking: readonly ParkRequest[];
@@ -89,6 +91,11 @@ export interface WizTool<S extends z.ZodType = z.ZodType, N extends ToolNeed = T
   name: string;
   description: string;
   input: S;
+  /**
+   * The JSON Schema shown to the model, when the tool brings its own (MCP tools); `input` then
+   * only checks the arguments' shape and the tool's server validates them.
+   */
+  jsonSchema?: Record<string, unknown>;
   /** Off unless the agent's allow-list names it (unsafe or costly tools). */
   optIn?: boolean;
   /** The collaborators the handler uses (none when left out). */

@@ -12,6 +12,7 @@ import { ProjectEntity } from './project.entity';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationParticipantEntity } from './conversation-participant.entity';
 import { MessageEntity } from './message.entity';
+import { McpServerEntity } from './mcp-server.entity';
 import { JobWaitEntity } from './job-wait.entity';
 import { JobSteerEntity } from './job-steer.entity';
 import { OwnerSettingsEntity } from './owner-settings.entity';
@@ -32,6 +33,7 @@ export {
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  McpServerEntity,
   JobWaitEntity,
   JobSteerEntity,
   OwnerSettingsEntity,
@@ -51,6 +53,7 @@ export const ENTITIES = [
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  McpServerEntity,
   JobWaitEntity,
   JobSteerEntity,
   OwnerSettingsEntity,

@@ -8,6 +8,7 @@ import { Tools1764100000000 } from './1764100000000-tools';
 import { HumanInput1764200000000 } from './1764200000000-human-input';
 import { OutboxDeadLetter1764250000000 } from './1764250000000-outbox-dead-letter';
 import { JobsOwnerStatus1764260000000 } from './1764260000000-jobs-owner-status';
+import { McpServers1764300000000 } from './1764300000000-mcp-servers';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   HumanInput1764200000000,
   OutboxDeadLetter1764250000000,
   JobsOwnerStatus1764260000000,
+  McpServers1764300000000,
 ];

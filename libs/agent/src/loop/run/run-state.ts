@@ -14,7 +14,7 @@ import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
 import { InputRequest, ParkRequest, RunPolicies, WizTool } from '../../tools/tool';
 import { ToolBox, ToolRun } from '../../tools/tool-box';
-import { summariesOf, toolsFor } from '../../tools/registry';
+import { summariesOf } from '../../tools/registry';
 import { BudgetExceeded, budgetReason, Limits } from '../budget';
 import type { LiveContext } from '../context.store';
 import type { DelegationsService } from '../delegations.service';
@@ -46,6 +46,8 @@ export interface RunInput {
   limits: Limits;
   signal: AbortSignal;
   budget: AbortController;
+  /** The tools this agent may use (built-in and MCP). */
+  tools: WizTool[];
   /** Tool approval policies (the agent's, then its owner's default). */
   policies: RunPolicies;
 }
@@ -87,7 +89,7 @@ export abstract class RunState {
   ) {
     ({ job: this.job, agent: this.agent, ctx: this.ctx, model: this.model, limits: this.limits } = input);
     ({ signal: this.signal, budget: this.budget, state: this.state, policies: this.policies } = input);
-    this.tools = toolsFor(this.agent.tools ?? null);
+    this.tools = input.tools;
     this.system = systemPromptOf(this.agent, summariesOf(this.tools));
     this.task = taskText(this.job.input, this.job.data);
     this.memory = P.memorySection(this.state);
@@ -99,6 +101,7 @@ export abstract class RunState {
       job: this.job,
       agent: this.agent,
       state: this.ctx.state,
+      signal: this.signal,
       parking: this.parking,
       inputs: this.inputs,
       policies: this.policies,
