@@ -91,7 +91,10 @@ export async function mcpBench(o: McpBenchOptions): Promise<SuiteResult> {
       done = deferred();
       await jobs.submit(LOCAL_OWNER, { agentId: agent.id, input: `echo ${i}` });
       await within(done.promise, 30_000);
-      if (i === WARMUP - 1) ((viaWiz.length = 0), (directMs.length = 0));
+      if (i === WARMUP - 1) {
+        viaWiz.length = 0;
+        directMs.length = 0;
+      }
     }
     if (viaWiz.length !== o.calls)
       throw new Error(`expected ${o.calls} MCP calls through the loop, saw ${viaWiz.length}`);
