@@ -18,3 +18,4 @@ export * from './page.schema';
 export * from './text';
 export * from './health.schema';
 export * from './human-input.schema';
+export * from './webhook.schema';

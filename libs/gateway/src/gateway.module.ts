@@ -13,6 +13,7 @@ import { MemoryApiModule } from './memory/memory-api.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { TasksModule } from './tasks/tasks.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { serveConsole } from './console/console.static';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
@@ -29,6 +30,7 @@ import { serveConsole } from './console/console.static';
     ConversationsApiModule,
     MemoryApiModule,
     ApprovalsModule,
+    WebhooksModule,
   ],
 })
 export class GatewayModule {}

@@ -15,6 +15,7 @@ import { MemoryItemsRepository } from './repositories/memory-items.repository';
 import { ConversationsRepository } from './repositories/conversations.repository';
 import { MessagesRepository } from './repositories/messages.repository';
 import { JobWaitsRepository } from './repositories/job-waits.repository';
+import { WebhooksRepository } from './repositories/webhooks.repository';
 
 const repositories = [
   AgentsRepository,
@@ -30,6 +31,7 @@ const repositories = [
   ConversationsRepository,
   MessagesRepository,
   JobWaitsRepository,
+  WebhooksRepository,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({

@@ -9,6 +9,7 @@ import { KEYS_ROUTES } from './routes/keys.routes';
 import { MEMORY_ROUTES } from './routes/memory.routes';
 import { PROVIDERS_ROUTES } from './routes/providers.routes';
 import { HUMAN_INPUT_ROUTES } from './routes/human-input.routes';
+import { WEBHOOKS_ROUTES } from './routes/webhooks.routes';
 
 export type { ApiRoute } from './routes/api-route';
 
@@ -25,4 +26,5 @@ export const API_ROUTES: ApiRoute[] = [
   ...MEMORY_ROUTES,
   ...PROVIDERS_ROUTES,
   ...HUMAN_INPUT_ROUTES,
+  ...WEBHOOKS_ROUTES,
 ];

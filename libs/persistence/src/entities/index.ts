@@ -15,6 +15,8 @@ import { MessageEntity } from './message.entity';
 import { JobWaitEntity } from './job-wait.entity';
 import { JobSteerEntity } from './job-steer.entity';
 import { OwnerSettingsEntity } from './owner-settings.entity';
+import { WebhookEntity } from './webhook.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -35,6 +37,8 @@ export {
   JobWaitEntity,
   JobSteerEntity,
   OwnerSettingsEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -54,4 +58,6 @@ export const ENTITIES = [
   JobWaitEntity,
   JobSteerEntity,
   OwnerSettingsEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 ];
