@@ -21,6 +21,14 @@ import { JobFlowService, jobIds } from '../job-flow.service';
 import { Emit, StateChangesService } from '../state-changes.service';
 import { toWait } from './wait.mapper';
 
+/** Runs in the park's transaction once a job's waits are recorded (e.g. to ask in its conversation). */
+export type WaitsRequestedHook = (
+  job: JobEntity,
+  rows: readonly JobWaitEntity[],
+  m: EntityManager,
+  emit: Emit,
+) => Promise<void>;
+
 const conflict = (msg: string) => new WizError('conflict', msg);
 const invalid = (msg: string, details?: unknown) => new WizError('validation_failed', msg, details);
 
@@ -30,12 +38,23 @@ const invalid = (msg: string, details?: unknown) => new WizError('validation_fai
 // event and, when the job has nothing else pending, the job's wake-up (a new mailbox command).
 @Injectable()
 export class JobWaitsService {
+  private readonly requestedHooks: WaitsRequestedHook[] = [];
+
   constructor(
     private readonly waits: JobWaitsRepository,
     private readonly jobs: JobsRepository,
     private readonly changes: StateChangesService,
     private readonly flow: JobFlowService,
   ) {}
+
+  onRequested(hook: WaitsRequestedHook): void {
+    this.requestedHooks.push(hook);
+  }
+
+  /** The park's side: the job's new waits are recorded (in `m`). */
+  async requested(job: JobEntity, rows: readonly JobWaitEntity[], m: EntityManager, emit: Emit): Promise<void> {
+    for (const hook of this.requestedHooks) await hook(job, rows, m, emit);
+  }
 
   async ownerPolicies(ownerId: string): Promise<{ approvals: ApprovalPolicies }> {
     return { approvals: (await this.waits.ownerPolicies(ownerId))?.approvals ?? {} };
