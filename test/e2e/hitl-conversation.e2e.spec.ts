@@ -23,6 +23,10 @@ describe('human in the loop in a conversation', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-hitlconv-'));
   const llm = new FakeLlmServer({
     rules: [
+      {
+        match: { systemContains: 'You are Cora,', lastUserContains: 'HOLD', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'todo_write', arguments: { todos: [{ text: 'hold' }] } }] },
+      },
       // The question first: a later message's task carries the earlier messages too.
       {
         match: { systemContains: 'You are Cora,', lastUserContains: 'COLOUR', hasToolResult: false },
@@ -162,5 +166,21 @@ describe('human in the loop in a conversation', () => {
     expect(reply.body.jobIds).toEqual([]);
     await until(async () => (await jobOf(job)).status === 'completed', 20_000, 'the job resumes and completes');
     expect((await jobOf(job)).result.text).toBe('Cora: {"answer":"red"}');
+  });
+
+  it('closes the pending wait of a parked job that is cancelled', async () => {
+    const posted = await http(sut.baseUrl, 'POST', `/api/v1/conversations/${dm}/messages`, {
+      userId: 'ann',
+      content: 'HOLD the deploy',
+    });
+    const job = posted.body.jobIds[0] as string;
+    const ask = await asked('approval', 0);
+    const approvalUrl = `/api/v1/approvals/${ask.toolData!.waitId}`;
+    expect((await http(sut.baseUrl, 'GET', approvalUrl)).body.status).toBe('pending');
+    expect((await http(sut.baseUrl, 'POST', `/api/v1/jobs/${job}/cancel`)).status).toBe(200);
+    expect((await jobOf(job)).status).toBe('cancelled');
+    const closed = (await http(sut.baseUrl, 'GET', approvalUrl)).body;
+    expect(closed).toMatchObject({ status: 'cancelled', resolution: { by: 'system', decision: 'cancel' } });
+    expect((await http(sut.baseUrl, 'POST', approvalUrl, { decision: 'approve' })).status).toBe(409);
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -37,7 +37,7 @@ const invalid = (msg: string, details?: unknown) => new WizError('validation_fai
 // wait row (decided once: a second decision is a 409 and changes nothing), committed with its
 // event and, when the job has nothing else pending, the job's wake-up (a new mailbox command).
 @Injectable()
-export class JobWaitsService {
+export class JobWaitsService implements OnModuleInit {
   private readonly requestedHooks: WaitsRequestedHook[] = [];
 
   constructor(
@@ -46,6 +46,17 @@ export class JobWaitsService {
     private readonly changes: StateChangesService,
     private readonly flow: JobFlowService,
   ) {}
+
+  onModuleInit(): void {
+    // A job that ends while it waits (cancelled, or failed) leaves no wait pending: a late
+    // decision is then a 409, and the lists show what happened.
+    this.flow.onSettled(async (job, m) => {
+      if (job.status === 'completed') return;
+      const at = new Date().toISOString();
+      const comment = job.failureReason ?? `the job was ${job.status}`;
+      await this.waits.closePending(job.ownerId, job.id, { by: 'system', at, decision: 'cancel', comment }, m);
+    });
+  }
 
   onRequested(hook: WaitsRequestedHook): void {
     this.requestedHooks.push(hook);
