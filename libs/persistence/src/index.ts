@@ -37,3 +37,4 @@ export { ProvidersRepository } from './repositories/providers.repository';
 export { SchedulesRepository } from './repositories/schedules.repository';
 export { WebhooksRepository } from './repositories/webhooks.repository';
 export { writeTransaction } from './write-lock';
+export { isStoreUnavailable } from './store-errors';

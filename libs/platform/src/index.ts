@@ -4,4 +4,3 @@ export type { AuthContext } from './owner.decorator';
 export { PlatformModule } from './platform.module';
 export { ZodPipe } from './zod.pipe';
 export { IdPipe } from './id.pipe';
-export { isPrivateAddress, privateUrlReason } from './public-url';

@@ -11,9 +11,9 @@ import {
   WebhookDelivery,
   WizError,
 } from '@wiz/contracts';
-import { authEnabled, WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
-import { privateUrlReason } from '@wiz/platform';
+import { assertPublicUrl, UrlRefused } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 
 const toWebhook = (e: WebhookEntity): Webhook => ({
@@ -46,14 +46,14 @@ export class WebhooksService {
   ) {}
 
   async create(ownerId: string, body: CreateWebhook): Promise<Webhook> {
-    if (authEnabled(this.config) && !this.config.WIZ_ALLOW_PRIVATE_URLS) {
-      const refused = await privateUrlReason(body.url);
-      if (refused)
+    await assertPublicUrl(body.url, urlPolicyOf(this.config)).catch((e: unknown) => {
+      if (e instanceof UrlRefused)
         throw new WizError(
           'validation_failed',
-          `webhook URL refused: ${refused} (the operator may set WIZ_ALLOW_PRIVATE_URLS)`,
+          `webhook URL refused: ${e.message} (the operator may set WIZ_ALLOW_PRIVATE_URLS)`,
         );
-    }
+      throw e;
+    });
     const entity = Object.assign(new WebhookEntity(), {
       id: randomUUID(),
       ownerId,

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { clip, DeliveryAttempt } from '@wiz/contracts';
-import { authEnabled, WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
-import { privateUrlReason } from '@wiz/platform';
+import { assertPublicUrl } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 import { signWebhook } from './webhook-signature';
 
@@ -79,11 +79,9 @@ export class WebhookSender {
       ok: false,
       result: { responseCode, responseSnippet, error },
     });
-    if (authEnabled(this.config) && !this.config.WIZ_ALLOW_PRIVATE_URLS) {
-      const refused = await privateUrlReason(hook.url);
-      if (refused) return fail(`refused: ${refused}`);
-    }
     try {
+      // Checked again before each send: what the name resolves to may have changed.
+      await assertPublicUrl(hook.url, urlPolicyOf(this.config));
       const res = await fetch(hook.url, {
         method: 'POST',
         headers: {
