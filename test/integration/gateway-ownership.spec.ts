@@ -29,6 +29,7 @@ interface World {
   bMcp: (message: unknown) => Promise<HttpResult<string>>;
   /** A pending approval of A's job (written to the store: no runtime runs here). */
   approvalId: string;
+  webhookId: string;
 }
 const NOT_FOUND = async (r: Promise<HttpResult>) => {
   const res = await r;
@@ -236,6 +237,31 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'statele
   },
   'GET /mcp': 'stateless',
   'DELETE /mcp': 'stateless',
+  'POST /api/v1/webhooks': async (w) => {
+    const body = { url: 'https://203.0.113.20/hook', events: ['*'], secret: 'b-secret-0123456789' };
+    const mine = await w.b('POST', '/api/v1/webhooks', body);
+    expect(mine.status).toBe(201);
+    await NOT_FOUND(w.a('GET', `/api/v1/webhooks/${mine.body.id}`));
+    // With authentication on, a receiver on a loopback or private address is refused.
+    for (const url of [
+      'http://127.0.0.1:9/hook',
+      'http://10.1.2.3/hook',
+      'http://169.254.169.254/latest',
+      'http://[::1]/x',
+    ])
+      expect((await w.b('POST', '/api/v1/webhooks', { ...body, url })).status).toBe(400);
+  },
+  'GET /api/v1/webhooks': async (w) => {
+    expect((await w.b('GET', '/api/v1/webhooks')).body.items.map((x: { id: string }) => x.id)).not.toContain(
+      w.webhookId,
+    );
+  },
+  'GET /api/v1/webhooks/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/webhooks/${w.webhookId}`)),
+  'GET /api/v1/webhooks/:id/deliveries': (w) => NOT_FOUND(w.b('GET', `/api/v1/webhooks/${w.webhookId}/deliveries`)),
+  'DELETE /api/v1/webhooks/:id': async (w) => {
+    await NOT_FOUND(w.b('DELETE', `/api/v1/webhooks/${w.webhookId}`));
+    expect((await w.a('GET', `/api/v1/webhooks/${w.webhookId}`)).status).toBe(200);
+  },
 };
 
 // Every WS topic kind, tried by B on A's things.
@@ -285,6 +311,13 @@ describe('gateway ownership', () => {
       })
     ).body.id;
     const projectId = (await a('POST', '/api/v1/projects', { name: 'P' })).body.id;
+    const webhookId = (
+      await a('POST', '/api/v1/webhooks', {
+        url: 'https://203.0.113.10/hook',
+        events: ['job.*'],
+        secret: 'a-secret-0123456789',
+      })
+    ).body.id;
     const conversationId = (
       await a('POST', '/api/v1/conversations', {
         kind: 'channel',
@@ -343,6 +376,7 @@ describe('gateway ownership', () => {
       conversationId,
       messageId,
       approvalId,
+      webhookId,
     };
     expect(
       [
@@ -356,6 +390,7 @@ describe('gateway ownership', () => {
         conversationId,
         messageId,
         approvalId,
+        webhookId,
       ].every(Boolean),
     ).toBe(true);
   });

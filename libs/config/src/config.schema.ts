@@ -160,6 +160,11 @@ export const ConfigSchema = z.object({
   WIZ_ASK_TIMEOUT_SEC: int(120, 1, 86_400).describe(
     'ask_agent: how long the asking job waits for an answer when the model sets no timeout',
   ),
+  WIZ_WEBHOOK_MAX_ATTEMPTS: int(8, 1, 100).describe('tries of one webhook delivery before it is marked failed'),
+  WIZ_WEBHOOK_RETRY_MS: int(5_000, 10, 3_600_000).describe(
+    'first wait before a failed webhook delivery is tried again; doubled each time (at most an hour)',
+  ),
+  WIZ_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000).describe('time a webhook receiver has to answer one delivery'),
   WIZ_WORKSPACE_DIR: z
     .string()
     .default('')

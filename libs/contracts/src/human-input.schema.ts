@@ -10,7 +10,16 @@ export const WAIT_KINDS = ['approval', 'question', 'signal'] as const;
 export const WaitKindSchema = z.enum(WAIT_KINDS);
 export type WaitKind = z.infer<typeof WaitKindSchema>;
 
-export const WAIT_STATUSES = ['pending', 'approved', 'rejected', 'answered', 'signalled', 'expired'] as const;
+/** `cancelled`: its job ended (cancelled or failed) while the wait was pending. */
+export const WAIT_STATUSES = [
+  'pending',
+  'approved',
+  'rejected',
+  'answered',
+  'signalled',
+  'expired',
+  'cancelled',
+] as const;
 export const WaitStatusSchema = z.enum(WAIT_STATUSES);
 export type WaitStatus = z.infer<typeof WaitStatusSchema>;
 
@@ -89,7 +98,7 @@ export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
 export const WaitResolutionSchema = z.object({
   by: z.string(),
   at: z.iso.datetime(),
-  decision: z.enum(['approve', 'reject', 'edit', 'answer', 'signal', 'expire']),
+  decision: z.enum(['approve', 'reject', 'edit', 'answer', 'signal', 'expire', 'cancel']),
   arguments: z.unknown().optional(),
   comment: z.string().optional(),
   answer: z.string().optional(),

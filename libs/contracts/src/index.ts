@@ -20,3 +20,4 @@ export * from './text';
 export * from './health.schema';
 export * from './mcp.schema';
 export * from './human-input.schema';
+export * from './webhook.schema';

@@ -15,6 +15,7 @@ import { McpServersModule } from './mcp-servers/mcp-servers.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { TasksModule } from './tasks/tasks.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { serveConsole } from './console/console.static';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
@@ -33,6 +34,7 @@ import { serveConsole } from './console/console.static';
     McpServersModule,
     McpModule,
     ApprovalsModule,
+    WebhooksModule,
   ],
 })
 export class GatewayModule {}

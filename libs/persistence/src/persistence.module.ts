@@ -16,6 +16,7 @@ import { ConversationsRepository } from './repositories/conversations.repository
 import { MessagesRepository } from './repositories/messages.repository';
 import { McpServersRepository } from './repositories/mcp-servers.repository';
 import { JobWaitsRepository } from './repositories/job-waits.repository';
+import { WebhooksRepository } from './repositories/webhooks.repository';
 
 const repositories = [
   AgentsRepository,
@@ -32,6 +33,7 @@ const repositories = [
   MessagesRepository,
   McpServersRepository,
   JobWaitsRepository,
+  WebhooksRepository,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({

@@ -6,11 +6,12 @@ import { BusService, MailboxTransport } from '@wiz/bus';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { MailboxController } from './mailbox/mailbox.controller';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 // The runtime's features: agent actors fed by the mailbox partitions; conversations, whose
 // settle hook posts an agent's reply when its job ends here.
 @Module({
-  imports: [AgentModule, QueueRuntimeModule, SchedulesFiringModule, ConversationsModule],
+  imports: [AgentModule, QueueRuntimeModule, SchedulesFiringModule, ConversationsModule, WebhooksModule],
   controllers: [MailboxController],
 })
 export class RuntimeModule {}

@@ -38,32 +38,30 @@ export class HumanInputService {
   /** The wait rows of `requests` and their events, in the park's transaction. */
   async record(job: JobEntity, requests: readonly InputRequest[], m: EntityManager, emit: Emit): Promise<void> {
     const now = new Date();
-    await this.waits.insert(
-      requests.map((r) =>
-        Object.assign(new JobWaitEntity(), {
-          id: r.waitId,
-          ownerId: job.ownerId,
-          jobId: job.id,
-          agentId: job.agentId,
-          conversationId: job.conversationId,
-          kind: r.kind,
-          status: 'pending',
-          toolCallId: r.toolCallId,
-          tool: r.tool,
-          arguments: r.arguments,
-          inputSchema: r.inputSchema,
-          reason: r.reason,
-          choices: r.choices,
-          signal: r.signal,
-          deadline: r.deadline,
-          onTimeout: r.onTimeout,
-          resolution: null,
-          createdAt: now,
-          resolvedAt: null,
-        }),
-      ),
-      m,
+    const rows = requests.map((r) =>
+      Object.assign(new JobWaitEntity(), {
+        id: r.waitId,
+        ownerId: job.ownerId,
+        jobId: job.id,
+        agentId: job.agentId,
+        conversationId: job.conversationId,
+        kind: r.kind,
+        status: 'pending',
+        toolCallId: r.toolCallId,
+        tool: r.tool,
+        arguments: r.arguments,
+        inputSchema: r.inputSchema,
+        reason: r.reason,
+        choices: r.choices,
+        signal: r.signal,
+        deadline: r.deadline,
+        onTimeout: r.onTimeout,
+        resolution: null,
+        createdAt: now,
+        resolvedAt: null,
+      }),
     );
+    await this.waits.insert(rows, m);
     for (const r of requests) {
       const deadline = r.deadline?.toISOString() ?? null;
       emit.event(
@@ -85,6 +83,7 @@ export class HumanInputService {
             }),
       );
     }
+    await this.resolver.requested(job, rows, m, emit);
   }
 
   /** The outcomes of the resolved (or expired) waits, and the ones still pending. */

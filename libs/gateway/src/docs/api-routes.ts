@@ -11,6 +11,7 @@ import { PROVIDERS_ROUTES } from './routes/providers.routes';
 import { MCP_SERVERS_ROUTES } from './routes/mcp-servers.routes';
 import { MCP_ROUTES } from './routes/mcp.routes';
 import { HUMAN_INPUT_ROUTES } from './routes/human-input.routes';
+import { WEBHOOKS_ROUTES } from './routes/webhooks.routes';
 
 export type { ApiRoute } from './routes/api-route';
 
@@ -29,4 +30,5 @@ export const API_ROUTES: ApiRoute[] = [
   ...MCP_SERVERS_ROUTES,
   ...MCP_ROUTES,
   ...HUMAN_INPUT_ROUTES,
+  ...WEBHOOKS_ROUTES,
 ];

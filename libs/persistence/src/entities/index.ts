@@ -16,6 +16,8 @@ import { McpServerEntity } from './mcp-server.entity';
 import { JobWaitEntity } from './job-wait.entity';
 import { JobSteerEntity } from './job-steer.entity';
 import { OwnerSettingsEntity } from './owner-settings.entity';
+import { WebhookEntity } from './webhook.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -37,6 +39,8 @@ export {
   JobWaitEntity,
   JobSteerEntity,
   OwnerSettingsEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -57,4 +61,6 @@ export const ENTITIES = [
   JobWaitEntity,
   JobSteerEntity,
   OwnerSettingsEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 ];

@@ -9,6 +9,7 @@ import { HumanInput1764200000000 } from './1764200000000-human-input';
 import { OutboxDeadLetter1764250000000 } from './1764250000000-outbox-dead-letter';
 import { JobsOwnerStatus1764260000000 } from './1764260000000-jobs-owner-status';
 import { McpServers1764300000000 } from './1764300000000-mcp-servers';
+import { Webhooks1764400000000 } from './1764400000000-webhooks';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   OutboxDeadLetter1764250000000,
   JobsOwnerStatus1764260000000,
   McpServers1764300000000,
+  Webhooks1764400000000,
 ];

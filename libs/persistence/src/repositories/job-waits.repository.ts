@@ -67,6 +67,17 @@ export class JobWaitsRepository {
     return r.affected === 1;
   }
 
+  /** Closes a job's pending waits (its job ended); returns how many. */
+  async closePending(ownerId: string, jobId: string, resolution: WaitResolution, m: EntityManager): Promise<number> {
+    const patch = {
+      status: 'cancelled',
+      resolution,
+      resolvedAt: new Date(resolution.at),
+    } as QueryDeepPartialEntity<JobWaitEntity>;
+    const r = await this.repo(m).update({ ownerId, jobId, status: 'pending' }, patch);
+    return r.affected ?? 0;
+  }
+
   async countPending(ownerId: string, jobId: string, m: EntityManager): Promise<number> {
     return this.repo(m).countBy({ ownerId, jobId, status: 'pending' });
   }

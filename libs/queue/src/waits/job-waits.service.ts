@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -21,6 +21,14 @@ import { JobFlowService, jobIds } from '../job-flow.service';
 import { Emit, StateChangesService } from '../state-changes.service';
 import { toWait } from './wait.mapper';
 
+/** Runs in the park's transaction once a job's waits are recorded (e.g. to ask in its conversation). */
+export type WaitsRequestedHook = (
+  job: JobEntity,
+  rows: readonly JobWaitEntity[],
+  m: EntityManager,
+  emit: Emit,
+) => Promise<void>;
+
 const conflict = (msg: string) => new WizError('conflict', msg);
 const invalid = (msg: string, details?: unknown) => new WizError('validation_failed', msg, details);
 
@@ -29,13 +37,35 @@ const invalid = (msg: string, details?: unknown) => new WizError('validation_fai
 // wait row (decided once: a second decision is a 409 and changes nothing), committed with its
 // event and, when the job has nothing else pending, the job's wake-up (a new mailbox command).
 @Injectable()
-export class JobWaitsService {
+export class JobWaitsService implements OnModuleInit {
+  private readonly requestedHooks: WaitsRequestedHook[] = [];
+
   constructor(
     private readonly waits: JobWaitsRepository,
     private readonly jobs: JobsRepository,
     private readonly changes: StateChangesService,
     private readonly flow: JobFlowService,
   ) {}
+
+  onModuleInit(): void {
+    // A job that ends while it waits (cancelled, or failed) leaves no wait pending: a late
+    // decision is then a 409, and the lists show what happened.
+    this.flow.onSettled(async (job, m) => {
+      if (job.status === 'completed') return;
+      const at = new Date().toISOString();
+      const comment = job.failureReason ?? `the job was ${job.status}`;
+      await this.waits.closePending(job.ownerId, job.id, { by: 'system', at, decision: 'cancel', comment }, m);
+    });
+  }
+
+  onRequested(hook: WaitsRequestedHook): void {
+    this.requestedHooks.push(hook);
+  }
+
+  /** The park's side: the job's new waits are recorded (in `m`). */
+  async requested(job: JobEntity, rows: readonly JobWaitEntity[], m: EntityManager, emit: Emit): Promise<void> {
+    for (const hook of this.requestedHooks) await hook(job, rows, m, emit);
+  }
 
   async ownerPolicies(ownerId: string): Promise<{ approvals: ApprovalPolicies }> {
     return { approvals: (await this.waits.ownerPolicies(ownerId))?.approvals ?? {} };
