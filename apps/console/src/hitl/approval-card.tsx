@@ -4,6 +4,7 @@ import type { Wait } from '@wiz/contracts';
 import { api, messageOf } from '../api';
 import { Link } from '../router';
 import { Json, Time } from '../ui';
+import { approvalDecided } from './pending';
 
 type Mode = 'view' | 'reject' | 'edit';
 
@@ -28,6 +29,7 @@ export function ApprovalCard(props: { wait: Wait; agentName?: string; showJob?: 
     setProblems([]);
     try {
       await run();
+      approvalDecided();
       props.onDone();
     } catch (e) {
       setProblems(problemsOf(e));

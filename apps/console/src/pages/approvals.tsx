@@ -6,9 +6,11 @@ import { Empty, ErrorNote, Loading, Page } from '../ui';
 // The approvals inbox: tool calls that wait for a person, live.
 export function ApprovalsPage() {
   const list = usePendingApprovals();
-  const agents = useAsync(() => api().agents.list({ limit: 500 }), []);
-  const name = (id: string) => agents.data?.items.find((a) => a.id === id)?.name;
   const items = list.data?.items ?? [];
+  // Reloaded when a request comes from an agent made since: every card shows its agent's name.
+  const agentIds = [...new Set(items.map((w) => w.agentId))].sort().join();
+  const agents = useAsync(() => api().agents.list({ limit: 500 }), [agentIds]);
+  const name = (id: string) => agents.data?.items.find((a) => a.id === id)?.name;
   return (
     <Page title="Approvals">
       <ErrorNote error={list.error} onRetry={list.reload} />
