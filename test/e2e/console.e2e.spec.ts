@@ -41,6 +41,11 @@ describe('web console', () => {
         match: { systemContains: 'You are Helper,', lastUserContains: 'DELEGATE' },
         reply: { content: 'one, two, three' },
       },
+      // The steering message sent while the job waits is the last thing the agent reads.
+      {
+        match: { systemContains: 'You are Gatekeeper,', lastUserContains: 'mention the date' },
+        reply: { content: 'wrote it, dated: {{lastUserFirstLine}}' },
+      },
       {
         match: { systemContains: 'You are Gatekeeper,', hasToolResult: false },
         reply: { toolCalls: [{ name: 'todo_write', arguments: { todos: [{ text: 'deploy to prod' }] } }] },
@@ -201,7 +206,7 @@ describe('web console', () => {
     await shot('21-approvals-decided');
     await page.goto(`${server.baseUrl}/jobs/${job.id}`);
     await page.locator('.page-head .badge', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
-    await page.locator('.result', { hasText: 'wrote it:' }).waitFor();
+    await page.locator('.result', { hasText: 'wrote it, dated:' }).waitFor();
     await shot('22-job-approved');
     const decided = (await client.approvals.list({ jobId: job.id })).items[0]!;
     expect(decided).toMatchObject({ status: 'approved', resolution: { decision: 'approve' } });
