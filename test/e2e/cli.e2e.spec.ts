@@ -26,11 +26,19 @@ describe('wiz CLI', () => {
   const llm = new FakeLlmServer({
     rules: [
       { match: { lastUserContains: 'BOOM' }, reply: { status: 500, errorMessage: 'upstream exploded' } },
+      // The steering message sent while the job waits is the last thing the agent reads.
+      {
+        match: { systemContains: 'You are Gated,', lastUserContains: 'keep it short' },
+        reply: { content: 'done, briefly' },
+      },
       {
         match: { systemContains: 'You are Gated,', hasToolResult: false },
         reply: { toolCalls: [{ name: 'todo_write', arguments: { todos: [{ text: 'ship it' }] } }] },
       },
-      { match: { systemContains: 'You are Gated,', hasToolResult: true }, reply: { content: 'done: {{lastToolResult}}' } },
+      {
+        match: { systemContains: 'You are Gated,', hasToolResult: true },
+        reply: { content: 'done: {{lastToolResult}}' },
+      },
       { reply: { content: 'echo: {{lastUserFirstLine}}', chunkSize: 4, tokenIntervalMs: 5 } },
     ],
   });
@@ -184,7 +192,7 @@ describe('wiz CLI', () => {
     const approved = await wiz(['approvals', 'approve', approvalId, '--comment', 'fine']);
     expect(approved).toMatchObject({ code: 0, stdout: `${approvalId} is approved\n` });
     await until(async () => (await client.jobs.get(job.id)).status === 'completed', 20_000, 'the job completes');
-    expect((await client.jobs.get(job.id)).result?.text).toContain('done: {"ok":true');
+    expect((await client.jobs.get(job.id)).result?.text).toBe('done, briefly');
     const again = await wiz(['approvals', 'reject', approvalId, '--comment', 'too late']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already approved.*HTTP 409/);
