@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import { WizClient } from '@wiz/client';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { cleanup, isolation } from '../support/isolation';
+import { until } from '../support/until';
 import { startServer, WizProcess } from '../support/wiz-process';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
@@ -25,6 +26,19 @@ describe('wiz CLI', () => {
   const llm = new FakeLlmServer({
     rules: [
       { match: { lastUserContains: 'BOOM' }, reply: { status: 500, errorMessage: 'upstream exploded' } },
+      // The steering message sent while the job waits is the last thing the agent reads.
+      {
+        match: { systemContains: 'You are Gated,', lastUserContains: 'keep it short' },
+        reply: { content: 'done, briefly' },
+      },
+      {
+        match: { systemContains: 'You are Gated,', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'todo_write', arguments: { todos: [{ text: 'ship it' }] } }] },
+      },
+      {
+        match: { systemContains: 'You are Gated,', hasToolResult: true },
+        reply: { content: 'done: {{lastToolResult}}' },
+      },
       { reply: { content: 'echo: {{lastUserFirstLine}}', chunkSize: 4, tokenIntervalMs: 5 } },
     ],
   });
@@ -149,5 +163,39 @@ describe('wiz CLI', () => {
     const { id } = JSON.parse(key.stdout) as { id: string };
     expect((await wiz(['keys', 'ls'])).stdout).toContain(id);
     expect((await wiz(['keys', 'revoke', id])).code).toBe(0);
+  });
+
+  it('wiz approvals ls and approve let a gated call run; jobs steer and input answer; reject needs a pending one', async () => {
+    const empty = await wiz(['approvals', 'ls']);
+    expect(empty.stdout).toContain('No approvals waiting. Set an approval policy on an agent to gate its tools.');
+    const gate = await client.agents.create({
+      name: 'Gated',
+      role: 'asks first',
+      loop: { planning: false, maxIterations: 3 },
+      approvals: { todo_write: 'always' },
+    });
+    const job = await client.jobs.create({ agentId: gate.id, input: 'GATED work' });
+    await until(async () => (await client.jobs.get(job.id)).status === 'waiting-input', 20_000, 'the job parks');
+    const ls = await wiz(['approvals', 'ls']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(/todo_write\s+\{"todos":\[\{"text":"ship it"/);
+    const listed = JSON.parse((await wiz(['approvals', 'ls', '--json'])).stdout) as { items: Array<{ id: string }> };
+    expect(listed.items).toHaveLength(1);
+    const approvalId = listed.items[0]!.id;
+
+    const steer = await wiz(['jobs', 'steer', job.id, 'keep it short']);
+    expect(steer).toMatchObject({ code: 0, stdout: `sent to ${job.id}\n` });
+    const noQuestion = await wiz(['jobs', 'input', job.id, 'blue']);
+    expect(noQuestion.code).toBe(1);
+    expect(noQuestion.stderr).toMatch(/HTTP 409/);
+
+    const approved = await wiz(['approvals', 'approve', approvalId, '--comment', 'fine']);
+    expect(approved).toMatchObject({ code: 0, stdout: `${approvalId} is approved\n` });
+    await until(async () => (await client.jobs.get(job.id)).status === 'completed', 20_000, 'the job completes');
+    expect((await client.jobs.get(job.id)).result?.text).toBe('done, briefly');
+    const again = await wiz(['approvals', 'reject', approvalId, '--comment', 'too late']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already approved.*HTTP 409/);
+    expect((await client.approvals.get(approvalId)).resolution).toMatchObject({ decision: 'approve', comment: 'fine' });
   });
 });

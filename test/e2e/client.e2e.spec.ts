@@ -167,6 +167,26 @@ describe(WizClient.name, () => {
       client.close();
     }
   });
+  it('resumes a topic that got no event yet from the position the subscribed frame gave', async () => {
+    // A long first backoff: the agent below is created while the client is surely disconnected.
+    const client = new WizClient({ baseUrl: proxy.baseUrl, WebSocket, backoffMs: 1500 });
+    const direct = new WizClient({ baseUrl: server.baseUrl, WebSocket });
+    try {
+      const sub = client.events.subscribe('owner');
+      await sub.ready;
+      expect(sub.lastSeq).toEqual(expect.any(Number));
+      const reconnecting = new Promise<void>((r) => client.events.onState((s) => s === 'reconnecting' && r()));
+      expect(proxy.cut()).toBeGreaterThan(0);
+      await reconnecting;
+      const agent = await direct.agents.create({ name: 'Made during the gap', role: 'is replayed' });
+      expect(client.events.state).toBe('reconnecting');
+      const seen = await collect(sub, (e) => e.event.type === 'agent.created' && e.event.data.agent.id === agent.id);
+      expect(seen.at(-1)!.seq).toBeGreaterThan(0);
+    } finally {
+      client.close();
+      direct.close();
+    }
+  });
 });
 
 describe(`${WizClient.name} with authentication on`, () => {

@@ -41,6 +41,19 @@ describe('web console', () => {
         match: { systemContains: 'You are Helper,', lastUserContains: 'DELEGATE' },
         reply: { content: 'one, two, three' },
       },
+      // The steering message sent while the job waits is the last thing the agent reads.
+      {
+        match: { systemContains: 'You are Gatekeeper,', lastUserContains: 'mention the date' },
+        reply: { content: 'wrote it, dated: {{lastUserFirstLine}}' },
+      },
+      {
+        match: { systemContains: 'You are Gatekeeper,', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'todo_write', arguments: { todos: [{ text: 'deploy to prod' }] } }] },
+      },
+      {
+        match: { systemContains: 'You are Gatekeeper,', hasToolResult: true },
+        reply: { content: 'wrote it: {{lastToolResult}}' },
+      },
       { match: { lastUserContains: 'SLOW' }, reply: { content: 'too late', delayMs: 60_000 } },
       {
         reply: { content: 'Hi! You said: {{lastUserFirstLine}}. Nice to meet you.', chunkSize: 3, tokenIntervalMs: 60 },
@@ -134,6 +147,70 @@ describe('web console', () => {
     expect((await client.jobs.get(slow.id)).status).toBe('cancelled');
     await shot('08-job-cancelled');
   }, 180_000);
+
+  it('lists a gated tool call in the approvals inbox, shows it on the parked job, and approving it completes the job', async () => {
+    const { page, shot } = browser;
+    await page.goto(`${server.baseUrl}/approvals`);
+    await page.getByText('No approvals waiting.').waitFor();
+    await page.getByText('Set an approval policy on an agent to gate its tools.').waitFor();
+    expect(await page.locator('[data-pending-count]').count()).toBe(0);
+    await shot('17-approvals-empty');
+
+    const agent = await client.agents.create({
+      name: 'Gatekeeper',
+      role: 'writes todos, with permission',
+      loop: { planning: false },
+      approvals: { todo_write: 'always' },
+    });
+    const job = await client.jobs.create({ agentId: agent.id, input: 'plan the release' });
+    // Live: the open inbox shows the request as it is made, and the navigation counts it.
+    const card = page.locator('[data-approval]', { hasText: 'todo_write' });
+    await card.waitFor({ timeout: 20_000 });
+    await page.locator('[data-pending-count]', { hasText: '1' }).waitFor();
+    await card.getByText('Gatekeeper').waitFor();
+    await card.getByText('deploy to prod').waitFor();
+    await shot('18-approvals-inbox');
+
+    // An edit is checked where it is typed: bad JSON, then arguments the tool does not take.
+    await card.getByRole('button', { name: 'Edit arguments…' }).click();
+    const editor = card.getByRole('textbox', { name: 'Arguments (JSON)' });
+    await editor.fill('{ "todos": ');
+    await card.getByRole('button', { name: 'Run with these arguments' }).click();
+    await card.locator('.inline-error', { hasText: 'not valid JSON' }).waitFor();
+    await editor.fill('{ "todos": "not a list" }');
+    await card.getByRole('button', { name: 'Run with these arguments' }).click();
+    await card.locator('.inline-error li').first().waitFor();
+    expect(await card.locator('.inline-error').innerText()).toMatch(/todos/);
+    await shot('19-approval-edit-error');
+    expect((await client.approvals.list({ status: 'pending', jobId: job.id })).items).toHaveLength(1);
+    await card.getByRole('button', { name: 'Back' }).click();
+
+    // The parked job shows what it waits for, and takes a steering message.
+    await card.getByRole('link', { name: /^job / }).click();
+    await page.waitForURL(`**/jobs/${job.id}`);
+    await page.locator('.page-head .badge', { hasText: 'waiting-input' }).waitFor();
+    await page.locator('.waiting [data-approval]', { hasText: 'todo_write' }).waitFor();
+    await page.getByRole('textbox', { name: 'Steer this job' }).fill('mention the date');
+    await page.getByRole('button', { name: 'Send to the agent' }).click();
+    await page.getByRole('status').filter({ hasText: 'Sent.' }).waitFor();
+    await shot('20-job-waiting-input');
+
+    // Back to the inbox with the keyboard; approve there.
+    await page.locator('body').click();
+    await page.keyboard.press('g');
+    await page.keyboard.press('i');
+    await page.waitForURL('**/approvals');
+    await page.locator('[data-approval]').getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('No approvals waiting.').waitFor();
+    await page.locator('[data-pending-count]').waitFor({ state: 'detached' });
+    await shot('21-approvals-decided');
+    await page.goto(`${server.baseUrl}/jobs/${job.id}`);
+    await page.locator('.page-head .badge', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    await page.locator('.result', { hasText: 'wrote it, dated:' }).waitFor();
+    await shot('22-job-approved');
+    const decided = (await client.approvals.list({ jobId: job.id })).items[0]!;
+    expect(decided).toMatchObject({ status: 'approved', resolution: { decision: 'approve' } });
+  }, 120_000);
 
   it('shows the other pages and fits a phone screen', async () => {
     const { page, shot } = browser;

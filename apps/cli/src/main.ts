@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { approvalCommands, jobInputCommands } from './approvals';
 import { agentCommands, jobCommands, runCommand } from './agents-jobs';
 import { chatCommand } from './chat';
 import { eventsCommand, keyCommands, loginCommand } from './misc';
@@ -18,6 +19,8 @@ agentCommands(program);
 runCommand(program);
 chatCommand(program);
 jobCommands(program);
+jobInputCommands(program);
+approvalCommands(program);
 eventsCommand(program);
 keyCommands(program);
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { WizApiError, WizClient, WizEvent } from '@wiz/client';
+import { Subscription, WizApiError, WizClient, WizEvent } from '@wiz/client';
 
 const KEY = 'wiz.apiKey';
 
@@ -15,6 +15,7 @@ export const api = (): WizClient => current;
 
 export function setApiKey(key: string | undefined): WizClient {
   current.close();
+  shared.clear();
   if (key) sessionStorage.setItem(KEY, key);
   else sessionStorage.removeItem(KEY);
   current = create(key);
@@ -54,6 +55,37 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
   };
 }
 
+interface Shared {
+  sub: Subscription;
+  listeners: Set<{ onEvent: (e: WizEvent) => void; onError: (message: string) => void }>;
+}
+// Live subscriptions (no `since`) are shared: the navigation's approvals badge and a page can both
+// follow `owner` (the client keeps one subscription per topic).
+const shared = new Map<string, Shared>();
+
+function listen(topic: string, onEvent: (e: WizEvent) => void, onError: (message: string) => void): () => void {
+  const client = api();
+  let entry = shared.get(topic);
+  if (!entry || !entry.sub.active) {
+    const listeners: Shared['listeners'] = new Set();
+    const sub = client.events.subscribe(topic, {
+      onEvent: (e) => listeners.forEach((l) => l.onEvent(e)),
+      onError: (e) => listeners.forEach((l) => l.onError(e.message)),
+    });
+    entry = { sub, listeners };
+    shared.set(topic, entry);
+  }
+  const me = { onEvent, onError };
+  const mine = entry;
+  mine.listeners.add(me);
+  return () => {
+    mine.listeners.delete(me);
+    if (mine.listeners.size > 0) return;
+    mine.sub.close();
+    if (shared.get(topic) === mine) shared.delete(topic);
+  };
+}
+
 /** Follows a topic while the component is mounted; `onEvent` always sees the latest closure. */
 export function useTopic(topic: string | null, onEvent: (e: WizEvent) => void, since?: number): string | undefined {
   const handler = useRef(onEvent);
@@ -62,6 +94,7 @@ export function useTopic(topic: string | null, onEvent: (e: WizEvent) => void, s
   useEffect(() => {
     if (!topic) return;
     setError(undefined);
+    if (since === undefined) return listen(topic, (e) => handler.current(e), setError);
     const sub = api().events.subscribe(topic, {
       since,
       onEvent: (e) => handler.current(e),

@@ -6,6 +6,8 @@ import { Link, match, navigate, useLocation } from './router';
 import { AgentEditPage } from './pages/agent-edit';
 import { AgentPage } from './pages/agent';
 import { AgentsPage } from './pages/agents';
+import { ApprovalsPage } from './pages/approvals';
+import { usePendingApprovals } from './hitl/pending';
 import { ChatPage } from './pages/chat';
 import { ConversationsPage } from './pages/conversations';
 import { EventsPage } from './pages/events';
@@ -20,6 +22,7 @@ const NAV: Array<{ href: string; label: string; key: string }> = [
   { href: '/agents', label: 'Agents', key: 'a' },
   { href: '/conversations', label: 'Conversations', key: 'c' },
   { href: '/jobs', label: 'Jobs', key: 'j' },
+  { href: '/approvals', label: 'Approvals', key: 'i' },
   { href: '/schedules', label: 'Schedules', key: 's' },
   { href: '/providers', label: 'Providers', key: 'p' },
   { href: '/keys', label: 'API keys', key: 'k' },
@@ -35,6 +38,7 @@ const ROUTES: Array<[string, (p: Record<string, string>) => preact.JSX.Element]>
   ['/conversations/:id', (p) => <ChatPage id={p['id']!} />],
   ['/jobs', () => <JobsPage />],
   ['/jobs/:id', (p) => <JobPage id={p['id']!} />],
+  ['/approvals', () => <ApprovalsPage />],
   ['/schedules', () => <SchedulesPage />],
   ['/providers', () => <ProvidersPage />],
   ['/keys', () => <KeysPage />],
@@ -168,6 +172,7 @@ function Shell(props: { onLogout: () => void }) {
             <li key={n.href}>
               <Link href={n.href} class={path.startsWith(n.href) ? 'active' : ''} title={`g then ${n.key}`}>
                 {n.label}
+                {n.href === '/approvals' && <PendingBadge />}
               </Link>
             </li>
           ))}
@@ -191,6 +196,17 @@ function Shell(props: { onLogout: () => void }) {
         )}
       </main>
     </div>
+  );
+}
+
+/** How many approvals wait, beside "Approvals" in the navigation (nothing when none). */
+function PendingBadge() {
+  const n = usePendingApprovals().data?.items.length ?? 0;
+  if (n === 0) return null;
+  return (
+    <span class="count" data-pending-count aria-label={`${n} waiting`}>
+      {n}
+    </span>
   );
 }
 

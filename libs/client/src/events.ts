@@ -155,7 +155,7 @@ export class WizEvents {
         return;
       }
       case 'subscribed':
-        return this.subs.get(frame.topic)?.subscribed();
+        return this.subs.get(frame.topic)?.subscribed(frame.seq);
       case 'error': {
         const sub = frame.topic ? this.subs.get(frame.topic) : undefined;
         if (!sub) return;

@@ -6,7 +6,7 @@ export * from './errors';
 export * from './events';
 export * from './subscription';
 export type { FetchLike, Query } from './http';
-export type { ExecuteBody, Health, JobFilter, MemorySearch, Page } from './rest';
+export type { ApprovalFilter, ExecuteBody, Health, JobFilter, MemorySearch, Page } from './rest';
 
 export interface WizClientOptions {
   /** The server, e.g. `http://localhost:8080`; in a browser served by Wiz, `location.origin`. */
@@ -16,6 +16,9 @@ export interface WizClientOptions {
   fetch?: FetchLike;
   /** Browsers and Node 22+ have one; in Node 20 pass `WebSocket` from the `ws` package. */
   WebSocket?: WebSocketCtor;
+  /** First reconnect delay of the event connection (doubles up to `maxBackoffMs`). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
 }
 
 /**

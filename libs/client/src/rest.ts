@@ -1,5 +1,10 @@
 import type {
   ActivityContext,
+  ApprovalDecision,
+  ApprovalPolicies,
+  JobInput,
+  Wait,
+  WaitStatus,
   AddParticipant,
   AdjustBehavior,
   Agent,
@@ -44,6 +49,11 @@ export interface JobFilter extends Page {
   status?: JobStatus | JobStatus[];
   agentId?: string;
   parentJobId?: string;
+}
+export interface ApprovalFilter {
+  status?: WaitStatus;
+  jobId?: string;
+  limit?: number;
 }
 export interface MemorySearch {
   agentId: string;
@@ -100,6 +110,37 @@ export class RestApi {
     create: (body: CreateJob) => this.http.request<Job>('POST', `${V1}/jobs`, body),
     cancel: (jobId: string) => this.http.request<Job>('POST', `${V1}/jobs/${id(jobId)}/cancel`),
     retry: (jobId: string) => this.http.request<Job>('POST', `${V1}/jobs/${id(jobId)}/retry`),
+    /** Answers the parked job's question (ask_human); `waitId` when it asks several. */
+    input: (jobId: string, body: JobInput) => this.http.request<Wait>('POST', `${V1}/jobs/${id(jobId)}/input`, body),
+    /** Steers a queued, running or parked job: the agent reads `text` at its next model step. */
+    steer: (jobId: string, text: string) =>
+      this.http.request<{ id: string; jobId: string }>('POST', `${V1}/jobs/${id(jobId)}/messages`, { text }),
+    /** Sends signal `name` (any JSON payload) to the job waiting for it (wait_for_signal). */
+    signal: (jobId: string, name: string, payload: unknown = {}) =>
+      this.http.request<{ items: Wait[] }>('POST', `${V1}/jobs/${id(jobId)}/signals/${id(name)}`, payload),
+  };
+
+  /** Gated tool calls waiting for (or given) a person's decision, and the owner's default policy. */
+  readonly approvals = {
+    list: (filter: ApprovalFilter = {}) =>
+      this.http.request<{ items: Wait[] }>('GET', `${V1}/approvals`, undefined, { ...filter }),
+    get: (approvalId: string) => this.http.request<Wait>('GET', `${V1}/approvals/${id(approvalId)}`),
+    decide: (approvalId: string, body: ApprovalDecision) =>
+      this.http.request<Wait>('POST', `${V1}/approvals/${id(approvalId)}`, body),
+    approve: (approvalId: string, comment?: string) =>
+      this.approvals.decide(approvalId, { decision: 'approve', ...(comment !== undefined && { comment }) }),
+    reject: (approvalId: string, comment?: string) =>
+      this.approvals.decide(approvalId, { decision: 'reject', ...(comment !== undefined && { comment }) }),
+    /** Runs the tool with these arguments instead (checked against its input schema: 400 if they do not fit). */
+    edit: (approvalId: string, args: Record<string, unknown>, comment?: string) =>
+      this.approvals.decide(approvalId, {
+        decision: 'edit',
+        arguments: args,
+        ...(comment !== undefined && { comment }),
+      }),
+    policy: () => this.http.request<{ approvals: ApprovalPolicies }>('GET', `${V1}/approvals/policy`),
+    setPolicy: (approvals: ApprovalPolicies) =>
+      this.http.request<{ approvals: ApprovalPolicies }>('PUT', `${V1}/approvals/policy`, { approvals }),
   };
 
   readonly projects = {

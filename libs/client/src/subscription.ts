@@ -80,8 +80,12 @@ export class Subscription implements AsyncIterable<WizEvent> {
     this.wake();
   }
 
-  /** @internal the server confirmed the subscription. */
-  subscribed(): void {
+  /**
+   * @internal the server confirmed the subscription; `seq` (servers that send it) is the topic's
+   * position, where a reconnect resumes when no event came yet.
+   */
+  subscribed(seq?: number): void {
+    if (seq !== undefined && this.lastSeq === undefined) this.lastSeq = seq;
     this.settle(() => this.settleReady.resolve());
   }
 

@@ -23,6 +23,8 @@ interface Form {
   maxTokens: string;
   maxIterations: string;
   doubleTexting: DoubleTexting;
+  /** Tool name or glob → never | always | { when, timeoutSec, onTimeout }, as JSON. */
+  approvals: string;
 }
 
 const fromAgent = (a?: Agent): Form => ({
@@ -42,7 +44,19 @@ const fromAgent = (a?: Agent): Form => ({
   maxTokens: a?.loop.maxTokens?.toString() ?? '',
   maxIterations: a?.loop.maxIterations?.toString() ?? '',
   doubleTexting: a?.doubleTexting ?? 'queue',
+  approvals: a?.approvals ? JSON.stringify(a.approvals, null, 2) : '',
 });
+
+/** The policy box as JSON (empty: no policy), or a validation error at the field. */
+function approvalsOf(text: string): CreateAgent['approvals'] {
+  if (!text.trim()) return null;
+  try {
+    return JSON.parse(text) as CreateAgent['approvals'];
+  } catch (e) {
+    const message = `not valid JSON: ${messageOf(e)}`;
+    throw new WizApiError(400, 'validation_failed', `approval policy: ${message}`, [{ path: 'approvals', message }]);
+  }
+}
 
 const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
 const opt = (s: string) => (s.trim() === '' ? undefined : s.trim());
@@ -67,6 +81,7 @@ function toBody(f: Form): CreateAgent {
     tools: tools.length ? tools : null,
     delegates: f.anyDelegate ? null : f.delegates,
     doubleTexting: f.doubleTexting,
+    approvals: approvalsOf(f.approvals),
   };
 }
 
@@ -220,6 +235,24 @@ export function AgentEditPage(props: { id?: string }) {
                 </option>
               ))}
             </select>
+          </Field>
+        </fieldset>
+        <fieldset>
+          <legend>Approvals</legend>
+          <Field
+            label="Approval policy (JSON)"
+            hint={
+              issueOf('approvals') ??
+              'tool name or glob → "never", "always" or { "when": [conditions], "timeoutSec": 600 }; empty: none (the owner default applies)'
+            }
+          >
+            <textarea
+              name="approvals"
+              class="code"
+              rows={4}
+              {...text('approvals')}
+              placeholder={'{ "write_file": "always", "github__*": "always" }'}
+            />
           </Field>
         </fieldset>
         {error !== undefined && (

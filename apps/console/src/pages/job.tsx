@@ -4,6 +4,7 @@ import { isTerminal } from '@wiz/contracts';
 import { api, useAsync, useThrottled, useTopic } from '../api';
 import { Link } from '../router';
 import { Action, Badge, Empty, ErrorNote, Json, Loading, Page, Progress, Time } from '../ui';
+import { JobWaits, SteerBox } from '../hitl/job-waits';
 import { Timeline } from './timeline';
 
 // One job, live: its plan and criteria, steps, tool calls, verdicts, progress, tokens, the
@@ -79,6 +80,10 @@ export function JobPage(props: { id: string }) {
           </>
         )}
       </dl>
+      {j.status === 'waiting-input' && (
+        <JobWaits jobId={j.id} events={events} onDone={() => (job.reload(), context.reload())} />
+      )}
+      {!ended && <SteerBox jobId={j.id} />}
       <section>
         <h2>Input</h2>
         <pre class="text">{j.input}</pre>
