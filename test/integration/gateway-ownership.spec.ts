@@ -30,6 +30,9 @@ const NOT_FOUND = async (r: Promise<HttpResult>) => {
 
 const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'GET /health': 'public',
+  'GET /livez': 'public',
+  'GET /readyz': 'public',
+  'GET /startupz': 'public',
   'GET /api/docs': 'public',
   'GET /api/docs.json': 'public',
   'GET /api/ws-schema.json': 'public',

@@ -58,6 +58,21 @@ export class BusService implements OnApplicationShutdown {
     }
   }
 
+  /** Both streams answer their info (each needs its stream leader: an R1 stream whose node is down does not). */
+  async streamsHealth(): Promise<{ ok: boolean; detail: string }> {
+    const { mailbox, events } = this.names.streams;
+    try {
+      const infos = await withTimeout(
+        Promise.all([this.jsm.streams.info(mailbox), this.jsm.streams.info(events)]),
+        2_000,
+      );
+      const replicas = infos.map((i) => `${i.config.name} R${i.config.num_replicas}`).join(', ');
+      return { ok: true, detail: replicas };
+    } catch (e) {
+      return { ok: false, detail: `streams unavailable: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
   onApplicationShutdown(): Promise<void> {
     return this.close();
   }
