@@ -15,7 +15,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StalledJobs.name} on %s`, 
   beforeAll(async () => {
     stack = await openQueueStack(iso, store);
     execution = new JobExecution(stack.agents, stack.jobRepo, stack.changes, stack.flow, policy);
-    sut = new StalledJobs(stack.jobRepo, execution, stack.flow, stack.changes, policy);
+    sut = new StalledJobs(stack.jobRepo, execution, policy);
   });
 
   afterAll(() => stack.close());

@@ -180,4 +180,45 @@ describe(AgentActor.name, () => {
     await Promise.all(all);
     expect(ran).toEqual(['first', 'twice']);
   });
+
+  it('on stop, hands waiting commands back at once, lets the running one finish, and runs nothing more', async () => {
+    const gate = deferred();
+    const ran: string[] = [];
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        ran.push(c.jobId);
+        if (c.jobId === 'j1') await gate.promise;
+        return 'done' as Outcome;
+      },
+      opts(),
+    );
+    const running = sut.deliver(cmd('j1'));
+    const waiting = sut.deliver(cmd('j2'));
+    await Promise.resolve();
+    expect(sut.stop(new Error('shutting down'))).toBe(false);
+    await expect(waiting).rejects.toThrow('shutting down');
+    gate.resolve();
+    await expect(running).resolves.toBeUndefined();
+    expect(ran).toEqual(['j1']);
+  });
+
+  it('on stop, reports a backlog when it held jobs fetched from the store', async () => {
+    const gate = deferred();
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        if (c.jobId === 'j1') await gate.promise;
+        return 'done' as Outcome;
+      },
+      { prefetch: 1, fetch: async (): Promise<Cmd[]> => [], recheckMs: 1_000 },
+    );
+    const running = sut.deliver(cmd('j1'));
+    const kept = sut.deliver(cmd('j2', 5));
+    await expect(sut.deliver(cmd('j3'))).resolves.toBeUndefined(); // dropped: stays queued in the store
+    expect(sut.stop(new Error('shutting down'))).toBe(true);
+    await expect(kept).rejects.toThrow('shutting down');
+    gate.resolve();
+    await expect(running).resolves.toBeUndefined();
+  });
 });

@@ -46,6 +46,7 @@ export class AgentActor<C extends ActorCommand> {
   private wakeUp?: () => void;
   /** Commands were dropped (or resent): fetch from the store when the inbox is empty. */
   private behind = false;
+  private stopped = false;
 
   constructor(
     readonly agentId: string,
@@ -68,6 +69,22 @@ export class AgentActor<C extends ActorCommand> {
       this.wake();
       void this.pump();
     });
+  }
+
+  /**
+   * Shutdown: runs nothing more. Waiting commands are rejected with `reason` (their mailbox
+   * messages go back to JetStream at once); the running one, if any, finishes. Returns whether
+   * the store holds queued jobs this actor would have fetched (someone must resend a command).
+   */
+  stop(reason: Error): boolean {
+    this.stopped = true;
+    let backlog = this.behind;
+    for (const p of this.inbox.splice(0)) {
+      if (p.fetched) backlog = true;
+      else p.reject(reason);
+    }
+    this.wake();
+    return backlog;
   }
 
   /** Re-check a held command now (the agent was resumed, or its running job ended). */
@@ -112,7 +129,7 @@ export class AgentActor<C extends ActorCommand> {
     if (this.running) return;
     this.running = true;
     try {
-      for (;;) {
+      while (!this.stopped) {
         // (Re-checked after the fetch: a command may have arrived while it ran.)
         const p = this.next() ?? (await this.refill()) ?? this.next();
         if (!p) break;
@@ -130,6 +147,10 @@ export class AgentActor<C extends ActorCommand> {
           continue;
         }
         // Held: back in the inbox; wait for a wake-up (or re-check after a while).
+        if (this.stopped) {
+          p.reject(new Error('runtime shutting down'));
+          break;
+        }
         this.inbox.push(p);
         this.holder = outcome.holder ?? null;
         if (!this.holder || !this.inbox.some((q) => q.command.jobId === this.holder)) await this.pause();
@@ -142,7 +163,7 @@ export class AgentActor<C extends ActorCommand> {
 
   /** The inbox is empty: if commands were dropped, take the next queued jobs from the store. */
   private async refill(): Promise<Pending<C> | undefined> {
-    if (!this.behind) return undefined;
+    if (!this.behind || this.stopped) return undefined;
     const limit = Math.max(1, this.opts.prefetch);
     let fetched: C[];
     try {

@@ -42,6 +42,7 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   }
 
   listen(callback: () => void): void {
+    this.bus.onStopPulling(() => this.stopPulling());
     for (const p of this.opts.partitions) void this.runPartition(p);
     const every = Math.max(250, Math.floor(this.opts.ackWaitMs / 3));
     this.heartbeat = setInterval(() => this.inflight.forEach((m) => m.working()), every);
@@ -51,9 +52,7 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   // Stop pulling, let running jobs finish within the grace period, then hand the rest back
   // (NAK: redelivered at once to another runtime, instead of after the ack wait).
   async close(): Promise<void> {
-    this.stopping = true;
-    for (const it of this.loops.values()) await it.close().catch(() => undefined);
-    this.loops.clear();
+    await this.stopPulling();
     const deadline = Date.now() + this.opts.shutdownGraceMs;
     while (this.inflight.size && Date.now() < deadline) {
       await new Promise<void>((r) => {
@@ -65,6 +64,13 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     if (this.inflight.size) this.log.warn(`handing back ${this.inflight.size} unfinished job(s) for redelivery`);
     for (const m of this.inflight) m.nak();
     this.inflight.clear();
+  }
+
+  /** No new messages: the partitions' pull loops end (messages already here stay in flight). */
+  async stopPulling(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.loops.values()].map((it) => it.close().catch(() => undefined)));
+    this.loops.clear();
   }
 
   on(): never {
@@ -123,6 +129,11 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
       });
       m.ack();
     } catch (e) {
+      if (this.stopping) {
+        // Handed back at shutdown: another runtime takes it now.
+        m.nak();
+        return;
+      }
       // The store or bus failed mid-way: run the command again shortly (the revision fences it).
       this.log.warn(`job command on ${m.subject} will be redelivered in 1 s: ${String(e)}`);
       m.nak(1_000);
