@@ -27,13 +27,15 @@ export class BusModule {
           inject: [WIZ_CONFIG],
           useFactory: async (c: WizConfig) => {
             const log = new Logger('Bus');
+            // Nest buffers log lines until the app is created: waiting lines must show while waiting.
+            const waiting = (m: string) => process.stderr.write(`${new Date().toISOString()} WARN [Bus] ${m}\n`);
             const { nc, child } = await connectNats({
               url: c.NATS_URL,
               name: clientName,
               autostart: c.WIZ_NATS_AUTOSTART,
               dataDir: c.WIZ_DATA_DIR,
               searchPath: c.PATH,
-              log: (m) => log.warn(m),
+              log: waiting,
             });
             const names = busNames(c.WIZ_BUS_PREFIX);
             // JetStream may be unavailable a while after NATS answers (a cluster electing its
@@ -45,7 +47,7 @@ export class BusModule {
                 return m;
               },
               (n, ms, e) => `streams not ready (${e instanceof Error ? e.message : String(e)}); retry ${n} in ${ms} ms`,
-              (m) => log.warn(m),
+              waiting,
             );
             log.log(
               `connected to ${nc.getServer()}, streams ${names.streams.mailbox} and ${names.streams.events} ready`,

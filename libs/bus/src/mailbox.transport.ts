@@ -14,8 +14,16 @@ export class MailboxContext extends BaseRpcContext<[JsMsg]> {
   }
 }
 
+/** Decides which partitions this process consumes (PartitionLeases); without one, all of them. */
+export interface MailboxPlacement {
+  start(): void;
+  /** Stops consuming and gives the partitions back. */
+  stop(): Promise<void>;
+}
+
 export interface MailboxTransportOptions {
   partitions: number[];
+  placement?: MailboxPlacement;
   ackWaitMs: number;
   /** On shutdown, how long running jobs may take to finish before they are handed back. */
   shutdownGraceMs: number;
@@ -31,6 +39,7 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   private readonly inflight = new Set<JsMsg>();
   private readonly settled = new Set<() => void>();
   private readonly loops = new Map<number, ConsumerMessages>();
+  private readonly wanted = new Set<number>();
   private heartbeat?: NodeJS.Timeout;
   private stopping = false;
 
@@ -43,7 +52,8 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
 
   listen(callback: () => void): void {
     this.bus.onStopPulling(() => this.stopPulling());
-    for (const p of this.opts.partitions) void this.runPartition(p);
+    if (this.opts.placement) this.opts.placement.start();
+    else for (const p of this.opts.partitions) this.startPartition(p);
     const every = Math.max(250, Math.floor(this.opts.ackWaitMs / 3));
     this.heartbeat = setInterval(() => this.inflight.forEach((m) => m.working()), every);
     callback();
@@ -69,8 +79,24 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   /** No new messages: the partitions' pull loops end (messages already here stay in flight). */
   async stopPulling(): Promise<void> {
     this.stopping = true;
+    await this.opts.placement?.stop();
     await Promise.all([...this.loops.values()].map((it) => it.close().catch(() => undefined)));
     this.loops.clear();
+  }
+
+  /** Consume this partition (its lease was gained). */
+  startPartition(partition: number): void {
+    if (this.stopping || this.wanted.has(partition)) return;
+    this.wanted.add(partition);
+    void this.runPartition(partition);
+  }
+
+  /** Stop consuming this partition (its lease was lost); its messages in flight here finish. */
+  async stopPartition(partition: number): Promise<void> {
+    this.wanted.delete(partition);
+    const loop = this.loops.get(partition);
+    this.loops.delete(partition);
+    await loop?.close().catch(() => undefined);
   }
 
   on(): never {
@@ -83,17 +109,22 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
 
   private async runPartition(partition: number): Promise<void> {
     const { names } = this.bus;
-    while (!this.stopping) {
+    const live = () => !this.stopping && this.wanted.has(partition);
+    while (live()) {
       try {
         const consumer = await this.bus.js.consumers.get(names.streams.mailbox, names.mailboxConsumer(partition));
         const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
+        if (!live()) {
+          await messages.close().catch(() => undefined);
+          break;
+        }
         this.loops.set(partition, messages);
         void this.watch(partition, messages);
         for await (const m of messages) void this.dispatch(m);
       } catch (e) {
-        if (!this.stopping) this.log.warn(`partition ${partition} consumer stopped: ${String(e)}; restarting`);
+        if (live()) this.log.warn(`partition ${partition} consumer stopped: ${String(e)}; restarting`);
       }
-      if (!this.stopping) await new Promise((r) => setTimeout(r, 1_000));
+      if (live()) await new Promise((r) => setTimeout(r, 1_000));
     }
   }
 
