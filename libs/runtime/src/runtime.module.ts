@@ -32,10 +32,10 @@ export function attachRuntime(app: INestApplication, config: WizConfig): Mailbox
     replicas: config.WIZ_JETSTREAM_REPLICAS,
     heartbeatMs: LEASE_HEARTBEAT_MS,
     leaseMs: LEASE_MS,
-    onGained: (p) => transport.startPartition(p),
-    onLost: (p) => transport.stopPartition(p),
+    onGained: (p): void => transport.startPartition(p),
+    onLost: (p): Promise<void> => transport.stopPartition(p),
   });
-  const transport = new MailboxTransport(bus, {
+  const transport: MailboxTransport = new MailboxTransport(bus, {
     partitions: Array.from({ length: partitions }, (_, i) => i),
     placement: leases,
     ackWaitMs: config.WIZ_JOB_ACK_WAIT_MS,
