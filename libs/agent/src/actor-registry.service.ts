@@ -4,7 +4,7 @@ import { MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobExecution, Periodic } from '@wiz/queue';
-import { AgentActor } from './agent-actor';
+import { AgentActor, Settled } from './agent-actor';
 import { JobRunner } from './job-runner.service';
 
 const EVICT_IDLE_MS = 10 * 60_000;
@@ -73,8 +73,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
    */
   async drain(graceMs: number): Promise<void> {
     await this.bus.stopPulling();
-    const reason = new Error('runtime shutting down: handed back');
-    const backlog = [...this.actors].filter(([, actor]) => actor.stop(reason)).map(([agentId]) => agentId);
+    const backlog = [...this.actors].filter(([, actor]) => actor.stop()).map(([agentId]) => agentId);
     const now = new Date();
     await Promise.all(
       backlog.map((agentId) =>
@@ -103,7 +102,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  deliver(command: MailboxCommand): Promise<void> {
+  deliver(command: MailboxCommand): Promise<Settled> {
     const { agentId, ownerId, jobId, priority, backlog } = command;
     return this.actorOf(agentId, ownerId).deliver({ jobId, priority, backlog, command });
   }

@@ -74,7 +74,7 @@ describe(AgentActor.name, () => {
     const bad = sut.deliver(cmd('bad'));
     const good = sut.deliver(cmd('good'));
     await expect(bad).rejects.toThrow('boom');
-    await expect(good).resolves.toBeUndefined();
+    await expect(good).resolves.toBe('handled');
   });
 
   it('holds a command while paused and runs it when woken', async () => {
@@ -196,10 +196,10 @@ describe(AgentActor.name, () => {
     const running = sut.deliver(cmd('j1'));
     const waiting = sut.deliver(cmd('j2'));
     await Promise.resolve();
-    expect(sut.stop(new Error('shutting down'))).toBe(false);
-    await expect(waiting).rejects.toThrow('shutting down');
+    expect(sut.stop()).toBe(false);
+    await expect(waiting).resolves.toBe('handed-back');
     gate.resolve();
-    await expect(running).resolves.toBeUndefined();
+    await expect(running).resolves.toBe('handled');
     expect(ran).toEqual(['j1']);
   });
 
@@ -215,10 +215,10 @@ describe(AgentActor.name, () => {
     );
     const running = sut.deliver(cmd('j1'));
     const kept = sut.deliver(cmd('j2', 5));
-    await expect(sut.deliver(cmd('j3'))).resolves.toBeUndefined(); // dropped: stays queued in the store
-    expect(sut.stop(new Error('shutting down'))).toBe(true);
-    await expect(kept).rejects.toThrow('shutting down');
+    await expect(sut.deliver(cmd('j3'))).resolves.toBe('handled'); // dropped: stays queued in the store
+    expect(sut.stop()).toBe(true);
+    await expect(kept).resolves.toBe('handed-back');
     gate.resolve();
-    await expect(running).resolves.toBeUndefined();
+    await expect(running).resolves.toBe('handled');
   });
 });

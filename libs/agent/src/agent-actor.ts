@@ -25,12 +25,15 @@ export interface ActorOptions<C> {
   recheckMs?: number;
 }
 
+/** How a delivered command left the actor: run (or dropped to the store), or handed back at shutdown. */
+export type Settled = 'handled' | 'handed-back';
+
 interface Pending<C> {
   command: C;
   seq: number;
   /** Fetched from the store: no mailbox message waits for it. */
   fetched: boolean;
-  resolve: () => void;
+  resolve: (how?: Settled) => void;
   reject: (e: unknown) => void;
 }
 
@@ -54,17 +57,23 @@ export class AgentActor<C extends ActorCommand> {
     private readonly opts: ActorOptions<C>,
   ) {}
 
-  /** Resolves when this command has been handled or dropped (the mailbox then acks it). */
-  deliver(command: C): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves when this command has been handled or dropped (the mailbox then acks it), or handed back. */
+  deliver(command: C): Promise<Settled> {
+    return new Promise<Settled>((resolve, reject) => {
       if (command.backlog) this.behind = true;
       const same = this.inbox.findIndex((p) => p.command.jobId === command.jobId);
       if (same >= 0) {
         // Already waiting here: keep one copy, preferably the one a mailbox message backs.
-        if (!this.inbox[same]!.fetched) return resolve();
+        if (!this.inbox[same]!.fetched) return resolve('handled');
         this.inbox.splice(same, 1);
       }
-      this.inbox.push({ command, seq: this.seq++, fetched: false, resolve, reject });
+      this.inbox.push({
+        command,
+        seq: this.seq++,
+        fetched: false,
+        resolve: (how) => resolve(how ?? 'handled'),
+        reject,
+      });
       if (this.inbox.length > this.opts.prefetch) this.dropWorst();
       this.wake();
       void this.pump();
@@ -72,16 +81,16 @@ export class AgentActor<C extends ActorCommand> {
   }
 
   /**
-   * Shutdown: runs nothing more. Waiting commands are rejected with `reason` (their mailbox
-   * messages go back to JetStream at once); the running one, if any, finishes. Returns whether
-   * the store holds queued jobs this actor would have fetched (someone must resend a command).
+   * Shutdown: runs nothing more. Waiting commands settle `handed-back` (their mailbox messages
+   * go back to JetStream at once); the running one, if any, finishes. Returns whether the store
+   * holds queued jobs this actor would have fetched (someone must resend a command).
    */
-  stop(reason: Error): boolean {
+  stop(): boolean {
     this.stopped = true;
     let backlog = this.behind;
     for (const p of this.inbox.splice(0)) {
       if (p.fetched) backlog = true;
-      else p.reject(reason);
+      else p.resolve('handed-back');
     }
     this.wake();
     return backlog;
@@ -148,7 +157,7 @@ export class AgentActor<C extends ActorCommand> {
         }
         // Held: back in the inbox; wait for a wake-up (or re-check after a while).
         if (this.stopped) {
-          p.reject(new Error('runtime shutting down'));
+          p.resolve('handed-back');
           break;
         }
         this.inbox.push(p);

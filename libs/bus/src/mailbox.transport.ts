@@ -6,6 +6,8 @@ import { MailboxCommand, MailboxCommandSchema } from '@wiz/contracts';
 import { BusService } from './bus.service';
 
 export const MAILBOX_PATTERN = 'wiz.mailbox';
+/** What a mailbox handler returns for a command it gives back unrun (shutdown): NAKed, redelivered at once. */
+export const HANDED_BACK = 'handed-back';
 
 // What a mailbox handler learns about the delivery besides the command itself.
 export class MailboxContext extends BaseRpcContext<[JsMsg]> {
@@ -155,10 +157,12 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     }
     this.inflight.add(m);
     try {
-      await lastValueFrom(this.transformToObservable(await handler(command, new MailboxContext([m]))), {
-        defaultValue: undefined,
-      });
-      m.ack();
+      const settled: unknown = await lastValueFrom(
+        this.transformToObservable(await handler(command, new MailboxContext([m]))),
+        { defaultValue: undefined },
+      );
+      if (settled === HANDED_BACK) m.nak();
+      else m.ack();
     } catch (e) {
       if (this.stopping) {
         // Handed back at shutdown: another runtime takes it now.
