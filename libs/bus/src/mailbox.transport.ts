@@ -41,7 +41,9 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   private readonly inflight = new Set<JsMsg>();
   private readonly settled = new Set<() => void>();
   private readonly loops = new Map<number, ConsumerMessages>();
-  private readonly wanted = new Set<number>();
+  /** Partitions to consume, each with the generation of its pull loop (a regained lease starts a new one). */
+  private readonly wanted = new Map<number, number>();
+  private generation = 0;
   private heartbeat?: NodeJS.Timeout;
   private stopping = false;
 
@@ -84,13 +86,16 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     await this.opts.placement?.stop();
     await Promise.all([...this.loops.values()].map((it) => it.close().catch(() => undefined)));
     this.loops.clear();
+    // The server has seen the pull subscriptions go before anything is handed back.
+    await this.bus.nc.flush().catch(() => undefined);
   }
 
   /** Consume this partition (its lease was gained). */
   startPartition(partition: number): void {
     if (this.stopping || this.wanted.has(partition)) return;
-    this.wanted.add(partition);
-    void this.runPartition(partition);
+    const gen = ++this.generation;
+    this.wanted.set(partition, gen);
+    void this.runPartition(partition, gen);
   }
 
   /** Stop consuming this partition (its lease was lost); its messages in flight here finish. */
@@ -109,9 +114,9 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     return this.bus.nc as T;
   }
 
-  private async runPartition(partition: number): Promise<void> {
+  private async runPartition(partition: number, gen: number): Promise<void> {
     const { names } = this.bus;
-    const live = () => !this.stopping && this.wanted.has(partition);
+    const live = () => !this.stopping && this.wanted.get(partition) === gen;
     while (live()) {
       try {
         const consumer = await this.bus.js.consumers.get(names.streams.mailbox, names.mailboxConsumer(partition));
@@ -122,7 +127,11 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
         }
         this.loops.set(partition, messages);
         void this.watch(partition, messages);
-        for await (const m of messages) void this.dispatch(m);
+        for await (const m of messages) {
+          // Pulled after the lease moved on (or at shutdown): back at once for the new holder.
+          if (live()) void this.dispatch(m);
+          else m.nak();
+        }
       } catch (e) {
         if (live()) this.log.warn(`partition ${partition} consumer stopped: ${String(e)}; restarting`);
       }
