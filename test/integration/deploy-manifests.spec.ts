@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DCLinter } from 'dclint';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -283,6 +284,7 @@ describe('deploy manifests', () => {
       'v1/Secret': Secret,
       'v1/Service': Service,
       'apps/v1/Deployment': Deployment,
+      'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
     };
 
     it('has only objects of known kinds that pass the Kubernetes schema', () => {
@@ -359,16 +361,19 @@ describe('deploy manifests', () => {
         expect(find('Secret', secret)).toHaveLength(1);
       });
 
-      it('probes /health on the port the app listens on', () => {
+      it('probes /readyz, /livez and /startupz on the port the app listens on', () => {
         const port = Number(obj(one('ConfigMap', 'wiz-config').data, 'data').PORT);
-        for (const probe of ['readinessProbe', 'livenessProbe']) {
+        const paths = { readinessProbe: '/readyz', livenessProbe: '/livez', startupProbe: '/startupz' };
+        for (const [probe, path] of Object.entries(paths)) {
           const httpGet = obj(obj(container[probe], probe).httpGet, `${probe}.httpGet`);
-          expect({ probe, path: httpGet.path, port: portNumber(httpGet.port) }).toEqual({
-            probe,
-            path: '/health',
-            port,
-          });
+          expect({ probe, path: httpGet.path, port: portNumber(httpGet.port) }).toEqual({ probe, path, port });
         }
+      });
+
+      it('has a PodDisruptionBudget selecting its pods', () => {
+        const labels = obj(obj(template.metadata, 'template.metadata').labels, 'labels');
+        const pdb = obj(one('PodDisruptionBudget', name).spec, 'pdb.spec');
+        expect(labels).toMatchObject(obj(obj(pdb.selector, 'selector').matchLabels, 'matchLabels'));
       });
 
       it('sets resource requests and limits and runs as non-root', () => {
