@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ActorRegistry, AgentLoop } from '@wiz/agent';
+import { ActorRegistry, AgentLoopService } from '@wiz/agent';
 import { busNames } from '@wiz/contracts';
 import { LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
@@ -40,7 +40,7 @@ const first = (s: string) => s.split('\n')[0]!;
 // Long enough (15 s at 20 chunks/s) that every job is still streaming when the last one starts.
 const SLOW_CHUNKS = 300;
 
-// The agent actors (issue 4), in one process as `npm start` runs it, against the scripted model:
+// The agent actors, in one process as `npm start` runs it, against the scripted model:
 // idle actors held and their memory; the runtime's own time per model step; jobs in flight at
 // once on a slow streaming model, with the event loop's lag.
 export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
@@ -136,7 +136,7 @@ async function stepOverhead(
     modelMs += performance.now() - t;
     return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   }) as typeof fetch;
-  const loop = app.get(AgentLoop);
+  const loop = app.get(AgentLoopService);
   const run = loop.run.bind(loop);
   const perStep: number[] = [];
   let steps = 0;

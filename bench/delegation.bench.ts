@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { LOCAL_OWNER } from '@wiz/platform';
-import { JobExecution, JobsService } from '@wiz/queue';
+import { JobExecutionService, JobsService } from '@wiz/queue';
 import { AgentsService } from '@wiz/gateway';
 import { BenchOptions, SuiteResult } from './suite';
 import {
@@ -25,7 +25,7 @@ export interface DelegationOptions extends BenchOptions {
 
 const WARMUP = 20;
 
-// Delegation (issue 5), in one process as `npm start` runs it, against the scripted model: one
+// Delegation, in one process as `npm start` runs it, against the scripted model: one
 // parent job at a time delegates to a child agent whose model answers at once. Measured: from
 // the parent's park (committed: waiting-children, agent free, child created) to the parent
 // running again — the child's command through the bus, its run and completion, the parent's
@@ -41,7 +41,7 @@ export async function delegationBench(o: DelegationOptions): Promise<SuiteResult
     await script(llm.baseUrl);
     const { app } = await startBenchServer(cleanup, iso, llm.baseUrl);
 
-    const execution = app.get(JobExecution);
+    const execution = app.get(JobExecutionService);
     const parkedAt = new Map<string, number>();
     const trips: number[] = [];
     let done = deferred();

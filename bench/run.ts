@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { actorsBench } from './actors.bench';
+import { consoleBench } from './console.bench';
 import { conversationsBench } from './conversations.bench';
 import { delegationBench } from './delegation.bench';
 import { gatewayBench } from './gateway.bench';
@@ -14,7 +15,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations|console] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -54,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
     timeoutMs: int('timeout', 1) * 1000,
     profile: values.profile,
   };
-  if (!['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations'].includes(values.suite))
+  if (!['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations', 'console'].includes(values.suite))
     throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
   const startedAt = new Date();
@@ -94,6 +95,7 @@ async function main(argv: string[]): Promise<void> {
   ]);
   await suite('delegation', async () => [await delegationBench({ ...o, delegations: int('delegations', 1) })]);
   await suite('conversations', async () => [await conversationsBench({ ...o, jobs: int('messages', 1) })]);
+  await suite('console', async () => [await consoleBench(o)]);
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];

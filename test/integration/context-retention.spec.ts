@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { ContextRetention, ContextStore } from '@wiz/agent';
+import { ContextRetentionWorker, ContextStore } from '@wiz/agent';
 import {
   ActivityContextEntity,
   ActivityContextsRepository,
@@ -13,7 +13,7 @@ import {
 import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
 
 // A job's ActivityContext is deleted once its job is (by the queue's retention), on both stores.
-describe.each([['postgres'], ['sqlite']])(`${ContextRetention.name} on %s`, (store) => {
+describe.each([['postgres'], ['sqlite']])(`${ContextRetentionWorker.name} on %s`, (store) => {
   const iso = isolation(`ctxret${store}`);
   const dir = mkdtempSync(join(tmpdir(), 'wiz-ctxret-'));
   let ds: DataSource;
@@ -68,7 +68,7 @@ describe.each([['postgres'], ['sqlite']])(`${ContextRetention.name} on %s`, (sto
     const [kept, gone] = [job(), job()];
     await new JobsRepository(ds).insert(kept);
     for (const j of [kept, gone]) await contexts.save(contexts.fresh(j), ds.manager);
-    const sut = new ContextRetention(repo);
+    const sut = new ContextRetentionWorker(repo);
 
     expect(await sut.sweep()).toBe(1);
     const left = await ds.getRepository(ActivityContextEntity).find();

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { TOPIC_KINDS, TopicKind } from '@wiz/contracts';
+import { JobWaitEntity } from '@wiz/persistence';
 import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
 import { asKey, http, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
@@ -22,6 +24,8 @@ interface World {
   projectId: string;
   conversationId: string;
   messageId: string;
+  /** A pending approval of A's job (written to the store: no runtime runs here). */
+  approvalId: string;
 }
 const NOT_FOUND = async (r: Promise<HttpResult>) => {
   const res = await r;
@@ -35,6 +39,7 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'GET /startupz': 'public',
   'GET /api/docs': 'public',
   'GET /api/docs.json': 'public',
+  'GET /api/docs/assets/:name': 'public',
   'GET /api/ws-schema.json': 'public',
   'POST /api/v1/agents': async (w) => {
     const mine = await w.b('POST', '/api/v1/agents', { name: 'B', role: 'r' });
@@ -84,6 +89,29 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'POST /api/v1/jobs/:id/retry': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/retry`)),
   'GET /api/v1/jobs/:id/context': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/context`)),
   'GET /api/v1/jobs/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/events`)),
+  'POST /api/v1/jobs/:id/input': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/input`, { answer: 'x' })),
+  'POST /api/v1/jobs/:id/messages': (w) =>
+    NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/messages`, { text: 'obey B' })),
+  'POST /api/v1/jobs/:id/signals/:name': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/signals/go`, {})),
+  'GET /api/v1/approvals': async (w) => {
+    const ids = (await w.b('GET', '/api/v1/approvals')).body.items.map((x: { id: string }) => x.id);
+    expect(ids).not.toContain(w.approvalId);
+    expect(
+      (await w.a('GET', '/api/v1/approvals?status=pending')).body.items.map((x: { id: string }) => x.id),
+    ).toContain(w.approvalId);
+  },
+  'GET /api/v1/approvals/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/approvals/${w.approvalId}`)),
+  'POST /api/v1/approvals/:id': async (w) => {
+    await NOT_FOUND(w.b('POST', `/api/v1/approvals/${w.approvalId}`, { decision: 'approve' }));
+    expect((await w.a('GET', `/api/v1/approvals/${w.approvalId}`)).body.status).toBe('pending');
+  },
+  'GET /api/v1/approvals/policy': async (w) => {
+    expect((await w.b('GET', '/api/v1/approvals/policy')).body).toEqual({ approvals: {} });
+  },
+  'PUT /api/v1/approvals/policy': async (w) => {
+    expect((await w.b('PUT', '/api/v1/approvals/policy', { approvals: { '*': 'never' } })).status).toBe(200);
+    expect((await w.a('GET', '/api/v1/approvals/policy')).body).toEqual({ approvals: { 'todo_*': 'always' } });
+  },
   'POST /api/v1/schedules': (w) =>
     NOT_FOUND(w.b('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId: w.agentId, input: 'x' } })),
   'GET /api/v1/schedules': async (w) => {
@@ -221,6 +249,32 @@ describe('gateway ownership', () => {
     const messageId = (
       await a('POST', `/api/v1/conversations/${conversationId}/messages`, { userId: 'ann', content: 'mine' })
     ).body.id;
+    expect((await a('PUT', '/api/v1/approvals/policy', { approvals: { 'todo_*': 'always' } })).status).toBe(200);
+    const approvalId = randomUUID();
+    await sut.app
+      .get(DataSource)
+      .getRepository(JobWaitEntity)
+      .insert({
+        id: approvalId,
+        ownerId: 'user:a',
+        jobId,
+        agentId,
+        conversationId: null,
+        kind: 'approval',
+        status: 'pending',
+        toolCallId: 'call_1',
+        tool: 'todo_write',
+        arguments: { todos: [] },
+        inputSchema: null,
+        reason: 'policy todo_*: always',
+        choices: null,
+        signal: null,
+        deadline: null,
+        onTimeout: 'reject',
+        resolution: null,
+        createdAt: new Date(),
+        resolvedAt: null,
+      } as never);
     w = {
       a,
       b: asKey(sut.baseUrl, keyB),
@@ -233,6 +287,7 @@ describe('gateway ownership', () => {
       projectId,
       conversationId,
       messageId,
+      approvalId,
     };
     expect([agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId].every(Boolean)).toBe(
       true,
@@ -263,7 +318,7 @@ describe('gateway ownership', () => {
   it('refuses every route without a key or with a bad one, except the public ones', async () => {
     for (const [route, rule] of Object.entries(ROUTES)) {
       const [method, path] = route.split(' ') as [string, string];
-      const concrete = path.replace(':id', randomUUID());
+      const concrete = path.replace(':id', randomUUID()).replace(':name', 'init.js');
       const none = await w.anon(method, concrete);
       const bad = await http(sut.baseUrl, method, concrete, undefined, undefined, {
         authorization: 'Bearer wiz_not-a-key',

@@ -1,21 +1,31 @@
 import { EventEnvelope } from '@wiz/contracts';
-import { JobEntity } from '@wiz/persistence';
-import { DelayedJobs, JobExecution, JobsService } from '@wiz/queue';
+import { JobEntity, JobWaitsRepository } from '@wiz/persistence';
+import { DelayedJobsWorker, JobExecutionService, JobsService } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
 // The runtime's side of the lifecycle, driven by hand against the real store and bus.
-describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`, (store) => {
+describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecutionService.name} on %s`, (store) => {
   const iso = isolation(`exec${store}`);
   let stack: QueueStack;
   let jobs: JobsService;
-  let sut: JobExecution;
+  let sut: JobExecutionService;
   let agentId: string;
 
   beforeAll(async () => {
     stack = await openQueueStack(iso, store);
     jobs = stack.jobs;
-    sut = new JobExecution(stack.agents, stack.jobRepo, stack.changes, stack.flow, { maxLostRuns: 2, leaseMs: 60_000 });
+    sut = new JobExecutionService(
+      stack.agents,
+      stack.jobRepo,
+      stack.changes,
+      stack.flow,
+      new JobWaitsRepository(stack.ds),
+      {
+        maxLostRuns: 2,
+        leaseMs: 60_000,
+      },
+    );
     agentId = (await insertAgent(stack.agents, 'o')).id;
   });
 
@@ -66,7 +76,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
     expect(await statusesOf(job.id)).toEqual(['job.active', 'agent busy', 'job.completed', 'agent active']);
   });
 
-  // Delegation (issue 5): a running job parks on a child it creates in the same transaction.
+  // Delegation: a running job parks on a child it creates in the same transaction.
   const parkOnChild = async (input: string, wakeAt: Date | null = null) => {
     const parent = await jobs.submit('o', { agentId, input });
     const started = await sut.start(command(parent.id));
@@ -128,7 +138,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecution.name} on %s`,
 
   it('wakes a parked job at its wake-up time even while its child runs', async () => {
     const { parent, childId } = await parkOnChild('park deadline', new Date(Date.now() + 50));
-    const delayed = new DelayedJobs(stack.jobRepo, stack.flow, stack.changes);
+    const delayed = new DelayedJobsWorker(stack.jobRepo, stack.flow, stack.changes);
     expect(await delayed.tick(new Date(Date.now() + 1_000))).toBeGreaterThanOrEqual(1);
     expect(await stored(parent.id)).toMatchObject({ status: 'queued', runAt: null });
     expect((await stored(childId))!.status).toBe('queued');

@@ -5,12 +5,12 @@ import { DataSource } from 'typeorm';
 import type { JobStatus } from '@wiz/contracts';
 import { parseConfig } from '@wiz/config';
 import { JobDependencyEntity, JobEntity, JobsRepository, openStore } from '@wiz/persistence';
-import { Retention } from '@wiz/queue';
+import { RetentionWorker } from '@wiz/queue';
 import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
 
 const HOUR = 3_600_000;
 
-describe.each([['postgres'], ['sqlite']])(`${Retention.name} on %s`, (store) => {
+describe.each([['postgres'], ['sqlite']])(`${RetentionWorker.name} on %s`, (store) => {
   const iso = isolation(`ret${store}`);
   const dir = mkdtempSync(join(tmpdir(), 'wiz-ret-'));
   let ds: DataSource;
@@ -87,7 +87,7 @@ describe.each([['postgres'], ['sqlite']])(`${Retention.name} on %s`, (store) => 
       WIZ_KEEP_FAILED: '100',
       WIZ_KEEP_FAILED_HOURS: '24',
     });
-    const sut = new Retention(config, jobs);
+    const sut = new RetentionWorker(config, jobs);
 
     expect(await sut.sweep(now)).toBe(4);
     const left = (await ds.getRepository(JobEntity).find({ select: { id: true } })).map((j) => j.id);

@@ -1,7 +1,7 @@
 import { DataSource, Like } from 'typeorm';
 import { MissedRunPolicy, Schedule } from '@wiz/contracts';
 import { AgentsRepository, JobEntity, ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
-import { JobFlow, JobsService, ScheduleFiring, SchedulesService, tickKey } from '@wiz/queue';
+import { JobFlowService, JobsService, ScheduleFiringWorker, SchedulesService, tickKey } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
@@ -10,15 +10,15 @@ const HOUR = 3_600_000;
 
 // Cron schedules on the real store and bus: two firing loops on one store (two runtimes) make
 // exactly one job per tick, and each missed-run policy does what it says.
-describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s`, (store) => {
+describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiringWorker.name} on %s`, (store) => {
   const iso = isolation(`sched${store}`);
   let stack: QueueStack;
   let ds: DataSource;
   let agents: AgentsRepository;
   let schedules: SchedulesService;
   let jobs: JobsService;
-  let sut: ScheduleFiring;
-  let other: ScheduleFiring;
+  let sut: ScheduleFiringWorker;
+  let other: ScheduleFiringWorker;
   const created: string[] = [];
 
   beforeAll(async () => {
@@ -28,10 +28,10 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiring.name} on %s
     const schedulesRepo = new SchedulesRepository(ds);
     schedules = new SchedulesService(agents, schedulesRepo, changes);
     // Two runtimes: each its own firing loop and job service, one store.
-    sut = new ScheduleFiring(schedulesRepo, jobs, changes);
-    other = new ScheduleFiring(
+    sut = new ScheduleFiringWorker(schedulesRepo, jobs, changes);
+    other = new ScheduleFiringWorker(
       schedulesRepo,
-      new JobsService(agents, jobRepo, changes, new JobFlow(jobRepo, agents, bus), bus),
+      new JobsService(agents, jobRepo, changes, new JobFlowService(jobRepo, agents, bus), bus),
       changes,
     );
   });

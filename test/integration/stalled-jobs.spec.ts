@@ -1,21 +1,28 @@
 import { MailboxCommand } from '@wiz/contracts';
-import { JobEntity } from '@wiz/persistence';
-import { JobExecution, StalledJobs } from '@wiz/queue';
+import { JobEntity, JobWaitsRepository } from '@wiz/persistence';
+import { JobExecutionService, StalledJobsWorker } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
 // The safety net: jobs whose runtime died, and queued jobs whose mailbox command is gone.
-describe.each<[Store]>([['postgres'], ['sqlite']])(`${StalledJobs.name} on %s`, (store) => {
+describe.each<[Store]>([['postgres'], ['sqlite']])(`${StalledJobsWorker.name} on %s`, (store) => {
   const iso = isolation(`stall${store}`);
   const policy = { maxLostRuns: 3, leaseMs: 60_000 };
   let stack: QueueStack;
-  let execution: JobExecution;
-  let sut: StalledJobs;
+  let execution: JobExecutionService;
+  let sut: StalledJobsWorker;
 
   beforeAll(async () => {
     stack = await openQueueStack(iso, store);
-    execution = new JobExecution(stack.agents, stack.jobRepo, stack.changes, stack.flow, policy);
-    sut = new StalledJobs(stack.jobRepo, execution, policy);
+    execution = new JobExecutionService(
+      stack.agents,
+      stack.jobRepo,
+      stack.changes,
+      stack.flow,
+      new JobWaitsRepository(stack.ds),
+      policy,
+    );
+    sut = new StalledJobsWorker(stack.jobRepo, execution, policy);
   });
 
   afterAll(() => stack.close());

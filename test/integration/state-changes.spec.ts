@@ -1,13 +1,13 @@
 import { JobEntity } from '@wiz/persistence';
-import { makeEvent, StateChanges } from '@wiz/queue';
+import { makeEvent, StateChangesService } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
 // Group commit: units that arrive together share a transaction; one failing unit fails alone.
-describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChanges.name} on %s`, (store) => {
+describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChangesService.name} on %s`, (store) => {
   const iso = isolation(`sc${store}`);
   let stack: QueueStack;
-  let sut: StateChanges;
+  let sut: StateChangesService;
   let agentId: string;
 
   beforeAll(async () => {

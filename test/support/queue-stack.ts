@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { AgentStatus, busNames } from '@wiz/contracts';
 import { BusService, provision } from '@wiz/bus';
 import { AgentEntity, AgentsRepository, JobsRepository, openStore, OutboxRepository } from '@wiz/persistence';
-import { JobFlow, JobsService, OutboxRelay, StateChanges } from '@wiz/queue';
+import { JobFlowService, JobsService, OutboxRelay, StateChangesService } from '@wiz/queue';
 import { cleanup, Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
 
 export type Store = 'postgres' | 'sqlite';
@@ -19,10 +19,10 @@ export interface QueueStack {
   bus: BusService;
   outbox: OutboxRepository;
   relay: OutboxRelay;
-  changes: StateChanges;
+  changes: StateChangesService;
   agents: AgentsRepository;
   jobRepo: JobsRepository;
-  flow: JobFlow;
+  flow: JobFlowService;
   jobs: JobsService;
   close(): Promise<void>;
 }
@@ -48,10 +48,10 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
   });
   const outbox = new OutboxRepository(ds);
   const relay = new OutboxRelay(bus, outbox);
-  const changes = new StateChanges(ds, outbox, relay, bus);
+  const changes = new StateChangesService(ds, outbox, relay, bus);
   const agents = new AgentsRepository(ds);
   const jobRepo = new JobsRepository(ds);
-  const flow = new JobFlow(jobRepo, agents, bus);
+  const flow = new JobFlowService(jobRepo, agents, bus);
   const jobs = new JobsService(agents, jobRepo, changes, flow, bus);
   return {
     nc,
@@ -97,6 +97,7 @@ export async function insertAgent(
     behaviorVersion: 0,
     tools: null,
     delegates: null,
+    approvals: null,
     doubleTexting: 'queue',
     runningJobId: null,
     partition: 0,

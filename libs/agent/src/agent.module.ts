@@ -1,31 +1,49 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '@wiz/queue';
 import { LlmModule } from '@wiz/llm';
 import { ConversationsModule } from '@wiz/conversations';
-import { ActorRegistry } from './actor-registry.service';
-import { JobRunner } from './job-runner.service';
-import { AgentMemory } from './loop/agent-memory.service';
-import { AgentLoop } from './loop/agent-loop.service';
+import { ActorRegistry } from './actor.registry';
+import { JobRunner } from './job.runner';
+import { AgentMemoryService } from './loop/agent-memory.service';
+import { AgentLoopService } from './loop/agent-loop.service';
 import { ContextStore } from './loop/context.store';
-import { ContextRetention } from './loop/context-retention.service';
+import { ContextRetentionWorker } from './loop/context-retention.worker';
 import { LiveEvents } from './loop/live-events';
-import { Delegations } from './loop/delegations.service';
-import { ToolServices } from './tools/tool-services';
+import { DelegationsService } from './loop/delegations.service';
+import { HumanInputService } from './loop/human-input.service';
+import { ToolBox } from './tools/tool-box';
+import { RunJournalService } from './loop/run/run-journal.service';
+import { AgentDirectory } from './tools/deps/agent-directory';
+import { DelegationGuards } from './tools/deps/delegation-guards';
+import { JobDesk } from './tools/deps/job-desk';
 import { Workspace } from './tools/workspace/workspace';
 import { MemoryModule } from '@wiz/memory';
 import { EmbedResponder, LlmEmbedder } from './embeddings';
 
 @Module({
-  imports: [LlmModule, ConversationsModule, MemoryModule.withEmbedder(LlmEmbedder, [LlmModule])],
+  imports: [
+    PersistenceModule,
+    QueueModule,
+    LlmModule,
+    ConversationsModule,
+    MemoryModule.withEmbedder(LlmEmbedder, [LlmModule]),
+  ],
   providers: [
     JobRunner,
     ActorRegistry,
-    AgentLoop,
-    AgentMemory,
+    AgentLoopService,
+    AgentMemoryService,
     ContextStore,
     LiveEvents,
-    ContextRetention,
-    Delegations,
-    ToolServices,
+    ContextRetentionWorker,
+    DelegationsService,
+    HumanInputService,
+    ToolBox,
+    RunJournalService,
+    AgentDirectory,
+    DelegationGuards,
+    JobDesk,
     Workspace,
     LlmEmbedder,
     EmbedResponder,

@@ -1,5 +1,5 @@
-export { ActorRegistry } from './actor-registry.service';
+export { ActorRegistry } from './actor.registry';
 export { AgentModule } from './agent.module';
-export { AgentLoop } from './loop/agent-loop.service';
-export { ContextRetention } from './loop/context-retention.service';
+export { AgentLoopService } from './loop/agent-loop.service';
+export { ContextRetentionWorker } from './loop/context-retention.worker';
 export { ContextStore } from './loop/context.store';

@@ -14,6 +14,9 @@ export const topologyOf = (c: WizConfig): BusTopology => ({
   replicas: c.WIZ_JETSTREAM_REPLICAS,
 });
 
+// Global on purpose: forRoot holds this process's values (the parsed configuration; the
+// connection, named after the process), which feature modules could not re-import without
+// them; every module uses it.
 @Global()
 @Module({})
 export class BusModule {

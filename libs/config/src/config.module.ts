@@ -8,6 +8,9 @@ export function loadConfig(overrides: Partial<Record<keyof WizConfig, string>> =
   return parseConfig({ ...process.env, ...overrides });
 }
 
+// Global on purpose: forRoot holds this process's values (the parsed configuration; the
+// connection, named after the process), which feature modules could not re-import without
+// them; every module uses it.
 @Global()
 @Module({})
 export class ConfigModule {

@@ -1,5 +1,6 @@
 import { DoubleTextingSchema } from './conversation.schema';
 import { z } from 'zod';
+import { ApprovalPoliciesSchema } from './human-input.schema';
 
 export const AGENT_STATUSES = ['active', 'busy', 'inactive'] as const;
 export const AgentStatusSchema = z.enum(AGENT_STATUSES);
@@ -58,6 +59,8 @@ export const CreateAgentSchema = z.strictObject({
   behaviorRules: z.array(BehaviorRuleSchema).max(MAX_BEHAVIOR_RULES).optional(),
   tools: ToolAllowListSchema.nullable().optional(),
   delegates: DelegatesSchema.nullable().optional(),
+  /** Tool approval policies: tool name or glob → `never` | `always` | { when, timeoutSec, onTimeout }. */
+  approvals: ApprovalPoliciesSchema.nullable().optional(),
   /** A person's second message while the agent still answers the first: `queue` (default), `reject` (409) or `interrupt`. */
   doubleTexting: DoubleTextingSchema.optional(),
 });
@@ -76,6 +79,7 @@ export const UpdateAgentSchema = z
     status: z.enum(['active', 'inactive']),
     tools: ToolAllowListSchema.nullable(),
     delegates: DelegatesSchema.nullable(),
+    approvals: ApprovalPoliciesSchema.nullable(),
     doubleTexting: DoubleTextingSchema,
   })
   .partial()
@@ -98,6 +102,8 @@ export const AgentSchema = z.object({
   tools: z.array(z.string()).nullable(),
   /** Allowed delegates (ids or names); null: any agent of the owner. */
   delegates: z.array(z.string()).nullable(),
+  /** Tool approval policies; null: the owner's default only. */
+  approvals: ApprovalPoliciesSchema.nullable(),
   status: AgentStatusSchema,
   /** A paused agent keeps its queue but starts no job. */
   paused: z.boolean(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { cursorQuerySchema, PageQuerySchema } from './page.schema';
 
-// Conversations (issue 7): people and agents talk in DMs and in the channels of projects.
+// Conversations: people and agents talk in DMs and in the channels of projects.
 // People are identified within their owner by a free `userId` (the owner's own user ids).
 
 /** What an agent does with a person's message while its previous answer in that conversation is unfinished. */
@@ -78,11 +79,7 @@ export const CreateConversationSchema = z.discriminatedUnion('kind', [
 export type CreateConversation = z.input<typeof CreateConversationSchema>;
 export type CreateConversationParsed = z.infer<typeof CreateConversationSchema>;
 
-export const ConversationListQuerySchema = z.object({
-  projectId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+export const ConversationListQuerySchema = PageQuerySchema.extend({ projectId: z.uuid().optional() });
 export type ConversationListQuery = z.infer<typeof ConversationListQuerySchema>;
 
 /** The LLM-side role of a message, stored beside it so that context is rebuilt faithfully. */
@@ -111,14 +108,11 @@ export type PostMessage = z.infer<typeof PostMessageSchema>;
 export const UpdateMessageSchema = z.strictObject({ content: text(100_000) });
 export type UpdateMessage = z.infer<typeof UpdateMessageSchema>;
 
-export const MessageListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** `nextCursor` of the previous page: messages older than its last one. */
-  cursor: z
-    .string()
-    .regex(/^\d{1,16}_[0-9a-f-]{36}$/i, 'not a cursor from this API')
-    .optional(),
-});
+/** `cursor`: the `nextCursor` of the previous page, messages older than its last one. */
+export const MessageListQuerySchema = cursorQuerySchema(
+  z.string().regex(/^\d{1,16}_[0-9a-f-]{36}$/i, 'not a cursor from this API'),
+  200,
+);
 export type MessageListQuery = z.infer<typeof MessageListQuerySchema>;
 export const MessagePageSchema = z.object({ items: z.array(MessageSchema), nextCursor: z.string().nullable() });
 export type MessagePage = z.infer<typeof MessagePageSchema>;

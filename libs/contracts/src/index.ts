@@ -14,3 +14,7 @@ export * from './ws-protocol.json-schema';
 export * from './provider.schema';
 export * from './activity.schema';
 export * from './memory.schema';
+export * from './page.schema';
+export * from './text';
+export * from './health.schema';
+export * from './human-input.schema';

@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { PageQuerySchema } from './page.schema';
 
-// The whole status model is declared now so that the job entity and events already fit the
-// queue (issue 3); the foundation uses queued → active → completed | failed.
+// Every status a job can be in (docs/glossary.md, "Job status"). A job is born waiting, delayed
+// or queued, runs active, may wait on its children, and ends completed, failed or cancelled.
 export const JOB_STATUSES = [
   'waiting',
   'queued',
   'delayed',
   'active',
   'waiting-children',
+  /** Parked on a person (approval, question) or an outside signal: see human-input.schema.ts. */
+  'waiting-input',
   'completed',
   'failed',
   'cancelled',
@@ -129,8 +132,7 @@ export const JobListQuerySchema = z.object({
     .optional(),
   agentId: z.uuid().optional(),
   parentJobId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...PageQuerySchema.shape,
 });
 export type JobListQuery = z.infer<typeof JobListQuerySchema>;
 

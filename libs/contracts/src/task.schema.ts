@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PageQuerySchema } from './page.schema';
 import { JobTemplateSchema, JobResultSchema } from './job.schema';
 import { ScheduleTemplateSchema } from './schedule.schema';
 
@@ -47,8 +48,7 @@ export type Task = z.infer<typeof TaskSchema>;
 
 export const TaskListQuerySchema = z.strictObject({
   type: z.enum(TASK_TYPES).default('job'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...PageQuerySchema.shape,
 });
 export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
 

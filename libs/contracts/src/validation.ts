@@ -18,19 +18,6 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   throw new WizError('validation_failed', `invalid ${what}: ${summary}`, issues);
 }
 
-export const PageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-export type PageQuery = z.infer<typeof PageQuerySchema>;
-
-export interface PageOf<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
 

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { JobEntity } from '@wiz/persistence';
-import { Emit, JobFlow } from '@wiz/queue';
+import { Emit, JobFlowService } from '@wiz/queue';
 import { MessagesService } from './messages.service';
 
 export const apologyFor = (job: JobEntity): string =>
@@ -17,7 +17,7 @@ export const apologyFor = (job: JobEntity): string =>
 @Injectable()
 export class ConversationReplies implements OnModuleInit {
   constructor(
-    private readonly flow: JobFlow,
+    private readonly flow: JobFlowService,
     private readonly messages: MessagesService,
   ) {}
 

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '@wiz/queue';
 import { ConversationReplies } from './conversation-replies';
 import { ConversationsService } from './conversations.service';
 import { MessagesService } from './messages.service';
@@ -7,5 +9,5 @@ import { MessagesService } from './messages.service';
 // settle hook that posts replies must be registered there too). One instance per process.
 const providers = [ConversationsService, MessagesService, ConversationReplies];
 
-@Module({ providers, exports: providers })
+@Module({ imports: [PersistenceModule, QueueModule], providers, exports: providers })
 export class ConversationsModule {}

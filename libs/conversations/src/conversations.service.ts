@@ -21,7 +21,7 @@ import {
   ConversationsRepository,
   ProjectEntity,
 } from '@wiz/persistence';
-import { StateChanges } from '@wiz/queue';
+import { StateChangesService } from '@wiz/queue';
 import { toConversation, toParticipant, toProject } from './conversation.mapper';
 
 // Projects, conversations and who is in them. Every read and write is scoped by the owner; an
@@ -31,7 +31,7 @@ export class ConversationsService {
   constructor(
     private readonly conversations: ConversationsRepository,
     private readonly agents: AgentsRepository,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
   ) {}
 
   async createProject(ownerId: string, body: CreateProject): Promise<Project> {

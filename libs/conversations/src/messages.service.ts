@@ -22,7 +22,7 @@ import {
   MessageEntity,
   MessagesRepository,
 } from '@wiz/persistence';
-import { Emit, JobsService, makeEvent, StateChanges } from '@wiz/queue';
+import { Emit, JobsService, makeEvent, StateChangesService } from '@wiz/queue';
 import { buildContext, mentionedAgents } from './conversation-context';
 import { cursorOf, parseCursor, toMessage } from './conversation.mapper';
 import { ConversationsService } from './conversations.service';
@@ -50,7 +50,7 @@ export class MessagesService {
     private readonly messages: MessagesRepository,
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsService,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
   ) {}
 
   async post(ownerId: string, conversationId: string, body: PostMessage): Promise<Message> {
@@ -143,7 +143,7 @@ export class MessagesService {
   }
 
   /**
-   * A message by an agent in a conversation it is part of: its reply to a job, or (issue 4's
+   * A message by an agent in a conversation it is part of: its reply to a job, or (the
    * `post_to_channel` tool) a message of its own. Inside the caller's transaction when given
    * `m`/`emit` (e.g. a settle hook), else in one of its own.
    */

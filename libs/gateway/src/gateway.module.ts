@@ -2,6 +2,7 @@ import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { AgentsModule } from './agents/agents.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { AuthModule } from './auth/auth.module';
 import { ConversationsApiModule } from './conversations/conversations-api.module';
 import { DocsModule } from './docs/docs.module';
@@ -12,6 +13,7 @@ import { MemoryApiModule } from './memory/memory-api.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { TasksModule } from './tasks/tasks.module';
+import { serveConsole } from './console/console.static';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
@@ -26,6 +28,7 @@ import { TasksModule } from './tasks/tasks.module';
     ProvidersModule,
     ConversationsApiModule,
     MemoryApiModule,
+    ApprovalsModule,
   ],
 })
 export class GatewayModule {}
@@ -39,4 +42,5 @@ export class GatewayAppModule {
 
 export function attachGateway(app: INestApplication): void {
   app.get(WsGateway).attach();
+  serveConsole(app);
 }

@@ -1,4 +1,5 @@
 import { APICallError, RetryError } from 'ai';
+import { clip } from '@wiz/contracts';
 
 // A failure reason a user can act on, without secrets: the API key is in a header, never in the
 // URL or the body we quote.
@@ -42,7 +43,7 @@ function causeOf(e: Error): string {
   return code ?? (cause instanceof Error ? cause.message : e.message);
 }
 
-const truncate = (s: string, n = 500) => (s.length > n ? `${s.slice(0, n)}…` : s);
+const truncate = (s: string) => clip(s, 500);
 
 /** The provider refused the prompt as too long for the model (OpenAI: `context_length_exceeded`). */
 export function isContextTooLong(e: unknown): boolean {

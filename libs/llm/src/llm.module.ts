@@ -1,8 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
 import { SecretsModule } from '@wiz/secrets';
 import { LlmService } from './llm.service';
 
-// Global: the gateway seals provider keys with the same box the runtime opens them with.
-@Global()
-@Module({ imports: [SecretsModule], providers: [LlmService], exports: [LlmService] })
+// The model layer: the runtime's only (the gateway never loads it).
+@Module({ imports: [SecretsModule, PersistenceModule], providers: [LlmService], exports: [LlmService] })
 export class LlmModule {}

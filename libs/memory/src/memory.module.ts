@@ -1,4 +1,6 @@
 import { DynamicModule, ModuleMetadata, Module, Type } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '@wiz/queue';
 import { Embedder } from './embedder';
 import { MemoryStore } from './memory.store';
 
@@ -8,7 +10,7 @@ export class MemoryModule {
   static withEmbedder(embedder: Type<Embedder>, imports: ModuleMetadata['imports'] = []): DynamicModule {
     return {
       module: MemoryModule,
-      imports,
+      imports: [PersistenceModule, QueueModule, ...imports],
       providers: [MemoryStore, { provide: Embedder, useClass: embedder }],
       exports: [MemoryStore],
     };

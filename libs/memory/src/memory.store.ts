@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AgentEntity, MemoryItemEntity, MemoryItemsRepository } from '@wiz/persistence';
-import { makeEvent, StateChanges } from '@wiz/queue';
+import { makeEvent, StateChangesService } from '@wiz/queue';
 import { Embedder } from './embedder';
 
 export type Metadata = Record<string, string | number | boolean>;
@@ -25,7 +25,7 @@ export class MemoryStore {
   constructor(
     private readonly embedder: Embedder,
     private readonly repo: MemoryItemsRepository,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
   ) {}
 
   /**

@@ -8,6 +8,9 @@ export { ConversationParticipantEntity } from './entities/conversation-participa
 export { ConversationEntity } from './entities/conversation.entity';
 export { JobDependencyEntity } from './entities/job-dependency.entity';
 export { JobEntity } from './entities/job.entity';
+export { JobWaitEntity } from './entities/job-wait.entity';
+export { JobSteerEntity } from './entities/job-steer.entity';
+export { OwnerSettingsEntity } from './entities/owner-settings.entity';
 export { MemoryItemEntity } from './entities/memory-item.entity';
 export { MessageEntity } from './entities/message.entity';
 export { OutboxEntity } from './entities/outbox.entity';
@@ -22,6 +25,7 @@ export { AgentsRepository } from './repositories/agents.repository';
 export { ApiKeysRepository } from './repositories/api-keys.repository';
 export { ConversationsRepository } from './repositories/conversations.repository';
 export { JobsRepository } from './repositories/jobs.repository';
+export { JobWaitsRepository } from './repositories/job-waits.repository';
 export { MemoryItemsRepository } from './repositories/memory-items.repository';
 export { MessagesRepository } from './repositories/messages.repository';
 export { OutboxRepository } from './repositories/outbox.repository';

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { dataSourceOptions, initializeStore, StoreOptions } from './data-source';
@@ -14,6 +14,7 @@ import { AgentStatesRepository } from './repositories/agent-states.repository';
 import { MemoryItemsRepository } from './repositories/memory-items.repository';
 import { ConversationsRepository } from './repositories/conversations.repository';
 import { MessagesRepository } from './repositories/messages.repository';
+import { JobWaitsRepository } from './repositories/job-waits.repository';
 
 const repositories = [
   AgentsRepository,
@@ -28,6 +29,7 @@ const repositories = [
   MemoryItemsRepository,
   ConversationsRepository,
   MessagesRepository,
+  JobWaitsRepository,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
@@ -36,7 +38,7 @@ export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
   dataDir: c.WIZ_DATA_DIR,
 });
 
-@Global()
+// Imported by every module that uses a repository (one instance: a static module).
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({

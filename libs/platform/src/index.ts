@@ -5,3 +5,4 @@ export { PlatformModule } from './platform.module';
 export { ZodPipe } from './zod.pipe';
 export { ReadinessChecks } from './health/readiness-checks';
 export type { CheckResult, ReadinessCheck } from './health/readiness-checks';
+export { IdPipe } from './id.pipe';

@@ -10,6 +10,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller';
 import { PlatformChecks } from './health/platform-checks';
 import { ReadinessChecks } from './health/readiness-checks';
+import { logDestination, withDestination } from './log-output';
 
 const PROBES = new Set(['/health', '/livez', '/readyz', '/startupz']);
 const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
@@ -20,8 +21,8 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
-// What every Wiz process stands on: configuration, structured logs, the store, the bus and the
-// outbox. Apps add their features (gateway, runtime) on top.
+// What every Wiz process stands on: configuration, structured logs (JSON lines, readable lines
+// on a terminal), the store, the bus and the outbox. Apps add their features (gateway, runtime) on top.
 @Module({})
 export class PlatformModule {
   static forRoot(config: WizConfig, clientName: string): DynamicModule {
@@ -32,16 +33,16 @@ export class PlatformModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          pinoHttp: {
+          pinoHttp: withDestination(logDestination(process.stdout.isTTY === true), {
             level: config.LOG_LEVEL,
             name: clientName,
-            // Secrets never reach the logs (DESIGN.md invariant 6).
+            // Secrets never reach the logs (docs/architecture.md, invariant 6).
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
             autoLogging: { ignore: (req) => PROBES.has(req.url ?? '') },
             // Every response carries `x-request-id` (the caller's own, if it sent a sane one),
             // and every log line of the request carries it as `req.id`.
             genReqId: requestId,
-          },
+          }),
         }),
         PersistenceModule,
         BusModule.forRoot(clientName),

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
-import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, JobWaitsRepository } from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { isParked, JobFlow, jobIds, PARKED } from './job-flow.service';
-import { Emit, StateChanges } from './state-changes.service';
+import { isParked, JobFlowService, jobIds, PARKED, PARKED_INPUT } from './job-flow.service';
+import { Emit, StateChangesService } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
 export const HANDED_BACK = 'runtime shut down before this attempt finished; run again';
@@ -35,12 +35,13 @@ export const RUN_POLICY = Symbol('RUN_POLICY');
 // a cancel that arrived while the model was answering). A running job holds a lease that its
 // runtime renews; an `active` job whose lease lapsed lost its runtime and is recovered.
 @Injectable()
-export class JobExecution {
+export class JobExecutionService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
-    private readonly changes: StateChanges,
-    private readonly flow: JobFlow,
+    private readonly changes: StateChangesService,
+    private readonly flow: JobFlowService,
+    private readonly waits: JobWaitsRepository,
     @Inject(RUN_POLICY) private readonly policy: RunPolicy,
   ) {}
 
@@ -209,20 +210,25 @@ export class JobExecution {
   }
 
   /**
-   * Delegation (issue 5): the running job waits for its child jobs. In one transaction: `before`
+   * Delegation: the running job waits for its child jobs. In one transaction: `before`
    * (the caller's writes: its context, the children it creates), then active → `waiting-children`,
-   * its agent freed (DESIGN.md invariant 3) and its lease cleared. The run's attempt is handed
+   * its agent freed (docs/architecture.md, invariant 3) and its lease cleared. The run's attempt is handed
    * back (a park is not a failed attempt); `wakeAt` wakes it even if children still run
    * (ask_agent's deadline). If every child has already ended, it is queued again at once.
    * Returns false, with nothing written, when the job was moved meanwhile (cancelled…).
    */
-  park(job: JobEntity, wakeAt: Date | null, before: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+  park(
+    job: JobEntity,
+    wakeAt: Date | null,
+    before: (m: EntityManager, emit: Emit) => Promise<void>,
+    on: 'children' | 'input' = 'children',
+  ): Promise<boolean> {
     return this.changes
       .commit(async (m, emit) => {
         await before(m, emit);
-        const attemptLog = closeAttempt(job, PARKED);
+        const attemptLog = closeAttempt(job, on === 'input' ? PARKED_INPUT : PARKED);
         const patch = {
-          status: 'waiting-children' as const,
+          status: on === 'input' ? ('waiting-input' as const) : ('waiting-children' as const),
           attempts: job.attempts - 1,
           attemptLog,
           leaseUntil: null,
@@ -230,6 +236,13 @@ export class JobExecution {
         };
         // Throwing rolls back `before` too: no orphan children for a job that is not waiting.
         if (!(await this.flow.move(job, patch, m))) throw new ParkFenced();
+        if (on === 'input') {
+          // Waiting for people or a signal (`before` wrote the waits and their events). A wait
+          // resolved while the job was still active found no parked job to wake: wake it here.
+          await this.flow.freeAgent(job, m, emit);
+          if ((await this.waits.countPending(job.ownerId, job.id, m)) === 0) await this.flow.wake(job, m, emit);
+          return true;
+        }
         const children = await this.jobs.childrenOf(job.ownerId, job.id, m);
         emit.event(
           makeEvent('job.waiting-children', jobIds(job), {

@@ -9,12 +9,17 @@ import { SettleHook, SettleHooks } from './settle-hooks';
 import { Emit } from './state-changes.service';
 
 /**
- * How a run that parked on its child jobs (delegation, issue 5) closes its attempt-log entry.
+ * How a run that parked on its child jobs (delegation) closes its attempt-log entry.
  * A parked job is in `waiting-children` with this as its last entry's error; its loop resumes
  * from its ActivityContext when it runs again.
  */
 export const PARKED = 'parked: waiting for child jobs';
-export const isParked = (job: JobEntity) => job.attemptLog[job.attemptLog.length - 1]?.error === PARKED;
+/** The same for a job parked in `waiting-input` (approvals, questions, signals). */
+export const PARKED_INPUT = 'parked: waiting for input';
+export const isParked = (job: JobEntity) => {
+  const last = job.attemptLog[job.attemptLog.length - 1]?.error;
+  return last === PARKED || last === PARKED_INPUT;
+};
 
 export const jobIds = (job: JobEntity) => ({
   agentId: job.agentId,
@@ -23,10 +28,10 @@ export const jobIds = (job: JobEntity) => ({
   traceId: job.traceId,
 });
 
-// The rules every transition shares, run inside the caller's transaction (StateChanges.commit).
+// The rules every transition shares, run inside the caller's transaction (StateChangesService.commit).
 // Each change is a compare-and-set on the job's revision; the entity passed in is updated.
 @Injectable()
-export class JobFlow {
+export class JobFlowService {
   constructor(
     private readonly jobs: JobsRepository,
     private readonly agents: AgentsRepository,
@@ -150,12 +155,13 @@ export class JobFlow {
   }
 
   /**
-   * Delegation (issue 5): a parked job back to `queued` with a new mailbox command, so its loop
+   * Delegation: a parked job back to `queued` with a new mailbox command, so its loop
    * resumes — when its children ended, or at its wake-up time (ask_agent's deadline).
    */
   async wake(job: JobEntity, m: EntityManager, emit: Emit): Promise<boolean> {
+    const from = job.status;
     if (!(await this.move(job, { status: 'queued', runAt: null }, m))) return false;
-    emit.event(makeEvent('job.queued', jobIds(job), { from: 'waiting-children' }));
+    emit.event(makeEvent('job.queued', jobIds(job), { from }));
     this.enqueue(job, emit);
     return true;
   }

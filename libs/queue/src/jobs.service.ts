@@ -15,9 +15,9 @@ import { EntityManager } from 'typeorm';
 import { BusService } from '@wiz/bus';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
 import { makeEvent } from './events';
-import { JobFlow, jobIds } from './job-flow.service';
+import { JobFlowService, jobIds } from './job-flow.service';
 import { toJob } from './job.mapper';
-import { Emit, StateChanges } from './state-changes.service';
+import { Emit, StateChangesService } from './state-changes.service';
 
 const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const isUniqueViolation = (e: unknown) =>
@@ -31,8 +31,8 @@ export class JobsService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
-    private readonly changes: StateChanges,
-    private readonly flow: JobFlow,
+    private readonly changes: StateChangesService,
+    private readonly flow: JobFlowService,
     @Inject(BusService) private readonly bus: BusService,
   ) {}
 
@@ -57,9 +57,9 @@ export class JobsService {
   }
 
   /**
-   * A job for `agent` created inside the caller's transaction (StateChanges.commit), so that it
-   * commits with what asked for it: a delegating job that parks in the same transaction (issue
-   * 5), or a conversation's message (issue 7). `body` is validated by the caller; `id` may be
+   * A job for `agent` created inside the caller's transaction (StateChangesService.commit), so that it
+   * commits with what asked for it: a delegating job that parks in the same transaction, or a
+   * conversation's message. `body` is validated by the caller; `id` may be
    * chosen up front so the caller can record it first. No idempotency-key race handling: a
    * unique violation fails the caller's transaction.
    */

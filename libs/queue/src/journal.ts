@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 
 // What the units of a transaction changed in memory, so that a rolled-back transaction leaves
-// the entities its callers hold as they were (StateChanges then runs the units again).
+// the entities its callers hold as they were (StateChangesService then runs the units again).
 export interface Journal {
   undo(): void;
 }

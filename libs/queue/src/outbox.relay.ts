@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { BusService } from '@wiz/bus';
 import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
-import { Periodic } from './periodic';
+import { PeriodicWorker } from './periodic.worker';
 
 export const CLAIM_MS = 15_000;
 const SWEEP_EVERY_MS = 5_000;
@@ -18,7 +18,7 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private readonly queue: OutboxEntity[] = [];
   private readonly queued = new Set<string>();
   private flushing?: Promise<void>;
-  private readonly sweeper = new Periodic(
+  private readonly sweeper = new PeriodicWorker(
     SWEEP_EVERY_MS,
     () => this.sweepOnce(),
     (e) => this.log.warn(`outbox sweep failed: ${String(e)}`),

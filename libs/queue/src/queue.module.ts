@@ -1,12 +1,14 @@
-import { Global, Module, Provider } from '@nestjs/common';
+import { Module, Provider } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { JobExecution, RUN_POLICY, RunPolicy } from './job-execution.service';
+import { PersistenceModule } from '@wiz/persistence';
+import { JobExecutionService, RUN_POLICY, RunPolicy } from './job-execution.service';
 import { JobsService } from './jobs.service';
 import { OutboxRelay } from './outbox.relay';
-import { StateChanges } from './state-changes.service';
-import { JobFlow } from './job-flow.service';
+import { StateChangesService } from './state-changes.service';
+import { JobFlowService } from './job-flow.service';
 import { SettleHooks } from './settle-hooks';
 import { SchedulesService } from './schedules/schedules.service';
+import { JobWaitsService } from './waits/job-waits.service';
 
 const runPolicy: Provider = {
   provide: RUN_POLICY,
@@ -16,14 +18,14 @@ const runPolicy: Provider = {
 const providers = [
   SettleHooks,
   OutboxRelay,
-  StateChanges,
-  JobFlow,
+  StateChangesService,
+  JobFlowService,
   JobsService,
-  JobExecution,
+  JobExecutionService,
   SchedulesService,
+  JobWaitsService,
   runPolicy,
 ];
 
-@Global()
-@Module({ providers, exports: providers })
+@Module({ imports: [PersistenceModule], providers, exports: providers })
 export class QueueModule {}

@@ -25,7 +25,7 @@ interface Unit {
 const MAX_GROUP = 64;
 
 // The one way state changes: the store change and the bus messages it implies commit in one
-// transaction (DESIGN.md invariant 1, transactional outbox); the relay publishes after commit.
+// transaction (docs/architecture.md, invariant 1: transactional outbox); the relay publishes after commit.
 //
 // Group commit: the units that arrive while a transaction runs are committed together in the
 // next one (one write transaction at a time per process), one after another, with one
@@ -35,9 +35,9 @@ const MAX_GROUP = 64;
 // If a group fails (a deadlock all the same, a constraint, a lost connection), the in-memory
 // changes its units made are undone (see journal.ts) and each unit runs again in a
 // transaction of its own, so one bad unit never fails the others. Units must therefore change
-// entities only through JobFlow.move, or be safe to run twice.
+// entities only through JobFlowService.move, or be safe to run twice.
 @Injectable()
-export class StateChanges {
+export class StateChangesService {
   private readonly pending: Unit[] = [];
   private running = false;
 

@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AgentEntity, AgentStateEntity, AgentStatesRepository, JobEntity } from '@wiz/persistence';
 import type { ContextState } from './context.store';
+import { clip } from '@wiz/contracts';
 
 const KEEP_LEARNINGS = 50;
 const KEEP_ACTIVITIES = 50;
-const clip = (s: string, n = 200) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 // AgentInternalState (long-term memory): loaded for every job; at the end of a job what it
 // learned (the `remember` tool) is promoted into it, and the job joins its list of activities.
 @Injectable()
-export class AgentMemory {
+export class AgentMemoryService {
   constructor(private readonly states: AgentStatesRepository) {}
 
   load(agent: AgentEntity): Promise<AgentStateEntity | null> {
@@ -37,7 +37,13 @@ export class AgentMemory {
     }
     const activities = [
       ...current.activities.filter((a) => a.jobId !== job.id),
-      { jobId: job.id, input: clip(job.input), outcome, summary: clip(summary), at: new Date().toISOString() },
+      {
+        jobId: job.id,
+        input: clip(job.input, 200),
+        outcome,
+        summary: clip(summary, 200),
+        at: new Date().toISOString(),
+      },
     ];
     await this.states.save(
       Object.assign(current, {

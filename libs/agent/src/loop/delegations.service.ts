@@ -1,20 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { ToolSet } from 'ai';
 import { AwaitedChild, isTerminal } from '@wiz/contracts';
-import { JobEntity } from '@wiz/persistence';
-import { Emit, JobExecution } from '@wiz/queue';
-import { toAiTools } from '../tools/registry';
-import { ParkRequest, ToolContext, WizTool } from '../tools/tool';
-import { ToolServices } from '../tools/tool-services';
+import { JobEntity, JobsRepository } from '@wiz/persistence';
+import { Emit, JobExecutionService, JobsService } from '@wiz/queue';
+import { ParkRequest } from '../tools/tool';
 import type { ContextState } from './context.store';
 import type { Pending } from './step-record';
-
-export type ToolRun = Omit<ToolContext, 'toolCallId' | 'services' | 'park' | 'reserveChild'> & {
-  parking: ParkRequest[];
-  /** Child slots taken in the current step (reset after each step: the sub-jobs are then stored). */
-  reserved: { count: number };
-};
 
 /** An awaited child's outcome, as the result of the tool call that asked for it. */
 export interface ChildOutcome {
@@ -22,31 +13,17 @@ export interface ChildOutcome {
   value: { status: string; agent: string; answer?: string; error?: string };
 }
 
-// The tools of a run, and the two halves of delegation: park the job on the children its model
+// The two halves of delegation: park the job on the children its model
 // asked for (created in the same transaction), and collect their outcomes when it runs again.
 @Injectable()
-export class Delegations {
+export class DelegationsService {
   private readonly log = new Logger('Delegations');
 
   constructor(
-    private readonly services: ToolServices,
-    private readonly execution: JobExecution,
+    private readonly jobs: JobsRepository,
+    private readonly jobsService: JobsService,
+    private readonly execution: JobExecutionService,
   ) {}
-
-  toolSet(tools: readonly WizTool[], run: ToolRun): ToolSet {
-    const reserveChild = () => {
-      const before = run.reserved.count++;
-      let released = false;
-      return { before, release: () => void (!released && ((released = true), run.reserved.count--)) };
-    };
-    return toAiTools(tools, (toolCallId) => ({
-      ...run,
-      toolCallId,
-      services: this.services,
-      park: (r) => void run.parking.push(r),
-      reserveChild,
-    }));
-  }
 
   /**
    * Parks `job`: creates the children of `requests`, writes the caller's context (`write`), and
@@ -57,20 +34,26 @@ export class Delegations {
     requests: readonly ParkRequest[],
     wakeAt: Date | null,
     write: (m: EntityManager, emit: Emit) => Promise<void>,
+    on: 'children' | 'input' = 'children',
   ): Promise<boolean> {
-    return this.execution.park(job, wakeAt, async (m, emit) => {
-      for (const r of requests) {
-        await this.services.jobsService.createIn(
-          r.target,
-          { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id },
-          job.traceId,
-          m,
-          emit,
-          { id: r.childJobId },
-        );
-      }
-      await write(m, emit);
-    });
+    return this.execution.park(
+      job,
+      wakeAt,
+      async (m, emit) => {
+        for (const r of requests) {
+          await this.jobsService.createIn(
+            r.target,
+            { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id },
+            job.traceId,
+            m,
+            emit,
+            { id: r.childJobId },
+          );
+        }
+        await write(m, emit);
+      },
+      on,
+    );
   }
 
   /**
@@ -86,7 +69,7 @@ export class Delegations {
     const done: ChildOutcome[] = [];
     const waiting: AwaitedChild[] = [];
     for (const a of awaiting) {
-      const child = await this.services.jobs.findById(job.ownerId, a.childJobId);
+      const child = await this.jobs.findById(job.ownerId, a.childJobId);
       const agent = a.agentName;
       if (!child)
         done.push({ awaited: a, value: { status: 'failed', agent, error: `the job for ${agent} no longer exists` } });
@@ -96,7 +79,7 @@ export class Delegations {
         done.push({ awaited: a, value: { status: child.status, agent, error: child.failureReason ?? child.status } });
       else if (a.deadline && Date.parse(a.deadline) <= now) {
         const secs = Math.round((Date.parse(a.deadline) - child.createdAt.getTime()) / 1_000);
-        await this.services.jobsService
+        await this.jobsService
           .cancel(job.ownerId, child.id, `the asking job ${job.id} stopped waiting (ask_agent timeout)`)
           .catch((e) => {
             this.log.debug(`cancelling timed-out child ${child.id}: ${String(e)}`);
@@ -116,7 +99,7 @@ export class Delegations {
 }
 
 /** The earliest deadline among awaited children (ask_agent), when the parked job wakes anyway. */
-export function wakeAtOf(awaiting: readonly AwaitedChild[]): Date | null {
+export function wakeAtOf(awaiting: readonly { deadline: string | null }[]): Date | null {
   const times = awaiting.filter((a) => a.deadline).map((a) => Date.parse(a.deadline!));
   return times.length ? new Date(Math.min(...times)) : null;
 }
@@ -133,7 +116,10 @@ export const awaitedOf = (r: ParkRequest): AwaitedChild => ({
 
 /** Children's outcomes into the context (tool results, traces) and their `tool.result` events. */
 export function applyOutcomes(s: ContextState, done: readonly ChildOutcome[]): Pending[] {
-  patchToolResults(s.messages, done);
+  patchToolResults(
+    s.messages,
+    done.map((d) => ({ toolCallId: d.awaited.toolCallId, value: d.value })),
+  );
   return done.map(({ awaited, value }): Pending => {
     const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
     const error = value.status === 'completed' ? undefined : value.error;
@@ -152,13 +138,16 @@ export function applyOutcomes(s: ContextState, done: readonly ChildOutcome[]): P
 }
 
 /** The placeholder result of each awaited tool call replaced by the child's outcome. */
-export function patchToolResults(messages: unknown[], outcomes: readonly ChildOutcome[]): void {
-  const byId = new Map(outcomes.map((o) => [o.awaited.toolCallId, o.value]));
+export function patchToolResults(
+  messages: unknown[],
+  outcomes: readonly { toolCallId: string; value: unknown }[],
+): void {
+  const byId = new Map(outcomes.map((o) => [o.toolCallId, o.value]));
   for (const msg of messages as Array<{ role: string; content: unknown }>) {
     if (msg.role !== 'tool' || !Array.isArray(msg.content)) continue;
     for (const part of msg.content as Array<{ type: string; toolCallId?: string; output?: unknown }>) {
       const value = part.type === 'tool-result' && part.toolCallId ? byId.get(part.toolCallId) : undefined;
-      if (value) part.output = { type: 'json', value };
+      if (value !== undefined) part.output = { type: 'json', value: value as never };
     }
   }
 }

@@ -2,11 +2,11 @@ import type { LanguageModelUsage, StepResult, ToolSet } from 'ai';
 import type { EventType, PayloadOf } from '@wiz/contracts';
 import { toolErrorOf } from '../tools/registry';
 import type { ContextState } from './context.store';
+import { clip } from '@wiz/contracts';
 
 /** An event to write with the next context save. */
 export type Pending = { [T in EventType]: [T, PayloadOf<T>] }[EventType];
 
-export const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
 export const usageOf = (u: LanguageModelUsage) => ({ inputTokens: u.inputTokens, outputTokens: u.outputTokens });
 
 // One model step of the act phase into the context (tool calls and their results, partial text)

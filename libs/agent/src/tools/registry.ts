@@ -1,23 +1,28 @@
 import { jsonSchema, tool, ToolSet } from 'ai';
 import { z } from 'zod';
 import type { ToolSummary } from '../persona';
-import type { ToolContext, WizTool } from './tool';
+import type { ToolContext, ToolNeed, ToolRunContext, WizTool } from './tool';
 import { askAgent } from './delegation/ask-agent.tool';
 import { delegateToAgent } from './delegation/delegate-to-agent.tool';
 import { listAgents } from './delegation/list-agents.tool';
 import { sendMessageToAgent } from './delegation/send-message.tool';
 import { postToChannel } from './conversations/post-to-channel.tool';
 import { finish } from './core/finish.tool';
+import { askHuman } from './human/ask-human.tool';
+import { waitForSignal } from './human/wait-for-signal.tool';
 import { remember } from './core/remember.tool';
 import { reportProgress } from './core/report-progress.tool';
-import { todoRead, todoWrite } from './core/todo.tools';
+import { todoRead } from './core/todo-read.tool';
+import { todoWrite } from './core/todo-write.tool';
 import { createSubjob } from './jobs/create-subjob.tool';
-import { memoryQuery, memorySave } from './memory/memory.tools';
+import { memoryQuery } from './memory/memory-query.tool';
+import { memorySave } from './memory/memory-save.tool';
 import { listMyJobs } from './jobs/list-my-jobs.tool';
 import { setSubjobPriority } from './jobs/set-subjob-priority.tool';
 import { editFile, globFiles, grepFiles, listDir, readFile, writeFile } from './workspace/workspace.tools';
+import { clip } from '@wiz/contracts';
 
-// Every tool, once. Adding a tool: its file, and its name here.
+// Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), and its name here.
 export const TOOLS: readonly WizTool[] = [
   reportProgress,
   remember,
@@ -40,6 +45,8 @@ export const TOOLS: readonly WizTool[] = [
   listDir,
   grepFiles,
   globFiles,
+  askHuman,
+  waitForSignal,
 ] as WizTool[];
 
 /** Always offered: the loop ends with it. */
@@ -55,7 +62,7 @@ export function toolsFor(allow: readonly string[] | null): WizTool[] {
 export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] =>
   tools.map((t) => ({ name: t.name, description: t.description }));
 
-const clip = (s: string, n = 1_000) => (s.length > n ? `${s.slice(0, n)}…` : s);
+const MAX_ERROR_CHARS = 1_000;
 
 // A tool's JSON Schema for the model, made once per tool (not per job: zod's conversion shows
 // in the CPU profile of every step).
@@ -70,25 +77,48 @@ function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
 // tool's zod schema first, and an invalid call or a handler's error becomes the tool result
 // `{ error }` that the model reads, so the loop goes on (the SDK would pass an Error object the
 // provider serialises as `{}`).
-export function toAiTools(tools: readonly WizTool[], context: (toolCallId: string) => ToolContext): ToolSet {
+// `context` gives a tool's handler its context (with the collaborators the tool declared).
+// `gate`: every call with valid arguments passes it first (approval policies); a value it
+// returns is the call's result (the placeholder of a call waiting for a person).
+export function toAiTools(
+  tools: readonly WizTool[],
+  context: (toolCallId: string, tool: WizTool) => ToolRunContext,
+  gate?: (t: WizTool, args: unknown, toolCallId: string) => unknown,
+): ToolSet {
   const set: ToolSet = {};
   for (const t of tools) {
     set[t.name] = tool({
       description: t.description,
       inputSchema: schemaOf(t),
-      execute: async (raw: unknown, { toolCallId }) => {
-        const args = t.input.safeParse(raw ?? {});
-        if (!args.success) return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`) };
-        try {
-          return (await t.handler(args.data, context(toolCallId))) ?? { ok: true };
-        } catch (e) {
-          return { error: clip(e instanceof Error ? e.message : String(e)) };
-        }
-      },
+      execute: (raw: unknown, { toolCallId }) => runTool(t, raw, toolCallId, context, gate),
     });
   }
   return set;
 }
+
+/** One call of `t`: arguments parsed, the gate passed, the handler run, errors as results. */
+export async function runTool(
+  t: WizTool,
+  raw: unknown,
+  toolCallId: string,
+  context: (toolCallId: string, tool: WizTool) => ToolRunContext,
+  gate?: (t: WizTool, args: unknown, toolCallId: string) => unknown,
+): Promise<unknown> {
+  const args = t.input.safeParse(raw ?? {});
+  if (!args.success)
+    return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
+  const held = gate?.(t, args.data, toolCallId);
+  if (held !== undefined) return held;
+  try {
+    return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
+  } catch (e) {
+    return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
+  }
+}
+
+/** A tool's input as JSON Schema (stored with an approval: what an edit must fit). */
+export const inputJsonSchemaOf = (t: WizTool): Record<string, unknown> =>
+  z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>;
 
 /** A tool result that reports a refusal or a failure. */
 export const toolErrorOf = (output: unknown): string | undefined => {

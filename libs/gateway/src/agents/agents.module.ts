@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '@wiz/queue';
 import { EventsModule } from '../events/events.module';
 import { AgentsController } from './agents.controller';
 import { AgentsService } from './agents.service';
@@ -6,7 +8,7 @@ import { ExecuteService } from './execute.service';
 
 // Agents: CRUD, behavior, pause/resume, and execute (a job whose result the request waits for).
 @Module({
-  imports: [EventsModule],
+  imports: [PersistenceModule, QueueModule, EventsModule],
   controllers: [AgentsController],
   providers: [AgentsService, ExecuteService],
   exports: [AgentsService],

@@ -15,7 +15,7 @@ import {
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { AgentEntity, AgentsRepository, ProvidersRepository } from '@wiz/persistence';
-import { makeEvent, StateChanges } from '@wiz/queue';
+import { makeEvent, StateChangesService } from '@wiz/queue';
 import { BusService } from '@wiz/bus';
 import { toAgent } from './agent.mapper';
 
@@ -24,7 +24,7 @@ export class AgentsService {
   constructor(
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly agents: AgentsRepository,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
     private readonly bus: BusService,
     private readonly providers: ProvidersRepository,
   ) {}
@@ -47,6 +47,7 @@ export class AgentsService {
       behaviorVersion: 0,
       tools: body.tools ?? null,
       delegates: body.delegates ?? null,
+      approvals: body.approvals ?? null,
       status: 'active',
       paused: false,
       doubleTexting: body.doubleTexting ?? 'queue',
@@ -91,7 +92,7 @@ export class AgentsService {
     });
     const agent = toAgent(next);
     await this.changes.commit(async (m, emit) => {
-      const { name, role, backstory, goal, systemPrompt, tools, delegates, doubleTexting, updatedAt } = next;
+      const { name, role, backstory, goal, systemPrompt, tools, delegates, approvals, doubleTexting, updatedAt } = next;
       const changed = await this.agents.update(
         ownerId,
         id,
@@ -103,6 +104,7 @@ export class AgentsService {
           systemPrompt,
           tools,
           delegates,
+          approvals,
           doubleTexting,
           model: next.model,
           loop: next.loop,

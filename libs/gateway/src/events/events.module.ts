@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
 import { AuthModule } from '../auth/auth.module';
 import { EventsHub } from './events.hub';
 import { OwnerResolver } from './owner-resolver';
@@ -7,7 +8,7 @@ import { WsGateway } from './ws.gateway';
 
 // Lifecycle events relayed from JetStream to clients: WebSocket /ws and SSE.
 @Module({
-  imports: [AuthModule],
+  imports: [PersistenceModule, AuthModule],
   controllers: [SseController],
   providers: [EventsHub, OwnerResolver, WsGateway],
   exports: [EventsHub, WsGateway],

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '@wiz/queue';
 import { JobContextService } from './job-context.service';
 import { JobsController } from './jobs.controller';
 
 // Jobs: create, list, counts, cancel, retry, and a job's ActivityContext.
-@Module({ controllers: [JobsController], providers: [JobContextService] })
+@Module({ imports: [PersistenceModule, QueueModule], controllers: [JobsController], providers: [JobContextService] })
 export class JobsModule {}

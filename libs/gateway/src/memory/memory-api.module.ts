@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BusEmbedder, MemoryModule } from '@wiz/memory';
+import { PersistenceModule } from '@wiz/persistence';
 import { AgentsModule } from '../agents/agents.module';
 import { MemoryController } from './memory.controller';
 import { MemoryService } from './memory.service';
 
 // Memory save/query and behavior adjustment. Texts are embedded by a runtime, over the bus.
 @Module({
-  imports: [AgentsModule, MemoryModule.withEmbedder(BusEmbedder)],
+  imports: [PersistenceModule, AgentsModule, MemoryModule.withEmbedder(BusEmbedder)],
   controllers: [MemoryController],
   providers: [MemoryService],
 })

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { AgentStatus, DoubleTexting, LoopSettings, ModelConfig } from '@wiz/contracts';
+import type { ApprovalPolicies, AgentStatus, DoubleTexting, LoopSettings, ModelConfig } from '@wiz/contracts';
 import { epochMs } from './columns';
 
 @Entity({ name: 'agents' })
@@ -48,6 +48,10 @@ export class AgentEntity {
   @Column({ type: 'simple-json', nullable: true })
   delegates!: string[] | null;
 
+  /** Tool approval policies (name or glob → policy); null: the owner's default only. */
+  @Column({ type: 'simple-json', nullable: true })
+  approvals!: ApprovalPolicies | null;
+
   @Column({ type: 'varchar', length: 16 })
   status!: AgentStatus;
 
@@ -59,7 +63,7 @@ export class AgentEntity {
   @Column({ type: 'varchar', length: 36, nullable: true })
   runningJobId!: string | null;
 
-  /** A person's second message while the agent still answers the first (issue 7). */
+  /** A person's second message while the agent still answers the first: queue, reject or interrupt. */
   @Column({ type: 'varchar', length: 16, default: 'queue' })
   doubleTexting!: DoubleTexting;
 

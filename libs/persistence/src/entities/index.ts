@@ -12,6 +12,9 @@ import { ProjectEntity } from './project.entity';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationParticipantEntity } from './conversation-participant.entity';
 import { MessageEntity } from './message.entity';
+import { JobWaitEntity } from './job-wait.entity';
+import { JobSteerEntity } from './job-steer.entity';
+import { OwnerSettingsEntity } from './owner-settings.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -29,6 +32,9 @@ export {
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  JobWaitEntity,
+  JobSteerEntity,
+  OwnerSettingsEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -45,4 +51,7 @@ export const ENTITIES = [
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  JobWaitEntity,
+  JobSteerEntity,
+  OwnerSettingsEntity,
 ];

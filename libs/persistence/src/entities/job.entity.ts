@@ -84,7 +84,7 @@ export class JobEntity {
   @Column({ type: 'varchar', length: 64 })
   traceId!: string;
 
-  /** The conversation whose message created this job (its reply is posted there); issue 7. */
+  /** The conversation whose message created this job (its reply is posted there). */
   @Column({ type: 'varchar', length: 36, nullable: true })
   conversationId!: string | null;
 

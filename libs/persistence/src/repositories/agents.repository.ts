@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import type { AgentStatus } from '@wiz/contracts';
+import type { AgentStatus, Page } from '@wiz/contracts';
 import { AgentEntity, JobEntity } from '../entities';
 import { Sql } from '../sql';
 import { forUpdate } from '../write-lock';
@@ -15,11 +15,6 @@ export type Claim =
   | { verdict: 'missing' }
   | { verdict: 'paused' }
   | { verdict: 'busy'; holder: string };
-
-export interface Page {
-  limit: number;
-  offset: number;
-}
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { TERMINAL_JOB_STATUSES } from '@wiz/contracts';
 import { ConversationEntity, ConversationParticipantEntity, JobEntity, ProjectEntity } from '../entities';
-import type { Page } from './agents.repository';
+import type { Page } from '@wiz/contracts';
 
 // Projects, conversations and their participants. Queries only; every query takes the owner.
 @Injectable()

@@ -76,10 +76,10 @@ export class JobsRepository {
   }
 
   /** Delayed jobs that are due, oldest first (any owner: the scheduler serves everyone). */
-  /** Jobs in `waiting-children` with a wake-up time (runAt) that has passed. */
-  dueWaitingChildren(now: Date, limit: number): Promise<JobEntity[]> {
+  /** Parked jobs (`waiting-children`, `waiting-input`) with a wake-up time (runAt) that has passed. */
+  dueParked(now: Date, limit: number): Promise<JobEntity[]> {
     return this.repo().find({
-      where: { status: 'waiting-children', runAt: LessThanOrEqual(now) },
+      where: { status: In(['waiting-children', 'waiting-input']), runAt: LessThanOrEqual(now) },
       order: { runAt: 'ASC' },
       take: limit,
     });
@@ -118,7 +118,7 @@ export class JobsRepository {
 
   /**
    * Agents that have queued jobs but run none, are not paused, and whose queued jobs have all
-   * sat unchanged since `before`: their mailbox commands may be gone (see StalledJobs).
+   * sat unchanged since `before`: their mailbox commands may be gone (see StalledJobsWorker).
    */
   async idleWithQueued(before: Date, limit: number): Promise<Array<{ ownerId: string; agentId: string }>> {
     return this.repo()

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ProviderEntity } from '../entities';
-import type { Page } from './agents.repository';
+import type { Page } from '@wiz/contracts';
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, LessThanOrEqual } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ScheduleEntity } from '../entities';
-import type { Page } from './agents.repository';
+import type { Page } from '@wiz/contracts';
 
 // Queries only; every query that a client drives takes the owner (STYLE.md rule 6).
 @Injectable()

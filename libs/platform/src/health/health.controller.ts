@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorFunction, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
+import type { Health } from '@wiz/contracts';
 import { Public } from '../owner.decorator';
 import { ReadinessChecks } from './readiness-checks';
 
@@ -42,9 +43,9 @@ export class HealthController {
   async legacy(@Res() res: Response): Promise<void> {
     const results = await this.checks.run();
     const ok = Object.values(results).every((r) => r.ok);
-    res
-      .status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-      .json({ status: ok ? 'ok' : 'unavailable', ...results });
+    const { nats, database, streams, leases } = results;
+    const body: Health = { status: ok ? 'ok' : 'unavailable', nats, database, streams, leases };
+    res.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
   }
 
   // Terminus answers 503 by throwing; its body is kept as is (not turned into an API error).

@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
-import { DelayedJobs } from './delayed-jobs.service';
-import { Retention } from './retention.service';
-import { StalledJobs } from './stalled-jobs.service';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '../queue.module';
+import { DelayedJobsWorker } from './delayed-jobs.worker';
+import { RetentionWorker } from './retention.worker';
+import { StalledJobsWorker } from './stalled-jobs.worker';
 
 // The queue's background work, run by runtimes only (gateways stay stateless).
-@Module({ providers: [DelayedJobs, Retention, StalledJobs], exports: [DelayedJobs, Retention, StalledJobs] })
+@Module({
+  imports: [PersistenceModule, QueueModule],
+  providers: [DelayedJobsWorker, RetentionWorker, StalledJobsWorker],
+  exports: [DelayedJobsWorker, RetentionWorker, StalledJobsWorker],
+})
 export class QueueRuntimeModule {}

@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
-import { ScheduleFiring } from './schedule-firing.service';
+import { PersistenceModule } from '@wiz/persistence';
+import { QueueModule } from '../queue.module';
+import { ScheduleFiringWorker } from './schedule-firing.worker';
 
 // The firing loop, run by runtimes only (gateways stay stateless). Any number of runtimes may
-// import it: each tick still fires once (see ScheduleFiring).
-@Module({ providers: [ScheduleFiring], exports: [ScheduleFiring] })
+// import it: each tick still fires once (see ScheduleFiringWorker).
+@Module({
+  imports: [PersistenceModule, QueueModule],
+  providers: [ScheduleFiringWorker],
+  exports: [ScheduleFiringWorker],
+})
 export class SchedulesFiringModule {}

@@ -3,17 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { CreateScheduleParsed, isUuid, notFound, PageOf, PageQuery, Schedule } from '@wiz/contracts';
 import { AgentsRepository, ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
 import { makeEvent } from '../events';
-import { StateChanges } from '../state-changes.service';
+import { StateChangesService } from '../state-changes.service';
 import { toSchedule } from './schedule.mapper';
 import { nextTick } from './schedule-ticks';
 
-// What clients do with cron schedules. Firing is the runtime's (ScheduleFiring).
+// What clients do with cron schedules. Firing is the runtime's (ScheduleFiringWorker).
 @Injectable()
 export class SchedulesService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly schedules: SchedulesRepository,
-    private readonly changes: StateChanges,
+    private readonly changes: StateChangesService,
   ) {}
 
   /** `body` is validated by the caller (REST: CreateScheduleSchema, which applies the defaults). */

@@ -10,8 +10,9 @@ export const askAgent = defineTool({
     question: z.string().min(1).max(50_000),
     timeoutSec: z.int().min(1).max(86_400).optional(),
   }),
+  needs: ['directory', 'guards', 'config'],
   handler: ({ agent, question, timeoutSec }, ctx) => {
-    const deadline = new Date(Date.now() + (timeoutSec ?? ctx.services.config.WIZ_ASK_TIMEOUT_SEC) * 1_000);
+    const deadline = new Date(Date.now() + (timeoutSec ?? ctx.config.WIZ_ASK_TIMEOUT_SEC) * 1_000);
     return parkOn(ctx, 'ask_agent', agent, question, { askedBy: ctx.agent.name, parentJobId: ctx.job.id }, deadline);
   },
 });

@@ -11,6 +11,7 @@ export const delegateToAgent = defineTool({
     task: z.string().min(1).max(50_000),
     context: z.string().max(50_000).optional(),
   }),
+  needs: ['directory', 'guards'],
   handler: ({ agent, task, context }, ctx) =>
     parkOn(
       ctx,

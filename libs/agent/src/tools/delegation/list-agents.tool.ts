@@ -5,8 +5,9 @@ export const listAgents = defineTool({
   name: 'list_agents',
   description: 'list the agents you work with: name, id, role, status, and whether you may delegate to them',
   input: z.object({}),
+  needs: ['directory'],
   handler: async (_args, ctx) => {
-    const agents = await ctx.services.agentsOf(ctx.job.ownerId);
+    const agents = await ctx.directory.list(ctx.job.ownerId);
     return {
       agents: agents
         .filter((a) => a.id !== ctx.agent.id)
@@ -15,7 +16,7 @@ export const listAgents = defineTool({
           name: a.name,
           role: a.role,
           status: a.status,
-          mayDelegate: ctx.services.mayReach(ctx.agent, a),
+          mayDelegate: ctx.directory.mayReach(ctx.agent, a),
         })),
     };
   },

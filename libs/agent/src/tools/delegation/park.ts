@@ -6,7 +6,7 @@ import type { ToolContext } from '../tool';
 // a new child job for the target. The child is created with the park, in one transaction; its
 // result replaces this placeholder when the job resumes.
 export async function parkOn(
-  ctx: ToolContext,
+  ctx: ToolContext<'directory' | 'guards'>,
   tool: string,
   ref: string,
   input: string,
@@ -15,8 +15,8 @@ export async function parkOn(
 ): Promise<unknown> {
   const slot = ctx.reserveChild();
   try {
-    const target = await ctx.services.resolve(ctx.job.ownerId, ref);
-    await ctx.services.checkChild(ctx.job, ctx.agent, target, slot.before);
+    const target = await ctx.directory.resolve(ctx.job.ownerId, ref);
+    await ctx.guards.checkChild(ctx.job, ctx.agent, target, slot.before);
     return request(ctx, tool, target, input, data, deadline);
   } catch (e) {
     slot.release();

@@ -12,17 +12,18 @@ export const createSubjob = defineTool({
     priority: z.int().min(-1_000).max(1_000).optional(),
     delaySec: z.int().min(0).max(86_400).optional(),
   }),
+  needs: ['directory', 'guards', 'jobs'],
   handler: async ({ input, agent, priority, delaySec }, ctx) => {
     const slot = ctx.reserveChild();
     let target = ctx.agent;
     try {
-      if (agent) target = await ctx.services.resolve(ctx.job.ownerId, agent);
-      await ctx.services.checkChild(ctx.job, ctx.agent, target, slot.before);
+      if (agent) target = await ctx.directory.resolve(ctx.job.ownerId, agent);
+      await ctx.guards.checkChild(ctx.job, ctx.agent, target, slot.before);
     } catch (e) {
       slot.release();
       throw e;
     }
-    const job = await ctx.services.jobsService.submit(
+    const job = await ctx.jobs.submit(
       ctx.job.ownerId,
       {
         agentId: target.id,

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { defineTool } from '../tool';
-
-const clip = (s: string | null | undefined, n = 500) => (s && s.length > n ? `${s.slice(0, n)}…` : (s ?? null));
+import { clip } from '@wiz/contracts';
 
 export const listMyJobs = defineTool({
   name: 'list_my_jobs',
   description: 'list the child jobs of this job (sub-jobs and delegations): status, priority, result or failure',
   input: z.object({}),
+  needs: ['jobs'],
   handler: async (_args, ctx) => {
-    const children = await ctx.services.jobs.childrenOf(ctx.job.ownerId, ctx.job.id);
+    const children = await ctx.jobs.childrenOf(ctx.job.ownerId, ctx.job.id);
     return {
       jobs: children.map((j) => ({
         id: j.id,
@@ -17,7 +17,7 @@ export const listMyJobs = defineTool({
         status: j.status,
         priority: j.priority,
         progress: j.progress,
-        result: clip(j.result?.text),
+        result: clip(j.result?.text, 500),
         failureReason: j.failureReason,
       })),
     };

@@ -1,0 +1,41 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { RunJobCommand } from '@wiz/contracts';
+import { JobExecutionService } from '@wiz/queue';
+import { JobEntity } from '@wiz/persistence';
+import { Outcome } from './agent-actor';
+import { AgentLoopService, LoopOutcome } from './loop/agent-loop.service';
+
+// One job: start (claims the agent), the agent loop, then complete or fail. A model error or a
+// spent budget is a failed attempt; a store error propagates so the mailbox redelivers.
+@Injectable()
+export class JobRunner {
+  private readonly log = new Logger('JobRunner');
+
+  constructor(
+    private readonly execution: JobExecutionService,
+    private readonly loop: AgentLoopService,
+  ) {}
+
+  async run(cmd: RunJobCommand, cancel: AbortSignal): Promise<Outcome> {
+    const started = await this.execution.start(cmd);
+    if (!started.run) {
+      if ('hold' in started) return { hold: started.hold, holder: started.holder };
+      this.log.debug(`skipping job ${cmd.jobId}: ${started.reason}`);
+      return 'done';
+    }
+    const { job, agent } = started;
+    await this.settle(job, await this.loop.run(job, agent, cancel), cancel);
+    return 'done';
+  }
+
+  // Parked: the store says `waiting-children` and the agent is free. Cancelled: the store says so;
+  // the loop's last save still goes in. Else that save and the completion or failure commit in
+  // one transaction. Whatever frees the agent also publishes its status (agent.status).
+  private async settle(job: JobEntity, outcome: LoopOutcome, cancel: AbortSignal): Promise<void> {
+    if ('parked' in outcome) return;
+    if (cancel.aborted) return this.loop.flush(outcome);
+    const hooks = { before: outcome.write };
+    if (outcome.ok) await this.execution.complete(job, outcome.result, hooks);
+    else await this.execution.fail(job, outcome.reason, outcome.retryable, hooks);
+  }
+}

@@ -1,0 +1,310 @@
+import { generateText, hasToolCall, ModelMessage, streamText } from 'ai';
+import { clip, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
+import { isContextTooLong, LlmCallError } from '@wiz/llm';
+import { jobIds, makeEvent } from '@wiz/queue';
+import { BudgetExceeded, budgetReason } from '../budget';
+import { applyOutcomes, awaitedOf, wakeAtOf } from '../delegations.service';
+import { applyInputs, awaitedInputOf } from '../human-input.service';
+import type { JobWaitEntity } from '@wiz/persistence';
+import { TokenBatcher } from '../live-events';
+import * as P from '../prompts';
+import { recordStep, usageOf } from '../step-record';
+import type { LoopOutcome } from './loop-outcome';
+import { RunState } from './run-state';
+
+// The agent loop for one job, one method per phase: plan (criteria + steps) → act (model with
+// tools, many steps, streamed) → validate → iterate or finish, within the agent's budgets. The
+// context is saved after every phase and model step; a job redelivered after a crash continues
+// from it (`drive` starts at the saved phase).
+export class LoopRun extends RunState {
+  async drive(): Promise<LoopOutcome> {
+    const s = this.ctx.state;
+    if (s.phase === 'plan') {
+      if (this.limits.planning) {
+        await this.plan();
+        s.phase = 'act';
+        await this.save();
+      } else {
+        s.phase = 'act';
+        // Nothing worth a transaction: saved (with the turn to busy) with the first model step.
+        s.planNote = 'planning is off for this agent: no self-validation';
+      }
+    }
+    for (;;) {
+      if (s.phase === 'act') {
+        if ((s.awaiting?.length || s.inputs?.length) && !(await this.collect())) return this.park();
+        // An approved call that parks again (a gated delegation) parks before the next step.
+        if (this.parked()) return this.park();
+        await this.actOrSummarise();
+        if (this.parked()) return this.park();
+      }
+      if (s.phase === 'validate') {
+        const failed = await this.validate();
+        if (failed) return failed;
+      }
+      if (s.phase === 'done') return this.finish();
+    }
+  }
+
+  /** The last step (or an approved call) asked to wait: for child jobs, people or a signal. */
+  private parked(): boolean {
+    return this.parking.length > 0 || this.inputs.length > 0;
+  }
+
+  private async plan(): Promise<void> {
+    const s = this.ctx.state;
+    const r = await this.call(() =>
+      generateText({
+        ...this.settings(),
+        system: P.withPhase(this.system, this.memory, P.PLAN_INSTRUCTIONS),
+        messages: [{ role: 'user', content: this.task }],
+      }),
+    );
+    this.count(r.usage);
+    const plan = PlanSchema.safeParse(P.extractJson(r.text));
+    if (plan.success) s.plan = plan.data;
+    else s.planNote = `the model gave no usable plan ("${clip(r.text, 120)}"): working without self-validation`;
+    this.pending.push([
+      'agent.step',
+      { iteration: s.iteration, step: s.steps, phase: 'plan', text: clip(r.text, 2_000), usage: usageOf(r.usage) },
+    ]);
+  }
+
+  private async actOrSummarise(): Promise<void> {
+    try {
+      return await this.act();
+    } catch (e) {
+      if (!isContextTooLong(e) && !(e instanceof LlmCallError && /context window/.test(e.message))) throw e;
+      await this.summarise();
+      return this.act();
+    }
+  }
+
+  // Leaves the context in the next phase (validate or done), saved with the last step.
+  private async act(): Promise<void> {
+    const s = this.ctx.state;
+    if (s.messages.length === 0)
+      s.messages = [{ role: 'user', content: s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task }];
+    await this.takeSteers();
+    const base = s.messages as ModelMessage[];
+    const stepsLeft = this.limits.maxSteps - s.steps;
+    if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+    let finished: string | undefined;
+    const tokens = new TokenBatcher(
+      this.deps.live,
+      this.job,
+      () => ({ iteration: s.iteration, step: s.steps + 1 }),
+      this.deps.tokenBatchMs,
+    );
+    this.reserved.count = 0;
+    const tools = this.deps.toolBox.toolSet(this.tools, this.toolRun());
+    let steered = false;
+    const stream = streamText({
+      ...this.settings(),
+      system: P.withPhase(this.system, this.memory, P.ACT_INSTRUCTIONS),
+      messages: base,
+      tools,
+      // A delegation ends the step's stream: the job parks until the child answers.
+      // A person's steering message also ends it: the next step starts with the message in context.
+      stopWhen: [
+        hasToolCall('finish'),
+        () => this.parked(),
+        ({ steps }) => steps.length >= stepsLeft,
+        async () => (steered = await this.deps.human.hasSteers(this.job)),
+      ],
+      onError: () => undefined, // surfaced below as the stream's `error` part
+      onStepFinish: async (step) => {
+        this.reserved.count = 0;
+        s.messages = [...base, ...step.response.messages];
+        finished ??= (
+          step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined
+        )?.answer;
+        if (finished !== undefined) this.parking.length = this.inputs.length = 0; // answered anyway: no one to wait for
+        const last = finished !== undefined || step.finishReason !== 'tool-calls';
+        tokens.endStep();
+        this.pending.push(...recordStep(s, step, !last));
+        this.count(step.usage);
+        if (last) this.concludeAct(finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
+        // A parking step is saved with the park (children, context and status in one transaction).
+        if (!this.parked()) await this.save();
+      },
+    });
+    try {
+      for await (const part of stream.fullStream) {
+        if (part.type === 'text-delta') tokens.push(part.text);
+        else if (part.type === 'error') throw this.modelError(part.error);
+        else if (part.type === 'abort') throw this.modelError(this.signal.reason ?? new Error('aborted'));
+      }
+    } finally {
+      tokens.flush();
+    }
+    if (this.parked()) return;
+    // Steered: the next act step reads the message (the drive loop calls act again).
+    if (steered && s.phase === 'act') return;
+    // Still acting: the step budget ended the stream while the model wanted to go on.
+    if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+  }
+
+  private concludeAct(answer: string, finishReason: string): void {
+    const s = this.ctx.state;
+    s.partialOutputs.push(answer);
+    s.phase = s.plan ? 'validate' : 'done';
+    s.validationResult = null;
+    this.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
+  }
+
+  /**
+   * Parks the job on the children asked for in the last step (and any still awaited): they are
+   * created, the context saved and the job moved to `waiting-children` in one transaction.
+   */
+  private async park(): Promise<LoopOutcome> {
+    const s = this.ctx.state;
+    const requests = this.parking.splice(0);
+    const inputs = this.inputs.splice(0);
+    s.awaiting = [...(s.awaiting ?? []), ...requests.map(awaitedOf)];
+    s.inputs = [...(s.inputs ?? []), ...inputs.map(awaitedInputOf)];
+    const events = this.pending.splice(0);
+    // One parked state: `waiting-input` while a person or a signal is awaited, else `waiting-children`.
+    const on = s.inputs.length ? 'input' : 'children';
+    const wakeAt = wakeAtOf([...s.awaiting, ...s.inputs]);
+    await this.deps.delegations.park(
+      this.job,
+      requests,
+      wakeAt,
+      async (m, emit) => {
+        await this.deps.human.record(this.job, inputs, m, emit);
+        await this.deps.journal.saveContext(this.ctx, m);
+        for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
+      },
+      on,
+    );
+    return { parked: true };
+  }
+
+  /** A person's steering messages into the context, saved with their consumption. */
+  private async takeSteers(): Promise<void> {
+    const rows = await this.deps.human.unconsumedSteers(this.job);
+    if (!rows.length) return;
+    const s = this.ctx.state;
+    s.messages = [
+      ...s.messages,
+      ...rows.map((r) => ({ role: 'user' as const, content: P.steeringMessage(r.by, r.text) })),
+    ];
+    for (const r of rows)
+      this.pending.push(['job.steered', { steerId: r.id, text: clip(r.text, 2_000), by: r.by, consumed: true }]);
+    const events = this.pending.splice(0);
+    await this.deps.journal.commit(async (m, emit) => {
+      await this.deps.human.consumeSteers(
+        rows.map((r) => r.id),
+        m,
+      );
+      await this.deps.journal.saveContext(this.ctx, m);
+      for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
+    });
+  }
+
+  /** An approved (or edited, or approved at its deadline) call runs now, without the gate. */
+  private runApproved = async (row: JobWaitEntity, args: unknown): Promise<unknown> => {
+    const t = this.tools.find((x) => x.name === row.tool);
+    if (!t) return { error: `the tool ${row.tool} is no longer available to this agent` };
+    return this.deps.toolBox.execute(t, args, row.toolCallId, this.toolRun());
+  };
+
+  /**
+   * Resumed from a park: the outcomes of the children that ended become the results of their
+   * tool calls (timed-out asks included). False: some are still running (the job parks again,
+   * saving what was collected).
+   */
+  private async collect(): Promise<boolean> {
+    const s = this.ctx.state;
+    const { done, waiting } = await this.deps.delegations.collect(this.job, s.awaiting ?? []);
+    this.pending.push(...applyOutcomes(s, done));
+    s.awaiting = waiting;
+    const inputs = await this.deps.human.collect(this.job, s.inputs ?? [], this.runApproved);
+    this.pending.push(...applyInputs(s, inputs.done));
+    s.inputs = inputs.waiting;
+    if (waiting.length || inputs.waiting.length) return false;
+    if (this.parked()) return true; // an approved call parked again: saved with the park
+    await this.save();
+    return true;
+  }
+
+  /** Returns a failure when the last allowed iteration did not pass. */
+  private async validate(): Promise<LoopOutcome | undefined> {
+    const s = this.ctx.state;
+    const plan = s.plan!;
+    const answer = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
+    const r = await this.call(() =>
+      generateText({
+        ...this.settings(),
+        system: P.withPhase(this.system, this.memory, P.VALIDATE_INSTRUCTIONS),
+        messages: [{ role: 'user', content: P.validationRequest(this.task, plan, answer) }],
+      }),
+    );
+    this.count(r.usage);
+    const parsed = ValidationVerdictSchema.safeParse(P.extractJson(r.text));
+    const verdict: ValidationVerdict = parsed.success
+      ? parsed.data
+      : { passed: true, feedback: `the model gave no verdict ("${clip(r.text, 120)}"); answer accepted unverified` };
+    s.validationResult = { ...verdict, iteration: s.iteration };
+    this.pending.push([
+      'agent.step',
+      { iteration: s.iteration, step: s.steps, phase: 'validate', usage: usageOf(r.usage) },
+    ]);
+    this.pending.push([
+      'job.validation',
+      { iteration: s.iteration, passed: verdict.passed, feedback: verdict.feedback, criteria: plan.validationCriteria },
+    ]);
+    if (verdict.passed) s.phase = 'done';
+    else if (s.iteration + 1 >= this.limits.maxIterations) {
+      return {
+        ok: false,
+        reason: budgetReason.iterations(this.limits.maxIterations, verdict.feedback),
+        retryable: false,
+      };
+    } else {
+      s.iteration++;
+      s.messages = [...s.messages, { role: 'user', content: P.retryRequest(verdict) }];
+      s.phase = 'act';
+    }
+    await this.save();
+    return undefined;
+  }
+
+  /** The job's result: the last answer, and what it took. */
+  private finish(): LoopOutcome {
+    const s = this.ctx.state;
+    const text = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
+    return {
+      ok: true,
+      result: {
+        text,
+        model: this.model.modelId,
+        finishReason: 'stop',
+        usage: { totalTokens: s.tokens },
+        steps: s.steps,
+        iterations: s.iteration + 1,
+      },
+    };
+  }
+
+  // Context too long: replace the history by a summary of it and go on (once per act phase).
+  private async summarise(): Promise<void> {
+    const s = this.ctx.state;
+    const transcript = JSON.stringify(s.messages);
+    const excerpt =
+      transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
+    const r = await this.call(() =>
+      generateText({
+        ...this.settings(),
+        system: P.SUMMARY_INSTRUCTIONS,
+        messages: [{ role: 'user', content: excerpt }],
+      }),
+    );
+    this.count(r.usage);
+    const task = s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task;
+    s.messages = [{ role: 'user', content: P.summaryContinuation(task, r.text) }];
+    s.errors.push('the conversation exceeded the model context: summarised and continued');
+    await this.save();
+  }
+}

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
+import { StateChangesService } from '@wiz/queue';
+import { AgentMemoryService } from '../agent-memory.service';
+import { ContextState, ContextStore, LiveContext } from '../context.store';
+import type { Write } from './loop-outcome';
+
+// Where a run reads and writes: the job's context, the agent's long-term memory, and the
+// transaction that commits a save with its events.
+@Injectable()
+export class RunJournalService {
+  constructor(
+    private readonly contexts: ContextStore,
+    private readonly memories: AgentMemoryService,
+    private readonly changes: StateChangesService,
+  ) {}
+
+  /** The job's context (resumed where a previous delivery left it) and the agent's memory. */
+  async load(job: JobEntity, agent: AgentEntity): Promise<[LiveContext, AgentStateEntity | null]> {
+    const [ctx, state] = await Promise.all([this.contexts.load(job), this.memories.load(agent)]);
+    this.contexts.resume(job, ctx);
+    return [ctx, state];
+  }
+
+  saveContext(ctx: LiveContext, m: EntityManager): Promise<void> {
+    return this.contexts.save(ctx, m);
+  }
+
+  promote(
+    agent: AgentEntity,
+    job: JobEntity,
+    s: ContextState,
+    failure: string | undefined,
+    loaded: AgentStateEntity | null,
+    m: EntityManager,
+  ): Promise<void> {
+    const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
+    return this.memories.promote(agent, job, s, failure === undefined ? 'completed' : 'failed', summary, loaded, m);
+  }
+
+  commit(write: Write): Promise<void> {
+    return this.changes.commit(write);
+  }
+}

@@ -1,0 +1,163 @@
+import { AISDKError, LanguageModelUsage } from 'ai';
+import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
+import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
+import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
+import { systemPromptOf, taskText } from '../../persona';
+import { InputRequest, ParkRequest, RunPolicies, WizTool } from '../../tools/tool';
+import { ToolBox, ToolRun } from '../../tools/tool-box';
+import { summariesOf, toolsFor } from '../../tools/registry';
+import { BudgetExceeded, budgetReason, Limits } from '../budget';
+import type { LiveContext } from '../context.store';
+import type { DelegationsService } from '../delegations.service';
+import type { HumanInputService } from '../human-input.service';
+import type { LiveEvents } from '../live-events';
+import * as P from '../prompts';
+import type { Pending } from '../step-record';
+import type { FinishedOutcome, Write } from './loop-outcome';
+import type { RunJournalService } from './run-journal.service';
+
+/** What a run works with, handed down by the loop service. */
+export interface RunDeps {
+  llm: Pick<LlmService, 'describe'>;
+  journal: RunJournalService;
+  execution: Pick<JobExecutionService, 'progress'>;
+  live: LiveEvents;
+  delegations: Pick<DelegationsService, 'park' | 'collect'>;
+  human: Pick<HumanInputService, 'record' | 'collect' | 'unconsumedSteers' | 'hasSteers' | 'consumeSteers'>;
+  toolBox: ToolBox;
+  tokenBatchMs: number;
+}
+
+export interface RunInput {
+  job: JobEntity;
+  agent: AgentEntity;
+  ctx: LiveContext;
+  state: AgentStateEntity | null;
+  model: ResolvedModel;
+  limits: Limits;
+  signal: AbortSignal;
+  budget: AbortController;
+  /** Tool approval policies (the agent's, then its owner's default). */
+  policies: RunPolicies;
+}
+
+// One job's run, its state and bookkeeping: model call settings, the token and step budgets, and
+// the saves (context and the step's events in one transaction). The phases are in LoopRun.
+export abstract class RunState {
+  readonly job: JobEntity;
+  readonly agent: AgentEntity;
+  readonly ctx: LiveContext;
+  readonly model: ResolvedModel;
+  readonly limits: Limits;
+  readonly signal: AbortSignal;
+  protected readonly budget: AbortController;
+  /** The agent's long-term memory as loaded, and its prompt section. */
+  protected readonly state: AgentStateEntity | null;
+  protected readonly memory: string;
+  protected readonly system: string;
+  protected readonly task: string;
+  /** The tools this agent may use. */
+  protected readonly tools: WizTool[];
+  /** Events to write with the next context save. */
+  protected readonly pending: Pending[] = [];
+  /** Delegations asked for in the current step: the run parks after it. */
+  protected readonly parking: ParkRequest[] = [];
+  /** Waits on people or signals asked for in the current step: the run parks after it. */
+  protected readonly inputs: InputRequest[] = [];
+  protected readonly policies: RunPolicies;
+  /** Child slots taken in the current step. */
+  protected readonly reserved = { count: 0 };
+  /** The job's outcome went into long-term memory (with the save that ended the loop). */
+  promoted = false;
+  /** The save that ends the loop, left to the runner's completion (see FinishedOutcome). */
+  final?: Write;
+
+  constructor(
+    protected readonly deps: RunDeps,
+    input: RunInput,
+  ) {
+    ({ job: this.job, agent: this.agent, ctx: this.ctx, model: this.model, limits: this.limits } = input);
+    ({ signal: this.signal, budget: this.budget, state: this.state, policies: this.policies } = input);
+    this.tools = toolsFor(this.agent.tools ?? null);
+    this.system = systemPromptOf(this.agent, summariesOf(this.tools));
+    this.task = taskText(this.job.input, this.job.data);
+    this.memory = P.memorySection(this.state);
+  }
+
+  /** What the tools of this run see of it. */
+  protected toolRun(): ToolRun {
+    return {
+      job: this.job,
+      agent: this.agent,
+      state: this.ctx.state,
+      parking: this.parking,
+      inputs: this.inputs,
+      policies: this.policies,
+      reserved: this.reserved,
+      progress: (pct) => this.deps.execution.progress(this.job, pct),
+    };
+  }
+
+  /** A failed loop: its reason in the context, and into long-term memory, in one save. */
+  async conclude(outcome: FinishedOutcome): Promise<void> {
+    if (!outcome.ok) this.ctx.state.errors.push(outcome.reason);
+    await this.save(outcome.ok ? undefined : outcome.reason);
+  }
+
+  protected settings() {
+    return {
+      model: this.model.model,
+      temperature: this.agent.model.temperature,
+      maxOutputTokens: this.agent.model.maxTokens,
+      maxRetries: this.model.maxRetries,
+      abortSignal: AbortSignal.any([this.signal, AbortSignal.timeout(this.model.timeoutMs)]),
+    };
+  }
+
+  protected count(usage: LanguageModelUsage): void {
+    const s = this.ctx.state;
+    s.steps++;
+    s.tokens += usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+    if (s.tokens > this.limits.maxTokens)
+      this.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, this.limits.maxTokens)));
+  }
+
+  protected async call<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.ctx.state.steps >= this.limits.maxSteps)
+      throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.modelError(e);
+    }
+  }
+
+  protected modelError(e: unknown): unknown {
+    if (this.budget.signal.aborted) return this.budget.signal.reason;
+    if (isContextTooLong(e)) return e;
+    return AISDKError.isInstance(e) || (e instanceof Error && e.name === 'AbortError')
+      ? new LlmCallError(this.deps.llm.describe(e, this.model))
+      : e;
+  }
+
+  // The context and the step's events in one transaction; the save that ends the loop (phase
+  // `done`, or `failure`) also promotes the job into the agent's long-term memory, and is left
+  // to the runner, to commit with the job's completion (`final`).
+  protected async save(failure?: string): Promise<void> {
+    const events = this.pending.splice(0);
+    const s = this.ctx.state;
+    const promote = !this.promoted && (failure !== undefined || s.phase === 'done');
+    if (promote) this.promoted = true;
+    const write: Write = async (m, emit) => {
+      await this.deps.journal.saveContext(this.ctx, m);
+      if (promote) await this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m);
+      for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
+    };
+    if (promote || this.final) {
+      const before = this.final;
+      this.final = before ? async (m, emit) => (await before(m, emit), write(m, emit)) : write;
+      return;
+    }
+    await this.deps.journal.commit(write);
+  }
+}
