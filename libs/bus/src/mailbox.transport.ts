@@ -6,6 +6,8 @@ import { MailboxCommand, MailboxCommandSchema } from '@wiz/contracts';
 import { BusService } from './bus.service';
 
 export const MAILBOX_PATTERN = 'wiz.mailbox';
+/** What a mailbox handler returns for a command it is done with: acked. */
+export const HANDLED = 'handled';
 /** What a mailbox handler returns for a command it gives back unrun (shutdown): NAKed, redelivered at once. */
 export const HANDED_BACK = 'handed-back';
 
@@ -33,7 +35,8 @@ export interface MailboxTransportOptions {
 
 // Our own thin JetStream transport (Nest's NATS transport is core NATS, at most once).
 // One pull consumer per mailbox partition; each message goes to the `@MessagePattern(MAILBOX_PATTERN)`
-// handler and is acked only when the handler settles, so a crash mid-job means redelivery.
+// handler and is acked only when the handler answers HANDLED; a failure (the handler rejects) is
+// NAKed with a delay, so a crash or a store outage mid-job means redelivery, never a lost command.
 // Messages held here (running or queued behind their agent's current job) get `working()`
 // heartbeats so that JetStream does not redeliver them while this process is alive.
 export class MailboxTransport extends Server implements CustomTransportStrategy {
@@ -170,8 +173,15 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
         this.transformToObservable(await handler(command, new MailboxContext([m]))),
         { defaultValue: undefined },
       );
-      if (settled === HANDED_BACK) m.nak();
-      else m.ack();
+      if (settled === HANDLED) m.ack();
+      else if (settled === HANDED_BACK) m.nak();
+      else {
+        // Only a handler that settled acks: anything else (an exception filter's answer, say) is a failure.
+        this.log.warn(
+          `job command on ${m.subject} will be redelivered in 1 s: the handler answered ${String(settled)}`,
+        );
+        m.nak(1_000);
+      }
     } catch (e) {
       if (this.stopping) {
         // Handed back at shutdown: another runtime takes it now.
