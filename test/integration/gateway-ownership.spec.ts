@@ -179,7 +179,7 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'POST /api/v1/providers': async (w) => {
     const mine = await w.b('POST', '/api/v1/providers', {
       name: 'B',
-      baseUrl: 'http://127.0.0.1:9/v1',
+      baseUrl: 'http://203.0.113.9/v1',
       apiKey: 'sk-b',
     });
     expect(mine.status).toBe(201);
@@ -233,7 +233,7 @@ describe('gateway ownership', () => {
       .body.id;
     const keyId = (await a('POST', '/api/v1/keys', { name: 'second' })).body.id;
     const providerId = (
-      await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-a' })
+      await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://203.0.113.9/v1', apiKey: 'sk-a' })
     ).body.id;
     const projectId = (await a('POST', '/api/v1/projects', { name: 'P' })).body.id;
     const conversationId = (

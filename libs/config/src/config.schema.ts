@@ -56,6 +56,12 @@ export const ConfigSchema = z.object({
   WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe(
     "time after which a dead runtime's job is run elsewhere (mailbox ack wait and job lease)",
   ),
+  WIZ_MAX_QUEUED_PER_AGENT: int(1_000, 1, 10_000_000).describe(
+    'jobs one agent may have waiting to start (queued, delayed or waiting on dependencies); more are refused with 429',
+  ),
+  WIZ_MAX_QUEUED_PER_OWNER: int(10_000, 1, 100_000_000).describe(
+    "jobs one owner's agents may have waiting to start, together; more are refused with 429",
+  ),
   WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe(
     'runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails',
   ),
@@ -69,6 +75,9 @@ export const ConfigSchema = z.object({
   WIZ_KEEP_COMPLETED_HOURS: int(168, 1, 24 * 3650).describe('completed jobs older than this are deleted'),
   WIZ_KEEP_FAILED: int(10_000, 0, 100_000_000).describe('failed and cancelled jobs kept (the newest)'),
   WIZ_KEEP_FAILED_HOURS: int(720, 1, 24 * 3650).describe('failed and cancelled jobs older than this are deleted'),
+  WIZ_OUTBOX_STUCK_MS: int(60_000, 1_000, 86_400_000).describe(
+    '/health answers 503 when a bus message has waited this long in the outbox unpublished',
+  ),
   WIZ_EVENTS_MAX_AGE_HOURS: int(168, 1, 24 * 365).describe('how long lifecycle events stay replayable'),
   WIZ_AUTH: z
     .enum(['auto', 'on', 'off'])
@@ -85,6 +94,9 @@ export const ConfigSchema = z.object({
     .string()
     .default('')
     .describe('origins allowed by CORS, comma separated (`*` for any); empty: no CORS headers'),
+  WIZ_MAX_BODY_BYTES: int(512 * 1024, 1024, 16 * 1024 * 1024).describe(
+    'largest REST request body (413 above); keep it under the NATS max_payload (1 MiB by default)',
+  ),
   WIZ_RATE_LIMIT_PER_MIN: z.coerce
     .number()
     .int()
@@ -121,6 +133,13 @@ export const ConfigSchema = z.object({
     .default('text-embedding-3-small')
     .describe("embedding model of the agent's endpoint, for memory_query by meaning"),
   WIZ_LLM_TIMEOUT_MS: int(120_000, 1_000, 3_600_000).describe('time limit of one model call'),
+  WIZ_ALLOW_PRIVATE_URLS: bool(false).describe(
+    "with authentication on, let tenants' provider URLs reach loopback, private and link-local addresses",
+  ),
+  WIZ_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .describe("host names, addresses or CIDR ranges tenants' URLs may reach although private, comma separated"),
   WIZ_SECRET_KEY: z
     .string()
     .default('')
@@ -187,6 +206,15 @@ export function describeConfig(): Array<{ name: string; default: string; descrip
 }
 
 export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** The guard of outbound calls to tenants' URLs (provider base URLs; MCP and webhooks later). */
+export const urlPolicyOf = (c: WizConfig) => ({
+  guard: authEnabled(c),
+  allowPrivate: c.WIZ_ALLOW_PRIVATE_URLS,
+  allow: c.WIZ_ALLOWED_PRIVATE_HOSTS.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean),
+});
 
 /** Whether API keys are required (WIZ_AUTH, with `auto` resolved against HOST). */
 export const authEnabled = (c: Pick<WizConfig, 'WIZ_AUTH' | 'HOST'>): boolean =>

@@ -14,6 +14,7 @@ export * from './ws-protocol.json-schema';
 export * from './provider.schema';
 export * from './activity.schema';
 export * from './memory.schema';
+export * from './event-size';
 export * from './page.schema';
 export * from './text';
 export * from './health.schema';

@@ -32,7 +32,7 @@ export interface BusNames {
   /** Core NATS (not stored) live events of a job, e.g. `agent.token`. */
   liveSubject(e: { agentId?: string; jobId?: string; type: string }): string;
   liveAll(): string;
-  /** Core NATS control messages to every runtime (their payloads: CONTROL_MESSAGES). */
+  /** Core NATS control messages to every runtime or gateway (their payloads: CONTROL_MESSAGES). */
   control(kind: ControlKind): string;
   /** Core NATS request/reply served by one runtime of a queue group (e.g. `embed`). */
   request(kind: string): string;

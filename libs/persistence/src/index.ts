@@ -34,3 +34,4 @@ export { OwnersRepository } from './repositories/owners.repository';
 export { ProvidersRepository } from './repositories/providers.repository';
 export { SchedulesRepository } from './repositories/schedules.repository';
 export { writeTransaction } from './write-lock';
+export { isStoreUnavailable } from './store-errors';

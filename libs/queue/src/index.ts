@@ -3,6 +3,7 @@ export { JobExecutionService, LOST_RUN } from './job-execution.service';
 export { JobFlowService, PARKED, PARKED_INPUT, jobIds } from './job-flow.service';
 export { JobsService } from './jobs.service';
 export { OutboxRelay } from './outbox.relay';
+export { QueueLimits, QUEUE_FULL_RETRY_SEC } from './queue-limits';
 export { PeriodicWorker } from './periodic.worker';
 export { QueueModule } from './queue.module';
 export { DelayedJobsWorker } from './runtime/delayed-jobs.worker';

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
-import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, JobWaitsRepository } from '@wiz/persistence';
+import {
+  AgentEntity,
+  AgentsRepository,
+  isStoreUnavailable,
+  JobEntity,
+  JobsRepository,
+  JobWaitsRepository,
+} from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
 import { isParked, JobFlowService, jobIds, PARKED, PARKED_INPUT } from './job-flow.service';
@@ -161,8 +168,21 @@ export class JobExecutionService {
     return (await this.jobs.nextQueued(ownerId, agentId, limit)).map((j) => this.flow.commandOf(j));
   }
 
-  /** `hooks.before`: the runner's own writes (the agent loop's last save), in the same transaction. */
-  complete(job: JobEntity, result: JobResult, hooks: TxHooks = {}): Promise<boolean> {
+  /**
+   * `hooks.before`: the runner's own writes (the agent loop's last save), in the same transaction.
+   * If the store refuses them (not a lost connection), the job fails saying so: thrown on, the
+   * error would leave the job active until its lease lapsed and count as a lost runtime.
+   */
+  async complete(job: JobEntity, result: JobResult, hooks: TxHooks = {}): Promise<boolean> {
+    try {
+      return await this.completeNow(job, result, hooks);
+    } catch (e) {
+      if (isStoreUnavailable(e)) throw e;
+      return this.fail(job, storeRefused('result', e), false);
+    }
+  }
+
+  private completeNow(job: JobEntity, result: JobResult, hooks: TxHooks): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
       await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, null);
@@ -183,7 +203,16 @@ export class JobExecutionService {
   }
 
   /** A failed attempt: retried after its backoff while attempts remain, else the job fails. */
-  fail(job: JobEntity, error: string, retryable = true, hooks: TxHooks = {}): Promise<boolean> {
+  async fail(job: JobEntity, error: string, retryable = true, hooks: TxHooks = {}): Promise<boolean> {
+    try {
+      return await this.failNow(job, error, retryable, hooks);
+    } catch (e) {
+      if (isStoreUnavailable(e) || !hooks.before) throw e;
+      return this.failNow(job, `${error}; ${storeRefused('context', e)}`, retryable, {});
+    }
+  }
+
+  private failNow(job: JobEntity, error: string, retryable: boolean, hooks: TxHooks): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
       await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, error);
@@ -277,4 +306,9 @@ function closeAttempt(job: JobEntity, error: string | null) {
   const last = log[log.length - 1];
   if (last && last.finishedAt === null) log[log.length - 1] = { ...last, finishedAt: new Date().toISOString(), error };
   return log;
+}
+
+function storeRefused(what: string, e: unknown): string {
+  const err = e as { driverError?: { message?: string }; message?: string };
+  return `the store refused the job's ${what}: ${(err?.driverError?.message ?? err?.message ?? String(e)).slice(0, 300)}`;
 }

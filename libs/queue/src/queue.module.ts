@@ -3,6 +3,7 @@ import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { PersistenceModule } from '@wiz/persistence';
 import { JobExecutionService, RUN_POLICY, RunPolicy } from './job-execution.service';
 import { JobsService } from './jobs.service';
+import { QueueLimits } from './queue-limits';
 import { OutboxRelay } from './outbox.relay';
 import { StateChangesService } from './state-changes.service';
 import { JobFlowService } from './job-flow.service';
@@ -20,6 +21,7 @@ const providers = [
   OutboxRelay,
   StateChangesService,
   JobFlowService,
+  QueueLimits,
   JobsService,
   JobExecutionService,
   SchedulesService,

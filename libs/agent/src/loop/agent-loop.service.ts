@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { LlmCallError, LlmService } from '@wiz/llm';
+import { Deadline, LlmCallError, LlmService } from '@wiz/llm';
 import { AgentEntity, JobEntity } from '@wiz/persistence';
 import { JobExecutionService } from '@wiz/queue';
 import { ToolBox } from '../tools/tool-box';
@@ -42,7 +42,9 @@ export class AgentLoopService {
       () => budget.abort(new BudgetExceeded(budgetReason.wall(limits.maxWallMs))),
       limits.maxWallMs,
     );
-    const timeout = job.timeoutMs ? AbortSignal.timeout(job.timeoutMs) : undefined;
+    // A held timer, not AbortSignal.timeout: see Deadline.
+    const jobDeadline = job.timeoutMs ? new Deadline(job.timeoutMs) : undefined;
+    const timeout = jobDeadline?.signal;
     const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
     let run: LoopRun | undefined;
     try {
@@ -74,6 +76,7 @@ export class AgentLoopService {
       throw e;
     } finally {
       clearTimeout(wall);
+      jobDeadline?.clear();
     }
   }
 

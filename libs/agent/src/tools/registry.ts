@@ -19,7 +19,12 @@ import { memoryQuery } from './memory/memory-query.tool';
 import { memorySave } from './memory/memory-save.tool';
 import { listMyJobs } from './jobs/list-my-jobs.tool';
 import { setSubjobPriority } from './jobs/set-subjob-priority.tool';
-import { editFile, globFiles, grepFiles, listDir, readFile, writeFile } from './workspace/workspace.tools';
+import { editFile } from './workspace/edit-file.tool';
+import { globFiles } from './workspace/glob.tool';
+import { grepFiles } from './workspace/grep.tool';
+import { listDir } from './workspace/list-dir.tool';
+import { readFile } from './workspace/read-file.tool';
+import { writeFile } from './workspace/write-file.tool';
 import { clip } from '@wiz/contracts';
 
 // Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), and its name here.

@@ -58,7 +58,7 @@ export interface ToolDeps {
   memory: Pick<MemoryStore, 'save' | 'query'>;
   messages: Pick<MessagesService, 'postAsAgent'>;
   jobs: JobDesk;
-  config: Pick<WizConfig, 'WIZ_ASK_TIMEOUT_SEC'>;
+  config: Pick<WizConfig, 'WIZ_ASK_TIMEOUT_SEC' | 'WIZ_DELEGATION_MAX_DEPTH'>;
 }
 export type ToolNeed = keyof ToolDeps;
 

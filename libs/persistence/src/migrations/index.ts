@@ -6,6 +6,8 @@ import { ApiKeys1763900000000 } from './1763900000000-api-keys';
 import { Conversations1764000000000 } from './1764000000000-conversations';
 import { Tools1764100000000 } from './1764100000000-tools';
 import { HumanInput1764200000000 } from './1764200000000-human-input';
+import { OutboxDeadLetter1764250000000 } from './1764250000000-outbox-dead-letter';
+import { JobsOwnerStatus1764260000000 } from './1764260000000-jobs-owner-status';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -17,4 +19,6 @@ export const MIGRATIONS = [
   Conversations1764000000000,
   Tools1764100000000,
   HumanInput1764200000000,
+  OutboxDeadLetter1764250000000,
+  JobsOwnerStatus1764260000000,
 ];

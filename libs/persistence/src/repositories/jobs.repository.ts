@@ -7,6 +7,8 @@ import { JOB_STATUSES } from '@wiz/contracts';
 import { AgentEntity, JobDependencyEntity, JobEntity } from '../entities';
 import { forUpdate, writeTransaction } from '../write-lock';
 
+const NOT_STARTED: JobStatus[] = ['queued', 'delayed', 'waiting'];
+
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()
 export class JobsRepository {
@@ -55,6 +57,23 @@ export class JobsRepository {
       take: q.limit,
       skip: q.offset,
     });
+  }
+
+  /**
+   * Whether the owner (or one agent of it) has at least `n` jobs not started yet (queued, delayed,
+   * waiting on dependencies). Reads at most `n` index entries, not all of them.
+   */
+  async waitingAtLeast(ownerId: string, agentId: string | null, n: number, m?: EntityManager): Promise<boolean> {
+    const row = await this.repo(m)
+      .createQueryBuilder('j')
+      .select('j.id', 'id')
+      .where('j.ownerId = :ownerId', { ownerId })
+      .andWhere(agentId ? 'j.agentId = :agentId' : '1=1', { agentId })
+      .andWhere('j.status IN (:...statuses)', { statuses: NOT_STARTED })
+      .offset(n - 1)
+      .limit(1)
+      .getRawOne();
+    return row !== undefined;
   }
 
   async counts(ownerId: string, agentId?: string): Promise<JobCounts> {

@@ -43,8 +43,8 @@ export class HealthController {
   async legacy(@Res() res: Response): Promise<void> {
     const results = await this.checks.run();
     const ok = Object.values(results).every((r) => r.ok);
-    const { nats, database, streams, leases } = results;
-    const body: Health = { status: ok ? 'ok' : 'unavailable', nats, database, streams, leases };
+    const { nats, database, streams, outbox, leases } = results;
+    const body: Health = { status: ok ? 'ok' : 'unavailable', nats, database, streams, outbox, leases };
     res.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
   }
 

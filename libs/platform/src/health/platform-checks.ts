@@ -1,7 +1,9 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BusService } from '@wiz/bus';
+import { BusService, withTimeout } from '@wiz/bus';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { OutboxRelay } from '@wiz/queue';
 import { CheckResult, ReadinessChecks } from './readiness-checks';
 
 // The checks every process shares: the store answers a query, NATS a ping, and JetStream both
@@ -12,12 +14,25 @@ export class PlatformChecks implements OnModuleInit {
     private readonly checks: ReadinessChecks,
     private readonly bus: BusService,
     @InjectDataSource() private readonly ds: DataSource,
+    private readonly relay: OutboxRelay,
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {}
 
   onModuleInit(): void {
     this.checks.register('nats', () => this.bus.health());
     this.checks.register('database', () => this.database());
     this.checks.register('streams', () => this.bus.streamsHealth());
+    this.checks.register('outbox', () => this.outbox());
+  }
+
+  // Events that stay unpublished mean clients see nothing happen: a stuck outbox is not healthy.
+  private async outbox(): Promise<CheckResult> {
+    const { oldestPendingMs, deadLettered } = await withTimeout(this.relay.status(), 2_000);
+    const limit = this.config.WIZ_OUTBOX_STUCK_MS;
+    const dead = deadLettered ? `; ${deadLettered} dead-lettered by this process` : '';
+    return oldestPendingMs > limit
+      ? { ok: false, detail: `oldest unpublished message is ${Math.round(oldestPendingMs / 1000)} s old${dead}` }
+      : { ok: true, detail: `publishing${dead}` };
   }
 
   private async database(): Promise<CheckResult> {

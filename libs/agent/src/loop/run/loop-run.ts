@@ -1,6 +1,6 @@
-import { generateText, hasToolCall, ModelMessage, streamText } from 'ai';
+import { generateText, hasToolCall, ModelMessage, streamText, TextStreamPart, ToolSet } from 'ai';
 import { clip, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
-import { isContextTooLong, LlmCallError } from '@wiz/llm';
+import { cleanModelText, Deadline, isContextTooLong, LlmCallError, untilAborted } from '@wiz/llm';
 import { jobIds, makeEvent } from '@wiz/queue';
 import { BudgetExceeded, budgetReason } from '../budget';
 import { applyOutcomes, awaitedOf, wakeAtOf } from '../delegations.service';
@@ -53,9 +53,9 @@ export class LoopRun extends RunState {
 
   private async plan(): Promise<void> {
     const s = this.ctx.state;
-    const r = await this.call(() =>
+    const r = await this.call((signal) =>
       generateText({
-        ...this.settings(),
+        ...this.settings(signal),
         system: P.withPhase(this.system, this.memory, P.PLAN_INSTRUCTIONS),
         messages: [{ role: 'user', content: this.task }],
       }),
@@ -99,8 +99,9 @@ export class LoopRun extends RunState {
     this.reserved.count = 0;
     const tools = this.deps.toolBox.toolSet(this.tools, this.toolRun());
     let steered = false;
+    const deadline = new Deadline(this.model.timeoutMs, this.signal);
     const stream = streamText({
-      ...this.settings(),
+      ...this.settings(deadline.signal),
       system: P.withPhase(this.system, this.memory, P.ACT_INSTRUCTIONS),
       messages: base,
       tools,
@@ -130,12 +131,9 @@ export class LoopRun extends RunState {
       },
     });
     try {
-      for await (const part of stream.fullStream) {
-        if (part.type === 'text-delta') tokens.push(part.text);
-        else if (part.type === 'error') throw this.modelError(part.error);
-        else if (part.type === 'abort') throw this.modelError(this.signal.reason ?? new Error('aborted'));
-      }
+      await this.consume(stream.fullStream, deadline, tokens);
     } finally {
+      deadline.clear();
       tokens.flush();
     }
     if (this.parked()) return;
@@ -145,9 +143,38 @@ export class LoopRun extends RunState {
     if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
   }
 
+  // Reads the step's stream until it ends or the call's deadline fires (a stalled body included).
+  private async consume(
+    parts: AsyncIterable<TextStreamPart<ToolSet>>,
+    deadline: Deadline,
+    tokens: TokenBatcher,
+  ): Promise<void> {
+    try {
+      let said = false;
+      for await (const part of untilAborted(parts, deadline.signal)) {
+        if (part.type === 'text-delta' || part.type === 'tool-call') said = true;
+        if (part.type === 'text-delta') tokens.push(part.text);
+        else if (part.type === 'finish-step' && !said && ['other', 'unknown'].includes(part.finishReason))
+          // A 200 whose body is not an OpenAI-compatible stream (an HTML page, a proxy's answer).
+          throw new LlmCallError(`model endpoint ${this.model.endpoint} answered without a readable completion`);
+        else if (part.type === 'error' || part.type === 'abort')
+          throw this.modelError(
+            deadline.expired
+              ? deadline.signal.reason
+              : part.type === 'error'
+                ? part.error
+                : (this.signal.reason ?? new Error('aborted')),
+          );
+      }
+    } catch (e) {
+      // untilAborted threw the deadline's reason (its own, or the run's it follows).
+      throw deadline.signal.aborted && e === deadline.signal.reason ? this.modelError(e) : e;
+    }
+  }
+
   private concludeAct(answer: string, finishReason: string): void {
     const s = this.ctx.state;
-    s.partialOutputs.push(answer);
+    s.partialOutputs.push(cleanModelText(answer));
     s.phase = s.plan ? 'validate' : 'done';
     s.validationResult = null;
     this.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
@@ -234,9 +261,9 @@ export class LoopRun extends RunState {
     const s = this.ctx.state;
     const plan = s.plan!;
     const answer = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
-    const r = await this.call(() =>
+    const r = await this.call((signal) =>
       generateText({
-        ...this.settings(),
+        ...this.settings(signal),
         system: P.withPhase(this.system, this.memory, P.VALIDATE_INSTRUCTIONS),
         messages: [{ role: 'user', content: P.validationRequest(this.task, plan, answer) }],
       }),
@@ -294,9 +321,9 @@ export class LoopRun extends RunState {
     const transcript = JSON.stringify(s.messages);
     const excerpt =
       transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
-    const r = await this.call(() =>
+    const r = await this.call((signal) =>
       generateText({
-        ...this.settings(),
+        ...this.settings(signal),
         system: P.SUMMARY_INSTRUCTIONS,
         messages: [{ role: 'user', content: excerpt }],
       }),

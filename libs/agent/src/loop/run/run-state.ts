@@ -1,5 +1,14 @@
 import { AISDKError, LanguageModelUsage } from 'ai';
-import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
+import {
+  Deadline,
+  DeadlineExceeded,
+  isContextTooLong,
+  LlmCallError,
+  LlmService,
+  raceAbort,
+  ResolvedModel,
+} from '@wiz/llm';
+import { UrlRefused } from '@wiz/net';
 import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
 import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
@@ -104,13 +113,14 @@ export abstract class RunState {
     await this.save(outcome.ok ? undefined : outcome.reason);
   }
 
-  protected settings() {
+  /** `signal`: the call's own (a Deadline of WIZ_LLM_TIMEOUT_MS that follows the run's). */
+  protected settings(signal: AbortSignal) {
     return {
       model: this.model.model,
       temperature: this.agent.model.temperature,
       maxOutputTokens: this.agent.model.maxTokens,
       maxRetries: this.model.maxRetries,
-      abortSignal: AbortSignal.any([this.signal, AbortSignal.timeout(this.model.timeoutMs)]),
+      abortSignal: signal,
     };
   }
 
@@ -122,18 +132,24 @@ export abstract class RunState {
       this.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, this.limits.maxTokens)));
   }
 
-  protected async call<T>(fn: () => Promise<T>): Promise<T> {
+  /** One model call, aborted by the run's signal or after WIZ_LLM_TIMEOUT_MS. */
+  protected async call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.ctx.state.steps >= this.limits.maxSteps)
       throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+    const deadline = new Deadline(this.model.timeoutMs, this.signal);
     try {
-      return await fn();
+      return await raceAbort(fn(deadline.signal), deadline.signal);
     } catch (e) {
-      throw this.modelError(e);
+      throw this.modelError(deadline.expired ? deadline.signal.reason : e);
+    } finally {
+      deadline.clear();
     }
   }
 
   protected modelError(e: unknown): unknown {
     if (this.budget.signal.aborted) return this.budget.signal.reason;
+    if (e instanceof DeadlineExceeded) return new LlmCallError(e.message);
+    if (e instanceof UrlRefused) return new LlmCallError(`model endpoint ${this.model.endpoint}: ${e.message}`);
     if (isContextTooLong(e)) return e;
     return AISDKError.isInstance(e) || (e instanceof Error && e.name === 'AbortError')
       ? new LlmCallError(this.deps.llm.describe(e, this.model))
