@@ -39,6 +39,9 @@ const NOT_FOUND = async (r: Promise<HttpResult>) => {
 // 'stateless': the route answers 405 to everyone with a key (no MCP sessions), and 401 without one.
 const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'stateless'> = {
   'GET /health': 'public',
+  'GET /livez': 'public',
+  'GET /readyz': 'public',
+  'GET /startupz': 'public',
   'GET /api/docs': 'public',
   'GET /api/docs.json': 'public',
   'GET /api/docs/assets/:name': 'public',

@@ -22,7 +22,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StalledJobsWorker.name} on
       new JobWaitsRepository(stack.ds),
       policy,
     );
-    sut = new StalledJobsWorker(stack.jobRepo, execution, stack.flow, stack.changes, policy);
+    sut = new StalledJobsWorker(stack.jobRepo, execution, policy);
   });
 
   afterAll(() => stack.close());

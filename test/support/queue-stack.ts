@@ -38,6 +38,7 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
     maxDeliver: 2,
     maxAckPending: 10,
     eventsMaxAgeMs: 3_600_000,
+    replicas: 1,
   });
   const bus = new BusService(nc, jsm, names);
   const ds = await openStore({

@@ -65,8 +65,11 @@ export const ConfigSchema = z.object({
   WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe(
     'runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails',
   ),
-  WIZ_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000).describe(
-    'on SIGTERM, how long running jobs may finish before they are handed back',
+  WIZ_SHUTDOWN_GRACE_MS: int(50_000, 0, 3_600_000).describe(
+    "on SIGTERM, how long running jobs may finish before they are handed back (keep it under the pod's terminationGracePeriodSeconds)",
+  ),
+  WIZ_JETSTREAM_REPLICAS: int(1, 1, 5).describe(
+    'replicas of the streams and KV buckets (3 on a NATS cluster); a minimum: more set by an operator are kept',
   ),
   WIZ_KEEP_COMPLETED: int(10_000, 0, 100_000_000).describe('completed jobs kept (the newest); older ones are deleted'),
   WIZ_KEEP_COMPLETED_HOURS: int(168, 1, 24 * 3650).describe('completed jobs older than this are deleted'),

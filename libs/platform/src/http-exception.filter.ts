@@ -17,6 +17,9 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('Http');
 
   catch(e: unknown, host: ArgumentsHost): void {
+    // The runtime's mailbox handlers inherit the app's filters: their errors stay theirs, so the
+    // mailbox transport sees the failure and redelivers the command (an answer here would ack it).
+    if (host.getType() !== 'http') throw e;
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(e);
     if (body.statusCode >= 500) this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));

@@ -6,9 +6,13 @@ import { ConfigModule, WizConfig } from '@wiz/config';
 import { BusModule } from '@wiz/bus';
 import { PersistenceModule } from '@wiz/persistence';
 import { QueueModule } from '@wiz/queue';
-import { HealthController } from './health.controller';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health/health.controller';
+import { PlatformChecks } from './health/platform-checks';
+import { ReadinessChecks } from './health/readiness-checks';
 import { logDestination, withDestination } from './log-output';
 
+const PROBES = new Set(['/health', '/livez', '/readyz', '/startupz']);
 const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
 function requestId(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers['x-request-id'];
@@ -24,6 +28,8 @@ export class PlatformModule {
   static forRoot(config: WizConfig, clientName: string): DynamicModule {
     return {
       module: PlatformModule,
+      // Global: features register their readiness checks without importing the platform.
+      global: true,
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
@@ -32,7 +38,7 @@ export class PlatformModule {
             name: clientName,
             // Secrets never reach the logs (docs/architecture.md, invariant 6).
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
-            autoLogging: { ignore: (req) => req.url === '/health' },
+            autoLogging: { ignore: (req) => PROBES.has(req.url ?? '') },
             // Every response carries `x-request-id` (the caller's own, if it sent a sane one),
             // and every log line of the request carries it as `req.id`.
             genReqId: requestId,
@@ -41,8 +47,11 @@ export class PlatformModule {
         PersistenceModule,
         BusModule.forRoot(clientName),
         QueueModule,
+        TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController],
+      providers: [ReadinessChecks, PlatformChecks],
+      exports: [ReadinessChecks],
     };
   }
 }

@@ -15,6 +15,7 @@ import { isParked, JobFlowService, jobIds, PARKED, PARKED_INPUT } from './job-fl
 import { Emit, StateChangesService } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
+export const HANDED_BACK = 'runtime shut down before this attempt finished; run again';
 
 export type StartOutcome =
   | { run: true; job: JobEntity; agent: AgentEntity }
@@ -122,6 +123,39 @@ export class JobExecutionService {
       await this.flow.freeAgent(job, m, emit);
       return true;
     }, job.agentId);
+  }
+
+  /**
+   * A job this runtime was running when its shutdown grace ran out: queued again at once (another
+   * runtime takes it now, not after its lease lapses). Not counted as a lost run.
+   */
+  async handBack(ownerId: string, jobId: string): Promise<boolean> {
+    const job = await this.jobs.findById(ownerId, jobId);
+    if (!job || job.status !== 'active') return false;
+    return this.changes.commit(async (m, emit) => {
+      const attemptLog = closeAttempt(job, HANDED_BACK);
+      if (!(await this.flow.move(job, { status: 'queued', attemptLog, leaseUntil: null }, m))) return false;
+      emit.event(makeEvent('job.queued', jobIds(job), { from: 'active' }));
+      this.flow.enqueue(job, emit, 'handback');
+      await this.flow.freeAgent(job, m, emit);
+      return true;
+    }, job.agentId);
+  }
+
+  /**
+   * Resends one command (marked `backlog`) for the agent's best queued job, so that the actor that
+   * takes it fetches the rest from the store. Used when the commands were dropped by an actor
+   * that died (the stalled-jobs sweep) or that is shutting down.
+   */
+  async resendBacklog(ownerId: string, agentId: string, now: Date, cause: string): Promise<boolean> {
+    const [next] = await this.jobs.nextQueued(ownerId, agentId, 1);
+    if (!next) return false;
+    await this.changes.commit(async (m, emit) => {
+      // Touched, so that the sweep does not wake this agent again before another lease period.
+      await this.jobs.touch(ownerId, next.id, now, m);
+      this.flow.enqueue(next, emit, cause, true);
+    }, agentId);
+    return true;
   }
 
   /** Extends the leases of running jobs (the runtime calls this for all of its own). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 
 /** Paths that belong to the API, never to the console. */
-const API = /^\/(api|ws|health|mcp)(\/|$)/;
+const API = /^\/(api|ws|mcp|metrics|health|livez|readyz|startupz)(\/|$)/;
 
 // The built console (dist/console, from `npm run build`): found beside the compiled gateway,
 // or, when the gateway runs from source (tests), in dist/ of the repository.
@@ -19,7 +19,8 @@ export function consoleDir(): string | null {
 /**
  * Serves the web console at `/`: its files (hashed assets cached for good, index.html never), and
  * index.html for any other GET of a non-API path, so that the console's own routes (/agents/…)
- * load on a reload. /api, /ws, /health and /mcp are left to the gateway.
+ * load on a reload. /api, /ws, /mcp, /metrics and the probes (/health, /livez, /readyz, /startupz) are left
+ * to the gateway.
  */
 export function serveConsole(app: INestApplication, dir: string | null = consoleDir()): void {
   if (!dir) {
