@@ -212,6 +212,31 @@ describe('web console', () => {
     expect(decided).toMatchObject({ status: 'approved', resolution: { decision: 'approve' } });
   }, 120_000);
 
+  it('adds an http MCP server, lists it with header names only, shows its tools view as unreachable, deletes it', async () => {
+    const { page, shot } = browser;
+    await page.goto(`${server.baseUrl}/mcp-servers`);
+    await page.locator('.empty', { hasText: 'No MCP servers yet.' }).waitFor();
+    await page.locator('input[name=name]').fill('nowhere');
+    await page.locator('input[name=url]').fill('http://127.0.0.1:9/mcp');
+    await page.locator('textarea[name=headers]').fill('Authorization=Bearer s3cret-value');
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const row = page.locator('.mcp-servers li', { hasText: 'nowhere' });
+    await row.getByText('headers Authorization').waitFor();
+    expect(await row.textContent()).toContain('http://127.0.0.1:9/mcp');
+    expect(await page.locator('main').textContent()).not.toContain('s3cret-value');
+
+    await row.getByRole('button', { name: 'Tools' }).click();
+    const state = row.locator('.mcp-tools .badge');
+    await state.waitFor({ timeout: 30_000 });
+    expect(await state.textContent()).toMatch(/^(failed|refused)$/);
+    await shot('17-mcp-servers');
+
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('.empty', { hasText: 'No MCP servers yet.' }).waitFor();
+    expect((await client.mcpServers.list()).items).toEqual([]);
+  }, 60_000);
+
   it('shows the other pages and fits a phone screen', async () => {
     const { page, shot } = browser;
     for (const [path, name, ready] of [

@@ -14,6 +14,7 @@ import { EventsPage } from './pages/events';
 import { JobPage } from './pages/job';
 import { JobsPage } from './pages/jobs';
 import { KeysPage } from './pages/keys';
+import { McpServersPage } from './pages/mcp-servers';
 import { ProvidersPage } from './pages/providers';
 import { SchedulesPage } from './pages/schedules';
 import { Empty, Loading } from './ui';
@@ -25,6 +26,7 @@ const NAV: Array<{ href: string; label: string; key: string }> = [
   { href: '/approvals', label: 'Approvals', key: 'i' },
   { href: '/schedules', label: 'Schedules', key: 's' },
   { href: '/providers', label: 'Providers', key: 'p' },
+  { href: '/mcp-servers', label: 'MCP servers', key: 'm' },
   { href: '/keys', label: 'API keys', key: 'k' },
   { href: '/events', label: 'Events', key: 'e' },
 ];
@@ -41,6 +43,7 @@ const ROUTES: Array<[string, (p: Record<string, string>) => preact.JSX.Element]>
   ['/approvals', () => <ApprovalsPage />],
   ['/schedules', () => <SchedulesPage />],
   ['/providers', () => <ProvidersPage />],
+  ['/mcp-servers', () => <McpServersPage />],
   ['/keys', () => <KeysPage />],
   ['/events', () => <EventsPage />],
 ];

@@ -15,6 +15,7 @@ import type {
   CreateConversation,
   CreatedApiKey,
   CreateJob,
+  CreateMcpServer,
   CreateProject,
   CreateProvider,
   CreateSchedule,
@@ -22,6 +23,8 @@ import type {
   Job,
   JobCounts,
   JobStatus,
+  McpServer,
+  McpServerTools,
   MemoryItem,
   MemoryMetadata,
   Message,
@@ -34,6 +37,7 @@ import type {
   SaveMemory,
   Schedule,
   UpdateAgent,
+  UpdateMcpServer,
 } from '@wiz/contracts';
 import type { z } from 'zod';
 import { Http } from './http';
@@ -191,6 +195,20 @@ export class RestApi {
     get: (providerId: string) => this.http.request<Provider>('GET', `${V1}/providers/${id(providerId)}`),
     create: (body: CreateProvider) => this.http.request<Provider>('POST', `${V1}/providers`, body),
     remove: (providerId: string) => this.http.request<void>('DELETE', `${V1}/providers/${id(providerId)}`),
+  };
+
+  /** MCP servers as tool sources: header and environment values go in, only their names come out. */
+  readonly mcpServers = {
+    list: (page?: Page) => this.http.request<PageOf<McpServer>>('GET', `${V1}/mcp-servers`, undefined, { ...page }),
+    get: (serverId: string) => this.http.request<McpServer>('GET', `${V1}/mcp-servers/${id(serverId)}`),
+    /** 409 when the owner has a server of that name; 403 for stdio unless the operator enabled it. */
+    create: (body: CreateMcpServer) => this.http.request<McpServer>('POST', `${V1}/mcp-servers`, body),
+    /** Given `headers` or `env` replace the stored set as a whole. */
+    update: (serverId: string, body: UpdateMcpServer) =>
+      this.http.request<McpServer>('PATCH', `${V1}/mcp-servers/${id(serverId)}`, body),
+    remove: (serverId: string) => this.http.request<void>('DELETE', `${V1}/mcp-servers/${id(serverId)}`),
+    /** Its tools as agents see them (`<server>__<tool>`) and the connection state. */
+    tools: (serverId: string) => this.http.request<McpServerTools>('GET', `${V1}/mcp-servers/${id(serverId)}/tools`),
   };
 
   readonly keys = {
