@@ -14,6 +14,8 @@ export { OutboxEntity } from './entities/outbox.entity';
 export { ProjectEntity } from './entities/project.entity';
 export { ProviderEntity } from './entities/provider.entity';
 export { ScheduleEntity } from './entities/schedule.entity';
+export { UsageRecordEntity } from './entities/usage-record.entity';
+export { BudgetEntity } from './entities/budget.entity';
 export { MIGRATIONS } from './migrations';
 export { PersistenceModule, storeOptionsOf } from './persistence.module';
 export { ActivityContextsRepository } from './repositories/activity-contexts.repository';

@@ -6,7 +6,9 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
 import { Logger } from 'nestjs-pino';
+import { startTracing } from '@wiz/telemetry';
 import { HttpErrorFilter } from './http-exception.filter';
+import { httpTelemetry } from './http-telemetry';
 
 export async function createApp(root: Parameters<typeof NestFactory.create>[0]): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(root, {
@@ -14,16 +16,21 @@ export async function createApp(root: Parameters<typeof NestFactory.create>[0]):
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  app.use(json({ limit: '1mb' }), jsonErrors);
-  const origins = app
-    .get<WizConfig>(WIZ_CONFIG)
-    .WIZ_CORS_ORIGINS.split(',')
+  const config = app.get<WizConfig>(WIZ_CONFIG);
+  startTracing({
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    tracesEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    headers: config.OTEL_EXPORTER_OTLP_HEADERS,
+    serviceName: config.OTEL_SERVICE_NAME,
+  });
+  app.use(httpTelemetry, json({ limit: '1mb' }), jsonErrors);
+  const origins = config.WIZ_CORS_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean);
   if (origins.length > 0) {
     app.enableCors({
       origin: origins.includes('*') ? true : origins,
-      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'last-event-id'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'last-event-id', 'traceparent', 'tracestate'],
       exposedHeaders: ['x-request-id', 'retry-after'],
       maxAge: 600,
     });

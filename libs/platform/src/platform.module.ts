@@ -6,7 +6,9 @@ import { ConfigModule, WizConfig } from '@wiz/config';
 import { BusModule } from '@wiz/bus';
 import { PersistenceModule } from '@wiz/persistence';
 import { QueueModule } from '@wiz/queue';
+import { activeTraceId, collectProcessMetrics, context, trace } from '@wiz/telemetry';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 
 const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
 function requestId(req: IncomingMessage, res: ServerResponse): string {
@@ -16,11 +18,18 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  const traceId = activeTraceId();
+  return traceId && span ? { trace_id: traceId, span_id: span.spanContext().spanId } : {};
+}
+
 // What every Wiz process stands on: configuration, structured logs, the store, the bus and the
 // outbox. Apps add their features (gateway, runtime) on top.
 @Module({})
 export class PlatformModule {
   static forRoot(config: WizConfig, clientName: string): DynamicModule {
+    collectProcessMetrics();
     return {
       module: PlatformModule,
       imports: [
@@ -35,13 +44,15 @@ export class PlatformModule {
             // Every response carries `x-request-id` (the caller's own, if it sent a sane one),
             // and every log line of the request carries it as `req.id`.
             genReqId: requestId,
+            // Every line logged inside a traced operation carries its trace and span ids.
+            mixin: traceFields,
           },
         }),
         PersistenceModule,
         BusModule.forRoot(clientName),
         QueueModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
     };
   }
 }

@@ -18,6 +18,7 @@ import { makeEvent } from './events';
 import { JobFlowService, jobIds } from './job-flow.service';
 import { toJob } from './job.mapper';
 import { Emit, StateChangesService } from './state-changes.service';
+import { activeTraceparent, traceIdOrNew } from '@wiz/telemetry';
 
 const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const isUniqueViolation = (e: unknown) =>
@@ -37,7 +38,7 @@ export class JobsService {
   ) {}
 
   /** `body` is validated by the caller (REST: CreateJobSchema); defaults are applied here. */
-  async submit(ownerId: string, body: CreateJob, traceId: string = randomUUID()): Promise<Job> {
+  async submit(ownerId: string, body: CreateJob, traceId: string = traceIdOrNew()): Promise<Job> {
     if (body.idempotencyKey) {
       const existing = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
       if (existing) return toJob(existing);
@@ -87,7 +88,9 @@ export class JobsService {
   ): Promise<Job> {
     const agent = await this.runnableAgent(ownerId, body.agentId, m);
     return toJob(
-      await this.createIn(agent, body, link.traceId ?? randomUUID(), m, emit, { conversationId: link.conversationId }),
+      await this.createIn(agent, body, link.traceId ?? traceIdOrNew(), m, emit, {
+        conversationId: link.conversationId,
+      }),
     );
   }
 
@@ -219,6 +222,7 @@ export class JobsService {
       result: null,
       failureReason: null,
       traceId,
+      traceParent: activeTraceparent(),
       conversationId,
       revision: 0,
       createdAt: now,

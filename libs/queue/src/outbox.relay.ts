@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { BusService } from '@wiz/bus';
 import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
+import { outboxPublishFailures } from '@wiz/telemetry';
 import { PeriodicWorker } from './periodic.worker';
 
 export const CLAIM_MS = 15_000;
@@ -79,6 +80,7 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
       } catch (e) {
         // NATS unreachable: keep the rows (they are in the store too) and retry with backoff.
         this.failures++;
+        outboxPublishFailures.inc();
         if (this.failures === 1 || this.failures % 20 === 0) this.log.warn(`publish failed, will retry: ${String(e)}`);
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6))));
         continue;
@@ -100,7 +102,7 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async publish(rows: OutboxEntity[]): Promise<void> {
-    await Promise.all(rows.map((r) => this.bus.publish(r.subject, r.payload, r.id)));
+    await Promise.all(rows.map((r) => this.bus.publish(r.subject, r.payload, r.id, r.headers)));
   }
 
   /** Claims and publishes rows whose writer died or could not publish (runs every 5 s). */

@@ -1,3 +1,4 @@
+import { QueueMetrics } from './queue.metrics';
 import { Module, Provider } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { PersistenceModule } from '@wiz/persistence';
@@ -15,6 +16,7 @@ const runPolicy: Provider = {
   useFactory: (c: WizConfig): RunPolicy => ({ maxLostRuns: c.WIZ_JOB_MAX_DELIVER, leaseMs: c.WIZ_JOB_ACK_WAIT_MS }),
 };
 const providers = [
+  QueueMetrics,
   SettleHooks,
   OutboxRelay,
   StateChangesService,

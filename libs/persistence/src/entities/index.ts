@@ -12,6 +12,8 @@ import { ProjectEntity } from './project.entity';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationParticipantEntity } from './conversation-participant.entity';
 import { MessageEntity } from './message.entity';
+import { UsageRecordEntity } from './usage-record.entity';
+import { BudgetEntity } from './budget.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -29,6 +31,8 @@ export {
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  UsageRecordEntity,
+  BudgetEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -45,4 +49,6 @@ export const ENTITIES = [
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  UsageRecordEntity,
+  BudgetEntity,
 ];

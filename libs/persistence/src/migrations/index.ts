@@ -5,6 +5,7 @@ import { AgentActors1763800000000 } from './1763800000000-agent-actors';
 import { ApiKeys1763900000000 } from './1763900000000-api-keys';
 import { Conversations1764000000000 } from './1764000000000-conversations';
 import { Tools1764100000000 } from './1764100000000-tools';
+import { Observability1764200000000 } from './1764200000000-observability';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ApiKeys1763900000000,
   Conversations1764000000000,
   Tools1764100000000,
+  Observability1764200000000,
 ];

@@ -1,5 +1,4 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { WizError } from '@wiz/contracts';
 import { ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
 import { makeEvent } from '../events';
@@ -7,6 +6,7 @@ import { JobsService } from '../jobs.service';
 import { PeriodicWorker } from '../periodic.worker';
 import { StateChangesService } from '../state-changes.service';
 import { planTicks, TickPlan } from './schedule-ticks';
+import { traceIdOrNew } from '@wiz/telemetry';
 
 const EVERY_MS = 500;
 const BATCH = 100;
@@ -66,7 +66,7 @@ export class ScheduleFiringWorker implements OnApplicationBootstrap, BeforeAppli
   }
 
   private async fire(s: ScheduleEntity, now: Date): Promise<boolean> {
-    const traceId = randomUUID();
+    const traceId = traceIdOrNew();
     let plan: TickPlan;
     try {
       plan = planTicks(s, s.nextRunAt ?? now, now);
