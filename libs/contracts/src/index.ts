@@ -17,3 +17,4 @@ export * from './memory.schema';
 export * from './page.schema';
 export * from './text';
 export * from './health.schema';
+export * from './usage.schema';

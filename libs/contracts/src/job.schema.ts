@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PageQuerySchema } from './page.schema';
+import { JobUsageSchema } from './usage.schema';
 
 // The whole status model is declared now so that the job entity and events already fit the
 // queue (issue 3); the foundation uses queued → active → completed | failed.
@@ -119,6 +120,8 @@ export const JobSchema = z.object({
   updatedAt: z.iso.datetime(),
   startedAt: z.iso.datetime().nullable(),
   finishedAt: z.iso.datetime().nullable(),
+  /** GET /jobs/:id only: the job's model usage and cost, its delegated children's included. */
+  usage: JobUsageSchema.optional(),
 });
 export type Job = z.infer<typeof JobSchema>;
 

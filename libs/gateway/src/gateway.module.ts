@@ -12,6 +12,7 @@ import { MemoryApiModule } from './memory/memory-api.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { TasksModule } from './tasks/tasks.module';
+import { UsageModule } from './usage/usage.module';
 
 // The gateway's features: REST, and lifecycle events over WebSocket. Stateless: run any number.
 @Module({
@@ -26,6 +27,7 @@ import { TasksModule } from './tasks/tasks.module';
     ProvidersModule,
     ConversationsApiModule,
     MemoryApiModule,
+    UsageModule,
   ],
 })
 export class GatewayModule {}

@@ -31,4 +31,6 @@ export type { NewOutboxRow } from './repositories/outbox.repository';
 export { OwnersRepository } from './repositories/owners.repository';
 export { ProvidersRepository } from './repositories/providers.repository';
 export { SchedulesRepository } from './repositories/schedules.repository';
+export { UsageRepository } from './repositories/usage.repository';
+export type { UsageGroup, UsageTotals } from './repositories/usage.repository';
 export { writeTransaction } from './write-lock';

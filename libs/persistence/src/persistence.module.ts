@@ -14,9 +14,11 @@ import { AgentStatesRepository } from './repositories/agent-states.repository';
 import { MemoryItemsRepository } from './repositories/memory-items.repository';
 import { ConversationsRepository } from './repositories/conversations.repository';
 import { MessagesRepository } from './repositories/messages.repository';
+import { UsageRepository } from './repositories/usage.repository';
 
 const repositories = [
   AgentsRepository,
+  UsageRepository,
   JobsRepository,
   OutboxRepository,
   SchedulesRepository,

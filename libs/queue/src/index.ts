@@ -14,3 +14,4 @@ export { SchedulesFiringModule } from './schedules/schedules-firing.module';
 export { SchedulesService } from './schedules/schedules.service';
 export { StateChangesService } from './state-changes.service';
 export type { Emit } from './state-changes.service';
+export { BudgetsService, periodStart } from './budgets/budgets.service';

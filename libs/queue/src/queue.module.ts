@@ -1,4 +1,5 @@
 import { QueueMetrics } from './queue.metrics';
+import { BudgetsService } from './budgets/budgets.service';
 import { Module, Provider } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { PersistenceModule } from '@wiz/persistence';
@@ -17,6 +18,7 @@ const runPolicy: Provider = {
 };
 const providers = [
   QueueMetrics,
+  BudgetsService,
   SettleHooks,
   OutboxRelay,
   StateChangesService,

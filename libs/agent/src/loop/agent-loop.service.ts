@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { LlmCallError, LlmService } from '@wiz/llm';
+import { LlmCallError, LlmService, PriceTable } from '@wiz/llm';
 import { AgentEntity, JobEntity } from '@wiz/persistence';
-import { JobExecutionService } from '@wiz/queue';
+import { BudgetsService, JobExecutionService } from '@wiz/queue';
 import { ToolBox } from '../tools/tool-box';
 import { BudgetExceeded, budgetReason, limitsOf } from './budget';
 import { DelegationsService } from './delegations.service';
@@ -28,8 +28,20 @@ export class AgentLoopService {
     live: LiveEvents,
     delegations: DelegationsService,
     toolBox: ToolBox,
+    budgets: BudgetsService,
   ) {
-    this.deps = { llm, journal, execution, live, delegations, toolBox, tokenBatchMs: config.WIZ_TOKEN_BATCH_MS };
+    this.deps = {
+      llm,
+      journal,
+      execution,
+      live,
+      delegations,
+      toolBox,
+      tokenBatchMs: config.WIZ_TOKEN_BATCH_MS,
+      prices: new PriceTable(config.WIZ_MODEL_PRICES),
+      traceContent: config.WIZ_TRACE_CONTENT,
+      budgetStop: (ownerId, agentId) => budgets.stopReason(ownerId, agentId),
+    };
   }
 
   async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {

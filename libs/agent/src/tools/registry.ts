@@ -1,3 +1,4 @@
+import { failSpan, GenAi, inSpan, startTimer, toolCallDuration } from '@wiz/telemetry';
 import { jsonSchema, tool, ToolSet } from 'ai';
 import { z } from 'zod';
 import type { ToolSummary } from '../persona';
@@ -60,6 +61,19 @@ export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] =>
 
 const MAX_ERROR_CHARS = 1_000;
 
+// One `execute_tool {tool}` span and duration sample per call; a refused or failed call is an error.
+async function toolSpan<T>(name: string, toolCallId: string, run: () => Promise<T>): Promise<T> {
+  const elapsed = startTimer();
+  const attributes = { [GenAi.operation]: 'execute_tool', [GenAi.toolName]: name, [GenAi.toolCallId]: toolCallId };
+  return inSpan(`execute_tool ${name}`, { attributes }, async (span) => {
+    const out = await run();
+    const error = toolErrorOf(out);
+    if (error) failSpan(span, new Error(error), 'tool_error');
+    toolCallDuration.observe({ tool: name, outcome: error ? 'error' : 'ok' }, elapsed());
+    return out;
+  });
+}
+
 // A tool's JSON Schema for the model, made once per tool (not per job: zod's conversion shows
 // in the CPU profile of every step).
 const schemas = new WeakMap<WizTool, ReturnType<typeof jsonSchema>>();
@@ -83,16 +97,17 @@ export function toAiTools(
     set[t.name] = tool({
       description: t.description,
       inputSchema: schemaOf(t),
-      execute: async (raw: unknown, { toolCallId }) => {
-        const args = t.input.safeParse(raw ?? {});
-        if (!args.success)
-          return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
-        try {
-          return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
-        } catch (e) {
-          return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
-        }
-      },
+      execute: (raw: unknown, { toolCallId }) =>
+        toolSpan(t.name, toolCallId, async () => {
+          const args = t.input.safeParse(raw ?? {});
+          if (!args.success)
+            return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
+          try {
+            return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
+          } catch (e) {
+            return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
+          }
+        }),
     });
   }
   return set;

@@ -9,6 +9,7 @@ import { MemoryStore } from '@wiz/memory';
 import { toAiTools } from './registry';
 import { contextFor, ParkRequest, ToolDeps, ToolRunContext, WizTool } from './tool';
 import { Workspace } from './workspace/workspace';
+import { carryContext, context } from '@wiz/telemetry';
 
 export type ToolRun = Omit<ToolRunContext, 'toolCallId' | 'park' | 'reserveChild'> & {
   parking: ParkRequest[];
@@ -40,7 +41,16 @@ export class ToolBox {
       return { before, release: () => void (!released && ((released = true), run.reserved.count--)) };
     };
     return toAiTools(tools, (toolCallId, tool) =>
-      contextFor(tool, { ...run, toolCallId, park: (r) => void run.parking.push(r), reserveChild }, this.deps),
+      contextFor(
+        tool,
+        {
+          ...run,
+          toolCallId,
+          park: (r) => (carryContext(r, context.active()), void run.parking.push(r)),
+          reserveChild,
+        },
+        this.deps,
+      ),
     );
   }
 }

@@ -13,7 +13,8 @@ import {
   PageOf,
 } from '@wiz/contracts';
 import { Owner, ZodPipe } from '@wiz/platform';
-import { JobsService } from '@wiz/queue';
+import { BudgetsService, JobsService } from '@wiz/queue';
+import { JobUsageService } from '../usage/usage.service';
 import { JobContextService } from './job-context.service';
 
 const checkId = (id: string) => {
@@ -26,11 +27,14 @@ export class JobsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly contexts: JobContextService,
+    private readonly budgets: BudgetsService,
+    private readonly usage: JobUsageService,
   ) {}
 
   @Post()
   @HttpCode(202)
-  submit(@Owner() owner: string, @Body(new ZodPipe(CreateJobSchema)) body: CreateJob): Promise<Job> {
+  async submit(@Owner() owner: string, @Body(new ZodPipe(CreateJobSchema)) body: CreateJob): Promise<Job> {
+    await this.budgets.assertCanSubmit(owner, body.agentId);
     return this.jobs.submit(owner, body);
   }
 
@@ -48,8 +52,9 @@ export class JobsController {
   }
 
   @Get(':id')
-  get(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
-    return this.jobs.get(owner, checkId(id));
+  async get(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
+    const job = await this.jobs.get(owner, checkId(id));
+    return { ...job, usage: await this.usage.ofJob(owner, job.id) };
   }
 
   @Get(':id/context')

@@ -44,14 +44,15 @@ export class LoopRun extends RunState {
 
   private async plan(): Promise<void> {
     const s = this.ctx.state;
-    const r = await this.call(() =>
+    const messages: ModelMessage[] = [{ role: 'user', content: this.task }];
+    const r = await this.call('plan', messages, () =>
       generateText({
         ...this.settings(),
         system: P.withPhase(this.system, this.memory, P.PLAN_INSTRUCTIONS),
-        messages: [{ role: 'user', content: this.task }],
+        messages,
       }),
     );
-    this.count(r.usage);
+    this.count(r.usage, r.response.modelId);
     const plan = PlanSchema.safeParse(P.extractJson(r.text));
     if (plan.success) s.plan = plan.data;
     else s.planNote = `the model gave no usable plan ("${clip(r.text, 120)}"): working without self-validation`;
@@ -79,6 +80,7 @@ export class LoopRun extends RunState {
     const base = s.messages as ModelMessage[];
     const stepsLeft = this.limits.maxSteps - s.steps;
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+    await this.checkBudgets();
     let finished: string | undefined;
     const tokens = new TokenBatcher(
       this.deps.live,
@@ -113,18 +115,36 @@ export class LoopRun extends RunState {
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens.endStep();
         this.pending.push(...recordStep(s, step, !last));
-        this.count(step.usage);
+        this.count(step.usage, step.response.modelId);
         if (last) this.concludeAct(finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
         // A parking step is saved with the park (children, context and status in one transaction).
         if (!this.parking.length) await this.save();
+        // The owner's budgets, between steps: a spent one stops the job before its next call.
+        if (!last && !this.parking.length) {
+          const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id);
+          if (stop) this.budget.abort(new BudgetExceeded(stop));
+        }
       },
     });
+    // One `chat {model}` span per step of the stream (the SDK calls the model once per step).
+    let call: ReturnType<typeof this.modelCall> | undefined;
+    let stepText = '';
     try {
       for await (const part of stream.fullStream) {
-        if (part.type === 'text-delta') tokens.push(part.text);
-        else if (part.type === 'error') throw this.modelError(part.error);
+        if (part.type === 'start-step') ((call = this.modelCall('act', s.messages)), (stepText = ''));
+        else if (part.type === 'text-delta') {
+          call?.token();
+          tokens.push(part.text);
+          if (this.deps.traceContent) stepText += part.text;
+        } else if (part.type === 'finish-step') {
+          call?.end(part.usage, part.response.modelId, this.deps.traceContent ? stepText : undefined);
+          call = undefined;
+        } else if (part.type === 'error') throw this.modelError(part.error);
         else if (part.type === 'abort') throw this.modelError(this.signal.reason ?? new Error('aborted'));
       }
+    } catch (e) {
+      call?.fail(e);
+      throw e;
     } finally {
       tokens.flush();
     }
@@ -150,8 +170,10 @@ export class LoopRun extends RunState {
     const requests = this.parking.splice(0);
     s.awaiting = [...(s.awaiting ?? []), ...requests.map(awaitedOf)];
     const events = this.pending.splice(0);
+    const usage = this.takeUsage();
     await this.deps.delegations.park(this.job, requests, wakeAtOf(s.awaiting), async (m, emit) => {
       await this.deps.journal.saveContext(this.ctx, m);
+      await this.deps.journal.saveUsage(usage, m);
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
     });
     return { parked: true };
@@ -177,14 +199,15 @@ export class LoopRun extends RunState {
     const s = this.ctx.state;
     const plan = s.plan!;
     const answer = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
-    const r = await this.call(() =>
+    const messages: ModelMessage[] = [{ role: 'user', content: P.validationRequest(this.task, plan, answer) }];
+    const r = await this.call('validate', messages, () =>
       generateText({
         ...this.settings(),
         system: P.withPhase(this.system, this.memory, P.VALIDATE_INSTRUCTIONS),
-        messages: [{ role: 'user', content: P.validationRequest(this.task, plan, answer) }],
+        messages,
       }),
     );
-    this.count(r.usage);
+    this.count(r.usage, r.response.modelId);
     const parsed = ValidationVerdictSchema.safeParse(P.extractJson(r.text));
     const verdict: ValidationVerdict = parsed.success
       ? parsed.data
@@ -237,14 +260,11 @@ export class LoopRun extends RunState {
     const transcript = JSON.stringify(s.messages);
     const excerpt =
       transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
-    const r = await this.call(() =>
-      generateText({
-        ...this.settings(),
-        system: P.SUMMARY_INSTRUCTIONS,
-        messages: [{ role: 'user', content: excerpt }],
-      }),
+    const messages: ModelMessage[] = [{ role: 'user', content: excerpt }];
+    const r = await this.call('summarise', messages, () =>
+      generateText({ ...this.settings(), system: P.SUMMARY_INSTRUCTIONS, messages }),
     );
-    this.count(r.usage);
+    this.count(r.usage, r.response.modelId);
     const task = s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task;
     s.messages = [{ role: 'user', content: P.summaryContinuation(task, r.text) }];
     s.errors.push('the conversation exceeded the model context: summarised and continued');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
+import { AgentEntity, AgentStateEntity, JobEntity, UsageRecordEntity, UsageRepository } from '@wiz/persistence';
 import { StateChangesService } from '@wiz/queue';
 import { AgentMemoryService } from '../agent-memory.service';
 import { ContextState, ContextStore, LiveContext } from '../context.store';
@@ -14,6 +14,7 @@ export class RunJournalService {
     private readonly contexts: ContextStore,
     private readonly memories: AgentMemoryService,
     private readonly changes: StateChangesService,
+    private readonly usage: UsageRepository,
   ) {}
 
   /** The job's context (resumed where a previous delivery left it) and the agent's memory. */
@@ -37,6 +38,10 @@ export class RunJournalService {
   ): Promise<void> {
     const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
     return this.memories.promote(agent, job, s, failure === undefined ? 'completed' : 'failed', summary, loaded, m);
+  }
+
+  saveUsage(rows: UsageRecordEntity[], m: EntityManager): Promise<void> {
+    return this.usage.insert(rows, m);
   }
 
   commit(write: Write): Promise<void> {

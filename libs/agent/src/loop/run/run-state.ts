@@ -1,6 +1,7 @@
 import { AISDKError, LanguageModelUsage } from 'ai';
-import { isContextTooLong, LlmCallError, LlmService, ResolvedModel } from '@wiz/llm';
-import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
+import { isContextTooLong, LlmCallError, LlmService, PriceTable, ResolvedModel } from '@wiz/llm';
+import { randomUUID } from 'node:crypto';
+import { AgentEntity, AgentStateEntity, JobEntity, UsageRecordEntity } from '@wiz/persistence';
 import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
 import { ParkRequest, WizTool } from '../../tools/tool';
@@ -14,6 +15,7 @@ import * as P from '../prompts';
 import type { Pending } from '../step-record';
 import type { FinishedOutcome, Write } from './loop-outcome';
 import type { RunJournalService } from './run-journal.service';
+import { ModelCall } from './model-telemetry';
 
 /** What a run works with, handed down by the loop service. */
 export interface RunDeps {
@@ -24,6 +26,11 @@ export interface RunDeps {
   delegations: Pick<DelegationsService, 'park' | 'collect'>;
   toolBox: ToolBox;
   tokenBatchMs: number;
+  prices: PriceTable;
+  /** WIZ_TRACE_CONTENT: prompts and completions on model-call spans. */
+  traceContent: boolean;
+  /** Why the owner's budgets stop this job now, if they do (checked before every model call). */
+  budgetStop(ownerId: string, agentId: string): Promise<string | null>;
 }
 
 export interface RunInput {
@@ -56,6 +63,8 @@ export abstract class RunState {
   protected readonly tools: WizTool[];
   /** Events to write with the next context save. */
   protected readonly pending: Pending[] = [];
+  /** Model calls' usage to write with the next context save (the ledger). */
+  protected readonly usage: UsageRecordEntity[] = [];
   /** Delegations asked for in the current step: the run parks after it. */
   protected readonly parking: ParkRequest[] = [];
   /** The job's outcome went into long-term memory (with the save that ended the loop). */
@@ -91,7 +100,23 @@ export abstract class RunState {
     };
   }
 
-  protected count(usage: LanguageModelUsage): void {
+  protected count(usage: LanguageModelUsage, responseModel?: string): void {
+    const model = responseModel ?? this.model.modelId;
+    const [input, output] = [usage.inputTokens ?? 0, usage.outputTokens ?? 0];
+    this.usage.push(
+      Object.assign(new UsageRecordEntity(), {
+        id: randomUUID(),
+        ownerId: this.job.ownerId,
+        agentId: this.agent.id,
+        jobId: this.job.id,
+        provider: this.model.providerName,
+        model,
+        inputTokens: input,
+        outputTokens: output,
+        costNanoUsd: this.deps.prices.costNanoUsd(this.model.providerName, model, input, output),
+        createdAt: new Date(),
+      }),
+    );
     const s = this.ctx.state;
     s.steps++;
     s.tokens += usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
@@ -99,14 +124,39 @@ export abstract class RunState {
       this.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, this.limits.maxTokens)));
   }
 
-  protected async call<T>(fn: () => Promise<T>): Promise<T> {
+  protected async call<T extends { usage: LanguageModelUsage; text: string; response: { modelId: string } }>(
+    phase: string,
+    input: unknown,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     if (this.ctx.state.steps >= this.limits.maxSteps)
       throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+    await this.checkBudgets();
+    const call = this.modelCall(phase, input);
     try {
-      return await fn();
+      const r = await fn();
+      call.end(r.usage, r.response.modelId, this.deps.traceContent ? r.text : undefined);
+      return r;
     } catch (e) {
+      call.fail(e);
       throw this.modelError(e);
     }
+  }
+
+  protected modelCall(phase: string, input: unknown): ModelCall {
+    const ids = { provider: this.model.providerName, modelId: this.model.modelId };
+    return new ModelCall(ids, phase, this.deps.traceContent ? input : undefined);
+  }
+
+  /** The owner's budgets (cluster-wide, from the store): a spent one stops the job here. */
+  protected async checkBudgets(): Promise<void> {
+    const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id);
+    if (stop) throw new BudgetExceeded(stop);
+  }
+
+  /** The save's ledger rows (taken: each is written once). */
+  protected takeUsage(): UsageRecordEntity[] {
+    return this.usage.splice(0);
   }
 
   protected modelError(e: unknown): unknown {
@@ -122,11 +172,13 @@ export abstract class RunState {
   // to the runner, to commit with the job's completion (`final`).
   protected async save(failure?: string): Promise<void> {
     const events = this.pending.splice(0);
+    const usage = this.takeUsage();
     const s = this.ctx.state;
     const promote = !this.promoted && (failure !== undefined || s.phase === 'done');
     if (promote) this.promoted = true;
     const write: Write = async (m, emit) => {
       await this.deps.journal.saveContext(this.ctx, m);
+      await this.deps.journal.saveUsage(usage, m);
       if (promote) await this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m);
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
     };
