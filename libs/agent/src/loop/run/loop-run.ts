@@ -131,8 +131,10 @@ export class LoopRun extends RunState {
     let stepText = '';
     try {
       for await (const part of stream.fullStream) {
-        if (part.type === 'start-step') ((call = this.modelCall('act', s.messages)), (stepText = ''));
-        else if (part.type === 'text-delta') {
+        if (part.type === 'start-step') {
+          call = this.modelCall('act', s.messages);
+          stepText = '';
+        } else if (part.type === 'text-delta') {
           call?.token();
           tokens.push(part.text);
           if (this.deps.traceContent) stepText += part.text;
