@@ -1,4 +1,4 @@
-// The layers of DESIGN.md, checked on every import (`npm run lint:deps`). Paths are resolved
+// The layers of docs/architecture.md, checked on every import (`npm run lint:deps`). Paths are resolved
 // through the tsconfig `@wiz/*` paths, so `@wiz/llm` counts as libs/llm.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -40,7 +40,7 @@ const first = (s: string) => s.split('\n')[0]!;
 // Long enough (15 s at 20 chunks/s) that every job is still streaming when the last one starts.
 const SLOW_CHUNKS = 300;
 
-// The agent actors (issue 4), in one process as `npm start` runs it, against the scripted model:
+// The agent actors, in one process as `npm start` runs it, against the scripted model:
 // idle actors held and their memory; the runtime's own time per model step; jobs in flight at
 // once on a slow streaming model, with the event loop's lag.
 export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {

@@ -25,7 +25,7 @@ export interface DelegationOptions extends BenchOptions {
 
 const WARMUP = 20;
 
-// Delegation (issue 5), in one process as `npm start` runs it, against the scripted model: one
+// Delegation, in one process as `npm start` runs it, against the scripted model: one
 // parent job at a time delegates to a child agent whose model answers at once. Measured: from
 // the parent's park (committed: waiting-children, agent free, child created) to the parent
 // running again — the child's command through the bus, its run and completion, the parent's

@@ -70,7 +70,7 @@ export async function gatewayBench(o: GatewayBenchOptions): Promise<SuiteResult>
     const sendToken = (i: number) => nc.publish(tokenSubject, tokenOf(tokenSubject, i));
     const tokenFanout = await within(pacedLatency(js, subject, clients, 60, 20, sendToken), o.timeoutMs);
     clients.forEach((c) => c.ws.terminate());
-    // The figure: one client following the agent (someone watching a job), as the issue defines it.
+    // The figure: one client following the agent (someone watching a job), as docs/benchmarks.md defines it.
     const [watcher] = await openClients(`${gw.url.replace('http', 'ws')}/ws`, 1, {
       type: 'subscribe',
       topic: `agent:${agentId}`,

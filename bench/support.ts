@@ -8,7 +8,7 @@ import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { parseConfig, WizConfig } from '@wiz/config';
 
-// The benchmark talks to the machine's own NATS and Postgres only (loopback, as in DESIGN.md).
+// The benchmark talks to the machine's own NATS and Postgres only (loopback, like the tests).
 export const BENCH_NATS_URL = 'nats://127.0.0.1:4222';
 export const BENCH_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const ROOT = join(__dirname, '..', '..');

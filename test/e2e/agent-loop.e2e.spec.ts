@@ -24,7 +24,7 @@ const plan = (marker: string): FakeLlmRule => ({
 const verdict = (passed: boolean, feedback = '') => ({ content: JSON.stringify({ passed, feedback }) });
 const PROVIDER_KEY = 'sk-provider-SECRET-5f1d2c7a';
 
-// The agent loop (issue 4) against the built server and the scripted model: plan → act (tools,
+// The agent loop against the built server and the scripted model: plan → act (tools,
 // streamed tokens) → validate → iterate, budgets, providers, behavior rules. Once per store.
 describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop on %s', (store) => {
   const iso = isolation(`agentloop${store}`);

@@ -17,7 +17,7 @@ const step = (name: string, marker: string, first: FakeLlmRule['reply'], then: F
 const call = (name: string, args: Record<string, unknown>) => ({ toolCalls: [{ name, arguments: args }] });
 const echoResult = (who: string) => ({ content: `${who} got: {{lastToolResult}}` });
 
-// Delegation (issue 5) against the built server and the scripted model: chains, A↔B, guards,
+// Delegation against the built server and the scripted model: chains, A↔B, guards,
 // ask_agent's deadline. The delegating job parks (`waiting-children`) and resumes with its
 // child's outcome as the tool result.
 describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('delegation between agents on %s', (store) => {

@@ -9,7 +9,7 @@ import { SeededRandom, testSeed } from '../support/seeded-random';
 import { sleep, until } from '../support/until';
 import { WizCluster } from '../support/wiz-cluster';
 
-// DESIGN.md invariants 1 (nothing is lost) and 2 (one job per agent at a time, cluster-wide),
+// docs/architecture.md, invariants 1 (nothing is lost) and 2 (one job per agent at a time, cluster-wide),
 // proved against real processes: a gateway and runtimes from the build (`npm run build` first),
 // the machine's NATS and Postgres, and the scripted model. Random choices come from one seed,
 // printed at the start; WIZ_TEST_SEED=<seed> replays a run.

@@ -12,7 +12,7 @@ import { WsClient } from '../support/ws-client';
 type EventFrame = Extract<ServerFrame, { type: 'event' }>;
 const isEvent = (f: ServerFrame): f is EventFrame => f.type === 'event';
 
-// The job queue (issue 3) as a client sees it, against the built server, on both stores.
+// The job queue as a client sees it, against the built server, on both stores.
 describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on %s', (store) => {
   const iso = isolation(`queue${store}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'wiz-queue-'));

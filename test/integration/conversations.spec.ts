@@ -13,7 +13,7 @@ type EventFrame = Extract<ServerFrame, { type: 'event' }>;
 const isEvent = (f: ServerFrame): f is EventFrame => f.type === 'event';
 const WINDOW = 3;
 
-// People talk to agents (issue 7): gateway and runtime in one process on the real bus and
+// People talk to agents: gateway and runtime in one process on the real bus and
 // store, the scripted model over HTTP, driven over REST and a real WebSocket like a client.
 describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversations on %s', (store) => {
   const iso = isolation(`conv${store}`);

@@ -32,6 +32,7 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'GET /health': 'public',
   'GET /api/docs': 'public',
   'GET /api/docs.json': 'public',
+  'GET /api/docs/assets/:name': 'public',
   'GET /api/ws-schema.json': 'public',
   'POST /api/v1/agents': async (w) => {
     const mine = await w.b('POST', '/api/v1/agents', { name: 'B', role: 'r' });
@@ -260,7 +261,7 @@ describe('gateway ownership', () => {
   it('refuses every route without a key or with a bad one, except the public ones', async () => {
     for (const [route, rule] of Object.entries(ROUTES)) {
       const [method, path] = route.split(' ') as [string, string];
-      const concrete = path.replace(':id', randomUUID());
+      const concrete = path.replace(':id', randomUUID()).replace(':name', 'init.js');
       const none = await w.anon(method, concrete);
       const bad = await http(sut.baseUrl, method, concrete, undefined, undefined, {
         authorization: 'Bearer wiz_not-a-key',

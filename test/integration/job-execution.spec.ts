@@ -69,7 +69,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecutionService.name} 
     expect(await statusesOf(job.id)).toEqual(['job.active', 'agent busy', 'job.completed', 'agent active']);
   });
 
-  // Delegation (issue 5): a running job parks on a child it creates in the same transaction.
+  // Delegation: a running job parks on a child it creates in the same transaction.
   const parkOnChild = async (input: string, wakeAt: Date | null = null) => {
     const parent = await jobs.submit('o', { agentId, input });
     const started = await sut.start(command(parent.id));

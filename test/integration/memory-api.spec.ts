@@ -7,7 +7,7 @@ import { WsClient } from '../support/ws-client';
 
 type EventFrame = Extract<ServerFrame, { type: 'event' }>;
 
-// The product's memory and behavior endpoints (issue 6) on the agents' memory store: the
+// The product's memory and behavior endpoints on the agents' memory store: the
 // scripted model's embeddings are a hashed bag of words, so texts sharing words are close.
 describe('memory and behavior API', () => {
   const iso = isolation('memapi');

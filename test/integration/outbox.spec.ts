@@ -3,7 +3,7 @@ import { OutboxEntity } from '@wiz/persistence';
 import { isolation } from '../support/isolation';
 import { openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
-// The durability mechanism (DESIGN.md invariant 1): a state change and its bus messages commit
+// The durability mechanism (docs/architecture.md, invariant 1): a state change and its bus messages commit
 // together; whatever is committed reaches JetStream exactly once, even if its writer died.
 describe.each<[Store]>([['postgres'], ['sqlite']])(`${OutboxRelay.name} on %s`, (store) => {
   const iso = isolation(`outbox${store}`);

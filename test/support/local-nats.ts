@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-// The machine's NATS server (DESIGN.md "Running it", .ci/run): exactly this binary and these
+// The machine's NATS server (.ci/run starts it): exactly this binary and these
 // arguments. Tests that restart it stop only the process listening on its port, and start it
 // again with the same command.
 export const LOCAL_NATS_BIN = '/usr/sbin/nats-server';

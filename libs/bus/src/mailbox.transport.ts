@@ -92,7 +92,7 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     }
   }
 
-  // A pull consumer can stall after reconnects (DESIGN.md): recreate it when heartbeats go missing.
+  // A pull consumer can stall after reconnects (a known nats.js 2.x behaviour): recreate it when heartbeats go missing.
   private async watch(partition: number, messages: ConsumerMessages): Promise<void> {
     for await (const s of await messages.status()) {
       if (s.type === ConsumerEvents.HeartbeatsMissed && Number(s.data) >= 3) {

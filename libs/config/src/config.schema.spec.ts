@@ -1,4 +1,4 @@
-import { authEnabled, describeConfig, parseConfig } from './config.schema';
+import { authEnabled, describeConfig, parseConfig, rateLimitPerMin } from './config.schema';
 
 describe(parseConfig.name, () => {
   it('applies the documented defaults', () => {
@@ -48,5 +48,23 @@ describe(authEnabled.name, () => {
 
   it('refuses a short admin key', () => {
     expect(() => parseConfig({ WIZ_ADMIN_KEY: 'short' })).toThrow(/WIZ_ADMIN_KEY/);
+  });
+});
+
+describe(rateLimitPerMin.name, () => {
+  it.each([
+    [{}, 0], // loopback, authentication off: no limit unless configured
+    [{ WIZ_RATE_LIMIT_PER_MIN: '' }, 0],
+    [{ WIZ_RATE_LIMIT_PER_MIN: '50' }, 50],
+    [{ HOST: '127.0.0.1', WIZ_AUTH: 'on' }, 600],
+    [{ HOST: '0.0.0.0' }, 600],
+    [{ HOST: '0.0.0.0', WIZ_RATE_LIMIT_PER_MIN: '0' }, 0],
+    [{ HOST: '0.0.0.0', WIZ_RATE_LIMIT_PER_MIN: '1200' }, 1200],
+  ])('resolves %p to %p requests per minute', (env, limit) => {
+    expect(rateLimitPerMin(parseConfig(env))).toBe(limit);
+  });
+
+  it('refuses a negative limit', () => {
+    expect(() => parseConfig({ WIZ_RATE_LIMIT_PER_MIN: '-1' })).toThrow(/WIZ_RATE_LIMIT_PER_MIN/);
   });
 });

@@ -82,9 +82,15 @@ export const ConfigSchema = z.object({
     .string()
     .default('')
     .describe('origins allowed by CORS, comma separated (`*` for any); empty: no CORS headers'),
-  WIZ_RATE_LIMIT_PER_MIN: int(600, 0, 1_000_000).describe(
-    'REST requests per minute per API key (per client address when auth is off); 0: no limit',
-  ),
+  WIZ_RATE_LIMIT_PER_MIN: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .optional()
+    .describe(
+      'REST requests per minute per API key (per client address when auth is off); empty: 600 with authentication on, no limit with it off; 0: no limit',
+    ),
   WIZ_WS_MAX_FRAME_BYTES: int(64 * 1024, 256, 16 * 1024 * 1024).describe('largest WebSocket frame a client may send'),
   WIZ_WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024, 1024 * 1024 * 1024).describe(
     'unsent bytes a WebSocket client may fall behind before it is disconnected',
@@ -200,7 +206,7 @@ export function describeConfig(): Array<{ name: string; default: string; descrip
     const parsed = (s as z.ZodType).safeParse(undefined);
     return {
       name,
-      default: parsed.success ? String(parsed.data) : '',
+      default: parsed.success && parsed.data !== undefined ? String(parsed.data) : '',
       description: (s as z.ZodType).description ?? '',
     };
   });
@@ -211,3 +217,7 @@ export const isLoopback = (host: string): boolean => host === 'localhost' || hos
 /** Whether API keys are required (WIZ_AUTH, with `auto` resolved against HOST). */
 export const authEnabled = (c: Pick<WizConfig, 'WIZ_AUTH' | 'HOST'>): boolean =>
   c.WIZ_AUTH === 'on' || (c.WIZ_AUTH === 'auto' && !isLoopback(c.HOST));
+
+/** REST requests per minute per key: as configured, else 600 with authentication on and none (0) with it off. */
+export const rateLimitPerMin = (c: Pick<WizConfig, 'WIZ_RATE_LIMIT_PER_MIN' | 'WIZ_AUTH' | 'HOST'>): number =>
+  c.WIZ_RATE_LIMIT_PER_MIN ?? (authEnabled(c) ? 600 : 0);

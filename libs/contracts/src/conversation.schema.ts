@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cursorQuerySchema, PageQuerySchema } from './page.schema';
 
-// Conversations (issue 7): people and agents talk in DMs and in the channels of projects.
+// Conversations: people and agents talk in DMs and in the channels of projects.
 // People are identified within their owner by a free `userId` (the owner's own user ids).
 
 /** What an agent does with a person's message while its previous answer in that conversation is unfinished. */

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { PageQuerySchema } from './page.schema';
 import { JobUsageSchema } from './usage.schema';
 
-// The whole status model is declared now so that the job entity and events already fit the
-// queue (issue 3); the foundation uses queued → active → completed | failed.
+// Every status a job can be in (docs/glossary.md, "Job status"). A job is born waiting, delayed
+// or queued, runs active, may wait on its children, and ends completed, failed or cancelled.
 export const JOB_STATUSES = [
   'waiting',
   'queued',

@@ -48,7 +48,7 @@ export const CreateScheduleSchema = z.strictObject({
     })
     .default('UTC'),
   template: ScheduleTemplateSchema,
-  /** What to do with ticks missed while no runtime was up (see README, Schedules). */
+  /** What to do with ticks missed while no runtime was up (see docs/api.md, Schedules). */
   missedRunPolicy: MissedRunPolicySchema.default('skip'),
   enabled: z.boolean().default(true),
 });

@@ -1,11 +1,11 @@
 // The one table of NATS names. Every subject, stream, consumer and KV bucket name is built here
 // from the installation prefix (WIZ_BUS_PREFIX). These are a wire format: never rename one
-// without a migration note in the README.
+// without a migration note in CHANGELOG.md.
 //
 // Mailboxes: an agent's mailbox is its own subject `<p>.mailbox.<partition>.<agentId>`. Agents are
 // spread over a fixed number of partitions and each partition has one durable consumer, so the
 // server holds `partitions` consumers whatever the number of agents (NATS 2.9 allows one filter
-// subject per consumer; per-agent consumers stop scaling in the low thousands, see DESIGN.md).
+// subject per consumer; per-agent consumers stop scaling in the low thousands, see docs/architecture.md).
 //
 // Events: `<p>.events.agent.<agentId>.<jobId|_>.<eventType>` so that a client can follow an agent
 // (`<p>.events.agent.<agentId>.>`) or one job (`<p>.events.agent.*.<jobId>.>`) with one filter.

@@ -144,7 +144,7 @@ export class MessagesService {
   }
 
   /**
-   * A message by an agent in a conversation it is part of: its reply to a job, or (issue 4's
+   * A message by an agent in a conversation it is part of: its reply to a job, or (the
    * `post_to_channel` tool) a message of its own. Inside the caller's transaction when given
    * `m`/`emit` (e.g. a settle hook), else in one of its own.
    */

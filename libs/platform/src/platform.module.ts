@@ -8,6 +8,7 @@ import { PersistenceModule } from '@wiz/persistence';
 import { QueueModule } from '@wiz/queue';
 import { activeTraceId, collectProcessMetrics, context, trace } from '@wiz/telemetry';
 import { HealthController } from './health.controller';
+import { logDestination, withDestination } from './log-output';
 import { MetricsController } from './metrics.controller';
 
 const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
@@ -24,8 +25,8 @@ function traceFields(): Record<string, string> {
   return traceId && span ? { trace_id: traceId, span_id: span.spanContext().spanId } : {};
 }
 
-// What every Wiz process stands on: configuration, structured logs, the store, the bus and the
-// outbox. Apps add their features (gateway, runtime) on top.
+// What every Wiz process stands on: configuration, structured logs (JSON lines, readable lines
+// on a terminal), the store, the bus and the outbox. Apps add their features (gateway, runtime) on top.
 @Module({})
 export class PlatformModule {
   static forRoot(config: WizConfig, clientName: string): DynamicModule {
@@ -35,10 +36,10 @@ export class PlatformModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          pinoHttp: {
+          pinoHttp: withDestination(logDestination(process.stdout.isTTY === true), {
             level: config.LOG_LEVEL,
             name: clientName,
-            // Secrets never reach the logs (DESIGN.md invariant 6).
+            // Secrets never reach the logs (docs/architecture.md, invariant 6).
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
             autoLogging: { ignore: (req) => req.url === '/health' },
             // Every response carries `x-request-id` (the caller's own, if it sent a sane one),
@@ -46,7 +47,7 @@ export class PlatformModule {
             genReqId: requestId,
             // Every line logged inside a traced operation carries its trace and span ids.
             mixin: traceFields,
-          },
+          }),
         }),
         PersistenceModule,
         BusModule.forRoot(clientName),

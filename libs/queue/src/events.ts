@@ -4,7 +4,7 @@ import { EventEnvelope, EventType, PayloadOf } from '@wiz/contracts';
 export interface EventSubjects {
   agentId?: string;
   jobId?: string;
-  /** A job's events carry the conversation it answers (issue 7). */
+  /** A job's events carry the conversation it answers. */
   conversationId?: string | null;
   traceId: string;
 }

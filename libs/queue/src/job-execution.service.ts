@@ -175,9 +175,9 @@ export class JobExecutionService {
   }
 
   /**
-   * Delegation (issue 5): the running job waits for its child jobs. In one transaction: `before`
+   * Delegation: the running job waits for its child jobs. In one transaction: `before`
    * (the caller's writes: its context, the children it creates), then active → `waiting-children`,
-   * its agent freed (DESIGN.md invariant 3) and its lease cleared. The run's attempt is handed
+   * its agent freed (docs/architecture.md, invariant 3) and its lease cleared. The run's attempt is handed
    * back (a park is not a failed attempt); `wakeAt` wakes it even if children still run
    * (ask_agent's deadline). If every child has already ended, it is queued again at once.
    * Returns false, with nothing written, when the job was moved meanwhile (cancelled…).

@@ -9,7 +9,7 @@ import { SettleHook, SettleHooks } from './settle-hooks';
 import { Emit } from './state-changes.service';
 
 /**
- * How a run that parked on its child jobs (delegation, issue 5) closes its attempt-log entry.
+ * How a run that parked on its child jobs (delegation) closes its attempt-log entry.
  * A parked job is in `waiting-children` with this as its last entry's error; its loop resumes
  * from its ActivityContext when it runs again.
  */
@@ -150,7 +150,7 @@ export class JobFlowService {
   }
 
   /**
-   * Delegation (issue 5): a parked job back to `queued` with a new mailbox command, so its loop
+   * Delegation: a parked job back to `queued` with a new mailbox command, so its loop
    * resumes — when its children ended, or at its wake-up time (ask_agent's deadline).
    */
   async wake(job: JobEntity, m: EntityManager, emit: Emit): Promise<boolean> {

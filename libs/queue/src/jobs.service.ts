@@ -59,8 +59,8 @@ export class JobsService {
 
   /**
    * A job for `agent` created inside the caller's transaction (StateChangesService.commit), so that it
-   * commits with what asked for it: a delegating job that parks in the same transaction (issue
-   * 5), or a conversation's message (issue 7). `body` is validated by the caller; `id` may be
+   * commits with what asked for it: a delegating job that parks in the same transaction, or a
+   * conversation's message. `body` is validated by the caller; `id` may be
    * chosen up front so the caller can record it first. No idempotency-key race handling: a
    * unique violation fails the caller's transaction.
    */

@@ -7,7 +7,7 @@ import type { Emit } from './state-changes.service';
 export type SettleHook = (done: JobEntity, m: EntityManager, emit: Emit) => Promise<void>;
 
 // Features that react to a job's end in the same transaction (conversations post the agent's
-// reply: issue 7) register here, so the queue depends on none of them. A hook that throws
+// reply) register here, so the queue depends on none of them. A hook that throws
 // undoes the transition with it (the job's end is retried by whoever drives it), so hooks keep
 // to their own rows. Units may run twice (group commit, see StateChangesService): hooks must be safe to rerun.
 @Injectable()

@@ -28,7 +28,7 @@ interface Unit {
 const MAX_GROUP = 64;
 
 // The one way state changes: the store change and the bus messages it implies commit in one
-// transaction (DESIGN.md invariant 1, transactional outbox); the relay publishes after commit.
+// transaction (docs/architecture.md, invariant 1: transactional outbox); the relay publishes after commit.
 //
 // Group commit: the units that arrive while a transaction runs are committed together in the
 // next one (one write transaction at a time per process), one after another, with one

@@ -4,7 +4,7 @@ import { BusService } from '@wiz/bus';
 import { JobEntity } from '@wiz/persistence';
 import { jobIds, makeEvent } from '@wiz/queue';
 
-// Token deltas of a job: core NATS, fire and forget (DESIGN.md: high-rate, may skip JetStream).
+// Token deltas of a job: core NATS, fire and forget (high-rate and never replayed, so not on JetStream: docs/websocket.md).
 // The gateway relays them to WS subscribers of the job's and the agent's topics.
 @Injectable()
 export class LiveEvents {

@@ -1,9 +1,12 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { wsProtocolJsonSchema } from '@wiz/contracts';
+import { Controller, Get, Header, Param, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { notFound, wsProtocolJsonSchema } from '@wiz/contracts';
 import { Public } from '@wiz/platform';
 import { openApiDocument } from './openapi.document';
+import { DOCS_PAGE, docsAsset } from './swagger-ui';
 
-// The machine-readable descriptions of the API, public so that tools can fetch them.
+// The machine-readable descriptions of the API, public so that tools can fetch them, and a
+// browsable page (Swagger UI, served from this gateway: no CDN) reading docs.json.
 @Public()
 @Controller('api')
 export class DocsController {
@@ -17,13 +20,18 @@ export class DocsController {
     return wsProtocolJsonSchema();
   }
 
-  // A browsable page: Swagger UI, loaded by the browser from a CDN, reading docs.json.
   @Get('docs')
   @Header('content-type', 'text/html; charset=utf-8')
   page(): string {
-    return `<!doctype html><html><head><meta charset="utf-8"><title>Wiz API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div><script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({ url: 'docs.json', dom_id: '#ui' });</script></body></html>`;
+    return DOCS_PAGE;
+  }
+
+  @Get('docs/assets/:name')
+  asset(@Param('name') name: string, @Res() res: Response): void {
+    const asset = docsAsset(name);
+    if (!asset) throw notFound('asset', name);
+    res.type(asset.contentType).set('cache-control', 'public, max-age=86400');
+    if ('text' in asset) res.send(asset.text);
+    else res.sendFile(asset.file);
   }
 }

@@ -3,24 +3,19 @@ import {
   ActivityContext,
   CreateJob,
   CreateJobSchema,
-  isUuid,
   Job,
   JobCounts,
   JobCountsQuerySchema,
   JobListQuery,
   JobListQuerySchema,
-  notFound,
   PageOf,
 } from '@wiz/contracts';
-import { Owner, ZodPipe } from '@wiz/platform';
+import { IdPipe, Owner, ZodPipe } from '@wiz/platform';
 import { BudgetsService, JobsService } from '@wiz/queue';
 import { JobUsageService } from '../usage/usage.service';
 import { JobContextService } from './job-context.service';
 
-const checkId = (id: string) => {
-  if (!isUuid(id)) throw notFound('job', id);
-  return id;
-};
+const JobId = new IdPipe('job');
 
 @Controller('api/v1/jobs')
 export class JobsController {
@@ -52,25 +47,25 @@ export class JobsController {
   }
 
   @Get(':id')
-  async get(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
-    const job = await this.jobs.get(owner, checkId(id));
+  async get(@Owner() owner: string, @Param('id', JobId) id: string): Promise<Job> {
+    const job = await this.jobs.get(owner, id);
     return { ...job, usage: await this.usage.ofJob(owner, job.id) };
   }
 
   @Get(':id/context')
-  context(@Owner() owner: string, @Param('id') id: string): Promise<ActivityContext> {
-    return this.contexts.get(owner, checkId(id));
+  context(@Owner() owner: string, @Param('id', JobId) id: string): Promise<ActivityContext> {
+    return this.contexts.get(owner, id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  cancel(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
-    return this.jobs.cancel(owner, checkId(id));
+  cancel(@Owner() owner: string, @Param('id', JobId) id: string): Promise<Job> {
+    return this.jobs.cancel(owner, id);
   }
 
   @Post(':id/retry')
   @HttpCode(200)
-  retry(@Owner() owner: string, @Param('id') id: string): Promise<Job> {
-    return this.jobs.retry(owner, checkId(id));
+  retry(@Owner() owner: string, @Param('id', JobId) id: string): Promise<Job> {
+    return this.jobs.retry(owner, id);
   }
 }

@@ -59,7 +59,7 @@ export class AgentEntity {
   @Column({ type: 'varchar', length: 36, nullable: true })
   runningJobId!: string | null;
 
-  /** A person's second message while the agent still answers the first (issue 7). */
+  /** A person's second message while the agent still answers the first: queue, reject or interrupt. */
   @Column({ type: 'varchar', length: 16, default: 'queue' })
   doubleTexting!: DoubleTexting;
 

@@ -88,7 +88,7 @@ export class JobEntity {
   @Column({ type: 'varchar', length: 64, nullable: true })
   traceParent?: string | null;
 
-  /** The conversation whose message created this job (its reply is posted there); issue 7. */
+  /** The conversation whose message created this job (its reply is posted there). */
   @Column({ type: 'varchar', length: 36, nullable: true })
   conversationId!: string | null;
 

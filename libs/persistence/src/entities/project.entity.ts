@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from './columns';
 
-// A project groups channels (issue 7).
+// A project groups channels.
 @Entity({ name: 'projects' })
 @Index('idx_projects_owner', ['ownerId', 'createdAt'])
 export class ProjectEntity {

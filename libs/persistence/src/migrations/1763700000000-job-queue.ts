@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 
-// The job queue (issue 3): retry/delay/timeout/idempotency columns, the agent fence and
+// The job queue: retry/delay/timeout/idempotency columns, the agent fence and
 // pause flag, job dependencies and cron schedules. Table API: one migration for both stores.
 export class JobQueue1763700000000 implements MigrationInterface {
   name = 'JobQueue1763700000000';

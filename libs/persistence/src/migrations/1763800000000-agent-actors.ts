@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableColumn } from 'typeorm';
 
-// Agent actors (issue 4): providers with encrypted keys, per-job ActivityContext, per-agent
+// Agent actors: providers with encrypted keys, per-job ActivityContext, per-agent
 // long-term state, and the agent's loop settings and versioned behavior rules.
 export class AgentActors1763800000000 implements MigrationInterface {
   name = 'AgentActors1763800000000';

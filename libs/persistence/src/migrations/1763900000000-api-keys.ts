@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 
-// API keys (issue 6): only the SHA-256 of a key is stored, never the key.
+// API keys: only the SHA-256 of a key is stored, never the key.
 export class ApiKeys1763900000000 implements MigrationInterface {
   name = 'ApiKeys1763900000000';
 

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 
-// Conversations (issue 7): projects, conversations (DMs and channels), participants, messages;
+// Conversations: projects, conversations (DMs and channels), participants, messages;
 // the agents' double-texting policy and the job → conversation link.
 export class Conversations1764000000000 implements MigrationInterface {
   name = 'Conversations1764000000000';

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableColumn } from 'typeorm';
 
-// Tools and delegation (issue 5): an agent's tool allow-list and its allowed delegates
+// Tools and delegation: an agent's tool allow-list and its allowed delegates
 // (JSON arrays; NULL means the defaults: the default tool set, any agent of the owner), and the
 // agents' memory items (memory_save / memory_query), with their embeddings as JSON arrays.
 export class Tools1764100000000 implements MigrationInterface {

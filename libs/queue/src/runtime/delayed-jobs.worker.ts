@@ -44,7 +44,7 @@ export class DelayedJobsWorker implements OnApplicationBootstrap, BeforeApplicat
     for (const job of await this.jobs.dueDelayed(now, BATCH)) {
       if (await this.changes.commit((m, emit) => this.flow.release(job, m, emit, now), job.agentId)) promoted++;
     }
-    // Delegation (issue 5): parked jobs whose wake-up time passed (ask_agent's deadline).
+    // Delegation: parked jobs whose wake-up time passed (ask_agent's deadline).
     for (const job of await this.jobs.dueWaitingChildren(now, BATCH)) {
       if (isParked(job) && (await this.changes.commit((m, emit) => this.flow.wake(job, m, emit), job.agentId)))
         promoted++;

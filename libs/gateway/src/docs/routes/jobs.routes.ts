@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import {
+  ActivityContextSchema,
+  CreateJobSchema,
+  JobCountsQuerySchema,
+  JobListQuerySchema,
+  JobSchema,
+  JobStatusSchema,
+  pageSchemaOf,
+  SseQuerySchema,
+} from '@wiz/contracts';
+import type { ApiRoute } from './api-route';
+
+export const JOBS_ROUTES: ApiRoute[] = [
+  {
+    method: 'post',
+    path: '/api/v1/jobs',
+    summary: 'submit a job',
+    tag: 'jobs',
+    body: CreateJobSchema,
+    status: 202,
+    response: JobSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/jobs',
+    summary: 'list jobs, newest first',
+    tag: 'jobs',
+    query: JobListQuerySchema,
+    status: 200,
+    response: pageSchemaOf(JobSchema),
+  },
+  {
+    method: 'get',
+    path: '/api/v1/jobs/counts',
+    summary: 'jobs per status',
+    tag: 'jobs',
+    query: JobCountsQuerySchema,
+    status: 200,
+    response: z.record(JobStatusSchema, z.int()),
+  },
+  {
+    method: 'get',
+    path: '/api/v1/jobs/:id',
+    summary: 'get a job, with its children',
+    tag: 'jobs',
+    status: 200,
+    response: JobSchema.extend({ children: z.array(z.uuid()) }),
+  },
+  {
+    method: 'post',
+    path: '/api/v1/jobs/:id/cancel',
+    summary: 'cancel a job',
+    tag: 'jobs',
+    status: 200,
+    response: JobSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/jobs/:id/retry',
+    summary: 'retry a failed or cancelled job',
+    tag: 'jobs',
+    status: 200,
+    response: JobSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/jobs/:id/context',
+    summary: "the job's ActivityContext: plan, criteria, messages, tool calls, validation",
+    tag: 'jobs',
+    status: 200,
+    response: ActivityContextSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/jobs/:id/events',
+    summary: "the job's events as Server-Sent Events (resume with Last-Event-ID)",
+    tag: 'events',
+    query: SseQuerySchema,
+    status: 200,
+    sse: true,
+  },
+];
