@@ -11,7 +11,7 @@ import {
   PageOf,
 } from '@wiz/contracts';
 import { IdPipe, Owner, ZodPipe } from '@wiz/platform';
-import { BudgetsService, JobsService } from '@wiz/queue';
+import { JobsService } from '@wiz/queue';
 import { JobUsageService } from '../usage/usage.service';
 import { JobContextService } from './job-context.service';
 
@@ -22,14 +22,12 @@ export class JobsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly contexts: JobContextService,
-    private readonly budgets: BudgetsService,
     private readonly usage: JobUsageService,
   ) {}
 
   @Post()
   @HttpCode(202)
-  async submit(@Owner() owner: string, @Body(new ZodPipe(CreateJobSchema)) body: CreateJob): Promise<Job> {
-    await this.budgets.assertCanSubmit(owner, body.agentId);
+  submit(@Owner() owner: string, @Body(new ZodPipe(CreateJobSchema)) body: CreateJob): Promise<Job> {
     return this.jobs.submit(owner, body);
   }
 

@@ -12,7 +12,8 @@ const EVERY_MS = 500;
 const BATCH = 100;
 // The template can no longer make a job: the tick is lost, the schedule moves on. Other errors
 // (store or bus down) leave the schedule as it is, to be fired on a later pass.
-const TEMPLATE_ERRORS = new Set(['not_found', 'conflict', 'validation_failed']);
+// rate_limited: a spent budget skips the tick (recorded as the schedule's last error).
+const TEMPLATE_ERRORS = new Set(['not_found', 'conflict', 'validation_failed', 'rate_limited']);
 
 export const tickKey = (scheduleId: string, tick: Date): string => `schedule:${scheduleId}:${tick.toISOString()}`;
 
