@@ -8,6 +8,7 @@ import { CONVERSATIONS_ROUTES } from './routes/conversations.routes';
 import { KEYS_ROUTES } from './routes/keys.routes';
 import { MEMORY_ROUTES } from './routes/memory.routes';
 import { PROVIDERS_ROUTES } from './routes/providers.routes';
+import { USAGE_ROUTES } from './routes/usage.routes';
 
 export type { ApiRoute } from './routes/api-route';
 
@@ -23,4 +24,5 @@ export const API_ROUTES: ApiRoute[] = [
   ...KEYS_ROUTES,
   ...MEMORY_ROUTES,
   ...PROVIDERS_ROUTES,
+  ...USAGE_ROUTES,
 ];

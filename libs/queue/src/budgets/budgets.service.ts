@@ -5,6 +5,7 @@ import { BudgetEntity, UsageRepository } from '@wiz/persistence';
 import { budgetRefusals } from '@wiz/telemetry';
 
 const NANO = 1e9;
+const PERIODLY = { day: 'daily', month: 'monthly' } as const;
 
 /** Start of the calendar period (UTC) that contains `now`. */
 export function periodStart(period: 'day' | 'month', now = new Date()): Date {
@@ -28,9 +29,9 @@ export class BudgetsService {
       const scope = b.agentId ? `agent ${b.agentId}'s` : 'the owner';
       const tokens = used.inputTokens + used.outputTokens;
       if (b.maxTokens !== null && tokens >= b.maxTokens)
-        return `budget exceeded: ${scope} ${b.period}ly token budget (${tokens} of ${b.maxTokens} tokens used since ${since.toISOString()})`;
+        return `budget exceeded: ${scope} ${PERIODLY[b.period]} token budget (${tokens} of ${b.maxTokens} tokens used since ${since.toISOString()})`;
       if (b.maxCostNanoUsd !== null && used.costNanoUsd >= b.maxCostNanoUsd)
-        return `budget exceeded: ${scope} ${b.period}ly cost budget ($${(used.costNanoUsd / NANO).toFixed(6)} of $${(b.maxCostNanoUsd / NANO).toFixed(6)} used since ${since.toISOString()})`;
+        return `budget exceeded: ${scope} ${PERIODLY[b.period]} cost budget ($${(used.costNanoUsd / NANO).toFixed(6)} of $${(b.maxCostNanoUsd / NANO).toFixed(6)} used since ${since.toISOString()})`;
     }
     return null;
   }

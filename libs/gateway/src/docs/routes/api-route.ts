@@ -3,7 +3,7 @@ import type { z } from 'zod';
 // Every REST route, described from the zod contracts: the source of the OpenAPI document.
 // A test checks this table against the routes the app really registers.
 export interface ApiRoute {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express style (`:id`); turned into `{id}` for OpenAPI. */
   path: string;
   summary: string;
