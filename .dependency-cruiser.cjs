@@ -20,10 +20,10 @@ module.exports = {
     {
       name: 'gateway-not-to-model-layer',
       comment:
-        'The gateway (apps/gateway, libs/gateway) never loads the agent loop, its tools or the model layer, not even through another lib.',
+        "The gateway (apps/gateway, libs/gateway) never loads the agent loop, its tools, the model layer or the MCP client pool (which opens tenants' secrets), not even through another lib.",
       severity: 'error',
       from: { path: '^(apps|libs)/gateway/' },
-      to: { path: '^libs/(agent|llm|runtime)/', reachable: true },
+      to: { path: '^libs/(agent|llm|runtime|mcp)/', reachable: true },
     },
     {
       name: 'persistence-only-contracts-and-config',

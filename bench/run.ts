@@ -4,9 +4,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { actorsBench } from './actors.bench';
+import { consoleBench } from './console.bench';
 import { conversationsBench } from './conversations.bench';
 import { delegationBench } from './delegation.bench';
 import { gatewayBench } from './gateway.bench';
+import { mcpBench } from './mcp.bench';
 import { modelCallBench } from './model-call.bench';
 import { queueBench } from './queue.bench';
 import { rawJetStreamBench } from './raw-jetstream.bench';
@@ -14,7 +16,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations|console|mcp] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -35,6 +37,7 @@ async function main(argv: string[]): Promise<void> {
       events: { type: 'string', default: '300' },
       delegations: { type: 'string', default: '200' },
       messages: { type: 'string', default: '300' },
+      'mcp-calls': { type: 'string', default: '300' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -54,7 +57,11 @@ async function main(argv: string[]): Promise<void> {
     timeoutMs: int('timeout', 1) * 1000,
     profile: values.profile,
   };
-  if (!['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations'].includes(values.suite))
+  if (
+    !['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations', 'console', 'mcp'].includes(
+      values.suite,
+    )
+  )
     throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
   const startedAt = new Date();
@@ -94,6 +101,8 @@ async function main(argv: string[]): Promise<void> {
   ]);
   await suite('delegation', async () => [await delegationBench({ ...o, delegations: int('delegations', 1) })]);
   await suite('conversations', async () => [await conversationsBench({ ...o, jobs: int('messages', 1) })]);
+  await suite('console', async () => [await consoleBench(o)]);
+  await suite('mcp', async () => [await mcpBench({ ...o, calls: int('mcp-calls', 1) })]);
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];

@@ -245,6 +245,7 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('job queue on
       delayed: 0,
       active: 0,
       'waiting-children': 0,
+      'waiting-input': 0,
       completed: 1,
       failed: 1,
       cancelled: 0,

@@ -124,7 +124,7 @@ describe('NATS discovery', () => {
     }
   });
 
-  it('exits with directions when no NATS answers and it may not start one', async () => {
+  it('waits for NATS with directions and a log line per retry when none answers and it may not start one', async () => {
     const sut = new WizProcess('server', {
       PORT: String(await freePort()),
       NATS_URL: `nats://127.0.0.1:${await freePort()}`,
@@ -132,10 +132,15 @@ describe('NATS discovery', () => {
       WIZ_DATA_DIR: dataDir,
     });
     sut.start();
-    expect(await sut.exitCode()).toBe(1);
-    const out = sut.output.join('');
-    expect(out).toContain('cannot reach NATS at nats://127.0.0.1:');
-    expect(out).toContain('docker compose up -d nats');
+    try {
+      await until(async () => /retry 2 in/.test(sut.output.join('')));
+      const out = sut.output.join('');
+      expect(out).toContain('cannot reach NATS at nats://127.0.0.1:');
+      expect(out).toContain('docker compose up -d nats');
+      expect(out).toMatch(/still unreachable .*retry 1 in 500 ms/);
+    } finally {
+      await sut.stop('SIGKILL');
+    }
   });
 
   it('refuses an invalid configuration and names the variable', async () => {

@@ -10,6 +10,7 @@ const topology: BusTopology = {
   maxDeliver: 5,
   maxAckPending: 100,
   eventsMaxAgeMs: 3_600_000,
+  replicas: 1,
 };
 
 describe(provision.name, () => {

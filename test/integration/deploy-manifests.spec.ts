@@ -2,10 +2,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DCLinter } from 'dclint';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { parse, parseAllDocuments } from 'yaml';
 
 // No container engine runs here: these checks stand in for `docker compose config`,
@@ -253,19 +258,35 @@ describe('deploy manifests', () => {
   });
 
   describe('k8s', () => {
-    const dir = join(root, 'k8s');
-    const files = readdirSync(dir)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort();
-    const docsOf = (file: string): Obj[] =>
+    const base = join(root, 'k8s', 'base');
+    const overlay = join(root, 'k8s', 'overlays', 'production');
+    const yamlFiles = (dir: string): string[] =>
+      readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
+    const docsOf = (dir: string, file: string): Obj[] =>
       parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d, i) => {
         if (d.errors.length > 0) throw new Error(`${file}#${i}: ${d.errors[0].message}`);
         return obj(d.toJS(), `${file}#${i}`);
       });
-    const manifests = files
-      .filter((f) => f !== 'kustomization.yaml')
-      .flatMap((file) => docsOf(file).map((doc) => ({ file, doc })));
-    const kustomization = docsOf('kustomization.yaml')[0];
+    const files = yamlFiles(base);
+    const kustomization = docsOf(base, 'kustomization.yaml')[0];
+    // The ConfigMap kustomize generates from the literals (its name gets a content hash).
+    const [generator] = list(kustomization.configMapGenerator, 'configMapGenerator').map((g) => obj(g, 'generator'));
+    const configMap: Obj = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: generator.name },
+      data: Object.fromEntries(
+        list(generator.literals, 'literals').map((l) => str(l, 'literal').split(/=(.*)/s, 2) as [string, string]),
+      ),
+    };
+    const manifests = [
+      ...files
+        .filter((f) => f !== 'kustomization.yaml')
+        .flatMap((file) => docsOf(base, file).map((doc) => ({ file, doc }))),
+      { file: 'kustomization.yaml#configMapGenerator', doc: configMap },
+    ];
     const resources = list(kustomization.resources, 'resources').map((r) => str(r, 'resources'));
     const nameOf = (doc: Obj): string => str(obj(doc.metadata, 'metadata').name, 'metadata.name');
     const find = (kind: string, name?: string): Obj[] =>
@@ -283,15 +304,21 @@ describe('deploy manifests', () => {
       'v1/Secret': Secret,
       'v1/Service': Service,
       'apps/v1/Deployment': Deployment,
+      'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+      'v1/ServiceAccount': ServiceAccount,
+      'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+      'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+      'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+    };
+    const validate = (file: string, doc: Obj): void => {
+      const Model = models[`${String(doc.apiVersion)}/${String(doc.kind)}`];
+      expect({ file, kind: doc.kind, known: Model !== undefined }).toEqual({ file, kind: doc.kind, known: true });
+      expect(() => new Model(doc as never).validate()).not.toThrow();
     };
 
     it('has only objects of known kinds that pass the Kubernetes schema', () => {
-      expect(manifests.length).toBeGreaterThanOrEqual(6);
-      for (const { file, doc } of manifests) {
-        const Model = models[`${String(doc.apiVersion)}/${String(doc.kind)}`];
-        expect({ file, kind: doc.kind, known: Model !== undefined }).toEqual({ file, kind: doc.kind, known: true });
-        expect(() => new Model(doc as never).validate()).not.toThrow();
-      }
+      expect(manifests.length).toBeGreaterThanOrEqual(12);
+      for (const { file, doc } of manifests) validate(file, doc);
     });
 
     it('has a kustomization listing every manifest but the secret example', () => {
@@ -300,7 +327,7 @@ describe('deploy manifests', () => {
         kind: 'Kustomization',
         namespace: 'wiz',
       });
-      for (const r of resources) expect({ r, exists: existsSync(join(dir, r)) }).toEqual({ r, exists: true });
+      for (const r of resources) expect({ r, exists: existsSync(join(base, r)) }).toEqual({ r, exists: true });
       const expected = files.filter((f) => f !== 'kustomization.yaml' && !f.includes('example'));
       expect([...resources].sort()).toEqual(expected);
       expect(resources).not.toContain('secret.example.yaml');
@@ -308,16 +335,45 @@ describe('deploy manifests', () => {
     });
 
     it('keeps secrets out of the ConfigMap and placeholders in the secret example', () => {
-      const data = obj(one('ConfigMap', 'wiz-config').data, 'ConfigMap.data');
+      const data = obj(configMap.data, 'ConfigMap.data');
       expect(data).toMatchObject({ WIZ_NATS_AUTOSTART: 'false', PORT: '8080' });
       expect(Object.keys(data)).toEqual(expect.arrayContaining(['NATS_URL', 'WIZ_BUS_PREFIX', 'OPENAI_BASE_URL']));
       expect(data).not.toHaveProperty('OPENAI_API_KEY');
       expect(data).not.toHaveProperty('DATABASE_URL');
       expect(data).not.toHaveProperty('WIZ_ADMIN_KEY');
-      const secret = obj(one('Secret', 'wiz-secrets').stringData, 'Secret.stringData');
-      expect(Object.keys(secret).sort()).toEqual(['DATABASE_URL', 'OPENAI_API_KEY', 'WIZ_ADMIN_KEY', 'WIZ_SECRET_KEY']);
-      for (const value of Object.values(secret)) expect(value).toMatch(/replace-me/);
-      expect(str(secret.DATABASE_URL, 'DATABASE_URL')).toMatch(/^postgres:\/\//);
+      const secrets = docsOf(base, 'secret.example.yaml');
+      const keysOf = (name: string): Obj =>
+        obj(secrets.find((d) => nameOf(d) === name)?.stringData, `${name}.stringData`);
+      expect(Object.keys(keysOf('wiz-gateway-secrets')).sort()).toEqual([
+        'DATABASE_URL',
+        'WIZ_ADMIN_KEY',
+        'WIZ_SECRET_KEY',
+      ]);
+      expect(Object.keys(keysOf('wiz-runtime-secrets')).sort()).toEqual([
+        'DATABASE_URL',
+        'OPENAI_API_KEY',
+        'WIZ_SECRET_KEY',
+      ]);
+      for (const secret of secrets.map((d) => obj(d.stringData, 'stringData'))) {
+        for (const value of Object.values(secret)) expect(value).toMatch(/replace-me/);
+        expect(str(secret.DATABASE_URL, 'DATABASE_URL')).toMatch(/^postgres:\/\//);
+      }
+    });
+
+    it('keeps the runtime off the metadata endpoint and the private ranges, DNS and NATS allowed', () => {
+      const policy = obj(one('NetworkPolicy', 'wiz-runtime-egress').spec, 'spec');
+      expect(policy.policyTypes).toEqual(['Egress']);
+      const blocks = list(policy.egress, 'egress')
+        .flatMap((r) => list(obj(r, 'rule').to, 'to'))
+        .map((t) => obj(t, 'to').ipBlock)
+        .filter(Boolean)
+        .map((b) => obj(b, 'ipBlock'));
+      expect(blocks).toEqual([
+        {
+          cidr: '0.0.0.0/0',
+          except: expect.arrayContaining(['169.254.169.254/32', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']),
+        },
+      ]);
     });
 
     describe.each([
@@ -348,27 +404,51 @@ describe('deploy manifests', () => {
         expectEntrySourceExists(argv);
       });
 
-      it('reads its env from the ConfigMap and the Secret', () => {
+      it('reads its env from the generated ConfigMap and its own Secret', () => {
         const refs = list(container.envFrom, 'envFrom').map((e) => obj(e, 'envFrom'));
-        const configMap = str(
+        const configMapName = str(
           obj(refs.find((r) => r.configMapRef)?.configMapRef, 'configMapRef').name,
           'configMapRef.name',
         );
-        const secret = str(obj(refs.find((r) => r.secretRef)?.secretRef, 'secretRef').name, 'secretRef.name');
-        expect(find('ConfigMap', configMap)).toHaveLength(1);
-        expect(find('Secret', secret)).toHaveLength(1);
+        const secret = str(obj(refs.find((r) => r.secretRef)?.secretRef, 'secretRef.name').name, 'secretRef.name');
+        expect(configMapName).toBe(generator.name);
+        expect(secret).toBe(`${name}-secrets`);
+        expect(docsOf(base, 'secret.example.yaml').map(nameOf)).toContain(secret);
       });
 
-      it('probes /health on the port the app listens on', () => {
-        const port = Number(obj(one('ConfigMap', 'wiz-config').data, 'data').PORT);
-        for (const probe of ['readinessProbe', 'livenessProbe']) {
+      it('runs as its own service account, with no API token mounted', () => {
+        expect(podSpec).toMatchObject({ serviceAccountName: name, automountServiceAccountToken: false });
+        expect(one('ServiceAccount', name).automountServiceAccountToken).toBe(false);
+      });
+
+      it('spreads its replicas over zones and nodes', () => {
+        const labels = obj(obj(template.metadata, 'template.metadata').labels, 'labels');
+        const spread = list(podSpec.topologySpreadConstraints, 'topologySpreadConstraints').map((c) => obj(c, 'c'));
+        expect(spread.map((c) => c.topologyKey).sort()).toEqual([
+          'kubernetes.io/hostname',
+          'topology.kubernetes.io/zone',
+        ]);
+        for (const c of spread) expect(labels).toMatchObject(obj(obj(c.labelSelector, 'sel').matchLabels, 'ml'));
+      });
+
+      it('has an HPA on CPU', () => {
+        const hpa = obj(one('HorizontalPodAutoscaler', name).spec, 'hpa.spec');
+        expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
+      });
+
+      it('probes /readyz, /livez and /startupz on the port the app listens on', () => {
+        const port = Number(obj(configMap.data, 'data').PORT);
+        const paths = { readinessProbe: '/readyz', livenessProbe: '/livez', startupProbe: '/startupz' };
+        for (const [probe, path] of Object.entries(paths)) {
           const httpGet = obj(obj(container[probe], probe).httpGet, `${probe}.httpGet`);
-          expect({ probe, path: httpGet.path, port: portNumber(httpGet.port) }).toEqual({
-            probe,
-            path: '/health',
-            port,
-          });
+          expect({ probe, path: httpGet.path, port: portNumber(httpGet.port) }).toEqual({ probe, path, port });
         }
+      });
+
+      it('has a PodDisruptionBudget selecting its pods', () => {
+        const labels = obj(obj(template.metadata, 'template.metadata').labels, 'labels');
+        const pdb = obj(one('PodDisruptionBudget', name).spec, 'pdb.spec');
+        expect(labels).toMatchObject(obj(obj(pdb.selector, 'selector').matchLabels, 'matchLabels'));
       });
 
       it('sets resource requests and limits and runs as non-root', () => {
@@ -394,5 +474,98 @@ describe('deploy manifests', () => {
       const [port] = list(service.ports, 'ports').map((p) => obj(p, 'port'));
       expect(port).toMatchObject({ port: 8080, targetPort: 'http' });
     });
+
+    it("mounts the agents' workspaces on the runtime from a ReadWriteMany claim", () => {
+      const claim = obj(one('PersistentVolumeClaim', 'wiz-workspaces').spec, 'pvc.spec');
+      expect(claim.accessModes).toEqual(['ReadWriteMany']);
+      const pod = obj(obj(obj(one('Deployment', 'wiz-runtime').spec, 'spec').template, 'template').spec, 'pod');
+      const volume = list(pod.volumes, 'volumes')
+        .map((v) => obj(v, 'volume'))
+        .find((v) => v.persistentVolumeClaim);
+      expect(volume).toMatchObject({ persistentVolumeClaim: { claimName: 'wiz-workspaces' } });
+      const [container] = list(pod.containers, 'containers').map((c) => obj(c, 'container'));
+      const mount = list(container.volumeMounts, 'mounts')
+        .map((m) => obj(m, 'mount'))
+        .find((m) => m.name === volume?.name);
+      expect(mount?.mountPath).toBe(obj(configMap.data, 'data').WIZ_WORKSPACE_DIR);
+    });
+
+    describe('production overlay', () => {
+      const k = docsOf(overlay, 'kustomization.yaml')[0];
+      const overlayResources = list(k.resources, 'resources').map((r) => str(r, 'resources'));
+      const patches = list(k.patches, 'patches').map((p) => str(obj(p, 'patch').path, 'patch.path'));
+
+      it('builds on the base and lists only files that exist', () => {
+        expect(overlayResources).toContain('../../base');
+        for (const f of [...overlayResources, ...patches])
+          expect({ f, exists: existsSync(join(overlay, f)) }).toEqual({ f, exists: true });
+        expect(
+          [...overlayResources.filter((r) => !r.startsWith('..')), ...patches, 'kustomization.yaml'].sort(),
+        ).toEqual(yamlFiles(overlay));
+      });
+
+      it('patches only objects of the base, with fields of their kinds', () => {
+        for (const file of patches) {
+          for (const patch of docsOf(overlay, file)) {
+            const target = one(str(patch.kind, 'kind'), nameOf(patch));
+            expect(target.apiVersion).toBe(patch.apiVersion);
+            if (patch.$patch === 'delete') continue;
+            // A strategic merge patch is a partial object: merged onto its target, it still validates.
+            validate(file, merge(target, patch));
+          }
+        }
+        const merged = list(k.configMapGenerator, 'generator').map((g) => obj(g, 'g'));
+        expect(merged).toEqual([expect.objectContaining({ name: generator.name, behavior: 'merge' })]);
+      });
+
+      it('scales the runtime with KEDA on the queue depth and age (Prometheus), with a fallback', () => {
+        const scaled = docsOf(overlay, 'scaledobject.yaml')[0];
+        expect(scaled).toMatchObject({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' });
+        const spec = obj(scaled.spec, 'spec');
+        expect(spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'wiz-runtime' });
+        expect(one('Deployment', 'wiz-runtime')).toBeDefined();
+        expect(obj(spec.fallback, 'fallback')).toMatchObject({
+          failureThreshold: expect.any(Number),
+          replicas: expect.any(Number),
+        });
+        const triggers = list(spec.triggers, 'triggers').map((t) => obj(t, 'trigger'));
+        expect(triggers.map((t) => t.type)).toEqual(['prometheus', 'prometheus']);
+        const queries = triggers.map((t) => str(obj(t.metadata, 'metadata').query, 'query'));
+        expect(queries.join(' ')).toMatch(/wiz_queue_depth/);
+        expect(queries.join(' ')).toMatch(/wiz_queue_oldest_job_age_seconds/);
+        for (const t of triggers) expect(Number(obj(t.metadata, 'metadata').threshold)).toBeGreaterThan(0);
+        // KEDA owns the runtime's HPA: the base's CPU one is deleted here.
+        const deleted = patches.flatMap((f) => docsOf(overlay, f)).filter((p) => p.$patch === 'delete');
+        expect(deleted.map((d) => `${String(d.kind)}/${nameOf(d)}`)).toEqual(['HorizontalPodAutoscaler/wiz-runtime']);
+      });
+    });
   });
 });
+
+// Strategic merge, enough for these patches: mappings merge, lists of named items (or of
+// topology constraints) merge by that key, other values are replaced.
+function merge(target: unknown, patch: unknown): Obj {
+  return mergeValue(target, patch) as Obj;
+}
+function mergeValue(target: unknown, patch: unknown): unknown {
+  if (Array.isArray(target) && Array.isArray(patch)) {
+    const keyOf = (item: unknown): string | undefined => {
+      const o = item as Obj;
+      return typeof o?.name === 'string' ? o.name : typeof o?.topologyKey === 'string' ? o.topologyKey : undefined;
+    };
+    if (!patch.every((p) => keyOf(p) !== undefined)) return patch;
+    const out = [...target];
+    for (const p of patch) {
+      const i = out.findIndex((t) => keyOf(t) === keyOf(p));
+      if (i >= 0) out[i] = mergeValue(out[i], p);
+      else out.push(p);
+    }
+    return out;
+  }
+  if (typeof target === 'object' && target && typeof patch === 'object' && patch && !Array.isArray(patch)) {
+    const out: Obj = { ...(target as Obj) };
+    for (const [key, value] of Object.entries(patch as Obj)) out[key] = mergeValue(out[key], value);
+    return out;
+  }
+  return patch;
+}

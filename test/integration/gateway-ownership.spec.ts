@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { TOPIC_KINDS, TopicKind } from '@wiz/contracts';
+import { JobWaitEntity } from '@wiz/persistence';
 import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
 import { asKey, http, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
@@ -19,17 +21,27 @@ interface World {
   scheduleId: string;
   keyId: string;
   providerId: string;
+  mcpServerId: string;
   projectId: string;
   conversationId: string;
   messageId: string;
+  /** A JSON-RPC message to /mcp as owner B (the answer is an SSE stream: its text). */
+  bMcp: (message: unknown) => Promise<HttpResult<string>>;
+  /** A pending approval of A's job (written to the store: no runtime runs here). */
+  approvalId: string;
+  webhookId: string;
 }
 const NOT_FOUND = async (r: Promise<HttpResult>) => {
   const res = await r;
   expect({ status: res.status, code: res.body?.code }).toEqual({ status: 404, code: 'not_found' });
 };
 
-const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
+// 'stateless': the route answers 405 to everyone with a key (no MCP sessions), and 401 without one.
+const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'stateless'> = {
   'GET /health': 'public',
+  'GET /livez': 'public',
+  'GET /readyz': 'public',
+  'GET /startupz': 'public',
   'GET /api/docs': 'public',
   'GET /api/docs.json': 'public',
   'GET /api/docs/assets/:name': 'public',
@@ -82,6 +94,29 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'POST /api/v1/jobs/:id/retry': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/retry`)),
   'GET /api/v1/jobs/:id/context': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/context`)),
   'GET /api/v1/jobs/:id/events': (w) => NOT_FOUND(w.b('GET', `/api/v1/jobs/${w.jobId}/events`)),
+  'POST /api/v1/jobs/:id/input': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/input`, { answer: 'x' })),
+  'POST /api/v1/jobs/:id/messages': (w) =>
+    NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/messages`, { text: 'obey B' })),
+  'POST /api/v1/jobs/:id/signals/:name': (w) => NOT_FOUND(w.b('POST', `/api/v1/jobs/${w.jobId}/signals/go`, {})),
+  'GET /api/v1/approvals': async (w) => {
+    const ids = (await w.b('GET', '/api/v1/approvals')).body.items.map((x: { id: string }) => x.id);
+    expect(ids).not.toContain(w.approvalId);
+    expect(
+      (await w.a('GET', '/api/v1/approvals?status=pending')).body.items.map((x: { id: string }) => x.id),
+    ).toContain(w.approvalId);
+  },
+  'GET /api/v1/approvals/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/approvals/${w.approvalId}`)),
+  'POST /api/v1/approvals/:id': async (w) => {
+    await NOT_FOUND(w.b('POST', `/api/v1/approvals/${w.approvalId}`, { decision: 'approve' }));
+    expect((await w.a('GET', `/api/v1/approvals/${w.approvalId}`)).body.status).toBe('pending');
+  },
+  'GET /api/v1/approvals/policy': async (w) => {
+    expect((await w.b('GET', '/api/v1/approvals/policy')).body).toEqual({ approvals: {} });
+  },
+  'PUT /api/v1/approvals/policy': async (w) => {
+    expect((await w.b('PUT', '/api/v1/approvals/policy', { approvals: { '*': 'never' } })).status).toBe(200);
+    expect((await w.a('GET', '/api/v1/approvals/policy')).body).toEqual({ approvals: { 'todo_*': 'always' } });
+  },
   'POST /api/v1/schedules': (w) =>
     NOT_FOUND(w.b('POST', '/api/v1/schedules', { cron: '@daily', template: { agentId: w.agentId, input: 'x' } })),
   'GET /api/v1/schedules': async (w) => {
@@ -149,7 +184,7 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
   'POST /api/v1/providers': async (w) => {
     const mine = await w.b('POST', '/api/v1/providers', {
       name: 'B',
-      baseUrl: 'http://127.0.0.1:9/v1',
+      baseUrl: 'http://203.0.113.9/v1',
       apiKey: 'sk-b',
     });
     expect(mine.status).toBe(201);
@@ -191,6 +226,71 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public'> = {
       { period: 'day', maxTokens: 1e9, maxCostUsd: null },
     ]);
   },
+  'POST /api/v1/mcp-servers': async (w) => {
+    // The same name as A's server: names are per owner.
+    const mine = await w.b('POST', '/api/v1/mcp-servers', {
+      name: 'tools',
+      transport: 'http',
+      url: 'http://127.0.0.1:9/mcp',
+    });
+    expect(mine.status).toBe(201);
+    await NOT_FOUND(w.a('GET', `/api/v1/mcp-servers/${mine.body.id}`));
+  },
+  'GET /api/v1/mcp-servers': async (w) => {
+    const list = await w.b('GET', '/api/v1/mcp-servers');
+    expect(list.body.items.map((x: { id: string }) => x.id)).not.toContain(w.mcpServerId);
+  },
+  'GET /api/v1/mcp-servers/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/mcp-servers/${w.mcpServerId}`)),
+  'GET /api/v1/mcp-servers/:id/tools': (w) => NOT_FOUND(w.b('GET', `/api/v1/mcp-servers/${w.mcpServerId}/tools`)),
+  'PATCH /api/v1/mcp-servers/:id': (w) =>
+    NOT_FOUND(w.b('PATCH', `/api/v1/mcp-servers/${w.mcpServerId}`, { url: 'http://127.0.0.1:9/stolen' })),
+  'DELETE /api/v1/mcp-servers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/mcp-servers/${w.mcpServerId}`)),
+  'POST /mcp': async (w) => {
+    const list = await w.bMcp({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect([list.status, list.body]).toEqual([200, expect.stringContaining('list_agents')]);
+    expect(list.body).not.toContain('ask_A"');
+    const ask = await w.bMcp({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'ask_A', arguments: { task: 'hijack' } },
+    });
+    expect([ask.body.includes('"isError":true'), ask.body.includes('Tool ask_A not found')]).toEqual([true, true]);
+    const job = await w.bMcp({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'get_job', arguments: { jobId: w.jobId } },
+    });
+    expect([job.body.includes('"isError":true'), job.body.includes(`job ${w.jobId} not found`)]).toEqual([true, true]);
+  },
+  'GET /mcp': 'stateless',
+  'DELETE /mcp': 'stateless',
+  'POST /api/v1/webhooks': async (w) => {
+    const body = { url: 'https://203.0.113.20/hook', events: ['*'], secret: 'b-secret-0123456789' };
+    const mine = await w.b('POST', '/api/v1/webhooks', body);
+    expect(mine.status).toBe(201);
+    await NOT_FOUND(w.a('GET', `/api/v1/webhooks/${mine.body.id}`));
+    // With authentication on, a receiver on a loopback or private address is refused.
+    for (const url of [
+      'http://127.0.0.1:9/hook',
+      'http://10.1.2.3/hook',
+      'http://169.254.169.254/latest',
+      'http://[::1]/x',
+    ])
+      expect((await w.b('POST', '/api/v1/webhooks', { ...body, url })).status).toBe(400);
+  },
+  'GET /api/v1/webhooks': async (w) => {
+    expect((await w.b('GET', '/api/v1/webhooks')).body.items.map((x: { id: string }) => x.id)).not.toContain(
+      w.webhookId,
+    );
+  },
+  'GET /api/v1/webhooks/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/webhooks/${w.webhookId}`)),
+  'GET /api/v1/webhooks/:id/deliveries': (w) => NOT_FOUND(w.b('GET', `/api/v1/webhooks/${w.webhookId}/deliveries`)),
+  'DELETE /api/v1/webhooks/:id': async (w) => {
+    await NOT_FOUND(w.b('DELETE', `/api/v1/webhooks/${w.webhookId}`));
+    expect((await w.a('GET', `/api/v1/webhooks/${w.webhookId}`)).status).toBe(200);
+  },
 };
 
 // Every WS topic kind, tried by B on A's things.
@@ -229,9 +329,24 @@ describe('gateway ownership', () => {
       .body.id;
     const keyId = (await a('POST', '/api/v1/keys', { name: 'second' })).body.id;
     const providerId = (
-      await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-a' })
+      await a('POST', '/api/v1/providers', { name: 'A', baseUrl: 'http://203.0.113.9/v1', apiKey: 'sk-a' })
+    ).body.id;
+    const mcpServerId = (
+      await a('POST', '/api/v1/mcp-servers', {
+        name: 'tools',
+        transport: 'http',
+        url: 'http://127.0.0.1:9/mcp',
+        headers: { Authorization: 'Bearer a-secret' },
+      })
     ).body.id;
     const projectId = (await a('POST', '/api/v1/projects', { name: 'P' })).body.id;
+    const webhookId = (
+      await a('POST', '/api/v1/webhooks', {
+        url: 'https://203.0.113.10/hook',
+        events: ['job.*'],
+        secret: 'a-secret-0123456789',
+      })
+    ).body.id;
     const conversationId = (
       await a('POST', '/api/v1/conversations', {
         kind: 'channel',
@@ -245,22 +360,68 @@ describe('gateway ownership', () => {
     const messageId = (
       await a('POST', `/api/v1/conversations/${conversationId}/messages`, { userId: 'ann', content: 'mine' })
     ).body.id;
+    expect((await a('PUT', '/api/v1/approvals/policy', { approvals: { 'todo_*': 'always' } })).status).toBe(200);
+    const approvalId = randomUUID();
+    await sut.app
+      .get(DataSource)
+      .getRepository(JobWaitEntity)
+      .insert({
+        id: approvalId,
+        ownerId: 'user:a',
+        jobId,
+        agentId,
+        conversationId: null,
+        kind: 'approval',
+        status: 'pending',
+        toolCallId: 'call_1',
+        tool: 'todo_write',
+        arguments: { todos: [] },
+        inputSchema: null,
+        reason: 'policy todo_*: always',
+        choices: null,
+        signal: null,
+        deadline: null,
+        onTimeout: 'reject',
+        resolution: null,
+        createdAt: new Date(),
+        resolvedAt: null,
+      } as never);
     w = {
       a,
       b: asKey(sut.baseUrl, keyB),
+      bMcp: (message) =>
+        http<string>(sut.baseUrl, 'POST', '/mcp', message, undefined, {
+          authorization: `Bearer ${keyB}`,
+          accept: 'application/json, text/event-stream',
+        }),
       anon: (m, p) => http(sut.baseUrl, m, p),
       agentId,
       jobId,
       scheduleId,
       keyId,
       providerId,
+      mcpServerId,
       projectId,
       conversationId,
       messageId,
+      approvalId,
+      webhookId,
     };
-    expect([agentId, jobId, scheduleId, keyId, providerId, projectId, conversationId, messageId].every(Boolean)).toBe(
-      true,
-    );
+    expect(
+      [
+        agentId,
+        jobId,
+        scheduleId,
+        keyId,
+        providerId,
+        mcpServerId,
+        projectId,
+        conversationId,
+        messageId,
+        approvalId,
+        webhookId,
+      ].every(Boolean),
+    ).toBe(true);
   });
 
   afterAll(async () => {
@@ -297,8 +458,16 @@ describe('gateway ownership', () => {
     }
   });
 
-  it.each(Object.keys(ROUTES).filter((r) => ROUTES[r] !== 'public'))('refuses %s to another owner', async (route) => {
-    await (ROUTES[route] as (w: World) => Promise<void>)(w);
+  it.each(Object.keys(ROUTES).filter((r) => typeof ROUTES[r] === 'function'))(
+    'refuses %s to another owner',
+    async (route) => {
+      await (ROUTES[route] as (w: World) => Promise<void>)(w);
+    },
+  );
+
+  it.each(Object.keys(ROUTES).filter((r) => ROUTES[r] === 'stateless'))('answers %s with 405', async (route) => {
+    const [method, path] = route.split(' ') as [string, string];
+    expect((await w.b(method, path)).status).toBe(405);
   });
 
   it("leaves the owner's resources untouched", async () => {

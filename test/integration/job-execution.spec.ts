@@ -1,5 +1,5 @@
 import { EventEnvelope } from '@wiz/contracts';
-import { JobEntity } from '@wiz/persistence';
+import { JobEntity, JobWaitsRepository } from '@wiz/persistence';
 import { DelayedJobsWorker, JobExecutionService, JobsService } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
@@ -15,10 +15,17 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecutionService.name} 
   beforeAll(async () => {
     stack = await openQueueStack(iso, store);
     jobs = stack.jobs;
-    sut = new JobExecutionService(stack.agents, stack.jobRepo, stack.changes, stack.flow, {
-      maxLostRuns: 2,
-      leaseMs: 60_000,
-    });
+    sut = new JobExecutionService(
+      stack.agents,
+      stack.jobRepo,
+      stack.changes,
+      stack.flow,
+      new JobWaitsRepository(stack.ds),
+      {
+        maxLostRuns: 2,
+        leaseMs: 60_000,
+      },
+    );
     agentId = (await insertAgent(stack.agents, 'o')).id;
   });
 

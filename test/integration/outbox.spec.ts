@@ -115,4 +115,55 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${OutboxRelay.name} on %s`, 
     expect(await eventCount()).toBe(before);
     await stack.ds.getRepository(OutboxEntity).delete({ id: event.id });
   });
+
+  it('dead-letters a row over the bus limit and publishes the rows after it', async () => {
+    const huge = makeEvent(
+      'agent.deleted',
+      { agentId: crypto.randomUUID(), traceId: 't6' },
+      { agentId: crypto.randomUUID() },
+    );
+    const next = makeEvent(
+      'agent.deleted',
+      { agentId: crypto.randomUUID(), traceId: 't7' },
+      { agentId: crypto.randomUUID() },
+    );
+    // A row written before events were bounded (or by a bug): bigger than NATS max_payload.
+    const oversized = JSON.stringify({ ...huge, pad: 'x'.repeat(stack.nc.info!.max_payload + 1) });
+    const rows = [
+      { id: huge.id, kind: 'event' as const, subject: stack.bus.names.eventSubject(huge), payload: oversized },
+      {
+        id: next.id,
+        kind: 'event' as const,
+        subject: stack.bus.names.eventSubject(next),
+        payload: JSON.stringify(next),
+      },
+    ];
+    const written = await stack.ds.transaction((m) => stack.outbox.insert(rows, new Date(Date.now() + 60_000), m));
+    const before = await eventCount();
+    sut.push(written);
+    await sut.drain();
+    expect(await eventCount()).toBe(before + 1);
+    const dead = await stack.ds.getRepository(OutboxEntity).findOneByOrFail({ id: huge.id });
+    expect(dead.deadReason).toMatch(/over the bus limit/);
+    expect(await stack.outbox.countDead()).toBe(1);
+    expect(await sut.status()).toEqual({ deadLettered: 1, oldestPendingMs: 0 });
+    // The sweep never picks a dead row up again.
+    await stack.ds.getRepository(OutboxEntity).update({ id: huge.id }, { claimedUntil: new Date(0) });
+    await sut.sweep();
+    expect(sut.backlog).toBe(0);
+    await stack.ds.getRepository(OutboxEntity).delete({ id: huge.id });
+  });
+
+  it('reports how long the oldest unpublished row has waited', async () => {
+    const event = makeEvent(
+      'agent.deleted',
+      { agentId: crypto.randomUUID(), traceId: 't8' },
+      { agentId: crypto.randomUUID() },
+    );
+    const row = { id: event.id, kind: 'event' as const, subject: stack.bus.names.eventSubject(event), payload: '{}' };
+    await stack.ds.transaction((m) => stack.outbox.insert([row], new Date(Date.now() + 60_000), m));
+    await stack.ds.getRepository(OutboxEntity).update({ id: event.id }, { createdAt: new Date(Date.now() - 90_000) });
+    expect((await sut.status()).oldestPendingMs).toBeGreaterThanOrEqual(90_000);
+    await stack.ds.getRepository(OutboxEntity).delete({ id: event.id });
+  });
 });

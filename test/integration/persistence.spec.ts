@@ -42,6 +42,7 @@ const agent = (id: string, ownerId: string): AgentEntity =>
     behaviorVersion: 0,
     tools: null,
     delegates: null,
+    approvals: null,
     doubleTexting: 'queue',
     runningJobId: null,
     partition: 3,

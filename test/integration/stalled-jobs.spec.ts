@@ -1,5 +1,5 @@
 import { MailboxCommand } from '@wiz/contracts';
-import { JobEntity } from '@wiz/persistence';
+import { JobEntity, JobWaitsRepository } from '@wiz/persistence';
 import { JobExecutionService, StalledJobsWorker } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
@@ -14,8 +14,15 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StalledJobsWorker.name} on
 
   beforeAll(async () => {
     stack = await openQueueStack(iso, store);
-    execution = new JobExecutionService(stack.agents, stack.jobRepo, stack.changes, stack.flow, policy);
-    sut = new StalledJobsWorker(stack.jobRepo, execution, stack.flow, stack.changes, policy);
+    execution = new JobExecutionService(
+      stack.agents,
+      stack.jobRepo,
+      stack.changes,
+      stack.flow,
+      new JobWaitsRepository(stack.ds),
+      policy,
+    );
+    sut = new StalledJobsWorker(stack.jobRepo, execution, policy);
   });
 
   afterAll(() => stack.close());

@@ -21,9 +21,14 @@ export const TERMINAL_EVENTS = new Set(['job.completed', 'job.failed', 'job.canc
  * nothing is pending, as a client replaying the stream would. Uses its own connection and an
  * ephemeral in-memory consumer that it deletes.
  */
-export async function readEventLog(stream: string, filter: string, timeoutMs = 20_000): Promise<StoredEvent[]> {
+export async function readEventLog(
+  stream: string,
+  filter: string,
+  timeoutMs = 20_000,
+  servers = TEST_NATS_URL,
+): Promise<StoredEvent[]> {
   const deadline = Date.now() + timeoutMs;
-  const nc = await connect({ servers: TEST_NATS_URL });
+  const nc = await connect({ servers: servers.split(',') });
   const events: StoredEvent[] = [];
   try {
     const jsm = await nc.jetstreamManager();

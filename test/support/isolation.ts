@@ -22,7 +22,8 @@ export async function cleanup(iso: Isolation): Promise<void> {
   try {
     const jsm = await nc.jetstreamManager();
     for await (const s of jsm.streams.list()) {
-      if (s.config.name.startsWith(`${iso.prefix}_`)) await jsm.streams.delete(s.config.name);
+      const name = s.config.name;
+      if (name.startsWith(`${iso.prefix}_`) || name.startsWith(`KV_${iso.prefix}_`)) await jsm.streams.delete(name);
     }
   } finally {
     await nc.close();

@@ -46,6 +46,7 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
     maxDeliver: 2,
     maxAckPending: 10,
     eventsMaxAgeMs: 3_600_000,
+    replicas: 1,
   });
   const bus = new BusService(nc, jsm, names);
   const ds = await openStore({
@@ -106,6 +107,7 @@ export async function insertAgent(
     behaviorVersion: 0,
     tools: null,
     delegates: null,
+    approvals: null,
     doubleTexting: 'queue',
     runningJobId: null,
     partition: 0,

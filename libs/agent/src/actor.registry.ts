@@ -4,7 +4,7 @@ import { MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobExecutionService, PeriodicWorker } from '@wiz/queue';
-import { AgentActor } from './agent-actor';
+import { AgentActor, Settled } from './agent-actor';
 import { JobRunner } from './job.runner';
 
 const EVICT_IDLE_MS = 10 * 60_000;
@@ -25,7 +25,11 @@ interface Delivery {
 export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Actors');
   private readonly actors = new Map<string, AgentActor<Delivery>>();
+  private readonly owners = new Map<string, string>();
   private readonly running = new Map<string, AbortController>();
+  private readonly runEnded = new Set<() => void>();
+  /** Jobs aborted because the shutdown grace ran out: queued again, not failed. */
+  private readonly handingBack = new Set<string>();
   private readonly subs: Subscription[] = [];
   private readonly leases: PeriodicWorker<void>;
   private readonly evictor = new PeriodicWorker(
@@ -57,12 +61,50 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  // Runs first among the shutdown hooks: the job leases, the outbox and the store still work.
   async onModuleDestroy(): Promise<void> {
+    await this.drain(this.config.WIZ_SHUTDOWN_GRACE_MS);
     await Promise.all([this.leases.stop(), this.evictor.stop()]);
     this.subs.forEach((s) => s.unsubscribe());
   }
 
-  deliver(command: MailboxCommand): Promise<void> {
+  /**
+   * Shutdown: stop pulling; hand every waiting command back at once (NAK, or a resent command for
+   * jobs an actor had fetched from the store); let running jobs finish within `graceMs`, then
+   * queue the rest again so another runtime takes them now.
+   */
+  async drain(graceMs: number): Promise<void> {
+    await this.bus.stopPulling();
+    const backlog = [...this.actors].filter(([, actor]) => actor.stop()).map(([agentId]) => agentId);
+    const now = new Date();
+    await Promise.all(
+      backlog.map((agentId) =>
+        this.execution
+          .resendBacklog(this.owners.get(agentId)!, agentId, now, `handback-${now.getTime()}`)
+          .catch((e) => this.log.warn(`handing back the queued jobs of ${agentId} failed: ${String(e)}`)),
+      ),
+    );
+    if (this.running.size) this.log.log(`letting ${this.running.size} running job(s) finish (up to ${graceMs} ms)`);
+    await this.whenIdle(Date.now() + graceMs);
+    if (!this.running.size) return;
+    this.log.warn(`shutdown grace over: handing back ${this.running.size} running job(s)`);
+    for (const [jobId, abort] of this.running) {
+      this.handingBack.add(jobId);
+      abort.abort(new Error('runtime shutting down'));
+    }
+    await this.whenIdle(Date.now() + 10_000);
+  }
+
+  private async whenIdle(deadline: number): Promise<void> {
+    while (this.running.size && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.runEnded.add(() => (clearTimeout(t), resolve()));
+      });
+    }
+  }
+
+  deliver(command: MailboxCommand): Promise<Settled> {
     const { agentId, ownerId, jobId, priority, backlog } = command;
     return this.actorOf(agentId, ownerId).deliver({ jobId, priority, backlog, command });
   }
@@ -81,6 +123,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
           })),
       });
       this.actors.set(agentId, actor);
+      this.owners.set(agentId, ownerId);
     }
     return actor;
   }
@@ -90,7 +133,11 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   evictIdle(now = Date.now()): void {
-    for (const [id, actor] of this.actors) if (actor.idleFor(now) > EVICT_IDLE_MS) this.actors.delete(id);
+    for (const [id, actor] of this.actors) {
+      if (actor.idleFor(now) <= EVICT_IDLE_MS) continue;
+      this.actors.delete(id);
+      this.owners.delete(id);
+    }
   }
 
   private async run(d: Delivery) {
@@ -98,10 +145,13 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     this.running.set(d.jobId, abort);
     try {
       const outcome = await this.runner.run(d.command, abort.signal);
+      if (this.handingBack.delete(d.jobId)) await this.execution.handBack(d.command.ownerId, d.jobId);
       if (outcome === 'done') this.bus.publishControl('wake', { agentId: d.command.agentId });
       return outcome;
     } finally {
       this.running.delete(d.jobId);
+      this.runEnded.forEach((f) => f());
+      this.runEnded.clear();
     }
   }
 

@@ -74,7 +74,7 @@ describe(AgentActor.name, () => {
     const bad = sut.deliver(cmd('bad'));
     const good = sut.deliver(cmd('good'));
     await expect(bad).rejects.toThrow('boom');
-    await expect(good).resolves.toBeUndefined();
+    await expect(good).resolves.toBe('handled');
   });
 
   it('holds a command while paused and runs it when woken', async () => {
@@ -179,5 +179,46 @@ describe(AgentActor.name, () => {
     gate.resolve();
     await Promise.all(all);
     expect(ran).toEqual(['first', 'twice']);
+  });
+
+  it('on stop, hands waiting commands back at once, lets the running one finish, and runs nothing more', async () => {
+    const gate = deferred();
+    const ran: string[] = [];
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        ran.push(c.jobId);
+        if (c.jobId === 'j1') await gate.promise;
+        return 'done' as Outcome;
+      },
+      opts(),
+    );
+    const running = sut.deliver(cmd('j1'));
+    const waiting = sut.deliver(cmd('j2'));
+    await Promise.resolve();
+    expect(sut.stop()).toBe(false);
+    await expect(waiting).resolves.toBe('handed-back');
+    gate.resolve();
+    await expect(running).resolves.toBe('handled');
+    expect(ran).toEqual(['j1']);
+  });
+
+  it('on stop, reports a backlog when it held jobs fetched from the store', async () => {
+    const gate = deferred();
+    const sut = new AgentActor(
+      'a',
+      async (c) => {
+        if (c.jobId === 'j1') await gate.promise;
+        return 'done' as Outcome;
+      },
+      { prefetch: 1, fetch: async (): Promise<Cmd[]> => [], recheckMs: 1_000 },
+    );
+    const running = sut.deliver(cmd('j1'));
+    const kept = sut.deliver(cmd('j2', 5));
+    await expect(sut.deliver(cmd('j3'))).resolves.toBe('handled'); // dropped: stays queued in the store
+    expect(sut.stop()).toBe(true);
+    await expect(kept).resolves.toBe('handed-back');
+    gate.resolve();
+    await expect(running).resolves.toBe('handled');
   });
 });

@@ -25,12 +25,15 @@ export interface ActorOptions<C> {
   recheckMs?: number;
 }
 
+/** How a delivered command left the actor: run (or dropped to the store), or handed back at shutdown. */
+export type Settled = 'handled' | 'handed-back';
+
 interface Pending<C> {
   command: C;
   seq: number;
   /** Fetched from the store: no mailbox message waits for it. */
   fetched: boolean;
-  resolve: () => void;
+  resolve: (how?: Settled) => void;
   reject: (e: unknown) => void;
 }
 
@@ -46,6 +49,7 @@ export class AgentActor<C extends ActorCommand> {
   private wakeUp?: () => void;
   /** Commands were dropped (or resent): fetch from the store when the inbox is empty. */
   private behind = false;
+  private stopped = false;
 
   constructor(
     readonly agentId: string,
@@ -53,21 +57,43 @@ export class AgentActor<C extends ActorCommand> {
     private readonly opts: ActorOptions<C>,
   ) {}
 
-  /** Resolves when this command has been handled or dropped (the mailbox then acks it). */
-  deliver(command: C): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves when this command has been handled or dropped (the mailbox then acks it), or handed back. */
+  deliver(command: C): Promise<Settled> {
+    return new Promise<Settled>((resolve, reject) => {
       if (command.backlog) this.behind = true;
       const same = this.inbox.findIndex((p) => p.command.jobId === command.jobId);
       if (same >= 0) {
         // Already waiting here: keep one copy, preferably the one a mailbox message backs.
-        if (!this.inbox[same]!.fetched) return resolve();
+        if (!this.inbox[same]!.fetched) return resolve('handled');
         this.inbox.splice(same, 1);
       }
-      this.inbox.push({ command, seq: this.seq++, fetched: false, resolve, reject });
+      this.inbox.push({
+        command,
+        seq: this.seq++,
+        fetched: false,
+        resolve: (how) => resolve(how ?? 'handled'),
+        reject,
+      });
       if (this.inbox.length > this.opts.prefetch) this.dropWorst();
       this.wake();
       void this.pump();
     });
+  }
+
+  /**
+   * Shutdown: runs nothing more. Waiting commands settle `handed-back` (their mailbox messages
+   * go back to JetStream at once); the running one, if any, finishes. Returns whether the store
+   * holds queued jobs this actor would have fetched (someone must resend a command).
+   */
+  stop(): boolean {
+    this.stopped = true;
+    let backlog = this.behind;
+    for (const p of this.inbox.splice(0)) {
+      if (p.fetched) backlog = true;
+      else p.resolve('handed-back');
+    }
+    this.wake();
+    return backlog;
   }
 
   /** Re-check a held command now (the agent was resumed, or its running job ended). */
@@ -112,7 +138,7 @@ export class AgentActor<C extends ActorCommand> {
     if (this.running) return;
     this.running = true;
     try {
-      for (;;) {
+      while (!this.stopped) {
         // (Re-checked after the fetch: a command may have arrived while it ran.)
         const p = this.next() ?? (await this.refill()) ?? this.next();
         if (!p) break;
@@ -130,6 +156,10 @@ export class AgentActor<C extends ActorCommand> {
           continue;
         }
         // Held: back in the inbox; wait for a wake-up (or re-check after a while).
+        if (this.stopped) {
+          p.resolve('handed-back');
+          break;
+        }
         this.inbox.push(p);
         this.holder = outcome.holder ?? null;
         if (!this.holder || !this.inbox.some((q) => q.command.jobId === this.holder)) await this.pause();
@@ -142,7 +172,7 @@ export class AgentActor<C extends ActorCommand> {
 
   /** The inbox is empty: if commands were dropped, take the next queued jobs from the store. */
   private async refill(): Promise<Pending<C> | undefined> {
-    if (!this.behind) return undefined;
+    if (!this.behind || this.stopped) return undefined;
     const limit = Math.max(1, this.opts.prefetch);
     let fetched: C[];
     try {

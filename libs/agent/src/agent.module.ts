@@ -11,6 +11,7 @@ import { ContextStore } from './loop/context.store';
 import { ContextRetentionWorker } from './loop/context-retention.worker';
 import { LiveEvents } from './loop/live-events';
 import { DelegationsService } from './loop/delegations.service';
+import { HumanInputService } from './loop/human-input.service';
 import { ToolBox } from './tools/tool-box';
 import { RunJournalService } from './loop/run/run-journal.service';
 import { AgentDirectory } from './tools/deps/agent-directory';
@@ -19,6 +20,8 @@ import { JobDesk } from './tools/deps/job-desk';
 import { Workspace } from './tools/workspace/workspace';
 import { MemoryModule } from '@wiz/memory';
 import { EmbedResponder, LlmEmbedder } from './embeddings';
+import { McpModule } from '@wiz/mcp';
+import { McpToolSource } from './tools/mcp/mcp.tools';
 
 @Module({
   imports: [
@@ -27,6 +30,7 @@ import { EmbedResponder, LlmEmbedder } from './embeddings';
     LlmModule,
     ConversationsModule,
     MemoryModule.withEmbedder(LlmEmbedder, [LlmModule]),
+    McpModule,
   ],
   providers: [
     JobRunner,
@@ -37,6 +41,7 @@ import { EmbedResponder, LlmEmbedder } from './embeddings';
     LiveEvents,
     ContextRetentionWorker,
     DelegationsService,
+    HumanInputService,
     ToolBox,
     RunJournalService,
     AgentDirectory,
@@ -45,6 +50,7 @@ import { EmbedResponder, LlmEmbedder } from './embeddings';
     Workspace,
     LlmEmbedder,
     EmbedResponder,
+    McpToolSource,
   ],
   exports: [ActorRegistry],
 })

@@ -2,7 +2,7 @@ import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { busNames } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { BusService } from './bus.service';
-import { connectNats } from './nats-connect';
+import { connectNats, retrying } from './nats-connect';
 import { BusTopology, provision } from './provision';
 
 export const topologyOf = (c: WizConfig): BusTopology => ({
@@ -11,6 +11,7 @@ export const topologyOf = (c: WizConfig): BusTopology => ({
   maxDeliver: c.WIZ_JOB_MAX_DELIVER,
   maxAckPending: c.WIZ_MAILBOX_MAX_ACK_PENDING,
   eventsMaxAgeMs: c.WIZ_EVENTS_MAX_AGE_HOURS * 3_600_000,
+  replicas: c.WIZ_JETSTREAM_REPLICAS,
 });
 
 // Global on purpose: forRoot holds this process's values (the parsed configuration; the
@@ -29,17 +30,28 @@ export class BusModule {
           inject: [WIZ_CONFIG],
           useFactory: async (c: WizConfig) => {
             const log = new Logger('Bus');
+            // Nest buffers log lines until the app is created: waiting lines must show while waiting.
+            const waiting = (m: string) => process.stderr.write(`${new Date().toISOString()} WARN [Bus] ${m}\n`);
             const { nc, child } = await connectNats({
               url: c.NATS_URL,
               name: clientName,
               autostart: c.WIZ_NATS_AUTOSTART,
               dataDir: c.WIZ_DATA_DIR,
               searchPath: c.PATH,
-              log: (m) => log.warn(m),
+              log: waiting,
             });
             const names = busNames(c.WIZ_BUS_PREFIX);
-            const jsm = await nc.jetstreamManager();
-            await provision(jsm, names, topologyOf(c));
+            // JetStream may be unavailable a while after NATS answers (a cluster electing its
+            // meta leader, a node missing): wait for the streams rather than exit.
+            const jsm = await retrying(
+              async () => {
+                const m = await nc.jetstreamManager();
+                await provision(m, names, topologyOf(c));
+                return m;
+              },
+              (n, ms, e) => `streams not ready (${e instanceof Error ? e.message : String(e)}); retry ${n} in ${ms} ms`,
+              waiting,
+            );
             log.log(
               `connected to ${nc.getServer()}, streams ${names.streams.mailbox} and ${names.streams.events} ready`,
             );

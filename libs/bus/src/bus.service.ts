@@ -9,6 +9,7 @@ const encoder = new TextEncoder();
 export class BusService implements OnApplicationShutdown {
   readonly js: JetStreamClient;
   private readonly log = new Logger('Bus');
+  private readonly pullers = new Set<() => Promise<void>>();
 
   constructor(
     readonly nc: NatsConnection,
@@ -26,6 +27,16 @@ export class BusService implements OnApplicationShutdown {
     const h = natsHeaders();
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
     return this.js.publish(subject, encoder.encode(payload), { msgID: msgId, headers: h });
+  }
+
+  /** Registers how a consumer of this process stops pulling (the mailbox transport). */
+  onStopPulling(stop: () => Promise<void>): void {
+    this.pullers.add(stop);
+  }
+
+  /** Shutdown, first step: every consumer of this process stops taking messages. */
+  async stopPulling(): Promise<void> {
+    await Promise.all([...this.pullers].map((stop) => stop()));
   }
 
   /** A control message to every runtime (core NATS, at most once), validated before it leaves. */
@@ -59,6 +70,21 @@ export class BusService implements OnApplicationShutdown {
       return { ok: true, detail: `connected to ${this.nc.getServer()} (rtt ${rtt.toFixed(1)} ms)` };
     } catch (e) {
       return { ok: false, detail: `not responding: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  /** Both streams answer their info (each needs its stream leader: an R1 stream whose node is down does not). */
+  async streamsHealth(): Promise<{ ok: boolean; detail: string }> {
+    const { mailbox, events } = this.names.streams;
+    try {
+      const infos = await withTimeout(
+        Promise.all([this.jsm.streams.info(mailbox), this.jsm.streams.info(events)]),
+        2_000,
+      );
+      const replicas = infos.map((i) => `${i.config.name} R${i.config.num_replicas}`).join(', ');
+      return { ok: true, detail: replicas };
+    } catch (e) {
+      return { ok: false, detail: `streams unavailable: ${e instanceof Error ? e.message : String(e)}` };
     }
   }
 

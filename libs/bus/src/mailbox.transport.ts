@@ -7,6 +7,10 @@ import { MailboxCommand, MailboxCommandSchema } from '@wiz/contracts';
 import { BusService } from './bus.service';
 
 export const MAILBOX_PATTERN = 'wiz.mailbox';
+/** What a mailbox handler returns for a command it is done with: acked. */
+export const HANDLED = 'handled';
+/** What a mailbox handler returns for a command it gives back unrun (shutdown): NAKed, redelivered at once. */
+export const HANDED_BACK = 'handed-back';
 
 // What a mailbox handler learns about the delivery besides the command itself.
 export class MailboxContext extends BaseRpcContext<[JsMsg]> {
@@ -15,8 +19,16 @@ export class MailboxContext extends BaseRpcContext<[JsMsg]> {
   }
 }
 
+/** Decides which partitions this process consumes (PartitionLeases); without one, all of them. */
+export interface MailboxPlacement {
+  start(): void;
+  /** Stops consuming and gives the partitions back. */
+  stop(): Promise<void>;
+}
+
 export interface MailboxTransportOptions {
   partitions: number[];
+  placement?: MailboxPlacement;
   ackWaitMs: number;
   /** On shutdown, how long running jobs may take to finish before they are handed back. */
   shutdownGraceMs: number;
@@ -24,7 +36,8 @@ export interface MailboxTransportOptions {
 
 // Our own thin JetStream transport (Nest's NATS transport is core NATS, at most once).
 // One pull consumer per mailbox partition; each message goes to the `@MessagePattern(MAILBOX_PATTERN)`
-// handler and is acked only when the handler settles, so a crash mid-job means redelivery.
+// handler and is acked only when the handler answers HANDLED; a failure (the handler rejects) is
+// NAKed with a delay, so a crash or a store outage mid-job means redelivery, never a lost command.
 // Messages held here (running or queued behind their agent's current job) get `working()`
 // heartbeats so that JetStream does not redeliver them while this process is alive.
 export class MailboxTransport extends Server implements CustomTransportStrategy {
@@ -32,6 +45,9 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   private readonly inflight = new Set<JsMsg>();
   private readonly settled = new Set<() => void>();
   private readonly loops = new Map<number, ConsumerMessages>();
+  /** Partitions to consume, each with the generation of its pull loop (a regained lease starts a new one). */
+  private readonly wanted = new Map<number, number>();
+  private generation = 0;
   private heartbeat?: NodeJS.Timeout;
   private stopping = false;
 
@@ -43,7 +59,9 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   }
 
   listen(callback: () => void): void {
-    for (const p of this.opts.partitions) void this.runPartition(p);
+    this.bus.onStopPulling(() => this.stopPulling());
+    if (this.opts.placement) this.opts.placement.start();
+    else for (const p of this.opts.partitions) this.startPartition(p);
     const every = Math.max(250, Math.floor(this.opts.ackWaitMs / 3));
     this.heartbeat = setInterval(() => this.inflight.forEach((m) => m.working()), every);
     callback();
@@ -52,9 +70,7 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   // Stop pulling, let running jobs finish within the grace period, then hand the rest back
   // (NAK: redelivered at once to another runtime, instead of after the ack wait).
   async close(): Promise<void> {
-    this.stopping = true;
-    for (const it of this.loops.values()) await it.close().catch(() => undefined);
-    this.loops.clear();
+    await this.stopPulling();
     const deadline = Date.now() + this.opts.shutdownGraceMs;
     while (this.inflight.size && Date.now() < deadline) {
       await new Promise<void>((r) => {
@@ -68,6 +84,32 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     this.inflight.clear();
   }
 
+  /** No new messages: the partitions' pull loops end (messages already here stay in flight). */
+  async stopPulling(): Promise<void> {
+    this.stopping = true;
+    await this.opts.placement?.stop();
+    await Promise.all([...this.loops.values()].map((it) => it.close().catch(() => undefined)));
+    this.loops.clear();
+    // The server has seen the pull subscriptions go before anything is handed back.
+    await this.bus.nc.flush().catch(() => undefined);
+  }
+
+  /** Consume this partition (its lease was gained). */
+  startPartition(partition: number): void {
+    if (this.stopping || this.wanted.has(partition)) return;
+    const gen = ++this.generation;
+    this.wanted.set(partition, gen);
+    void this.runPartition(partition, gen);
+  }
+
+  /** Stop consuming this partition (its lease was lost); its messages in flight here finish. */
+  async stopPartition(partition: number): Promise<void> {
+    this.wanted.delete(partition);
+    const loop = this.loops.get(partition);
+    this.loops.delete(partition);
+    await loop?.close().catch(() => undefined);
+  }
+
   on(): never {
     throw new Error('MailboxTransport has no events to subscribe to');
   }
@@ -76,19 +118,28 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     return this.bus.nc as T;
   }
 
-  private async runPartition(partition: number): Promise<void> {
+  private async runPartition(partition: number, gen: number): Promise<void> {
     const { names } = this.bus;
-    while (!this.stopping) {
+    const live = () => !this.stopping && this.wanted.get(partition) === gen;
+    while (live()) {
       try {
         const consumer = await this.bus.js.consumers.get(names.streams.mailbox, names.mailboxConsumer(partition));
         const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
+        if (!live()) {
+          await messages.close().catch(() => undefined);
+          break;
+        }
         this.loops.set(partition, messages);
         void this.watch(partition, messages);
-        for await (const m of messages) void this.dispatch(m);
+        for await (const m of messages) {
+          // Pulled after the lease moved on (or at shutdown): back at once for the new holder.
+          if (live()) void this.dispatch(m);
+          else m.nak();
+        }
       } catch (e) {
-        if (!this.stopping) this.log.warn(`partition ${partition} consumer stopped: ${String(e)}; restarting`);
+        if (live()) this.log.warn(`partition ${partition} consumer stopped: ${String(e)}; restarting`);
       }
-      if (!this.stopping) await new Promise((r) => setTimeout(r, 1_000));
+      if (live()) await new Promise((r) => setTimeout(r, 1_000));
     }
   }
 
@@ -123,11 +174,25 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     }
     this.inflight.add(m);
     try {
-      await lastValueFrom(this.transformToObservable(await handler(command, new MailboxContext([m]))), {
-        defaultValue: undefined,
-      });
-      m.ack();
+      const settled: unknown = await lastValueFrom(
+        this.transformToObservable(await handler(command, new MailboxContext([m]))),
+        { defaultValue: undefined },
+      );
+      if (settled === HANDLED) m.ack();
+      else if (settled === HANDED_BACK) m.nak();
+      else {
+        // Only a handler that settled acks: anything else (an exception filter's answer, say) is a failure.
+        this.log.warn(
+          `job command on ${m.subject} will be redelivered in 1 s: the handler answered ${String(settled)}`,
+        );
+        m.nak(1_000);
+      }
     } catch (e) {
+      if (this.stopping) {
+        // Handed back at shutdown: another runtime takes it now.
+        m.nak();
+        return;
+      }
       // The store or bus failed mid-way: run the command again shortly (the revision fences it).
       this.log.warn(`job command on ${m.subject} will be redelivered in 1 s: ${String(e)}`);
       m.nak(1_000);

@@ -22,7 +22,9 @@ export interface NatsHandle {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 // Connect to NATS; when nothing answers at a loopback URL and nats-server is on PATH, start one
-// with JetStream storing under the data dir (the embedded default), else explain how to get one.
+// with JetStream storing under the data dir (the embedded default). Otherwise wait for it with
+// backoff, logging each retry: a pod started while NATS is down becomes ready when NATS returns
+// instead of crash-looping.
 export async function connectNats(o: NatsConnectOptions): Promise<NatsHandle> {
   const servers = o.url.split(',').map((s) => s.trim());
   const tryConnect = () =>
@@ -32,7 +34,16 @@ export async function connectNats(o: NatsConnectOptions): Promise<NatsHandle> {
   } catch (e) {
     const first = new URL(servers[0]!.includes('://') ? servers[0]! : `nats://${servers[0]}`);
     const binary = o.autostart && LOOPBACK.has(first.hostname) ? findOnPath('nats-server', o.searchPath) : null;
-    if (!binary) throw new Error(unreachableMessage(o.url, e, o.autostart));
+    if (!binary) {
+      o.log(unreachableMessage(o.url, e, o.autostart));
+      return {
+        nc: await retrying(
+          tryConnect,
+          (n, ms, err) => `NATS at ${o.url} still unreachable (${why(err)}); retry ${n} in ${ms} ms`,
+          o.log,
+        ),
+      };
+    }
     const child = startNatsServer(binary, first, o.dataDir);
     o.log(`no NATS at ${o.url}: started ${binary} (pid ${child.pid}) with JetStream under ${natsDir(o.dataDir)}`);
     const deadline = Date.now() + 10_000;
@@ -48,6 +59,26 @@ export async function connectNats(o: NatsConnectOptions): Promise<NatsHandle> {
         }
         await new Promise((r) => setTimeout(r, 100));
       }
+    }
+  }
+}
+
+const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Runs `attempt` until it resolves, waiting 0.5 s, 1 s, 2 s… (at most 5 s) between tries and logging each retry. */
+export async function retrying<T>(
+  attempt: () => Promise<T>,
+  describe: (retry: number, waitMs: number, error: unknown) => string,
+  log: (msg: string) => void,
+  maxWaitMs = 5_000,
+): Promise<T> {
+  for (let retry = 1; ; retry++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      const waitMs = Math.min(maxWaitMs, 250 * 2 ** retry);
+      log(describe(retry, waitMs, e));
+      await new Promise((r) => setTimeout(r, waitMs));
     }
   }
 }
@@ -78,9 +109,8 @@ export function findOnPath(bin: string, searchPath: string): string | null {
 }
 
 function unreachableMessage(url: string, e: unknown, autostart: boolean): string {
-  const why = e instanceof Error ? e.message : String(e);
   return [
-    `cannot reach NATS at ${url} (${why}).`,
+    `cannot reach NATS at ${url} (${why(e)}); waiting for it.`,
     'Wiz needs a NATS server with JetStream enabled. Either:',
     '  - install nats-server (Debian/Ubuntu: apt install nats-server; macOS: brew install nats-server)',
     `    and Wiz starts it for you${autostart ? '' : ' (set WIZ_NATS_AUTOSTART=true)'}, or`,

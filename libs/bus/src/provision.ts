@@ -19,6 +19,8 @@ export interface BusTopology {
   maxDeliver: number;
   maxAckPending: number;
   eventsMaxAgeMs: number;
+  /** Replicas of the streams: a minimum, never lowered below what an operator set. */
+  replicas: number;
 }
 
 const DUPLICATE_WINDOW_MS = 120_000;
@@ -35,7 +37,7 @@ export function streamConfigs(names: BusNames, t: BusTopology): Array<Partial<St
       storage: StorageType.File,
       discard: DiscardPolicy.Old,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-      num_replicas: 1,
+      num_replicas: t.replicas,
     },
     {
       // Lifecycle events: replayable by sequence for the configured age.
@@ -46,7 +48,7 @@ export function streamConfigs(names: BusNames, t: BusTopology): Array<Partial<St
       discard: DiscardPolicy.Old,
       max_age: nanos(t.eventsMaxAgeMs),
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-      num_replicas: 1,
+      num_replicas: t.replicas,
     },
   ];
 }
@@ -66,10 +68,26 @@ export function mailboxConsumerConfig(names: BusNames, t: BusTopology, partition
   };
 }
 
+// Every stored event, for outgoing webhooks: from the moment it is created (not the history),
+// acked once the event's deliveries are recorded in the store, which then retries them itself.
+export function webhooksConsumerConfig(names: BusNames, t: BusTopology): Partial<ConsumerConfig> {
+  return {
+    durable_name: names.webhooksConsumer(),
+    filter_subject: names.eventsAll(),
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.New,
+    replay_policy: ReplayPolicy.Instant,
+    ack_wait: nanos(t.ackWaitMs),
+    max_deliver: -1,
+    max_ack_pending: 1_000,
+  };
+}
+
 // Idempotent: creates what is missing, updates what drifted, leaves the rest untouched.
 export async function provision(jsm: JetStreamManager, names: BusNames, t: BusTopology): Promise<void> {
   for (const cfg of streamConfigs(names, t)) await ensureStream(jsm, cfg);
   const stream = names.streams.mailbox;
+  await ensureConsumer(jsm, names.streams.events, webhooksConsumerConfig(names, t));
   await Promise.all(
     Array.from({ length: t.partitions }, (_, p) => ensureConsumer(jsm, stream, mailboxConsumerConfig(names, t, p))),
   );
@@ -84,6 +102,8 @@ async function ensureStream(jsm: JetStreamManager, want: Partial<StreamConfig> &
     });
     return;
   }
+  // More replicas than configured were set by an operator (or a newer deploy): keep them.
+  want = { ...want, num_replicas: Math.max(want.num_replicas ?? 1, have.config.num_replicas ?? 1) };
   if (differs(want, have.config)) {
     const { retention: _r, storage: _s, ...mutable } = want;
     await jsm.streams.update(want.name, { ...have.config, ...mutable });

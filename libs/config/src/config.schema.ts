@@ -56,16 +56,28 @@ export const ConfigSchema = z.object({
   WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe(
     "time after which a dead runtime's job is run elsewhere (mailbox ack wait and job lease)",
   ),
+  WIZ_MAX_QUEUED_PER_AGENT: int(1_000, 1, 10_000_000).describe(
+    'jobs one agent may have waiting to start (queued, delayed or waiting on dependencies); more are refused with 429',
+  ),
+  WIZ_MAX_QUEUED_PER_OWNER: int(10_000, 1, 100_000_000).describe(
+    "jobs one owner's agents may have waiting to start, together; more are refused with 429",
+  ),
   WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe(
     'runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails',
   ),
-  WIZ_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000).describe(
-    'on SIGTERM, how long running jobs may finish before they are handed back',
+  WIZ_SHUTDOWN_GRACE_MS: int(50_000, 0, 3_600_000).describe(
+    "on SIGTERM, how long running jobs may finish before they are handed back (keep it under the pod's terminationGracePeriodSeconds)",
+  ),
+  WIZ_JETSTREAM_REPLICAS: int(1, 1, 5).describe(
+    'replicas of the streams and KV buckets (3 on a NATS cluster); a minimum: more set by an operator are kept',
   ),
   WIZ_KEEP_COMPLETED: int(10_000, 0, 100_000_000).describe('completed jobs kept (the newest); older ones are deleted'),
   WIZ_KEEP_COMPLETED_HOURS: int(168, 1, 24 * 3650).describe('completed jobs older than this are deleted'),
   WIZ_KEEP_FAILED: int(10_000, 0, 100_000_000).describe('failed and cancelled jobs kept (the newest)'),
   WIZ_KEEP_FAILED_HOURS: int(720, 1, 24 * 3650).describe('failed and cancelled jobs older than this are deleted'),
+  WIZ_OUTBOX_STUCK_MS: int(60_000, 1_000, 86_400_000).describe(
+    '/health answers 503 when a bus message has waited this long in the outbox unpublished',
+  ),
   WIZ_EVENTS_MAX_AGE_HOURS: int(168, 1, 24 * 365).describe('how long lifecycle events stay replayable'),
   WIZ_AUTH: z
     .enum(['auto', 'on', 'off'])
@@ -82,6 +94,9 @@ export const ConfigSchema = z.object({
     .string()
     .default('')
     .describe('origins allowed by CORS, comma separated (`*` for any); empty: no CORS headers'),
+  WIZ_MAX_BODY_BYTES: int(512 * 1024, 1024, 16 * 1024 * 1024).describe(
+    'largest REST request body (413 above); keep it under the NATS max_payload (1 MiB by default)',
+  ),
   WIZ_RATE_LIMIT_PER_MIN: z.coerce
     .number()
     .int()
@@ -118,6 +133,13 @@ export const ConfigSchema = z.object({
     .default('text-embedding-3-small')
     .describe("embedding model of the agent's endpoint, for memory_query by meaning"),
   WIZ_LLM_TIMEOUT_MS: int(120_000, 1_000, 3_600_000).describe('time limit of one model call'),
+  WIZ_ALLOW_PRIVATE_URLS: bool(false).describe(
+    "with authentication on, let tenants' provider URLs reach loopback, private and link-local addresses",
+  ),
+  WIZ_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .describe("host names, addresses or CIDR ranges tenants' URLs may reach although private, comma separated"),
   WIZ_SECRET_KEY: z
     .string()
     .default('')
@@ -141,6 +163,11 @@ export const ConfigSchema = z.object({
   WIZ_ASK_TIMEOUT_SEC: int(120, 1, 86_400).describe(
     'ask_agent: how long the asking job waits for an answer when the model sets no timeout',
   ),
+  WIZ_WEBHOOK_MAX_ATTEMPTS: int(8, 1, 100).describe('tries of one webhook delivery before it is marked failed'),
+  WIZ_WEBHOOK_RETRY_MS: int(5_000, 10, 3_600_000).describe(
+    'first wait before a failed webhook delivery is tried again; doubled each time (at most an hour)',
+  ),
+  WIZ_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000).describe('time a webhook receiver has to answer one delivery'),
   WIZ_WORKSPACE_DIR: z
     .string()
     .default('')
@@ -177,6 +204,15 @@ export const ConfigSchema = z.object({
     .describe(
       'JSON price table merged over the defaults: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}, or "provider/model" keys',
     ),
+  WIZ_MCP_STDIO: bool(false).describe(
+    'allow stdio MCP servers: a tenant then runs a program of its choice on the runtime host',
+  ),
+  WIZ_MCP_CALL_TIMEOUT_MS: int(60_000, 100, 3_600_000).describe('time limit of one MCP tool call'),
+  WIZ_MCP_CONNECT_TIMEOUT_MS: int(10_000, 100, 600_000).describe('time limit to connect to an MCP server'),
+  WIZ_MCP_MAX_RESULT_CHARS: int(50_000, 100, 10_000_000).describe(
+    'longest MCP tool result given to the model (longer ones are cut)',
+  ),
+  WIZ_MCP_IDLE_MS: int(300_000, 1_000, 86_400_000).describe('an unused MCP connection is closed after this'),
 });
 export type WizConfig = z.infer<typeof ConfigSchema>;
 
@@ -213,6 +249,15 @@ export function describeConfig(): Array<{ name: string; default: string; descrip
 }
 
 export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** The guard of outbound calls to tenants' URLs (provider base URLs; MCP and webhooks later). */
+export const urlPolicyOf = (c: WizConfig) => ({
+  guard: authEnabled(c),
+  allowPrivate: c.WIZ_ALLOW_PRIVATE_URLS,
+  allow: c.WIZ_ALLOWED_PRIVATE_HOSTS.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean),
+});
 
 /** Whether API keys are required (WIZ_AUTH, with `auto` resolved against HOST). */
 export const authEnabled = (c: Pick<WizConfig, 'WIZ_AUTH' | 'HOST'>): boolean =>

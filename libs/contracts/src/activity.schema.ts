@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AwaitedInputSchema } from './human-input.schema';
 
 // What an agent writes while planning: how it will know it is done, and the steps to get there.
 export const PlanSchema = z.object({
@@ -64,6 +65,8 @@ export const ActivityContextSchema = z.object({
   runs: z.int(),
   /** Child jobs the job is parked on (see AwaitedChildSchema). */
   awaiting: z.array(AwaitedChildSchema).optional(),
+  /** Approvals, questions and signals the job is parked on (`waiting-input`). */
+  inputs: z.array(AwaitedInputSchema).optional(),
   /** The job's todo list (todo_read / todo_write). */
   todos: z.array(TodoSchema).optional(),
   createdAt: z.iso.datetime(),

@@ -1,5 +1,6 @@
 import { DoubleTextingSchema } from './conversation.schema';
 import { z } from 'zod';
+import { ApprovalPoliciesSchema } from './human-input.schema';
 
 export const AGENT_STATUSES = ['active', 'busy', 'inactive'] as const;
 export const AgentStatusSchema = z.enum(AGENT_STATUSES);
@@ -41,8 +42,15 @@ export const AdjustBehaviorSchema = z.strictObject({
 export type AdjustBehavior = z.infer<typeof AdjustBehaviorSchema>;
 export const MAX_BEHAVIOR_RULES = 100;
 
-const toolName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a tool name (snake_case)');
-/** The tools an agent may use; absent or null: the default set (every tool but the opt-in ones). */
+// A tool name, or a glob over names (`*` matches any run of characters): `github__*` allows every
+// tool of the MCP server `github`.
+const toolName = z
+  .string()
+  .regex(/^[A-Za-z*][A-Za-z0-9_*-]{0,99}$/, 'a tool name or a glob such as github__* (letters, digits, _, -, *)');
+/**
+ * The tools an agent may use; absent or null: the default set (every built-in tool but the opt-in
+ * ones, and no MCP tool).
+ */
 export const ToolAllowListSchema = z.array(toolName).max(100);
 /** Agents (ids or names) this agent may delegate to or message; absent or null: any agent of its owner. */
 export const DelegatesSchema = z.array(z.string().trim().min(1).max(200)).max(200);
@@ -58,6 +66,8 @@ export const CreateAgentSchema = z.strictObject({
   behaviorRules: z.array(BehaviorRuleSchema).max(MAX_BEHAVIOR_RULES).optional(),
   tools: ToolAllowListSchema.nullable().optional(),
   delegates: DelegatesSchema.nullable().optional(),
+  /** Tool approval policies: tool name or glob → `never` | `always` | { when, timeoutSec, onTimeout }. */
+  approvals: ApprovalPoliciesSchema.nullable().optional(),
   /** A person's second message while the agent still answers the first: `queue` (default), `reject` (409) or `interrupt`. */
   doubleTexting: DoubleTextingSchema.optional(),
 });
@@ -76,6 +86,7 @@ export const UpdateAgentSchema = z
     status: z.enum(['active', 'inactive']),
     tools: ToolAllowListSchema.nullable(),
     delegates: DelegatesSchema.nullable(),
+    approvals: ApprovalPoliciesSchema.nullable(),
     doubleTexting: DoubleTextingSchema,
   })
   .partial()
@@ -98,6 +109,8 @@ export const AgentSchema = z.object({
   tools: z.array(z.string()).nullable(),
   /** Allowed delegates (ids or names); null: any agent of the owner. */
   delegates: z.array(z.string()).nullable(),
+  /** Tool approval policies; null: the owner's default only. */
+  approvals: ApprovalPoliciesSchema.nullable(),
   status: AgentStatusSchema,
   /** A paused agent keeps its queue but starts no job. */
   paused: z.boolean(),

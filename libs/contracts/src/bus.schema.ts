@@ -32,9 +32,18 @@ export type CancelJobSignal = z.infer<typeof CancelJobSignalSchema>;
 export const WakeAgentSignalSchema = z.object({ agentId: z.uuid() });
 export type WakeAgentSignal = z.infer<typeof WakeAgentSignalSchema>;
 
+// Core NATS broadcast to every gateway: an API key was revoked. Each gateway forgets its cached
+// verification of the key and ends the live sessions (WebSocket, SSE) opened with it.
+export const KeyRevokedSignalSchema = z.object({ keyId: z.uuid() });
+export type KeyRevokedSignal = z.infer<typeof KeyRevokedSignalSchema>;
+
 // Every control message (`<p>.control.<kind>`, see busNames.control) and its payload's schema:
 // BusService.publishControl / subscribeControl validate against this table.
-export const CONTROL_MESSAGES = { cancel: CancelJobSignalSchema, wake: WakeAgentSignalSchema } as const;
+export const CONTROL_MESSAGES = {
+  cancel: CancelJobSignalSchema,
+  wake: WakeAgentSignalSchema,
+  revoke: KeyRevokedSignalSchema,
+} as const;
 export type ControlKind = keyof typeof CONTROL_MESSAGES;
 export type ControlMessage<K extends ControlKind> = z.infer<(typeof CONTROL_MESSAGES)[K]>;
 

@@ -103,7 +103,20 @@ export const MessageSchema = z.object({
 });
 export type Message = z.infer<typeof MessageSchema>;
 
-export const PostMessageSchema = z.strictObject({ userId, content: text(100_000) });
+/** Answers a pending approval or question of a job in this conversation instead of starting a job. */
+export const MessageActionSchema = z
+  .strictObject({
+    waitId: z.uuid(),
+    decision: z.enum(['approve', 'reject']).optional(),
+    answer: z.string().min(1).max(10_000).optional(),
+    comment: z.string().max(10_000).optional(),
+  })
+  .refine((a) => (a.decision === undefined) !== (a.answer === undefined), 'give either `decision` or `answer`');
+export type MessageAction = z.infer<typeof MessageActionSchema>;
+
+export const PostMessageSchema = z
+  .strictObject({ userId, content: text(100_000).optional(), action: MessageActionSchema.optional() })
+  .refine((b) => b.content !== undefined || b.action !== undefined, 'give `content` (or an `action`)');
 export type PostMessage = z.infer<typeof PostMessageSchema>;
 export const UpdateMessageSchema = z.strictObject({ content: text(100_000) });
 export type UpdateMessage = z.infer<typeof UpdateMessageSchema>;

@@ -18,11 +18,16 @@ export class WizError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** rate_limited: when to try again (the HTTP answer's Retry-After). */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
     this.name = 'WizError';
   }
 }
+
+export const rateLimited = (message: string, retryAfterSec: number) =>
+  new WizError('rate_limited', message, undefined, retryAfterSec);
 
 export function httpStatusOf(code: ErrorCode): number {
   switch (code) {

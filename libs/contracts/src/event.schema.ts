@@ -5,6 +5,7 @@ import { LOOP_PHASES } from './activity.schema';
 import { JobResultSchema, JobStatusSchema } from './job.schema';
 import { ScheduleSchema } from './schedule.schema';
 import { MessageSchema } from './conversation.schema';
+import { WaitKindSchema, WaitResolutionSchema } from './human-input.schema';
 
 // One typed map of every lifecycle event: its name appears once, with its payload schema.
 export const EventPayloadSchemas = {
@@ -36,6 +37,32 @@ export const EventPayloadSchemas = {
   'job.progress': z.object({ progress: z.int().min(0).max(100) }),
   'job.retrying': z.object({ attempt: z.int(), error: z.string(), delayMs: z.int(), runAt: z.string() }),
   'job.waiting-children': z.object({ children: z.int() }),
+  /** Parked on people or the outside world: the pending waits, by kind. */
+  'job.waiting-input': z.object({ waits: z.array(z.object({ id: z.uuid(), kind: WaitKindSchema })) }),
+  /** A gated tool call waits for a person's decision (POST /api/v1/approvals/:id). */
+  'approval.requested': z.object({
+    approvalId: z.uuid(),
+    tool: z.string(),
+    arguments: z.unknown(),
+    reason: z.string(),
+    deadline: z.string().nullable(),
+    onTimeout: z.enum(['reject', 'approve']),
+  }),
+  'approval.resolved': z.object({ approvalId: z.uuid(), tool: z.string(), resolution: WaitResolutionSchema }),
+  /** No decision by the deadline: the policy's `onTimeout` applied. */
+  'approval.expired': z.object({ approvalId: z.uuid(), tool: z.string(), outcome: z.enum(['reject', 'approve']) }),
+  /** ask_human or wait_for_signal parked the job. */
+  'input.requested': z.object({
+    waitId: z.uuid(),
+    kind: WaitKindSchema,
+    question: z.string().optional(),
+    choices: z.array(z.string()).optional(),
+    signal: z.string().optional(),
+    deadline: z.string().nullable(),
+  }),
+  'input.resolved': z.object({ waitId: z.uuid(), kind: WaitKindSchema, resolution: WaitResolutionSchema }),
+  /** A person's message added to a running or parked job (POST /api/v1/jobs/:id/messages). */
+  'job.steered': z.object({ steerId: z.uuid(), text: z.string(), by: z.string(), consumed: z.boolean() }),
   'job.completed': z.object({ attempt: z.int(), result: JobResultSchema }),
   'job.failed': z.object({ attempt: z.int(), reason: z.string() }),
   'job.cancelled': z.object({ reason: z.string() }),

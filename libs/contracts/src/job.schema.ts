@@ -10,6 +10,8 @@ export const JOB_STATUSES = [
   'delayed',
   'active',
   'waiting-children',
+  /** Parked on a person (approval, question) or an outside signal: see human-input.schema.ts. */
+  'waiting-input',
   'completed',
   'failed',
   'cancelled',

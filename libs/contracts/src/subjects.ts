@@ -23,6 +23,8 @@ export interface BusNames {
   mailboxSubject(partition: number, agentId: string): string;
   mailboxPartitionFilter(partition: number): string;
   mailboxConsumer(partition: number): string;
+  /** The durable consumer on the events stream that feeds outgoing webhooks (one per installation). */
+  webhooksConsumer(): string;
   eventSubject(e: { agentId?: string; jobId?: string; conversationId?: string; type: string }): string;
   eventsAll(): string;
   agentEventsFilter(agentId: string): string;
@@ -32,7 +34,7 @@ export interface BusNames {
   /** Core NATS (not stored) live events of a job, e.g. `agent.token`. */
   liveSubject(e: { agentId?: string; jobId?: string; type: string }): string;
   liveAll(): string;
-  /** Core NATS control messages to every runtime (their payloads: CONTROL_MESSAGES). */
+  /** Core NATS control messages to every runtime or gateway (their payloads: CONTROL_MESSAGES). */
   control(kind: ControlKind): string;
   /** Core NATS request/reply served by one runtime of a queue group (e.g. `embed`). */
   request(kind: string): string;
@@ -49,6 +51,7 @@ export function busNames(prefix: string): BusNames {
     mailboxSubject: (partition, agentId) => `${p}.mailbox.${partition}.${agentId}`,
     mailboxPartitionFilter: (partition) => `${p}.mailbox.${partition}.*`,
     mailboxConsumer: (partition) => `${p}_mailbox_${partition}`,
+    webhooksConsumer: () => `${p}_webhooks`,
     eventSubject: ({ agentId, jobId, conversationId, type }) =>
       conversationId && !agentId
         ? `${p}.events.conversation.${conversationId}.${type}`

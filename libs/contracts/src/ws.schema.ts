@@ -40,7 +40,15 @@ export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 
 export const ServerFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('authenticated'), ownerId: z.string() }),
-  z.object({ type: z.literal('subscribed'), topic: z.string() }),
+  z.object({
+    type: z.literal('subscribed'),
+    topic: z.string(),
+    seq: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("the topic's position: every event after this sequence number follows; resume with `since` = seq"),
+  }),
   z.object({ type: z.literal('unsubscribed'), topic: z.string() }),
   z.object({ type: z.literal('pong') }),
   z.object({

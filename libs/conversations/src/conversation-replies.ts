@@ -1,7 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { JobEntity } from '@wiz/persistence';
-import { Emit, JobFlowService } from '@wiz/queue';
+import { clip } from '@wiz/contracts';
+import { JobEntity, JobWaitEntity } from '@wiz/persistence';
+import { Emit, JobFlowService, JobWaitsService } from '@wiz/queue';
 import { MessagesService } from './messages.service';
 
 export const apologyFor = (job: JobEntity): string =>
@@ -19,10 +20,31 @@ export class ConversationReplies implements OnModuleInit {
   constructor(
     private readonly flow: JobFlowService,
     private readonly messages: MessagesService,
+    private readonly waits: JobWaitsService,
   ) {}
 
   onModuleInit(): void {
     this.flow.onSettled((job, m, emit) => this.settled(job, m, emit));
+    this.waits.onRequested((job, rows, m, emit) => this.asked(job, rows, m, emit));
+  }
+
+  /** A job of a conversation parked on an approval or a question: the agent asks there. */
+  async asked(job: JobEntity, rows: readonly JobWaitEntity[], m: EntityManager, emit: Emit): Promise<void> {
+    if (!job.conversationId) return;
+    for (const row of rows) {
+      if (row.kind !== 'approval' && row.kind !== 'question') continue;
+      try {
+        await this.messages.postAsAgent(
+          job.ownerId,
+          job.conversationId,
+          job.agentId,
+          { content: askText(row), jobId: job.id, traceId: job.traceId, toolData: { waitId: row.id, kind: row.kind } },
+          { m, emit },
+        );
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'not_found') throw e;
+      }
+    }
   }
 
   async settled(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
@@ -48,4 +70,15 @@ export class ConversationReplies implements OnModuleInit {
       if ((e as { code?: string }).code !== 'not_found') throw e;
     }
   }
+}
+
+export function askText(row: JobWaitEntity): string {
+  if (row.kind === 'question')
+    return row.choices?.length
+      ? `${row.reason}\nReply with one of: ${row.choices.join(', ')}.`
+      : `${row.reason}\nReply with your answer.`;
+  return (
+    `I need your approval to run ${row.tool} with ${clip(JSON.stringify(row.arguments ?? {}), 500)} (${row.reason}).\n` +
+    'Reply "approve", or "reject" with a comment.'
+  );
 }

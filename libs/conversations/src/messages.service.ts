@@ -9,7 +9,6 @@ import {
   MessagePage,
   MessageRole,
   notFound,
-  PostMessage,
   WizError,
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
@@ -54,13 +53,22 @@ export class MessagesService {
     private readonly changes: StateChangesService,
   ) {}
 
-  async post(ownerId: string, conversationId: string, body: PostMessage): Promise<Message> {
+  /**
+   * A person's message. `answers`: the wait it resolved (a reply to an approval or a question),
+   * then it starts no job and interrupts none.
+   */
+  async post(
+    ownerId: string,
+    conversationId: string,
+    body: { userId: string; content: string },
+    answers?: string,
+  ): Promise<Message> {
     const c = await this.conversations.load(ownerId, conversationId);
     const members = await this.repo.participants(ownerId, conversationId);
     const author = members.find((p) => p.kind === 'user' && p.participantId === body.userId);
     if (!author)
       throw new WizError('forbidden', `user ${body.userId} is not a participant of conversation ${conversationId}`);
-    const targets = await this.targets(ownerId, c, members, body.content);
+    const targets = answers ? [] : await this.targets(ownerId, c, members, body.content);
     await this.interrupt(ownerId, c.id, targets);
     const traceId = traceIdOrNew();
     const now = new Date();
@@ -73,7 +81,7 @@ export class MessagesService {
       authorName: author.name,
       content: body.content,
       role: 'user',
-      toolData: null,
+      toolData: answers ? { answersWaitId: answers } : null,
       jobIds: [],
       createdAt: now,
       updatedAt: now,

@@ -4,3 +4,5 @@ export { LlmCallError, LlmService } from './llm.service';
 export type { ResolvedModel } from './llm.service';
 export { DEFAULT_PRICES, PriceTable } from './prices';
 export type { Price } from './prices';
+export { Deadline, DeadlineExceeded, raceAbort, untilAborted } from './deadline';
+export { cleanModelText } from './model-text';

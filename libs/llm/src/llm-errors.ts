@@ -12,7 +12,8 @@ export function describeLlmError(e: unknown, baseUrl: string, keyHint = 'OPENAI_
   }
   if (APICallError.isInstance(e)) {
     if (e.statusCode === undefined) return `model endpoint ${baseUrl} unreachable: ${causeOf(e)}`;
-    const detail = providerMessage(e.responseBody) ?? e.message;
+    if (e.statusCode < 300) return `model endpoint ${baseUrl} answered without a readable completion`;
+    const detail = providerMessage(e.responseBody) ?? 'no error message';
     const hint =
       e.statusCode === 401 || e.statusCode === 403
         ? ` — check ${keyHint}`
@@ -33,7 +34,9 @@ function providerMessage(body: string | undefined): string | undefined {
     const m = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message);
     return typeof m === 'string' ? m : undefined;
   } catch {
-    return body;
+    // Not an OpenAI-style error: the body may be anything the URL answered (an internal page,
+    // metadata). Never quoted; the status says enough.
+    return undefined;
   }
 }
 

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createOpenAI, OpenAIProvider } from '@ai-sdk/openai';
 import type { EmbeddingModel, LanguageModel } from 'ai';
 import { ModelConfig } from '@wiz/contracts';
-import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { guardedFetch } from '@wiz/net';
 import { ProvidersRepository } from '@wiz/persistence';
 import { describeLlmError } from './llm-errors';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
@@ -41,12 +42,15 @@ export class LlmService {
   private readonly log = new Logger('Llm');
   private readonly fallback: OpenAIProvider;
   private readonly providers = new Map<string, CachedProvider>();
+  // Tenants' base URLs may not reach the server's own network (DESIGN.md invariant 9).
+  private readonly tenantFetch: typeof fetch;
 
   constructor(
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly repo: ProvidersRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
   ) {
+    this.tenantFetch = guardedFetch(urlPolicyOf(config));
     this.fallback = createOpenAI({
       baseURL: config.OPENAI_BASE_URL,
       apiKey: config.OPENAI_API_KEY || 'unset',
@@ -111,7 +115,7 @@ export class LlmService {
       throw new LlmCallError(`provider "${row.name}": ${(e as Error).message}`);
     }
     const cached: CachedProvider = {
-      provider: createOpenAI({ baseURL: row.baseUrl, apiKey, name: `provider-${id}` }),
+      provider: createOpenAI({ baseURL: row.baseUrl, apiKey, name: `provider-${id}`, fetch: this.tenantFetch }),
       baseUrl: row.baseUrl,
       name: row.name,
       defaultModel: row.defaultModel,

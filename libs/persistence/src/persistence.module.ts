@@ -15,6 +15,9 @@ import { MemoryItemsRepository } from './repositories/memory-items.repository';
 import { ConversationsRepository } from './repositories/conversations.repository';
 import { MessagesRepository } from './repositories/messages.repository';
 import { UsageRepository } from './repositories/usage.repository';
+import { McpServersRepository } from './repositories/mcp-servers.repository';
+import { JobWaitsRepository } from './repositories/job-waits.repository';
+import { WebhooksRepository } from './repositories/webhooks.repository';
 
 const repositories = [
   AgentsRepository,
@@ -30,6 +33,9 @@ const repositories = [
   MemoryItemsRepository,
   ConversationsRepository,
   MessagesRepository,
+  McpServersRepository,
+  JobWaitsRepository,
+  WebhooksRepository,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({

@@ -8,6 +8,7 @@ import { json } from 'express';
 import { Logger } from 'nestjs-pino';
 import { startTracing } from '@wiz/telemetry';
 import { HttpErrorFilter } from './http-exception.filter';
+import { guardBody } from './body-guard';
 import { httpTelemetry } from './http-telemetry';
 
 export async function createApp(root: Parameters<typeof NestFactory.create>[0]): Promise<INestApplication> {
@@ -23,7 +24,8 @@ export async function createApp(root: Parameters<typeof NestFactory.create>[0]):
     headers: config.OTEL_EXPORTER_OTLP_HEADERS,
     serviceName: config.OTEL_SERVICE_NAME,
   });
-  app.use(httpTelemetry, json({ limit: '1mb' }), jsonErrors);
+  // Bodies are bounded well under the bus's message limit; events clip what they carry anyway.
+  app.use(httpTelemetry, json({ limit: config.WIZ_MAX_BODY_BYTES }), jsonErrors, guardBody);
   const origins = config.WIZ_CORS_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean);
@@ -40,9 +42,10 @@ export async function createApp(root: Parameters<typeof NestFactory.create>[0]):
   return app;
 }
 
-// Body-parser errors answered here: behind Nest they would lose their type.
+// Body-parser errors answered here: behind Nest they would lose their type. They are the
+// client's (malformed JSON, too large, an encoding or charset it cannot read): 4xx, never 500.
 function jsonErrors(
-  err: { type?: string; message?: string } | undefined,
+  err: { type?: string; message?: string; status?: number; limit?: number } | undefined,
   _req: Request,
   res: Response,
   next: NextFunction,
@@ -50,7 +53,12 @@ function jsonErrors(
   if (err?.type === 'entity.parse.failed') {
     res.status(400).json({ statusCode: 400, code: 'malformed_json', message: `malformed JSON body: ${err.message}` });
   } else if (err?.type === 'entity.too.large') {
-    res.status(413).json({ statusCode: 413, code: 'validation_failed', message: 'request body larger than 1 MB' });
+    const message = `request body larger than ${err.limit} bytes`;
+    res.status(413).json({ statusCode: 413, code: 'validation_failed', message });
+  } else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
+    res.status(415).json({ statusCode: 415, code: 'validation_failed', message: String(err.message) });
+  } else if (err?.type && err.status && err.status >= 400 && err.status < 500) {
+    res.status(err.status).json({ statusCode: err.status, code: 'validation_failed', message: String(err.message) });
   } else {
     next(err);
   }

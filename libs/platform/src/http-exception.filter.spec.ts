@@ -1,4 +1,5 @@
-import { ArgumentsHost, BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { WizError } from '@wiz/contracts';
 import { HttpErrorFilter } from './http-exception.filter';
 
@@ -9,7 +10,7 @@ describe(HttpErrorFilter.name, () => {
     let status = 0;
     let body: unknown;
     const res = { status: (s: number) => ((status = s), { json: (b: unknown) => (body = b) }) };
-    sut.catch(e, { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost);
+    sut.catch(e, new ExecutionContextHost([{}, res]));
     return { status, body };
   };
 
@@ -47,5 +48,12 @@ describe(HttpErrorFilter.name, () => {
       code: 'internal',
       message: 'internal error',
     });
+  });
+
+  it('leaves errors of non-HTTP handlers (the mailbox) to their transport, which redelivers the command', () => {
+    const e = new Error('Connection terminated unexpectedly');
+    const host = new ExecutionContextHost([{ kind: 'job.run' }, {}]);
+    host.setType('rpc');
+    expect(() => sut.catch(e, host)).toThrow(e);
   });
 });

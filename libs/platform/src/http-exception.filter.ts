@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ErrorCode, httpStatusOf, WizError } from '@wiz/contracts';
+import { isStoreUnavailable } from '@wiz/persistence';
 
 export interface ErrorBody {
   statusCode: number;
@@ -16,9 +17,13 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('Http');
 
   catch(e: unknown, host: ArgumentsHost): void {
+    // The runtime's mailbox handlers inherit the app's filters: their errors stay theirs, so the
+    // mailbox transport sees the failure and redelivers the command (an answer here would ack it).
+    if (host.getType() !== 'http') throw e;
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(e);
     if (body.statusCode >= 500) this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    if (e instanceof WizError && e.retryAfterSec) res.setHeader('Retry-After', String(e.retryAfterSec));
     res.status(body.statusCode).json(body);
   }
 
@@ -56,17 +61,4 @@ function codeOfStatus(status: number): ErrorCode {
     default:
       return status < 500 ? 'validation_failed' : 'internal';
   }
-}
-
-// Connection-class failures of the store (Postgres restarting, unreachable): retry-able, not a bug.
-const PG_UNAVAILABLE = /^(08|57P0)/;
-function isStoreUnavailable(e: unknown): boolean {
-  const err = e as { code?: string; driverError?: { code?: string; message?: string }; message?: string };
-  const code = err?.driverError?.code ?? err?.code ?? '';
-  const message = err?.driverError?.message ?? err?.message ?? '';
-  return (
-    PG_UNAVAILABLE.test(code) ||
-    code === 'ECONNREFUSED' ||
-    /Connection terminated|ECONNREFUSED|database system is (shutting down|starting up)/.test(message)
-  );
 }

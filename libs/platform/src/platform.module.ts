@@ -7,10 +7,14 @@ import { BusModule } from '@wiz/bus';
 import { PersistenceModule } from '@wiz/persistence';
 import { QueueModule } from '@wiz/queue';
 import { activeTraceId, collectProcessMetrics, context, trace } from '@wiz/telemetry';
-import { HealthController } from './health.controller';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health/health.controller';
+import { PlatformChecks } from './health/platform-checks';
+import { ReadinessChecks } from './health/readiness-checks';
 import { logDestination, withDestination } from './log-output';
 import { MetricsController } from './metrics.controller';
 
+const PROBES = new Set(['/health', '/livez', '/readyz', '/startupz']);
 const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
 function requestId(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers['x-request-id'];
@@ -33,6 +37,8 @@ export class PlatformModule {
     collectProcessMetrics();
     return {
       module: PlatformModule,
+      // Global: features register their readiness checks without importing the platform.
+      global: true,
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
@@ -41,7 +47,7 @@ export class PlatformModule {
             name: clientName,
             // Secrets never reach the logs (docs/architecture.md, invariant 6).
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
-            autoLogging: { ignore: (req) => req.url === '/health' },
+            autoLogging: { ignore: (req) => PROBES.has(req.url ?? '') },
             // Every response carries `x-request-id` (the caller's own, if it sent a sane one),
             // and every log line of the request carries it as `req.id`.
             genReqId: requestId,
@@ -52,8 +58,11 @@ export class PlatformModule {
         PersistenceModule,
         BusModule.forRoot(clientName),
         QueueModule,
+        TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController, MetricsController],
+      providers: [ReadinessChecks, PlatformChecks],
+      exports: [ReadinessChecks],
     };
   }
 }

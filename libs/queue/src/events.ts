@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope, EventType, PayloadOf } from '@wiz/contracts';
+import { clipToBytes, EventEnvelope, EventType, PayloadOf } from '@wiz/contracts';
 
 export interface EventSubjects {
   agentId?: string;
@@ -9,6 +9,8 @@ export interface EventSubjects {
   traceId: string;
 }
 
+// Every event is built here, and its data bounded here (long fields clipped, the full record
+// stays in the store): one oversized field can never make an event the bus refuses.
 export function makeEvent<T extends EventType>(type: T, ids: EventSubjects, data: PayloadOf<T>): EventEnvelope<T> {
   return {
     id: randomUUID(),
@@ -18,6 +20,6 @@ export function makeEvent<T extends EventType>(type: T, ids: EventSubjects, data
     ...(ids.agentId ? { agentId: ids.agentId } : {}),
     ...(ids.jobId ? { jobId: ids.jobId } : {}),
     ...(ids.conversationId ? { conversationId: ids.conversationId } : {}),
-    data,
+    data: clipToBytes(data).value,
   };
 }

@@ -1,8 +1,9 @@
 export { makeEvent } from './events';
 export { JobExecutionService, LOST_RUN } from './job-execution.service';
-export { JobFlowService, PARKED, jobIds } from './job-flow.service';
+export { JobFlowService, PARKED, PARKED_INPUT, jobIds } from './job-flow.service';
 export { JobsService } from './jobs.service';
 export { OutboxRelay } from './outbox.relay';
+export { QueueLimits, QUEUE_FULL_RETRY_SEC } from './queue-limits';
 export { PeriodicWorker } from './periodic.worker';
 export { QueueModule } from './queue.module';
 export { DelayedJobsWorker } from './runtime/delayed-jobs.worker';
@@ -15,3 +16,5 @@ export { SchedulesService } from './schedules/schedules.service';
 export { StateChangesService } from './state-changes.service';
 export type { Emit } from './state-changes.service';
 export { BudgetsService, periodStart } from './budgets/budgets.service';
+export { JobWaitsService } from './waits/job-waits.service';
+export { toWait } from './waits/wait.mapper';

@@ -1,13 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
-import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
+import {
+  AgentEntity,
+  AgentsRepository,
+  isStoreUnavailable,
+  JobEntity,
+  JobsRepository,
+  JobWaitsRepository,
+} from '@wiz/persistence';
 import { backoffDelay } from './backoff';
 import { makeEvent } from './events';
-import { isParked, JobFlowService, jobIds, PARKED } from './job-flow.service';
+import { isParked, JobFlowService, jobIds, PARKED, PARKED_INPUT } from './job-flow.service';
 import { Emit, StateChangesService } from './state-changes.service';
 
 export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); run again';
+export const HANDED_BACK = 'runtime shut down before this attempt finished; run again';
 
 export type StartOutcome =
   | { run: true; job: JobEntity; agent: AgentEntity }
@@ -40,6 +48,7 @@ export class JobExecutionService {
     private readonly jobs: JobsRepository,
     private readonly changes: StateChangesService,
     private readonly flow: JobFlowService,
+    private readonly waits: JobWaitsRepository,
     @Inject(RUN_POLICY) private readonly policy: RunPolicy,
   ) {}
 
@@ -116,6 +125,39 @@ export class JobExecutionService {
     }, job.agentId);
   }
 
+  /**
+   * A job this runtime was running when its shutdown grace ran out: queued again at once (another
+   * runtime takes it now, not after its lease lapses). Not counted as a lost run.
+   */
+  async handBack(ownerId: string, jobId: string): Promise<boolean> {
+    const job = await this.jobs.findById(ownerId, jobId);
+    if (!job || job.status !== 'active') return false;
+    return this.changes.commit(async (m, emit) => {
+      const attemptLog = closeAttempt(job, HANDED_BACK);
+      if (!(await this.flow.move(job, { status: 'queued', attemptLog, leaseUntil: null }, m))) return false;
+      emit.event(makeEvent('job.queued', jobIds(job), { from: 'active' }));
+      this.flow.enqueue(job, emit, 'handback');
+      await this.flow.freeAgent(job, m, emit);
+      return true;
+    }, job.agentId);
+  }
+
+  /**
+   * Resends one command (marked `backlog`) for the agent's best queued job, so that the actor that
+   * takes it fetches the rest from the store. Used when the commands were dropped by an actor
+   * that died (the stalled-jobs sweep) or that is shutting down.
+   */
+  async resendBacklog(ownerId: string, agentId: string, now: Date, cause: string): Promise<boolean> {
+    const [next] = await this.jobs.nextQueued(ownerId, agentId, 1);
+    if (!next) return false;
+    await this.changes.commit(async (m, emit) => {
+      // Touched, so that the sweep does not wake this agent again before another lease period.
+      await this.jobs.touch(ownerId, next.id, now, m);
+      this.flow.enqueue(next, emit, cause, true);
+    }, agentId);
+    return true;
+  }
+
   /** Extends the leases of running jobs (the runtime calls this for all of its own). */
   renewLeases(jobIds: string[]): Promise<void> {
     return this.jobs.renewLeases(jobIds, new Date(Date.now() + this.policy.leaseMs));
@@ -126,8 +168,21 @@ export class JobExecutionService {
     return (await this.jobs.nextQueued(ownerId, agentId, limit)).map((j) => this.flow.commandOf(j));
   }
 
-  /** `hooks.before`: the runner's own writes (the agent loop's last save), in the same transaction. */
-  complete(job: JobEntity, result: JobResult, hooks: TxHooks = {}): Promise<boolean> {
+  /**
+   * `hooks.before`: the runner's own writes (the agent loop's last save), in the same transaction.
+   * If the store refuses them (not a lost connection), the job fails saying so: thrown on, the
+   * error would leave the job active until its lease lapsed and count as a lost runtime.
+   */
+  async complete(job: JobEntity, result: JobResult, hooks: TxHooks = {}): Promise<boolean> {
+    try {
+      return await this.completeNow(job, result, hooks);
+    } catch (e) {
+      if (isStoreUnavailable(e)) throw e;
+      return this.fail(job, storeRefused('result', e), false);
+    }
+  }
+
+  private completeNow(job: JobEntity, result: JobResult, hooks: TxHooks): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
       await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, null);
@@ -148,7 +203,16 @@ export class JobExecutionService {
   }
 
   /** A failed attempt: retried after its backoff while attempts remain, else the job fails. */
-  fail(job: JobEntity, error: string, retryable = true, hooks: TxHooks = {}): Promise<boolean> {
+  async fail(job: JobEntity, error: string, retryable = true, hooks: TxHooks = {}): Promise<boolean> {
+    try {
+      return await this.failNow(job, error, retryable, hooks);
+    } catch (e) {
+      if (isStoreUnavailable(e) || !hooks.before) throw e;
+      return this.failNow(job, `${error}; ${storeRefused('context', e)}`, retryable, {});
+    }
+  }
+
+  private failNow(job: JobEntity, error: string, retryable: boolean, hooks: TxHooks): Promise<boolean> {
     return this.changes.commit(async (m, emit) => {
       await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, error);
@@ -182,13 +246,18 @@ export class JobExecutionService {
    * (ask_agent's deadline). If every child has already ended, it is queued again at once.
    * Returns false, with nothing written, when the job was moved meanwhile (cancelled…).
    */
-  park(job: JobEntity, wakeAt: Date | null, before: (m: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+  park(
+    job: JobEntity,
+    wakeAt: Date | null,
+    before: (m: EntityManager, emit: Emit) => Promise<void>,
+    on: 'children' | 'input' = 'children',
+  ): Promise<boolean> {
     return this.changes
       .commit(async (m, emit) => {
         await before(m, emit);
-        const attemptLog = closeAttempt(job, PARKED);
+        const attemptLog = closeAttempt(job, on === 'input' ? PARKED_INPUT : PARKED);
         const patch = {
-          status: 'waiting-children' as const,
+          status: on === 'input' ? ('waiting-input' as const) : ('waiting-children' as const),
           attempts: job.attempts - 1,
           attemptLog,
           leaseUntil: null,
@@ -196,6 +265,13 @@ export class JobExecutionService {
         };
         // Throwing rolls back `before` too: no orphan children for a job that is not waiting.
         if (!(await this.flow.move(job, patch, m))) throw new ParkFenced();
+        if (on === 'input') {
+          // Waiting for people or a signal (`before` wrote the waits and their events). A wait
+          // resolved while the job was still active found no parked job to wake: wake it here.
+          await this.flow.freeAgent(job, m, emit);
+          if ((await this.waits.countPending(job.ownerId, job.id, m)) === 0) await this.flow.wake(job, m, emit);
+          return true;
+        }
         const children = await this.jobs.childrenOf(job.ownerId, job.id, m);
         emit.event(
           makeEvent('job.waiting-children', jobIds(job), {
@@ -230,4 +306,9 @@ function closeAttempt(job: JobEntity, error: string | null) {
   const last = log[log.length - 1];
   if (last && last.finishedAt === null) log[log.length - 1] = { ...last, finishedAt: new Date().toISOString(), error };
   return log;
+}
+
+function storeRefused(what: string, e: unknown): string {
+  const err = e as { driverError?: { message?: string }; message?: string };
+  return `the store refused the job's ${what}: ${(err?.driverError?.message ?? err?.message ?? String(e)).slice(0, 300)}`;
 }

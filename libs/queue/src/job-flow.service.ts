@@ -14,7 +14,12 @@ import { Emit } from './state-changes.service';
  * from its ActivityContext when it runs again.
  */
 export const PARKED = 'parked: waiting for child jobs';
-export const isParked = (job: JobEntity) => job.attemptLog[job.attemptLog.length - 1]?.error === PARKED;
+/** The same for a job parked in `waiting-input` (approvals, questions, signals). */
+export const PARKED_INPUT = 'parked: waiting for input';
+export const isParked = (job: JobEntity) => {
+  const last = job.attemptLog[job.attemptLog.length - 1]?.error;
+  return last === PARKED || last === PARKED_INPUT;
+};
 
 export const jobIds = (job: JobEntity) => ({
   agentId: job.agentId,
@@ -154,8 +159,9 @@ export class JobFlowService {
    * resumes — when its children ended, or at its wake-up time (ask_agent's deadline).
    */
   async wake(job: JobEntity, m: EntityManager, emit: Emit): Promise<boolean> {
+    const from = job.status;
     if (!(await this.move(job, { status: 'queued', runAt: null }, m))) return false;
-    emit.event(makeEvent('job.queued', jobIds(job), { from: 'waiting-children' }));
+    emit.event(makeEvent('job.queued', jobIds(job), { from }));
     this.enqueue(job, emit);
     return true;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   CancelJobSignal,
@@ -17,6 +17,7 @@ import { AgentEntity, AgentsRepository, JobEntity, JobsRepository } from '@wiz/p
 import { makeEvent } from './events';
 import { JobFlowService, jobIds } from './job-flow.service';
 import { toJob } from './job.mapper';
+import { QueueLimits } from './queue-limits';
 import { Emit, StateChangesService } from './state-changes.service';
 import { activeTraceparent, traceIdOrNew } from '@wiz/telemetry';
 import { BudgetsService } from './budgets/budgets.service';
@@ -40,6 +41,8 @@ export class JobsService {
     private readonly flow: JobFlowService,
     @Inject(BusService) private readonly bus: BusService,
     private readonly budgets: BudgetsService,
+    // Optional so that hand-built stacks (tests, benchmarks) run unbounded unless they pass one.
+    @Optional() private readonly limits?: QueueLimits,
   ) {}
 
   /** `body` is validated by the caller (REST: CreateJobSchema); defaults are applied here. */
@@ -111,7 +114,9 @@ export class JobsService {
     return agent;
   }
 
+  // Every new job passes here (REST, schedules, tools, delegations, conversations).
   private async insertNew(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
+    await this.limits?.check(job.ownerId, job.agentId, m);
     const deps = await this.checkDependencies(job, m);
     const parent = await this.checkParent(job, m);
     const blocking = deps.find((d) => isTerminal(d.status) && d.status !== 'completed');

@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ErrorCode } from 'nats';
 import { BusService } from '@wiz/bus';
 import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
-import { outboxPublishFailures } from '@wiz/telemetry';
+import { outboxDeadLetters, outboxPublishFailures } from '@wiz/telemetry';
 import { PeriodicWorker } from './periodic.worker';
 
 export const CLAIM_MS = 15_000;
@@ -25,6 +26,8 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
     (e) => this.log.warn(`outbox sweep failed: ${String(e)}`),
   );
   private failures = 0;
+  private deadLettered = 0;
+  private readonly deadIds: string[] = [];
   // Published rows are deleted in batches, not per flush: one statement for many jobs. Rows
   // whose delete is lost are republished by the sweep after their claim; JetStream drops them.
   private readonly published: string[] = [];
@@ -74,21 +77,22 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private async flush(): Promise<void> {
     while (this.queue.length) {
       const batch = this.queue.slice(0, BATCH);
-      try {
-        await this.publish(batch.filter((r) => r.kind === 'event'));
-        await this.publish(batch.filter((r) => r.kind !== 'event'));
-      } catch (e) {
+      // Events first; commands only once their events are on the stream.
+      const sent =
+        (await this.publish(batch.filter((r) => r.kind === 'event'))) &&
+        (await this.publish(batch.filter((r) => r.kind !== 'event')));
+      if (!sent) {
         // NATS unreachable: keep the rows (they are in the store too) and retry with backoff.
         this.failures++;
         outboxPublishFailures.inc();
-        if (this.failures === 1 || this.failures % 20 === 0) this.log.warn(`publish failed, will retry: ${String(e)}`);
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6))));
         continue;
       }
       this.failures = 0;
       this.queue.splice(0, batch.length);
       batch.forEach((r) => this.queued.delete(r.id));
-      this.published.push(...batch.map((r) => r.id));
+      const dead = new Set(this.deadIds.splice(0));
+      this.published.push(...batch.filter((r) => !dead.has(r.id)).map((r) => r.id));
       if (this.published.length >= BATCH) await this.deletePublished();
       else this.deleter ??= setTimeout(() => void this.deletePublished(), DELETE_EVERY_MS);
     }
@@ -101,8 +105,51 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
     if (ids.length) await this.outbox.delete(ids).catch((e) => this.log.warn(`outbox delete failed: ${String(e)}`));
   }
 
-  private async publish(rows: OutboxEntity[]): Promise<void> {
-    await Promise.all(rows.map((r) => this.bus.publish(r.subject, r.payload, r.id, r.headers)));
+  /**
+   * Publishes `rows`; false if one could not be published for now (NATS unreachable). A row the
+   * bus refuses for good is dead-lettered instead: marked in the store with the reason, logged,
+   * counted, and never retried, so it cannot hold back the rows after it.
+   */
+  private async publish(rows: OutboxEntity[]): Promise<boolean> {
+    const results = await Promise.allSettled(rows.map((r) => this.publishOne(r)));
+    let sent = true;
+    for (const [i, res] of results.entries()) {
+      if (res.status === 'fulfilled') continue;
+      const row = rows[i]!;
+      const reason = refusalOf(res.reason, row);
+      if (reason && (await this.deadLetter(row, reason))) continue;
+      sent = false;
+      if (this.failures === 0 || this.failures % 20 === 0)
+        this.log.warn(`publish failed, will retry: ${String(res.reason)}`);
+    }
+    return sent;
+  }
+
+  private publishOne(r: OutboxEntity): Promise<unknown> {
+    const limit = this.bus.nc.info?.max_payload;
+    const bytes = Buffer.byteLength(r.payload, 'utf8');
+    if (limit && bytes > limit) return Promise.reject(new PayloadTooLarge(bytes, limit));
+    return this.bus.publish(r.subject, r.payload, r.id, r.headers);
+  }
+
+  private async deadLetter(row: OutboxEntity, reason: string): Promise<boolean> {
+    try {
+      await this.outbox.markDead(row.id, reason);
+    } catch (e) {
+      this.log.warn(`could not dead-letter outbox row ${row.id}: ${String(e)}`);
+      return false;
+    }
+    this.deadLettered++;
+    outboxDeadLetters.inc();
+    this.deadIds.push(row.id);
+    this.log.error(`outbox row ${row.id} (${row.kind} on ${row.subject}) dead-lettered: ${reason}`);
+    return true;
+  }
+
+  /** For /health: rows dead-lettered by this process, and how old the oldest row still to publish is. */
+  async status(): Promise<{ deadLettered: number; oldestPendingMs: number }> {
+    const oldest = await this.outbox.oldestPending();
+    return { deadLettered: this.deadLettered, oldestPendingMs: oldest ? Date.now() - oldest.getTime() : 0 };
   }
 
   /** Claims and publishes rows whose writer died or could not publish (runs every 5 s). */
@@ -118,4 +165,22 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
       this.push(rows);
     }
   }
+}
+
+class PayloadTooLarge extends Error {
+  constructor(bytes: number, limit: number) {
+    super(`message of ${bytes} bytes is over the bus limit (max_payload ${limit})`);
+  }
+}
+
+/** Why the bus refuses `row` for good, or undefined if the failure may pass (NATS down, timeout). */
+function refusalOf(e: unknown, row: OutboxEntity): string | undefined {
+  if (e instanceof PayloadTooLarge) return e.message;
+  const err = e as { code?: string; message?: string };
+  if (
+    err?.code === ErrorCode.MaxPayloadExceeded ||
+    /maximum (message|payload) size|max_payload/i.test(err?.message ?? '')
+  )
+    return `bus refused ${Buffer.byteLength(row.payload, 'utf8')} bytes: ${err.message ?? err.code}`;
+  return undefined;
 }

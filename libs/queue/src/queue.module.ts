@@ -5,11 +5,13 @@ import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { PersistenceModule } from '@wiz/persistence';
 import { JobExecutionService, RUN_POLICY, RunPolicy } from './job-execution.service';
 import { JobsService } from './jobs.service';
+import { QueueLimits } from './queue-limits';
 import { OutboxRelay } from './outbox.relay';
 import { StateChangesService } from './state-changes.service';
 import { JobFlowService } from './job-flow.service';
 import { SettleHooks } from './settle-hooks';
 import { SchedulesService } from './schedules/schedules.service';
+import { JobWaitsService } from './waits/job-waits.service';
 
 const runPolicy: Provider = {
   provide: RUN_POLICY,
@@ -23,9 +25,11 @@ const providers = [
   OutboxRelay,
   StateChangesService,
   JobFlowService,
+  QueueLimits,
   JobsService,
   JobExecutionService,
   SchedulesService,
+  JobWaitsService,
   runPolicy,
 ];
 

@@ -87,6 +87,14 @@ export const outboxPublishFailures = once(
       help: 'Outbox publish batches that failed (NATS unreachable) and will be retried',
     }),
 );
+export const outboxDeadLetters = once(
+  'wiz_outbox_dead_letters_total',
+  () =>
+    new Counter({
+      name: 'wiz_outbox_dead_letters_total',
+      help: 'Outbox rows the bus refused for good (e.g. too large), marked dead and never retried',
+    }),
+);
 export const wsClients = once(
   'wiz_ws_clients',
   () => new Gauge({ name: 'wiz_ws_clients', help: 'WebSocket clients connected to this gateway' }),

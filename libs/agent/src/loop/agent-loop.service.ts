@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { LlmCallError, LlmService, PriceTable } from '@wiz/llm';
+import { Deadline, LlmCallError, LlmService, PriceTable } from '@wiz/llm';
 import { AgentEntity, JobEntity } from '@wiz/persistence';
-import { BudgetsService, JobExecutionService } from '@wiz/queue';
+import { JobExecutionService } from '@wiz/queue';
 import { ToolBox } from '../tools/tool-box';
 import { BudgetExceeded, budgetReason, limitsOf } from './budget';
 import { DelegationsService } from './delegations.service';
+import { HumanInputService } from './human-input.service';
 import { LiveEvents } from './live-events';
 import { LoopRun } from './run/loop-run';
 import type { FinishedOutcome, LoopOutcome } from './run/loop-outcome';
@@ -27,8 +28,8 @@ export class AgentLoopService {
     execution: JobExecutionService,
     live: LiveEvents,
     delegations: DelegationsService,
-    toolBox: ToolBox,
-    budgets: BudgetsService,
+    private readonly human: HumanInputService,
+    private readonly toolBox: ToolBox,
   ) {
     this.deps = {
       llm,
@@ -36,11 +37,12 @@ export class AgentLoopService {
       execution,
       live,
       delegations,
+      human,
       toolBox,
       tokenBatchMs: config.WIZ_TOKEN_BATCH_MS,
       prices: new PriceTable(config.WIZ_MODEL_PRICES),
       traceContent: config.WIZ_TRACE_CONTENT,
-      budgetStop: (ownerId, agentId) => budgets.stopReason(ownerId, agentId),
+      budgetStop: (ownerId, agentId) => journal.budgetStop(ownerId, agentId),
     };
   }
 
@@ -51,15 +53,19 @@ export class AgentLoopService {
       () => budget.abort(new BudgetExceeded(budgetReason.wall(limits.maxWallMs))),
       limits.maxWallMs,
     );
-    const timeout = job.timeoutMs ? AbortSignal.timeout(job.timeoutMs) : undefined;
+    // A held timer, not AbortSignal.timeout: see Deadline.
+    const jobDeadline = job.timeoutMs ? new Deadline(job.timeoutMs) : undefined;
+    const timeout = jobDeadline?.signal;
     const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
     let run: LoopRun | undefined;
     try {
-      const [[ctx, state], model] = await Promise.all([
+      const [[ctx, state], model, policies, tools] = await Promise.all([
         this.journal.load(job, agent),
         this.llm.resolve(job.ownerId, agent.model),
+        this.human.policiesOf(agent),
+        this.toolBox.toolsFor(agent),
       ]);
-      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget });
+      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget, policies, tools });
       const outcome = await run.drive();
       if ('parked' in outcome) return outcome;
       if (!run.promoted) await run.conclude(outcome);
@@ -82,6 +88,7 @@ export class AgentLoopService {
       throw e;
     } finally {
       clearTimeout(wall);
+      jobDeadline?.clear();
     }
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ActivityContext } from '@wiz/contracts';
 import { ActivityContextEntity, ActivityContextsRepository, JobEntity } from '@wiz/persistence';
-import { LOST_RUN, PARKED } from '@wiz/queue';
+import { LOST_RUN, PARKED, PARKED_INPUT } from '@wiz/queue';
 
 export type ContextState = Omit<ActivityContext, 'jobId' | 'agentId' | 'createdAt' | 'updatedAt'>;
 
@@ -56,7 +56,7 @@ export class ContextStore {
         s.errors.push(
           `run ${s.runs + 1}: continuing from the ${s.phase} phase (step ${s.steps}) after the runtime running it stopped`,
         );
-      } else if (previous?.error !== PARKED) {
+      } else if (previous?.error !== PARKED && previous?.error !== PARKED_INPUT) {
         this.restart(ctx, job);
         ctx.state.errors.push(`run ${s.runs + 1}: starting over after attempt ${previous?.attempt ?? '?'} failed`);
       }

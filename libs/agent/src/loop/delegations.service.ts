@@ -35,23 +35,29 @@ export class DelegationsService {
     requests: readonly ParkRequest[],
     wakeAt: Date | null,
     write: (m: EntityManager, emit: Emit) => Promise<void>,
+    on: 'children' | 'input' = 'children',
   ): Promise<boolean> {
-    return this.execution.park(job, wakeAt, async (m, emit) => {
-      for (const r of requests) {
-        // Created in the context of the tool call that asked for it: the child's run is its child span.
-        await context.with(carriedContext(r) ?? context.active(), () =>
-          this.jobsService.createIn(
-            r.target,
-            { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id },
-            job.traceId,
-            m,
-            emit,
-            { id: r.childJobId },
-          ),
-        );
-      }
-      await write(m, emit);
-    });
+    return this.execution.park(
+      job,
+      wakeAt,
+      async (m, emit) => {
+        for (const r of requests) {
+          // Created in the context of the tool call that asked for it: the child's run is its child span.
+          await context.with(carriedContext(r) ?? context.active(), () =>
+            this.jobsService.createIn(
+              r.target,
+              { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id },
+              job.traceId,
+              m,
+              emit,
+              { id: r.childJobId },
+            ),
+          );
+        }
+        await write(m, emit);
+      },
+      on,
+    );
   }
 
   /**
@@ -97,7 +103,7 @@ export class DelegationsService {
 }
 
 /** The earliest deadline among awaited children (ask_agent), when the parked job wakes anyway. */
-export function wakeAtOf(awaiting: readonly AwaitedChild[]): Date | null {
+export function wakeAtOf(awaiting: readonly { deadline: string | null }[]): Date | null {
   const times = awaiting.filter((a) => a.deadline).map((a) => Date.parse(a.deadline!));
   return times.length ? new Date(Math.min(...times)) : null;
 }
@@ -114,7 +120,10 @@ export const awaitedOf = (r: ParkRequest): AwaitedChild => ({
 
 /** Children's outcomes into the context (tool results, traces) and their `tool.result` events. */
 export function applyOutcomes(s: ContextState, done: readonly ChildOutcome[]): Pending[] {
-  patchToolResults(s.messages, done);
+  patchToolResults(
+    s.messages,
+    done.map((d) => ({ toolCallId: d.awaited.toolCallId, value: d.value })),
+  );
   return done.map(({ awaited, value }): Pending => {
     const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
     const error = value.status === 'completed' ? undefined : value.error;
@@ -133,13 +142,16 @@ export function applyOutcomes(s: ContextState, done: readonly ChildOutcome[]): P
 }
 
 /** The placeholder result of each awaited tool call replaced by the child's outcome. */
-export function patchToolResults(messages: unknown[], outcomes: readonly ChildOutcome[]): void {
-  const byId = new Map(outcomes.map((o) => [o.awaited.toolCallId, o.value]));
+export function patchToolResults(
+  messages: unknown[],
+  outcomes: readonly { toolCallId: string; value: unknown }[],
+): void {
+  const byId = new Map(outcomes.map((o) => [o.toolCallId, o.value]));
   for (const msg of messages as Array<{ role: string; content: unknown }>) {
     if (msg.role !== 'tool' || !Array.isArray(msg.content)) continue;
     for (const part of msg.content as Array<{ type: string; toolCallId?: string; output?: unknown }>) {
       const value = part.type === 'tool-result' && part.toolCallId ? byId.get(part.toolCallId) : undefined;
-      if (value) part.output = { type: 'json', value };
+      if (value !== undefined) part.output = { type: 'json', value: value as never };
     }
   }
 }

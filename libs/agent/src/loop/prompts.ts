@@ -77,3 +77,8 @@ export function extractJson(text: string): unknown {
     return undefined;
   }
 }
+
+/** A person's message added to a running job (POST /api/v1/jobs/:id/messages). */
+export function steeringMessage(by: string, text: string): string {
+  return `A person (${by}) adds a message while you work; take it into account:\n${text}`;
+}

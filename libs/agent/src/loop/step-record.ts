@@ -1,3 +1,4 @@
+import { cleanModelText } from '@wiz/llm';
 import type { LanguageModelUsage, StepResult, ToolSet } from 'ai';
 import type { EventType, PayloadOf } from '@wiz/contracts';
 import { toolErrorOf } from '../tools/registry';
@@ -30,7 +31,7 @@ export function recordStep(s: ContextState, step: StepResult<ToolSet>, partial: 
     if (trace) Object.assign(trace, outcome);
     events.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
   }
-  if (partial && step.text) s.partialOutputs.push(step.text);
+  if (partial && step.text) s.partialOutputs.push(cleanModelText(step.text));
   events.push([
     'agent.step',
     { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) },

@@ -9,6 +9,8 @@ import { listAgents } from './delegation/list-agents.tool';
 import { sendMessageToAgent } from './delegation/send-message.tool';
 import { postToChannel } from './conversations/post-to-channel.tool';
 import { finish } from './core/finish.tool';
+import { askHuman } from './human/ask-human.tool';
+import { waitForSignal } from './human/wait-for-signal.tool';
 import { remember } from './core/remember.tool';
 import { reportProgress } from './core/report-progress.tool';
 import { todoRead } from './core/todo-read.tool';
@@ -18,8 +20,14 @@ import { memoryQuery } from './memory/memory-query.tool';
 import { memorySave } from './memory/memory-save.tool';
 import { listMyJobs } from './jobs/list-my-jobs.tool';
 import { setSubjobPriority } from './jobs/set-subjob-priority.tool';
-import { editFile, globFiles, grepFiles, listDir, readFile, writeFile } from './workspace/workspace.tools';
+import { editFile } from './workspace/edit-file.tool';
+import { globFiles } from './workspace/glob.tool';
+import { grepFiles } from './workspace/grep.tool';
+import { listDir } from './workspace/list-dir.tool';
+import { readFile } from './workspace/read-file.tool';
+import { writeFile } from './workspace/write-file.tool';
 import { clip } from '@wiz/contracts';
+import { globMatcher } from '@wiz/mcp';
 
 // Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), and its name here.
 export const TOOLS: readonly WizTool[] = [
@@ -44,16 +52,21 @@ export const TOOLS: readonly WizTool[] = [
   listDir,
   grepFiles,
   globFiles,
+  askHuman,
+  waitForSignal,
 ] as WizTool[];
 
 /** Always offered: the loop ends with it. */
 const CORE = new Set(['finish']);
 
-/** The tools an agent may use: its allow-list (plus `finish`), or every tool that is not opt-in. */
+/**
+ * The built-in tools an agent may use: those its allow-list names or matches (globs, plus
+ * `finish`), or every tool that is not opt-in.
+ */
 export function toolsFor(allow: readonly string[] | null): WizTool[] {
   if (!allow) return TOOLS.filter((t) => !t.optIn);
-  const names = new Set(allow);
-  return TOOLS.filter((t) => names.has(t.name) || CORE.has(t.name));
+  const allowed = globMatcher(allow);
+  return TOOLS.filter((t) => allowed(t.name) || CORE.has(t.name));
 }
 
 export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] =>
@@ -79,7 +92,8 @@ async function toolSpan<T>(name: string, toolCallId: string, run: () => Promise<
 const schemas = new WeakMap<WizTool, ReturnType<typeof jsonSchema>>();
 function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
   let schema = schemas.get(t);
-  if (!schema) schemas.set(t, (schema = jsonSchema(z.toJSONSchema(t.input, { io: 'input' }) as never)));
+  if (!schema)
+    schemas.set(t, (schema = jsonSchema((t.jsonSchema ?? z.toJSONSchema(t.input, { io: 'input' })) as never)));
   return schema;
 }
 
@@ -88,30 +102,52 @@ function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
 // `{ error }` that the model reads, so the loop goes on (the SDK would pass an Error object the
 // provider serialises as `{}`).
 // `context` gives a tool's handler its context (with the collaborators the tool declared).
+// `gate`: every call with valid arguments passes it first (approval policies); a value it
+// returns is the call's result (the placeholder of a call waiting for a person).
 export function toAiTools(
   tools: readonly WizTool[],
   context: (toolCallId: string, tool: WizTool) => ToolRunContext,
+  gate?: (t: WizTool, args: unknown, toolCallId: string) => unknown,
 ): ToolSet {
   const set: ToolSet = {};
   for (const t of tools) {
     set[t.name] = tool({
       description: t.description,
       inputSchema: schemaOf(t),
-      execute: (raw: unknown, { toolCallId }) =>
-        toolSpan(t.name, toolCallId, async () => {
-          const args = t.input.safeParse(raw ?? {});
-          if (!args.success)
-            return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
-          try {
-            return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
-          } catch (e) {
-            return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
-          }
-        }),
+      execute: (raw: unknown, { toolCallId }) => runTool(t, raw, toolCallId, context, gate),
     });
   }
   return set;
 }
+
+/**
+ * One call of `t` (an `execute_tool` span, approved calls resumed after a park included):
+ * arguments parsed, the gate passed, the handler run, errors as results.
+ */
+export function runTool(
+  t: WizTool,
+  raw: unknown,
+  toolCallId: string,
+  context: (toolCallId: string, tool: WizTool) => ToolRunContext,
+  gate?: (t: WizTool, args: unknown, toolCallId: string) => unknown,
+): Promise<unknown> {
+  return toolSpan(t.name, toolCallId, async () => {
+    const args = t.input.safeParse(raw ?? {});
+    if (!args.success)
+      return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
+    const held = gate?.(t, args.data, toolCallId);
+    if (held !== undefined) return held;
+    try {
+      return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
+    } catch (e) {
+      return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
+    }
+  });
+}
+
+/** A tool's input as JSON Schema (stored with an approval: what an edit must fit). */
+export const inputJsonSchemaOf = (t: WizTool): Record<string, unknown> =>
+  z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>;
 
 /** A tool result that reports a refusal or a failure. */
 export const toolErrorOf = (output: unknown): string | undefined => {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ApprovalPolicies, WaitKind } from '@wiz/contracts';
 import type { AgentEntity, JobEntity } from '@wiz/persistence';
 import type { ContextState } from '../loop/context.store';
 import type { WizConfig } from '@wiz/config';
@@ -21,6 +22,29 @@ export interface ParkRequest {
   deadline: Date | null;
 }
 
+/** A wait on a person or the outside world the run parks on after this step (`waiting-input`). */
+export interface InputRequest {
+  waitId: string;
+  toolCallId: string;
+  tool: string;
+  kind: WaitKind;
+  /** approval: the call's arguments, and its tool's input JSON Schema (what an edit must fit). */
+  arguments: Record<string, unknown> | null;
+  inputSchema: Record<string, unknown> | null;
+  /** approval: the policy that gated it; question: the question; signal: what it waits for. */
+  reason: string;
+  choices: string[] | null;
+  signal: string | null;
+  deadline: Date | null;
+  onTimeout: 'reject' | 'approve';
+}
+
+/** The approval policies a run applies: its agent's, then its owner's default. */
+export interface RunPolicies {
+  agent: ApprovalPolicies | null;
+  owner: ApprovalPolicies | null;
+}
+
 /**
  * What tools may ask for, each a narrow view: a tool names the ones it uses (`needs`) and its
  * context carries those only.
@@ -34,7 +58,7 @@ export interface ToolDeps {
   memory: Pick<MemoryStore, 'save' | 'query'>;
   messages: Pick<MessagesService, 'postAsAgent'>;
   jobs: JobDesk;
-  config: Pick<WizConfig, 'WIZ_ASK_TIMEOUT_SEC'>;
+  config: Pick<WizConfig, 'WIZ_ASK_TIMEOUT_SEC' | 'WIZ_DELEGATION_MAX_DEPTH'>;
 }
 export type ToolNeed = keyof ToolDeps;
 
@@ -47,10 +71,14 @@ export interface ToolRunContext {
   agent: AgentEntity;
   state: ContextState;
   toolCallId: string;
+  /** Aborted when the job is cancelled or runs out of budget: pass it to outbound calls. */
+  signal: AbortSignal;
   progress(percent: number): Promise<void>;
   /** Delegations asked for in this step so far (created with the park, after the step). */
   parking: readonly ParkRequest[];
   park(request: ParkRequest): void;
+  /** Parks the job on a person or a signal after this step (ask_human, wait_for_signal). */
+  waitFor(request: Omit<InputRequest, 'waitId' | 'toolCallId' | 'tool'>): { waitId: string };
   /**
    * Takes a child slot for this step before any await (the model's tool calls of one step run
    * concurrently); returns how many were taken before it, and a release for a refused call.
@@ -63,6 +91,11 @@ export interface WizTool<S extends z.ZodType = z.ZodType, N extends ToolNeed = T
   name: string;
   description: string;
   input: S;
+  /**
+   * The JSON Schema shown to the model, when the tool brings its own (MCP tools); `input` then
+   * only checks the arguments' shape and the tool's server validates them.
+   */
+  jsonSchema?: Record<string, unknown>;
   /** Off unless the agent's allow-list names it (unsafe or costly tools). */
   optIn?: boolean;
   /** The collaborators the handler uses (none when left out). */

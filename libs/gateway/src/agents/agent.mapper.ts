@@ -15,6 +15,7 @@ export function toAgent(e: AgentEntity): Agent {
     behaviorVersion: e.behaviorVersion,
     tools: e.tools ?? null,
     delegates: e.delegates ?? null,
+    approvals: e.approvals ?? null,
     status: e.status,
     paused: e.paused,
     doubleTexting: e.doubleTexting,

@@ -48,6 +48,7 @@ export class AgentsService {
       behaviorVersion: 0,
       tools: body.tools ?? null,
       delegates: body.delegates ?? null,
+      approvals: body.approvals ?? null,
       status: 'active',
       paused: false,
       doubleTexting: body.doubleTexting ?? 'queue',
@@ -92,7 +93,7 @@ export class AgentsService {
     });
     const agent = toAgent(next);
     await this.changes.commit(async (m, emit) => {
-      const { name, role, backstory, goal, systemPrompt, tools, delegates, doubleTexting, updatedAt } = next;
+      const { name, role, backstory, goal, systemPrompt, tools, delegates, approvals, doubleTexting, updatedAt } = next;
       const changed = await this.agents.update(
         ownerId,
         id,
@@ -104,6 +105,7 @@ export class AgentsService {
           systemPrompt,
           tools,
           delegates,
+          approvals,
           doubleTexting,
           model: next.model,
           loop: next.loop,

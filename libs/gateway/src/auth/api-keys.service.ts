@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import type { Subscription } from 'nats';
+import { BusService } from '@wiz/bus';
 import { randomUUID } from 'node:crypto';
 import { ApiKey, CreateApiKey, CreatedApiKey, isUuid, notFound, WizError } from '@wiz/contracts';
 import { authEnabled, WIZ_CONFIG, WizConfig } from '@wiz/config';
@@ -15,32 +17,62 @@ const ADMIN_OWNER = 'admin';
 export const LOCAL_AUTH: AuthContext = Object.freeze({ ownerId: LOCAL_OWNER, admin: true, keyId: null });
 
 // API keys: created per owner, shown once, stored as their SHA-256, revocable. A verified key
-// is cached for 10 s, so a revocation takes effect at once on the gateway that revoked it and
-// within 10 s on the others.
+// is cached for 10 s; a revocation is broadcast to every gateway (a `revoke` control message),
+// which drops the key from its cache and ends the live sessions opened with it (`holdSession`).
+// A gateway that misses the message (core NATS) stops accepting the key within 10 s.
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap {
+export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('Auth');
   private readonly cache = new Map<string, { auth: AuthContext | null; until: number }>();
+  /** Live sessions (WebSocket, SSE) by the key that opened them: each one's end. */
+  private readonly sessions = new Map<string, Set<() => void>>();
+  private revocations?: Subscription;
   readonly enabled: boolean;
 
   constructor(
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly keys: ApiKeysRepository,
+    // None in `npm run keys` (no NATS): its revocations reach the gateways within the cache's 10 s.
+    @Optional() private readonly bus?: BusService,
   ) {
     this.enabled = authEnabled(config);
   }
 
+  onApplicationShutdown(): void {
+    this.revocations?.unsubscribe();
+  }
+
+  /** Registers a live session of `keyId`; `end` runs when the key is revoked. Returns its release. */
+  holdSession(keyId: string, end: () => void): () => void {
+    let ends = this.sessions.get(keyId);
+    if (!ends) this.sessions.set(keyId, (ends = new Set()));
+    ends.add(end);
+    return () => {
+      ends.delete(end);
+      if (!ends.size && this.sessions.get(keyId) === ends) this.sessions.delete(keyId);
+    };
+  }
+
+  private revoked(keyId: string): void {
+    for (const [hash, c] of this.cache) if (c.auth?.keyId === keyId) this.cache.delete(hash);
+    const ends = this.sessions.get(keyId);
+    this.sessions.delete(keyId);
+    for (const end of ends ?? []) end();
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    this.revocations = this.bus?.subscribeControl('revoke', ({ keyId }) => this.revoked(keyId));
     if (this.config.WIZ_ADMIN_KEY) await this.registerAdminKey(this.config.WIZ_ADMIN_KEY);
-    if (this.enabled)
-      this.log.log('authentication is on: every request needs an API key (Authorization: Bearer <key>)');
-    if (this.enabled && !(await this.keys.anyActive())) {
-      this.log.warn(
-        'no API key exists yet: set WIZ_ADMIN_KEY, or run `npm run keys -- create --owner <owner> --admin`',
-      );
-    } else
+    if (!this.enabled) {
       this.log.warn(
         `authentication is OFF (HOST ${this.config.HOST} is loopback): every client acts as owner "${LOCAL_OWNER}"`,
+      );
+      return;
+    }
+    this.log.log('authentication is on: every request needs an API key (Authorization: Bearer <key>)');
+    if (!(await this.keys.anyActive()))
+      this.log.warn(
+        'no API key exists yet: set WIZ_ADMIN_KEY, or run `npm run keys -- create --owner <owner> --admin`',
       );
   }
 
@@ -84,7 +116,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
         ? await this.keys.findAnyById(id)
         : await this.keys.findById(caller.ownerId, id);
     if (!found || !(await this.keys.revoke(found.ownerId, id, new Date()))) throw notFound('API key', id);
-    for (const [hash, c] of this.cache) if (c.auth?.keyId === id) this.cache.delete(hash);
+    this.revoked(id);
+    this.bus?.publishControl('revoke', { keyId: id });
   }
 
   private async verify(key: string): Promise<AuthContext | null> {

@@ -9,21 +9,27 @@ import {
   UpdateMessage,
   UpdateMessageSchema,
 } from '@wiz/contracts';
-import { MessagesService } from '@wiz/conversations';
+import { ConversationInputService, MessagesService } from '@wiz/conversations';
 import { Owner, ZodPipe } from '@wiz/platform';
 
 @Controller('api/v1/conversations/:id/messages')
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly input: ConversationInputService,
+  ) {}
 
-  /** A person's message; the agents it reaches get a job each (`jobIds`). */
+  /**
+   * A person's message; the agents it reaches get a job each (`jobIds`), unless it answers a
+   * pending approval or question of a job in this conversation.
+   */
   @Post()
   post(
     @Owner() owner: string,
     @Param('id') id: string,
     @Body(new ZodPipe(PostMessageSchema)) body: PostMessage,
   ): Promise<Message> {
-    return this.messages.post(owner, id, body);
+    return this.input.post(owner, id, body);
   }
 
   @Get()

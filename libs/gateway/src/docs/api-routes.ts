@@ -9,6 +9,10 @@ import { KEYS_ROUTES } from './routes/keys.routes';
 import { MEMORY_ROUTES } from './routes/memory.routes';
 import { PROVIDERS_ROUTES } from './routes/providers.routes';
 import { USAGE_ROUTES } from './routes/usage.routes';
+import { MCP_SERVERS_ROUTES } from './routes/mcp-servers.routes';
+import { MCP_ROUTES } from './routes/mcp.routes';
+import { HUMAN_INPUT_ROUTES } from './routes/human-input.routes';
+import { WEBHOOKS_ROUTES } from './routes/webhooks.routes';
 
 export type { ApiRoute } from './routes/api-route';
 
@@ -25,4 +29,8 @@ export const API_ROUTES: ApiRoute[] = [
   ...MEMORY_ROUTES,
   ...PROVIDERS_ROUTES,
   ...USAGE_ROUTES,
+  ...MCP_SERVERS_ROUTES,
+  ...MCP_ROUTES,
+  ...HUMAN_INPUT_ROUTES,
+  ...WEBHOOKS_ROUTES,
 ];

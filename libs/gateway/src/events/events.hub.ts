@@ -112,7 +112,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
       sub.agents = new Set(members.filter((p) => p.kind === 'agent').map((p) => p.participantId));
     }
     this.add(key, sub);
-    client.send({ type: 'subscribed', topic: sub.topic });
+    client.send({ type: 'subscribed', topic: sub.topic, seq: sub.lastSent });
     if (since === undefined) return;
     const first = await firstEventSeq(this.bus);
     if (since + 1 < first) {

@@ -2,7 +2,8 @@ import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/com
 import type { Response } from 'express';
 import { isUuid, notFound, SseQuerySchema, Topic } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { Owner, ZodPipe } from '@wiz/platform';
+import { Auth, AuthContext, ZodPipe } from '@wiz/platform';
+import { ApiKeysService } from '../auth/api-keys.service';
 import { EventsHub } from './events.hub';
 import { SseClient } from './sse.client';
 
@@ -13,44 +14,45 @@ import { SseClient } from './sse.client';
 export class SseController {
   constructor(
     private readonly hub: EventsHub,
+    private readonly keys: ApiKeysService,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {}
 
   @Get('jobs/:id/events')
   job(
-    @Owner() owner: string,
+    @Auth() auth: AuthContext,
     @Param('id') id: string,
     @Headers('last-event-id') last: string | undefined,
     @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
     @Res() res: Response,
   ): Promise<void> {
-    return this.follow(owner, 'job', id, last, q.since, res);
+    return this.follow(auth, 'job', id, last, q.since, res);
   }
 
   @Get('agents/:id/events')
   agent(
-    @Owner() owner: string,
+    @Auth() auth: AuthContext,
     @Param('id') id: string,
     @Headers('last-event-id') last: string | undefined,
     @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
     @Res() res: Response,
   ): Promise<void> {
-    return this.follow(owner, 'agent', id, last, q.since, res);
+    return this.follow(auth, 'agent', id, last, q.since, res);
   }
 
   @Get('conversations/:id/events')
   conversation(
-    @Owner() owner: string,
+    @Auth() auth: AuthContext,
     @Param('id') id: string,
     @Headers('last-event-id') last: string | undefined,
     @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
     @Res() res: Response,
   ): Promise<void> {
-    return this.follow(owner, 'conversation', id, last, q.since, res);
+    return this.follow(auth, 'conversation', id, last, q.since, res);
   }
 
   private async follow(
-    owner: string,
+    auth: AuthContext,
     kind: 'job' | 'agent' | 'conversation',
     id: string,
     last: string | undefined,
@@ -59,9 +61,19 @@ export class SseController {
   ): Promise<void> {
     if (!isUuid(id)) throw notFound(kind, id);
     const fromHeader = last !== undefined && /^\d+$/.test(last.trim()) ? Number(last.trim()) : undefined;
-    const client = new SseClient(owner, res, this.config.WIZ_WS_MAX_BUFFERED_BYTES, this.config.WIZ_WS_PING_MS, (c) =>
-      this.hub.drop(c),
+    let release: (() => void) | undefined;
+    const client = new SseClient(
+      auth.ownerId,
+      res,
+      this.config.WIZ_WS_MAX_BUFFERED_BYTES,
+      this.config.WIZ_WS_PING_MS,
+      (c) => {
+        this.hub.drop(c);
+        release?.();
+      },
     );
+    // A revoked key ends the stream, on whichever gateway serves it.
+    if (auth.keyId) release = this.keys.holdSession(auth.keyId, () => client.end());
     try {
       await this.hub.subscribe(client, `${kind}:${id}` as Topic, fromHeader ?? since);
     } catch (e) {

@@ -19,6 +19,8 @@ export class WsConnection implements EventClient {
   alive = true;
   private chain = Promise.resolve();
   private authTimer?: NodeJS.Timeout;
+  /** Ends the hold on the key this connection authenticated with (see ApiKeysService.holdSession). */
+  private release?: () => void;
 
   constructor(
     private readonly ws: WebSocket,
@@ -28,7 +30,7 @@ export class WsConnection implements EventClient {
     private readonly log: Logger,
     auth: AuthContext | null,
   ) {
-    if (auth) this.ownerId = auth.ownerId;
+    if (auth) this.authenticated(auth);
     else
       this.authTimer = setTimeout(
         () => this.close(WS_CLOSE_CODES.unauthorized, 'no auth frame within 10 s'),
@@ -41,6 +43,7 @@ export class WsConnection implements EventClient {
     ws.on('pong', () => (this.alive = true));
     ws.on('close', () => {
       clearTimeout(this.authTimer);
+      this.release?.();
       this.hub.drop(this);
     });
     ws.on('error', (e) => this.log.debug(`ws error: ${e.message}`));
@@ -95,8 +98,20 @@ export class WsConnection implements EventClient {
     if (this.ownerId && this.ownerId !== auth.ownerId)
       throw new WizError('forbidden', 'this connection already acts as another owner');
     clearTimeout(this.authTimer);
-    this.ownerId = auth.ownerId;
+    this.authenticated(auth);
     this.send({ type: 'authenticated', ownerId: auth.ownerId });
+  }
+
+  // A revoked key ends the connection, on whichever gateway holds it.
+  private authenticated(auth: AuthContext): void {
+    this.ownerId = auth.ownerId;
+    this.release?.();
+    this.release = auth.keyId
+      ? this.keys.holdSession(auth.keyId, () => {
+          this.send({ type: 'error', code: 'unauthorized', message: 'the API key of this connection was revoked' });
+          this.close(WS_CLOSE_CODES.unauthorized, 'API key revoked');
+        })
+      : undefined;
   }
 
   private parse(text: string | null): ClientFrame | null {

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CreateProvider, isUuid, notFound, PageOf, PageQuery, Provider } from '@wiz/contracts';
+import { CreateProvider, isUuid, notFound, PageOf, PageQuery, Provider, WizError } from '@wiz/contracts';
+import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { assertPublicUrl, UrlRefused } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 import { ProviderEntity, ProvidersRepository } from '@wiz/persistence';
 
@@ -21,9 +23,11 @@ export class ProvidersService {
   constructor(
     private readonly providers: ProvidersRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {}
 
   async create(ownerId: string, body: CreateProvider): Promise<Provider> {
+    await this.checkUrl(body.baseUrl);
     const now = new Date();
     const entity = Object.assign(new ProviderEntity(), {
       id: randomUUID(),
@@ -37,6 +41,17 @@ export class ProvidersService {
     } satisfies ProviderEntity);
     await this.providers.insert(entity);
     return toProvider(entity);
+  }
+
+  // The runtime checks again at every call (a name may resolve elsewhere later); this refusal
+  // tells the tenant at once. A name that does not resolve here is left to the runtime, which
+  // may see another network.
+  private async checkUrl(baseUrl: string): Promise<void> {
+    try {
+      await assertPublicUrl(baseUrl, urlPolicyOf(this.config));
+    } catch (e) {
+      if (e instanceof UrlRefused) throw new WizError('validation_failed', `baseUrl: ${e.message}`);
+    }
   }
 
   async list(ownerId: string, page: PageQuery): Promise<PageOf<Provider>> {

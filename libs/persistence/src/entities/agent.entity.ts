@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { AgentStatus, DoubleTexting, LoopSettings, ModelConfig } from '@wiz/contracts';
+import type { ApprovalPolicies, AgentStatus, DoubleTexting, LoopSettings, ModelConfig } from '@wiz/contracts';
 import { epochMs } from './columns';
 
 @Entity({ name: 'agents' })
@@ -47,6 +47,10 @@ export class AgentEntity {
   /** Agents (ids or names) it may delegate to or message; null: any agent of its owner. */
   @Column({ type: 'simple-json', nullable: true })
   delegates!: string[] | null;
+
+  /** Tool approval policies (name or glob → policy); null: the owner's default only. */
+  @Column({ type: 'simple-json', nullable: true })
+  approvals!: ApprovalPolicies | null;
 
   @Column({ type: 'varchar', length: 16 })
   status!: AgentStatus;

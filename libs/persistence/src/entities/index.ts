@@ -14,6 +14,12 @@ import { ConversationParticipantEntity } from './conversation-participant.entity
 import { MessageEntity } from './message.entity';
 import { UsageRecordEntity } from './usage-record.entity';
 import { BudgetEntity } from './budget.entity';
+import { McpServerEntity } from './mcp-server.entity';
+import { JobWaitEntity } from './job-wait.entity';
+import { JobSteerEntity } from './job-steer.entity';
+import { OwnerSettingsEntity } from './owner-settings.entity';
+import { WebhookEntity } from './webhook.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
 export type { AgentActivity } from './agent-state.entity';
 export {
@@ -33,6 +39,12 @@ export {
   MessageEntity,
   UsageRecordEntity,
   BudgetEntity,
+  McpServerEntity,
+  JobWaitEntity,
+  JobSteerEntity,
+  OwnerSettingsEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 };
 export const ENTITIES = [
   AgentEntity,
@@ -51,4 +63,10 @@ export const ENTITIES = [
   MessageEntity,
   UsageRecordEntity,
   BudgetEntity,
+  McpServerEntity,
+  JobWaitEntity,
+  JobSteerEntity,
+  OwnerSettingsEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 ];

@@ -5,6 +5,7 @@ import { epochMs } from './columns';
 @Entity({ name: 'jobs' })
 @Index('idx_jobs_agent_status', ['agentId', 'status'])
 @Index('idx_jobs_owner_created', ['ownerId', 'createdAt'])
+@Index('idx_jobs_owner_status', ['ownerId', 'status'])
 @Index('idx_jobs_status_run_at', ['status', 'runAt'])
 @Index('idx_jobs_status_lease', ['status', 'leaseUntil'])
 @Index('idx_jobs_parent', ['parentJobId'])

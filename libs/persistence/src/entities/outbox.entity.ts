@@ -42,4 +42,8 @@ export class OutboxEntity {
   // swept by any other once the claim lapses.
   @Column({ type: 'bigint', transformer: epochMs })
   claimedUntil!: Date;
+
+  /** Set when the bus refused the row for good (e.g. over its message limit): never retried. */
+  @Column({ type: 'text', nullable: true })
+  deadReason?: string | null;
 }

@@ -5,7 +5,12 @@ import { AgentActors1763800000000 } from './1763800000000-agent-actors';
 import { ApiKeys1763900000000 } from './1763900000000-api-keys';
 import { Conversations1764000000000 } from './1764000000000-conversations';
 import { Tools1764100000000 } from './1764100000000-tools';
-import { Observability1764200000000 } from './1764200000000-observability';
+import { HumanInput1764200000000 } from './1764200000000-human-input';
+import { OutboxDeadLetter1764250000000 } from './1764250000000-outbox-dead-letter';
+import { JobsOwnerStatus1764260000000 } from './1764260000000-jobs-owner-status';
+import { McpServers1764300000000 } from './1764300000000-mcp-servers';
+import { Webhooks1764400000000 } from './1764400000000-webhooks';
+import { Observability1764500000000 } from './1764500000000-observability';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -16,5 +21,10 @@ export const MIGRATIONS = [
   ApiKeys1763900000000,
   Conversations1764000000000,
   Tools1764100000000,
-  Observability1764200000000,
+  HumanInput1764200000000,
+  OutboxDeadLetter1764250000000,
+  JobsOwnerStatus1764260000000,
+  McpServers1764300000000,
+  Webhooks1764400000000,
+  Observability1764500000000,
 ];

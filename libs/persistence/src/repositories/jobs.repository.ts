@@ -7,6 +7,8 @@ import { JOB_STATUSES } from '@wiz/contracts';
 import { AgentEntity, JobDependencyEntity, JobEntity } from '../entities';
 import { forUpdate, writeTransaction } from '../write-lock';
 
+const NOT_STARTED: JobStatus[] = ['queued', 'delayed', 'waiting'];
+
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()
 export class JobsRepository {
@@ -57,6 +59,23 @@ export class JobsRepository {
     });
   }
 
+  /**
+   * Whether the owner (or one agent of it) has at least `n` jobs not started yet (queued, delayed,
+   * waiting on dependencies). Reads at most `n` index entries, not all of them.
+   */
+  async waitingAtLeast(ownerId: string, agentId: string | null, n: number, m?: EntityManager): Promise<boolean> {
+    const row = await this.repo(m)
+      .createQueryBuilder('j')
+      .select('j.id', 'id')
+      .where('j.ownerId = :ownerId', { ownerId })
+      .andWhere(agentId ? 'j.agentId = :agentId' : '1=1', { agentId })
+      .andWhere('j.status IN (:...statuses)', { statuses: NOT_STARTED })
+      .offset(n - 1)
+      .limit(1)
+      .getRawOne();
+    return row !== undefined;
+  }
+
   async counts(ownerId: string, agentId?: string): Promise<JobCounts> {
     const rows: Array<{ status: JobStatus; n: string | number }> = await this.repo()
       .createQueryBuilder('j')
@@ -76,10 +95,10 @@ export class JobsRepository {
   }
 
   /** Delayed jobs that are due, oldest first (any owner: the scheduler serves everyone). */
-  /** Jobs in `waiting-children` with a wake-up time (runAt) that has passed. */
-  dueWaitingChildren(now: Date, limit: number): Promise<JobEntity[]> {
+  /** Parked jobs (`waiting-children`, `waiting-input`) with a wake-up time (runAt) that has passed. */
+  dueParked(now: Date, limit: number): Promise<JobEntity[]> {
     return this.repo().find({
-      where: { status: 'waiting-children', runAt: LessThanOrEqual(now) },
+      where: { status: In(['waiting-children', 'waiting-input']), runAt: LessThanOrEqual(now) },
       order: { runAt: 'ASC' },
       take: limit,
     });

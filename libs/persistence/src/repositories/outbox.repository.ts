@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, LessThan } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, LessThan, Not } from 'typeorm';
 import { OutboxEntity } from '../entities';
 
 export type NewOutboxRow = Pick<OutboxEntity, 'id' | 'kind' | 'subject' | 'payload'> & {
@@ -38,7 +38,7 @@ export class OutboxRepository {
     const repo = this.ds.getRepository(OutboxEntity);
     const candidates = await repo.find({
       select: { id: true },
-      where: { claimedUntil: LessThan(now) },
+      where: { claimedUntil: LessThan(now), deadReason: IsNull() },
       order: { seq: 'ASC' },
       take: limit,
     });
@@ -46,6 +46,25 @@ export class OutboxRepository {
     const ids = candidates.map((c) => c.id);
     await repo.update({ id: In(ids), claimedUntil: LessThan(now) }, { claimedUntil: until });
     return repo.find({ where: { id: In(ids), claimedUntil: until }, order: { seq: 'ASC' } });
+  }
+
+  /** Marks a row the bus refuses for good; the sweep skips it from then on. */
+  async markDead(id: string, reason: string): Promise<void> {
+    await this.ds.getRepository(OutboxEntity).update({ id }, { deadReason: reason.slice(0, 2_000) });
+  }
+
+  /** When the oldest row still to publish was written (undefined: none). */
+  async oldestPending(): Promise<Date | undefined> {
+    const row = await this.ds.getRepository(OutboxEntity).findOne({
+      select: { id: true, createdAt: true },
+      where: { deadReason: IsNull() },
+      order: { seq: 'ASC' },
+    });
+    return row?.createdAt;
+  }
+
+  countDead(): Promise<number> {
+    return this.ds.getRepository(OutboxEntity).count({ where: { deadReason: Not(IsNull()) } });
   }
 
   count(): Promise<number> {

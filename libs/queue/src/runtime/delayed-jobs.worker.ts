@@ -44,8 +44,8 @@ export class DelayedJobsWorker implements OnApplicationBootstrap, BeforeApplicat
     for (const job of await this.jobs.dueDelayed(now, BATCH)) {
       if (await this.changes.commit((m, emit) => this.flow.release(job, m, emit, now), job.agentId)) promoted++;
     }
-    // Delegation: parked jobs whose wake-up time passed (ask_agent's deadline).
-    for (const job of await this.jobs.dueWaitingChildren(now, BATCH)) {
+    // Parked jobs whose wake-up time passed (ask_agent's deadline, an approval's, question's or signal's).
+    for (const job of await this.jobs.dueParked(now, BATCH)) {
       if (isParked(job) && (await this.changes.commit((m, emit) => this.flow.wake(job, m, emit), job.agentId)))
         promoted++;
     }

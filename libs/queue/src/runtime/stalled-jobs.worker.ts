@@ -1,9 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobsRepository } from '@wiz/persistence';
 import { JobExecutionService, RUN_POLICY, RunPolicy } from '../job-execution.service';
-import { JobFlowService } from '../job-flow.service';
 import { PeriodicWorker } from '../periodic.worker';
-import { StateChangesService } from '../state-changes.service';
 
 const EVERY_MS = 5_000;
 const BATCH = 100;
@@ -27,8 +25,6 @@ export class StalledJobsWorker implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     private readonly jobs: JobsRepository,
     private readonly execution: JobExecutionService,
-    private readonly flow: JobFlowService,
-    private readonly changes: StateChangesService,
     @Inject(RUN_POLICY) private readonly policy: RunPolicy,
   ) {}
 
@@ -56,13 +52,7 @@ export class StalledJobsWorker implements OnApplicationBootstrap, BeforeApplicat
       new Date(now.getTime() - this.policy.leaseMs),
       BATCH,
     )) {
-      const [next] = await this.jobs.nextQueued(ownerId, agentId, 1);
-      if (!next) continue;
-      await this.changes.commit(async (m, emit) => {
-        // Touched, so that this agent is not woken again before another lease period.
-        await this.jobs.touch(ownerId, next.id, now, m);
-        this.flow.enqueue(next, emit, `resend-${now.getTime()}`, true);
-      }, agentId);
+      if (!(await this.execution.resendBacklog(ownerId, agentId, now, `resend-${now.getTime()}`))) continue;
       woken++;
     }
     if (woken) this.log.warn(`resent the mailbox commands of ${woken} agent(s) whose queued jobs sat untouched`);

@@ -10,7 +10,7 @@ export class MailboxController {
   constructor(private readonly actors: ActorRegistry) {}
 
   @MessagePattern(MAILBOX_PATTERN)
-  handle(@Payload() command: MailboxCommand): Promise<void> {
+  handle(@Payload() command: MailboxCommand): Promise<string> {
     return this.actors.deliver(command);
   }
 }

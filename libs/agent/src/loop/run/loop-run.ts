@@ -1,13 +1,16 @@
-import { generateText, hasToolCall, ModelMessage, streamText } from 'ai';
+import { generateText, hasToolCall, ModelMessage, streamText, TextStreamPart, ToolSet } from 'ai';
 import { clip, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
-import { isContextTooLong, LlmCallError } from '@wiz/llm';
+import { cleanModelText, Deadline, isContextTooLong, LlmCallError, untilAborted } from '@wiz/llm';
 import { jobIds, makeEvent } from '@wiz/queue';
 import { BudgetExceeded, budgetReason } from '../budget';
 import { applyOutcomes, awaitedOf, wakeAtOf } from '../delegations.service';
+import { applyInputs, awaitedInputOf } from '../human-input.service';
+import type { JobWaitEntity } from '@wiz/persistence';
 import { TokenBatcher } from '../live-events';
 import * as P from '../prompts';
 import { recordStep, usageOf } from '../step-record';
 import type { LoopOutcome } from './loop-outcome';
+import type { ModelCall } from './model-telemetry';
 import { RunState } from './run-state';
 
 // The agent loop for one job, one method per phase: plan (criteria + steps) → act (model with
@@ -30,9 +33,11 @@ export class LoopRun extends RunState {
     }
     for (;;) {
       if (s.phase === 'act') {
-        if (s.awaiting?.length && !(await this.collect())) return this.park();
+        if ((s.awaiting?.length || s.inputs?.length) && !(await this.collect())) return this.park();
+        // An approved call that parks again (a gated delegation) parks before the next step.
+        if (this.parked()) return this.park();
         await this.actOrSummarise();
-        if (this.parking.length) return this.park();
+        if (this.parked()) return this.park();
       }
       if (s.phase === 'validate') {
         const failed = await this.validate();
@@ -42,12 +47,17 @@ export class LoopRun extends RunState {
     }
   }
 
+  /** The last step (or an approved call) asked to wait: for child jobs, people or a signal. */
+  private parked(): boolean {
+    return this.parking.length > 0 || this.inputs.length > 0;
+  }
+
   private async plan(): Promise<void> {
     const s = this.ctx.state;
     const messages: ModelMessage[] = [{ role: 'user', content: this.task }];
-    const r = await this.call('plan', messages, () =>
+    const r = await this.call('plan', messages, (signal) =>
       generateText({
-        ...this.settings(),
+        ...this.settings(signal),
         system: P.withPhase(this.system, this.memory, P.PLAN_INSTRUCTIONS),
         messages,
       }),
@@ -77,6 +87,7 @@ export class LoopRun extends RunState {
     const s = this.ctx.state;
     if (s.messages.length === 0)
       s.messages = [{ role: 'user', content: s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task }];
+    await this.takeSteers();
     const base = s.messages as ModelMessage[];
     const stepsLeft = this.limits.maxSteps - s.steps;
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
@@ -88,76 +99,103 @@ export class LoopRun extends RunState {
       () => ({ iteration: s.iteration, step: s.steps + 1 }),
       this.deps.tokenBatchMs,
     );
-    const reserved = { count: 0 };
-    const tools = this.deps.toolBox.toolSet(this.tools, {
-      job: this.job,
-      agent: this.agent,
-      state: s,
-      parking: this.parking,
-      reserved,
-      progress: (pct) => this.deps.execution.progress(this.job, pct),
-    });
+    this.reserved.count = 0;
+    const tools = this.deps.toolBox.toolSet(this.tools, this.toolRun());
+    let steered = false;
+    const deadline = new Deadline(this.model.timeoutMs, this.signal);
     const stream = streamText({
-      ...this.settings(),
+      ...this.settings(deadline.signal),
       system: P.withPhase(this.system, this.memory, P.ACT_INSTRUCTIONS),
       messages: base,
       tools,
       // A delegation ends the step's stream: the job parks until the child answers.
-      stopWhen: [hasToolCall('finish'), () => this.parking.length > 0, ({ steps }) => steps.length >= stepsLeft],
+      // A person's steering message also ends it: the next step starts with the message in context.
+      stopWhen: [
+        hasToolCall('finish'),
+        () => this.parked(),
+        ({ steps }) => steps.length >= stepsLeft,
+        async () => (steered = await this.deps.human.hasSteers(this.job)),
+      ],
       onError: () => undefined, // surfaced below as the stream's `error` part
       onStepFinish: async (step) => {
-        reserved.count = 0;
+        this.reserved.count = 0;
         s.messages = [...base, ...step.response.messages];
         finished ??= (
           step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined
         )?.answer;
-        if (finished !== undefined) this.parking.length = 0; // answered anyway: no one to wait for
+        if (finished !== undefined) this.parking.length = this.inputs.length = 0; // answered anyway: no one to wait for
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens.endStep();
         this.pending.push(...recordStep(s, step, !last));
         this.count(step.usage, step.response.modelId);
         if (last) this.concludeAct(finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
         // A parking step is saved with the park (children, context and status in one transaction).
-        if (!this.parking.length) await this.save();
+        if (!this.parked()) await this.save();
         // The owner's budgets, between steps: a spent one stops the job before its next call.
-        if (!last && !this.parking.length) {
+        if (!last && !this.parked()) {
           const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id);
           if (stop) this.budget.abort(new BudgetExceeded(stop));
         }
       },
     });
+    try {
+      await this.consume(stream.fullStream, deadline, tokens);
+    } finally {
+      deadline.clear();
+      tokens.flush();
+    }
+    if (this.parked()) return;
+    // Steered: the next act step reads the message (the drive loop calls act again).
+    if (steered && s.phase === 'act') return;
+    // Still acting: the step budget ended the stream while the model wanted to go on.
+    if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+  }
+
+  // Reads the step's stream until it ends or the call's deadline fires (a stalled body included).
+  private async consume(
+    parts: AsyncIterable<TextStreamPart<ToolSet>>,
+    deadline: Deadline,
+    tokens: TokenBatcher,
+  ): Promise<void> {
     // One `chat {model}` span per step of the stream (the SDK calls the model once per step).
-    let call: ReturnType<typeof this.modelCall> | undefined;
+    let call: ModelCall | undefined;
     let stepText = '';
     try {
-      for await (const part of stream.fullStream) {
+      let said = false;
+      for await (const part of untilAborted(parts, deadline.signal)) {
+        if (part.type === 'text-delta' || part.type === 'tool-call') said = true;
         if (part.type === 'start-step') {
-          call = this.modelCall('act', s.messages);
+          call = this.modelCall('act', this.ctx.state.messages);
           stepText = '';
         } else if (part.type === 'text-delta') {
           call?.token();
           tokens.push(part.text);
           if (this.deps.traceContent) stepText += part.text;
         } else if (part.type === 'finish-step') {
+          if (!said && ['other', 'unknown'].includes(part.finishReason))
+            // A 200 whose body is not an OpenAI-compatible stream (an HTML page, a proxy's answer).
+            throw new LlmCallError(`model endpoint ${this.model.endpoint} answered without a readable completion`);
           call?.end(part.usage, part.response.modelId, this.deps.traceContent ? stepText : undefined);
           call = undefined;
-        } else if (part.type === 'error') throw this.modelError(part.error);
-        else if (part.type === 'abort') throw this.modelError(this.signal.reason ?? new Error('aborted'));
+        } else if (part.type === 'error' || part.type === 'abort')
+          throw this.modelError(
+            deadline.expired
+              ? deadline.signal.reason
+              : part.type === 'error'
+                ? part.error
+                : (this.signal.reason ?? new Error('aborted')),
+          );
       }
     } catch (e) {
       call?.fail(e);
-      throw e;
-    } finally {
-      tokens.flush();
+      // untilAborted threw the deadline's reason (its own, or the run's it follows).
+      throw deadline.signal.aborted && e === deadline.signal.reason ? this.modelError(e) : e;
     }
-    if (this.parking.length) return;
-    // Still acting: the step budget ended the stream while the model wanted to go on.
-    if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
   }
 
   private concludeAct(answer: string, finishReason: string): void {
     const s = this.ctx.state;
-    s.partialOutputs.push(answer);
+    s.partialOutputs.push(cleanModelText(answer));
     s.phase = s.plan ? 'validate' : 'done';
     s.validationResult = null;
     this.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
@@ -170,16 +208,59 @@ export class LoopRun extends RunState {
   private async park(): Promise<LoopOutcome> {
     const s = this.ctx.state;
     const requests = this.parking.splice(0);
+    const inputs = this.inputs.splice(0);
     s.awaiting = [...(s.awaiting ?? []), ...requests.map(awaitedOf)];
+    s.inputs = [...(s.inputs ?? []), ...inputs.map(awaitedInputOf)];
     const events = this.pending.splice(0);
     const usage = this.takeUsage();
-    await this.deps.delegations.park(this.job, requests, wakeAtOf(s.awaiting), async (m, emit) => {
+    // One parked state: `waiting-input` while a person or a signal is awaited, else `waiting-children`.
+    const on = s.inputs.length ? 'input' : 'children';
+    const wakeAt = wakeAtOf([...s.awaiting, ...s.inputs]);
+    await this.deps.delegations.park(
+      this.job,
+      requests,
+      wakeAt,
+      async (m, emit) => {
+        await this.deps.human.record(this.job, inputs, m, emit);
+        await this.deps.journal.saveContext(this.ctx, m);
+        await this.deps.journal.saveUsage(usage, m);
+        for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
+      },
+      on,
+    );
+    return { parked: true };
+  }
+
+  /** A person's steering messages into the context, saved with their consumption. */
+  private async takeSteers(): Promise<void> {
+    const rows = await this.deps.human.unconsumedSteers(this.job);
+    if (!rows.length) return;
+    const s = this.ctx.state;
+    s.messages = [
+      ...s.messages,
+      ...rows.map((r) => ({ role: 'user' as const, content: P.steeringMessage(r.by, r.text) })),
+    ];
+    for (const r of rows)
+      this.pending.push(['job.steered', { steerId: r.id, text: clip(r.text, 2_000), by: r.by, consumed: true }]);
+    const events = this.pending.splice(0);
+    const usage = this.takeUsage();
+    await this.deps.journal.commit(async (m, emit) => {
+      await this.deps.human.consumeSteers(
+        rows.map((r) => r.id),
+        m,
+      );
       await this.deps.journal.saveContext(this.ctx, m);
       await this.deps.journal.saveUsage(usage, m);
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
     });
-    return { parked: true };
   }
+
+  /** An approved (or edited, or approved at its deadline) call runs now, without the gate. */
+  private runApproved = async (row: JobWaitEntity, args: unknown): Promise<unknown> => {
+    const t = this.tools.find((x) => x.name === row.tool);
+    if (!t) return { error: `the tool ${row.tool} is no longer available to this agent` };
+    return this.deps.toolBox.execute(t, args, row.toolCallId, this.toolRun());
+  };
 
   /**
    * Resumed from a park: the outcomes of the children that ended become the results of their
@@ -191,7 +272,11 @@ export class LoopRun extends RunState {
     const { done, waiting } = await this.deps.delegations.collect(this.job, s.awaiting ?? []);
     this.pending.push(...applyOutcomes(s, done));
     s.awaiting = waiting;
-    if (waiting.length) return false;
+    const inputs = await this.deps.human.collect(this.job, s.inputs ?? [], this.runApproved);
+    this.pending.push(...applyInputs(s, inputs.done));
+    s.inputs = inputs.waiting;
+    if (waiting.length || inputs.waiting.length) return false;
+    if (this.parked()) return true; // an approved call parked again: saved with the park
     await this.save();
     return true;
   }
@@ -202,9 +287,9 @@ export class LoopRun extends RunState {
     const plan = s.plan!;
     const answer = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
     const messages: ModelMessage[] = [{ role: 'user', content: P.validationRequest(this.task, plan, answer) }];
-    const r = await this.call('validate', messages, () =>
+    const r = await this.call('validate', messages, (signal) =>
       generateText({
-        ...this.settings(),
+        ...this.settings(signal),
         system: P.withPhase(this.system, this.memory, P.VALIDATE_INSTRUCTIONS),
         messages,
       }),
@@ -263,8 +348,8 @@ export class LoopRun extends RunState {
     const excerpt =
       transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
     const messages: ModelMessage[] = [{ role: 'user', content: excerpt }];
-    const r = await this.call('summarise', messages, () =>
-      generateText({ ...this.settings(), system: P.SUMMARY_INSTRUCTIONS, messages }),
+    const r = await this.call('summarise', messages, (signal) =>
+      generateText({ ...this.settings(signal), system: P.SUMMARY_INSTRUCTIONS, messages }),
     );
     this.count(r.usage, r.response.modelId);
     const task = s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task;

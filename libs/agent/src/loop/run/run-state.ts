@@ -1,15 +1,26 @@
 import { AISDKError, LanguageModelUsage } from 'ai';
-import { isContextTooLong, LlmCallError, LlmService, PriceTable, ResolvedModel } from '@wiz/llm';
+import {
+  Deadline,
+  DeadlineExceeded,
+  isContextTooLong,
+  LlmCallError,
+  LlmService,
+  PriceTable,
+  raceAbort,
+  ResolvedModel,
+} from '@wiz/llm';
 import { randomUUID } from 'node:crypto';
+import { UrlRefused } from '@wiz/net';
 import { AgentEntity, AgentStateEntity, JobEntity, UsageRecordEntity } from '@wiz/persistence';
 import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
-import { ParkRequest, WizTool } from '../../tools/tool';
-import { ToolBox } from '../../tools/tool-box';
-import { summariesOf, toolsFor } from '../../tools/registry';
+import { InputRequest, ParkRequest, RunPolicies, WizTool } from '../../tools/tool';
+import { ToolBox, ToolRun } from '../../tools/tool-box';
+import { summariesOf } from '../../tools/registry';
 import { BudgetExceeded, budgetReason, Limits } from '../budget';
 import type { LiveContext } from '../context.store';
 import type { DelegationsService } from '../delegations.service';
+import type { HumanInputService } from '../human-input.service';
 import type { LiveEvents } from '../live-events';
 import * as P from '../prompts';
 import type { Pending } from '../step-record';
@@ -24,6 +35,7 @@ export interface RunDeps {
   execution: Pick<JobExecutionService, 'progress'>;
   live: LiveEvents;
   delegations: Pick<DelegationsService, 'park' | 'collect'>;
+  human: Pick<HumanInputService, 'record' | 'collect' | 'unconsumedSteers' | 'hasSteers' | 'consumeSteers'>;
   toolBox: ToolBox;
   tokenBatchMs: number;
   prices: PriceTable;
@@ -42,6 +54,10 @@ export interface RunInput {
   limits: Limits;
   signal: AbortSignal;
   budget: AbortController;
+  /** The tools this agent may use (built-in and MCP). */
+  tools: WizTool[];
+  /** Tool approval policies (the agent's, then its owner's default). */
+  policies: RunPolicies;
 }
 
 // One job's run, its state and bookkeeping: model call settings, the token and step budgets, and
@@ -67,6 +83,11 @@ export abstract class RunState {
   protected readonly usage: UsageRecordEntity[] = [];
   /** Delegations asked for in the current step: the run parks after it. */
   protected readonly parking: ParkRequest[] = [];
+  /** Waits on people or signals asked for in the current step: the run parks after it. */
+  protected readonly inputs: InputRequest[] = [];
+  protected readonly policies: RunPolicies;
+  /** Child slots taken in the current step. */
+  protected readonly reserved = { count: 0 };
   /** The job's outcome went into long-term memory (with the save that ended the loop). */
   promoted = false;
   /** The save that ends the loop, left to the runner's completion (see FinishedOutcome). */
@@ -77,11 +98,26 @@ export abstract class RunState {
     input: RunInput,
   ) {
     ({ job: this.job, agent: this.agent, ctx: this.ctx, model: this.model, limits: this.limits } = input);
-    ({ signal: this.signal, budget: this.budget, state: this.state } = input);
-    this.tools = toolsFor(this.agent.tools ?? null);
+    ({ signal: this.signal, budget: this.budget, state: this.state, policies: this.policies } = input);
+    this.tools = input.tools;
     this.system = systemPromptOf(this.agent, summariesOf(this.tools));
     this.task = taskText(this.job.input, this.job.data);
     this.memory = P.memorySection(this.state);
+  }
+
+  /** What the tools of this run see of it. */
+  protected toolRun(): ToolRun {
+    return {
+      job: this.job,
+      agent: this.agent,
+      state: this.ctx.state,
+      signal: this.signal,
+      parking: this.parking,
+      inputs: this.inputs,
+      policies: this.policies,
+      reserved: this.reserved,
+      progress: (pct) => this.deps.execution.progress(this.job, pct),
+    };
   }
 
   /** A failed loop: its reason in the context, and into long-term memory, in one save. */
@@ -90,13 +126,14 @@ export abstract class RunState {
     await this.save(outcome.ok ? undefined : outcome.reason);
   }
 
-  protected settings() {
+  /** `signal`: the call's own (a Deadline of WIZ_LLM_TIMEOUT_MS that follows the run's). */
+  protected settings(signal: AbortSignal) {
     return {
       model: this.model.model,
       temperature: this.agent.model.temperature,
       maxOutputTokens: this.agent.model.maxTokens,
       maxRetries: this.model.maxRetries,
-      abortSignal: AbortSignal.any([this.signal, AbortSignal.timeout(this.model.timeoutMs)]),
+      abortSignal: signal,
     };
   }
 
@@ -124,22 +161,26 @@ export abstract class RunState {
       this.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, this.limits.maxTokens)));
   }
 
+  /** One model call (a `chat` span), aborted by the run's signal or after WIZ_LLM_TIMEOUT_MS. */
   protected async call<T extends { usage: LanguageModelUsage; text: string; response: { modelId: string } }>(
     phase: string,
     input: unknown,
-    fn: () => Promise<T>,
+    fn: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     if (this.ctx.state.steps >= this.limits.maxSteps)
       throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
     await this.checkBudgets();
     const call = this.modelCall(phase, input);
+    const deadline = new Deadline(this.model.timeoutMs, this.signal);
     try {
-      const r = await fn();
+      const r = await raceAbort(fn(deadline.signal), deadline.signal);
       call.end(r.usage, r.response.modelId, this.deps.traceContent ? r.text : undefined);
       return r;
     } catch (e) {
       call.fail(e);
-      throw this.modelError(e);
+      throw this.modelError(deadline.expired ? deadline.signal.reason : e);
+    } finally {
+      deadline.clear();
     }
   }
 
@@ -161,6 +202,8 @@ export abstract class RunState {
 
   protected modelError(e: unknown): unknown {
     if (this.budget.signal.aborted) return this.budget.signal.reason;
+    if (e instanceof DeadlineExceeded) return new LlmCallError(e.message);
+    if (e instanceof UrlRefused) return new LlmCallError(`model endpoint ${this.model.endpoint}: ${e.message}`);
     if (isContextTooLong(e)) return e;
     return AISDKError.isInstance(e) || (e instanceof Error && e.name === 'AbortError')
       ? new LlmCallError(this.deps.llm.describe(e, this.model))

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { AgentEntity, JobEntity, JobsRepository } from '@wiz/persistence';
+import { QueueLimits } from '@wiz/queue';
 import { ToolError } from '../tool';
 import { AgentDirectory } from './agent-directory';
 
@@ -12,6 +13,7 @@ export class DelegationGuards {
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly directory: AgentDirectory,
     private readonly jobs: JobsRepository,
+    private readonly limits: QueueLimits,
   ) {}
 
   /**
@@ -38,6 +40,12 @@ export class DelegationGuards {
       throw new ToolError(
         `fan-out limit: this job already has ${children} child jobs (at most ${this.config.WIZ_DELEGATION_MAX_CHILDREN})`,
       );
+    }
+    // Checked again when the child is created; here so that the model reads the refusal.
+    try {
+      await this.limits.check(job.ownerId, target.id);
+    } catch (e) {
+      throw new ToolError(`${target.name}'s queue is full: ${(e as Error).message}`);
     }
   }
 

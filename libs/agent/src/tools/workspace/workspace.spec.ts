@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WizConfig } from '@wiz/config';
@@ -21,6 +21,9 @@ describe(Workspace.name, () => {
     writeFileSync(join(outside, 'secret.txt'), 'SECRET');
     symlinkSync(outside, join(dir, 'escape'));
     symlinkSync(join(outside, 'secret.txt'), join(dir, 'secret-link'));
+    symlinkSync(join(outside, 'created-by-write.txt'), join(dir, 'dangling'));
+    symlinkSync(join(outside, 'no-such-dir'), join(dir, 'dangling-dir'));
+    symlinkSync(join(dir, 'docs', 'a.md'), join(dir, 'inner-link'));
     mkdirSync(join(dir, 'docs'));
     writeFileSync(join(dir, 'docs', 'a.md'), 'hello');
   });
@@ -45,9 +48,18 @@ describe(Workspace.name, () => {
     ['escape/secret.txt', /leads outside your workspace \(symbolic link\)/],
     ['secret-link', /leads outside your workspace \(symbolic link\)/],
     ['escape/new.txt', /leads outside your workspace/],
+    ['dangling', /dangling symbolic link/],
+    ['dangling-dir/x.txt', /dangling symbolic link/],
+    ['inner-link', /is a symbolic link: not followed/],
   ])('refuses %s', async (path, message) => {
     await expect(sut.read(dir, path)).rejects.toThrow(message);
     await expect(sut.write(dir, path, 'x')).rejects.toThrow(ToolError);
+  });
+
+  it('never creates a file outside through a dangling link', async () => {
+    await expect(sut.write(dir, 'dangling', 'x')).rejects.toThrow(ToolError);
+    expect(existsSync(join(outside, 'created-by-write.txt'))).toBe(false);
+    expect(await sut.walk(dir)).not.toContain('dangling');
   });
 
   it('refuses oversize files, both ways', async () => {
@@ -72,5 +84,11 @@ describe(globToRegExp.name, () => {
     ['a.md', 'aXmd', false],
   ])('%s against %s: %s', (glob, path, expected) => {
     expect(globToRegExp(glob).test(path)).toBe(expected);
+  });
+
+  it('matches in linear time whatever the pattern', () => {
+    const started = Date.now();
+    expect(globToRegExp('**/'.repeat(100) + 'x').test('a/'.repeat(2_000) + 'y')).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

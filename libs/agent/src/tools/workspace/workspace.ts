@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { ToolError } from '../tool';
@@ -35,7 +35,8 @@ export class Workspace {
       throw new ToolError(`"${path}" goes up with "..": paths must stay in your workspace`);
     const full = resolve(dir, path);
     if (!inside(dir, full)) throw new ToolError(`"${path}" is outside your workspace`);
-    // The deepest part that exists, with symlinks resolved, must still be inside.
+    // The deepest part that exists, with symlinks resolved, must still be inside; a dangling
+    // link on the way is refused too (mkdir would follow it).
     let probe = full;
     for (;;) {
       try {
@@ -45,9 +46,13 @@ export class Workspace {
       } catch (e) {
         if (e instanceof ToolError) throw e;
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || probe === dir) throw e;
+        if (await isLink(probe)) throw new ToolError(`"${path}" leads through a dangling symbolic link`);
         probe = resolve(probe, '..');
       }
     }
+    // A link as the last part is refused even when it leads inside: a write through it would
+    // land wherever it points by then.
+    if (await isLink(full)) throw new ToolError(`"${path}" is a symbolic link: not followed`);
     return full;
   }
 
@@ -68,7 +73,11 @@ export class Workspace {
     await fs.mkdir(resolve(full, '..'), { recursive: true });
     // Re-checked after mkdir: the parent may be a symlink created meanwhile.
     await this.resolve(dir, path);
-    await fs.writeFile(full, content, 'utf8');
+    // O_NOFOLLOW: a link put there since the check is not followed either.
+    await fs.writeFile(full, content, {
+      encoding: 'utf8',
+      flag: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    });
     return bytes;
   }
 
@@ -90,6 +99,13 @@ export class Workspace {
 }
 
 const inside = (dir: string, p: string) => p === dir || p.startsWith(dir + sep);
+
+async function isLink(p: string): Promise<boolean> {
+  return fs.lstat(p).then(
+    (st) => st.isSymbolicLink(),
+    () => false,
+  );
+}
 
 async function stat(full: string, path: string) {
   try {

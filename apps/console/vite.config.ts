@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// The console is built to dist/console, which the gateway serves at `/`. `npx vite apps/console`
+// serves it in development, with /api and /ws proxied to a Wiz on :8080.
+export default defineConfig({
+  root: here('.'),
+  base: '/',
+  resolve: {
+    alias: {
+      '@wiz/client': here('../../libs/client/src/index.ts'),
+      '@wiz/contracts': here('../../libs/contracts/src/index.ts'),
+    },
+  },
+  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  build: {
+    outDir: here('../../dist/console'),
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    rollupOptions: {
+      // zod ships comments rollup cannot place; harmless, and not ours to fix.
+      onwarn: (w, warn) => (w.code === 'INVALID_ANNOTATION' ? undefined : warn(w)),
+    },
+  },
+  server: {
+    proxy: {
+      '/api': 'http://127.0.0.1:8080',
+      '/health': 'http://127.0.0.1:8080',
+      '/ws': { target: 'ws://127.0.0.1:8080', ws: true },
+    },
+  },
+});

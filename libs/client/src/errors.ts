@@ -1,0 +1,45 @@
+import { ERROR_CODES, ErrorCode } from '@wiz/contracts';
+
+export interface ApiIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * Every failure of the client: an HTTP error answer (its status, code and message), a refused
+ * WebSocket topic (status 0 when it came over the socket), or a network failure (`unavailable`, status 0).
+ */
+export class WizApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: ApiIssue[],
+  ) {
+    super(message);
+    this.name = 'WizApiError';
+  }
+
+  /** An error answer's body (`{ statusCode, code, message, issues? }`), or whatever came instead. */
+  static fromBody(status: number, body: unknown): WizApiError {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const code = (ERROR_CODES as readonly string[]).includes(String(b['code']))
+      ? (b['code'] as ErrorCode)
+      : codeOf(status);
+    const message = typeof b['message'] === 'string' ? b['message'] : `HTTP ${status}`;
+    const issues = Array.isArray(b['issues']) ? (b['issues'] as ApiIssue[]) : undefined;
+    return new WizApiError(status, code, message, issues);
+  }
+}
+
+function codeOf(status: number): ErrorCode {
+  if (status === 400) return 'validation_failed';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 410) return 'gone';
+  if (status === 429) return 'rate_limited';
+  if (status === 503) return 'unavailable';
+  return 'internal';
+}

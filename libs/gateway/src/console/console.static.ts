@@ -1,0 +1,45 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { NextFunction, Request, Response } from 'express';
+
+/** Paths that belong to the API, never to the console. */
+const API = /^\/(api|ws|mcp|metrics|health|livez|readyz|startupz)(\/|$)/;
+
+// The built console (dist/console, from `npm run build`): found beside the compiled gateway,
+// or, when the gateway runs from source (tests), in dist/ of the repository.
+export function consoleDir(): string | null {
+  const candidates = [
+    join(__dirname, '..', '..', '..', '..', 'console'),
+    join(__dirname, '..', '..', '..', '..', 'dist', 'console'),
+  ];
+  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? null;
+}
+
+/**
+ * Serves the web console at `/`: its files (hashed assets cached for good, index.html never), and
+ * index.html for any other GET of a non-API path, so that the console's own routes (/agents/…)
+ * load on a reload. /api, /ws, /mcp, /metrics and the probes (/health, /livez, /readyz, /startupz) are left
+ * to the gateway.
+ */
+export function serveConsole(app: INestApplication, dir: string | null = consoleDir()): void {
+  if (!dir) {
+    new Logger('Console').warn('the web console is not built (run `npm run build`): / answers 404');
+    return;
+  }
+  const index = join(dir, 'index.html');
+  const files = express.static(dir, {
+    index: false,
+    setHeaders: (res, path) =>
+      res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || API.test(req.path)) return next();
+    files(req, res, () => {
+      // A missing asset is a 404, not the page; every other path is one of the console's routes.
+      if (req.path.startsWith('/assets/') || !req.accepts('html')) return next();
+      res.setHeader('cache-control', 'no-cache');
+      res.sendFile(index);
+    });
+  });
+}

@@ -1,0 +1,5 @@
+export { McpModule } from './mcp.module';
+export { McpPool } from './mcp-pool.service';
+export { McpConnection } from './mcp-connection';
+export type { McpTarget } from './mcp-connection';
+export { agentToolName, globMatcher, mayNameServer, SEPARATOR } from './tool-names';

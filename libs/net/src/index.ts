@@ -1,0 +1,2 @@
+export { assertPublicUrl, guardedFetch, isPrivateAddress, UrlRefused } from './public-url';
+export type { UrlPolicy } from './public-url';

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, LessThanOrEqual } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { DeliveryStatus, Page } from '@wiz/contracts';
+import { WebhookDeliveryEntity, WebhookEntity } from '../entities';
+
+// Queries only; every query a client's request reaches takes the owner (STYLE.md rule 6).
+@Injectable()
+export class WebhooksRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  private get hooks() {
+    return this.ds.manager.getRepository(WebhookEntity);
+  }
+
+  private get deliveries() {
+    return this.ds.manager.getRepository(WebhookDeliveryEntity);
+  }
+
+  async insert(w: WebhookEntity): Promise<void> {
+    await this.hooks.insert(w as QueryDeepPartialEntity<WebhookEntity>);
+  }
+
+  findById(ownerId: string, id: string): Promise<WebhookEntity | null> {
+    return this.hooks.findOneBy({ ownerId, id });
+  }
+
+  /** Webhooks by id, whoever owns them (the runtime's sender). */
+  findByIds(ids: readonly string[]): Promise<WebhookEntity[]> {
+    return this.hooks.createQueryBuilder('w').where('w.id IN (:...ids)', { ids }).getMany();
+  }
+
+  ofOwner(ownerId: string): Promise<WebhookEntity[]> {
+    return this.hooks.find({ where: { ownerId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  list(ownerId: string, page: Page): Promise<[WebhookEntity[], number]> {
+    return this.hooks.findAndCount({
+      where: { ownerId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+  }
+
+  async delete(ownerId: string, id: string): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      const r = await m.getRepository(WebhookEntity).delete({ ownerId, id });
+      if (r.affected !== 1) return false;
+      await m.getRepository(WebhookDeliveryEntity).delete({ webhookId: id });
+      return true;
+    });
+  }
+
+  /** Inserts the deliveries not there yet (a redelivered event adds nothing); returns the new ones. */
+  async addDeliveries(rows: WebhookDeliveryEntity[]): Promise<WebhookDeliveryEntity[]> {
+    if (!rows.length) return [];
+    await this.deliveries
+      .createQueryBuilder()
+      .insert()
+      .values(rows as QueryDeepPartialEntity<WebhookDeliveryEntity>[])
+      .orIgnore()
+      .execute();
+    const ids = new Set((await this.deliveries.findBy({ id: In(rows.map((r) => r.id)) })).map((r) => r.id));
+    return rows.filter((r) => ids.has(r.id));
+  }
+
+  listDeliveries(
+    ownerId: string,
+    webhookId: string,
+    q: { status?: DeliveryStatus; limit: number },
+  ): Promise<WebhookDeliveryEntity[]> {
+    return this.deliveries.find({
+      where: { ownerId, webhookId, ...(q.status && { status: q.status }) },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: q.limit,
+    });
+  }
+
+  due(now: Date, limit: number): Promise<WebhookDeliveryEntity[]> {
+    return this.deliveries.find({
+      where: { status: 'pending', nextAttemptAt: LessThanOrEqual(now) as never },
+      order: { nextAttemptAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** Compare-and-set of the claim: moves `nextAttemptAt` from `from` to `until`; false when another took it. */
+  async claim(id: string, from: Date | null, until: Date): Promise<boolean> {
+    const r = await this.deliveries.update(
+      { id, status: 'pending', ...(from && { nextAttemptAt: from }) } as never,
+      { nextAttemptAt: until } as QueryDeepPartialEntity<WebhookDeliveryEntity>,
+    );
+    return r.affected === 1;
+  }
+
+  async recordAttempt(row: WebhookDeliveryEntity): Promise<void> {
+    const patch = {
+      status: row.status,
+      attemptCount: row.attemptCount,
+      attempts: row.attempts,
+      nextAttemptAt: row.nextAttemptAt,
+      deliveredAt: row.deliveredAt,
+    } as QueryDeepPartialEntity<WebhookDeliveryEntity>;
+    await this.deliveries.update({ id: row.id }, patch);
+  }
+}

@@ -1,0 +1,201 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { WizClient } from '@wiz/client';
+import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
+import { cleanup, isolation } from '../support/isolation';
+import { until } from '../support/until';
+import { startServer, WizProcess } from '../support/wiz-process';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// The `wiz` command line (built: `node dist/apps/cli/src/main.js`) against the built server.
+describe('wiz CLI', () => {
+  const iso = isolation('cli');
+  const dataDir = mkdtempSync(join(tmpdir(), 'wiz-cli-'));
+  const configHome = mkdtempSync(join(tmpdir(), 'wiz-cli-config-'));
+  const llm = new FakeLlmServer({
+    rules: [
+      { match: { lastUserContains: 'BOOM' }, reply: { status: 500, errorMessage: 'upstream exploded' } },
+      // The steering message sent while the job waits is the last thing the agent reads.
+      {
+        match: { systemContains: 'You are Gated,', lastUserContains: 'keep it short' },
+        reply: { content: 'done, briefly' },
+      },
+      {
+        match: { systemContains: 'You are Gated,', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'todo_write', arguments: { todos: [{ text: 'ship it' }] } }] },
+      },
+      {
+        match: { systemContains: 'You are Gated,', hasToolResult: true },
+        reply: { content: 'done: {{lastToolResult}}' },
+      },
+      { reply: { content: 'echo: {{lastUserFirstLine}}', chunkSize: 4, tokenIntervalMs: 5 } },
+    ],
+  });
+  let server: WizProcess;
+  let client: WizClient;
+
+  const start = (args: string[], env: Record<string, string> = {}): ChildProcess =>
+    spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', XDG_CONFIG_HOME: configHome, WIZ_URL: server.baseUrl, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const wiz = async (args: string[], env?: Record<string, string>): Promise<Run> => {
+    const child = start(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, stdout, stderr };
+  };
+
+  beforeAll(async () => {
+    server = await startServer({
+      store: 'postgres',
+      iso,
+      dataDir,
+      llmUrl: await llm.start(),
+      env: { WIZ_AGENT_MAX_ITERATIONS: '1' },
+    });
+    client = new WizClient({ baseUrl: server.baseUrl, WebSocket });
+    await client.agents.create({ name: 'Ada', role: 'a helper', loop: { planning: false } });
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await server?.stop();
+    await llm.stop();
+    await cleanup(iso);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(configHome, { recursive: true, force: true });
+  });
+
+  it('wiz run streams the answer and exits 0; a failed job exits 1 with the reason', async () => {
+    const ok = await wiz(['run', '--agent', 'ada', 'hello there']);
+    expect(ok).toMatchObject({ code: 0, stdout: 'echo: hello there\n' });
+    expect(ok.stderr).toMatch(/job [0-9a-f-]{36} for Ada/);
+
+    const bad = await wiz(['run', '--agent', 'Ada', 'BOOM now']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/failed: .*upstream exploded/);
+
+    const json = await wiz(['run', '--agent', 'Ada', 'as json', '--json']);
+    expect(json.code).toBe(0);
+    const types = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(types).toEqual(expect.arrayContaining(['job.created', 'agent.token', 'job.completed']));
+
+    const missing = await wiz(['run', '--agent', 'Nobody', 'hi']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no agent named "Nobody"');
+  });
+
+  it('wiz events tail prints a topic from a sequence number, then live', async () => {
+    const agent = (await client.agents.list()).items.find((a) => a.name === 'Ada')!;
+    const before = await client.agents.execute(agent.id, { input: 'before the tail', waitMs: 20_000 });
+    const tail = start(['events', 'tail', `agent:${agent.id}`, '--since', '0', '--json']);
+    let out = '';
+    let waiting: (() => void) | undefined;
+    tail.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      waiting?.();
+    });
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        waiting = () => pattern.test(out) && resolve();
+        tail.once('exit', () => reject(new Error(`wiz events tail exited: ${out}`)));
+        waiting();
+      });
+    try {
+      // Replayed: a job that ended before the tail started.
+      await seen(
+        new RegExp(`"jobId":"${before.id}".*"type":"job.completed"|"type":"job.completed".*"jobId":"${before.id}"`),
+      );
+      const job = await client.jobs.create({ agentId: agent.id, input: 'live one' });
+      await seen(new RegExp(`"jobId":"${job.id}".*"type":"job.completed"|"type":"job.completed".*"jobId":"${job.id}"`));
+      const seqs = out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(seqs.filter((q, i) => seqs.indexOf(q) !== i)).toEqual([]);
+      expect(seqs.every((q) => typeof q === 'number')).toBe(true);
+    } finally {
+      tail.kill('SIGTERM');
+      await once(tail, 'exit').catch(() => undefined);
+    }
+  });
+
+  it('wiz login stores the URL for later commands (user-only file); agents, jobs and keys answer', async () => {
+    const login = await wiz(['login', '--url', server.baseUrl], { WIZ_URL: '' });
+    expect(login.code).toBe(0);
+    const file = join(configHome, 'wiz', 'config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const agents = await wiz(['agents', 'ls', '--json'], { WIZ_URL: '' });
+    expect((JSON.parse(agents.stdout) as Array<{ name: string }>).map((a) => a.name)).toEqual(['Ada']);
+    const shown = await wiz(['agents', 'show', 'Ada'], { WIZ_URL: '' });
+    expect(shown.stdout).toContain('role:      a helper');
+    const created = await wiz(['agents', 'create', '--name', 'Bea', '--role', 'reviews', '--json']);
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'Bea' });
+
+    const jobs = await wiz(['jobs', 'ls', '--status', 'failed', '--json']);
+    const failed = (JSON.parse(jobs.stdout) as { items: Array<{ id: string; status: string }> }).items;
+    expect(failed.map((j) => j.status)).toEqual(['failed']);
+    const retried = await wiz(['jobs', 'retry', failed[0]!.id]);
+    expect(retried).toMatchObject({ code: 0, stdout: expect.stringContaining(failed[0]!.id) });
+    expect((await wiz(['jobs', 'show', failed[0]!.id])).stdout).toContain('input:    BOOM now');
+
+    const key = await wiz(['keys', 'create', '--name', 'ci', '--json']);
+    const { id } = JSON.parse(key.stdout) as { id: string };
+    expect((await wiz(['keys', 'ls'])).stdout).toContain(id);
+    expect((await wiz(['keys', 'revoke', id])).code).toBe(0);
+  });
+
+  it('wiz approvals ls and approve let a gated call run; jobs steer and input answer; reject needs a pending one', async () => {
+    const empty = await wiz(['approvals', 'ls']);
+    expect(empty.stdout).toContain('No approvals waiting. Set an approval policy on an agent to gate its tools.');
+    const gate = await client.agents.create({
+      name: 'Gated',
+      role: 'asks first',
+      loop: { planning: false, maxIterations: 3 },
+      approvals: { todo_write: 'always' },
+    });
+    const job = await client.jobs.create({ agentId: gate.id, input: 'GATED work' });
+    await until(async () => (await client.jobs.get(job.id)).status === 'waiting-input', 20_000, 'the job parks');
+    const ls = await wiz(['approvals', 'ls']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(/todo_write\s+\{"todos":\[\{"text":"ship it"/);
+    const listed = JSON.parse((await wiz(['approvals', 'ls', '--json'])).stdout) as { items: Array<{ id: string }> };
+    expect(listed.items).toHaveLength(1);
+    const approvalId = listed.items[0]!.id;
+
+    const steer = await wiz(['jobs', 'steer', job.id, 'keep it short']);
+    expect(steer).toMatchObject({ code: 0, stdout: `sent to ${job.id}\n` });
+    const noQuestion = await wiz(['jobs', 'input', job.id, 'blue']);
+    expect(noQuestion.code).toBe(1);
+    expect(noQuestion.stderr).toMatch(/HTTP 409/);
+
+    const approved = await wiz(['approvals', 'approve', approvalId, '--comment', 'fine']);
+    expect(approved).toMatchObject({ code: 0, stdout: `${approvalId} is approved\n` });
+    await until(async () => (await client.jobs.get(job.id)).status === 'completed', 20_000, 'the job completes');
+    expect((await client.jobs.get(job.id)).result?.text).toBe('done, briefly');
+    const again = await wiz(['approvals', 'reject', approvalId, '--comment', 'too late']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already approved.*HTTP 409/);
+    expect((await client.approvals.get(approvalId)).resolution).toMatchObject({ decision: 'approve', comment: 'fine' });
+  });
+});

@@ -1,0 +1,222 @@
+import type { Job, JobCounts, PageOf } from '@wiz/contracts';
+import { BuildSnapshot, snapshotBuild } from '../support/built-app';
+import { duplicateIds, eventsByJob, readEventLog, TERMINAL_EVENTS } from '../support/event-log';
+import { http } from '../support/http';
+import { NatsCluster } from '../support/nats-cluster';
+import { sleep, until } from '../support/until';
+import { WizCluster } from '../support/wiz-cluster';
+import type { WizProcess } from '../support/wiz-process';
+
+// A Wiz cluster that survives: a 3-node NATS cluster started here (loopback ports, own temp
+// dirs) with R3 streams, one gateway and runtimes on Postgres, from the build (`npm run build`).
+const say = (msg: string) => process.stdout.write(`[cluster] ${msg}\n`);
+const PARTITIONS = 16;
+
+describe('cluster (3-node NATS, R3 streams, leased partitions)', () => {
+  let build: BuildSnapshot;
+  let nats: NatsCluster;
+  let c: WizCluster | undefined;
+
+  beforeAll(async () => {
+    [build, nats] = await Promise.all([snapshotBuild(), NatsCluster.start()]);
+  }, 90_000);
+
+  afterEach(async () => {
+    await c?.dispose();
+    c = undefined;
+  });
+
+  afterAll(async () => {
+    await nats?.dispose();
+    build?.remove();
+  });
+
+  const start = async (label: string, delayMs: number, env: Record<string, string> = {}) =>
+    (c = await WizCluster.start(build, label, [{ reply: { content: 'done', delayMs } }], {
+      NATS_URL: nats.url,
+      WIZ_JETSTREAM_REPLICAS: '3',
+      ...env,
+    }));
+
+  it('keeps completing jobs, losing none and completing none twice, when the stream leader is SIGKILLed; leases spread and move', async () => {
+    const c = await start('leader', 100);
+    await c.spawn('gateway');
+    const runtimes = await Promise.all([c.spawn('runtime'), c.spawn('runtime'), c.spawn('runtime')]);
+    await until(
+      // Each takes at most its share, ceil(16 / 3) = 6: e.g. 6, 6, 4 or 6, 5, 5.
+      async () => {
+        const n = await held(runtimes);
+        return n.every((k) => k >= 4 && k <= 6) && n.reduce((a, b) => a + b) === PARTITIONS;
+      },
+      15_000,
+      'partitions spread over three runtimes',
+      async () => JSON.stringify(await held(runtimes)),
+    );
+    say(`leases: ${JSON.stringify(await held(runtimes))} partitions per runtime`);
+    const ready = await http(runtimes[0]!.baseUrl, 'GET', '/readyz');
+    expect(ready.body.details.streams.detail).toContain('_mailbox R3');
+
+    const agents = await createAgents(c, 10);
+    const accepted = new Map<string, string>();
+    let killedAt = 0;
+    const submitting = (async () => {
+      for (let round = 0; round < 30; round++) {
+        await Promise.all(
+          agents.slice(0, 5).map(async (_, k) => {
+            const input = `job ${round}.${k}`;
+            const r = await c.api<Job>('POST', '/api/v1/jobs', { agentId: agents[(round + k) % agents.length], input });
+            if (r.status !== 202) throw new Error(`refused: ${r.status} ${JSON.stringify(r.body)}`);
+            accepted.set(input, r.body.id);
+          }),
+        );
+        await sleep(250);
+      }
+    })();
+    await until(async () => (await counts(c)).completed >= 20, 30_000, 'jobs flowing before the kill');
+    const leader = await nats.leaderOf(c.eventsStream.replace(/_events$/, '_mailbox'));
+    const victim = nats.indexOf(leader);
+    await nats.stopNode(victim);
+    killedAt = Date.now();
+    say(`killed the mailbox stream leader ${leader} with ${accepted.size} jobs submitted`);
+    await submitting;
+    // Jobs submitted after the kill completed while the node was still down.
+    const duringOutage = (await listJobs(c)).filter(
+      (j) => Date.parse(j.createdAt) > killedAt && j.status === 'completed',
+    );
+    say(`${duringOutage.length} jobs submitted after the kill completed while ${leader} was down`);
+    expect(duringOutage.length).toBeGreaterThan(0);
+    nats.startNode(victim);
+
+    await until(
+      async () => (await counts(c)).completed === accepted.size,
+      60_000,
+      `all ${accepted.size} jobs completed`,
+      async () => JSON.stringify(await counts(c)) + c.outputTail(),
+    );
+    await expectEachCompletedOnce(c, nats, [...accepted.values()]);
+
+    // A runtime killed: its partitions move to the two others within seconds.
+    await runtimes[2]!.stop('SIGKILL');
+    const killed = Date.now();
+    await until(
+      async () => (await held(runtimes.slice(0, 2))).join() === '8,8',
+      15_000,
+      'the survivors hold every partition',
+      async () => JSON.stringify(await held(runtimes.slice(0, 2))),
+    );
+    say(`leases moved to the survivors ${Date.now() - killed} ms after a runtime was SIGKILLed`);
+    expect(Date.now() - killed).toBeLessThan(10_000);
+  }, 150_000);
+
+  // Model calls take 5 s here (15 s in the scenario this stands for) to keep CI time down.
+  // Known gap: in runs so far one queued job of twelve still waited for redelivery after its ack
+  // wait (its command went to a runtime on its way out); the bound below tolerates one ack wait.
+  it('rolls every runtime with SIGTERM while 5 s model calls run: none aborted or run twice', async () => {
+    const ackWaitMs = 20_000;
+    const c = await start('roll', 5_000, { WIZ_SHUTDOWN_GRACE_MS: '20000', WIZ_JOB_ACK_WAIT_MS: String(ackWaitMs) });
+    await c.spawn('gateway');
+    let runtimes: WizProcess[] = await Promise.all([c.spawn('runtime'), c.spawn('runtime'), c.spawn('runtime')]);
+    const agents = await createAgents(c, 6);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await c.api<Job>('POST', '/api/v1/jobs', { agentId: agents[i % agents.length], input: `slow ${i}` });
+      expect(r.status).toBe(202);
+      ids.push(r.body.id);
+    }
+    await until(async () => (await counts(c)).active >= 3, 20_000, 'slow jobs running');
+    const rolled = Date.now();
+    for (let i = 0; i < 3; i++) {
+      const fresh = await c.spawn('runtime');
+      const old = runtimes[0]!;
+      await old.stop('SIGTERM');
+      runtimes = [...runtimes.slice(1), fresh];
+      say(`rolled runtime ${i + 1}/3 at ${Date.now() - rolled} ms`);
+    }
+    await until(
+      async () => (await counts(c)).completed === ids.length,
+      60_000,
+      'every slow job completed',
+      async () => JSON.stringify(await counts(c)) + c.outputTail(),
+    );
+    const took = Date.now() - rolled;
+    say(`all ${ids.length} slow jobs completed ${took} ms after the roll began`);
+    expect(took).toBeLessThan(60_000);
+    const jobs = await listJobs(c);
+    expect(jobs.filter((j) => j.attempts !== 1 || j.attemptLog.length !== 1).map((j) => j.id)).toEqual([]);
+    await expectEachCompletedOnce(c, nats, ids);
+  }, 150_000);
+
+  it('a runtime started while NATS is down waits, then becomes ready when NATS returns', async () => {
+    const c = await start('natsdown', 10);
+    for (let i = 0; i < 3; i++) await nats.stopNode(i, 'SIGTERM');
+    const { proc } = await c.launch('runtime');
+    try {
+      await until(async () => /retry 2 in/.test(proc.output.join('')), 20_000, 'retries logged');
+      for (let i = 0; i < 3; i++) nats.startNode(i);
+      await proc.ready(60_000);
+      expect((await http(proc.baseUrl, 'GET', '/readyz')).status).toBe(200);
+    } finally {
+      for (let i = 0; i < 3; i++) nats.startNode(i);
+    }
+  }, 90_000);
+});
+
+async function held(runtimes: WizProcess[]): Promise<number[]> {
+  const ns = await Promise.all(
+    runtimes.map(async (r) => {
+      const res = await http(r.baseUrl, 'GET', '/readyz').catch(() => null);
+      const detail = String(res?.body?.details?.leases?.detail ?? '');
+      return Number(new RegExp(`holds (\\d+) of ${PARTITIONS}`).exec(detail)?.[1] ?? -1);
+    }),
+  );
+  return ns.sort((a, b) => a - b);
+}
+
+async function createAgents(c: WizCluster, n: number): Promise<string[]> {
+  const created = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      c.api<{ id: string }>('POST', '/api/v1/agents', { name: `Agent ${i}`, role: 'worker' }),
+    ),
+  );
+  expect(created.filter((r) => r.status !== 201).map((r) => r.body)).toEqual([]);
+  return created.map((r) => r.body.id);
+}
+
+async function counts(c: WizCluster): Promise<JobCounts> {
+  const r = await c.api<JobCounts>('GET', '/api/v1/jobs/counts');
+  if (r.status !== 200) throw new Error(`counts: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+async function listJobs(c: WizCluster): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for (;;) {
+    const r = await c.api<PageOf<Job>>('GET', `/api/v1/jobs?limit=500&offset=${jobs.length}`);
+    if (r.status !== 200) throw new Error(`list: ${r.status} ${JSON.stringify(r.body)}`);
+    jobs.push(...r.body.items);
+    if (!r.body.items.length || jobs.length >= r.body.total) return jobs;
+  }
+}
+
+/** Every job completed in the store, and the events stream holds exactly one terminal event, a completion, for each. */
+async function expectEachCompletedOnce(c: WizCluster, nats: NatsCluster, ids: string[]): Promise<void> {
+  const jobs = await listJobs(c);
+  expect(jobs.filter((j) => j.status !== 'completed').map((j) => `${j.id} ${j.status}`)).toEqual([]);
+  let wrong: string[] = [];
+  await until(
+    async () => {
+      if ((await c.outboxBacklog()) > 0) return false;
+      const events = await readEventLog(c.eventsStream, c.allEvents, 20_000, nats.url);
+      expect(duplicateIds(events)).toEqual([]);
+      const byJob = eventsByJob(events);
+      wrong = ids.flatMap((id) => {
+        const ends = (byJob.get(id) ?? []).filter((e) => TERMINAL_EVENTS.has(e.type)).map((e) => e.type);
+        return ends.length === 1 && ends[0] === 'job.completed' ? [] : [`${id}: ${ends.join(',') || 'none'}`];
+      });
+      return wrong.length === 0;
+    },
+    45_000,
+    'one completion event per job',
+    () => wrong.slice(0, 5).join('; '),
+  );
+}

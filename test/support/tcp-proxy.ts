@@ -1,0 +1,47 @@
+import { once } from 'node:events';
+import { createConnection, createServer, Server, Socket } from 'node:net';
+
+// A TCP proxy in front of a server, so that a test can cut every connection through it at once
+// (a forced disconnect the client does not see coming) while the server keeps running.
+export class TcpProxy {
+  private readonly sockets = new Set<Socket>();
+  private server?: Server;
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = createConnection(this.target);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  /** Destroys every open connection (new ones are still accepted). */
+  cut(): number {
+    const n = this.sockets.size;
+    for (const s of this.sockets) s.destroy();
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    if (!this.server) return;
+    this.server.close();
+    await once(this.server, 'close');
+  }
+}
