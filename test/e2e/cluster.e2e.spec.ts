@@ -79,11 +79,19 @@ describe('cluster (3-node NATS, R3 streams, leased partitions)', () => {
     killedAt = Date.now();
     say(`killed the mailbox stream leader ${leader} with ${accepted.size} jobs submitted`);
     await submitting;
-    // Jobs submitted after the kill completed while the node was still down.
-    const duringOutage = (await listJobs(c)).filter(
-      (j) => Date.parse(j.createdAt) > killedAt && j.status === 'completed',
+    // Jobs submitted after the kill complete while the node is still down (it stays down until
+    // they do: the new leader's election takes seconds, longer on a loaded machine).
+    const completedSinceKill = async () =>
+      (await listJobs(c)).filter((j) => Date.parse(j.createdAt) > killedAt && j.status === 'completed');
+    await until(
+      async () => (await completedSinceKill()).length > 0,
+      45_000,
+      'a job submitted after the kill completed while the node is down',
     );
-    say(`${duringOutage.length} jobs submitted after the kill completed while ${leader} was down`);
+    const duringOutage = await completedSinceKill();
+    say(
+      `${duringOutage.length} jobs submitted after the kill completed while ${leader} was down (${Date.now() - killedAt} ms after the kill)`,
+    );
     expect(duringOutage.length).toBeGreaterThan(0);
     nats.startNode(victim);
 

@@ -523,7 +523,11 @@ describe('gateway ownership', () => {
     c.send({ type: 'auth', key: keyA });
     expect((await c.take(1))[0]).toEqual({ type: 'authenticated', ownerId: 'user:a' });
     c.send({ type: 'subscribe', topic: `agent:${w.agentId}` });
-    expect((await c.take(1))[0]).toEqual({ type: 'subscribed', topic: `agent:${w.agentId}` });
+    expect((await c.take(1))[0]).toEqual({
+      type: 'subscribed',
+      topic: `agent:${w.agentId}`,
+      seq: expect.any(Number),
+    });
     await c.close();
 
     const bad = await WsClient.open(sut.wsUrl);

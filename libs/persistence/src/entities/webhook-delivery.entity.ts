@@ -32,7 +32,7 @@ export class WebhookDeliveryEntity {
   @Column({ type: 'varchar', length: 16 })
   status!: DeliveryStatus;
 
-  @Column({ type: 'int', default: 0 })
+  @Column({ type: 'integer', default: 0 })
   attemptCount!: number;
 
   @Column({ type: 'simple-json' })

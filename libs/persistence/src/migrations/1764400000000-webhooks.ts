@@ -31,7 +31,7 @@ export class Webhooks1764400000000 implements MigrationInterface {
           { name: 'eventType', type: 'varchar', length: '100' },
           { name: 'body', type: 'text' },
           { name: 'status', type: 'varchar', length: '16' },
-          { name: 'attemptCount', type: 'int', default: 0 },
+          { name: 'attemptCount', type: 'integer', default: 0 },
           { name: 'attempts', type: 'text' },
           { name: 'nextAttemptAt', type: 'bigint', isNullable: true },
           { name: 'createdAt', type: 'bigint' },
