@@ -12,8 +12,12 @@ const EVERY_MS = 500;
 const BATCH = 100;
 // The template can no longer make a job: the tick is lost, the schedule moves on. Other errors
 // (store or bus down) leave the schedule as it is, to be fired on a later pass.
-// rate_limited: a spent budget skips the tick (recorded as the schedule's last error).
-const TEMPLATE_ERRORS = new Set(['not_found', 'conflict', 'validation_failed', 'rate_limited']);
+// A spent budget (rate_limited without a retry time) also skips the tick (recorded as the
+// schedule's last error); a full queue (rate_limited with Retry-After) is retried on a later pass.
+const TEMPLATE_ERRORS = new Set(['not_found', 'conflict', 'validation_failed']);
+const skipsTick = (e: unknown): boolean =>
+  e instanceof WizError &&
+  (TEMPLATE_ERRORS.has(e.code) || (e.code === 'rate_limited' && e.retryAfterSec === undefined));
 
 export const tickKey = (scheduleId: string, tick: Date): string => `schedule:${scheduleId}:${tick.toISOString()}`;
 
@@ -89,7 +93,7 @@ export class ScheduleFiringWorker implements OnApplicationBootstrap, BeforeAppli
           (await this.jobs.submit(s.ownerId, { ...s.template, idempotencyKey: tickKey(s.id, tick) }, traceId)).id,
         );
       } catch (e) {
-        if (!(e instanceof WizError) || !TEMPLATE_ERRORS.has(e.code)) throw e;
+        if (!skipsTick(e)) throw e;
         this.log.warn(`schedule ${s.id}: tick ${tick.toISOString()} made no job: ${e.message}`);
         // A deleted agent never comes back: stop firing rather than fail every tick.
         const stop = e.code === 'not_found';
