@@ -15,7 +15,7 @@ const BATCH = 100;
 // A spent budget (rate_limited without a retry time) also skips the tick (recorded as the
 // schedule's last error); a full queue (rate_limited with Retry-After) is retried on a later pass.
 const TEMPLATE_ERRORS = new Set(['not_found', 'conflict', 'validation_failed']);
-const skipsTick = (e: unknown): boolean =>
+const skipsTick = (e: unknown): e is WizError =>
   e instanceof WizError &&
   (TEMPLATE_ERRORS.has(e.code) || (e.code === 'rate_limited' && e.retryAfterSec === undefined));
 
