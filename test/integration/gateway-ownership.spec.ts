@@ -200,6 +200,32 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'statele
   },
   'GET /api/v1/providers/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/providers/${w.providerId}`)),
   'DELETE /api/v1/providers/:id': (w) => NOT_FOUND(w.b('DELETE', `/api/v1/providers/${w.providerId}`)),
+  'GET /metrics': 'public', // its own access rule (WIZ_METRICS_ACCESS), no owner data
+  'GET /api/v1/usage': async (w) => {
+    for (const groupBy of ['agent', 'model', 'day']) {
+      const keys = (await w.b('GET', `/api/v1/usage?groupBy=${groupBy}`)).body.groups.map(
+        (g: { key: string }) => g.key,
+      );
+      expect(keys).not.toContain(w.agentId);
+    }
+  },
+  'GET /api/v1/budgets': async (w) => {
+    expect(
+      (await w.a('PUT', '/api/v1/budgets', { budgets: [{ agentId: w.agentId, period: 'day', maxTokens: 1e9 }] }))
+        .status,
+    ).toBe(200);
+    expect((await w.b('GET', '/api/v1/budgets')).body).toEqual({ budgets: [] });
+  },
+  'PUT /api/v1/budgets': async (w) => {
+    const mine = { budgets: [{ agentId: w.agentId, period: 'month', maxTokens: 5 }] };
+    expect((await w.a('PUT', '/api/v1/budgets', { budgets: [{ period: 'day', maxTokens: 1e9 }] })).status).toBe(200);
+    // B's budgets are B's own, whatever agent id they name: A's stay as they were.
+    expect((await w.b('PUT', '/api/v1/budgets', mine)).status).toBe(200);
+    expect((await w.b('PUT', '/api/v1/budgets', { budgets: [] })).status).toBe(200);
+    expect((await w.a('GET', '/api/v1/budgets')).body.budgets).toEqual([
+      { period: 'day', maxTokens: 1e9, maxCostUsd: null },
+    ]);
+  },
   'POST /api/v1/mcp-servers': async (w) => {
     // The same name as A's server: names are per owner.
     const mine = await w.b('POST', '/api/v1/mcp-servers', {

@@ -24,14 +24,14 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiringWorker.name}
   beforeAll(async () => {
     stack = await openQueueStack(iso, store);
     ({ ds, agents, jobs } = stack);
-    const { changes, jobRepo, bus } = stack;
+    const { changes, jobRepo, bus, budgets } = stack;
     const schedulesRepo = new SchedulesRepository(ds);
     schedules = new SchedulesService(agents, schedulesRepo, changes);
     // Two runtimes: each its own firing loop and job service, one store.
     sut = new ScheduleFiringWorker(schedulesRepo, jobs, changes);
     other = new ScheduleFiringWorker(
       schedulesRepo,
-      new JobsService(agents, jobRepo, changes, new JobFlowService(jobRepo, agents, bus), bus),
+      new JobsService(agents, jobRepo, changes, new JobFlowService(jobRepo, agents, bus), bus, budgets),
       changes,
     );
   });

@@ -10,6 +10,7 @@ export interface StoredEvent {
   occurredAt: string;
   agentId?: string;
   jobId?: string;
+  traceId?: string;
   data: Record<string, unknown>;
 }
 

@@ -5,8 +5,15 @@ import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { AgentStatus, busNames } from '@wiz/contracts';
 import { BusService, provision } from '@wiz/bus';
-import { AgentEntity, AgentsRepository, JobsRepository, openStore, OutboxRepository } from '@wiz/persistence';
-import { JobFlowService, JobsService, OutboxRelay, StateChangesService } from '@wiz/queue';
+import {
+  AgentEntity,
+  AgentsRepository,
+  JobsRepository,
+  openStore,
+  OutboxRepository,
+  UsageRepository,
+} from '@wiz/persistence';
+import { BudgetsService, JobFlowService, JobsService, OutboxRelay, StateChangesService } from '@wiz/queue';
 import { cleanup, Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
 
 export type Store = 'postgres' | 'sqlite';
@@ -23,6 +30,7 @@ export interface QueueStack {
   agents: AgentsRepository;
   jobRepo: JobsRepository;
   flow: JobFlowService;
+  budgets: BudgetsService;
   jobs: JobsService;
   close(): Promise<void>;
 }
@@ -52,7 +60,8 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
   const agents = new AgentsRepository(ds);
   const jobRepo = new JobsRepository(ds);
   const flow = new JobFlowService(jobRepo, agents, bus);
-  const jobs = new JobsService(agents, jobRepo, changes, flow, bus);
+  const budgets = new BudgetsService(new UsageRepository(ds));
+  const jobs = new JobsService(agents, jobRepo, changes, flow, bus, budgets);
   return {
     nc,
     ds,
@@ -63,6 +72,7 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
     agents,
     jobRepo,
     flow,
+    budgets,
     jobs,
     async close() {
       await relay.drain();

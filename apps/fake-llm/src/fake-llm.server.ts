@@ -9,6 +9,8 @@ import {
   DEFAULT_EMBEDDING_DIMENSIONS,
   embeddingsBody,
   scriptedErrorCode,
+  usageOf,
+  WireUsage,
 } from './openai-wire';
 import {
   DEFAULT_MODEL,
@@ -31,6 +33,8 @@ export interface RecordedRequest {
   // Parsed JSON body; undefined when absent or malformed.
   body: unknown;
   receivedAt: number;
+  // The token usage a chat completion answered with (what the client should account for).
+  usage?: WireUsage;
 }
 
 export interface FakeLlmServerOptions {
@@ -118,19 +122,20 @@ export class FakeLlmServer {
       const method = req.method ?? 'GET';
       const body = method === 'GET' ? ({ ok: true, value: undefined } as const) : await readJson(req);
       if (path.startsWith('/_fake/')) return this.admin(res, method, path, body);
-      this.record({
+      const entry: RecordedRequest = {
         path,
         method,
         headers: req.headers,
         body: body.ok ? body.value : undefined,
         receivedAt: Date.now(),
-      });
+      };
+      this.record(entry);
       if (!body.ok) return sendError(res, body.status, body.message, body.code);
       // Accept base URLs configured with or without the /v1 suffix.
       const route = `${method} ${path.startsWith('/v1/') ? path.slice(3) : path}`;
       switch (route) {
         case 'POST /chat/completions':
-          return await this.chat(res, body.value);
+          return await this.chat(res, body.value, entry);
         case 'POST /embeddings':
           return this.embeddings(res, body.value);
         case 'GET /models':
@@ -144,7 +149,7 @@ export class FakeLlmServer {
     }
   }
 
-  private async chat(res: ServerResponse, body: unknown): Promise<void> {
+  private async chat(res: ServerResponse, body: unknown, entry: RecordedRequest): Promise<void> {
     if (!isRecord(body) || !Array.isArray(body.messages)) {
       return sendError(res, 400, "'messages' must be an array", 'invalid_request');
     }
@@ -176,6 +181,7 @@ export class FakeLlmServer {
       })),
       promptChars: view.promptChars,
     };
+    entry.usage = usageOf(parts);
     if (body.stream !== true) return sendJson(res, 200, completionBody(parts));
     const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
     if (reply?.tokenIntervalMs)

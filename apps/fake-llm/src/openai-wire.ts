@@ -91,7 +91,7 @@ export function completionBody(parts: CompletionParts): object {
         finish_reason: hasTools ? 'tool_calls' : 'stop',
       },
     ],
-    usage: usage(parts),
+    usage: usageOf(parts),
   };
 }
 
@@ -115,7 +115,7 @@ export function completionStreamEvents(parts: CompletionParts, chunkSize: number
       push({ tool_calls: [{ index, function: { arguments: piece } }] });
   });
   push({}, parts.toolCalls.length > 0 ? 'tool_calls' : 'stop');
-  if (includeUsage) events.push(sse({ ...head, choices: [], usage: usage(parts) }));
+  if (includeUsage) events.push(sse({ ...head, choices: [], usage: usageOf(parts) }));
   events.push('data: [DONE]\n\n');
   return events;
 }
@@ -149,7 +149,14 @@ export function embedText(text: string, dimensions: number): number[] {
   return vector;
 }
 
-function usage(parts: CompletionParts): object {
+export interface WireUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** The token usage reported for a completion (estimated from its characters). */
+export function usageOf(parts: CompletionParts): WireUsage {
   let completionChars = parts.content?.length ?? 0;
   for (const call of parts.toolCalls) completionChars += call.name.length + call.arguments.length;
   const prompt = estimateTokens(parts.promptChars);

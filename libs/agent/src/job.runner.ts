@@ -2,6 +2,17 @@ import { Injectable, Logger } from '@nestjs/common';
 import { RunJobCommand } from '@wiz/contracts';
 import { JobExecutionService } from '@wiz/queue';
 import { JobEntity } from '@wiz/persistence';
+import {
+  carriedContext,
+  contextFromTraceparent,
+  failSpan,
+  GenAi,
+  inSpan,
+  jobDuration,
+  jobsInFlight,
+  linkTo,
+  startTimer,
+} from '@wiz/telemetry';
 import { Outcome } from './agent-actor';
 import { AgentLoopService, LoopOutcome } from './loop/agent-loop.service';
 
@@ -24,7 +35,37 @@ export class JobRunner {
       return 'done';
     }
     const { job, agent } = started;
-    await this.settle(job, await this.loop.run(job, agent, cancel), cancel);
+    // Parent: the context the command carried (its NATS headers); a command rebuilt from the
+    // store has none, so the run joins the job's own trace. A resumed run links to its origin.
+    const origin = contextFromTraceparent(job.traceParent);
+    const parent = carriedContext(cmd) ?? origin;
+    const resumed = job.attemptLog.length > 1;
+    const attributes = {
+      [GenAi.operation]: 'invoke_agent',
+      [GenAi.agentId]: agent.id,
+      [GenAi.agentName]: agent.name,
+      ...(job.conversationId ? { [GenAi.conversationId]: job.conversationId } : {}),
+      'wiz.job.id': job.id,
+      'wiz.job.attempt': job.attempts,
+    };
+    const elapsed = startTimer();
+    jobsInFlight.inc();
+    let ended = 'error';
+    try {
+      await inSpan(
+        `invoke_agent ${agent.name}`,
+        { attributes, parent, links: resumed && parent !== origin ? linkTo(origin) : [] },
+        async (span) => {
+          const outcome = await this.loop.run(job, agent, cancel);
+          ended = 'parked' in outcome ? 'parked' : cancel.aborted ? 'cancelled' : outcome.ok ? 'completed' : 'failed';
+          if (!('parked' in outcome) && !outcome.ok) failSpan(span, new Error(outcome.reason), 'job_failed');
+          await this.settle(job, outcome, cancel);
+        },
+      );
+    } finally {
+      jobsInFlight.dec();
+      jobDuration.observe({ outcome: ended }, elapsed());
+    }
     return 'done';
   }
 

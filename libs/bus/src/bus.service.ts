@@ -1,6 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import { JetStreamClient, JetStreamManager, NatsConnection, PubAck, Subscription } from 'nats';
+import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, PubAck, Subscription } from 'nats';
 import { BusNames, CONTROL_MESSAGES, ControlKind, ControlMessage } from '@wiz/contracts';
 
 const encoder = new TextEncoder();
@@ -21,8 +21,12 @@ export class BusService implements OnApplicationShutdown {
   }
 
   // Idempotent publish: JetStream drops a second message with the same id within its window.
-  publish(subject: string, payload: string, msgId: string): Promise<PubAck> {
-    return this.js.publish(subject, encoder.encode(payload), { msgID: msgId });
+  // `headers`: W3C trace context (traceparent, tracestate), carried in NATS headers, not the payload.
+  publish(subject: string, payload: string, msgId: string, headers?: Record<string, string> | null): Promise<PubAck> {
+    if (!headers) return this.js.publish(subject, encoder.encode(payload), { msgID: msgId });
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    return this.js.publish(subject, encoder.encode(payload), { msgID: msgId, headers: h });
   }
 
   /** Registers how a consumer of this process stops pulling (the mailbox transport). */

@@ -1,3 +1,4 @@
+import { carryContext, contextFrom } from '@wiz/telemetry';
 import { Logger } from '@nestjs/common';
 import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { ConsumerEvents, ConsumerMessages, JsMsg } from 'nats';
@@ -162,6 +163,10 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
       m.term('malformed mailbox command');
       return;
     }
+    // The trace context travels in the message's headers; it rides with the command to the runner.
+    const traceparent = m.headers?.get('traceparent');
+    if (traceparent)
+      carryContext(command, contextFrom({ traceparent, tracestate: m.headers?.get('tracestate') ?? '' }));
     const handler = this.getHandlerByPattern(MAILBOX_PATTERN);
     if (!handler) {
       m.nak(1_000);

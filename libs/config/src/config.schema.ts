@@ -175,6 +175,35 @@ export const ConfigSchema = z.object({
   WIZ_WORKSPACE_MAX_FILE_BYTES: int(1_048_576, 1, 1_073_741_824).describe(
     'largest file the workspace tools read or write',
   ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .default('')
+    .describe('OTLP/HTTP collector base URL (traces go to <it>/v1/traces, JSON); empty: tracing off, at no cost'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .string()
+    .default('')
+    .describe('full OTLP/HTTP traces URL; overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces'),
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .default('')
+    .describe('headers sent with each export, `key=value,key2=value2` (e.g. a collector API key)'),
+  OTEL_SERVICE_NAME: z.string().default('wiz').describe('service.name of the exported spans'),
+  WIZ_TRACE_CONTENT: bool(false).describe(
+    'record prompts and completions on model-call spans (gen_ai.input/output.messages); off: only sizes and usage',
+  ),
+  WIZ_METRICS_ACCESS: z
+    .enum(['loopback', 'public', 'token'])
+    .default('loopback')
+    .describe(
+      'who may scrape GET /metrics: `loopback` (callers on this host), `public` (anyone who reaches the port), `token` (Bearer WIZ_METRICS_TOKEN)',
+    ),
+  WIZ_METRICS_TOKEN: z.string().default('').describe('bearer token for GET /metrics when WIZ_METRICS_ACCESS=token'),
+  WIZ_MODEL_PRICES: z
+    .string()
+    .default('')
+    .describe(
+      'JSON price table merged over the defaults: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}, or "provider/model" keys',
+    ),
   WIZ_MCP_STDIO: bool(false).describe(
     'allow stdio MCP servers: a tenant then runs a program of its choice on the runtime host',
   ),

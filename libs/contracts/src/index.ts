@@ -18,6 +18,7 @@ export * from './event-size';
 export * from './page.schema';
 export * from './text';
 export * from './health.schema';
+export * from './usage.schema';
 export * from './mcp.schema';
 export * from './human-input.schema';
 export * from './webhook.schema';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PageQuerySchema } from './page.schema';
+import { JobUsageSchema } from './usage.schema';
 
 // Every status a job can be in (docs/glossary.md, "Job status"). A job is born waiting, delayed
 // or queued, runs active, may wait on its children, and ends completed, failed or cancelled.
@@ -121,6 +122,8 @@ export const JobSchema = z.object({
   updatedAt: z.iso.datetime(),
   startedAt: z.iso.datetime().nullable(),
   finishedAt: z.iso.datetime().nullable(),
+  /** GET /jobs/:id only: the job's model usage and cost, its delegated children's included. */
+  usage: JobUsageSchema.optional(),
 });
 export type Job = z.infer<typeof JobSchema>;
 

@@ -25,6 +25,7 @@ import { Emit, JobsService, makeEvent, StateChangesService } from '@wiz/queue';
 import { buildContext, mentionedAgents } from './conversation-context';
 import { cursorOf, parseCursor, toMessage } from './conversation.mapper';
 import { ConversationsService } from './conversations.service';
+import { traceIdOrNew } from '@wiz/telemetry';
 
 /** Older messages read beyond the window, for the summary. */
 const SUMMARY_LOOKBACK = 50;
@@ -69,7 +70,7 @@ export class MessagesService {
       throw new WizError('forbidden', `user ${body.userId} is not a participant of conversation ${conversationId}`);
     const targets = answers ? [] : await this.targets(ownerId, c, members, body.content);
     await this.interrupt(ownerId, c.id, targets);
-    const traceId = randomUUID();
+    const traceId = traceIdOrNew();
     const now = new Date();
     const msg = Object.assign(new MessageEntity(), {
       id: randomUUID(),
@@ -187,7 +188,7 @@ export class MessagesService {
       const out = toMessage(msg);
       await this.messages.insert(msg, m);
       emit.event(
-        makeEvent('message.created', { conversationId, traceId: post.traceId ?? randomUUID() }, { message: out }),
+        makeEvent('message.created', { conversationId, traceId: post.traceId ?? traceIdOrNew() }, { message: out }),
       );
       return out;
     };
@@ -209,7 +210,7 @@ export class MessagesService {
     const out = toMessage(next);
     await this.changes.commit(async (m, emit) => {
       if (!(await this.messages.update(ownerId, id, patch, m))) throw notFound('message', id);
-      emit.event(makeEvent(type, { conversationId, traceId: randomUUID() }, { message: out }));
+      emit.event(makeEvent(type, { conversationId, traceId: traceIdOrNew() }, { message: out }));
     });
     return out;
   }

@@ -15,6 +15,7 @@ import { McpServersModule } from './mcp-servers/mcp-servers.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { TasksModule } from './tasks/tasks.module';
+import { UsageModule } from './usage/usage.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { serveConsole } from './console/console.static';
 
@@ -31,6 +32,7 @@ import { serveConsole } from './console/console.static';
     ProvidersModule,
     ConversationsApiModule,
     MemoryApiModule,
+    UsageModule,
     McpServersModule,
     McpModule,
     ApprovalsModule,

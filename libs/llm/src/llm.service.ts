@@ -12,6 +12,8 @@ import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 export interface ResolvedModel {
   model: LanguageModel;
   modelId: string;
+  /** gen_ai.provider.name, and the prefix of "provider/model" price keys. */
+  providerName: string;
   /** Base URL, quoted in failure reasons. */
   endpoint: string;
   /** Where the key is set, for a 401 hint. */
@@ -64,6 +66,7 @@ export class LlmService {
       return {
         model: this.fallback.chat(modelId),
         modelId,
+        providerName: 'openai',
         endpoint: this.config.OPENAI_BASE_URL,
         keyHint: 'OPENAI_API_KEY',
         ...common,
@@ -74,6 +77,7 @@ export class LlmService {
     return {
       model: p.provider.chat(modelId),
       modelId,
+      providerName: p.name,
       endpoint: p.baseUrl,
       keyHint: `the API key of provider "${p.name}"`,
       ...common,

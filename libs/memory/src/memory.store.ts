@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AgentEntity, MemoryItemEntity, MemoryItemsRepository } from '@wiz/persistence';
 import { makeEvent, StateChangesService } from '@wiz/queue';
 import { Embedder } from './embedder';
+import { traceIdOrNew } from '@wiz/telemetry';
 
 export type Metadata = Record<string, string | number | boolean>;
 
@@ -37,7 +38,7 @@ export class MemoryStore {
     jobId: string | null,
     text: string,
     metadata: Metadata,
-    traceId: string = randomUUID(),
+    traceId: string = traceIdOrNew(),
   ): Promise<{ id: string; embedded: boolean }> {
     const embedding = await this.embedder.embed(agent, text);
     const item = Object.assign(new MemoryItemEntity(), {

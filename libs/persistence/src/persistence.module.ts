@@ -14,12 +14,14 @@ import { AgentStatesRepository } from './repositories/agent-states.repository';
 import { MemoryItemsRepository } from './repositories/memory-items.repository';
 import { ConversationsRepository } from './repositories/conversations.repository';
 import { MessagesRepository } from './repositories/messages.repository';
+import { UsageRepository } from './repositories/usage.repository';
 import { McpServersRepository } from './repositories/mcp-servers.repository';
 import { JobWaitsRepository } from './repositories/job-waits.repository';
 import { WebhooksRepository } from './repositories/webhooks.repository';
 
 const repositories = [
   AgentsRepository,
+  UsageRepository,
   JobsRepository,
   OutboxRepository,
   SchedulesRepository,

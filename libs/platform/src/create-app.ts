@@ -6,8 +6,10 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
 import { Logger } from 'nestjs-pino';
+import { startTracing } from '@wiz/telemetry';
 import { HttpErrorFilter } from './http-exception.filter';
 import { guardBody } from './body-guard';
+import { httpTelemetry } from './http-telemetry';
 
 export async function createApp(root: Parameters<typeof NestFactory.create>[0]): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(root, {
@@ -16,15 +18,21 @@ export async function createApp(root: Parameters<typeof NestFactory.create>[0]):
   });
   app.useLogger(app.get(Logger));
   const config = app.get<WizConfig>(WIZ_CONFIG);
+  startTracing({
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    tracesEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    headers: config.OTEL_EXPORTER_OTLP_HEADERS,
+    serviceName: config.OTEL_SERVICE_NAME,
+  });
   // Bodies are bounded well under the bus's message limit; events clip what they carry anyway.
-  app.use(json({ limit: config.WIZ_MAX_BODY_BYTES }), jsonErrors, guardBody);
+  app.use(httpTelemetry, json({ limit: config.WIZ_MAX_BODY_BYTES }), jsonErrors, guardBody);
   const origins = config.WIZ_CORS_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean);
   if (origins.length > 0) {
     app.enableCors({
       origin: origins.includes('*') ? true : origins,
-      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'last-event-id'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'last-event-id', 'traceparent', 'tracestate'],
       exposedHeaders: ['x-request-id', 'retry-after'],
       maxAge: 600,
     });

@@ -6,11 +6,13 @@ import { ConfigModule, WizConfig } from '@wiz/config';
 import { BusModule } from '@wiz/bus';
 import { PersistenceModule } from '@wiz/persistence';
 import { QueueModule } from '@wiz/queue';
+import { activeTraceId, collectProcessMetrics, context, trace } from '@wiz/telemetry';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller';
 import { PlatformChecks } from './health/platform-checks';
 import { ReadinessChecks } from './health/readiness-checks';
 import { logDestination, withDestination } from './log-output';
+import { MetricsController } from './metrics.controller';
 
 const PROBES = new Set(['/health', '/livez', '/readyz', '/startupz']);
 const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
@@ -21,11 +23,18 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  const traceId = activeTraceId();
+  return traceId && span ? { trace_id: traceId, span_id: span.spanContext().spanId } : {};
+}
+
 // What every Wiz process stands on: configuration, structured logs (JSON lines, readable lines
 // on a terminal), the store, the bus and the outbox. Apps add their features (gateway, runtime) on top.
 @Module({})
 export class PlatformModule {
   static forRoot(config: WizConfig, clientName: string): DynamicModule {
+    collectProcessMetrics();
     return {
       module: PlatformModule,
       // Global: features register their readiness checks without importing the platform.
@@ -42,6 +51,8 @@ export class PlatformModule {
             // Every response carries `x-request-id` (the caller's own, if it sent a sane one),
             // and every log line of the request carries it as `req.id`.
             genReqId: requestId,
+            // Every line logged inside a traced operation carries its trace and span ids.
+            mixin: traceFields,
           }),
         }),
         PersistenceModule,
@@ -49,7 +60,7 @@ export class PlatformModule {
         QueueModule,
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [ReadinessChecks, PlatformChecks],
       exports: [ReadinessChecks],
     };

@@ -15,5 +15,6 @@ export { SchedulesFiringModule } from './schedules/schedules-firing.module';
 export { SchedulesService } from './schedules/schedules.service';
 export { StateChangesService } from './state-changes.service';
 export type { Emit } from './state-changes.service';
+export { BudgetsService, periodStart } from './budgets/budgets.service';
 export { JobWaitsService } from './waits/job-waits.service';
 export { toWait } from './waits/wait.mapper';

@@ -19,6 +19,8 @@ import { JobFlowService, jobIds } from './job-flow.service';
 import { toJob } from './job.mapper';
 import { QueueLimits } from './queue-limits';
 import { Emit, StateChangesService } from './state-changes.service';
+import { activeTraceparent, traceIdOrNew } from '@wiz/telemetry';
+import { BudgetsService } from './budgets/budgets.service';
 
 const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const isUniqueViolation = (e: unknown) =>
@@ -26,7 +28,10 @@ const isUniqueViolation = (e: unknown) =>
     (e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code ?? '',
   );
 
-// What clients do with jobs. `submit` is also the bus interface the benchmark drives.
+// What clients do with jobs. `submit` is also the bus interface the benchmark drives. A new job
+// from outside a running one (`submit`, `submitWithin`: REST, execute, tasks, conversation
+// messages, schedules, tools that start separate jobs) is refused (429) while its owner's or
+// agent's budget is spent; a delegated child (`createIn`) is stopped at its first model call.
 @Injectable()
 export class JobsService {
   constructor(
@@ -35,17 +40,20 @@ export class JobsService {
     private readonly changes: StateChangesService,
     private readonly flow: JobFlowService,
     @Inject(BusService) private readonly bus: BusService,
+    private readonly budgets: BudgetsService,
     // Optional so that hand-built stacks (tests, benchmarks) run unbounded unless they pass one.
     @Optional() private readonly limits?: QueueLimits,
   ) {}
 
   /** `body` is validated by the caller (REST: CreateJobSchema); defaults are applied here. */
-  async submit(ownerId: string, body: CreateJob, traceId: string = randomUUID()): Promise<Job> {
+  async submit(ownerId: string, body: CreateJob, traceId: string = traceIdOrNew()): Promise<Job> {
     if (body.idempotencyKey) {
       const existing = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
       if (existing) return toJob(existing);
     }
-    const job = this.newJob(ownerId, await this.runnableAgent(ownerId, body.agentId), body, traceId, null);
+    const agent = await this.runnableAgent(ownerId, body.agentId);
+    await this.budgets.assertCanSubmit(ownerId, agent.id);
+    const job = this.newJob(ownerId, agent, body, traceId, null);
     try {
       await this.changes.commit((m, emit) => this.insertNew(job, m, emit), job.agentId);
     } catch (e) {
@@ -89,8 +97,11 @@ export class JobsService {
     link: { traceId?: string; conversationId?: string } = {},
   ): Promise<Job> {
     const agent = await this.runnableAgent(ownerId, body.agentId, m);
+    await this.budgets.assertCanSubmit(ownerId, agent.id);
     return toJob(
-      await this.createIn(agent, body, link.traceId ?? randomUUID(), m, emit, { conversationId: link.conversationId }),
+      await this.createIn(agent, body, link.traceId ?? traceIdOrNew(), m, emit, {
+        conversationId: link.conversationId,
+      }),
     );
   }
 
@@ -224,6 +235,7 @@ export class JobsService {
       result: null,
       failureReason: null,
       traceId,
+      traceParent: activeTraceparent(),
       conversationId,
       revision: 0,
       createdAt: now,

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@ne
 import { ErrorCode } from 'nats';
 import { BusService } from '@wiz/bus';
 import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
+import { outboxDeadLetters, outboxPublishFailures } from '@wiz/telemetry';
 import { PeriodicWorker } from './periodic.worker';
 
 export const CLAIM_MS = 15_000;
@@ -83,6 +84,7 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
       if (!sent) {
         // NATS unreachable: keep the rows (they are in the store too) and retry with backoff.
         this.failures++;
+        outboxPublishFailures.inc();
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6))));
         continue;
       }
@@ -127,7 +129,7 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
     const limit = this.bus.nc.info?.max_payload;
     const bytes = Buffer.byteLength(r.payload, 'utf8');
     if (limit && bytes > limit) return Promise.reject(new PayloadTooLarge(bytes, limit));
-    return this.bus.publish(r.subject, r.payload, r.id);
+    return this.bus.publish(r.subject, r.payload, r.id, r.headers);
   }
 
   private async deadLetter(row: OutboxEntity, reason: string): Promise<boolean> {
@@ -138,6 +140,7 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
       return false;
     }
     this.deadLettered++;
+    outboxDeadLetters.inc();
     this.deadIds.push(row.id);
     this.log.error(`outbox row ${row.id} (${row.kind} on ${row.subject}) dead-lettered: ${reason}`);
     return true;

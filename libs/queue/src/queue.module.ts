@@ -1,3 +1,5 @@
+import { QueueMetrics } from './queue.metrics';
+import { BudgetsService } from './budgets/budgets.service';
 import { Module, Provider } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { PersistenceModule } from '@wiz/persistence';
@@ -17,6 +19,8 @@ const runPolicy: Provider = {
   useFactory: (c: WizConfig): RunPolicy => ({ maxLostRuns: c.WIZ_JOB_MAX_DELIVER, leaseMs: c.WIZ_JOB_ACK_WAIT_MS }),
 };
 const providers = [
+  QueueMetrics,
+  BudgetsService,
   SettleHooks,
   OutboxRelay,
   StateChangesService,

@@ -5,6 +5,7 @@ import { EventEnvelope, MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { NewOutboxRow, OutboxEntity, OutboxRepository, writeTransaction } from '@wiz/persistence';
 import { CLAIM_MS, OutboxRelay } from './outbox.relay';
+import { Context, context, jobsTotal, traceHeaders } from '@wiz/telemetry';
 import { beginJournal, Journal } from './journal';
 
 export interface Emit {
@@ -16,6 +17,8 @@ type Work<T> = (m: EntityManager, emit: Emit) => Promise<T>;
 
 interface Unit {
   work: Work<unknown>;
+  /** The caller's trace context: its commands carry it, whichever unit drains the group. */
+  ctx: Context;
   key: string;
   resolve(value: unknown): void;
   reject(e: unknown): void;
@@ -51,7 +54,7 @@ export class StateChangesService {
   /** `key`: the agent whose rows the work locks first, if any (orders the units of a group). */
   commit<T>(work: Work<T>, key = ''): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, key, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.push({ work, key, ctx: context.active(), resolve: resolve as (v: unknown) => void, reject });
       void this.drain();
     });
   }
@@ -76,9 +79,9 @@ export class StateChangesService {
       const results: unknown[] = [];
       const written = await this.transaction(async (m, emit) => {
         journal = beginJournal(m);
-        for (const u of group) results.push(await u.work(m, emit));
+        for (const u of group) results.push(await context.with(u.ctx, () => u.work(m, emit)));
       });
-      this.relay.push(written);
+      this.published(written);
       group.forEach((u, i) => u.resolve(results[i]));
     } catch {
       journal?.undo();
@@ -92,9 +95,9 @@ export class StateChangesService {
       let result: unknown;
       const written = await this.transaction(async (m, emit) => {
         journal = beginJournal(m);
-        result = await u.work(m, emit);
+        result = await context.with(u.ctx, () => u.work(m, emit));
       });
-      this.relay.push(written);
+      this.published(written);
       u.resolve(result);
     } catch (e) {
       journal?.undo();
@@ -102,16 +105,46 @@ export class StateChangesService {
     }
   }
 
-  private transaction(work: (m: EntityManager, emit: Emit) => Promise<void>): Promise<OutboxEntity[]> {
+  // Committed: hand the rows to the relay and count the jobs' transitions (never a rolled-back one).
+  private published(rows: Written[]): void {
+    this.relay.push(rows);
+    for (const r of rows) if (r.kind === 'event' && r.status) jobsTotal.inc({ status: r.status });
+  }
+
+  private transaction(work: (m: EntityManager, emit: Emit) => Promise<void>): Promise<Written[]> {
     return writeTransaction(this.ds, async (m) => {
       const rows: NewOutboxRow[] = [];
+      const statuses = new Map<string, string>();
       const emit: Emit = {
-        event: (e) =>
-          rows.push({ kind: 'event', id: e.id, subject: this.bus.names.eventSubject(e), payload: JSON.stringify(e) }),
-        command: (subject, c, msgId) => rows.push({ kind: 'command', id: msgId, subject, payload: JSON.stringify(c) }),
+        event: (e) => {
+          rows.push({ kind: 'event', id: e.id, subject: this.bus.names.eventSubject(e), payload: JSON.stringify(e) });
+          const status = statusOf(e);
+          if (status) statuses.set(e.id, status);
+        },
+        command: (subject, c, msgId) =>
+          rows.push({ kind: 'command', id: msgId, subject, payload: JSON.stringify(c), headers: traceHeaders() }),
       };
       await work(m, emit);
-      return rows.length ? this.outbox.insert(rows, new Date(Date.now() + CLAIM_MS), m) : [];
+      const written = rows.length ? await this.outbox.insert(rows, new Date(Date.now() + CLAIM_MS), m) : [];
+      return written.map((r) => Object.assign(r, { status: statuses.get(r.id) }));
     });
   }
+}
+
+type Written = OutboxEntity & { status?: string };
+
+const JOB_STATUS_EVENTS = new Set([
+  'job.queued',
+  'job.active',
+  'job.completed',
+  'job.failed',
+  'job.cancelled',
+  'job.retrying',
+  'job.waiting-children',
+]);
+
+/** The status a job event says its job entered (`job.created` says it in its data), if any. */
+function statusOf(e: EventEnvelope): string | undefined {
+  if (e.type === 'job.created') return (e.data as { status: string }).status;
+  return JOB_STATUS_EVENTS.has(e.type) ? e.type.slice(4) : undefined;
 }

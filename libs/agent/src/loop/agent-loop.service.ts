@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { Deadline, LlmCallError, LlmService } from '@wiz/llm';
+import { Deadline, LlmCallError, LlmService, PriceTable } from '@wiz/llm';
 import { AgentEntity, JobEntity } from '@wiz/persistence';
 import { JobExecutionService } from '@wiz/queue';
 import { ToolBox } from '../tools/tool-box';
@@ -31,8 +31,19 @@ export class AgentLoopService {
     private readonly human: HumanInputService,
     private readonly toolBox: ToolBox,
   ) {
-    const tokenBatchMs = config.WIZ_TOKEN_BATCH_MS;
-    this.deps = { llm, journal, execution, live, delegations, human, toolBox, tokenBatchMs };
+    this.deps = {
+      llm,
+      journal,
+      execution,
+      live,
+      delegations,
+      human,
+      toolBox,
+      tokenBatchMs: config.WIZ_TOKEN_BATCH_MS,
+      prices: new PriceTable(config.WIZ_MODEL_PRICES),
+      traceContent: config.WIZ_TRACE_CONTENT,
+      budgetStop: (ownerId, agentId) => journal.budgetStop(ownerId, agentId),
+    };
   }
 
   async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {

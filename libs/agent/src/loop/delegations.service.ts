@@ -1,3 +1,4 @@
+import { carriedContext, context } from '@wiz/telemetry';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AwaitedChild, isTerminal } from '@wiz/contracts';
@@ -41,13 +42,16 @@ export class DelegationsService {
       wakeAt,
       async (m, emit) => {
         for (const r of requests) {
-          await this.jobsService.createIn(
-            r.target,
-            { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id },
-            job.traceId,
-            m,
-            emit,
-            { id: r.childJobId },
+          // Created in the context of the tool call that asked for it: the child's run is its child span.
+          await context.with(carriedContext(r) ?? context.active(), () =>
+            this.jobsService.createIn(
+              r.target,
+              { agentId: r.target.id, input: r.input, data: r.data ?? undefined, parentJobId: job.id },
+              job.traceId,
+              m,
+              emit,
+              { id: r.childJobId },
+            ),
           );
         }
         await write(m, emit);

@@ -1,3 +1,4 @@
+import { failSpan, GenAi, inSpan, startTimer, toolCallDuration } from '@wiz/telemetry';
 import { jsonSchema, tool, ToolSet } from 'ai';
 import { z } from 'zod';
 import type { ToolSummary } from '../persona';
@@ -73,6 +74,19 @@ export const summariesOf = (tools: readonly WizTool[]): ToolSummary[] =>
 
 const MAX_ERROR_CHARS = 1_000;
 
+// One `execute_tool {tool}` span and duration sample per call; a refused or failed call is an error.
+async function toolSpan<T>(name: string, toolCallId: string, run: () => Promise<T>): Promise<T> {
+  const elapsed = startTimer();
+  const attributes = { [GenAi.operation]: 'execute_tool', [GenAi.toolName]: name, [GenAi.toolCallId]: toolCallId };
+  return inSpan(`execute_tool ${name}`, { attributes }, async (span) => {
+    const out = await run();
+    const error = toolErrorOf(out);
+    if (error) failSpan(span, new Error(error), 'tool_error');
+    toolCallDuration.observe({ tool: name, outcome: error ? 'error' : 'ok' }, elapsed());
+    return out;
+  });
+}
+
 // A tool's JSON Schema for the model, made once per tool (not per job: zod's conversion shows
 // in the CPU profile of every step).
 const schemas = new WeakMap<WizTool, ReturnType<typeof jsonSchema>>();
@@ -106,24 +120,29 @@ export function toAiTools(
   return set;
 }
 
-/** One call of `t`: arguments parsed, the gate passed, the handler run, errors as results. */
-export async function runTool(
+/**
+ * One call of `t` (an `execute_tool` span, approved calls resumed after a park included):
+ * arguments parsed, the gate passed, the handler run, errors as results.
+ */
+export function runTool(
   t: WizTool,
   raw: unknown,
   toolCallId: string,
   context: (toolCallId: string, tool: WizTool) => ToolRunContext,
   gate?: (t: WizTool, args: unknown, toolCallId: string) => unknown,
 ): Promise<unknown> {
-  const args = t.input.safeParse(raw ?? {});
-  if (!args.success)
-    return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
-  const held = gate?.(t, args.data, toolCallId);
-  if (held !== undefined) return held;
-  try {
-    return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
-  } catch (e) {
-    return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
-  }
+  return toolSpan(t.name, toolCallId, async () => {
+    const args = t.input.safeParse(raw ?? {});
+    if (!args.success)
+      return { error: clip(`invalid arguments for ${t.name}: ${z.prettifyError(args.error)}`, MAX_ERROR_CHARS) };
+    const held = gate?.(t, args.data, toolCallId);
+    if (held !== undefined) return held;
+    try {
+      return (await t.handler(args.data, context(toolCallId, t) as ToolContext<ToolNeed>)) ?? { ok: true };
+    } catch (e) {
+      return { error: clip(e instanceof Error ? e.message : String(e), MAX_ERROR_CHARS) };
+    }
+  });
 }
 
 /** A tool's input as JSON Schema (stored with an approval: what an edit must fit). */

@@ -13,6 +13,7 @@ import { McpToolSource } from './mcp/mcp.tools';
 import { inputJsonSchemaOf, runTool, toAiTools, toolsFor } from './registry';
 import { contextFor, InputRequest, ParkRequest, RunPolicies, ToolDeps, ToolRunContext, WizTool } from './tool';
 import { Workspace } from './workspace/workspace';
+import { carryContext, context } from '@wiz/telemetry';
 
 export type ToolRun = Omit<ToolRunContext, 'toolCallId' | 'park' | 'reserveChild' | 'waitFor'> & {
   parking: ParkRequest[];
@@ -74,7 +75,8 @@ export class ToolBox {
         {
           ...run,
           toolCallId,
-          park: (r) => void run.parking.push(r),
+          // The tool call's span goes with the request: the child job's run is its child.
+          park: (r) => (carryContext(r, context.active()), void run.parking.push(r)),
           waitFor: (r) => {
             const waitId = randomUUID();
             run.inputs.push({ ...r, waitId, toolCallId, tool: tool.name });

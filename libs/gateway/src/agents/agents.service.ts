@@ -18,6 +18,7 @@ import { AgentEntity, AgentsRepository, ProvidersRepository } from '@wiz/persist
 import { makeEvent, StateChangesService } from '@wiz/queue';
 import { BusService } from '@wiz/bus';
 import { toAgent } from './agent.mapper';
+import { traceIdOrNew } from '@wiz/telemetry';
 
 @Injectable()
 export class AgentsService {
@@ -60,7 +61,7 @@ export class AgentsService {
     const agent = toAgent(entity);
     await this.changes.commit(async (m, emit) => {
       await this.agents.insert(entity, m);
-      emit.event(makeEvent('agent.created', { agentId: id, traceId: randomUUID() }, { agent }));
+      emit.event(makeEvent('agent.created', { agentId: id, traceId: traceIdOrNew() }, { agent }));
     }, id);
     return agent;
   }
@@ -114,7 +115,7 @@ export class AgentsService {
         m,
       );
       if (!changed) throw notFound('agent', id);
-      emit.event(makeEvent('agent.updated', { agentId: id, traceId: randomUUID() }, { agent }));
+      emit.event(makeEvent('agent.updated', { agentId: id, traceId: traceIdOrNew() }, { agent }));
     }, id);
     return agent;
   }
@@ -123,7 +124,7 @@ export class AgentsService {
     await this.load(ownerId, id);
     await this.changes.commit(async (m, emit) => {
       if (!(await this.agents.update(ownerId, id, { deletedAt: new Date() }, m))) throw notFound('agent', id);
-      emit.event(makeEvent('agent.deleted', { agentId: id, traceId: randomUUID() }, { agentId: id }));
+      emit.event(makeEvent('agent.deleted', { agentId: id, traceId: traceIdOrNew() }, { agentId: id }));
     }, id);
   }
 
@@ -151,7 +152,7 @@ export class AgentsService {
     await this.changes.commit(async (m, emit) => {
       const patch = { behaviorRules: rules, behaviorVersion: next.behaviorVersion, updatedAt: next.updatedAt };
       if (!(await this.agents.update(ownerId, id, patch, m))) throw notFound('agent', id);
-      emit.event(makeEvent('agent.updated', { agentId: id, traceId: randomUUID() }, { agent }));
+      emit.event(makeEvent('agent.updated', { agentId: id, traceId: traceIdOrNew() }, { agent }));
     });
     return agent;
   }
@@ -163,7 +164,11 @@ export class AgentsService {
       await this.changes.commit(async (m, emit) => {
         if (!(await this.agents.update(ownerId, id, { paused, updatedAt: new Date() }, m))) throw notFound('agent', id);
         emit.event(
-          makeEvent(paused ? 'agent.paused' : 'agent.resumed', { agentId: id, traceId: randomUUID() }, { agentId: id }),
+          makeEvent(
+            paused ? 'agent.paused' : 'agent.resumed',
+            { agentId: id, traceId: traceIdOrNew() },
+            { agentId: id },
+          ),
         );
       }, id);
       // Actors holding this agent's jobs re-check at once instead of on their next poll.

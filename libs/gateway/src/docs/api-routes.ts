@@ -8,6 +8,7 @@ import { CONVERSATIONS_ROUTES } from './routes/conversations.routes';
 import { KEYS_ROUTES } from './routes/keys.routes';
 import { MEMORY_ROUTES } from './routes/memory.routes';
 import { PROVIDERS_ROUTES } from './routes/providers.routes';
+import { USAGE_ROUTES } from './routes/usage.routes';
 import { MCP_SERVERS_ROUTES } from './routes/mcp-servers.routes';
 import { MCP_ROUTES } from './routes/mcp.routes';
 import { HUMAN_INPUT_ROUTES } from './routes/human-input.routes';
@@ -27,6 +28,7 @@ export const API_ROUTES: ApiRoute[] = [
   ...KEYS_ROUTES,
   ...MEMORY_ROUTES,
   ...PROVIDERS_ROUTES,
+  ...USAGE_ROUTES,
   ...MCP_SERVERS_ROUTES,
   ...MCP_ROUTES,
   ...HUMAN_INPUT_ROUTES,

@@ -1,3 +1,4 @@
+import { wsDroppedSlowClients } from '@wiz/telemetry';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
@@ -53,6 +54,7 @@ export class WsConnection implements EventClient {
     // A client that cannot keep up is cut off, so the gateway's memory stays bounded; it
     // resumes with `since` when it reconnects.
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      wsDroppedSlowClients.inc();
       this.close(WS_CLOSE_CODES.tooSlow, 'too slow: reconnect with since');
       return;
     }

@@ -1,3 +1,4 @@
+import { wsClients } from '@wiz/telemetry';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
@@ -63,7 +64,8 @@ export class WsGateway implements OnApplicationShutdown {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new WsConnection(ws, this.hub, this.keys, this.config.WIZ_WS_MAX_BUFFERED_BYTES, this.log, auth);
       this.connections.set(ws, conn);
-      ws.on('close', () => this.connections.delete(ws));
+      wsClients.inc();
+      ws.on('close', () => (wsClients.dec(), this.connections.delete(ws)));
     });
   }
 

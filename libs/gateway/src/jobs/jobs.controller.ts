@@ -12,6 +12,7 @@ import {
 } from '@wiz/contracts';
 import { IdPipe, Owner, ZodPipe } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
+import { JobUsageService } from '../usage/usage.service';
 import { JobContextService } from './job-context.service';
 
 const JobId = new IdPipe('job');
@@ -21,6 +22,7 @@ export class JobsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly contexts: JobContextService,
+    private readonly usage: JobUsageService,
   ) {}
 
   @Post()
@@ -43,8 +45,9 @@ export class JobsController {
   }
 
   @Get(':id')
-  get(@Owner() owner: string, @Param('id', JobId) id: string): Promise<Job> {
-    return this.jobs.get(owner, id);
+  async get(@Owner() owner: string, @Param('id', JobId) id: string): Promise<Job> {
+    const job = await this.jobs.get(owner, id);
+    return { ...job, usage: await this.usage.ofJob(owner, job.id) };
   }
 
   @Get(':id/context')

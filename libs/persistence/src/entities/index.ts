@@ -12,6 +12,8 @@ import { ProjectEntity } from './project.entity';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationParticipantEntity } from './conversation-participant.entity';
 import { MessageEntity } from './message.entity';
+import { UsageRecordEntity } from './usage-record.entity';
+import { BudgetEntity } from './budget.entity';
 import { McpServerEntity } from './mcp-server.entity';
 import { JobWaitEntity } from './job-wait.entity';
 import { JobSteerEntity } from './job-steer.entity';
@@ -35,6 +37,8 @@ export {
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  UsageRecordEntity,
+  BudgetEntity,
   McpServerEntity,
   JobWaitEntity,
   JobSteerEntity,
@@ -57,6 +61,8 @@ export const ENTITIES = [
   ConversationEntity,
   ConversationParticipantEntity,
   MessageEntity,
+  UsageRecordEntity,
+  BudgetEntity,
   McpServerEntity,
   JobWaitEntity,
   JobSteerEntity,

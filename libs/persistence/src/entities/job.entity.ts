@@ -85,6 +85,10 @@ export class JobEntity {
   @Column({ type: 'varchar', length: 64 })
   traceId!: string;
 
+  /** W3C `traceparent` of the span that created the job: a run with no message context joins it. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  traceParent?: string | null;
+
   /** The conversation whose message created this job (its reply is posted there). */
   @Column({ type: 'varchar', length: 36, nullable: true })
   conversationId!: string | null;

@@ -3,6 +3,10 @@ import { epochMs } from './columns';
 
 export type OutboxKind = 'event' | 'command';
 
+const jsonHeaders = {
+  to: (v: Record<string, string> | null | undefined) => (v ? JSON.stringify(v) : null),
+  from: (v: string | null) => (v ? (JSON.parse(v) as Record<string, string>) : null),
+};
 const asNumber = { to: (v: number) => v, from: (v: string | number) => Number(v) };
 
 // Transactional outbox: a state change and the bus messages it implies commit together; the
@@ -26,6 +30,10 @@ export class OutboxEntity {
 
   @Column({ type: 'text' })
   payload!: string;
+
+  /** Message headers (W3C trace context), as a JSON object; null: none. */
+  @Column({ type: 'text', nullable: true, transformer: jsonHeaders })
+  headers!: Record<string, string> | null;
 
   @Column({ type: 'bigint', transformer: epochMs })
   createdAt!: Date;

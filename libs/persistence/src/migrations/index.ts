@@ -10,6 +10,7 @@ import { OutboxDeadLetter1764250000000 } from './1764250000000-outbox-dead-lette
 import { JobsOwnerStatus1764260000000 } from './1764260000000-jobs-owner-status';
 import { McpServers1764300000000 } from './1764300000000-mcp-servers';
 import { Webhooks1764400000000 } from './1764400000000-webhooks';
+import { Observability1764500000000 } from './1764500000000-observability';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   JobsOwnerStatus1764260000000,
   McpServers1764300000000,
   Webhooks1764400000000,
+  Observability1764500000000,
 ];

@@ -154,6 +154,23 @@ export class JobsRepository {
       .getRawMany();
   }
 
+  /** Queued jobs per mailbox partition and when the longest-waiting one was queued (metrics). */
+  async queuedByPartition(): Promise<Array<{ partition: number; depth: number; oldest: Date }>> {
+    const rows: Array<{ partition: unknown; depth: unknown; oldest: unknown }> = await this.repo()
+      .createQueryBuilder('j')
+      .select('j.partition', 'partition')
+      .addSelect('COUNT(*)', 'depth')
+      .addSelect('MIN(j.updatedAt)', 'oldest')
+      .where('j.status = :queued', { queued: 'queued' })
+      .groupBy('j.partition')
+      .getRawMany();
+    return rows.map((r) => ({
+      partition: Number(r.partition),
+      depth: Number(r.depth),
+      oldest: new Date(Number(r.oldest)),
+    }));
+  }
+
   async addDependencies(jobId: string, dependsOn: string[], m: EntityManager): Promise<void> {
     if (dependsOn.length)
       await m.getRepository(JobDependencyEntity).insert(dependsOn.map((d) => ({ jobId, dependsOnId: d })));

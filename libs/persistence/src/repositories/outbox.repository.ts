@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, LessThan, Not } from 'typeorm';
 import { OutboxEntity } from '../entities';
 
-export type NewOutboxRow = Pick<OutboxEntity, 'id' | 'kind' | 'subject' | 'payload'>;
+export type NewOutboxRow = Pick<OutboxEntity, 'id' | 'kind' | 'subject' | 'payload'> & {
+  headers?: Record<string, string> | null;
+};
 
 let lastSeq = 0;
 // Increasing within the process, roughly time-ordered across processes.
@@ -20,7 +22,7 @@ export class OutboxRepository {
   async insert(rows: NewOutboxRow[], claimedUntil: Date, m: EntityManager): Promise<OutboxEntity[]> {
     const now = new Date();
     const entities = rows.map((r) =>
-      Object.assign(new OutboxEntity(), r, { seq: nextSeq(), createdAt: now, claimedUntil }),
+      Object.assign(new OutboxEntity(), { headers: null }, r, { seq: nextSeq(), createdAt: now, claimedUntil }),
     );
     await m.getRepository(OutboxEntity).insert(entities);
     return entities;

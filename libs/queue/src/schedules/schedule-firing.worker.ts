@@ -1,5 +1,4 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { WizError } from '@wiz/contracts';
 import { ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
 import { makeEvent } from '../events';
@@ -7,12 +6,18 @@ import { JobsService } from '../jobs.service';
 import { PeriodicWorker } from '../periodic.worker';
 import { StateChangesService } from '../state-changes.service';
 import { planTicks, TickPlan } from './schedule-ticks';
+import { traceIdOrNew } from '@wiz/telemetry';
 
 const EVERY_MS = 500;
 const BATCH = 100;
 // The template can no longer make a job: the tick is lost, the schedule moves on. Other errors
 // (store or bus down) leave the schedule as it is, to be fired on a later pass.
+// A spent budget (rate_limited without a retry time) also skips the tick (recorded as the
+// schedule's last error); a full queue (rate_limited with Retry-After) is retried on a later pass.
 const TEMPLATE_ERRORS = new Set(['not_found', 'conflict', 'validation_failed']);
+const skipsTick = (e: unknown): e is WizError =>
+  e instanceof WizError &&
+  (TEMPLATE_ERRORS.has(e.code) || (e.code === 'rate_limited' && e.retryAfterSec === undefined));
 
 export const tickKey = (scheduleId: string, tick: Date): string => `schedule:${scheduleId}:${tick.toISOString()}`;
 
@@ -66,7 +71,7 @@ export class ScheduleFiringWorker implements OnApplicationBootstrap, BeforeAppli
   }
 
   private async fire(s: ScheduleEntity, now: Date): Promise<boolean> {
-    const traceId = randomUUID();
+    const traceId = traceIdOrNew();
     let plan: TickPlan;
     try {
       plan = planTicks(s, s.nextRunAt ?? now, now);
@@ -88,7 +93,7 @@ export class ScheduleFiringWorker implements OnApplicationBootstrap, BeforeAppli
           (await this.jobs.submit(s.ownerId, { ...s.template, idempotencyKey: tickKey(s.id, tick) }, traceId)).id,
         );
       } catch (e) {
-        if (!(e instanceof WizError) || !TEMPLATE_ERRORS.has(e.code)) throw e;
+        if (!skipsTick(e)) throw e;
         this.log.warn(`schedule ${s.id}: tick ${tick.toISOString()} made no job: ${e.message}`);
         // A deleted agent never comes back: stop firing rather than fail every tick.
         const stop = e.code === 'not_found';

@@ -6,6 +6,7 @@ import { makeEvent } from '../events';
 import { StateChangesService } from '../state-changes.service';
 import { toSchedule } from './schedule.mapper';
 import { nextTick } from './schedule-ticks';
+import { traceIdOrNew } from '@wiz/telemetry';
 
 // What clients do with cron schedules. Firing is the runtime's (ScheduleFiringWorker).
 @Injectable()
@@ -40,7 +41,7 @@ export class SchedulesService {
     const schedule = toSchedule(entity);
     await this.changes.commit(async (m, emit) => {
       await this.schedules.insert(entity, m);
-      emit.event(makeEvent('schedule.created', { agentId, traceId: randomUUID() }, { schedule }));
+      emit.event(makeEvent('schedule.created', { agentId, traceId: traceIdOrNew() }, { schedule }));
     });
     return schedule;
   }
@@ -62,7 +63,7 @@ export class SchedulesService {
       emit.event(
         makeEvent(
           'schedule.deleted',
-          { agentId: schedule.template.agentId, traceId: randomUUID() },
+          { agentId: schedule.template.agentId, traceId: traceIdOrNew() },
           { scheduleId: id },
         ),
       );

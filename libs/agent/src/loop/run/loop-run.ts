@@ -10,6 +10,7 @@ import { TokenBatcher } from '../live-events';
 import * as P from '../prompts';
 import { recordStep, usageOf } from '../step-record';
 import type { LoopOutcome } from './loop-outcome';
+import type { ModelCall } from './model-telemetry';
 import { RunState } from './run-state';
 
 // The agent loop for one job, one method per phase: plan (criteria + steps) → act (model with
@@ -53,14 +54,15 @@ export class LoopRun extends RunState {
 
   private async plan(): Promise<void> {
     const s = this.ctx.state;
-    const r = await this.call((signal) =>
+    const messages: ModelMessage[] = [{ role: 'user', content: this.task }];
+    const r = await this.call('plan', messages, (signal) =>
       generateText({
         ...this.settings(signal),
         system: P.withPhase(this.system, this.memory, P.PLAN_INSTRUCTIONS),
-        messages: [{ role: 'user', content: this.task }],
+        messages,
       }),
     );
-    this.count(r.usage);
+    this.count(r.usage, r.response.modelId);
     const plan = PlanSchema.safeParse(P.extractJson(r.text));
     if (plan.success) s.plan = plan.data;
     else s.planNote = `the model gave no usable plan ("${clip(r.text, 120)}"): working without self-validation`;
@@ -89,6 +91,7 @@ export class LoopRun extends RunState {
     const base = s.messages as ModelMessage[];
     const stepsLeft = this.limits.maxSteps - s.steps;
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+    await this.checkBudgets();
     let finished: string | undefined;
     const tokens = new TokenBatcher(
       this.deps.live,
@@ -124,10 +127,15 @@ export class LoopRun extends RunState {
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens.endStep();
         this.pending.push(...recordStep(s, step, !last));
-        this.count(step.usage);
+        this.count(step.usage, step.response.modelId);
         if (last) this.concludeAct(finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
         // A parking step is saved with the park (children, context and status in one transaction).
         if (!this.parked()) await this.save();
+        // The owner's budgets, between steps: a spent one stops the job before its next call.
+        if (!last && !this.parked()) {
+          const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id);
+          if (stop) this.budget.abort(new BudgetExceeded(stop));
+        }
       },
     });
     try {
@@ -149,15 +157,27 @@ export class LoopRun extends RunState {
     deadline: Deadline,
     tokens: TokenBatcher,
   ): Promise<void> {
+    // One `chat {model}` span per step of the stream (the SDK calls the model once per step).
+    let call: ModelCall | undefined;
+    let stepText = '';
     try {
       let said = false;
       for await (const part of untilAborted(parts, deadline.signal)) {
         if (part.type === 'text-delta' || part.type === 'tool-call') said = true;
-        if (part.type === 'text-delta') tokens.push(part.text);
-        else if (part.type === 'finish-step' && !said && ['other', 'unknown'].includes(part.finishReason))
-          // A 200 whose body is not an OpenAI-compatible stream (an HTML page, a proxy's answer).
-          throw new LlmCallError(`model endpoint ${this.model.endpoint} answered without a readable completion`);
-        else if (part.type === 'error' || part.type === 'abort')
+        if (part.type === 'start-step') {
+          call = this.modelCall('act', this.ctx.state.messages);
+          stepText = '';
+        } else if (part.type === 'text-delta') {
+          call?.token();
+          tokens.push(part.text);
+          if (this.deps.traceContent) stepText += part.text;
+        } else if (part.type === 'finish-step') {
+          if (!said && ['other', 'unknown'].includes(part.finishReason))
+            // A 200 whose body is not an OpenAI-compatible stream (an HTML page, a proxy's answer).
+            throw new LlmCallError(`model endpoint ${this.model.endpoint} answered without a readable completion`);
+          call?.end(part.usage, part.response.modelId, this.deps.traceContent ? stepText : undefined);
+          call = undefined;
+        } else if (part.type === 'error' || part.type === 'abort')
           throw this.modelError(
             deadline.expired
               ? deadline.signal.reason
@@ -167,6 +187,7 @@ export class LoopRun extends RunState {
           );
       }
     } catch (e) {
+      call?.fail(e);
       // untilAborted threw the deadline's reason (its own, or the run's it follows).
       throw deadline.signal.aborted && e === deadline.signal.reason ? this.modelError(e) : e;
     }
@@ -191,6 +212,7 @@ export class LoopRun extends RunState {
     s.awaiting = [...(s.awaiting ?? []), ...requests.map(awaitedOf)];
     s.inputs = [...(s.inputs ?? []), ...inputs.map(awaitedInputOf)];
     const events = this.pending.splice(0);
+    const usage = this.takeUsage();
     // One parked state: `waiting-input` while a person or a signal is awaited, else `waiting-children`.
     const on = s.inputs.length ? 'input' : 'children';
     const wakeAt = wakeAtOf([...s.awaiting, ...s.inputs]);
@@ -201,6 +223,7 @@ export class LoopRun extends RunState {
       async (m, emit) => {
         await this.deps.human.record(this.job, inputs, m, emit);
         await this.deps.journal.saveContext(this.ctx, m);
+        await this.deps.journal.saveUsage(usage, m);
         for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
       },
       on,
@@ -220,12 +243,14 @@ export class LoopRun extends RunState {
     for (const r of rows)
       this.pending.push(['job.steered', { steerId: r.id, text: clip(r.text, 2_000), by: r.by, consumed: true }]);
     const events = this.pending.splice(0);
+    const usage = this.takeUsage();
     await this.deps.journal.commit(async (m, emit) => {
       await this.deps.human.consumeSteers(
         rows.map((r) => r.id),
         m,
       );
       await this.deps.journal.saveContext(this.ctx, m);
+      await this.deps.journal.saveUsage(usage, m);
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
     });
   }
@@ -261,14 +286,15 @@ export class LoopRun extends RunState {
     const s = this.ctx.state;
     const plan = s.plan!;
     const answer = s.partialOutputs[s.partialOutputs.length - 1] ?? '';
-    const r = await this.call((signal) =>
+    const messages: ModelMessage[] = [{ role: 'user', content: P.validationRequest(this.task, plan, answer) }];
+    const r = await this.call('validate', messages, (signal) =>
       generateText({
         ...this.settings(signal),
         system: P.withPhase(this.system, this.memory, P.VALIDATE_INSTRUCTIONS),
-        messages: [{ role: 'user', content: P.validationRequest(this.task, plan, answer) }],
+        messages,
       }),
     );
-    this.count(r.usage);
+    this.count(r.usage, r.response.modelId);
     const parsed = ValidationVerdictSchema.safeParse(P.extractJson(r.text));
     const verdict: ValidationVerdict = parsed.success
       ? parsed.data
@@ -321,14 +347,11 @@ export class LoopRun extends RunState {
     const transcript = JSON.stringify(s.messages);
     const excerpt =
       transcript.length > 40_000 ? `${transcript.slice(0, 4_000)}\n…\n${transcript.slice(-36_000)}` : transcript;
-    const r = await this.call((signal) =>
-      generateText({
-        ...this.settings(signal),
-        system: P.SUMMARY_INSTRUCTIONS,
-        messages: [{ role: 'user', content: excerpt }],
-      }),
+    const messages: ModelMessage[] = [{ role: 'user', content: excerpt }];
+    const r = await this.call('summarise', messages, (signal) =>
+      generateText({ ...this.settings(signal), system: P.SUMMARY_INSTRUCTIONS, messages }),
     );
-    this.count(r.usage);
+    this.count(r.usage, r.response.modelId);
     const task = s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task;
     s.messages = [{ role: 'user', content: P.summaryContinuation(task, r.text) }];
     s.errors.push('the conversation exceeded the model context: summarised and continued');

@@ -1,19 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
-import { StateChangesService } from '@wiz/queue';
+import { AgentEntity, AgentStateEntity, JobEntity, UsageRecordEntity, UsageRepository } from '@wiz/persistence';
+import { BudgetsService, StateChangesService } from '@wiz/queue';
 import { AgentMemoryService } from '../agent-memory.service';
 import { ContextState, ContextStore, LiveContext } from '../context.store';
 import type { Write } from './loop-outcome';
 
-// Where a run reads and writes: the job's context, the agent's long-term memory, and the
-// transaction that commits a save with its events.
+// Where a run reads and writes: the job's context, the agent's long-term memory, the usage ledger
+// (and the budgets it is checked against), and the transaction that commits a save with its events.
 @Injectable()
 export class RunJournalService {
   constructor(
     private readonly contexts: ContextStore,
     private readonly memories: AgentMemoryService,
     private readonly changes: StateChangesService,
+    private readonly usage: UsageRepository,
+    private readonly budgets: BudgetsService,
   ) {}
 
   /** The job's context (resumed where a previous delivery left it) and the agent's memory. */
@@ -37,6 +39,15 @@ export class RunJournalService {
   ): Promise<void> {
     const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
     return this.memories.promote(agent, job, s, failure === undefined ? 'completed' : 'failed', summary, loaded, m);
+  }
+
+  saveUsage(rows: UsageRecordEntity[], m: EntityManager): Promise<void> {
+    return this.usage.insert(rows, m);
+  }
+
+  /** Why the owner's budgets stop a job of `agentId` now, if they do (cluster-wide, from the store). */
+  budgetStop(ownerId: string, agentId: string): Promise<string | null> {
+    return this.budgets.stopReason(ownerId, agentId);
   }
 
   commit(write: Write): Promise<void> {

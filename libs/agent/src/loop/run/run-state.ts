@@ -5,11 +5,13 @@ import {
   isContextTooLong,
   LlmCallError,
   LlmService,
+  PriceTable,
   raceAbort,
   ResolvedModel,
 } from '@wiz/llm';
+import { randomUUID } from 'node:crypto';
 import { UrlRefused } from '@wiz/net';
-import { AgentEntity, AgentStateEntity, JobEntity } from '@wiz/persistence';
+import { AgentEntity, AgentStateEntity, JobEntity, UsageRecordEntity } from '@wiz/persistence';
 import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
 import { InputRequest, ParkRequest, RunPolicies, WizTool } from '../../tools/tool';
@@ -24,6 +26,7 @@ import * as P from '../prompts';
 import type { Pending } from '../step-record';
 import type { FinishedOutcome, Write } from './loop-outcome';
 import type { RunJournalService } from './run-journal.service';
+import { ModelCall } from './model-telemetry';
 
 /** What a run works with, handed down by the loop service. */
 export interface RunDeps {
@@ -35,6 +38,11 @@ export interface RunDeps {
   human: Pick<HumanInputService, 'record' | 'collect' | 'unconsumedSteers' | 'hasSteers' | 'consumeSteers'>;
   toolBox: ToolBox;
   tokenBatchMs: number;
+  prices: PriceTable;
+  /** WIZ_TRACE_CONTENT: prompts and completions on model-call spans. */
+  traceContent: boolean;
+  /** Why the owner's budgets stop this job now, if they do (checked before every model call). */
+  budgetStop(ownerId: string, agentId: string): Promise<string | null>;
 }
 
 export interface RunInput {
@@ -71,6 +79,8 @@ export abstract class RunState {
   protected readonly tools: WizTool[];
   /** Events to write with the next context save. */
   protected readonly pending: Pending[] = [];
+  /** Model calls' usage to write with the next context save (the ledger). */
+  protected readonly usage: UsageRecordEntity[] = [];
   /** Delegations asked for in the current step: the run parks after it. */
   protected readonly parking: ParkRequest[] = [];
   /** Waits on people or signals asked for in the current step: the run parks after it. */
@@ -127,7 +137,23 @@ export abstract class RunState {
     };
   }
 
-  protected count(usage: LanguageModelUsage): void {
+  protected count(usage: LanguageModelUsage, responseModel?: string): void {
+    const model = responseModel ?? this.model.modelId;
+    const [input, output] = [usage.inputTokens ?? 0, usage.outputTokens ?? 0];
+    this.usage.push(
+      Object.assign(new UsageRecordEntity(), {
+        id: randomUUID(),
+        ownerId: this.job.ownerId,
+        agentId: this.agent.id,
+        jobId: this.job.id,
+        provider: this.model.providerName,
+        model,
+        inputTokens: input,
+        outputTokens: output,
+        costNanoUsd: this.deps.prices.costNanoUsd(this.model.providerName, model, input, output),
+        createdAt: new Date(),
+      }),
+    );
     const s = this.ctx.state;
     s.steps++;
     s.tokens += usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
@@ -135,18 +161,43 @@ export abstract class RunState {
       this.budget.abort(new BudgetExceeded(budgetReason.tokens(s.tokens, this.limits.maxTokens)));
   }
 
-  /** One model call, aborted by the run's signal or after WIZ_LLM_TIMEOUT_MS. */
-  protected async call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** One model call (a `chat` span), aborted by the run's signal or after WIZ_LLM_TIMEOUT_MS. */
+  protected async call<T extends { usage: LanguageModelUsage; text: string; response: { modelId: string } }>(
+    phase: string,
+    input: unknown,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     if (this.ctx.state.steps >= this.limits.maxSteps)
       throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+    await this.checkBudgets();
+    const call = this.modelCall(phase, input);
     const deadline = new Deadline(this.model.timeoutMs, this.signal);
     try {
-      return await raceAbort(fn(deadline.signal), deadline.signal);
+      const r = await raceAbort(fn(deadline.signal), deadline.signal);
+      call.end(r.usage, r.response.modelId, this.deps.traceContent ? r.text : undefined);
+      return r;
     } catch (e) {
+      call.fail(e);
       throw this.modelError(deadline.expired ? deadline.signal.reason : e);
     } finally {
       deadline.clear();
     }
+  }
+
+  protected modelCall(phase: string, input: unknown): ModelCall {
+    const ids = { provider: this.model.providerName, modelId: this.model.modelId };
+    return new ModelCall(ids, phase, this.deps.traceContent ? input : undefined);
+  }
+
+  /** The owner's budgets (cluster-wide, from the store): a spent one stops the job here. */
+  protected async checkBudgets(): Promise<void> {
+    const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id);
+    if (stop) throw new BudgetExceeded(stop);
+  }
+
+  /** The save's ledger rows (taken: each is written once). */
+  protected takeUsage(): UsageRecordEntity[] {
+    return this.usage.splice(0);
   }
 
   protected modelError(e: unknown): unknown {
@@ -164,11 +215,13 @@ export abstract class RunState {
   // to the runner, to commit with the job's completion (`final`).
   protected async save(failure?: string): Promise<void> {
     const events = this.pending.splice(0);
+    const usage = this.takeUsage();
     const s = this.ctx.state;
     const promote = !this.promoted && (failure !== undefined || s.phase === 'done');
     if (promote) this.promoted = true;
     const write: Write = async (m, emit) => {
       await this.deps.journal.saveContext(this.ctx, m);
+      await this.deps.journal.saveUsage(usage, m);
       if (promote) await this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m);
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
     };
