@@ -76,3 +76,53 @@ describe("tenants' provider URLs", () => {
     expect(await calls()).toBe(before);
   });
 });
+
+// A private host the operator allows is reached through the pinned client (a real model stream).
+describe('an allowed private provider host (WIZ_ALLOWED_PRIVATE_HOSTS)', () => {
+  const iso = isolation('urlallow');
+  const llm = new FakeLlmServer({ rules: [] });
+  const ADMIN = 'b'.repeat(40);
+  let sut: InProcessServer;
+  let api: (method: string, path: string, body?: unknown) => Promise<HttpResult>;
+  let byName: string;
+
+  beforeAll(async () => {
+    const llmUrl = await llm.start();
+    byName = llmUrl.replace('127.0.0.1', 'localhost');
+    sut = await startServerInProcess(iso, llmUrl, {
+      WIZ_AUTH: 'on',
+      WIZ_ADMIN_KEY: ADMIN,
+      WIZ_ALLOWED_PRIVATE_HOSTS: 'localhost',
+    });
+    api = asKey(sut.baseUrl, ADMIN);
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await llm.stop();
+    await cleanup(iso);
+  });
+
+  it('streams the model answer through the connection-pinned client', async () => {
+    const provider = await api('POST', '/api/v1/providers', { name: 'Allowed', baseUrl: byName, apiKey: 'sk-x' });
+    expect(provider.status).toBe(201);
+    const agent = await api('POST', '/api/v1/agents', {
+      name: 'Local',
+      role: 'r',
+      model: { provider: provider.body.id, model: 'm' },
+      loop: { planning: false },
+    });
+    const job = (await api('POST', '/api/v1/jobs', { agentId: agent.body.id, input: 'pinned hello' })).body;
+    let seen: { status: string; result?: { text?: string }; failureReason?: string } = { status: '' };
+    await until(
+      async () => {
+        seen = (await api('GET', `/api/v1/jobs/${job.id}`)).body;
+        return seen.status === 'failed' || seen.status === 'completed';
+      },
+      20_000,
+      'job settled',
+      () => JSON.stringify(seen),
+    );
+    expect(seen).toMatchObject({ status: 'completed', result: { text: expect.stringContaining('pinned hello') } });
+  });
+});

@@ -5,7 +5,7 @@ import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolResult, McpError, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { guardedFetch, UrlPolicy } from '@wiz/net';
+import { guardedFetch, UrlPolicy, UrlRefused } from '@wiz/net';
 
 /** A server as the runtime connects to it: its configuration with the secrets opened. */
 export interface McpTarget {
@@ -177,9 +177,16 @@ export class McpConnection {
       return await attempt(new StreamableHTTPClientTransport(url, http));
     } catch (e) {
       // An older server speaks the HTTP+SSE transport: the SDK's documented fallback.
-      if (e instanceof Error && /private or loopback/.test(e.message)) throw e;
+      if (refused(e)) throw e;
       await this.client?.close().catch(() => undefined);
       return attempt(new SSEClientTransport(url, http));
     }
   }
+}
+
+// A refused URL is refused on every transport: no fallback (the SDK may wrap the fetch error).
+function refused(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++)
+    if (c instanceof UrlRefused || /private or local address/.test(c.message)) return true;
+  return false;
 }

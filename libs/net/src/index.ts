@@ -1,2 +1,2 @@
-export { assertPublicUrl, guardedFetch, isPrivateAddress, UrlRefused } from './public-url';
+export { assertPublicUrl, guardedFetch, isPrivateAddress, pinnedFetch, UrlRefused } from './public-url';
 export type { UrlPolicy } from './public-url';

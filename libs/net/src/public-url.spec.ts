@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { assertPublicUrl, guardedFetch, isPrivateAddress, UrlRefused } from './public-url';
+import { assertPublicUrl, guardedFetch, isPrivateAddress, pinnedFetch, UrlRefused } from './public-url';
 
 describe(assertPublicUrl.name, () => {
   const guard = { guard: true };
@@ -72,5 +72,24 @@ describe(guardedFetch.name, () => {
 
   it('refuses a private target before connecting', async () => {
     await expect(guardedFetch({ guard: true })(`${base}/ok`)).rejects.toThrow(UrlRefused);
+  });
+
+  // DNS rebinding: a name may answer a public address to the check and a private one to the
+  // connection. The connection's own lookup is checked, so what is reached is what was checked.
+  it('checks the address a connection is made to, not only the one checked before', async () => {
+    const byName = `http://localhost:${(server.address() as AddressInfo).port}/ok`;
+    const refused = pinnedFetch({ guard: true })(byName);
+    await expect(refused).rejects.toMatchObject({ cause: expect.any(UrlRefused) });
+    await expect(refused).rejects.toMatchObject({ cause: { message: expect.stringMatching(/localhost resolves to/) } });
+    const allowed = await pinnedFetch({ guard: true, allow: ['localhost'] })(byName);
+    await expect(allowed.json()).resolves.toEqual({ ok: true });
+    expect(pinnedFetch({ guard: false })).toBe(fetch);
+  });
+
+  it('passes a Request through (method, headers and body)', async () => {
+    const sut = pinnedFetch({ guard: true, allow: ['localhost'] });
+    const port = (server.address() as AddressInfo).port;
+    const res = await sut(new Request(`http://localhost:${port}/ok`, { method: 'POST', body: '{}' }));
+    expect(res.status).toBe(200);
   });
 });

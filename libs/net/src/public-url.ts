@@ -1,5 +1,7 @@
+import { lookup as lookupCallback, LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, LookupFunction } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 /** Who may be reached besides the public internet (the operator's choice, from the config). */
 export interface UrlPolicy {
@@ -76,21 +78,74 @@ export async function assertPublicUrl(url: string | URL, policy: UrlPolicy): Pro
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
   for (const ip of addresses) {
-    if (isPrivateAddress(ip) && !allowed(host, ip, policy.allow ?? []))
-      throw new UrlRefused(
-        `${u.host} resolves to ${ip}, a private or local address: refused (the operator may allow it with WIZ_ALLOWED_PRIVATE_HOSTS)`,
-      );
+    const why = refusal(host, ip, policy);
+    if (why) throw new UrlRefused(why);
   }
   return u;
+}
+
+/** Why an address is refused under a policy, or undefined when it may be reached. */
+function refusal(host: string, ip: string, policy: UrlPolicy): string | undefined {
+  if (!isPrivateAddress(ip) || allowed(host, ip, policy.allow ?? [])) return undefined;
+  return `${host} resolves to ${ip}, a private or local address: refused (the operator may allow it with WIZ_ALLOWED_PRIVATE_HOSTS)`;
+}
+
+/**
+ * A DNS lookup for `net.connect` that refuses private answers: the connection goes to exactly the
+ * address that was checked, so a name that changes its answer between a check and the connection
+ * (DNS rebinding) cannot slip through.
+ */
+function checkedLookup(policy: UrlPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    lookupCallback(hostname, { ...options, all: true }, (err, answers: LookupAddress[]) => {
+      if (err) return callback(err, '', 0);
+      for (const a of answers) {
+        const why = refusal(hostname, a.address, policy);
+        if (why) return callback(new UrlRefused(why), '', 0);
+      }
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, answers);
+      const first = answers[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+// One connection pool per policy (policies come from the config: a handful per process).
+const pinned = new Map<string, typeof fetch>();
+
+/**
+ * A `fetch` whose connections are checked where they are made: every address a name resolves to
+ * at connection time must pass the policy (IP literals are checked by assertPublicUrl, which
+ * callers run first for a clear message). Redirects are not followed here: see guardedFetch.
+ * Without a guard it is the global fetch.
+ */
+export function pinnedFetch(policy: UrlPolicy): typeof fetch {
+  if (!policy.guard || policy.allowPrivate) return fetch;
+  const key = JSON.stringify([policy.allow ?? []]);
+  let f = pinned.get(key);
+  if (!f) {
+    const dispatcher = new Agent({ connect: { lookup: checkedLookup(policy) } });
+    f = (async (input: string | URL | Request, init?: RequestInit) => {
+      // undici's own fetch does not know the global Request class: pass its parts.
+      if (input instanceof Request) {
+        const { url, method, headers, body, signal } = input;
+        return undiciFetch(url, { method, headers, body, signal, duplex: 'half', ...init, dispatcher } as never);
+      }
+      return undiciFetch(input, { ...init, dispatcher } as never);
+    }) as unknown as typeof fetch;
+    pinned.set(key, f);
+  }
+  return f;
 }
 
 const MAX_REDIRECTS = 5;
 
 /**
  * A `fetch` for user-given URLs (the AI SDK's `fetch` option): each request, and each redirect
- * it follows, goes through assertPublicUrl first.
+ * it follows, goes through assertPublicUrl first, and its connection through pinnedFetch.
  */
-export function guardedFetch(policy: UrlPolicy, base: typeof fetch = fetch): typeof fetch {
+export function guardedFetch(policy: UrlPolicy, base: typeof fetch = pinnedFetch(policy)): typeof fetch {
   return async (input, init) => {
     let url = new URL(input instanceof Request ? input.url : String(input));
     let request = init;

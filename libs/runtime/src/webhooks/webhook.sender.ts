@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { clip, DeliveryAttempt } from '@wiz/contracts';
 import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
-import { assertPublicUrl } from '@wiz/net';
+import { assertPublicUrl, pinnedFetch } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 import { signWebhook } from './webhook-signature';
 
@@ -80,9 +80,11 @@ export class WebhookSender {
       result: { responseCode, responseSnippet, error },
     });
     try {
-      // Checked again before each send: what the name resolves to may have changed.
-      await assertPublicUrl(hook.url, urlPolicyOf(this.config));
-      const res = await fetch(hook.url, {
+      // Checked again before each send (what the name resolves to may have changed), and pinned:
+      // the connection goes to the address that passed the check.
+      const policy = urlPolicyOf(this.config);
+      await assertPublicUrl(hook.url, policy);
+      const res = await pinnedFetch(policy)(hook.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -104,8 +106,12 @@ export class WebhookSender {
         return { ok: true, result: { responseCode: res.status, responseSnippet: snippet, error: null } };
       return fail(`the receiver answered ${res.status}`, res.status, snippet);
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      return fail(err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.message));
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      return fail(
+        err.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : (err.cause?.code ?? err.cause?.message ?? err.message),
+      );
     }
   }
 }
