@@ -45,7 +45,10 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.sweeper.stop();
-    await Promise.race([this.drain(), new Promise((r) => setTimeout(r, 5_000))]);
+    // At most 5 s for what is queued; the timer is cleared so that it never holds the process.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.drain(), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer);
     await this.deletePublished();
   }
 
