@@ -150,7 +150,15 @@ describe('web console', () => {
 
   it('lists a gated tool call in the approvals inbox, shows it on the parked job, and approving it completes the job', async () => {
     const { page, shot } = browser;
-    await page.goto(`${server.baseUrl}/approvals`);
+    // The Events page follows `owner` on a connection of its own: leaving it (without a reload)
+    // leaves the navigation's badge its live subscription.
+    await page.goto(`${server.baseUrl}/events`);
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Approvals/ })
+      .click();
+    await page.waitForURL('**/approvals');
     await page.getByText('No approvals waiting.').waitFor();
     await page.getByText('Set an approval policy on an agent to gate its tools.').waitFor();
     expect(await page.locator('[data-pending-count]').count()).toBe(0);

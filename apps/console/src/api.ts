@@ -1,15 +1,23 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Subscription, WizApiError, WizClient, WizEvent } from '@wiz/client';
+import { Subscription, WizApiError, WizClient, WizEvent, WizEvents } from '@wiz/client';
 
 const KEY = 'wiz.apiKey';
 
 // The console's one client: same origin as the page; the API key (when the server wants one)
 // lives in sessionStorage, so it is gone when the tab closes.
-let current = create(sessionStorage.getItem(KEY) ?? undefined);
+let currentKey = sessionStorage.getItem(KEY) ?? undefined;
+let current = create(currentKey);
 
 function create(apiKey?: string): WizClient {
   return new WizClient({ baseUrl: location.origin, apiKey });
 }
+
+/**
+ * A WebSocket connection of its own, for a subscription that must not touch the shared ones: a
+ * connection holds one subscription per topic, so a replay (`since`) or the Events page following
+ * `owner` on the shared connection would replace the navigation's. Close it when done.
+ */
+export const ownEvents = (): WizEvents => new WizEvents({ baseUrl: location.origin, apiKey: currentKey });
 
 export const api = (): WizClient => current;
 
@@ -18,6 +26,7 @@ export function setApiKey(key: string | undefined): WizClient {
   shared.clear();
   if (key) sessionStorage.setItem(KEY, key);
   else sessionStorage.removeItem(KEY);
+  currentKey = key;
   current = create(key);
   return current;
 }
@@ -95,12 +104,13 @@ export function useTopic(topic: string | null, onEvent: (e: WizEvent) => void, s
     if (!topic) return;
     setError(undefined);
     if (since === undefined) return listen(topic, (e) => handler.current(e), setError);
-    const sub = api().events.subscribe(topic, {
+    const events = ownEvents();
+    events.subscribe(topic, {
       since,
       onEvent: (e) => handler.current(e),
       onError: (e) => setError(e.message),
     });
-    return () => sub.close();
+    return () => events.close();
   }, [topic, since]);
   return error;
 }

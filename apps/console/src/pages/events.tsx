@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Subscription, WizEvent } from '@wiz/client';
-import { api } from '../api';
+import type { WizEvent, WizEvents } from '@wiz/client';
+import { ownEvents } from '../api';
 import { ErrorNote, Field, Json, Page } from '../ui';
 
 const MAX = 500;
@@ -12,18 +12,19 @@ export function EventsPage() {
   const [frames, setFrames] = useState<WizEvent[]>([]);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(true);
-  const sub = useRef<Subscription | undefined>(undefined);
-  useEffect(() => () => sub.current?.close(), []);
+  // Its own connection: following `owner` here must not replace the navigation's subscription.
+  const events = useRef<WizEvents | undefined>(undefined);
+  useEffect(() => () => events.current?.close(), []);
   const start = async () => {
-    sub.current?.close();
+    events.current?.close();
+    events.current = ownEvents();
     setFrames([]);
     setError(undefined);
-    const s = api().events.subscribe(topic.trim(), {
+    const s = events.current.subscribe(topic.trim(), {
       since: since.trim() === '' ? undefined : Number(since),
       onEvent: (e) => setFrames((f) => [e, ...f].slice(0, MAX)),
       onError: (e) => setError(e.message),
     });
-    sub.current = s;
     await s.ready.catch(() => undefined);
   };
   return (
