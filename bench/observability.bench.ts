@@ -110,7 +110,9 @@ export async function observabilityBench(o: BenchOptions): Promise<SuiteResult> 
       context: {
         'observability: jobs/s per phase, tracing off': list(rates.off),
         'observability: jobs/s per phase, tracing on': list(rates.on),
-        'observability: spans received (exports)': `${otlp.spans} (${otlp.exports})`,
+        'observability: spans received (exports), per traced job': `${otlp.spans} (${otlp.exports}), ${round(
+          otlp.spans / (o.warmup + ROUNDS * o.jobs),
+        )}`,
       },
     };
   } finally {
