@@ -139,8 +139,11 @@ function timeMcpHandlers(source: McpToolSource, viaWiz: number[], direct: () => 
     }));
 }
 
-/** An MCP server with one instant tool, `echo`, over streamable HTTP with sessions on loopback. */
-async function startEchoServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * An MCP server with one instant tool, `echo`, over streamable HTTP with sessions on loopback;
+ * `onCall` runs as the tool's handler starts.
+ */
+export async function startEchoServer(onCall?: () => void): Promise<{ url: string; stop: () => Promise<void> }> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const id = req.headers['mcp-session-id'];
@@ -151,9 +154,10 @@ async function startEchoServer(): Promise<{ url: string; stop: () => Promise<voi
     server.registerTool(
       'echo',
       { description: 'echoes its text', inputSchema: { text: z.string() } },
-      async ({ text }) => ({
-        content: [{ type: 'text', text }],
-      }),
+      async ({ text }) => {
+        onCall?.();
+        return { content: [{ type: 'text', text }] };
+      },
     );
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

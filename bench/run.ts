@@ -8,15 +8,18 @@ import { consoleBench } from './console.bench';
 import { conversationsBench } from './conversations.bench';
 import { delegationBench } from './delegation.bench';
 import { gatewayBench } from './gateway.bench';
+import { hitlBench } from './hitl.bench';
 import { mcpBench } from './mcp.bench';
 import { modelCallBench } from './model-call.bench';
+import { observabilityBench } from './observability.bench';
 import { queueBench } from './queue.bench';
 import { rawJetStreamBench } from './raw-jetstream.bench';
+import { webhooksBench } from './webhooks.bench';
 import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations|console|mcp] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations|console|mcp|hitl|webhooks|observability] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -38,6 +41,8 @@ async function main(argv: string[]): Promise<void> {
       delegations: { type: 'string', default: '200' },
       messages: { type: 'string', default: '300' },
       'mcp-calls': { type: 'string', default: '300' },
+      approvals: { type: 'string', default: '200' },
+      'webhook-events': { type: 'string', default: '1000' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,9 +63,20 @@ async function main(argv: string[]): Promise<void> {
     profile: values.profile,
   };
   if (
-    !['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations', 'console', 'mcp'].includes(
-      values.suite,
-    )
+    ![
+      'all',
+      'queue',
+      'raw',
+      'actors',
+      'gateway',
+      'delegation',
+      'conversations',
+      'console',
+      'mcp',
+      'hitl',
+      'webhooks',
+      'observability',
+    ].includes(values.suite)
   )
     throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
@@ -103,6 +119,9 @@ async function main(argv: string[]): Promise<void> {
   await suite('conversations', async () => [await conversationsBench({ ...o, jobs: int('messages', 1) })]);
   await suite('console', async () => [await consoleBench(o)]);
   await suite('mcp', async () => [await mcpBench({ ...o, calls: int('mcp-calls', 1) })]);
+  await suite('hitl', async () => [await hitlBench({ ...o, approvals: int('approvals', 1) })]);
+  await suite('webhooks', async () => [await webhooksBench({ ...o, events: int('webhook-events', 1) })]);
+  await suite('observability', async () => [await observabilityBench(o)]);
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];

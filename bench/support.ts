@@ -198,10 +198,10 @@ export const interruption = interrupted.promise;
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 export const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 
-// The server's configuration in a bench: this run's isolation, the scripted model at `llmUrl`;
+// The server's environment in a bench: this run's isolation, the scripted model at `llmUrl`;
 // dataDir set: the embedded SQLite store in it, else Postgres.
-export function benchConfig(iso: Isolation, llmUrl: string, dataDir = ''): WizConfig {
-  return parseConfig({
+export function benchEnv(iso: Isolation, llmUrl: string, dataDir = ''): Record<string, string> {
+  return {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -218,7 +218,37 @@ export function benchConfig(iso: Isolation, llmUrl: string, dataDir = ''): WizCo
     // After a failed run, hand unfinished jobs back quickly: their stream is deleted anyway.
     WIZ_SHUTDOWN_GRACE_MS: '1000',
     PATH: process.env['PATH'] ?? '',
+  };
+}
+
+export function benchConfig(iso: Isolation, llmUrl: string, dataDir = ''): WizConfig {
+  return parseConfig(benchEnv(iso, llmUrl, dataDir));
+}
+
+/** A JSON request to a server's REST API; throws unless it answers `expect`. */
+export async function api<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  expect = method === 'POST' ? [200, 201, 202] : [200],
+): Promise<T> {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
+  const text = await r.text();
+  if (!expect.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL after 5 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await withTimeout(exited, 5_000, 'child exit').catch(() => child.kill('SIGKILL'));
 }
 
 /** Replaces the scripted model's rules (its admin endpoint). */
