@@ -12,6 +12,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { parse, parseAllDocuments } from 'yaml';
+import { parseConfig } from '@wiz/config';
 
 // No container engine runs here: these checks stand in for `docker compose config`,
 // `kubectl apply --dry-run` and a look at the Dockerfile.
@@ -169,9 +170,22 @@ describe('deploy manifests', () => {
       expect(report.messages.map((m) => `${m.rule}: ${m.message}`)).toEqual([]);
     });
 
-    it('has the services, with fake-llm only in the demo profile', () => {
-      expect(Object.keys(services).sort()).toEqual(['fake-llm', 'gateway', 'nats', 'postgres', 'runtime']);
+    it('has the services, with fake-llm only in the demo profile and the NATS cluster in the cluster one', () => {
+      expect(Object.keys(services).sort()).toEqual([
+        'fake-llm',
+        'gateway',
+        'gateway-cluster',
+        'nats',
+        'nats-1',
+        'nats-2',
+        'nats-3',
+        'postgres',
+        'runtime',
+        'runtime-cluster',
+      ]);
       expect(service('fake-llm').profiles).toEqual(['demo']);
+      for (const name of ['nats-1', 'nats-2', 'nats-3', 'gateway-cluster', 'runtime-cluster'])
+        expect({ name, profiles: service(name).profiles }).toEqual({ name, profiles: ['cluster'] });
       for (const name of ['nats', 'postgres', 'gateway', 'runtime']) expect(service(name).profiles).toBeUndefined();
     });
 
@@ -193,6 +207,74 @@ describe('deploy manifests', () => {
       expect(published('gateway')).toContainEqual({ host: '8080', container: '8080' });
     });
 
+    describe('cluster profile', () => {
+      const nodes = ['nats-1', 'nats-2', 'nats-3'];
+      // `--flag value` pairs of a nats-server command line.
+      const flag = (cmd: string[], ...names: string[]): string | undefined => {
+        const i = cmd.findIndex((a) => names.includes(a));
+        return i >= 0 ? cmd[i + 1] : undefined;
+      };
+
+      it('runs three JetStream NATS servers, each with its own store volume and name', () => {
+        const volumes = Object.keys(obj(compose.volumes, 'volumes'));
+        const stores = nodes.map((name) => {
+          const cmd = argv(name);
+          expect(service(name).image).toBe(service('nats').image);
+          expect(cmd.some((a) => a === '-js' || a === '--jetstream')).toBe(true);
+          expect(flag(cmd, '-n', '--name', '--server_name')).toBe(name);
+          const dir = flag(cmd, '-sd', '--store_dir');
+          const mount = list(service(name).volumes, `${name}.volumes`)
+            .map((v) => str(v, 'volume').split(':'))
+            .find(([, target]) => target === dir);
+          expect({ name, volume: volumes.includes(mount?.[0] ?? '') }).toEqual({ name, volume: true });
+          expect(obj(service(name).healthcheck, `${name}.healthcheck`).test).toEqual(
+            obj(service('nats').healthcheck, 'nats.healthcheck').test,
+          );
+          return mount?.[0];
+        });
+        expect(new Set(stores).size).toBe(3);
+      });
+
+      it('routes every node to the others in one named cluster', () => {
+        const clusterNames = new Set(nodes.map((name) => flag(argv(name), '--cluster_name')));
+        expect(clusterNames.size).toBe(1);
+        expect([...clusterNames][0]).toMatch(/^\w+$/);
+        for (const name of nodes) {
+          const cmd = argv(name);
+          const listen = new URL(str(flag(cmd, '--cluster'), `${name} --cluster`));
+          const routes = str(flag(cmd, '--routes'), `${name} --routes`)
+            .split(',')
+            .map((r) => new URL(r.trim()));
+          // Every node is reachable on the port each one listens on for routes (a route to itself is ignored).
+          expect(routes.map((r) => r.hostname).sort()).toEqual(nodes);
+          for (const r of routes) expect(r.port).toBe(listen.port);
+        }
+      });
+
+      it('runs a gateway and runtimes on Postgres and every node, with R3 streams', () => {
+        for (const name of ['gateway-cluster', 'runtime-cluster']) {
+          const e = env(name);
+          expect(e.WIZ_JETSTREAM_REPLICAS).toBe('3');
+          expect(
+            e.NATS_URL.split(',')
+              .map((u) => hostOf(u.trim()))
+              .sort(),
+          ).toEqual(nodes);
+          expect(hostOf(e.DATABASE_URL)).toBe('postgres');
+          // Its own installation: not the default stack's database schema.
+          expect(e.WIZ_DB_SCHEMA).not.toBe(env('gateway').WIZ_DB_SCHEMA);
+          const deps = obj(service(name).depends_on, `${name}.depends_on`);
+          expect(Object.keys(deps).sort()).toEqual([...nodes, 'postgres']);
+          for (const cond of Object.values(deps)) expect(obj(cond, 'dep').condition).toBe('service_healthy');
+        }
+        expect(env('runtime-cluster')).toEqual(env('gateway-cluster'));
+        expect(argv('gateway-cluster')).toEqual(argv('gateway'));
+        expect(argv('runtime-cluster')).toEqual(argv('runtime'));
+        expect(obj(service('runtime-cluster').deploy, 'deploy').replicas).toBeGreaterThanOrEqual(2);
+        expect(published('gateway-cluster')).toEqual([{ host: '8081', container: '8080' }]);
+      });
+    });
+
     it('configures gateway and runtime identically for the bus and the database', () => {
       const gateway = env('gateway');
       const runtime = env('runtime');
@@ -203,18 +285,24 @@ describe('deploy manifests', () => {
         'OPENAI_BASE_URL',
         'OPENAI_API_KEY',
         'WIZ_NATS_AUTOSTART',
+        'WIZ_SECRET_KEY',
       ];
       for (const e of [gateway, runtime]) expect(Object.keys(e)).toEqual(expect.arrayContaining(required));
-      for (const key of ['NATS_URL', 'DATABASE_URL', 'WIZ_BUS_PREFIX']) expect(runtime[key]).toBe(gateway[key]);
+      for (const key of ['NATS_URL', 'DATABASE_URL', 'WIZ_BUS_PREFIX', 'WIZ_SECRET_KEY'])
+        expect(runtime[key]).toBe(gateway[key]);
       expect(gateway.WIZ_NATS_AUTOSTART).toBe('false');
       expect(hostOf(gateway.NATS_URL)).toBe('nats');
       expect(gateway.DATABASE_URL).toMatch(/^postgres:\/\//);
       expect(hostOf(gateway.DATABASE_URL)).toBe('postgres');
     });
 
-    it('takes OPENAI_API_KEY from the host and holds no literal secret', () => {
-      for (const name of ['gateway', 'runtime'])
+    it('takes OPENAI_API_KEY and WIZ_SECRET_KEY from the host and holds no literal secret', () => {
+      for (const name of ['gateway', 'runtime', 'gateway-cluster', 'runtime-cluster']) {
         expect(env(name).OPENAI_API_KEY).toMatch(/^\$\{OPENAI_API_KEY(:?-)?\}$/);
+        // On Postgres the apps refuse to start without it (libs/config): it must reach them.
+        expect(env(name).DATABASE_URL).toMatch(/^postgres:\/\//);
+        expect(env(name).WIZ_SECRET_KEY).toMatch(/^\$\{WIZ_SECRET_KEY(:?-)?\}$/);
+      }
       for (const name of Object.keys(services)) {
         for (const [key, value] of Object.entries(service(name).environment ? env(name) : {})) {
           if (/KEY|TOKEN|SECRET|PASSWORD/.test(key))
@@ -239,7 +327,7 @@ describe('deploy manifests', () => {
     });
 
     it('builds every app service from deploy/Dockerfile and runs real entrypoints', () => {
-      for (const name of ['gateway', 'runtime', 'fake-llm']) {
+      for (const name of ['gateway', 'runtime', 'fake-llm', 'gateway-cluster', 'runtime-cluster']) {
         const build = obj(service(name).build, `${name}.build`);
         expect(existsSync(join(root, str(build.context, 'context'), str(build.dockerfile, 'dockerfile')))).toBe(true);
         expectEntrySourceExists(argv(name));
@@ -414,6 +502,18 @@ describe('deploy manifests', () => {
         expect(configMapName).toBe(generator.name);
         expect(secret).toBe(`${name}-secrets`);
         expect(docsOf(base, 'secret.example.yaml').map(nameOf)).toContain(secret);
+      });
+
+      it('gets an environment Wiz accepts, WIZ_SECRET_KEY beside DATABASE_URL', () => {
+        const secret = docsOf(base, 'secret.example.yaml').find((d) => nameOf(d) === `${name}-secrets`);
+        const podEnv = {
+          ...(obj(configMap.data, 'data') as Record<string, string>),
+          ...(obj(secret?.stringData, 'stringData') as Record<string, string>),
+        };
+        expect(podEnv.DATABASE_URL).toMatch(/^postgres:\/\//);
+        expect(() => parseConfig(podEnv)).not.toThrow();
+        const { WIZ_SECRET_KEY: _dropped, ...withoutKey } = podEnv;
+        expect(() => parseConfig(withoutKey)).toThrow(/WIZ_SECRET_KEY: required when DATABASE_URL is set/);
       });
 
       it('runs as its own service account, with no API token mounted', () => {
