@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DCLinter } from 'dclint';
+import { Arg, Copy, DockerfileParser, Instruction, Label } from 'dockerfile-ast';
+import { validate as validateDockerfile } from 'dockerfile-utils';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -11,8 +13,10 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '@wiz/config';
+import { knownKinds, schemaErrors } from '../support/k8s-schema';
 
 // No container engine runs here: these checks stand in for `docker compose config`,
 // `kubectl apply --dry-run` and a look at the Dockerfile.
@@ -53,37 +57,55 @@ const expectEntrySourceExists = (argv: string[]): void => {
   expect({ source, exists: existsSync(join(root, source)) }).toEqual({ source, exists: true });
 };
 
-// Dockerfile: instructions with line continuations joined and comments dropped.
-function dockerInstructions(text: string): Array<{ op: string; args: string }> {
-  const joined = text
-    .split('\n')
-    .filter((l) => !/^\s*#/.test(l))
-    .join('\n')
-    .replace(/\\\n/g, ' ');
-  return joined
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .map((l) => {
-      const [op, ...rest] = l.split(/\s+/);
-      return { op: op.toUpperCase(), args: rest.join(' ') };
-    });
+// The Dockerfile, parsed by dockerfile-ast (the parser of the Docker language server).
+function parseDockerfile(text: string) {
+  const file = DockerfileParser.parse(text);
+  const instructions = file.getInstructions();
+  const froms = instructions.filter((i) => i.getKeyword() === 'FROM');
+  const stage = (from: Instruction) => {
+    const start = instructions.indexOf(from);
+    const next = froms[froms.indexOf(from) + 1];
+    return instructions.slice(start, next ? instructions.indexOf(next) : undefined);
+  };
+  return { file, instructions, froms, stage };
+}
+const keyword = (stage: Instruction[], op: string): Instruction[] => stage.filter((i) => i.getKeyword() === op);
+const argsOf = (i: Instruction | undefined): string => i?.getArgumentsContent() ?? '';
+// ARG and LABEL name → value (ARG without a default: '').
+function properties(stage: Instruction[], op: 'ARG' | 'LABEL'): Record<string, string> {
+  return Object.fromEntries(
+    keyword(stage, op).flatMap((i) =>
+      op === 'ARG'
+        ? [[(i as Arg).getProperty()?.getName() ?? '', (i as Arg).getProperty()?.getValue() ?? '']]
+        : (i as Label).getProperties().map((p) => [p.getName(), p.getValue() ?? '']),
+    ),
+  );
 }
 
 describe('deploy manifests', () => {
   describe('Dockerfile', () => {
-    const all = dockerInstructions(read('deploy/Dockerfile'));
-    const froms = all.map((ins, i) => ({ ...ins, i })).filter((ins) => ins.op === 'FROM');
-    const build = all.slice(froms[0].i, froms[1]?.i);
-    const runtime = all.slice(froms[froms.length - 1].i);
-    const runs = (stage: typeof all): string =>
-      stage
-        .filter((s) => s.op === 'RUN')
-        .map((s) => s.args)
-        .join(' && ');
+    const text = read('deploy/Dockerfile');
+    const { file, froms, stage } = parseDockerfile(text);
+    const build = stage(froms[0]);
+    const runtime = stage(froms[froms.length - 1]);
+    const runs = (s: Instruction[]): string => keyword(s, 'RUN').map(argsOf).join(' && ');
+    const pkg = JSON.parse(read('package.json')) as {
+      version: string;
+      license: string;
+      dependencies: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
 
-    it('is a two-stage build on the current Node LTS', () => {
-      expect(froms.map((f) => f.args)).toEqual(['node:24-bookworm-slim AS build', 'node:24-bookworm-slim']);
+    it("passes the Docker language server's validator (dockerfile-utils)", () => {
+      expect(validateDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+    });
+
+    it('is a two-stage build on the current Node LTS, its base pinned by digest in one ARG', () => {
+      expect(froms.map(argsOf)).toEqual(['${NODE_IMAGE} AS build', '${NODE_IMAGE}']);
+      const image = file.getInitialARGs().find((a) => a.getProperty()?.getName() === 'NODE_IMAGE');
+      const ref = DockerfileParser.parse(`FROM ${image?.getProperty()?.getValue() ?? ''}`).getFROMs()[0];
+      expect({ name: ref.getImageName(), tag: ref.getImageTag() }).toEqual({ name: 'node', tag: '24-bookworm-slim' });
+      expect(ref.getImageDigest()).toMatch(/^sha256:[0-9a-f]{64}$/);
     });
 
     it('builds with the toolchain for better-sqlite3, then drops dev dependencies', () => {
@@ -93,28 +115,57 @@ describe('deploy manifests', () => {
       expect(order.every((pos) => pos >= 0)).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       // npm ci needs the lockfile the Dockerfile copies in.
-      expect(build.some((s) => s.op === 'COPY' && s.args.includes('package-lock.json'))).toBe(true);
+      expect(keyword(build, 'COPY').some((s) => argsOf(s).includes('package-lock.json'))).toBe(true);
       expect(existsSync(join(root, 'package-lock.json'))).toBe(true);
     });
 
+    it('leaves better-sqlite3 out of a Postgres-only image (WITH_SQLITE=false)', () => {
+      // better-sqlite3 is the only optional dependency the apps have; the store loads it only for SQLite.
+      expect(pkg.optionalDependencies).toHaveProperty('better-sqlite3');
+      expect(pkg.dependencies).not.toHaveProperty('better-sqlite3');
+      expect(properties(build, 'ARG')).toMatchObject({ WITH_SQLITE: 'true' });
+      expect(runs(build)).toMatch(
+        /if \[ "\$WITH_SQLITE" = "false" \]; then npm prune --omit=dev --omit=optional; else npm prune --omit=dev; fi/,
+      );
+    });
+
+    it('labels the image with the OCI annotations, from build arguments', () => {
+      const labels = properties(runtime, 'LABEL');
+      const args = properties(runtime, 'ARG');
+      expect(labels).toMatchObject({
+        'org.opencontainers.image.title': 'wiz',
+        'org.opencontainers.image.licenses': pkg.license,
+        'org.opencontainers.image.version': '${VERSION}',
+        'org.opencontainers.image.revision': '${REVISION}',
+        'org.opencontainers.image.source': '${SOURCE}',
+        'org.opencontainers.image.base.name': '${NODE_IMAGE}',
+      });
+      // Every argument a label uses is declared in the final stage (else it expands to nothing).
+      for (const value of Object.values(labels))
+        for (const [, name] of value.matchAll(/\$\{(\w+)\}/g))
+          expect({ name, declared: name in args }).toEqual({ name, declared: true });
+      expect(args.VERSION).toBe(pkg.version);
+    });
+
     it('runs as a non-root user with only what it needs', () => {
-      const user = runtime.filter((s) => s.op === 'USER').pop()?.args ?? 'root';
+      const user = argsOf(keyword(runtime, 'USER').pop()) || 'root';
       expect(user).not.toMatch(/^(root|0)(:|$)/);
-      const copied = runtime.filter((s) => s.op === 'COPY').map((s) => s.args);
+      const copied = (keyword(runtime, 'COPY') as Copy[]).map((c) => ({
+        from: c.getFromFlag()?.getValue(),
+        args: argsOf(c),
+      }));
       for (const path of ['node_modules', 'dist', 'package.json']) {
-        expect(copied.some((c) => c.startsWith('--from=build') && c.includes(`/app/${path}`))).toBe(true);
+        expect(copied.some((c) => c.from === 'build' && c.args.startsWith(`/app/${path} `))).toBe(true);
       }
-      expect(runtime.find((s) => s.op === 'ENV')?.args).toMatch(/WIZ_NATS_AUTOSTART=false/);
+      expect(argsOf(keyword(runtime, 'ENV')[0])).toMatch(/WIZ_NATS_AUTOSTART=false/);
     });
 
     it('has a HEALTHCHECK that fetches /health with node', () => {
-      const hc = runtime.find((s) => s.op === 'HEALTHCHECK')?.args ?? '';
-      expect(hc).toMatch(/CMD \["node", "-e", .*fetch\(.*\/health'\)/);
+      expect(argsOf(keyword(runtime, 'HEALTHCHECK')[0])).toMatch(/CMD \["node", "-e", .*fetch\(.*\/health'\)/);
     });
 
     it('defaults to the combined server entry, which exists', () => {
-      const cmd = runtime.filter((s) => s.op === 'CMD').pop()?.args ?? '';
-      const argv = list(JSON.parse(cmd), 'CMD').map((a) => str(a, 'CMD'));
+      const argv = list(JSON.parse(argsOf(keyword(runtime, 'CMD').pop())), 'CMD').map((a) => str(a, 'CMD'));
       expect(entryOf(argv)).toBe('dist/apps/server/src/main.js');
       expectEntrySourceExists(argv);
     });
@@ -126,7 +177,6 @@ describe('deploy manifests', () => {
       expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'data', '.git', '.env']));
     });
   });
-
   describe('docker-compose.yml', () => {
     const compose = obj(parse(read('docker-compose.yml'), { merge: true }), 'compose');
     const services = obj(compose.services, 'services');
@@ -397,6 +447,7 @@ describe('deploy manifests', () => {
       'v1/PersistentVolumeClaim': PersistentVolumeClaim,
       'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
       'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+      'keda.sh/v1alpha1/ScaledObject': ScaledObject,
     };
     const validate = (file: string, doc: Obj): void => {
       const Model = models[`${String(doc.apiVersion)}/${String(doc.kind)}`];
@@ -407,6 +458,55 @@ describe('deploy manifests', () => {
     it('has only objects of known kinds that pass the Kubernetes schema', () => {
       expect(manifests.length).toBeGreaterThanOrEqual(12);
       for (const { file, doc } of manifests) validate(file, doc);
+    });
+
+    describe('strict schema (unknown fields rejected)', () => {
+      const deployment = (): Obj => structuredClone(one('Deployment', 'wiz-runtime'));
+      const firstContainer = (d: Obj): Obj =>
+        obj(list(obj(obj(obj(d.spec, 'spec').template, 'template').spec, 'pod').containers, 'containers')[0], 'c');
+
+      it('knows a schema for every kind of the manifests', () => {
+        expect(knownKinds()).toEqual(expect.arrayContaining(Object.keys(models)));
+      });
+
+      it('passes every manifest of the base', () => {
+        expect(schemaErrors(manifests.map(({ file, doc }) => ({ where: file, doc })))).toEqual([]);
+      });
+
+      it('rejects a misspelt field that validate() of kubernetes-models lets through', () => {
+        const sut = deployment();
+        const container = firstContainer(sut);
+        container.imagePullPolcy = container.imagePullPolicy ?? 'Always';
+        delete container.imagePullPolicy;
+        // The reason for the strict check: the library's validator accepts it.
+        expect(() => new Deployment(sut as never).validate()).not.toThrow();
+        const errors = schemaErrors([{ where: 'runtime.yaml', doc: sut }]);
+        expect(errors).toEqual([
+          expect.stringMatching(/^runtime\.yaml \(Deployment wiz-runtime\): .*'imagePullPolcy'/),
+        ]);
+      });
+
+      it('rejects unknown fields at any depth, wrong enum values and unknown kinds', () => {
+        const inMetadata = deployment();
+        obj(inMetadata.metadata, 'metadata').lables = { a: 'b' };
+        const inProbe = deployment();
+        obj(firstContainer(inProbe).readinessProbe, 'probe').httpGett = { path: '/readyz', port: 8080 };
+        const badEnum = deployment();
+        firstContainer(badEnum).imagePullPolicy = 'Sometimes';
+        const unknownKind = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+        const errors = schemaErrors([
+          { where: 'a', doc: inMetadata },
+          { where: 'b', doc: inProbe },
+          { where: 'c', doc: badEnum },
+          { where: 'd', doc: unknownKind },
+        ]);
+        expect(errors).toEqual([
+          expect.stringMatching(/^a \(Deployment wiz-runtime\): .*'lables'/),
+          expect.stringMatching(/^b \(Deployment wiz-runtime\): .*'httpGett'/),
+          expect.stringMatching(/^c \(Deployment wiz-runtime\): .*"Sometimes"/),
+          expect.stringMatching(/^d \(Widget w\): no schema for example\.com\/v1\/Widget/),
+        ]);
+      });
     });
 
     it('has a kustomization listing every manifest but the secret example', () => {
@@ -612,6 +712,7 @@ describe('deploy manifests', () => {
             if (patch.$patch === 'delete') continue;
             // A strategic merge patch is a partial object: merged onto its target, it still validates.
             validate(file, merge(target, patch));
+            expect(schemaErrors([{ where: file, doc: merge(target, patch) }])).toEqual([]);
           }
         }
         const merged = list(k.configMapGenerator, 'generator').map((g) => obj(g, 'g'));
@@ -621,6 +722,12 @@ describe('deploy manifests', () => {
       it('scales the runtime with KEDA on the queue depth and age (Prometheus), with a fallback', () => {
         const scaled = docsOf(overlay, 'scaledobject.yaml')[0];
         expect(scaled).toMatchObject({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' });
+        // Against KEDA's CRD schema (as @kubernetes-models/keda ships it), unknown fields rejected.
+        validate('scaledobject.yaml', scaled);
+        expect(schemaErrors([{ where: 'scaledobject.yaml', doc: scaled }])).toEqual([]);
+        const typo = structuredClone(scaled);
+        obj(obj(typo.spec, 'spec').fallback, 'fallback').replica = 4;
+        expect(schemaErrors([{ where: 'scaledobject.yaml', doc: typo }])).toEqual([expect.stringMatching(/'replica'/)]);
         const spec = obj(scaled.spec, 'spec');
         expect(spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'wiz-runtime' });
         expect(one('Deployment', 'wiz-runtime')).toBeDefined();
