@@ -8,7 +8,8 @@ import * as ts from 'typescript';
 // from the same OpenAPI definitions; typing each object literally as that interface makes the
 // compiler's excess-property check reject every key the schema does not define, at any depth,
 // along with wrong types and enum values. KEDA's ScaledObject comes from
-// @kubernetes-models/keda, generated from KEDA's CRD schema.
+// @kubernetes-models/keda 0.4.2, generated from KEDA's CRD schema of its time (the last release
+// for Node 20): a field added by a later KEDA (e.g. advanced.scalingModifiers) is unknown to it.
 
 const ROOT = join(__dirname, '..', '..');
 
