@@ -10,6 +10,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import {
   BENCH_NATS_URL,
   BENCH_PG_URL,
+  BENCH_SECRET_KEY,
   Cleanup,
   connectBench,
   deferred,
@@ -247,6 +248,7 @@ async function startGateway(iso: { prefix: string; schema: string }): Promise<{ 
       WIZ_NATS_AUTOSTART: 'false',
       WIZ_BUS_PREFIX: iso.prefix,
       DATABASE_URL: BENCH_PG_URL,
+      WIZ_SECRET_KEY: BENCH_SECRET_KEY,
       WIZ_DB_SCHEMA: iso.schema,
       WIZ_RATE_LIMIT_PER_MIN: '0',
     },

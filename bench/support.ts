@@ -11,6 +11,8 @@ import { parseConfig, WizConfig } from '@wiz/config';
 // The benchmark talks to the machine's own NATS and Postgres only (loopback, like the tests).
 export const BENCH_NATS_URL = 'nats://127.0.0.1:4222';
 export const BENCH_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+// Wiz refuses DATABASE_URL without WIZ_SECRET_KEY: every Postgres-backed bench process sets this one.
+export const BENCH_SECRET_KEY = 'bench-secret-key-with-at-least-32-chars';
 const ROOT = join(__dirname, '..', '..');
 
 export interface Isolation {
@@ -209,6 +211,7 @@ export function benchEnv(iso: Isolation, llmUrl: string, dataDir = ''): Record<s
     WIZ_NATS_AUTOSTART: 'false',
     WIZ_BUS_PREFIX: iso.prefix,
     DATABASE_URL: dataDir ? '' : BENCH_PG_URL,
+    WIZ_SECRET_KEY: dataDir ? '' : BENCH_SECRET_KEY,
     WIZ_DATA_DIR: dataDir || './data',
     WIZ_DB_SCHEMA: iso.schema,
     OPENAI_BASE_URL: llmUrl,

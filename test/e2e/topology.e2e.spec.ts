@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { http } from '../support/http';
-import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
+import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from '../support/isolation';
 import { until } from '../support/until';
 import { freePort, WizProcess } from '../support/wiz-process';
 
@@ -32,6 +32,7 @@ describe('gateway and runtime as separate processes', () => {
       WIZ_BUS_PREFIX: iso.prefix,
       WIZ_DATA_DIR: dataDir,
       DATABASE_URL: TEST_PG_URL,
+      WIZ_SECRET_KEY: TEST_SECRET_KEY,
       WIZ_DB_SCHEMA: iso.schema,
       OPENAI_BASE_URL: await llm.start(),
       WIZ_LLM_MAX_RETRIES: '0',

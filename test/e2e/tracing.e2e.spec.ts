@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { readEventLog } from '../support/event-log';
 import { http } from '../support/http';
-import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL } from '../support/isolation';
+import { cleanup, isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from '../support/isolation';
 import { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver';
 import { until } from '../support/until';
 import { freePort, WizProcess } from '../support/wiz-process';
@@ -41,6 +41,7 @@ describe('tracing across the gateway and the runtime (OTLP)', () => {
       WIZ_BUS_PREFIX: iso.prefix,
       WIZ_DATA_DIR: dataDir,
       DATABASE_URL: TEST_PG_URL,
+      WIZ_SECRET_KEY: TEST_SECRET_KEY,
       WIZ_DB_SCHEMA: iso.schema,
       OPENAI_BASE_URL: await llm.start(),
       OPENAI_API_KEY: 'sk-test',

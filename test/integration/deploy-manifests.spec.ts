@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DCLinter } from 'dclint';
+import { Arg, Copy, DockerfileParser, Instruction, Label } from 'dockerfile-ast';
+import { validate as validateDockerfile } from 'dockerfile-utils';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -11,7 +13,10 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { parse, parseAllDocuments } from 'yaml';
+import { parseConfig } from '@wiz/config';
+import { knownKinds, schemaErrors } from '../support/k8s-schema';
 
 // No container engine runs here: these checks stand in for `docker compose config`,
 // `kubectl apply --dry-run` and a look at the Dockerfile.
@@ -52,37 +57,55 @@ const expectEntrySourceExists = (argv: string[]): void => {
   expect({ source, exists: existsSync(join(root, source)) }).toEqual({ source, exists: true });
 };
 
-// Dockerfile: instructions with line continuations joined and comments dropped.
-function dockerInstructions(text: string): Array<{ op: string; args: string }> {
-  const joined = text
-    .split('\n')
-    .filter((l) => !/^\s*#/.test(l))
-    .join('\n')
-    .replace(/\\\n/g, ' ');
-  return joined
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .map((l) => {
-      const [op, ...rest] = l.split(/\s+/);
-      return { op: op.toUpperCase(), args: rest.join(' ') };
-    });
+// The Dockerfile, parsed by dockerfile-ast (the parser of the Docker language server).
+function parseDockerfile(text: string) {
+  const file = DockerfileParser.parse(text);
+  const instructions = file.getInstructions();
+  const froms = instructions.filter((i) => i.getKeyword() === 'FROM');
+  const stage = (from: Instruction) => {
+    const start = instructions.indexOf(from);
+    const next = froms[froms.indexOf(from) + 1];
+    return instructions.slice(start, next ? instructions.indexOf(next) : undefined);
+  };
+  return { file, instructions, froms, stage };
+}
+const keyword = (stage: Instruction[], op: string): Instruction[] => stage.filter((i) => i.getKeyword() === op);
+const argsOf = (i: Instruction | undefined): string => i?.getArgumentsContent() ?? '';
+// ARG and LABEL name → value (ARG without a default: '').
+function properties(stage: Instruction[], op: 'ARG' | 'LABEL'): Record<string, string> {
+  return Object.fromEntries(
+    keyword(stage, op).flatMap((i) =>
+      op === 'ARG'
+        ? [[(i as Arg).getProperty()?.getName() ?? '', (i as Arg).getProperty()?.getValue() ?? '']]
+        : (i as Label).getProperties().map((p) => [p.getName(), p.getValue() ?? '']),
+    ),
+  );
 }
 
 describe('deploy manifests', () => {
   describe('Dockerfile', () => {
-    const all = dockerInstructions(read('deploy/Dockerfile'));
-    const froms = all.map((ins, i) => ({ ...ins, i })).filter((ins) => ins.op === 'FROM');
-    const build = all.slice(froms[0].i, froms[1]?.i);
-    const runtime = all.slice(froms[froms.length - 1].i);
-    const runs = (stage: typeof all): string =>
-      stage
-        .filter((s) => s.op === 'RUN')
-        .map((s) => s.args)
-        .join(' && ');
+    const text = read('deploy/Dockerfile');
+    const { file, froms, stage } = parseDockerfile(text);
+    const build = stage(froms[0]);
+    const runtime = stage(froms[froms.length - 1]);
+    const runs = (s: Instruction[]): string => keyword(s, 'RUN').map(argsOf).join(' && ');
+    const pkg = JSON.parse(read('package.json')) as {
+      version: string;
+      license: string;
+      dependencies: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
 
-    it('is a two-stage build on the current Node LTS', () => {
-      expect(froms.map((f) => f.args)).toEqual(['node:24-bookworm-slim AS build', 'node:24-bookworm-slim']);
+    it("passes the Docker language server's validator (dockerfile-utils)", () => {
+      expect(validateDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+    });
+
+    it('is a two-stage build on the current Node LTS, its base pinned by digest in one ARG', () => {
+      expect(froms.map(argsOf)).toEqual(['${NODE_IMAGE} AS build', '${NODE_IMAGE}']);
+      const image = file.getInitialARGs().find((a) => a.getProperty()?.getName() === 'NODE_IMAGE');
+      const ref = DockerfileParser.parse(`FROM ${image?.getProperty()?.getValue() ?? ''}`).getFROMs()[0];
+      expect({ name: ref.getImageName(), tag: ref.getImageTag() }).toEqual({ name: 'node', tag: '24-bookworm-slim' });
+      expect(ref.getImageDigest()).toMatch(/^sha256:[0-9a-f]{64}$/);
     });
 
     it('builds with the toolchain for better-sqlite3, then drops dev dependencies', () => {
@@ -92,28 +115,57 @@ describe('deploy manifests', () => {
       expect(order.every((pos) => pos >= 0)).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       // npm ci needs the lockfile the Dockerfile copies in.
-      expect(build.some((s) => s.op === 'COPY' && s.args.includes('package-lock.json'))).toBe(true);
+      expect(keyword(build, 'COPY').some((s) => argsOf(s).includes('package-lock.json'))).toBe(true);
       expect(existsSync(join(root, 'package-lock.json'))).toBe(true);
     });
 
+    it('leaves better-sqlite3 out of a Postgres-only image (WITH_SQLITE=false)', () => {
+      // better-sqlite3 is the only optional dependency the apps have; the store loads it only for SQLite.
+      expect(pkg.optionalDependencies).toHaveProperty('better-sqlite3');
+      expect(pkg.dependencies).not.toHaveProperty('better-sqlite3');
+      expect(properties(build, 'ARG')).toMatchObject({ WITH_SQLITE: 'true' });
+      expect(runs(build)).toMatch(
+        /if \[ "\$WITH_SQLITE" = "false" \]; then npm prune --omit=dev --omit=optional; else npm prune --omit=dev; fi/,
+      );
+    });
+
+    it('labels the image with the OCI annotations, from build arguments', () => {
+      const labels = properties(runtime, 'LABEL');
+      const args = properties(runtime, 'ARG');
+      expect(labels).toMatchObject({
+        'org.opencontainers.image.title': 'wiz',
+        'org.opencontainers.image.licenses': pkg.license,
+        'org.opencontainers.image.version': '${VERSION}',
+        'org.opencontainers.image.revision': '${REVISION}',
+        'org.opencontainers.image.source': '${SOURCE}',
+        'org.opencontainers.image.base.name': '${NODE_IMAGE}',
+      });
+      // Every argument a label uses is declared in the final stage (else it expands to nothing).
+      for (const value of Object.values(labels))
+        for (const [, name] of value.matchAll(/\$\{(\w+)\}/g))
+          expect({ name, declared: name in args }).toEqual({ name, declared: true });
+      expect(args.VERSION).toBe(pkg.version);
+    });
+
     it('runs as a non-root user with only what it needs', () => {
-      const user = runtime.filter((s) => s.op === 'USER').pop()?.args ?? 'root';
+      const user = argsOf(keyword(runtime, 'USER').pop()) || 'root';
       expect(user).not.toMatch(/^(root|0)(:|$)/);
-      const copied = runtime.filter((s) => s.op === 'COPY').map((s) => s.args);
+      const copied = (keyword(runtime, 'COPY') as Copy[]).map((c) => ({
+        from: c.getFromFlag()?.getValue(),
+        args: argsOf(c),
+      }));
       for (const path of ['node_modules', 'dist', 'package.json']) {
-        expect(copied.some((c) => c.startsWith('--from=build') && c.includes(`/app/${path}`))).toBe(true);
+        expect(copied.some((c) => c.from === 'build' && c.args.startsWith(`/app/${path} `))).toBe(true);
       }
-      expect(runtime.find((s) => s.op === 'ENV')?.args).toMatch(/WIZ_NATS_AUTOSTART=false/);
+      expect(argsOf(keyword(runtime, 'ENV')[0])).toMatch(/WIZ_NATS_AUTOSTART=false/);
     });
 
     it('has a HEALTHCHECK that fetches /health with node', () => {
-      const hc = runtime.find((s) => s.op === 'HEALTHCHECK')?.args ?? '';
-      expect(hc).toMatch(/CMD \["node", "-e", .*fetch\(.*\/health'\)/);
+      expect(argsOf(keyword(runtime, 'HEALTHCHECK')[0])).toMatch(/CMD \["node", "-e", .*fetch\(.*\/health'\)/);
     });
 
     it('defaults to the combined server entry, which exists', () => {
-      const cmd = runtime.filter((s) => s.op === 'CMD').pop()?.args ?? '';
-      const argv = list(JSON.parse(cmd), 'CMD').map((a) => str(a, 'CMD'));
+      const argv = list(JSON.parse(argsOf(keyword(runtime, 'CMD').pop())), 'CMD').map((a) => str(a, 'CMD'));
       expect(entryOf(argv)).toBe('dist/apps/server/src/main.js');
       expectEntrySourceExists(argv);
     });
@@ -125,7 +177,6 @@ describe('deploy manifests', () => {
       expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'data', '.git', '.env']));
     });
   });
-
   describe('docker-compose.yml', () => {
     const compose = obj(parse(read('docker-compose.yml'), { merge: true }), 'compose');
     const services = obj(compose.services, 'services');
@@ -169,9 +220,22 @@ describe('deploy manifests', () => {
       expect(report.messages.map((m) => `${m.rule}: ${m.message}`)).toEqual([]);
     });
 
-    it('has the services, with fake-llm only in the demo profile', () => {
-      expect(Object.keys(services).sort()).toEqual(['fake-llm', 'gateway', 'nats', 'postgres', 'runtime']);
+    it('has the services, with fake-llm only in the demo profile and the NATS cluster in the cluster one', () => {
+      expect(Object.keys(services).sort()).toEqual([
+        'fake-llm',
+        'gateway',
+        'gateway-cluster',
+        'nats',
+        'nats-1',
+        'nats-2',
+        'nats-3',
+        'postgres',
+        'runtime',
+        'runtime-cluster',
+      ]);
       expect(service('fake-llm').profiles).toEqual(['demo']);
+      for (const name of ['nats-1', 'nats-2', 'nats-3', 'gateway-cluster', 'runtime-cluster'])
+        expect({ name, profiles: service(name).profiles }).toEqual({ name, profiles: ['cluster'] });
       for (const name of ['nats', 'postgres', 'gateway', 'runtime']) expect(service(name).profiles).toBeUndefined();
     });
 
@@ -193,6 +257,74 @@ describe('deploy manifests', () => {
       expect(published('gateway')).toContainEqual({ host: '8080', container: '8080' });
     });
 
+    describe('cluster profile', () => {
+      const nodes = ['nats-1', 'nats-2', 'nats-3'];
+      // `--flag value` pairs of a nats-server command line.
+      const flag = (cmd: string[], ...names: string[]): string | undefined => {
+        const i = cmd.findIndex((a) => names.includes(a));
+        return i >= 0 ? cmd[i + 1] : undefined;
+      };
+
+      it('runs three JetStream NATS servers, each with its own store volume and name', () => {
+        const volumes = Object.keys(obj(compose.volumes, 'volumes'));
+        const stores = nodes.map((name) => {
+          const cmd = argv(name);
+          expect(service(name).image).toBe(service('nats').image);
+          expect(cmd.some((a) => a === '-js' || a === '--jetstream')).toBe(true);
+          expect(flag(cmd, '-n', '--name', '--server_name')).toBe(name);
+          const dir = flag(cmd, '-sd', '--store_dir');
+          const mount = list(service(name).volumes, `${name}.volumes`)
+            .map((v) => str(v, 'volume').split(':'))
+            .find(([, target]) => target === dir);
+          expect({ name, volume: volumes.includes(mount?.[0] ?? '') }).toEqual({ name, volume: true });
+          expect(obj(service(name).healthcheck, `${name}.healthcheck`).test).toEqual(
+            obj(service('nats').healthcheck, 'nats.healthcheck').test,
+          );
+          return mount?.[0];
+        });
+        expect(new Set(stores).size).toBe(3);
+      });
+
+      it('routes every node to the others in one named cluster', () => {
+        const clusterNames = new Set(nodes.map((name) => flag(argv(name), '--cluster_name')));
+        expect(clusterNames.size).toBe(1);
+        expect([...clusterNames][0]).toMatch(/^\w+$/);
+        for (const name of nodes) {
+          const cmd = argv(name);
+          const listen = new URL(str(flag(cmd, '--cluster'), `${name} --cluster`));
+          const routes = str(flag(cmd, '--routes'), `${name} --routes`)
+            .split(',')
+            .map((r) => new URL(r.trim()));
+          // Every node is reachable on the port each one listens on for routes (a route to itself is ignored).
+          expect(routes.map((r) => r.hostname).sort()).toEqual(nodes);
+          for (const r of routes) expect(r.port).toBe(listen.port);
+        }
+      });
+
+      it('runs a gateway and runtimes on Postgres and every node, with R3 streams', () => {
+        for (const name of ['gateway-cluster', 'runtime-cluster']) {
+          const e = env(name);
+          expect(e.WIZ_JETSTREAM_REPLICAS).toBe('3');
+          expect(
+            e.NATS_URL.split(',')
+              .map((u) => hostOf(u.trim()))
+              .sort(),
+          ).toEqual(nodes);
+          expect(hostOf(e.DATABASE_URL)).toBe('postgres');
+          // Its own installation: not the default stack's database schema.
+          expect(e.WIZ_DB_SCHEMA).not.toBe(env('gateway').WIZ_DB_SCHEMA);
+          const deps = obj(service(name).depends_on, `${name}.depends_on`);
+          expect(Object.keys(deps).sort()).toEqual([...nodes, 'postgres']);
+          for (const cond of Object.values(deps)) expect(obj(cond, 'dep').condition).toBe('service_healthy');
+        }
+        expect(env('runtime-cluster')).toEqual(env('gateway-cluster'));
+        expect(argv('gateway-cluster')).toEqual(argv('gateway'));
+        expect(argv('runtime-cluster')).toEqual(argv('runtime'));
+        expect(obj(service('runtime-cluster').deploy, 'deploy').replicas).toBeGreaterThanOrEqual(2);
+        expect(published('gateway-cluster')).toEqual([{ host: '8081', container: '8080' }]);
+      });
+    });
+
     it('configures gateway and runtime identically for the bus and the database', () => {
       const gateway = env('gateway');
       const runtime = env('runtime');
@@ -203,18 +335,24 @@ describe('deploy manifests', () => {
         'OPENAI_BASE_URL',
         'OPENAI_API_KEY',
         'WIZ_NATS_AUTOSTART',
+        'WIZ_SECRET_KEY',
       ];
       for (const e of [gateway, runtime]) expect(Object.keys(e)).toEqual(expect.arrayContaining(required));
-      for (const key of ['NATS_URL', 'DATABASE_URL', 'WIZ_BUS_PREFIX']) expect(runtime[key]).toBe(gateway[key]);
+      for (const key of ['NATS_URL', 'DATABASE_URL', 'WIZ_BUS_PREFIX', 'WIZ_SECRET_KEY'])
+        expect(runtime[key]).toBe(gateway[key]);
       expect(gateway.WIZ_NATS_AUTOSTART).toBe('false');
       expect(hostOf(gateway.NATS_URL)).toBe('nats');
       expect(gateway.DATABASE_URL).toMatch(/^postgres:\/\//);
       expect(hostOf(gateway.DATABASE_URL)).toBe('postgres');
     });
 
-    it('takes OPENAI_API_KEY from the host and holds no literal secret', () => {
-      for (const name of ['gateway', 'runtime'])
+    it('takes OPENAI_API_KEY and WIZ_SECRET_KEY from the host and holds no literal secret', () => {
+      for (const name of ['gateway', 'runtime', 'gateway-cluster', 'runtime-cluster']) {
         expect(env(name).OPENAI_API_KEY).toMatch(/^\$\{OPENAI_API_KEY(:?-)?\}$/);
+        // On Postgres the apps refuse to start without it (libs/config): it must reach them.
+        expect(env(name).DATABASE_URL).toMatch(/^postgres:\/\//);
+        expect(env(name).WIZ_SECRET_KEY).toMatch(/^\$\{WIZ_SECRET_KEY(:?-)?\}$/);
+      }
       for (const name of Object.keys(services)) {
         for (const [key, value] of Object.entries(service(name).environment ? env(name) : {})) {
           if (/KEY|TOKEN|SECRET|PASSWORD/.test(key))
@@ -239,7 +377,7 @@ describe('deploy manifests', () => {
     });
 
     it('builds every app service from deploy/Dockerfile and runs real entrypoints', () => {
-      for (const name of ['gateway', 'runtime', 'fake-llm']) {
+      for (const name of ['gateway', 'runtime', 'fake-llm', 'gateway-cluster', 'runtime-cluster']) {
         const build = obj(service(name).build, `${name}.build`);
         expect(existsSync(join(root, str(build.context, 'context'), str(build.dockerfile, 'dockerfile')))).toBe(true);
         expectEntrySourceExists(argv(name));
@@ -309,6 +447,7 @@ describe('deploy manifests', () => {
       'v1/PersistentVolumeClaim': PersistentVolumeClaim,
       'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
       'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+      'keda.sh/v1alpha1/ScaledObject': ScaledObject,
     };
     const validate = (file: string, doc: Obj): void => {
       const Model = models[`${String(doc.apiVersion)}/${String(doc.kind)}`];
@@ -319,6 +458,55 @@ describe('deploy manifests', () => {
     it('has only objects of known kinds that pass the Kubernetes schema', () => {
       expect(manifests.length).toBeGreaterThanOrEqual(12);
       for (const { file, doc } of manifests) validate(file, doc);
+    });
+
+    describe('strict schema (unknown fields rejected)', () => {
+      const deployment = (): Obj => structuredClone(one('Deployment', 'wiz-runtime'));
+      const firstContainer = (d: Obj): Obj =>
+        obj(list(obj(obj(obj(d.spec, 'spec').template, 'template').spec, 'pod').containers, 'containers')[0], 'c');
+
+      it('knows a schema for every kind of the manifests', () => {
+        expect(knownKinds()).toEqual(expect.arrayContaining(Object.keys(models)));
+      });
+
+      it('passes every manifest of the base', () => {
+        expect(schemaErrors(manifests.map(({ file, doc }) => ({ where: file, doc })))).toEqual([]);
+      });
+
+      it('rejects a misspelt field that validate() of kubernetes-models lets through', () => {
+        const sut = deployment();
+        const container = firstContainer(sut);
+        container.imagePullPolcy = container.imagePullPolicy ?? 'Always';
+        delete container.imagePullPolicy;
+        // The reason for the strict check: the library's validator accepts it.
+        expect(() => new Deployment(sut as never).validate()).not.toThrow();
+        const errors = schemaErrors([{ where: 'runtime.yaml', doc: sut }]);
+        expect(errors).toEqual([
+          expect.stringMatching(/^runtime\.yaml \(Deployment wiz-runtime\): .*'imagePullPolcy'/),
+        ]);
+      });
+
+      it('rejects unknown fields at any depth, wrong enum values and unknown kinds', () => {
+        const inMetadata = deployment();
+        obj(inMetadata.metadata, 'metadata').lables = { a: 'b' };
+        const inProbe = deployment();
+        obj(firstContainer(inProbe).readinessProbe, 'probe').httpGett = { path: '/readyz', port: 8080 };
+        const badEnum = deployment();
+        firstContainer(badEnum).imagePullPolicy = 'Sometimes';
+        const unknownKind = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+        const errors = schemaErrors([
+          { where: 'a', doc: inMetadata },
+          { where: 'b', doc: inProbe },
+          { where: 'c', doc: badEnum },
+          { where: 'd', doc: unknownKind },
+        ]);
+        expect(errors).toEqual([
+          expect.stringMatching(/^a \(Deployment wiz-runtime\): .*'lables'/),
+          expect.stringMatching(/^b \(Deployment wiz-runtime\): .*'httpGett'/),
+          expect.stringMatching(/^c \(Deployment wiz-runtime\): .*"Sometimes"/),
+          expect.stringMatching(/^d \(Widget w\): no schema for example\.com\/v1\/Widget/),
+        ]);
+      });
     });
 
     it('has a kustomization listing every manifest but the secret example', () => {
@@ -414,6 +602,18 @@ describe('deploy manifests', () => {
         expect(configMapName).toBe(generator.name);
         expect(secret).toBe(`${name}-secrets`);
         expect(docsOf(base, 'secret.example.yaml').map(nameOf)).toContain(secret);
+      });
+
+      it('gets an environment Wiz accepts, WIZ_SECRET_KEY beside DATABASE_URL', () => {
+        const secret = docsOf(base, 'secret.example.yaml').find((d) => nameOf(d) === `${name}-secrets`);
+        const podEnv = {
+          ...(obj(configMap.data, 'data') as Record<string, string>),
+          ...(obj(secret?.stringData, 'stringData') as Record<string, string>),
+        };
+        expect(podEnv.DATABASE_URL).toMatch(/^postgres:\/\//);
+        expect(() => parseConfig(podEnv)).not.toThrow();
+        const { WIZ_SECRET_KEY: _dropped, ...withoutKey } = podEnv;
+        expect(() => parseConfig(withoutKey)).toThrow(/WIZ_SECRET_KEY: required when DATABASE_URL is set/);
       });
 
       it('runs as its own service account, with no API token mounted', () => {
@@ -512,6 +712,7 @@ describe('deploy manifests', () => {
             if (patch.$patch === 'delete') continue;
             // A strategic merge patch is a partial object: merged onto its target, it still validates.
             validate(file, merge(target, patch));
+            expect(schemaErrors([{ where: file, doc: merge(target, patch) }])).toEqual([]);
           }
         }
         const merged = list(k.configMapGenerator, 'generator').map((g) => obj(g, 'g'));
@@ -521,6 +722,12 @@ describe('deploy manifests', () => {
       it('scales the runtime with KEDA on the queue depth and age (Prometheus), with a fallback', () => {
         const scaled = docsOf(overlay, 'scaledobject.yaml')[0];
         expect(scaled).toMatchObject({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' });
+        // Against KEDA's CRD schema (as @kubernetes-models/keda ships it), unknown fields rejected.
+        validate('scaledobject.yaml', scaled);
+        expect(schemaErrors([{ where: 'scaledobject.yaml', doc: scaled }])).toEqual([]);
+        const typo = structuredClone(scaled);
+        obj(obj(typo.spec, 'spec').fallback, 'fallback').replica = 4;
+        expect(schemaErrors([{ where: 'scaledobject.yaml', doc: typo }])).toEqual([expect.stringMatching(/'replica'/)]);
         const spec = obj(scaled.spec, 'spec');
         expect(spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'wiz-runtime' });
         expect(one('Deployment', 'wiz-runtime')).toBeDefined();

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { parseConfig } from '@wiz/config';
 import { createApp } from '@wiz/platform';
 import { attachGateway, GatewayAppModule } from '@wiz/gateway';
-import { Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
+import { Isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from './isolation';
 
 export interface InProcessGateway {
   app: INestApplication;
@@ -26,6 +26,7 @@ export async function startGatewayInProcess(
     WIZ_NATS_AUTOSTART: 'false',
     WIZ_BUS_PREFIX: iso.prefix,
     DATABASE_URL: TEST_PG_URL,
+    WIZ_SECRET_KEY: TEST_SECRET_KEY,
     WIZ_DB_SCHEMA: iso.schema,
     ...env,
   });

@@ -6,6 +6,8 @@ import { DataSource } from 'typeorm';
 // can repeat on the same NATS and Postgres. `cleanup` removes what the run created.
 export const TEST_PG_URL = process.env['WIZ_TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_NATS_URL = process.env['WIZ_TEST_NATS_URL'] || 'nats://127.0.0.1:4222';
+// Wiz refuses DATABASE_URL without WIZ_SECRET_KEY: every Postgres-backed test process sets this one.
+export const TEST_SECRET_KEY = 'test-secret-key-with-at-least-32-chars';
 
 export interface Isolation {
   prefix: string;

@@ -4,7 +4,7 @@ import { createApp } from '@wiz/platform';
 import { attachGateway } from '@wiz/gateway';
 import { attachRuntime } from '@wiz/runtime';
 import { ServerAppModule } from '../../apps/server/src/server.module';
-import { Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
+import { Isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from './isolation';
 
 export interface InProcessServer {
   app: INestApplication;
@@ -28,6 +28,7 @@ export async function startServerInProcess(
     WIZ_BUS_PREFIX: iso.prefix,
     WIZ_MAILBOX_PARTITIONS: '2',
     DATABASE_URL: TEST_PG_URL,
+    WIZ_SECRET_KEY: TEST_SECRET_KEY,
     WIZ_DB_SCHEMA: iso.schema,
     OPENAI_BASE_URL: llmUrl,
     OPENAI_API_KEY: 'test-key',

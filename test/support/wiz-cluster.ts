@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import type { FakeLlmRule } from '../../apps/fake-llm/src/rules';
 import { http, HttpResult } from './http';
-import { cleanup, Isolation, isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
+import { cleanup, Isolation, isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from './isolation';
 import { BuildSnapshot } from './built-app';
 import { WizProcess } from './wiz-process';
 import { freePort } from './wiz-process';
@@ -44,6 +44,7 @@ export class WizCluster {
       WIZ_BUS_PREFIX: cluster.iso.prefix,
       WIZ_DATA_DIR: cluster.dataDir,
       DATABASE_URL: TEST_PG_URL,
+      WIZ_SECRET_KEY: TEST_SECRET_KEY,
       WIZ_DB_SCHEMA: cluster.iso.schema,
       OPENAI_BASE_URL: await cluster.llm.start(),
       WIZ_LLM_MAX_RETRIES: '0',

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
+import { Isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from './isolation';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -95,6 +95,8 @@ export async function startServer(o: ServerOptions): Promise<WizProcess> {
     WIZ_BUS_PREFIX: o.iso.prefix,
     WIZ_DATA_DIR: o.dataDir,
     DATABASE_URL: o.store === 'postgres' ? TEST_PG_URL : '',
+    // On SQLite the key stays unset, so the generated key file keeps its coverage.
+    ...(o.store === 'postgres' ? { WIZ_SECRET_KEY: TEST_SECRET_KEY } : {}),
     WIZ_DB_SCHEMA: o.iso.schema,
     OPENAI_BASE_URL: o.llmUrl,
     OPENAI_API_KEY: 'sk-test',

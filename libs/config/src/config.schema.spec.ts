@@ -1,5 +1,7 @@
 import { authEnabled, describeConfig, parseConfig, rateLimitPerMin } from './config.schema';
 
+const SECRET = 'a-secret-key-of-at-least-32-characters!';
+
 describe(parseConfig.name, () => {
   it('applies the documented defaults', () => {
     const sut = parseConfig({});
@@ -17,7 +19,12 @@ describe(parseConfig.name, () => {
   });
 
   it('parses values', () => {
-    const sut = parseConfig({ PORT: '9000', WIZ_NATS_AUTOSTART: 'false', DATABASE_URL: 'postgres://x@h/db' });
+    const sut = parseConfig({
+      PORT: '9000',
+      WIZ_NATS_AUTOSTART: 'false',
+      DATABASE_URL: 'postgres://x@h/db',
+      WIZ_SECRET_KEY: SECRET,
+    });
     expect(sut).toMatchObject({ PORT: 9000, WIZ_NATS_AUTOSTART: false, DATABASE_URL: 'postgres://x@h/db' });
   });
 
@@ -25,6 +32,28 @@ describe(parseConfig.name, () => {
     expect(() => parseConfig({ PORT: 'x', WIZ_BUS_PREFIX: 'A.B', DATABASE_URL: 'mysql://h' })).toThrow(
       /PORT[\s\S]*DATABASE_URL[\s\S]*WIZ_BUS_PREFIX|PORT[\s\S]*WIZ_BUS_PREFIX[\s\S]*DATABASE_URL/,
     );
+  });
+
+  describe('WIZ_SECRET_KEY with DATABASE_URL', () => {
+    it('refuses Postgres without a secret key, naming the variable and why', () => {
+      for (const key of [undefined, '']) {
+        expect(() => parseConfig({ DATABASE_URL: 'postgres://x@h/db', WIZ_SECRET_KEY: key })).toThrow(
+          /WIZ_SECRET_KEY: required when DATABASE_URL is set .*unreadable elsewhere/,
+        );
+      }
+    });
+
+    it('accepts Postgres with a secret key, and SQLite without one', () => {
+      expect(parseConfig({ DATABASE_URL: 'postgresql://x@h/db', WIZ_SECRET_KEY: SECRET }).WIZ_SECRET_KEY).toBe(SECRET);
+      expect(parseConfig({ DATABASE_URL: '' }).WIZ_SECRET_KEY).toBe('');
+      expect(parseConfig({}).WIZ_SECRET_KEY).toBe('');
+    });
+
+    it('still refuses a short key first', () => {
+      expect(() => parseConfig({ DATABASE_URL: 'postgres://x@h/db', WIZ_SECRET_KEY: 'short' })).toThrow(
+        /WIZ_SECRET_KEY: must be at least 32 characters/,
+      );
+    });
   });
 
   it('describes every variable', () => {

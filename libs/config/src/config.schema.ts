@@ -145,7 +145,7 @@ export const ConfigSchema = z.object({
     .default('')
     .refine((v) => v === '' || v.length >= 32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
     .describe(
-      'key that encrypts provider API keys at rest (AES-256-GCM); empty: generated once into <WIZ_DATA_DIR>/secret.key',
+      'key that encrypts provider API keys at rest (AES-256-GCM); required with DATABASE_URL; empty (SQLite only): generated once into <WIZ_DATA_DIR>/secret.key',
     ),
   WIZ_AGENT_MAX_STEPS: int(20, 1, 1_000).describe('default budget: model steps per job (an agent may set its own)'),
   WIZ_AGENT_MAX_TOKENS: int(200_000, 100, 100_000_000).describe(
@@ -228,6 +228,14 @@ export function parseConfig(env: Env): WizConfig {
     if (r.data.WIZ_AUTH === 'off' && !isLoopback(r.data.HOST)) {
       throw new Error(
         `invalid configuration:\n  WIZ_AUTH: "off" is only allowed when HOST is a loopback address (HOST is ${r.data.HOST})`,
+      );
+    }
+    // A shared database is read by several processes (gateway, runtimes, pods): a key each one
+    // generates into its own WIZ_DATA_DIR would leave provider keys stored by one unreadable by
+    // the others, found only when a job fails. Refuse at boot instead.
+    if (r.data.DATABASE_URL !== '' && r.data.WIZ_SECRET_KEY === '') {
+      throw new Error(
+        'invalid configuration:\n  WIZ_SECRET_KEY: required when DATABASE_URL is set (Postgres is shared by every gateway and runtime: they must all encrypt provider API keys with one key; a key generated per process would make stored keys unreadable elsewhere). Set the same value, at least 32 characters (e.g. `openssl rand -base64 32`), in every process.',
       );
     }
     return r.data;

@@ -29,6 +29,7 @@ export function dataSourceOptions(o: StoreOptions): DataSourceOptions {
       extra: { max: 10, options: `-c search_path=${o.schema}` },
     };
   }
+  assertSqliteDriver();
   mkdirSync(o.dataDir, { recursive: true });
   return {
     ...common,
@@ -42,6 +43,23 @@ export function dataSourceOptions(o: StoreOptions): DataSourceOptions {
       db.pragma('busy_timeout = 5000');
     },
   };
+}
+
+/**
+ * better-sqlite3 is an optional dependency (a native addon): a Postgres-only install or image
+ * (deploy/Dockerfile with WITH_SQLITE=false) has none. Say so plainly instead of TypeORM's
+ * "package has not been found installed" deep in the start-up.
+ */
+export function assertSqliteDriver(resolve: (id: string) => string = require.resolve): void {
+  try {
+    resolve('better-sqlite3');
+  } catch {
+    throw new Error(
+      'DATABASE_URL is empty, so Wiz would use the embedded SQLite store, but the better-sqlite3 package is not installed ' +
+        '(a Postgres-only image built with WITH_SQLITE=false, or npm install --omit=optional). ' +
+        'Set DATABASE_URL to a postgres:// URL (and WIZ_SECRET_KEY), or install better-sqlite3.',
+    );
+  }
 }
 
 // Open the store and bring its schema up to date. Safe to run from several processes at once:
