@@ -30,6 +30,8 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly runEnded = new Set<() => void>();
   /** Jobs aborted because the shutdown grace ran out: queued again, not failed. */
   private readonly handingBack = new Set<string>();
+  /** Shutting down: a command delivered now goes straight back (NAK) for another runtime. */
+  private draining = false;
   private readonly subs: Subscription[] = [];
   private readonly leases: PeriodicWorker<void>;
   private readonly evictor = new PeriodicWorker(
@@ -74,6 +76,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
    * queue the rest again so another runtime takes them now.
    */
   async drain(graceMs: number): Promise<void> {
+    this.draining = true;
     await this.bus.stopPulling();
     const backlog = [...this.actors].filter(([, actor]) => actor.stop()).map(([agentId]) => agentId);
     const now = new Date();
@@ -106,6 +109,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
 
   deliver(command: MailboxCommand): Promise<Settled> {
     const { agentId, ownerId, jobId, priority, backlog } = command;
+    if (this.draining) return Promise.resolve('handed-back');
     return this.actorOf(agentId, ownerId).deliver({ jobId, priority, backlog, command });
   }
 

@@ -68,6 +68,9 @@ export const ConfigSchema = z.object({
   WIZ_SHUTDOWN_GRACE_MS: int(50_000, 0, 3_600_000).describe(
     "on SIGTERM, how long running jobs may finish before they are handed back (keep it under the pod's terminationGracePeriodSeconds)",
   ),
+  WIZ_STALLED_SWEEP_MS: int(5_000, 200, 86_400_000).describe(
+    "how often every runtime sweeps the store for stalled jobs (a dead runtime's lapsed leases, queued jobs no mailbox command will bring)",
+  ),
   WIZ_JETSTREAM_REPLICAS: int(1, 1, 5).describe(
     'replicas of the streams and KV buckets (3 on a NATS cluster); a minimum: more set by an operator are kept',
   ),

@@ -34,6 +34,8 @@ export interface RunPolicy {
   maxLostRuns: number;
   /** How long a running job's lease lasts unrenewed (WIZ_JOB_ACK_WAIT_MS). */
   leaseMs: number;
+  /** How often the stalled-jobs sweep runs (WIZ_STALLED_SWEEP_MS; 5 s when unset). */
+  sweepMs?: number;
 }
 export const RUN_POLICY = Symbol('RUN_POLICY');
 
