@@ -5,6 +5,7 @@ import { BusService } from '@wiz/bus';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobExecutionService, PeriodicWorker } from '@wiz/queue';
 import { AgentActor, Settled } from './agent-actor';
+import { AgentStateCache } from './agent-state.cache';
 import { JobRunner } from './job.runner';
 
 const EVICT_IDLE_MS = 10 * 60_000;
@@ -20,7 +21,9 @@ interface Delivery {
 // agent needs no restart), dropped after a while without work. An actor is a few hundred
 // bytes, so one process holds tens of thousands. Also aborts running jobs on a cancel signal,
 // wakes actors whose agent was resumed or freed (by any runtime), and renews the leases of
-// the jobs running here.
+// the jobs running here. What the actors keep of their agents between jobs (AgentStateCache)
+// lasts while this runtime leases the agents' partitions, and goes with an evicted actor or
+// when the agent is changed or deleted.
 @Injectable()
 export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Actors');
@@ -44,6 +47,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     private readonly runner: JobRunner,
     private readonly execution: JobExecutionService,
     private readonly bus: BusService,
+    private readonly kept: AgentStateCache,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {
     this.leases = new PeriodicWorker(
@@ -60,7 +64,20 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
       this.bus.subscribeControl('cancel', (s) => this.running.get(s.jobId)?.abort(new Error(s.reason))),
       // An agent was resumed, or its job ended on some runtime: held commands re-check at once.
       this.bus.subscribeControl('wake', (s) => this.actors.get(s.agentId)?.wake()),
+      // The persona is read with each job's claim; what is kept goes too, to be read again.
+      this.bus.subscribeAgentEvents('agent.updated', (agentId) => this.kept.drop(agentId)),
+      this.bus.subscribeAgentEvents('agent.deleted', (agentId) => this.kept.drop(agentId)),
     );
+  }
+
+  /** This runtime now consumes `partition` (its lease was gained). */
+  partitionGained(partition: number): void {
+    this.kept.gained(partition);
+  }
+
+  /** This runtime lost `partition`: another may run its agents' jobs now, so nothing kept of them holds. */
+  partitionLost(partition: number): void {
+    this.kept.lost(partition);
   }
 
   // Runs first among the shutdown hooks: the job leases, the outbox and the store still work.
@@ -141,6 +158,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
       if (actor.idleFor(now) <= EVICT_IDLE_MS) continue;
       this.actors.delete(id);
       this.owners.delete(id);
+      this.kept.drop(id);
     }
   }
 
