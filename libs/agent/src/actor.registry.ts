@@ -5,6 +5,7 @@ import { BusService } from '@wiz/bus';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { JobExecutionService, PeriodicWorker } from '@wiz/queue';
 import { AgentActor, Settled } from './agent-actor';
+import { AgentStateCache } from './agent-state.cache';
 import { JobRunner } from './job.runner';
 
 const EVICT_IDLE_MS = 10 * 60_000;
@@ -20,7 +21,9 @@ interface Delivery {
 // agent needs no restart), dropped after a while without work. An actor is a few hundred
 // bytes, so one process holds tens of thousands. Also aborts running jobs on a cancel signal,
 // wakes actors whose agent was resumed or freed (by any runtime), and renews the leases of
-// the jobs running here.
+// the jobs running here. What the actors keep of their agents between jobs (AgentStateCache)
+// lasts while this runtime leases the agents' partitions, and goes with an evicted actor or
+// when the agent is changed or deleted.
 @Injectable()
 export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Actors');
@@ -30,6 +33,8 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly runEnded = new Set<() => void>();
   /** Jobs aborted because the shutdown grace ran out: queued again, not failed. */
   private readonly handingBack = new Set<string>();
+  /** Shutting down: a command delivered now goes straight back (NAK) for another runtime. */
+  private draining = false;
   private readonly subs: Subscription[] = [];
   private readonly leases: PeriodicWorker<void>;
   private readonly evictor = new PeriodicWorker(
@@ -42,6 +47,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
     private readonly runner: JobRunner,
     private readonly execution: JobExecutionService,
     private readonly bus: BusService,
+    private readonly kept: AgentStateCache,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {
     this.leases = new PeriodicWorker(
@@ -58,7 +64,20 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
       this.bus.subscribeControl('cancel', (s) => this.running.get(s.jobId)?.abort(new Error(s.reason))),
       // An agent was resumed, or its job ended on some runtime: held commands re-check at once.
       this.bus.subscribeControl('wake', (s) => this.actors.get(s.agentId)?.wake()),
+      // The persona is read with each job's claim; what is kept goes too, to be read again.
+      this.bus.subscribeAgentEvents('agent.updated', (agentId) => this.kept.drop(agentId)),
+      this.bus.subscribeAgentEvents('agent.deleted', (agentId) => this.kept.drop(agentId)),
     );
+  }
+
+  /** This runtime now consumes `partition` (its lease was gained). */
+  partitionGained(partition: number): void {
+    this.kept.gained(partition);
+  }
+
+  /** This runtime lost `partition`: another may run its agents' jobs now, so nothing kept of them holds. */
+  partitionLost(partition: number): void {
+    this.kept.lost(partition);
   }
 
   // Runs first among the shutdown hooks: the job leases, the outbox and the store still work.
@@ -74,6 +93,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
    * queue the rest again so another runtime takes them now.
    */
   async drain(graceMs: number): Promise<void> {
+    this.draining = true;
     await this.bus.stopPulling();
     const backlog = [...this.actors].filter(([, actor]) => actor.stop()).map(([agentId]) => agentId);
     const now = new Date();
@@ -106,6 +126,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
 
   deliver(command: MailboxCommand): Promise<Settled> {
     const { agentId, ownerId, jobId, priority, backlog } = command;
+    if (this.draining) return Promise.resolve('handed-back');
     return this.actorOf(agentId, ownerId).deliver({ jobId, priority, backlog, command });
   }
 
@@ -137,6 +158,7 @@ export class ActorRegistry implements OnModuleInit, OnModuleDestroy {
       if (actor.idleFor(now) <= EVICT_IDLE_MS) continue;
       this.actors.delete(id);
       this.owners.delete(id);
+      this.kept.drop(id);
     }
   }
 

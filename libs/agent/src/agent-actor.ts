@@ -60,6 +60,8 @@ export class AgentActor<C extends ActorCommand> {
   /** Resolves when this command has been handled or dropped (the mailbox then acks it), or handed back. */
   deliver(command: C): Promise<Settled> {
     return new Promise<Settled>((resolve, reject) => {
+      // Arrived after the shutdown began: straight back for another runtime.
+      if (this.stopped) return resolve('handed-back');
       if (command.backlog) this.behind = true;
       const same = this.inbox.findIndex((p) => p.command.jobId === command.jobId);
       if (same >= 0) {

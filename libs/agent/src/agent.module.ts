@@ -4,6 +4,7 @@ import { QueueModule } from '@wiz/queue';
 import { LlmModule } from '@wiz/llm';
 import { ConversationsModule } from '@wiz/conversations';
 import { ActorRegistry } from './actor.registry';
+import { AgentStateCache } from './agent-state.cache';
 import { JobRunner } from './job.runner';
 import { AgentMemoryService } from './loop/agent-memory.service';
 import { AgentLoopService } from './loop/agent-loop.service';
@@ -35,6 +36,7 @@ import { McpToolSource } from './tools/mcp/mcp.tools';
   providers: [
     JobRunner,
     ActorRegistry,
+    AgentStateCache,
     AgentLoopService,
     AgentMemoryService,
     ContextStore,
@@ -52,6 +54,6 @@ import { McpToolSource } from './tools/mcp/mcp.tools';
     EmbedResponder,
     McpToolSource,
   ],
-  exports: [ActorRegistry],
+  exports: [ActorRegistry, AgentStateCache],
 })
 export class AgentModule {}

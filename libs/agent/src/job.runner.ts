@@ -72,11 +72,22 @@ export class JobRunner {
   // Parked: the store says `waiting-children` and the agent is free. Cancelled: the store says so;
   // the loop's last save still goes in. Else that save and the completion or failure commit in
   // one transaction. Whatever frees the agent also publishes its status (agent.status).
+  // The agent's memory the job wrote is kept for its next job only if the write surely committed.
   private async settle(job: JobEntity, outcome: LoopOutcome, cancel: AbortSignal): Promise<void> {
     if ('parked' in outcome) return;
-    if (cancel.aborted) return this.loop.flush(outcome);
-    const hooks = { before: outcome.write };
-    if (outcome.ok) await this.execution.complete(job, outcome.result, hooks);
-    else await this.execution.fail(job, outcome.reason, outcome.retryable, hooks);
+    let stored = false;
+    try {
+      if (cancel.aborted) {
+        await this.loop.flush(outcome);
+        stored = true;
+        return;
+      }
+      // `committed`: the transaction holding the loop's last save (not a fallback without it).
+      const hooks = { before: outcome.write, committed: () => (stored = true) };
+      if (outcome.ok) await this.execution.complete(job, outcome.result, hooks);
+      else await this.execution.fail(job, outcome.reason, outcome.retryable, hooks);
+    } finally {
+      this.loop.settled(job.agentId, stored);
+    }
   }
 }

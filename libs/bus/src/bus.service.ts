@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, PubAck, Subscription } from 'nats';
-import { BusNames, CONTROL_MESSAGES, ControlKind, ControlMessage } from '@wiz/contracts';
+import { BusNames, CONTROL_MESSAGES, ControlKind, ControlMessage, parseEventSubject } from '@wiz/contracts';
 
 const encoder = new TextEncoder();
 
@@ -42,6 +42,19 @@ export class BusService implements OnApplicationShutdown {
   /** A control message to every runtime (core NATS, at most once), validated before it leaves. */
   publishControl<K extends ControlKind>(kind: K, payload: ControlMessage<K>): void {
     this.nc.publish(this.names.control(kind), JSON.stringify(CONTROL_MESSAGES[kind].parse(payload)));
+  }
+
+  /**
+   * The agents named by events of one type as they are published (core NATS: no replay, at most
+   * once), e.g. to forget what a runtime keeps of an agent that was changed.
+   */
+  subscribeAgentEvents(type: string, handle: (agentId: string) => void): Subscription {
+    return this.nc.subscribe(this.names.agentEventTypeFilter(type), {
+      callback: (err, msg) => {
+        const parsed = err ? null : parseEventSubject(msg.subject);
+        if (parsed?.kind === 'agent' && parsed.agentId) handle(parsed.agentId);
+      },
+    });
   }
 
   /** Control messages of one kind; a malformed one is logged and dropped, never handed on. */

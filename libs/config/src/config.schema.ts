@@ -53,6 +53,9 @@ export const ConfigSchema = z.object({
   WIZ_AGENT_PREFETCH: int(8, 1, 1_000).describe(
     "commands an agent's actor holds waiting; its further queued jobs wait in the store",
   ),
+  WIZ_AGENT_STATE_CACHE_MB: int(64, 0, 65_536).describe(
+    "memory a runtime may use to keep its agents' long-term memory between their jobs (least recently used out first; 0: read it for every job)",
+  ),
   WIZ_JOB_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000).describe(
     "time after which a dead runtime's job is run elsewhere (mailbox ack wait and job lease)",
   ),
@@ -67,6 +70,9 @@ export const ConfigSchema = z.object({
   ),
   WIZ_SHUTDOWN_GRACE_MS: int(50_000, 0, 3_600_000).describe(
     "on SIGTERM, how long running jobs may finish before they are handed back (keep it under the pod's terminationGracePeriodSeconds)",
+  ),
+  WIZ_STALLED_SWEEP_MS: int(5_000, 200, 86_400_000).describe(
+    "how often every runtime sweeps the store for stalled jobs (a dead runtime's lapsed leases, queued jobs no mailbox command will bring)",
   ),
   WIZ_JETSTREAM_REPLICAS: int(1, 1, 5).describe(
     'replicas of the streams and KV buckets (3 on a NATS cluster); a minimum: more set by an operator are kept',

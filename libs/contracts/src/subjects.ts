@@ -28,6 +28,8 @@ export interface BusNames {
   eventSubject(e: { agentId?: string; jobId?: string; conversationId?: string; type: string }): string;
   eventsAll(): string;
   agentEventsFilter(agentId: string): string;
+  /** Every agent's events of one type (e.g. `agent.updated`). */
+  agentEventTypeFilter(type: string): string;
   jobEventsFilter(jobId: string): string;
   conversationEventsFilter(conversationId: string): string;
   kvBucket(name: string): string;
@@ -60,6 +62,7 @@ export function busNames(prefix: string): BusNames {
     liveSubject: ({ agentId, jobId, type }) => `${p}.live.agent.${agentId ?? NO_JOB}.${jobId ?? NO_JOB}.${type}`,
     liveAll: () => `${p}.live.>`,
     agentEventsFilter: (agentId) => `${p}.events.agent.${agentId}.>`,
+    agentEventTypeFilter: (type) => `${p}.events.agent.*.*.${type}`,
     jobEventsFilter: (jobId) => `${p}.events.agent.*.${jobId}.>`,
     conversationEventsFilter: (conversationId) => `${p}.events.conversation.${conversationId}.>`,
     kvBucket: (name) => `${p}_${name}`,

@@ -27,6 +27,8 @@ export type StartOutcome =
 /** The runner's own writes in a completion's transaction: before the transition, and after it. */
 export interface TxHooks {
   before?: (m: EntityManager, emit: Emit) => Promise<void>;
+  /** The transaction that ran `before` committed (whatever became of the job's move). */
+  committed?: () => void;
 }
 
 export interface RunPolicy {
@@ -34,6 +36,8 @@ export interface RunPolicy {
   maxLostRuns: number;
   /** How long a running job's lease lasts unrenewed (WIZ_JOB_ACK_WAIT_MS). */
   leaseMs: number;
+  /** How often the stalled-jobs sweep runs (WIZ_STALLED_SWEEP_MS; 5 s when unset). */
+  sweepMs?: number;
 }
 export const RUN_POLICY = Symbol('RUN_POLICY');
 
@@ -182,8 +186,8 @@ export class JobExecutionService {
     }
   }
 
-  private completeNow(job: JobEntity, result: JobResult, hooks: TxHooks): Promise<boolean> {
-    return this.changes.commit(async (m, emit) => {
+  private async completeNow(job: JobEntity, result: JobResult, hooks: TxHooks): Promise<boolean> {
+    const moved = await this.changes.commit(async (m, emit) => {
       await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, null);
       if (
@@ -200,6 +204,8 @@ export class JobExecutionService {
       await this.flow.settled(job, m, emit);
       return true;
     }, job.agentId);
+    hooks.committed?.();
+    return moved;
   }
 
   /** A failed attempt: retried after its backoff while attempts remain, else the job fails. */
@@ -212,8 +218,8 @@ export class JobExecutionService {
     }
   }
 
-  private failNow(job: JobEntity, error: string, retryable: boolean, hooks: TxHooks): Promise<boolean> {
-    return this.changes.commit(async (m, emit) => {
+  private async failNow(job: JobEntity, error: string, retryable: boolean, hooks: TxHooks): Promise<boolean> {
+    const moved = await this.changes.commit(async (m, emit) => {
       await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, error);
       if (retryable && job.attempts < job.maxAttempts) {
@@ -236,6 +242,8 @@ export class JobExecutionService {
       await this.flow.settled(job, m, emit);
       return true;
     }, job.agentId);
+    hooks.committed?.();
+    return moved;
   }
 
   /**

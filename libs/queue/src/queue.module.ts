@@ -16,7 +16,11 @@ import { JobWaitsService } from './waits/job-waits.service';
 const runPolicy: Provider = {
   provide: RUN_POLICY,
   inject: [WIZ_CONFIG],
-  useFactory: (c: WizConfig): RunPolicy => ({ maxLostRuns: c.WIZ_JOB_MAX_DELIVER, leaseMs: c.WIZ_JOB_ACK_WAIT_MS }),
+  useFactory: (c: WizConfig): RunPolicy => ({
+    maxLostRuns: c.WIZ_JOB_MAX_DELIVER,
+    leaseMs: c.WIZ_JOB_ACK_WAIT_MS,
+    sweepMs: c.WIZ_STALLED_SWEEP_MS,
+  }),
 };
 const providers = [
   QueueMetrics,

@@ -1,5 +1,5 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
-import { AgentModule } from '@wiz/agent';
+import { ActorRegistry, AgentModule } from '@wiz/agent';
 import { ConversationsModule } from '@wiz/conversations';
 import { QueueRuntimeModule, SchedulesFiringModule } from '@wiz/queue';
 import { BusService, MailboxTransport, PartitionLeases } from '@wiz/bus';
@@ -28,13 +28,20 @@ export class RuntimeAppModule {
 export function attachRuntime(app: INestApplication, config: WizConfig): MailboxTransport {
   const bus = app.get(BusService);
   const partitions = config.WIZ_MAILBOX_PARTITIONS;
+  const actors = app.get(ActorRegistry);
   const leases = new PartitionLeases(bus, {
     partitions,
     replicas: config.WIZ_JETSTREAM_REPLICAS,
     heartbeatMs: LEASE_HEARTBEAT_MS,
     leaseMs: LEASE_MS,
-    onGained: (p): void => transport.startPartition(p),
-    onLost: (p): Promise<void> => transport.stopPartition(p),
+    onGained: (p): void => {
+      actors.partitionGained(p);
+      transport.startPartition(p);
+    },
+    onLost: (p): Promise<void> => {
+      actors.partitionLost(p);
+      return transport.stopPartition(p);
+    },
   });
   const transport: MailboxTransport = new MailboxTransport(bus, {
     partitions: Array.from({ length: partitions }, (_, i) => i),

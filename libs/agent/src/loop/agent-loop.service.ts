@@ -92,6 +92,11 @@ export class AgentLoopService {
     }
   }
 
+  /** The job's end was committed (`stored`) or its fate is unknown (see AgentMemoryService.settled). */
+  settled(agentId: string, stored: boolean): void {
+    this.journal.settled(agentId, stored);
+  }
+
   /** The loop's last save, when the job is not completed or failed after it (cancelled). */
   async flush(outcome: LoopOutcome): Promise<void> {
     if ('write' in outcome && outcome.write) await this.journal.commit(outcome.write);

@@ -16,17 +16,19 @@ const BATCH = 100;
 @Injectable()
 export class StalledJobsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('StalledJobs');
-  private readonly loop = new PeriodicWorker(
-    EVERY_MS,
-    () => this.pass(new Date()),
-    (e) => this.log.warn(`looking for stalled jobs failed: ${String(e)}`),
-  );
+  private readonly loop: PeriodicWorker<{ recovered: number; woken: number }>;
 
   constructor(
     private readonly jobs: JobsRepository,
     private readonly execution: JobExecutionService,
     @Inject(RUN_POLICY) private readonly policy: RunPolicy,
-  ) {}
+  ) {
+    this.loop = new PeriodicWorker(
+      policy.sweepMs ?? EVERY_MS,
+      () => this.pass(new Date()),
+      (e) => this.log.warn(`looking for stalled jobs failed: ${String(e)}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
     this.loop.start();

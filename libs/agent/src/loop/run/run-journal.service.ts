@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AgentEntity, AgentStateEntity, JobEntity, UsageRecordEntity, UsageRepository } from '@wiz/persistence';
+import { AgentEntity, JobEntity, UsageRecordEntity, UsageRepository } from '@wiz/persistence';
 import { BudgetsService, StateChangesService } from '@wiz/queue';
-import { AgentMemoryService } from '../agent-memory.service';
+import { AgentMemoryService, LoadedMemory } from '../agent-memory.service';
 import { ContextState, ContextStore, LiveContext } from '../context.store';
 import type { Write } from './loop-outcome';
 
@@ -19,7 +19,7 @@ export class RunJournalService {
   ) {}
 
   /** The job's context (resumed where a previous delivery left it) and the agent's memory. */
-  async load(job: JobEntity, agent: AgentEntity): Promise<[LiveContext, AgentStateEntity | null]> {
+  async load(job: JobEntity, agent: AgentEntity): Promise<[LiveContext, LoadedMemory]> {
     const [ctx, state] = await Promise.all([this.contexts.load(job), this.memories.load(agent)]);
     this.contexts.resume(job, ctx);
     return [ctx, state];
@@ -34,11 +34,16 @@ export class RunJournalService {
     job: JobEntity,
     s: ContextState,
     failure: string | undefined,
-    loaded: AgentStateEntity | null,
+    loaded: LoadedMemory,
     m: EntityManager,
   ): Promise<void> {
     const summary = failure ?? s.partialOutputs[s.partialOutputs.length - 1] ?? '';
     return this.memories.promote(agent, job, s, failure === undefined ? 'completed' : 'failed', summary, loaded, m);
+  }
+
+  /** The job's end was committed (`stored`) or its fate is unknown: see AgentMemoryService.settled. */
+  settled(agentId: string, stored: boolean): void {
+    this.memories.settled(agentId, stored);
   }
 
   saveUsage(rows: UsageRecordEntity[], m: EntityManager): Promise<void> {

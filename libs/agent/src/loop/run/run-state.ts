@@ -11,7 +11,8 @@ import {
 } from '@wiz/llm';
 import { randomUUID } from 'node:crypto';
 import { UrlRefused } from '@wiz/net';
-import { AgentEntity, AgentStateEntity, JobEntity, UsageRecordEntity } from '@wiz/persistence';
+import { AgentEntity, JobEntity, UsageRecordEntity } from '@wiz/persistence';
+import type { LoadedMemory } from '../agent-memory.service';
 import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
 import { InputRequest, ParkRequest, RunPolicies, WizTool } from '../../tools/tool';
@@ -49,7 +50,7 @@ export interface RunInput {
   job: JobEntity;
   agent: AgentEntity;
   ctx: LiveContext;
-  state: AgentStateEntity | null;
+  state: LoadedMemory;
   model: ResolvedModel;
   limits: Limits;
   signal: AbortSignal;
@@ -71,7 +72,7 @@ export abstract class RunState {
   readonly signal: AbortSignal;
   protected readonly budget: AbortController;
   /** The agent's long-term memory as loaded, and its prompt section. */
-  protected readonly state: AgentStateEntity | null;
+  protected readonly state: LoadedMemory;
   protected readonly memory: string;
   protected readonly system: string;
   protected readonly task: string;
@@ -102,7 +103,7 @@ export abstract class RunState {
     this.tools = input.tools;
     this.system = systemPromptOf(this.agent, summariesOf(this.tools));
     this.task = taskText(this.job.input, this.job.data);
-    this.memory = P.memorySection(this.state);
+    this.memory = P.memorySection(this.state.state);
   }
 
   /** What the tools of this run see of it. */
