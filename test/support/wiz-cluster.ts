@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,8 @@ export class WizCluster {
       WIZ_LLM_MAX_RETRIES: '0',
       // A dead runtime's jobs come back after 2 s instead of 30 s.
       WIZ_JOB_ACK_WAIT_MS: '2000',
+      // One key for every process: they share the store (and a key may be required with Postgres).
+      WIZ_SECRET_KEY: randomBytes(32).toString('hex'),
       ...env,
     };
     return cluster;
