@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { actorsBench } from './actors.bench';
+import { clusterBench } from './cluster.bench';
 import { consoleBench } from './console.bench';
 import { conversationsBench } from './conversations.bench';
 import { delegationBench } from './delegation.bench';
@@ -18,8 +19,22 @@ import { webhooksBench } from './webhooks.bench';
 import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
-const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations|console|mcp|hitl|webhooks|observability] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--profile file.cpuprofile]';
+const SUITES = [
+  'all',
+  'queue',
+  'raw',
+  'actors',
+  'gateway',
+  'delegation',
+  'conversations',
+  'console',
+  'mcp',
+  'hitl',
+  'webhooks',
+  'observability',
+  'cluster',
+];
+const USAGE = `usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite ${SUITES.join('|')}] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--scale-jobs 1000] [--failover-rate 20] [--failover-seconds 30] [--profile file.cpuprofile]`;
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -43,6 +58,9 @@ async function main(argv: string[]): Promise<void> {
       'mcp-calls': { type: 'string', default: '300' },
       approvals: { type: 'string', default: '200' },
       'webhook-events': { type: 'string', default: '1000' },
+      'scale-jobs': { type: 'string', default: '1000' },
+      'failover-rate': { type: 'string', default: '20' },
+      'failover-seconds': { type: 'string', default: '30' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -62,23 +80,7 @@ async function main(argv: string[]): Promise<void> {
     timeoutMs: int('timeout', 1) * 1000,
     profile: values.profile,
   };
-  if (
-    ![
-      'all',
-      'queue',
-      'raw',
-      'actors',
-      'gateway',
-      'delegation',
-      'conversations',
-      'console',
-      'mcp',
-      'hitl',
-      'webhooks',
-      'observability',
-    ].includes(values.suite)
-  )
-    throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
+  if (!SUITES.includes(values.suite)) throw new Error(`unknown --suite '${values.suite}'\n${USAGE}`);
 
   const startedAt = new Date();
   // The machine may be shared: a busy one at the start explains a slow run.
@@ -122,6 +124,14 @@ async function main(argv: string[]): Promise<void> {
   await suite('hitl', async () => [await hitlBench({ ...o, approvals: int('approvals', 1) })]);
   await suite('webhooks', async () => [await webhooksBench({ ...o, events: int('webhook-events', 1) })]);
   await suite('observability', async () => [await observabilityBench(o)]);
+  await suite('cluster', async () => [
+    await clusterBench({
+      ...o,
+      scaleJobs: int('scale-jobs', 1),
+      failoverRate: int('failover-rate', 1),
+      failoverSeconds: int('failover-seconds', 3),
+    }),
+  ]);
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];

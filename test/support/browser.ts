@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
+import { REPO_ROOT } from './repo-root';
 
 /** Debian's chromium (`apt-get install -y chromium`), driven by playwright-core. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -17,7 +18,7 @@ const ARGS = [
 ];
 
 /** Screenshots of e2e runs (git-ignored). */
-export const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
+export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 
 export interface Browser {
   context: BrowserContext;

@@ -103,6 +103,16 @@ export class NatsCluster {
     }
   }
 
+  /** Asks a stream's leader to step down: its followers elect another (as `nats stream cluster step-down`). */
+  async stepDown(stream: string): Promise<void> {
+    const nc = await connect({ servers: this.url });
+    try {
+      await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 });
+    } finally {
+      await nc.close();
+    }
+  }
+
   async dispose(): Promise<void> {
     await Promise.all(this.nodes.map((_, i) => this.stopNode(i)));
     for (const n of this.nodes) rmSync(n.dir, { recursive: true, force: true });

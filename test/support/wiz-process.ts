@@ -3,8 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from './isolation';
-
-const ROOT = join(__dirname, '..', '..');
+import { REPO_ROOT as ROOT } from './repo-root';
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
