@@ -10,13 +10,14 @@ import { delegationBench } from './delegation.bench';
 import { gatewayBench } from './gateway.bench';
 import { mcpBench } from './mcp.bench';
 import { modelCallBench } from './model-call.bench';
+import { peersBench } from './peers.bench';
 import { queueBench } from './queue.bench';
 import { rawJetStreamBench } from './raw-jetstream.bench';
 import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations|console|mcp] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|peers|actors|gateway|delegation|conversations|console|mcp] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--peer-jobs 1000] [--rounds 3] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -38,6 +39,8 @@ async function main(argv: string[]): Promise<void> {
       delegations: { type: 'string', default: '200' },
       messages: { type: 'string', default: '300' },
       'mcp-calls': { type: 'string', default: '300' },
+      'peer-jobs': { type: 'string', default: '1000' },
+      rounds: { type: 'string', default: '3' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
     profile: values.profile,
   };
   if (
-    !['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations', 'console', 'mcp'].includes(
+    !['all', 'queue', 'raw', 'peers', 'actors', 'gateway', 'delegation', 'conversations', 'console', 'mcp'].includes(
       values.suite,
     )
   )
@@ -88,6 +91,7 @@ async function main(argv: string[]): Promise<void> {
     return [pg, { ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} }];
   });
   await suite('raw', async () => [await rawJetStreamBench(o), await modelCallBench(o)]);
+  await suite('peers', async () => [await peersBench({ ...o, jobs: int('peer-jobs', 1), rounds: int('rounds', 1) })]);
   await suite('actors', async () => [
     await actorsBench({
       ...o,
