@@ -17,7 +17,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|peers|actors|gateway|delegation|conversations|console|mcp] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--peer-jobs 1000] [--rounds 3] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|peers|actors|gateway|delegation|conversations|console|mcp] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--peer-jobs 500] [--rounds 3] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
       delegations: { type: 'string', default: '200' },
       messages: { type: 'string', default: '300' },
       'mcp-calls': { type: 'string', default: '300' },
-      'peer-jobs': { type: 'string', default: '1000' },
+      'peer-jobs': { type: 'string', default: '500' },
       rounds: { type: 'string', default: '3' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -91,7 +91,15 @@ async function main(argv: string[]): Promise<void> {
     return [pg, { ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} }];
   });
   await suite('raw', async () => [await rawJetStreamBench(o), await modelCallBench(o)]);
-  await suite('peers', async () => [await peersBench({ ...o, jobs: int('peer-jobs', 1), rounds: int('rounds', 1) })]);
+  await suite('peers', async () => [
+    await peersBench({
+      ...o,
+      jobs: int('peer-jobs', 1),
+      rounds: int('rounds', 1),
+      // Profiling slows the servers down: only when this suite is run alone.
+      profile: values.suite === 'peers' ? o.profile : undefined,
+    }),
+  ]);
   await suite('actors', async () => [
     await actorsBench({
       ...o,
