@@ -1,4 +1,4 @@
-import { ChildProcess, fork, spawn } from 'node:child_process';
+import { ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -17,14 +17,13 @@ import {
   deleteStreams,
   dropSchema,
   isolation,
-  message,
   percentile,
   pool,
   round,
   within,
 } from './support';
+import { startWizChild, stopChild } from './wiz-child';
 
-const ROOT = join(__dirname, '..', '..');
 const now = () => performance.timeOrigin + performance.now();
 
 export interface GatewayBenchOptions extends BenchOptions {
@@ -236,36 +235,15 @@ async function broadcast(child: ChildProcess, clients: Client[], frames: string[
 }
 
 async function startGateway(iso: { prefix: string; schema: string }): Promise<{ child: ChildProcess; url: string }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      NATS_URL: BENCH_NATS_URL,
-      WIZ_NATS_AUTOSTART: 'false',
-      WIZ_BUS_PREFIX: iso.prefix,
-      DATABASE_URL: BENCH_PG_URL,
-      WIZ_SECRET_KEY: BENCH_SECRET_KEY,
-      WIZ_DB_SCHEMA: iso.schema,
-      WIZ_RATE_LIMIT_PER_MIN: '0',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  return startWizChild('gateway', {
+    NATS_URL: BENCH_NATS_URL,
+    WIZ_NATS_AUTOSTART: 'false',
+    WIZ_BUS_PREFIX: iso.prefix,
+    DATABASE_URL: BENCH_PG_URL,
+    WIZ_SECRET_KEY: BENCH_SECRET_KEY,
+    WIZ_DB_SCHEMA: iso.schema,
+    WIZ_RATE_LIMIT_PER_MIN: '0',
   });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (
-    !(await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('gateway did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, url };
 }
 
 async function createAgent(url: string): Promise<string> {
@@ -284,11 +262,6 @@ async function startRawServer(): Promise<{ child: ChildProcess; port: number }> 
   return { child, port: m.port };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 5_000))]).catch((e: unknown) =>
-    console.error(message(e)),
-  );
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+function stop(child: ChildProcess): Promise<void> {
+  return stopChild(child, 5_000);
 }

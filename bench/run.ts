@@ -13,6 +13,7 @@ import { hitlBench } from './hitl.bench';
 import { mcpBench } from './mcp.bench';
 import { modelCallBench } from './model-call.bench';
 import { observabilityBench } from './observability.bench';
+import { peersBench } from './peers.bench';
 import { queueBench } from './queue.bench';
 import { rawJetStreamBench } from './raw-jetstream.bench';
 import { webhooksBench } from './webhooks.bench';
@@ -23,6 +24,7 @@ const SUITES = [
   'all',
   'queue',
   'raw',
+  'peers',
   'actors',
   'gateway',
   'delegation',
@@ -34,7 +36,7 @@ const SUITES = [
   'observability',
   'cluster',
 ];
-const USAGE = `usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite ${SUITES.join('|')}] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--scale-jobs 1000] [--failover-rate 20] [--failover-seconds 30] [--profile file.cpuprofile]`;
+const USAGE = `usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite ${SUITES.join('|')}] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--scale-jobs 1000] [--failover-rate 20] [--failover-seconds 30] [--peer-jobs 500] [--rounds 3] [--profile file.cpuprofile]`;
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -61,6 +63,8 @@ async function main(argv: string[]): Promise<void> {
       'scale-jobs': { type: 'string', default: '1000' },
       'failover-rate': { type: 'string', default: '20' },
       'failover-seconds': { type: 'string', default: '30' },
+      'peer-jobs': { type: 'string', default: '500' },
+      rounds: { type: 'string', default: '3' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -106,6 +110,15 @@ async function main(argv: string[]): Promise<void> {
     return [pg, { ...sqlite, figures: rename(sqlite.figures) as Record<string, number>, context: {} }];
   });
   await suite('raw', async () => [await rawJetStreamBench(o), await modelCallBench(o)]);
+  await suite('peers', async () => [
+    await peersBench({
+      ...o,
+      jobs: int('peer-jobs', 1),
+      rounds: int('rounds', 1),
+      // Profiling slows the servers down: only when this suite is run alone.
+      profile: values.suite === 'peers' ? o.profile : undefined,
+    }),
+  ]);
   await suite('actors', async () => [
     await actorsBench({
       ...o,

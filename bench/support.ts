@@ -247,13 +247,6 @@ export async function api<T = Record<string, unknown>>(
 }
 
 /** Stops a child process: SIGTERM, then SIGKILL after 5 s. */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await withTimeout(exited, 5_000, 'child exit').catch(() => child.kill('SIGKILL'));
-}
-
 /** Replaces the scripted model's rules (its admin endpoint). */
 export async function setFakeRules(baseUrl: string, rules: unknown[]): Promise<void> {
   const r = await fetch(`${baseUrl.replace(/\/v1$/, '')}/_fake/rules`, {
