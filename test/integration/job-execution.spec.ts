@@ -1,3 +1,4 @@
+import { In } from 'typeorm';
 import { EventEnvelope } from '@wiz/contracts';
 import { JobEntity, JobWaitsRepository } from '@wiz/persistence';
 import { DelayedJobsWorker, JobExecutionService, JobsService } from '@wiz/queue';
@@ -184,6 +185,36 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${JobExecutionService.name} 
     expect(await sut.start(command(job.id))).toEqual({ run: false, hold: 'busy', holder: null });
     await sut.renewLeases([job.id]);
     expect(await sut.complete(started.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} })).toBe(true);
+  });
+
+  it('renews running leases; on Postgres it skips a row another transaction holds instead of waiting', async () => {
+    const other = (await insertAgent(stack.agents, 'o')).id;
+    const a = await jobs.submit('o', { agentId, input: 'renew a' });
+    const b = await jobs.submit('o', { agentId: other, input: 'renew b' });
+    const sa = await sut.start(command(a.id));
+    const sb = await sut.start({ ...command(b.id), agentId: other });
+    if (!sa.run || !sb.run) throw new Error('did not start');
+    const soon = new Date(Date.now() + 1_000);
+    await stack.ds.getRepository(JobEntity).update({ id: In([a.id, b.id]) }, { leaseUntil: soon });
+    const leaseOf = async (id: string) =>
+      (await stack.ds.getRepository(JobEntity).findOneByOrFail({ id })).leaseUntil!.getTime();
+    if (store === 'postgres') {
+      // Job a's row is held (as a completion's transaction holds it): the renewal must not wait
+      // for it, or this transaction, which ends only after the renewal, would never end.
+      await stack.ds.transaction(async (m) => {
+        await m.getRepository(JobEntity).findOne({ where: { id: a.id }, lock: { mode: 'pessimistic_write' } });
+        await sut.renewLeases([a.id, b.id]);
+      });
+      expect(await leaseOf(a.id)).toBe(soon.getTime());
+    } else {
+      await sut.renewLeases([a.id, b.id]);
+      expect(await leaseOf(a.id)).toBeGreaterThan(Date.now() + 50_000);
+    }
+    expect(await leaseOf(b.id)).toBeGreaterThan(Date.now() + 50_000);
+    await sut.renewLeases([a.id]);
+    expect(await leaseOf(a.id)).toBeGreaterThan(Date.now() + 50_000);
+    await sut.complete(sa.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} });
+    await sut.complete(sb.job, { text: 'ok', model: 'm', finishReason: 'stop', usage: {} });
   });
 
   it('queues a job again, with a new command, when its runtime died mid-run', async () => {
