@@ -64,7 +64,9 @@ describe('per-owner quotas', () => {
 
   it('lets concurrent agent creates on two gateways reach the cap and no further', async () => {
     const key = (await asKey(a.baseUrl, ADMIN)('POST', '/api/v1/keys', { ownerId: 'tenant-a' })).body.key;
-    const results = await race(10, (base, i) => asKey(base, key)('POST', '/api/v1/agents', { name: `A${i}`, role: 'r' }));
+    const results = await race(10, (base, i) =>
+      asKey(base, key)('POST', '/api/v1/agents', { name: `A${i}`, role: 'r' }),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 429, 429, 429, 429, 429, 429]);
     for (const r of results.filter((x) => x.status === 429))
       expect(outcome(r)).toEqual(refusal('WIZ_MAX_AGENTS_PER_OWNER', 4));

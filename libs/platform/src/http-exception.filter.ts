@@ -35,7 +35,11 @@ export class HttpErrorFilter implements ExceptionFilter {
         statusCode: httpStatusOf(e.code),
         code: e.code,
         message: e.message,
-        ...(e.code === 'quota_exceeded' ? (e.details as { limit: QuotaLimit }) : e.details ? { issues: e.details } : {}),
+        ...(e.code === 'quota_exceeded'
+          ? (e.details as { limit: QuotaLimit })
+          : e.details
+            ? { issues: e.details }
+            : {}),
       };
     }
     if (isStoreUnavailable(e)) {

@@ -124,10 +124,10 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     const entity = this.entity(key, ownerId, body.name ?? null, body.admin ?? false);
     const max = this.config.WIZ_MAX_KEYS_PER_OWNER;
     if (!(await this.keys.insertBelow(entity, max)))
-      throw quotaExceeded(
-        `owner ${ownerId} already has ${max} API keys (WIZ_MAX_KEYS_PER_OWNER); revoke one first`,
-        { name: 'WIZ_MAX_KEYS_PER_OWNER', max },
-      );
+      throw quotaExceeded(`owner ${ownerId} already has ${max} API keys (WIZ_MAX_KEYS_PER_OWNER); revoke one first`, {
+        name: 'WIZ_MAX_KEYS_PER_OWNER',
+        max,
+      });
     return { ...toApiKey(entity), key };
   }
 

@@ -32,6 +32,7 @@ export class WsConnection implements EventClient {
   /** Ends the hold on the key this connection authenticated with (see ApiKeysService.holdSession). */
   private release?: () => void;
   private readonly budget: FrameBudget;
+  private closing = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -81,19 +82,19 @@ export class WsConnection implements EventClient {
     setTimeout(() => this.ws.terminate(), 5_000).unref();
   }
 
+  // The warning and the close go through the chain: they follow the answers to the frames
+  // accepted before them. Past the close verdict every frame is dropped unread.
   private withinBudget(): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
     const verdict = this.budget.take(Date.now());
     if (verdict.action === 'accept') return true;
     if (verdict.action === 'close') {
-      this.close(WS_CLOSE_CODES.tooManyFrames, 'too many frames');
+      this.closing = true;
+      this.chain = this.chain.then(() => this.close(WS_CLOSE_CODES.tooManyFrames, 'too many frames'));
     } else if (verdict.warn) {
       const { framesPerSec, frameBurst } = this.o;
-      this.send({
-        type: 'error',
-        code: 'rate_limited',
-        message: `more than ${framesPerSec} frames per second (burst ${frameBurst}): frames are dropped; keep on and the connection closes (4429)`,
-      });
+      const message = `more than ${framesPerSec} frames per second (burst ${frameBurst}): frames are dropped; keep on and the connection closes (4429)`;
+      this.chain = this.chain.then(() => this.send({ type: 'error', code: 'rate_limited', message }));
     }
     return false;
   }
@@ -124,7 +125,10 @@ export class WsConnection implements EventClient {
     } catch (e) {
       const code = e instanceof WizError ? e.code : 'unauthorized';
       this.send({ type: 'error', code, message: e instanceof Error ? e.message : String(e) });
-      return this.close(WS_CLOSE_CODES.unauthorized, code === 'rate_limited' ? 'too many failed authentications' : 'invalid API key');
+      return this.close(
+        WS_CLOSE_CODES.unauthorized,
+        code === 'rate_limited' ? 'too many failed authentications' : 'invalid API key',
+      );
     }
     if (this.ownerId && this.ownerId !== auth.ownerId)
       throw new WizError('forbidden', 'this connection already acts as another owner');

@@ -40,8 +40,7 @@ export class WsGateway implements OnApplicationShutdown {
     this.server = this.http.httpAdapter.getHttpServer() as Server;
     // The same trust as Express's req.ip (WIZ_TRUST_PROXY, set by createApp).
     this.trust = (this.http.httpAdapter.getInstance() as { get(k: string): unknown }).get('trust proxy fn') as
-      | TrustFn
-      | undefined;
+      TrustFn | undefined;
     this.server.on('upgrade', this.onUpgrade);
     this.pinger = setInterval(() => this.keepAlive(), this.config.WIZ_WS_PING_MS);
     this.pinger.unref();
@@ -62,7 +61,8 @@ export class WsGateway implements OnApplicationShutdown {
     const client = clientAddress(req, this.trust);
     let auth = null;
     try {
-      if (req.headers.authorization || !this.keys.enabled) auth = await this.keys.fromHeader(req.headers.authorization, client);
+      if (req.headers.authorization || !this.keys.enabled)
+        auth = await this.keys.fromHeader(req.headers.authorization, client);
       // Without a header the key comes in an `auth` frame; a blocked address is refused now.
       else await this.keys.assertClientAllowed(client);
     } catch (e) {
