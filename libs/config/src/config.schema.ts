@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { BUS_PREFIX_PATTERN } from '@wiz/contracts';
 
@@ -118,6 +119,10 @@ export const ConfigSchema = z.object({
   WIZ_TRUST_PROXY: z
     .string()
     .default('')
+    .refine(
+      (v) => /^\s*(true|false|\d+)?\s*$/.test(v) || v.split(',').every((p) => isProxyEntry(p.trim())),
+      '`true`, a hop count, or addresses, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`, comma separated',
+    )
     .describe(
       "proxies whose X-Forwarded-For names the client (Express's `trust proxy`): `true`, a hop count, or addresses/CIDRs/`loopback`/`uniquelocal`, comma separated; empty: the client is the TCP peer",
     ),
@@ -266,6 +271,12 @@ export function describeConfig(): Array<{ name: string; default: string; descrip
     };
   });
 }
+
+const isProxyEntry = (p: string): boolean => {
+  if (p === '' || ['loopback', 'linklocal', 'uniquelocal'].includes(p)) return true;
+  const [addr, bits, extra] = p.split('/');
+  return extra === undefined && isIP(addr ?? '') !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+};
 
 export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
