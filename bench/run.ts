@@ -8,6 +8,7 @@ import { consoleBench } from './console.bench';
 import { conversationsBench } from './conversations.bench';
 import { delegationBench } from './delegation.bench';
 import { gatewayBench } from './gateway.bench';
+import { limitsBench } from './limits.bench';
 import { mcpBench } from './mcp.bench';
 import { modelCallBench } from './model-call.bench';
 import { queueBench } from './queue.bench';
@@ -16,7 +17,7 @@ import { BenchOptions, SuiteResult } from './suite';
 import { message, round } from './support';
 
 const USAGE =
-  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations|console|mcp] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--profile file.cpuprofile]';
+  'usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite all|queue|raw|actors|gateway|delegation|conversations|console|mcp|limits] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--limit-requests 2000] [--profile file.cpuprofile]';
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
       delegations: { type: 'string', default: '200' },
       messages: { type: 'string', default: '300' },
       'mcp-calls': { type: 'string', default: '300' },
+      'limit-requests': { type: 'string', default: '2000' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
     profile: values.profile,
   };
   if (
-    !['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations', 'console', 'mcp'].includes(
+    !['all', 'queue', 'raw', 'actors', 'gateway', 'delegation', 'conversations', 'console', 'mcp', 'limits'].includes(
       values.suite,
     )
   )
@@ -103,6 +105,7 @@ async function main(argv: string[]): Promise<void> {
   await suite('conversations', async () => [await conversationsBench({ ...o, jobs: int('messages', 1) })]);
   await suite('console', async () => [await consoleBench(o)]);
   await suite('mcp', async () => [await mcpBench({ ...o, calls: int('mcp-calls', 1) })]);
+  await suite('limits', async () => [await limitsBench({ ...o, requests: int('limit-requests', 1) })]);
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];
