@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { asKey, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
 import { InProcessGateway, startGatewayInProcess } from '../support/gateway-app';
@@ -88,5 +91,46 @@ describe('per-owner quotas', () => {
     expect((await mine('POST', '/api/v1/agents', { name: 'D5', role: 'r' })).status).toBe(201);
     expect((await mine('POST', '/api/v1/agents', { name: 'D6', role: 'r' })).status).toBe(429);
     expect((await mine('GET', '/api/v1/agents')).body.total).toBe(4);
+  });
+});
+
+// The embedded store has one writer: its write transactions run one at a time, which is what
+// makes the count and the insert atomic there.
+describe('per-owner quotas on the embedded SQLite store', () => {
+  const iso = isolation('quotasql');
+  const ADMIN = 's'.repeat(40);
+  const dataDir = mkdtempSync(join(tmpdir(), 'wiz-quotas-'));
+  let sut: InProcessGateway;
+
+  beforeAll(async () => {
+    sut = await startGatewayInProcess(iso, {
+      DATABASE_URL: '',
+      WIZ_DATA_DIR: dataDir,
+      WIZ_AUTH: 'on',
+      WIZ_ADMIN_KEY: ADMIN,
+      WIZ_MAX_KEYS_PER_OWNER: '2',
+      WIZ_MAX_AGENTS_PER_OWNER: '3',
+    });
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await cleanup(iso);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('holds both caps under concurrent creates', async () => {
+    const admin = asKey(sut.baseUrl, ADMIN);
+    const keys = await Promise.all(
+      Array.from({ length: 6 }, () => admin('POST', '/api/v1/keys', { ownerId: 'tenant-q' })),
+    );
+    expect(keys.map((r) => r.status).sort()).toEqual([201, 201, 429, 429, 429, 429]);
+    expect(keys.find((r) => r.status === 429)!.body.limit).toEqual({ name: 'WIZ_MAX_KEYS_PER_OWNER', max: 2 });
+    const mine = asKey(sut.baseUrl, keys.find((r) => r.status === 201)!.body.key);
+    const agents = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => mine('POST', '/api/v1/agents', { name: `Q${i}`, role: 'r' })),
+    );
+    expect(agents.map((r) => r.status).sort()).toEqual([201, 201, 201, 429, 429, 429, 429]);
+    expect((await mine('GET', '/api/v1/agents')).body.total).toBe(3);
   });
 });
