@@ -19,10 +19,12 @@ const CACHE_MAX = 10_000;
 // counter lost with a NATS restart only forgets up to a minute of hits).
 //
 // Cost: one round trip when this process wrote the entry last (it remembers the revision),
-// two or more when another process did.
+// two or more when another process did; concurrent hits of one key in a process share one.
 export class WindowCounters {
   private kv?: Promise<KV>;
   private readonly revisions = new Map<string, { count: number; revision: number }>();
+  private readonly pending = new Map<string, Array<{ resolve: (n: number) => void; reject: (e: unknown) => void }>>();
+  private readonly flushing = new Set<string>();
 
   constructor(
     private readonly bus: BusService,
@@ -30,22 +32,57 @@ export class WindowCounters {
   ) {}
 
   /** Counts one hit of `id` in `scope` in the current window of `windowMs`. */
-  async hit(scope: string, id: string, windowMs: number): Promise<WindowCount> {
+  hit(scope: string, id: string, windowMs: number): Promise<WindowCount> {
     const { key, resetMs } = this.keyOf(scope, id, windowMs);
-    const kv = await this.bucket();
+    return new Promise<number>((resolve, reject) => {
+      const batch = this.pending.get(key);
+      if (batch) return batch.push({ resolve, reject });
+      this.pending.set(key, [{ resolve, reject }]);
+      if (!this.flushing.has(key)) void this.flush(key);
+    }).then((count) => ({ count, resetMs }));
+  }
+
+  // The hits of one key that arrive while its previous write is on the wire are added together
+  // in the next one: one compare-and-set for many concurrent requests, and contention only
+  // between processes.
+  private async flush(key: string): Promise<void> {
+    this.flushing.add(key);
+    try {
+      for (;;) {
+        const kv = await this.bucket().catch((e: unknown) => e as Error);
+        const batch = this.pending.get(key);
+        if (!batch) return;
+        this.pending.delete(key);
+        try {
+          if (kv instanceof Error) throw kv;
+          const last = await this.add(kv, key, batch.length);
+          batch.forEach((w, i) => w.resolve(last - batch.length + 1 + i));
+        } catch (e) {
+          for (const w of batch) w.reject(e);
+        }
+      }
+    } finally {
+      this.flushing.delete(key);
+    }
+  }
+
+  /** Adds `n` to the entry by compare-and-set; returns its new value. */
+  private async add(kv: KV, key: string, n: number): Promise<number> {
     for (let i = 0; i < MAX_CAS_TRIES; i++) {
       const known = this.revisions.get(key) ?? (await this.read(kv, key));
-      const count = (known?.count ?? 0) + 1;
+      const count = (known?.count ?? 0) + n;
       try {
         const revision = known
           ? await kv.update(key, encode(count), known.revision)
           : await kv.create(key, encode(count));
         this.remember(key, { count, revision });
-        return { count, resetMs };
+        return count;
       } catch (e) {
         if (!isCasMiss(e)) throw e;
-        // Another process counted since: the next try reads its value.
+        // Another process counted since: the next try reads its value, after a short random
+        // pause so that processes in step do not collide again.
         this.revisions.delete(key);
+        await new Promise((r) => setTimeout(r, Math.random() * 2 * (i + 1)));
       }
     }
     throw new Error(`window counter ${key}: too much contention`);
