@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WizApiError, WizClient } from '@wiz/client';
 import { asKey, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
 import { InProcessGateway, startGatewayInProcess } from '../support/gateway-app';
@@ -79,7 +80,8 @@ describe('per-owner quotas', () => {
 
   it('counts only agents not deleted, per owner', async () => {
     const admin = asKey(a.baseUrl, ADMIN);
-    const mine = asKey(a.baseUrl, (await admin('POST', '/api/v1/keys', { ownerId: 'tenant-d' })).body.key);
+    const key: string = (await admin('POST', '/api/v1/keys', { ownerId: 'tenant-d' })).body.key;
+    const mine = asKey(a.baseUrl, key);
     const theirs = asKey(b.baseUrl, (await admin('POST', '/api/v1/keys', { ownerId: 'tenant-e' })).body.key);
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await mine('POST', '/api/v1/agents', { name: `D${i}`, role: 'r' })).body.id);
@@ -91,6 +93,15 @@ describe('per-owner quotas', () => {
     expect((await mine('POST', '/api/v1/agents', { name: 'D5', role: 'r' })).status).toBe(201);
     expect((await mine('POST', '/api/v1/agents', { name: 'D6', role: 'r' })).status).toBe(429);
     expect((await mine('GET', '/api/v1/agents')).body.total).toBe(4);
+    // The typed client hands the limit to its caller.
+    const client = new WizClient({ baseUrl: b.baseUrl, apiKey: key });
+    const refused = await client.agents.create({ name: 'D7', role: 'r' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WizApiError);
+    expect(refused).toMatchObject({
+      status: 429,
+      code: 'quota_exceeded',
+      limit: { name: 'WIZ_MAX_AGENTS_PER_OWNER', max: 4 },
+    });
   });
 });
 
