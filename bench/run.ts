@@ -10,6 +10,7 @@ import { conversationsBench } from './conversations.bench';
 import { delegationBench } from './delegation.bench';
 import { gatewayBench } from './gateway.bench';
 import { hitlBench } from './hitl.bench';
+import { limitsBench } from './limits.bench';
 import { mcpBench } from './mcp.bench';
 import { modelCallBench } from './model-call.bench';
 import { observabilityBench } from './observability.bench';
@@ -35,8 +36,9 @@ const SUITES = [
   'webhooks',
   'observability',
   'cluster',
+  'limits',
 ];
-const USAGE = `usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite ${SUITES.join('|')}] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--scale-jobs 1000] [--failover-rate 20] [--failover-seconds 30] [--peer-jobs 500] [--rounds 3] [--profile file.cpuprofile]`;
+const USAGE = `usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite ${SUITES.join('|')}] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--scale-jobs 1000] [--failover-rate 20] [--failover-seconds 30] [--peer-jobs 500] [--rounds 3] [--limit-requests 2000] [--profile file.cpuprofile]`;
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<void> {
       'failover-seconds': { type: 'string', default: '30' },
       'peer-jobs': { type: 'string', default: '500' },
       rounds: { type: 'string', default: '3' },
+      'limit-requests': { type: 'string', default: '2000' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -145,6 +148,7 @@ async function main(argv: string[]): Promise<void> {
       failoverSeconds: int('failover-seconds', 3),
     }),
   ]);
+  await suite('limits', async () => [await limitsBench({ ...o, requests: int('limit-requests', 1) })]);
   const figures: Record<string, number> = Object.assign({}, ...results.map((r) => r.figures));
   const jobsPerSec = figures['queue.jobsPerSec'];
   const rawPerSec = figures['queue.rawJetStreamPerSec'];

@@ -318,7 +318,14 @@ describe('gateway ownership', () => {
   let keyA: string;
 
   beforeAll(async () => {
-    sut = await startGatewayInProcess(iso, { WIZ_AUTH: 'on', WIZ_ADMIN_KEY: adminKey, WIZ_RATE_LIMIT_PER_MIN: '0' });
+    // Every route is tried without a key and with a bad one, from one address: no limit on
+    // failed authentications here (cluster-limits.spec.ts tests it).
+    sut = await startGatewayInProcess(iso, {
+      WIZ_AUTH: 'on',
+      WIZ_ADMIN_KEY: adminKey,
+      WIZ_RATE_LIMIT_PER_MIN: '0',
+      WIZ_AUTH_FAILURES_PER_MIN: '0',
+    });
     const admin = asKey(sut.baseUrl, adminKey);
     keyA = (await admin('POST', '/api/v1/keys', { ownerId: 'user:a', name: 'a' })).body.key;
     keyB = (await admin('POST', '/api/v1/keys', { ownerId: 'user:b', name: 'b' })).body.key;

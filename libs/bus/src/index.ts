@@ -5,3 +5,5 @@ export { HANDED_BACK, HANDLED, MAILBOX_PATTERN, MailboxTransport } from './mailb
 export { PartitionLeases } from './partition-leases';
 export { provision } from './provision';
 export type { BusTopology } from './provision';
+export { WindowCounters } from './window-counters';
+export type { WindowCount } from './window-counters';

@@ -1,4 +1,4 @@
-import { ERROR_CODES, ErrorCode } from '@wiz/contracts';
+import { ERROR_CODES, ErrorCode, QuotaLimit } from '@wiz/contracts';
 
 export interface ApiIssue {
   path: string;
@@ -15,6 +15,8 @@ export class WizApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly issues?: ApiIssue[],
+    /** `quota_exceeded`: which per-owner cap refused the request, and its value. */
+    readonly limit?: QuotaLimit,
   ) {
     super(message);
     this.name = 'WizApiError';
@@ -28,7 +30,9 @@ export class WizApiError extends Error {
       : codeOf(status);
     const message = typeof b['message'] === 'string' ? b['message'] : `HTTP ${status}`;
     const issues = Array.isArray(b['issues']) ? (b['issues'] as ApiIssue[]) : undefined;
-    return new WizApiError(status, code, message, issues);
+    const l = b['limit'] as Partial<QuotaLimit> | undefined;
+    const limit = typeof l?.name === 'string' && typeof l.max === 'number' ? { name: l.name, max: l.max } : undefined;
+    return new WizApiError(status, code, message, issues, limit);
   }
 }
 

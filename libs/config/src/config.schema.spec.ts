@@ -1,4 +1,4 @@
-import { authEnabled, describeConfig, parseConfig, rateLimitPerMin } from './config.schema';
+import { authEnabled, describeConfig, parseConfig, rateLimitPerMin, trustProxyOf } from './config.schema';
 
 const SECRET = 'a-secret-key-of-at-least-32-characters!';
 
@@ -95,5 +95,22 @@ describe(rateLimitPerMin.name, () => {
 
   it('refuses a negative limit', () => {
     expect(() => parseConfig({ WIZ_RATE_LIMIT_PER_MIN: '-1' })).toThrow(/WIZ_RATE_LIMIT_PER_MIN/);
+  });
+});
+
+describe(trustProxyOf.name, () => {
+  it.each([
+    ['', false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    [' 10.0.0.0/8, loopback ,', ['10.0.0.0/8', 'loopback']],
+  ])('reads %p as Express trust proxy %p', (value, expected) => {
+    expect(trustProxyOf(parseConfig({ WIZ_TRUST_PROXY: value }))).toEqual(expected);
+  });
+
+  it.each(['proxy.internal', '10.0.0.0/8/1', 'true,loopback', '10.0.0.300'])('refuses %p at boot', (value) => {
+    expect(() => parseConfig({ WIZ_TRUST_PROXY: value })).toThrow(/WIZ_TRUST_PROXY/);
   });
 });

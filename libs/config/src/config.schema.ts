@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { BUS_PREFIX_PATTERN } from '@wiz/contracts';
 
@@ -65,6 +66,12 @@ export const ConfigSchema = z.object({
   WIZ_MAX_QUEUED_PER_OWNER: int(10_000, 1, 100_000_000).describe(
     "jobs one owner's agents may have waiting to start, together; more are refused with 429",
   ),
+  WIZ_MAX_KEYS_PER_OWNER: int(100, 1, 1_000_000).describe(
+    'API keys (not revoked) one owner may hold; more are refused with 429 `quota_exceeded`',
+  ),
+  WIZ_MAX_AGENTS_PER_OWNER: int(1_000, 1, 10_000_000).describe(
+    'agents (not deleted) one owner may hold; more are refused with 429 `quota_exceeded`',
+  ),
   WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe(
     'runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails',
   ),
@@ -110,9 +117,26 @@ export const ConfigSchema = z.object({
     .max(1_000_000)
     .optional()
     .describe(
-      'REST requests per minute per API key (per client address when auth is off); empty: 600 with authentication on, no limit with it off; 0: no limit',
+      'REST requests per minute per API key (per client address when auth is off), counted across all gateways; empty: 600 with authentication on, no limit with it off; 0: no limit',
+    ),
+  WIZ_AUTH_FAILURES_PER_MIN: int(30, 0, 1_000_000).describe(
+    'failed authentications one client address may make in a minute (REST, SSE, WebSocket; all gateways together) before it gets 429 for the rest of the minute; 0: no limit',
+  ),
+  WIZ_TRUST_PROXY: z
+    .string()
+    .default('')
+    .refine(
+      (v) => /^\s*(true|false|\d+)?\s*$/.test(v) || v.split(',').every((p) => isProxyEntry(p.trim())),
+      '`true`, a hop count, or addresses, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`, comma separated',
+    )
+    .describe(
+      "proxies whose X-Forwarded-For names the client (Express's `trust proxy`): `true`, a hop count, or addresses/CIDRs/`loopback`/`uniquelocal`, comma separated; empty: the client is the TCP peer",
     ),
   WIZ_WS_MAX_FRAME_BYTES: int(64 * 1024, 256, 16 * 1024 * 1024).describe('largest WebSocket frame a client may send'),
+  WIZ_WS_FRAMES_PER_SEC: int(20, 1, 100_000).describe(
+    'frames per second a WebSocket client may send on average (over it: an `error` frame, then close 4429)',
+  ),
+  WIZ_WS_FRAME_BURST: int(100, 1, 1_000_000).describe('frames a WebSocket client may send at once above that rate'),
   WIZ_WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024, 1024 * 1024 * 1024).describe(
     'unsent bytes a WebSocket client may fall behind before it is disconnected',
   ),
@@ -262,6 +286,12 @@ export function describeConfig(): Array<{ name: string; default: string; descrip
   });
 }
 
+const isProxyEntry = (p: string): boolean => {
+  if (p === '' || ['loopback', 'linklocal', 'uniquelocal'].includes(p)) return true;
+  const [addr, bits, extra] = p.split('/');
+  return extra === undefined && isIP(addr ?? '') !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+};
+
 export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
 /** The guard of outbound calls to tenants' URLs (provider base URLs; MCP and webhooks later). */
@@ -276,6 +306,18 @@ export const urlPolicyOf = (c: WizConfig) => ({
 /** Whether API keys are required (WIZ_AUTH, with `auto` resolved against HOST). */
 export const authEnabled = (c: Pick<WizConfig, 'WIZ_AUTH' | 'HOST'>): boolean =>
   c.WIZ_AUTH === 'on' || (c.WIZ_AUTH === 'auto' && !isLoopback(c.HOST));
+
+/** Express's `trust proxy` value for WIZ_TRUST_PROXY: false when empty, else true, a hop count or the list. */
+export function trustProxyOf(c: Pick<WizConfig, 'WIZ_TRUST_PROXY'>): boolean | number | string[] {
+  const v = c.WIZ_TRUST_PROXY.trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
 
 /** REST requests per minute per key: as configured, else 600 with authentication on and none (0) with it off. */
 export const rateLimitPerMin = (c: Pick<WizConfig, 'WIZ_RATE_LIMIT_PER_MIN' | 'WIZ_AUTH' | 'HOST'>): number =>

@@ -1,5 +1,5 @@
 export { ConfigModule, WIZ_CONFIG, loadConfig } from './config.module';
-export { authEnabled, parseConfig, rateLimitPerMin, urlPolicyOf } from './config.schema';
+export { authEnabled, parseConfig, rateLimitPerMin, trustProxyOf, urlPolicyOf } from './config.schema';
 export type { WizConfig } from './config.schema';
 export { CliEnvSchema, loadCliEnv } from './cli-env';
 export type { CliEnv } from './cli-env';

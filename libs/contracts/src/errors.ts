@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'conflict',
   'gone',
   'rate_limited',
+  'quota_exceeded',
   'unavailable',
   'internal',
 ] as const;
@@ -29,6 +30,16 @@ export class WizError extends Error {
 export const rateLimited = (message: string, retryAfterSec: number) =>
   new WizError('rate_limited', message, undefined, retryAfterSec);
 
+/** Which per-owner cap a `quota_exceeded` refused, and its configured value (the body's `limit`). */
+export interface QuotaLimit {
+  name: string;
+  max: number;
+}
+
+// A cap on how many of something an owner may hold (keys, agents): not time-based, so no
+// Retry-After; the owner frees a slot (revoke, delete) or the operator raises the cap.
+export const quotaExceeded = (message: string, limit: QuotaLimit) => new WizError('quota_exceeded', message, { limit });
+
 export function httpStatusOf(code: ErrorCode): number {
   switch (code) {
     case 'validation_failed':
@@ -45,6 +56,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'gone':
       return 410;
     case 'rate_limited':
+    case 'quota_exceeded':
       return 429;
     case 'unavailable':
       return 503;

@@ -27,4 +27,6 @@ export const ErrorBodySchema = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** `quota_exceeded`: the per-owner cap that refused the request, and its configured value. */
+  limit: z.object({ name: z.string(), max: z.int() }).optional(),
 });

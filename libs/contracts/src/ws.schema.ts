@@ -76,6 +76,8 @@ export const WS_CLOSE_CODES = {
   unauthorized: 4401,
   /** A frame over WIZ_WS_MAX_FRAME_BYTES (standard "message too big"). */
   tooBig: 1009,
+  /** Kept sending frames faster than WIZ_WS_FRAMES_PER_SEC after an error frame said so. */
+  tooManyFrames: 4429,
 } as const;
 
 /** `GET /api/v1/{jobs,agents}/:id/events`: `since` for clients that cannot send Last-Event-ID. */

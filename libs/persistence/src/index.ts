@@ -42,5 +42,5 @@ export { SchedulesRepository } from './repositories/schedules.repository';
 export { UsageRepository } from './repositories/usage.repository';
 export type { UsageGroup, UsageTotals } from './repositories/usage.repository';
 export { WebhooksRepository } from './repositories/webhooks.repository';
-export { writeTransaction } from './write-lock';
+export { lockOwner, writeTransaction } from './write-lock';
 export { isStoreUnavailable } from './store-errors';

@@ -16,3 +16,13 @@ export function writeTransaction<T>(ds: DataSource, work: (m: EntityManager) => 
 /** Row lock for a read inside a transaction on Postgres; SQLite transactions are serialised. */
 export const forUpdate = (m: EntityManager) =>
   m.connection.options.type === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {};
+
+/**
+ * Serialises, cluster-wide, the transactions that decide on one owner's count of something
+ * (keys, agents) until this transaction ends: a Postgres advisory lock. SQLite transactions are
+ * serialised already (one writer; see writeTransaction).
+ */
+export async function lockOwner(m: EntityManager, what: string, ownerId: string): Promise<void> {
+  if (m.connection.options.type !== 'postgres') return;
+  await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wiz-owner:${what}:${ownerId}`]);
+}

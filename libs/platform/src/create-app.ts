@@ -1,5 +1,5 @@
 import { INestApplication, Logger as NestLogger } from '@nestjs/common';
-import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { trustProxyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { describeStore, storeOptionsOf } from '@wiz/persistence';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -24,6 +24,8 @@ export async function createApp(root: Parameters<typeof NestFactory.create>[0]):
     headers: config.OTEL_EXPORTER_OTLP_HEADERS,
     serviceName: config.OTEL_SERVICE_NAME,
   });
+  // Who the client is (req.ip): the TCP peer, or X-Forwarded-For through trusted proxies only.
+  app.set('trust proxy', trustProxyOf(config));
   // Bodies are bounded well under the bus's message limit; events clip what they carry anyway.
   app.use(httpTelemetry, json({ limit: config.WIZ_MAX_BODY_BYTES }), jsonErrors, guardBody);
   const origins = config.WIZ_CORS_ORIGINS.split(',')

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ErrorCode, httpStatusOf, WizError } from '@wiz/contracts';
+import { ErrorCode, httpStatusOf, QuotaLimit, WizError } from '@wiz/contracts';
 import { isStoreUnavailable } from '@wiz/persistence';
 
 export interface ErrorBody {
@@ -8,6 +8,8 @@ export interface ErrorBody {
   code: string;
   message: string;
   issues?: unknown;
+  /** quota_exceeded: which per-owner cap, and its configured value. */
+  limit?: QuotaLimit;
 }
 
 // One mapping from every error to an HTTP answer: typed WizErrors by their code, Nest's own
@@ -33,7 +35,11 @@ export class HttpErrorFilter implements ExceptionFilter {
         statusCode: httpStatusOf(e.code),
         code: e.code,
         message: e.message,
-        ...(e.details ? { issues: e.details } : {}),
+        ...(e.code === 'quota_exceeded'
+          ? (e.details as { limit: QuotaLimit })
+          : e.details
+            ? { issues: e.details }
+            : {}),
       };
     }
     if (isStoreUnavailable(e)) {

@@ -10,11 +10,12 @@ import {
   PageOf,
   PageQuery,
   partitionOf,
+  quotaExceeded,
   UpdateAgent,
   WizError,
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { AgentEntity, AgentsRepository, ProvidersRepository } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, lockOwner, ProvidersRepository } from '@wiz/persistence';
 import { makeEvent, StateChangesService } from '@wiz/queue';
 import { BusService } from '@wiz/bus';
 import { toAgent } from './agent.mapper';
@@ -59,10 +60,19 @@ export class AgentsService {
       deletedAt: null,
     } satisfies AgentEntity);
     const agent = toAgent(entity);
+    const max = this.config.WIZ_MAX_AGENTS_PER_OWNER;
+    // The count and the insert under the owner's lock, so concurrent creates cannot pass the cap.
+    // The key sorts owner locks before agent rows in a group commit (one lock order everywhere).
     await this.changes.commit(async (m, emit) => {
+      await lockOwner(m, 'agents', ownerId);
+      if ((await this.agents.countLive(ownerId, m)) >= max)
+        throw quotaExceeded(`you already have ${max} agents (WIZ_MAX_AGENTS_PER_OWNER); delete one first`, {
+          name: 'WIZ_MAX_AGENTS_PER_OWNER',
+          max,
+        });
       await this.agents.insert(entity, m);
       emit.event(makeEvent('agent.created', { agentId: id, traceId: traceIdOrNew() }, { agent }));
-    }, id);
+    }, `!owner:${ownerId}`);
     return agent;
   }
 

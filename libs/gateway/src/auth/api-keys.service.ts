@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { Subscription } from 'nats';
 import { BusService } from '@wiz/bus';
 import { randomUUID } from 'node:crypto';
-import { ApiKey, CreateApiKey, CreatedApiKey, isUuid, notFound, WizError } from '@wiz/contracts';
+import { ApiKey, CreateApiKey, CreatedApiKey, isUuid, notFound, quotaExceeded, WizError } from '@wiz/contracts';
 import { authEnabled, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { ApiKeyEntity, ApiKeysRepository } from '@wiz/persistence';
 import { AuthContext, LOCAL_OWNER } from '@wiz/platform';
 import { bearerOf, displayPrefix, generateKey, hashKey } from './api-key.crypto';
 import { toApiKey } from './api-key.mapper';
+import { AuthFailures } from '../limits/auth-failures.service';
 
 const CACHE_TTL_MS = 10_000;
 const CACHE_MAX = 10_000;
@@ -34,6 +35,8 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     private readonly keys: ApiKeysRepository,
     // None in `npm run keys` (no NATS): its revocations reach the gateways within the cache's 10 s.
     @Optional() private readonly bus?: BusService,
+    // None in `npm run keys` either: failed authentications are counted by the gateways.
+    @Optional() private readonly failures?: AuthFailures,
   ) {
     this.enabled = authEnabled(config);
   }
@@ -76,19 +79,40 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
       );
   }
 
-  /** The caller of an `Authorization` header; throws `unauthorized` when a key is required and bad. */
-  async fromHeader(header: string | string[] | undefined): Promise<AuthContext> {
+  /**
+   * The caller of an `Authorization` header; throws `unauthorized` when a key is required and bad.
+   * `client`: the address whose failed authentications are counted (429 `rate_limited` past
+   * WIZ_AUTH_FAILURES_PER_MIN).
+   */
+  async fromHeader(header: string | string[] | undefined, client?: string): Promise<AuthContext> {
     if (!this.enabled) return LOCAL_AUTH;
     const key = bearerOf(header);
-    if (!key) throw new WizError('unauthorized', 'an API key is required: send "Authorization: Bearer <key>"');
-    return this.fromKey(key);
+    if (!key) {
+      if (client) await this.failed(client);
+      throw new WizError('unauthorized', 'an API key is required: send "Authorization: Bearer <key>"');
+    }
+    return this.fromKey(key, client);
   }
 
-  async fromKey(key: string): Promise<AuthContext> {
+  async fromKey(key: string, client?: string): Promise<AuthContext> {
     if (!this.enabled) return LOCAL_AUTH;
-    const auth = await this.verify(key);
-    if (!auth) throw new WizError('unauthorized', 'invalid or revoked API key');
+    if (client) this.failures?.assertNotBlocked(client);
+    const auth = await this.verify(key, client);
+    if (!auth) {
+      if (client) await this.failures?.failed(client);
+      throw new WizError('unauthorized', 'invalid or revoked API key');
+    }
     return auth;
+  }
+
+  /** Throws 429 when `client` is blocked for failed authentications (before it sends a key). */
+  async assertClientAllowed(client: string): Promise<void> {
+    if (this.enabled) await this.failures?.assertNotBlockedShared(client);
+  }
+
+  private async failed(client: string): Promise<void> {
+    this.failures?.assertNotBlocked(client);
+    await this.failures?.failed(client);
   }
 
   async create(caller: AuthContext, body: CreateApiKey): Promise<CreatedApiKey> {
@@ -98,7 +122,12 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     }
     const key = generateKey();
     const entity = this.entity(key, ownerId, body.name ?? null, body.admin ?? false);
-    await this.keys.insert(entity);
+    const max = this.config.WIZ_MAX_KEYS_PER_OWNER;
+    if (!(await this.keys.insertBelow(entity, max)))
+      throw quotaExceeded(`owner ${ownerId} already has ${max} API keys (WIZ_MAX_KEYS_PER_OWNER); revoke one first`, {
+        name: 'WIZ_MAX_KEYS_PER_OWNER',
+        max,
+      });
     return { ...toApiKey(entity), key };
   }
 
@@ -120,10 +149,12 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     this.bus?.publishControl('revoke', { keyId: id });
   }
 
-  private async verify(key: string): Promise<AuthContext | null> {
+  private async verify(key: string, client?: string): Promise<AuthContext | null> {
     const hash = hashKey(key);
     const cached = this.cache.get(hash);
     if (cached && cached.until > Date.now()) return cached.auth;
+    // A look-up in the store: first ask whether another gateway saw this client blocked.
+    if (client) await this.failures?.assertNotBlockedShared(client);
     const row = await this.keys.findByHash(hash);
     const auth = row && !row.revokedAt ? { ownerId: row.ownerId, admin: row.admin, keyId: row.id } : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();

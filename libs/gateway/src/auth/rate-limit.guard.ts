@@ -3,8 +3,8 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import { AuthContext, IS_PUBLIC } from '@wiz/platform';
 
 // @nestjs/throttler, counted per API key (per client address when authentication is off).
-// It runs after AuthGuard, so `req.auth` is set. Counters live in each gateway's memory: with
-// N replicas behind a balancer a key gets up to N times the limit.
+// It runs after AuthGuard, so `req.auth` is set. Counters are shared by every gateway
+// (ClusterThrottlerStorage): N replicas behind a balancer allow a key the limit, not N times it.
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   protected override async shouldSkip(ctx: ExecutionContext): Promise<boolean> {

@@ -6,12 +6,22 @@ import { ClientFrame, ClientFrameSchema, httpStatusOf, ServerFrame, WS_CLOSE_COD
 import type { AuthContext } from '@wiz/platform';
 import type { ApiKeysService } from '../auth/api-keys.service';
 import type { EventClient, EventsHub } from './events.hub';
+import { FrameBudget } from '../limits/frame-budget';
+
+export interface WsConnectionOptions {
+  /** The client's address: its failed `auth` frames are counted. */
+  client: string;
+  maxBufferedBytes: number;
+  framesPerSec: number;
+  frameBurst: number;
+}
 
 const AUTH_TIMEOUT_MS = 10_000;
 
 // One client connection: parses each frame against the contract and calls the hub. Frames are
 // handled one after the other, so answers come in the order the frames were sent. A bad frame
-// gets an `error` frame and the connection stays usable.
+// gets an `error` frame and the connection stays usable. Frames over the connection's budget
+// (FrameBudget) are dropped unread, with an `error` frame; a client that keeps on is closed.
 export class WsConnection implements EventClient {
   readonly id = randomUUID();
   ownerId = '';
@@ -21,15 +31,18 @@ export class WsConnection implements EventClient {
   private authTimer?: NodeJS.Timeout;
   /** Ends the hold on the key this connection authenticated with (see ApiKeysService.holdSession). */
   private release?: () => void;
+  private readonly budget: FrameBudget;
+  private closing = false;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly hub: EventsHub,
     private readonly keys: ApiKeysService,
-    private readonly maxBufferedBytes: number,
     private readonly log: Logger,
     auth: AuthContext | null,
+    private readonly o: WsConnectionOptions,
   ) {
+    this.budget = new FrameBudget(o.framesPerSec, o.frameBurst, Date.now());
     if (auth) this.authenticated(auth);
     else
       this.authTimer = setTimeout(
@@ -37,6 +50,7 @@ export class WsConnection implements EventClient {
         AUTH_TIMEOUT_MS,
       );
     ws.on('message', (data, isBinary) => {
+      if (!this.withinBudget()) return;
       const text = isBinary ? null : data.toString();
       this.chain = this.chain.then(() => this.onFrame(text));
     });
@@ -53,7 +67,7 @@ export class WsConnection implements EventClient {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     // A client that cannot keep up is cut off, so the gateway's memory stays bounded; it
     // resumes with `since` when it reconnects.
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+    if (this.ws.bufferedAmount > this.o.maxBufferedBytes) {
       wsDroppedSlowClients.inc();
       this.close(WS_CLOSE_CODES.tooSlow, 'too slow: reconnect with since');
       return;
@@ -66,6 +80,23 @@ export class WsConnection implements EventClient {
     this.ws.close(code, reason);
     // A peer that does not answer the close handshake is cut after a grace period.
     setTimeout(() => this.ws.terminate(), 5_000).unref();
+  }
+
+  // The warning and the close go through the chain: they follow the answers to the frames
+  // accepted before them. Past the close verdict every frame is dropped unread.
+  private withinBudget(): boolean {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
+    const verdict = this.budget.take(Date.now());
+    if (verdict.action === 'accept') return true;
+    if (verdict.action === 'close') {
+      this.closing = true;
+      this.chain = this.chain.then(() => this.close(WS_CLOSE_CODES.tooManyFrames, 'too many frames'));
+    } else if (verdict.warn) {
+      const { framesPerSec, frameBurst } = this.o;
+      const message = `more than ${framesPerSec} frames per second (burst ${frameBurst}): frames are dropped; keep on and the connection closes (4429)`;
+      this.chain = this.chain.then(() => this.send({ type: 'error', code: 'rate_limited', message }));
+    }
+    return false;
   }
 
   private async onFrame(text: string | null): Promise<void> {
@@ -90,10 +121,14 @@ export class WsConnection implements EventClient {
   private async authenticate(key: string): Promise<void> {
     let auth: AuthContext;
     try {
-      auth = await this.keys.fromKey(key);
+      auth = await this.keys.fromKey(key, this.o.client);
     } catch (e) {
-      this.send({ type: 'error', code: 'unauthorized', message: e instanceof Error ? e.message : String(e) });
-      return this.close(WS_CLOSE_CODES.unauthorized, 'invalid API key');
+      const code = e instanceof WizError ? e.code : 'unauthorized';
+      this.send({ type: 'error', code, message: e instanceof Error ? e.message : String(e) });
+      return this.close(
+        WS_CLOSE_CODES.unauthorized,
+        code === 'rate_limited' ? 'too many failed authentications' : 'invalid API key',
+      );
     }
     if (this.ownerId && this.ownerId !== auth.ownerId)
       throw new WizError('forbidden', 'this connection already acts as another owner');

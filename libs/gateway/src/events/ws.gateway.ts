@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { httpStatusOf, WizError } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { ApiKeysService } from '../auth/api-keys.service';
+import { clientAddress, TrustFn } from '../limits/client-address';
 import { EventsHub } from './events.hub';
 import { WsConnection } from './ws.connection';
 
@@ -19,6 +20,7 @@ export class WsGateway implements OnApplicationShutdown {
   private readonly wss: WebSocketServer;
   private readonly connections = new Map<WebSocket, WsConnection>();
   private server?: Server;
+  private trust?: TrustFn;
   private pinger?: NodeJS.Timeout;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return;
@@ -36,6 +38,9 @@ export class WsGateway implements OnApplicationShutdown {
 
   attach(): void {
     this.server = this.http.httpAdapter.getHttpServer() as Server;
+    // The same trust as Express's req.ip (WIZ_TRUST_PROXY, set by createApp).
+    this.trust = (this.http.httpAdapter.getInstance() as { get(k: string): unknown }).get('trust proxy fn') as
+      TrustFn | undefined;
     this.server.on('upgrade', this.onUpgrade);
     this.pinger = setInterval(() => this.keepAlive(), this.config.WIZ_WS_PING_MS);
     this.pinger.unref();
@@ -53,16 +58,23 @@ export class WsGateway implements OnApplicationShutdown {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const client = clientAddress(req, this.trust);
     let auth = null;
-    if (req.headers.authorization || !this.keys.enabled) {
-      try {
-        auth = await this.keys.fromHeader(req.headers.authorization);
-      } catch (e) {
-        return refuse(socket, e);
-      }
+    try {
+      if (req.headers.authorization || !this.keys.enabled)
+        auth = await this.keys.fromHeader(req.headers.authorization, client);
+      // Without a header the key comes in an `auth` frame; a blocked address is refused now.
+      else await this.keys.assertClientAllowed(client);
+    } catch (e) {
+      return refuse(socket, e);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new WsConnection(ws, this.hub, this.keys, this.config.WIZ_WS_MAX_BUFFERED_BYTES, this.log, auth);
+      const conn = new WsConnection(ws, this.hub, this.keys, this.log, auth, {
+        client,
+        maxBufferedBytes: this.config.WIZ_WS_MAX_BUFFERED_BYTES,
+        framesPerSec: this.config.WIZ_WS_FRAMES_PER_SEC,
+        frameBurst: this.config.WIZ_WS_FRAME_BURST,
+      });
       this.connections.set(ws, conn);
       wsClients.inc();
       ws.on('close', () => (wsClients.dec(), this.connections.delete(ws)));
@@ -87,7 +99,9 @@ function refuse(socket: Duplex, e: unknown): void {
   const err = e instanceof WizError ? e : new WizError('internal', 'could not authenticate');
   const status = httpStatusOf(err.code);
   const body = JSON.stringify({ statusCode: status, code: err.code, message: err.message });
+  const reason = status === 401 ? 'Unauthorized' : status === 429 ? 'Too Many Requests' : 'Error';
+  const retry = err.retryAfterSec ? `retry-after: ${err.retryAfterSec}\r\n` : '';
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retry}connection: close\r\n\r\n${body}`,
   );
 }
