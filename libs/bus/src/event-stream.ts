@@ -18,6 +18,9 @@ export async function replayEventPages(
   onPage: PageSink,
 ): Promise<number> {
   const stream = bus.names.streams.events;
+  // The whole stream: read up to its last event at the start, whatever the pending count says
+  // (a wildcard consumer's count was seen one short on NATS 2.9, ending a replay early).
+  const target = filter === bus.names.eventsAll() ? (await bus.jsm.streams.info(stream)).state.last_seq : 0;
   const info = await bus.jsm.consumers.add(stream, {
     ack_policy: AckPolicy.None,
     deliver_policy: DeliverPolicy.StartSequence,
@@ -31,8 +34,8 @@ export async function replayEventPages(
   try {
     let pending = info.num_pending;
     const consumer = await bus.js.consumers.get(stream, info.name);
-    while (pending > 0) {
-      const batch = await consumer.fetch({ max_messages: Math.min(pending, PAGE), expires: 5_000 });
+    while (pending > 0 || last < target) {
+      const batch = await consumer.fetch({ max_messages: Math.min(Math.max(pending, 1), PAGE), expires: 5_000 });
       const page: JsMsg[] = [];
       for await (const m of batch) {
         page.push(m);
