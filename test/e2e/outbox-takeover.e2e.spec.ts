@@ -57,7 +57,9 @@ describe('outbox rows of a killed process', () => {
     const created = await http(dying.baseUrl, 'POST', '/api/v1/agents', { name: 'Orphan', role: 'left behind' });
     expect(created.status).toBe(201);
     const agentId = created.body.id as string;
-    // Committed, not published: the dying process holds its claim while its publish hangs.
+    // Committed, not published: the dying process renews its claim while its publish hangs
+    // (up to the publish timeout, 5 s), so the survivor leaves the row alone past one claim.
+    await new Promise((r) => setTimeout(r, 3_000));
     expect(await eventsOf(agentId)).toBe(0);
     await dying.stop('SIGKILL');
     const killedAt = Date.now();
