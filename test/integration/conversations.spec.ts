@@ -105,8 +105,8 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
         frames.push(...((await ws.take(1, isEvent)) as EventFrame[]));
       const lifecycle = frames.filter((f) => /^(job|message)\./.test(f.event.type));
       expect(lifecycle.map((f) => [f.event.type, f.event.conversationId])).toEqual([
-        ['job.created', id],
         ['message.created', id],
+        ['job.created', id],
         ['job.active', id],
         ['job.completed', id],
         ['message.created', id],
@@ -140,6 +140,40 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
       ['agent', 'echo: hello Ada'],
       ['user', 'hello Ada'],
     ]);
+  });
+
+  it('puts the message before its job and the job before the reply, in every run', async () => {
+    const agentId = await agent('Orderly');
+    const id = await dm(agentId);
+    const ws = await WsClient.open(sut.wsUrl);
+    try {
+      ws.send({ type: 'subscribe', topic: `conversation:${id}` });
+      await ws.take(1, (f) => f.type === 'subscribed');
+      for (let run = 0; run < 5; run++) {
+        const posted = await say(id, `run ${run}`);
+        expect(posted.status).toBe(201);
+        const [jobId] = posted.body.jobIds;
+        const frames: EventFrame[] = [];
+        while (frames.filter((f) => f.event.type === 'message.created').length < 2)
+          frames.push(...((await ws.take(1, isEvent)) as EventFrame[]));
+        const lifecycle = frames.filter((f) => /^(job|message)\./.test(f.event.type));
+        expect(lifecycle.map((f) => f.event.type)).toEqual([
+          'message.created',
+          'job.created',
+          'job.active',
+          'job.completed',
+          'message.created',
+        ]);
+        expect((lifecycle[0]!.event.data as { message: Message }).message).toMatchObject({
+          id: posted.body.id,
+          jobIds: [jobId],
+        });
+        expect(lifecycle.slice(1, 4).every((f) => f.event.jobId === jobId)).toBe(true);
+        expect(frames.map((f) => f.seq)).toEqual([...frames.map((f) => f.seq)].sort((a, b) => a - b));
+      }
+    } finally {
+      await ws.close();
+    }
   });
 
   it("carries its agents' own events, and no other agent's", async () => {
@@ -183,8 +217,8 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     // The agent loop's own events (agent.status, agent.step…) come between these.
     expect(types.filter((t) => /^(agent\.created|job\.|message\.)/.test(t))).toEqual([
       'agent.created',
-      'job.created',
       'message.created',
+      'job.created',
       'job.active',
       'job.completed',
       'message.created',

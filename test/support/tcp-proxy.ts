@@ -6,6 +6,8 @@ import { createConnection, createServer, Server, Socket } from 'node:net';
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private server?: Server;
+  private held = false;
+  private readonly clients = new Set<Socket>();
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -22,13 +24,29 @@ export class TcpProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      this.clients.add(client);
+      client.on('close', () => this.clients.delete(client));
+      if (this.held) client.pause();
+      else client.pipe(upstream);
+      upstream.pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
     this.port = (this.server.address() as { port: number }).port;
+  }
+
+  /**
+   * Stops forwarding what clients send, connections staying open: the client's requests go
+   * unanswered (a stalled network, not a disconnect it would notice).
+   */
+  hold(): void {
+    this.held = true;
+    for (const c of this.clients) {
+      c.unpipe();
+      c.pause();
+    }
   }
 
   /** Destroys every open connection (new ones are still accepted). */

@@ -2,6 +2,55 @@ import { AckPolicy, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { BusService } from './bus.service';
 
 export type EventSink = (m: JsMsg) => void;
+/** Handles one page of a replay; false stops the replay. */
+export type PageSink = (page: JsMsg[]) => Promise<boolean>;
+
+const PAGE = 256;
+
+// Replays the events matching `filter` after `afterSeq` one page at a time: the next page is
+// fetched only once `onPage` has handled the last (delivered it, waited for the client to read
+// it), and the event loop gets a turn between pages. So a replay holds one page in memory
+// whatever the length of the stream. Returns the last sequence it read.
+export async function replayEventPages(
+  bus: BusService,
+  filter: string,
+  afterSeq: number,
+  onPage: PageSink,
+): Promise<number> {
+  const stream = bus.names.streams.events;
+  // The whole stream: read up to its last event at the start, whatever the pending count says
+  // (a wildcard consumer's count was seen one short on NATS 2.9, ending a replay early).
+  const target = filter === bus.names.eventsAll() ? (await bus.jsm.streams.info(stream)).state.last_seq : 0;
+  const info = await bus.jsm.consumers.add(stream, {
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: afterSeq + 1,
+    filter_subject: filter,
+    // Outlives a client that takes its time to read a page (it is cut off well before).
+    inactive_threshold: nanos(300_000),
+    mem_storage: true,
+  });
+  let last = afterSeq;
+  try {
+    let pending = info.num_pending;
+    const consumer = await bus.js.consumers.get(stream, info.name);
+    while (pending > 0 || last < target) {
+      const batch = await consumer.fetch({ max_messages: Math.min(Math.max(pending, 1), PAGE), expires: 5_000 });
+      const page: JsMsg[] = [];
+      for await (const m of batch) {
+        page.push(m);
+        pending = m.info.pending;
+      }
+      if (page.length === 0) break;
+      last = page[page.length - 1]!.seq;
+      if (!(await onPage(page))) break;
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    await bus.jsm.consumers.delete(stream, info.name).catch(() => undefined);
+  }
+  return last;
+}
 
 // Replays the events matching `filter` with a stream sequence above `afterSeq`, up to the last
 // one stored when the replay catches up. Returns the last sequence it delivered.

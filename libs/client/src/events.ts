@@ -159,6 +159,11 @@ export class WizEvents {
       case 'error': {
         const sub = frame.topic ? this.subs.get(frame.topic) : undefined;
         if (!sub) return;
+        // Too many replays at once for this key: a warning; the subscription asks again shortly.
+        if (frame.code === 'rate_limited') {
+          setTimeout(() => this.subs.get(sub.topic) === sub && this.sendSubscribe(sub), 500 + Math.random() * 1_000);
+          return sub.error(new WizApiError(0, frame.code, frame.message), false);
+        }
         const fatal = frame.code !== 'gone';
         if (fatal) this.subs.delete(sub.topic);
         return sub.error(new WizApiError(0, frame.code, frame.message), fatal);

@@ -17,7 +17,10 @@ export interface SubscribeOptions {
   since?: number;
   /** Called for each event; without it, events wait in a queue for `for await`. */
   onEvent?: (e: WizEvent) => void;
-  /** A refusal (not_found, forbidden…) ends the subscription; `gone` (expired events) is only a warning. */
+  /**
+   * A refusal (not_found, forbidden…) ends the subscription; `gone` (expired events) and
+   * `rate_limited` (too many replays at once for the key: it asks again shortly) are warnings.
+   */
   onError?: (e: WizApiError) => void;
 }
 

@@ -91,6 +91,12 @@ export const ConfigSchema = z.object({
   WIZ_OUTBOX_STUCK_MS: int(60_000, 1_000, 86_400_000).describe(
     '/health answers 503 when a bus message has waited this long in the outbox unpublished',
   ),
+  WIZ_OUTBOX_CLAIM_MS: int(1_500, 100, 600_000).describe(
+    "how long a process's claim on the bus messages it committed lasts unless renewed: another process publishes a dead process's messages after it",
+  ),
+  WIZ_OUTBOX_SWEEP_MS: int(500, 50, 600_000).describe(
+    'how often each process looks for bus messages whose claim lapsed (a dead process left them unpublished)',
+  ),
   WIZ_EVENTS_MAX_AGE_HOURS: int(168, 1, 24 * 365).describe('how long lifecycle events stay replayable'),
   WIZ_AUTH: z
     .enum(['auto', 'on', 'off'])
@@ -139,6 +145,9 @@ export const ConfigSchema = z.object({
   WIZ_WS_FRAME_BURST: int(100, 1, 1_000_000).describe('frames a WebSocket client may send at once above that rate'),
   WIZ_WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024, 1024 * 1024 * 1024).describe(
     'unsent bytes a WebSocket client may fall behind before it is disconnected',
+  ),
+  WIZ_MAX_REPLAYS_PER_KEY: int(4, 1, 1_000).describe(
+    'replays (`since` on a WebSocket topic or an SSE stream) one API key may run at once on a gateway; more are refused (429)',
   ),
   WIZ_WS_PING_MS: int(30_000, 100, 600_000).describe(
     'interval of WebSocket pings; a client that misses one is disconnected',

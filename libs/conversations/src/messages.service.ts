@@ -92,6 +92,13 @@ export class MessagesService {
       for (const agent of targets)
         if (agent.doubleTexting === 'reject') await this.rejectIfBusy(ownerId, conversationId, agent, m);
       const { history, truncated } = await this.history(ownerId, conversationId, m);
+      // The jobs' events and commands are emitted after the message's own event: the outbox
+      // publishes in the order rows were emitted, so a client sees the message, then its jobs.
+      const later: (() => void)[] = [];
+      const deferred: Emit = {
+        event: (e) => later.push(() => emit.event(e)),
+        command: (subject, c, msgId) => later.push(() => emit.command(subject, c, msgId)),
+      };
       const jobIds: string[] = [];
       for (const agent of targets) {
         const data: ConversationJobData = {
@@ -108,7 +115,7 @@ export class MessagesService {
         const input = c.kind === 'channel' ? `${author.name ?? author.participantId}: ${body.content}` : body.content;
         const job = await this.jobs.submitWithin(
           m,
-          emit,
+          deferred,
           ownerId,
           { agentId: agent.id, input, data: { ...data } },
           { traceId, conversationId },
@@ -120,6 +127,7 @@ export class MessagesService {
       const out = toMessage(stored);
       await this.messages.insert(stored, m);
       emit.event(makeEvent('message.created', { conversationId, traceId }, { message: out }));
+      later.forEach((f) => f());
       return out;
     }, targets[0]?.id ?? '');
   }

@@ -1,30 +1,40 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { ErrorCode } from 'nats';
 import { BusService } from '@wiz/bus';
 import { OutboxEntity, OutboxRepository } from '@wiz/persistence';
 import { outboxDeadLetters, outboxPublishFailures } from '@wiz/telemetry';
 import { PeriodicWorker } from './periodic.worker';
 
-export const CLAIM_MS = 15_000;
-const SWEEP_EVERY_MS = 5_000;
 const BATCH = 512;
 const DELETE_EVERY_MS = 100;
+const RENEW_CHUNK = 500;
+
+export const OUTBOX_TIMING = Symbol('OUTBOX_TIMING');
+export interface OutboxTiming {
+  /** How long a writer's claim on its rows lasts unless renewed (a dead writer's rows lapse after it). */
+  claimMs: number;
+  /** How often lapsed rows are looked for. */
+  sweepMs: number;
+}
+export const DEFAULT_OUTBOX_TIMING: OutboxTiming = { claimMs: 1_500, sweepMs: 500 };
 
 // Publishes committed outbox rows, then deletes them. Rows this process wrote are pushed here
-// right after their commit (no polling delay); rows left by a process that died (or could not
-// reach NATS) are swept once their claim lapses. Publishing is idempotent (`Nats-Msg-Id` = row id), so a row published twice is stored once. Events go before commands within a batch so
-// that `job.created` is on the stream before any runtime can act on the job.
+// right after their commit (no polling delay) and published in the order they were written
+// (commit order in this process). The writer holds a short claim on its rows and renews it
+// while they wait in its queue; rows left by a process that died (or could not reach NATS)
+// lapse within `claimMs` and are swept by any process within `sweepMs` more, oldest first.
+// Publishing is idempotent (`Nats-Msg-Id` = row id, JetStream's duplicate window is 2 min),
+// so a row published twice is stored once. Events go before commands within a batch so that
+// `job.created` is on the stream before any runtime can act on the job.
 @Injectable()
 export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private readonly log = new Logger('Outbox');
+  readonly claimMs: number;
+  private readonly renewer: PeriodicWorker<void>;
   private readonly queue: OutboxEntity[] = [];
   private readonly queued = new Set<string>();
   private flushing?: Promise<void>;
-  private readonly sweeper = new PeriodicWorker(
-    SWEEP_EVERY_MS,
-    () => this.sweepOnce(),
-    (e) => this.log.warn(`outbox sweep failed: ${String(e)}`),
-  );
+  private readonly sweeper: PeriodicWorker<void>;
   private failures = 0;
   private deadLettered = 0;
   private readonly deadIds: string[] = [];
@@ -36,15 +46,30 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     private readonly bus: BusService,
     private readonly outbox: OutboxRepository,
-  ) {}
+    @Optional() @Inject(OUTBOX_TIMING) timing: OutboxTiming = DEFAULT_OUTBOX_TIMING,
+  ) {
+    this.claimMs = timing.claimMs;
+    this.sweeper = new PeriodicWorker(
+      timing.sweepMs,
+      () => this.sweepOnce(),
+      (e) => this.log.warn(`outbox sweep failed: ${String(e)}`),
+    );
+    this.renewer = new PeriodicWorker(
+      Math.max(100, Math.floor(timing.claimMs / 3)),
+      () => this.renewClaims(),
+      (e) => this.log.warn(`outbox claim renewal failed: ${String(e)}`),
+    );
+  }
 
   onModuleInit(): void {
     this.sweeper.start();
+    this.renewer.start();
     void this.sweeper.run();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.sweeper.stop();
+    await this.renewer.stop();
     // At most 5 s for what is queued; the timer is cleared so that it never holds the process.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.drain(), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
@@ -155,14 +180,24 @@ export class OutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
     return { deadLettered: this.deadLettered, oldestPendingMs: oldest ? Date.now() - oldest.getTime() : 0 };
   }
 
-  /** Claims and publishes rows whose writer died or could not publish (runs every 5 s). */
+  // Rows still waiting in this process's queue keep their claim while publishing works, so a
+  // live but busy process keeps its rows; a process that cannot reach NATS lets them lapse, and
+  // a process that can publishes them.
+  private async renewClaims(): Promise<void> {
+    if (this.failures > 0 || this.queue.length === 0) return;
+    const until = new Date(Date.now() + this.claimMs);
+    const ids = this.queue.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += RENEW_CHUNK) await this.outbox.renew(ids.slice(i, i + RENEW_CHUNK), until);
+  }
+
+  /** Claims and publishes rows whose writer died or could not publish (runs every `sweepMs`). */
   async sweep(): Promise<void> {
     await this.sweeper.run();
   }
 
   private async sweepOnce(): Promise<void> {
     const now = new Date();
-    const rows = await this.outbox.claimStale(now, new Date(now.getTime() + CLAIM_MS), BATCH);
+    const rows = await this.outbox.claimStale(now, new Date(now.getTime() + this.claimMs), BATCH);
     if (rows.length) {
       this.log.log(`re-publishing ${rows.length} outbox message(s) left unpublished`);
       this.push(rows);

@@ -6,7 +6,7 @@ import { PersistenceModule } from '@wiz/persistence';
 import { JobExecutionService, RUN_POLICY, RunPolicy } from './job-execution.service';
 import { JobsService } from './jobs.service';
 import { QueueLimits } from './queue-limits';
-import { OutboxRelay } from './outbox.relay';
+import { OUTBOX_TIMING, OutboxRelay, OutboxTiming } from './outbox.relay';
 import { StateChangesService } from './state-changes.service';
 import { JobFlowService } from './job-flow.service';
 import { SettleHooks } from './settle-hooks';
@@ -22,6 +22,11 @@ const runPolicy: Provider = {
     sweepMs: c.WIZ_STALLED_SWEEP_MS,
   }),
 };
+const outboxTiming: Provider = {
+  provide: OUTBOX_TIMING,
+  inject: [WIZ_CONFIG],
+  useFactory: (c: WizConfig): OutboxTiming => ({ claimMs: c.WIZ_OUTBOX_CLAIM_MS, sweepMs: c.WIZ_OUTBOX_SWEEP_MS }),
+};
 const providers = [
   QueueMetrics,
   BudgetsService,
@@ -35,6 +40,7 @@ const providers = [
   SchedulesService,
   JobWaitsService,
   runPolicy,
+  outboxTiming,
 ];
 
 @Module({ imports: [PersistenceModule], providers, exports: providers })

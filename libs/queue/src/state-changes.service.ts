@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { EventEnvelope, MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
 import { NewOutboxRow, OutboxEntity, OutboxRepository, writeTransaction } from '@wiz/persistence';
-import { CLAIM_MS, OutboxRelay } from './outbox.relay';
+import { OutboxRelay } from './outbox.relay';
 import { Context, context, jobsTotal, traceHeaders } from '@wiz/telemetry';
 import { beginJournal, Journal } from './journal';
 
@@ -125,7 +125,7 @@ export class StateChangesService {
           rows.push({ kind: 'command', id: msgId, subject, payload: JSON.stringify(c), headers: traceHeaders() }),
       };
       await work(m, emit);
-      const written = rows.length ? await this.outbox.insert(rows, new Date(Date.now() + CLAIM_MS), m) : [];
+      const written = rows.length ? await this.outbox.insert(rows, new Date(Date.now() + this.relay.claimMs), m) : [];
       return written.map((r) => Object.assign(r, { status: statuses.get(r.id) }));
     });
   }

@@ -53,10 +53,12 @@ export class ExecuteService {
       send: (f: ServerFrame) => {
         if (f.type === 'event' && ENDS.has(f.event.type)) done(true);
       },
+      writable: () => Promise.resolve(true),
     };
     const timer = setTimeout(() => done(false), waitMs);
     try {
-      await this.hub.subscribe(client, `job:${jobId}` as Topic, from);
+      // The server's own short replay (one job, from just before it was submitted): not a client's.
+      await this.hub.subscribe(client, `job:${jobId}` as Topic, from, { limitReplays: false });
       return await ended;
     } finally {
       clearTimeout(timer);

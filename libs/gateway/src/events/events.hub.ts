@@ -1,16 +1,36 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JsMsg, Msg, Subscription as NatsSubscription } from 'nats';
-import { EventEnvelope, notFound, parseEventSubject, parseTopic, ServerFrame, Topic, topicKey } from '@wiz/contracts';
-import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEvents } from '@wiz/bus';
+import {
+  EventEnvelope,
+  notFound,
+  parseEventSubject,
+  parseTopic,
+  rateLimited,
+  ServerFrame,
+  Topic,
+  topicKey,
+} from '@wiz/contracts';
+import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEventPages } from '@wiz/bus';
 import { AgentsRepository, ConversationsRepository, JobsRepository } from '@wiz/persistence';
 import { EventSource, OwnerResolver } from './owner-resolver';
 
 export interface EventClient {
   readonly id: string;
   readonly ownerId: string;
+  /** The API key the client authenticated with (none with authentication off). */
+  readonly keyId?: string;
   /** `text`, when given, is `frame` already serialised (shared by every client of a topic). */
   send(frame: ServerFrame, text?: string): void;
+  /**
+   * Resolves once the client has read enough of what was sent to take more (at once when it
+   * has); false when it is gone (closed, or cut off for not reading).
+   */
+  writable(): Promise<boolean>;
 }
+
+/** Live events kept for a subscription while its replay runs; past it, the replay reads them. */
+const MAX_LIVE_BUFFER = 1_024;
 
 interface Subscription {
   client: EventClient;
@@ -18,8 +38,10 @@ interface Subscription {
   topic: string;
   /** Highest sequence sent; nothing at or below it is sent again. */
   lastSent: number;
-  /** Live events that arrived while the replay ran. */
+  /** Live events that arrived while the replay ran (null: live). */
   buffer: JsMsg[] | null;
+  /** More live events arrived than the buffer keeps: the replay runs again from `lastSent`. */
+  overflowed?: boolean;
   /** A conversation topic: its agents when it was subscribed, whose own events (status…) it carries. */
   agents?: Set<string>;
 }
@@ -64,8 +86,11 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
   private liveSeq = 0;
   private stopLive?: () => Promise<void>;
   private tokens?: NatsSubscription;
+  /** Replays running, by API key (or owner, with authentication off). */
+  private readonly replays = new Map<string, number>();
 
   constructor(
+    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly bus: BusService,
     private readonly agents: AgentsRepository,
     private readonly jobs: JobsRepository,
@@ -91,7 +116,12 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   /** Checks the client's owner may follow `topic` (else `not_found`), then follows it. */
-  async subscribe(client: EventClient, topic: Topic, since?: number): Promise<void> {
+  async subscribe(
+    client: EventClient,
+    topic: Topic,
+    since?: number,
+    opts: { limitReplays?: boolean } = {},
+  ): Promise<void> {
     const parsed = parseTopic(topic);
     const { kind, id } = parsed;
     const owned =
@@ -100,6 +130,31 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
       (kind === 'job' && (await this.jobs.findById(client.ownerId, id)) !== null) ||
       (kind === 'conversation' && (await this.conversations.findById(client.ownerId, id)) !== null);
     if (!owned) throw notFound(kind, id);
+    const release = since === undefined || opts.limitReplays === false ? undefined : this.holdReplay(client);
+    try {
+      await this.follow(client, parsed, since);
+    } finally {
+      release?.();
+    }
+  }
+
+  // At most WIZ_MAX_REPLAYS_PER_KEY replays per key at once: each reads the stream page by page.
+  private holdReplay(client: EventClient): () => void {
+    const key = client.keyId ? `key:${client.keyId}` : `owner:${client.ownerId}`;
+    const running = this.replays.get(key) ?? 0;
+    const max = this.config.WIZ_MAX_REPLAYS_PER_KEY;
+    if (running >= max)
+      throw rateLimited(`${max} replays (since) are already running for this API key; retry when one ends`, 1);
+    this.replays.set(key, running + 1);
+    return () => {
+      const left = (this.replays.get(key) ?? 1) - 1;
+      if (left > 0) this.replays.set(key, left);
+      else this.replays.delete(key);
+    };
+  }
+
+  private async follow(client: EventClient, parsed: ReturnType<typeof parseTopic>, since?: number): Promise<void> {
+    const { kind, id } = parsed;
     const key = kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
     const sub: Subscription = {
       client,
@@ -124,18 +179,65 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
         message: `events ${since + 1}–${first - 1} have expired; replaying from ${first}`,
       });
     }
+    const current = () => this.byKey.get(key)?.get(client.id) === sub;
     try {
-      if (kind === 'owner') await this.replayOwner(sub, since);
-      else if (kind === 'conversation') await this.replayConversation(sub, id, since);
-      else {
-        const filter = kind === 'agent' ? this.bus.names.agentEventsFilter(id) : this.bus.names.jobEventsFilter(id);
-        await replayEvents(this.bus, filter, since, (m) => this.deliver(sub, m));
-      }
+      // Again from where it got to while live events overflowed the buffer (a long replay on a
+      // busy stream): they are on the stream.
+      do {
+        sub.buffer = [];
+        sub.overflowed = false;
+        const ok = await this.replay(sub, kind, id, current);
+        if (!ok || !current()) return;
+      } while (sub.overflowed);
     } finally {
       const buffered = sub.buffer ?? [];
       sub.buffer = null;
-      buffered.forEach((m) => this.deliver(sub, m));
+      sub.overflowed = false;
+      if (current()) buffered.forEach((m) => this.deliver(sub, m));
     }
+  }
+
+  /** One pass over the stream after `sub.lastSent`; false if the client went away meanwhile. */
+  private async replay(
+    sub: Subscription,
+    kind: ReturnType<typeof parseTopic>['kind'],
+    id: string,
+    current: () => boolean,
+  ): Promise<boolean> {
+    const filter =
+      kind === 'agent'
+        ? this.bus.names.agentEventsFilter(id)
+        : kind === 'job'
+          ? this.bus.names.jobEventsFilter(id)
+          : this.bus.names.eventsAll();
+    // The owner and conversation topics have no subject of their own: their events are kept
+    // page by page, here.
+    const mine =
+      kind === 'owner'
+        ? (m: JsMsg) => this.ownedBy(m, sub.client.ownerId)
+        : kind === 'conversation'
+          ? (m: JsMsg) => inConversation(m, id, sub.agents)
+          : () => true;
+    let gone = false;
+    await replayEventPages(this.bus, filter, sub.lastSent, async (page) => {
+      for (const m of page) {
+        if (!(await mine(m))) continue;
+        this.deliver(sub, m);
+        // Wait for the client to read what it has before sending more: memory stays bounded.
+        if (!(await sub.client.writable()) || !current()) {
+          gone = true;
+          return false;
+        }
+      }
+      return true;
+    });
+    return !gone;
+  }
+
+  private async ownedBy(m: JsMsg, ownerId: string): Promise<boolean> {
+    const { source } = idsOf(m.subject);
+    const owner = this.owners.known(source) ?? (await this.owners.resolve(source).catch(() => null));
+    return owner === ownerId;
   }
 
   unsubscribe(client: EventClient, topic: Topic): boolean {
@@ -214,7 +316,12 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     let text: string | undefined;
     for (const sub of subs.values()) {
       if (sub.buffer) {
-        sub.buffer.push(m);
+        if (sub.overflowed) continue;
+        if (sub.buffer.length < MAX_LIVE_BUFFER) sub.buffer.push(m);
+        else {
+          sub.buffer = [];
+          sub.overflowed = true;
+        }
         continue;
       }
       if (m.seq <= sub.lastSent) continue;
@@ -255,35 +362,18 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     }
   }
 
-  // The whole stream after `since`, kept to the owner's events. Read in one go: a replay over a
-  // long retention window holds those events in memory while it runs.
-  private async replayOwner(sub: Subscription, since: number): Promise<void> {
-    const all: JsMsg[] = [];
-    await replayEvents(this.bus, this.bus.names.eventsAll(), since, (m) => all.push(m));
-    for (const m of all) {
-      if ((await this.owners.resolve(idsOf(m.subject).source)) === sub.client.ownerId) this.deliver(sub, m);
-    }
-  }
-
-  // The conversation's own subject, the job events linked to it and its agents' own events, in
-  // stream order. Those live on agent subjects, so this reads the whole stream after `since`
-  // (like the owner topic).
-  private async replayConversation(sub: Subscription, conversationId: string, since: number): Promise<void> {
-    await replayEvents(this.bus, this.bus.names.eventsAll(), since, (m) => {
-      const ids = idsOf(m.subject);
-      const mine =
-        ids.conversationId === conversationId ||
-        (ids.jobId
-          ? conversationOfJobEvent(m) === conversationId
-          : ids.agentId !== undefined && sub.agents?.has(ids.agentId) === true);
-      if (mine) this.deliver(sub, m);
-    });
-  }
-
   private deliver(sub: Subscription, m: JsMsg): void {
     if (m.seq <= sub.lastSent) return;
     sub.lastSent = m.seq;
     const frame = this.frameOf(sub.topic, m);
     if (frame) sub.client.send(frame);
   }
+}
+
+/** Whether `m` belongs on `conversation:<id>`: its own subject, its jobs' events, its agents' own events. */
+function inConversation(m: JsMsg, conversationId: string, agents?: Set<string>): boolean {
+  const ids = idsOf(m.subject);
+  if (ids.conversationId) return ids.conversationId === conversationId;
+  if (ids.jobId) return conversationOfJobEvent(m) === conversationId;
+  return ids.agentId !== undefined && agents?.has(ids.agentId) === true;
 }

@@ -3,6 +3,9 @@ import type { Response } from 'express';
 import { ServerFrame } from '@wiz/contracts';
 import type { EventClient } from './events.hub';
 
+/** A replay waits this long at most for the reader to take what it was sent; then it is cut off. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
 // An EventClient over Server-Sent Events. The response starts when the hub accepts the
 // subscription (so a refused one is still an ordinary JSON 404). Each event is
 // `id: <seq>` (what the browser sends back as Last-Event-ID), `event: <type>`, `data: <envelope>`.
@@ -13,6 +16,7 @@ export class SseClient implements EventClient {
 
   constructor(
     readonly ownerId: string,
+    readonly keyId: string | undefined,
     private readonly res: Response,
     private readonly maxBufferedBytes: number,
     private readonly heartbeatMs: number,
@@ -33,6 +37,28 @@ export class SseClient implements EventClient {
       default:
         return;
     }
+  }
+
+  // A replay writes while the response has less than a quarter of the allowed backlog unsent,
+  // and waits for it to drain otherwise.
+  async writable(): Promise<boolean> {
+    if (this.res.writableEnded || this.res.destroyed) return false;
+    if (this.res.writableLength <= this.maxBufferedBytes / 4) return true;
+    const drained = await new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.res.off('drain', onDrain);
+        this.res.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = () => done(true);
+      const onClose = () => done(false);
+      const timer = setTimeout(() => done(false), DRAIN_TIMEOUT_MS);
+      this.res.on('drain', onDrain);
+      this.res.on('close', onClose);
+    });
+    if (!drained) this.end();
+    return drained && !this.res.writableEnded;
   }
 
   end(): void {

@@ -64,6 +64,7 @@ export class SseController {
     let release: (() => void) | undefined;
     const client = new SseClient(
       auth.ownerId,
+      auth.keyId ?? undefined,
       res,
       this.config.WIZ_WS_MAX_BUFFERED_BYTES,
       this.config.WIZ_WS_PING_MS,

@@ -17,6 +17,9 @@ export interface WsConnectionOptions {
 }
 
 const AUTH_TIMEOUT_MS = 10_000;
+/** A replay waits this long at most for the client to read what it was sent; then it is cut off. */
+const DRAIN_TIMEOUT_MS = 30_000;
+const DRAIN_POLL_MS = 5;
 
 // One client connection: parses each frame against the contract and calls the hub. Frames are
 // handled one after the other, so answers come in the order the frames were sent. A bad frame
@@ -25,6 +28,7 @@ const AUTH_TIMEOUT_MS = 10_000;
 export class WsConnection implements EventClient {
   readonly id = randomUUID();
   ownerId = '';
+  keyId?: string;
   /** Answered the last ping (see WsGateway's keep-alive). */
   alive = true;
   private chain = Promise.resolve();
@@ -73,6 +77,22 @@ export class WsConnection implements EventClient {
       return;
     }
     this.ws.send(text ?? JSON.stringify(frame));
+  }
+
+  // A replay sends while the socket has less than a quarter of the allowed backlog unsent, and
+  // waits otherwise: a client reading slowly slows its replay instead of filling memory.
+  async writable(): Promise<boolean> {
+    const low = this.o.maxBufferedBytes / 4;
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    while (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount > low) {
+      if (Date.now() > deadline) {
+        wsDroppedSlowClients.inc();
+        this.close(WS_CLOSE_CODES.tooSlow, 'too slow: reconnect with since');
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    }
+    return this.ws.readyState === WebSocket.OPEN;
   }
 
   close(code: number, reason: string): void {
@@ -140,6 +160,7 @@ export class WsConnection implements EventClient {
   // A revoked key ends the connection, on whichever gateway holds it.
   private authenticated(auth: AuthContext): void {
     this.ownerId = auth.ownerId;
+    this.keyId = auth.keyId ?? undefined;
     this.release?.();
     this.release = auth.keyId
       ? this.keys.holdSession(auth.keyId, () => {

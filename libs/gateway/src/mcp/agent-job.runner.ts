@@ -43,12 +43,14 @@ export class AgentJobRunner {
         const outcome = frame.type === 'event' ? this.onEvent(job.id, frame, onProgress) : null;
         if (outcome) settle(outcome);
       },
+      writable: () => Promise.resolve(true),
     };
     const abort = () => void this.cancel(ownerId, job.id).then(settle);
     signal.addEventListener('abort', abort, { once: true });
     try {
       if (signal.aborted) abort();
-      else await this.hub.subscribe(client, `job:${job.id}`, since);
+      // The server's own short replay (one job, from just before it was submitted): not a client's.
+      else await this.hub.subscribe(client, `job:${job.id}`, since, { limitReplays: false });
       return await ended;
     } finally {
       signal.removeEventListener('abort', abort);

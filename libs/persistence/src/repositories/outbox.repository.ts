@@ -48,6 +48,12 @@ export class OutboxRepository {
     return repo.find({ where: { id: In(ids), claimedUntil: until }, order: { seq: 'ASC' } });
   }
 
+  /** Extends the writer's claim on rows it still has to publish (see OutboxRelay). */
+  async renew(ids: string[], until: Date): Promise<void> {
+    if (ids.length)
+      await this.ds.getRepository(OutboxEntity).update({ id: In(ids), deadReason: IsNull() }, { claimedUntil: until });
+  }
+
   /** Marks a row the bus refuses for good; the sweep skips it from then on. */
   async markDead(id: string, reason: string): Promise<void> {
     await this.ds.getRepository(OutboxEntity).update({ id }, { deadReason: reason.slice(0, 2_000) });
