@@ -124,6 +124,65 @@ describe('WS fuzz', () => {
     );
   }
 
+  // Named regression cases: the hostile frames of issue 12, each leaving the connection usable
+  // (or closed the way the protocol says) and the other clients untouched.
+  const answersOf = async (auth: Auth, frame: string | Buffer) =>
+    exchange(w.server.wsUrl, w, { auth, frames: [frame] });
+  const errorCodes = (frames: ServerFrame[]) => frames.flatMap((f) => (f.type === 'error' ? [f.code] : []));
+
+  it('closes a frame over WIZ_WS_MAX_FRAME_BYTES with 1009, and only that connection', async () => {
+    const out = await answersOf('a', JSON.stringify({ type: 'subscribe', topic: 'owner', pad: 'x'.repeat(MAX_FRAME) }));
+    expect(out.close).toBe(1009);
+    bystander.send({ type: 'ping' });
+    await bystander.take(1, (f) => f.type === 'pong');
+  });
+
+  it.each([
+    ['a binary frame', Buffer.from([0, 1, 2, 255]), 'malformed_json'],
+    ['a frame that is not JSON', '{"type":', 'malformed_json'],
+    [
+      'JSON nested 10,000 levels',
+      `{"type":"subscribe","topic":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+      'validation_failed',
+    ],
+    ['NUL in a topic', JSON.stringify({ type: 'subscribe', topic: 'agent:\u0000' }), 'validation_failed'],
+    ['an unknown frame type', JSON.stringify({ type: 'drop_table' }), 'validation_failed'],
+    ['a negative since', JSON.stringify({ type: 'subscribe', topic: 'owner', since: -1 }), 'validation_failed'],
+  ])('answers %s with an error frame and keeps the connection', async (_name, frame, code) => {
+    const out = await answersOf('a', frame);
+    expect({ errors: errorCodes(out.frames), close: out.close, last: out.frames.at(-1)?.type }).toEqual({
+      errors: [code],
+      close: undefined,
+      last: 'pong',
+    });
+  });
+
+  it('closes with 4401 on an auth frame with a NUL in its key (no internal error)', async () => {
+    const out = await answersOf('none', JSON.stringify({ type: 'auth', key: 'wiz_\u0000' }));
+    expect({ errors: errorCodes(out.frames), close: out.close }).toEqual({ errors: ['unauthorized'], close: 4401 });
+  });
+
+  it('serves 20 replays of the owner topic from one key at once, and stays healthy', async () => {
+    const clients = await Promise.all(Array.from({ length: 20 }, () => WsClient.open(w.server.wsUrl, w.keys.a)));
+    try {
+      clients.forEach((c) => c.send({ type: 'subscribe', topic: 'owner', since: 0 }));
+      // Each gets its replay or a clear refusal (a limit on concurrent replays), never silence.
+      await Promise.all(clients.map((c) => c.take(1, (f) => f.type === 'subscribed' || f.type === 'error')));
+      await expectHealthy(w);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it('ends a session whose key is revoked with 4401', async () => {
+    const call = asKey(w.server.baseUrl, w.keys.b);
+    const created = await call('POST', '/api/v1/keys', { name: 'short-lived' });
+    const client = await WsClient.open(w.server.wsUrl, created.body.key);
+    const closed = client.closed();
+    expect((await call('DELETE', `/api/v1/keys/${created.body.id}`)).status).toBe(204);
+    expect((await closed).code).toBe(4401);
+  });
+
   it('answers every client frame type, valid or hostile, and keeps the other clients', async () => {
     wsSchema = (await (await fetch(`${w.server.baseUrl}/api/ws-schema.json`)).json()) as typeof wsSchema;
     const seen = new Set<string>();
