@@ -61,6 +61,8 @@ export async function startFuzzWorld(label: string, env: Record<string, string> 
     WIZ_ADMIN_KEY: adminKey,
     WIZ_RATE_LIMIT_PER_MIN: '0',
     WIZ_WORKSPACE_DIR: workspaceDir,
+    // POST /agents/:id/execute waits this long by default for a job that (agents paused) never runs.
+    WIZ_EXECUTE_TIMEOUT_MS: '500',
     ...env,
   });
   const admin = asKey(server.baseUrl, adminKey);

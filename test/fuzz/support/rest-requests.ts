@@ -153,14 +153,20 @@ function kindsOf(name: string, segment = ''): Kind[] {
   return ['agents', 'jobs'];
 }
 
+/** Requests as one owner: its own ids mostly, the other owner's and garbage sometimes. */
 export class RequestFactory {
-  constructor(private readonly w: FuzzWorld) {}
+  constructor(
+    private readonly w: FuzzWorld,
+    private readonly owner: Owner,
+  ) {}
 
-  /** An id of the world (either owner's), a fresh UUID, or garbage. */
+  /** An id of the owner's, of the other owner's, a fresh UUID, or garbage. */
   id(kinds: Kind[]): fc.Arbitrary<string> {
-    const pooled = (['a', 'b'] as const).flatMap((o) => kinds.flatMap((k) => this.w.pools[o][k]));
+    const other: Owner = this.owner === 'a' ? 'b' : 'a';
+    const of = (o: Owner) => kinds.flatMap((k) => this.w.pools[o][k]);
     return fc.oneof(
-      { arbitrary: fc.constantFrom(...pooled), weight: 6 },
+      { arbitrary: fc.constantFrom(...of(this.owner)), weight: 8 },
+      { arbitrary: fc.constantFrom(...of(other)), weight: 2 },
       { arbitrary: fc.uuid(), weight: 1 },
       { arbitrary: fc.uuid().map((u) => u.toUpperCase()), weight: 1 },
       { arbitrary: fc.constantFrom(...GARBAGE_SEGMENTS), weight: 1 },
@@ -185,12 +191,13 @@ export class RequestFactory {
     if (f === 'userid' || f === 'participantid') return fc.constantFrom('ann', 'bob', '');
     if (f === 'ownerid') return fc.constantFrom('user:a', 'user:b', 'admin', 'team:x', '');
     if (f === 'events') return fc.constantFrom('job.*', 'schedule.fired', '*', 'nope');
+    if (f === 'provider') return this.id(['providers']);
     if (f.endsWith('id') || f === 'dependson' || f === 'delegates' || f === 'agentids') return this.id(kindsOf(f));
     return undefined;
   };
 
-  body(schema: JsonSchema): fc.Arbitrary<unknown> {
-    return schemaArbitrary(schema, this.named);
+  body(schema: JsonSchema, minimal = false): fc.Arbitrary<unknown> {
+    return schemaArbitrary(schema, this.named, '', 0, minimal);
   }
 
   /** A request for `op`: mostly shaped like the contract, often hostile. */
@@ -207,7 +214,10 @@ export class RequestFactory {
     );
     return fc
       .record({
-        owner: fc.constantFrom<FuzzRequest['owner']>('a', 'a', 'a', 'b', 'b', 'b', 'none', 'bad'),
+        owner: fc.oneof(
+          { arbitrary: fc.constant<FuzzRequest['owner']>(this.owner), weight: 10 },
+          { arbitrary: fc.constantFrom<FuzzRequest['owner']>('none', 'bad'), weight: 1 },
+        ),
         segments: pathArb,
         query: this.query(op),
         body: this.bodyVariant(op),
@@ -263,7 +273,7 @@ export class RequestFactory {
 
   private bodyVariant(op: Operation): fc.Arbitrary<{ bytes?: Buffer; headers: Record<string, string>; shape: string }> {
     const json = (shape: string) => (v: unknown) => ({
-      bytes: Buffer.from(serialise(v)),
+      bytes: Buffer.from(serialise(shortWait(v))),
       headers: { 'content-type': 'application/json' },
       shape,
     });
@@ -295,12 +305,20 @@ export class RequestFactory {
       .tuple(valid, fc.nat(), HOSTILE_VALUE, fc.boolean())
       .map(([v, at, hostile, extra]) => mutate(v, at, hostile, extra));
     return fc.oneof(
-      { arbitrary: valid.map(json('valid-ish body')), weight: 5 },
+      { arbitrary: this.body(op.body, true).map(json('minimal body')), weight: 3 },
+      { arbitrary: valid.map(json('valid-ish body')), weight: 3 },
       { arbitrary: mutated.map(json('mutated body')), weight: 3 },
       { arbitrary: anyJson, weight: 1 },
       { arbitrary: raw, weight: 2 },
     );
   }
+}
+
+/** `waitMs` (execute) asks the server to hold the request while the job runs: kept short here. */
+function shortWait(v: unknown): unknown {
+  const o = v as { waitMs?: unknown } | null;
+  if (o && typeof o === 'object' && typeof o.waitMs === 'number' && o.waitMs > 1000) return { ...o, waitMs: 1000 };
+  return v;
 }
 
 /** Replaces one node of `value` (counted depth-first), or adds an unknown field, with `hostile`. */

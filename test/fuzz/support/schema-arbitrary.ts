@@ -30,14 +30,21 @@ export type NamedString = (field: string) => fc.Arbitrary<string> | undefined;
 
 const MAX_DEPTH = 6;
 
-export function schemaArbitrary(schema: JsonSchema, named: NamedString, field = '', depth = 0): fc.Arbitrary<unknown> {
+/** `minimal`: objects get their required keys only (most likely to pass validation). */
+export function schemaArbitrary(
+  schema: JsonSchema,
+  named: NamedString,
+  field = '',
+  depth = 0,
+  minimal = false,
+): fc.Arbitrary<unknown> {
   if (schema.const !== undefined) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const alternatives = schema.anyOf ?? schema.oneOf;
-  if (alternatives) return fc.oneof(...alternatives.map((s) => schemaArbitrary(s, named, field, depth)));
+  if (alternatives) return fc.oneof(...alternatives.map((s) => schemaArbitrary(s, named, field, depth, minimal)));
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
   if (types.length > 1)
-    return fc.oneof(...types.map((type) => schemaArbitrary({ ...schema, type }, named, field, depth)));
+    return fc.oneof(...types.map((type) => schemaArbitrary({ ...schema, type }, named, field, depth, minimal)));
   switch (types[0]) {
     case 'null':
       return fc.constant(null);
@@ -55,24 +62,30 @@ export function schemaArbitrary(schema: JsonSchema, named: NamedString, field = 
       return stringArbitrary(schema, named, field);
     case 'array': {
       if (depth >= MAX_DEPTH) return fc.constant([]);
-      const item = schemaArbitrary(schema.items ?? {}, named, field, depth + 1);
+      const item = schemaArbitrary(schema.items ?? {}, named, field, depth + 1, minimal);
       return fc.array(item, { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 4, 4) });
     }
     case 'object':
-      return objectArbitrary(schema, named, depth);
+      return objectArbitrary(schema, named, depth, minimal);
     default:
       // `{}`: anything JSON.
       return fc.jsonValue({ maxDepth: 2 });
   }
 }
 
-function objectArbitrary(schema: JsonSchema, named: NamedString, depth: number): fc.Arbitrary<unknown> {
+function objectArbitrary(
+  schema: JsonSchema,
+  named: NamedString,
+  depth: number,
+  minimal: boolean,
+): fc.Arbitrary<unknown> {
   if (depth >= MAX_DEPTH) return fc.constant({});
   const props = schema.properties ?? {};
   const required = new Set(schema.required ?? []);
   const record: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const [k, s] of Object.entries(props)) record[k] = schemaArbitrary(s, named, k, depth + 1);
-  const known = fc.record(record, { requiredKeys: [...required].filter((k) => k in props) });
+  for (const [k, s] of Object.entries(props))
+    if (!minimal || required.has(k)) record[k] = schemaArbitrary(s, named, k, depth + 1, minimal);
+  const known = fc.record(record, { requiredKeys: [...required].filter((k) => k in record) });
   if (!schema.additionalProperties || Object.keys(props).length) return known;
   const value =
     schema.additionalProperties === true
