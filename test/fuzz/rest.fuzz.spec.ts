@@ -204,13 +204,9 @@ describe('REST fuzz', () => {
         );
         if (out.failed) throw new Error(failure(name, out));
       }
-      console.log(
-        `ACCEPTED ${accepted.size}/${ops.length}`,
-        ops
-          .map((o) => `${o.method} ${o.path}`)
-          .filter((n) => !accepted.has(n))
-          .join('\n'),
-      );
+      // The generators reach the services, not only the validation: half the operations at least
+      // accepted one request (about two thirds at 10 runs each).
+      expect(accepted.size).toBeGreaterThanOrEqual(Math.floor(ops.length / 2));
       await expectHealthy(w);
     },
     120_000 * Math.max(1, FUZZ_RUNS_SCALE),
