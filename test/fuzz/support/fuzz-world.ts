@@ -182,7 +182,10 @@ export async function snapshot(w: FuzzWorld): Promise<Record<string, string>> {
     const hash = t === 'outbox' ? `''` : `coalesce(md5(string_agg(md5(x::text), ',' ORDER BY md5(x::text))), '')`;
     return `SELECT '${t}' AS t, count(*)::text || ':' || ${hash} AS v FROM "${w.iso.schema}"."${t}" x`;
   });
-  const rows: Array<{ t: string; v: string }> = await w.db.query(parts.join(' UNION ALL '));
+  // One retry: a pooled connection may have been ended from outside (another suite's Postgres restart).
+  const rows: Array<{ t: string; v: string }> = await w.db
+    .query(parts.join(' UNION ALL '))
+    .catch(() => w.db.query(parts.join(' UNION ALL ')));
   return Object.fromEntries(rows.map((r) => [r.t, r.v]));
 }
 
