@@ -149,6 +149,21 @@ describe('REST fuzz', () => {
     }
   });
 
+  it('refuses NUL (%00) in the path parameters of every route with 400 (was 500)', async () => {
+    for (const op of ops.filter((o) => o.pathParams.length && o.path !== '/api/docs/assets/{name}')) {
+      for (const param of op.pathParams) {
+        const path = ownPath(op).split('/');
+        const at = op.path.split('/').indexOf(`{${param}}`);
+        path[at] = `a%00b`;
+        await refused(
+          op,
+          { ...raw(path.join('/'), '{}'), body: op.method === 'GET' ? undefined : Buffer.from('{}') },
+          400,
+        );
+      }
+    }
+  });
+
   it('refuses a Content-Encoding or charset it cannot read on every route with a body with 415', async () => {
     for (const op of bodyOps()) {
       await refused(op, raw(ownPath(op), '{}', { 'content-encoding': 'compress' }), 415);
