@@ -26,9 +26,12 @@ export function bodyProblem(value: unknown, maxDepth = MAX_BODY_DEPTH): string |
   return undefined;
 }
 
-/** Express middleware: 400 for a body or query `bodyProblem` refuses. */
+/** Express middleware: 400 for a body or query `bodyProblem` refuses, or a NUL in the path. */
 export function guardBody(req: Request, res: Response, next: NextFunction): void {
-  const problem = bodyProblem(req.body) ?? bodyProblem(req.query);
+  // A NUL can reach a path parameter only percent-encoded (found by the fuzz suite: a 500 from
+  // Postgres on DELETE …/participants/user/a%00b).
+  const inPath = /%00/i.test(req.path) ? 'path: NUL characters (\\u0000) are not allowed' : undefined;
+  const problem = inPath ?? bodyProblem(req.body) ?? bodyProblem(req.query);
   if (!problem) return next();
   res.status(400).json({ statusCode: 400, code: 'validation_failed', message: `invalid request: ${problem}` });
 }

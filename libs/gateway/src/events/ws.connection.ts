@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { ClientFrame, ClientFrameSchema, httpStatusOf, ServerFrame, WS_CLOSE_CODES, WizError } from '@wiz/contracts';
 import type { AuthContext } from '@wiz/platform';
+import { isStoreUnavailable } from '@wiz/persistence';
 import type { ApiKeysService } from '../auth/api-keys.service';
 import type { EventClient, EventsHub } from './events.hub';
 import { FrameBudget } from '../limits/frame-budget';
@@ -132,7 +133,13 @@ export class WsConnection implements EventClient {
     } catch (e) {
       const topic = 'topic' in frame ? frame.topic : undefined;
       if (frame.type === 'subscribe') this.hub.unsubscribe(this, frame.topic);
-      const err = e instanceof WizError ? e : new WizError('internal', 'could not process the frame');
+      // The store restarting is not a bug: say `unavailable` (retry), as REST answers 503.
+      const err =
+        e instanceof WizError
+          ? e
+          : isStoreUnavailable(e)
+            ? new WizError('unavailable', 'the database is unavailable; retry shortly')
+            : new WizError('internal', 'could not process the frame');
       if (httpStatusOf(err.code) >= 500) this.log.error(e instanceof Error ? e.message : String(e));
       this.send({ type: 'error', code: err.code, message: err.message, ...(topic ? { topic } : {}) });
     }
