@@ -3,16 +3,19 @@ import type { FakeLlmRule } from '../../apps/fake-llm/src/rules';
 import { BuildSnapshot, snapshotBuild } from '../support/built-app';
 import type { WizProcess } from '../support/wiz-process';
 import { duplicateIds, eventsByJob, readEventLog, StoredEvent, TERMINAL_EVENTS } from '../support/event-log';
-import { localNatsPid, startLocalNats, stopLocalNats } from '../support/local-nats';
-import { restartLocalPostgres } from '../support/local-postgres';
+import { PrivateNats } from '../support/private-nats';
+import { PrivatePostgres } from '../support/private-postgres';
 import { SeededRandom, testSeed } from '../support/seeded-random';
 import { sleep, until } from '../support/until';
 import { WizCluster } from '../support/wiz-cluster';
 
 // docs/architecture.md, invariants 1 (nothing is lost) and 2 (one job per agent at a time, cluster-wide),
 // proved against real processes: a gateway and runtimes from the build (`npm run build` first),
-// the machine's NATS and Postgres, and the scripted model. Random choices come from one seed,
-// printed at the start; WIZ_TEST_SEED=<seed> replays a run.
+// real NATS and Postgres, and the scripted model. The cases that stop NATS or restart Postgres
+// do it to a private nats-server / PostgreSQL cluster they start on loopback with their own
+// storage (test/support/private-*.ts), never to the machine's shared services; the other cases use
+// the machine's. Random choices come from one seed, printed at the start; WIZ_TEST_SEED=<seed>
+// replays a run.
 const seed = testSeed();
 const say = (msg: string) => process.stdout.write(`[durability seed=${seed}] ${msg}\n`);
 
@@ -29,6 +32,9 @@ const OUT_OF_DELIVERIES = /(delivered|lost the job) \d+ times/;
 describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
   let build: BuildSnapshot;
   let cluster: WizCluster | undefined;
+  // The private servers of the case running, disposed after its cluster.
+  let nats: PrivateNats | undefined;
+  let postgres: PrivatePostgres | undefined;
 
   beforeAll(async () => {
     say('starting; set WIZ_TEST_SEED to replay this run');
@@ -38,11 +44,18 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
   afterAll(() => build?.remove());
 
   afterEach(async () => {
-    const c = cluster;
-    cluster = undefined;
-    // Whatever happened, the machine's NATS must be up again before anything is cleaned.
-    await startLocalNats();
-    await c?.dispose();
+    const [c, n, p] = [cluster, nats, postgres];
+    [cluster, nats, postgres] = [undefined, undefined, undefined];
+    try {
+      // Whatever happened, the private NATS must be up again before the cluster's streams are cleaned.
+      if (n && !n.running) {
+        n.start();
+        await n.waitReady();
+      }
+      await c?.dispose();
+    } finally {
+      await Promise.all([n?.dispose(), p?.dispose()]);
+    }
   });
 
   it('loses nothing and completes each job once while a runtime is SIGKILLed at random moments', async () => {
@@ -145,7 +158,10 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
   }, 180_000);
 
   it('loses nothing when NATS is stopped and started again while jobs flow', async () => {
-    const c = (cluster = await WizCluster.start(build, 'natsdown', [{ reply: { content: 'done', delayMs: 250 } }]));
+    const n = (nats = await PrivateNats.start('natsdown'));
+    const c = (cluster = await WizCluster.start(build, 'natsdown', [{ reply: { content: 'done', delayMs: 250 } }], {
+      NATS_URL: n.url,
+    }));
     await c.spawn('gateway');
     await c.spawn('runtime');
     const agents = await createAgents(c, 5);
@@ -159,7 +175,7 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     let stoppedPid: number | undefined;
     let whileDown: number[] = [];
     try {
-      stoppedPid = await stopLocalNats();
+      stoppedPid = await n.stop('SIGTERM');
       const done = (await counts(c)).completed;
       say(`nats: stopped nats-server pid ${stoppedPid} with ${done}/50 jobs completed`);
       // The store is the truth: the gateway may take jobs while the bus is away.
@@ -168,8 +184,9 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
       // Keep NATS down ~2 s in all (the one fixed wait of this test: the outage itself).
       await sleep(Math.max(0, 2_000 - (Date.now() - started)));
     } finally {
-      await startLocalNats();
-      say(`nats: started again after ${Date.now() - started} ms down (pid ${await localNatsPid()})`);
+      n.start();
+      await n.waitReady();
+      say(`nats: started again after ${Date.now() - started} ms down (pid ${n.pid})`);
     }
     expect(stoppedPid).toBeDefined();
     const after = await Promise.all(Array.from({ length: 5 }, (_, i) => submit(`after ${i}`, i)));
@@ -194,7 +211,10 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
   }, 150_000);
 
   it('loses nothing when Postgres is restarted while jobs flow', async () => {
-    const c = (cluster = await WizCluster.start(build, 'pgdown', [{ reply: { content: 'done', delayMs: 200 } }]));
+    const pg = (postgres = await PrivatePostgres.start());
+    const c = (cluster = await WizCluster.start(build, 'pgdown', [{ reply: { content: 'done', delayMs: 200 } }], {
+      DATABASE_URL: pg.url,
+    }));
     await c.spawn('gateway');
     await c.spawn('runtime');
     const agents = await createAgents(c, 5);
@@ -209,7 +229,7 @@ describe('durability (crashes, NATS and Postgres restarts, replicas)', () => {
     const during = Promise.all(
       Array.from({ length: 10 }, (_, i) => sleep(i * 100).then(() => submit(`during ${i}`, i))),
     );
-    await restartLocalPostgres();
+    await pg.restart();
     const duringStatus = await during;
     say(`postgres: restarted in ${Date.now() - started} ms; submissions meanwhile answered ${duringStatus.join(',')}`);
     expect(duringStatus.filter((s) => s !== 202 && s !== 503)).toEqual([]);
@@ -366,7 +386,7 @@ async function settledEvents(c: WizCluster, jobIds: readonly string[], filter = 
     async () => {
       backlog = await c.outboxBacklog();
       if (backlog > 0) return false;
-      events = await readEventLog(c.eventsStream, filter);
+      events = await readEventLog(c.eventsStream, filter, 20_000, c.natsUrl);
       const byJob = eventsByJob(events);
       missing = jobIds.filter((id) => !byJob.get(id)?.some((e) => TERMINAL_EVENTS.has(e.type)));
       return missing.length === 0;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { parse } from 'yaml';
-import { LOCAL_NATS_BIN, LOCAL_NATS_PORT } from '../support/local-nats';
+import { MACHINE_NATS_PORT, NATS_BIN } from '../support/private-nats';
 import { until } from '../support/until';
 import { freePort } from '../support/wiz-process';
 
@@ -71,11 +71,11 @@ describe('docker-compose.yml cluster profile, NATS run for real', () => {
   beforeAll(async () => {
     for (const name of NODES) {
       const ports = [await freePort(), await freePort(), await freePort()];
-      if (ports.includes(LOCAL_NATS_PORT)) throw new Error('refusing the machine NATS port');
+      if (ports.includes(MACHINE_NATS_PORT)) throw new Error('refusing the machine NATS port');
       const [port, clusterPort, monitorPort] = ports as [number, number, number];
       nodes.push({ name, port, clusterPort, monitorPort, dir: mkdtempSync(join(tmpdir(), `wiz-compose-${name}-`)) });
     }
-    for (const n of nodes) n.child = spawn(LOCAL_NATS_BIN, onLoopback(n.name, nodes), { stdio: 'ignore' });
+    for (const n of nodes) n.child = spawn(NATS_BIN, onLoopback(n.name, nodes), { stdio: 'ignore' });
   });
 
   afterAll(async () => {

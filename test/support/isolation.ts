@@ -19,8 +19,9 @@ export function isolation(label: string): Isolation {
   return { prefix: `t${id}`, schema: `t_${id}` };
 }
 
-export async function cleanup(iso: Isolation): Promise<void> {
-  const nc = await connect({ servers: TEST_NATS_URL });
+/** Removes the run's streams and schema; `at` names other servers than the machine's (e.g. a test's private ones). */
+export async function cleanup(iso: Isolation, at: { natsUrl?: string; pgUrl?: string } = {}): Promise<void> {
+  const nc = await connect({ servers: (at.natsUrl ?? TEST_NATS_URL).split(',') });
   try {
     const jsm = await nc.jetstreamManager();
     for await (const s of jsm.streams.list()) {
@@ -30,7 +31,7 @@ export async function cleanup(iso: Isolation): Promise<void> {
   } finally {
     await nc.close();
   }
-  const ds = new DataSource({ type: 'postgres', url: TEST_PG_URL });
+  const ds = new DataSource({ type: 'postgres', url: at.pgUrl ?? TEST_PG_URL });
   await ds.initialize();
   try {
     await ds.query(`DROP SCHEMA IF EXISTS "${iso.schema}" CASCADE`);

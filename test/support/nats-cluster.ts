@@ -1,33 +1,25 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from 'nats';
-import { LOCAL_NATS_BIN, LOCAL_NATS_PORT, portAccepts } from './local-nats';
-import { freePort } from './wiz-process';
-
-interface Node {
-  name: string;
-  port: number;
-  clusterPort: number;
-  dir: string;
-  child?: ChildProcess;
-}
+import { freeNatsPort, jetStreamAnswers, portAccepts, PrivateNats } from './private-nats';
 
 // A 3-node NATS cluster with JetStream, started by the test on loopback ports (never the
-// machine's own NATS on 4222): each node stores under its own temp dir, removed by `dispose`.
+// machine's own NATS on 4222): each node is a PrivateNats storing under its own temp dir,
+// removed by `dispose`.
 export class NatsCluster {
-  private constructor(private readonly nodes: Node[]) {}
+  private constructor(private readonly nodes: PrivateNats[]) {}
 
   static async start(size = 3): Promise<NatsCluster> {
-    const nodes: Node[] = [];
-    for (let i = 0; i < size; i++) {
-      const port = await freePort();
-      const clusterPort = await freePort();
-      if (port === LOCAL_NATS_PORT || clusterPort === LOCAL_NATS_PORT) throw new Error('refusing port 4222');
-      nodes.push({ name: `n${i}`, port, clusterPort, dir: mkdtempSync(join(tmpdir(), `wiz-nats-n${i}-`)) });
-    }
+    const ports: Array<{ port: number; clusterPort: number }> = [];
+    for (let i = 0; i < size; i++) ports.push({ port: await freeNatsPort(), clusterPort: await freeNatsPort() });
+    const nodes = await Promise.all(
+      ports.map(({ port, clusterPort }, i) => {
+        const routes = ports
+          .filter((_, j) => j !== i)
+          .map((o) => `nats://127.0.0.1:${o.clusterPort}`)
+          .join(',');
+        const clusterArgs = ['--cluster_name', 'wiztest', '--cluster', `nats://127.0.0.1:${clusterPort}`];
+        return PrivateNats.create(`n${i}`, [...clusterArgs, '--routes', routes], port);
+      }),
+    );
     const sut = new NatsCluster(nodes);
     for (let i = 0; i < size; i++) sut.startNode(i);
     await sut.waitJetStream();
@@ -36,7 +28,7 @@ export class NatsCluster {
 
   /** Client URL listing every node. */
   get url(): string {
-    return this.nodes.map((n) => `nats://127.0.0.1:${n.port}`).join(',');
+    return this.nodes.map((n) => n.url).join(',');
   }
 
   indexOf(serverName: string): number {
@@ -45,29 +37,12 @@ export class NatsCluster {
 
   /** Starts node `i` (again) on its ports and data dir; a no-op while it runs. */
   startNode(i: number): void {
-    const n = this.nodes[i]!;
-    if (n.child && n.child.exitCode === null && n.child.signalCode === null) return;
-    const routes = this.nodes
-      .filter((o) => o !== n)
-      .map((o) => `nats://127.0.0.1:${o.clusterPort}`)
-      .join(',');
-    n.child = spawn(
-      LOCAL_NATS_BIN,
-      [
-        ...['-a', '127.0.0.1', '-p', String(n.port), '-n', n.name, '-js', '-sd', n.dir],
-        ...['--cluster_name', 'wiztest', '--cluster', `nats://127.0.0.1:${n.clusterPort}`, '--routes', routes],
-      ],
-      { stdio: 'ignore' },
-    );
+    this.nodes[i]!.start();
   }
 
   /** SIGKILLs (or stops) one node and waits until it is gone. */
   async stopNode(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.nodes[i]!.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    await exited;
+    await this.nodes[i]!.stop(signal);
   }
 
   /** Waits until every node accepts clients and JetStream answers (a meta leader is elected). */
@@ -75,18 +50,7 @@ export class NatsCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const up = await Promise.all(this.nodes.map((n) => portAccepts(n.port)));
-      if (up.every(Boolean)) {
-        const nc = await connect({ servers: this.url }).catch(() => null);
-        const ok = await nc
-          ?.jetstreamManager()
-          .then((m) => m.getAccountInfo())
-          .then(
-            () => true,
-            () => false,
-          );
-        await nc?.close();
-        if (ok) return;
-      }
+      if (up.every(Boolean) && (await jetStreamAnswers(this.url))) return;
       if (Date.now() > deadline) throw new Error(`NATS cluster not ready within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -114,7 +78,6 @@ export class NatsCluster {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.nodes.map((_, i) => this.stopNode(i)));
-    for (const n of this.nodes) rmSync(n.dir, { recursive: true, force: true });
+    await Promise.all(this.nodes.map((n) => n.dispose()));
   }
 }

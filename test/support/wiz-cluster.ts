@@ -55,6 +55,15 @@ export class WizCluster {
     return cluster;
   }
 
+  /** The NATS and Postgres this cluster's processes use (the machine's unless `env` named others). */
+  get natsUrl(): string {
+    return this.env['NATS_URL'] || TEST_NATS_URL;
+  }
+
+  get pgUrl(): string {
+    return this.env['DATABASE_URL'] || TEST_PG_URL;
+  }
+
   get eventsStream(): string {
     return `${this.iso.prefix}_events`;
   }
@@ -97,7 +106,7 @@ export class WizCluster {
    * 0 and no job is running, nothing more will appear on the streams: the point to check them.
    */
   async outboxBacklog(): Promise<number> {
-    const pg = new Client({ connectionString: TEST_PG_URL });
+    const pg = new Client({ connectionString: this.pgUrl });
     await pg.connect();
     try {
       const r = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${this.iso.schema}".outbox`);
@@ -121,7 +130,7 @@ export class WizCluster {
     await Promise.all(this.procs.map((p) => p.stop('SIGKILL')));
     await this.llm.stop();
     try {
-      await cleanup(this.iso);
+      await cleanup(this.iso, { natsUrl: this.natsUrl, pgUrl: this.pgUrl });
     } finally {
       rmSync(this.dataDir, { recursive: true, force: true });
     }
