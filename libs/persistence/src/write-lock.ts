@@ -2,22 +2,13 @@ import { DataSource, EntityManager } from 'typeorm';
 
 const chains = new WeakMap<DataSource, Promise<unknown>>();
 
-/** Resolves after the event loop has polled I/O once (setImmediate runs after the poll phase). */
-const afterIo = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 // TypeORM's better-sqlite3 driver shares one query runner, so two concurrent transactions
 // would nest into one. SQLite has a single writer anyway: run write transactions one at a time.
 // Postgres runs them concurrently; callers lock the rows they decide on (`forUpdate`).
-// better-sqlite3 answers synchronously, so a chain of transactions (and what their callers do
-// next) would run as one unbroken stretch of microtasks, and requests, NATS messages and timers
-// would wait for all of it: each transaction starts after an I/O poll instead.
 export function writeTransaction<T>(ds: DataSource, work: (m: EntityManager) => Promise<T>): Promise<T> {
   if (ds.options.type === 'postgres') return ds.transaction(work);
   const prev = chains.get(ds) ?? Promise.resolve();
-  const next = prev
-    .catch(() => undefined)
-    .then(afterIo)
-    .then(() => ds.transaction(work));
+  const next = prev.catch(() => undefined).then(() => ds.transaction(work));
   chains.set(ds, next);
   return next;
 }

@@ -51,16 +51,8 @@ export class JobsService {
       const existing = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
       if (existing) return toJob(existing);
     }
-    // Independent reads, made at once: each is a round trip, and under load a round trip waits
-    // its turn in an event loop shared with the running jobs. A missing agent is the answer first.
-    const [found, spent] = await Promise.allSettled([
-      this.runnableAgent(ownerId, body.agentId),
-      this.budgets.stopReason(ownerId, body.agentId),
-    ]);
-    if (found.status === 'rejected') throw found.reason;
-    if (spent.status === 'rejected') throw spent.reason;
-    this.budgets.refuseSubmit(spent.value);
-    const agent = found.value;
+    const agent = await this.runnableAgent(ownerId, body.agentId);
+    await this.budgets.assertCanSubmit(ownerId, agent.id);
     const job = this.newJob(ownerId, agent, body, traceId, null);
     try {
       await this.changes.commit((m, emit) => this.insertNew(job, m, emit), job.agentId);

@@ -26,23 +26,15 @@ interface Unit {
 
 /** Units committed together at most; they share one transaction and one outbox insert. */
 const MAX_GROUP = 64;
-/**
- * Transactions of one process in flight at once on Postgres (the pool has 10 connections: the
- * rest serve reads). Under load every one is busy and arrivals group up as before.
- */
-const CONCURRENT_GROUPS = 4;
 
 // The one way state changes: the store change and the bus messages it implies commit in one
 // transaction (docs/architecture.md, invariant 1: transactional outbox); the relay publishes after commit.
 //
-// Group commit: the units that arrive while the process's transactions are all busy are
-// committed together in the next free one, one after another, with one BEGIN/COMMIT and one
-// outbox insert between them: fewer statements and commits per job. SQLite has one writer, so
-// one transaction at a time; Postgres runs up to CONCURRENT_GROUPS of them at once, so a unit
-// (a REST submit, a job's start) does not wait behind a whole group of others' round trips.
+// Group commit: the units that arrive while a transaction runs are committed together in the
+// next one (one write transaction at a time per process), one after another, with one
+// BEGIN/COMMIT and one outbox insert between them: fewer statements and commits per job.
 // Within a group, units run in the order of their key (the agent whose rows they lock), so
-// concurrent groups (of one process or of several) take agent locks in one order and do not
-// deadlock each other.
+// groups of two processes take agent locks in one order and do not deadlock each other.
 // If a group fails (a deadlock all the same, a constraint, a lost connection), the in-memory
 // changes its units made are undone (see journal.ts) and each unit runs again in a
 // transaction of its own, so one bad unit never fails the others. Units must therefore change
@@ -50,44 +42,34 @@ const CONCURRENT_GROUPS = 4;
 @Injectable()
 export class StateChangesService {
   private readonly pending: Unit[] = [];
-  /** Transactions running now, and at most how many (1 on SQLite: writeTransaction chains them). */
-  private running = 0;
-  private readonly slots: number;
-  private scheduled = false;
+  private running = false;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly outbox: OutboxRepository,
     private readonly relay: OutboxRelay,
     private readonly bus: BusService,
-  ) {
-    this.slots = ds.options.type === 'postgres' ? CONCURRENT_GROUPS : 1;
-  }
+  ) {}
 
   /** `key`: the agent whose rows the work locks first, if any (orders the units of a group). */
   commit<T>(work: Work<T>, key = ''): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, key, ctx: context.active(), resolve: resolve as (v: unknown) => void, reject });
-      // Units asked for in one turn (a burst of submissions, a group's resolutions) start together.
-      if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => {
-          this.scheduled = false;
-          this.drain();
-        });
-      }
+      void this.drain();
     });
   }
 
-  private drain(): void {
-    while (this.pending.length && this.running < this.slots) {
-      const group = this.pending.splice(0, MAX_GROUP);
-      this.running++;
-      const done = group.length === 1 ? this.runAlone(group[0]!) : this.runGroup(group.sort(byKey));
-      void done.finally(() => {
-        this.running--;
-        this.drain();
-      });
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.pending.length) {
+        const group = this.pending.splice(0, MAX_GROUP);
+        if (group.length === 1) await this.runAlone(group[0]!);
+        else await this.runGroup(group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+      }
+    } finally {
+      this.running = false;
     }
   }
 
@@ -150,8 +132,6 @@ export class StateChangesService {
 }
 
 type Written = OutboxEntity & { status?: string };
-
-const byKey = (a: Unit, b: Unit) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 const JOB_STATUS_EVENTS = new Set([
   'job.queued',

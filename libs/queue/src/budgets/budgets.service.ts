@@ -38,11 +38,7 @@ export class BudgetsService {
 
   /** Refuses a new job when a budget is spent (429 with the budget named). */
   async assertCanSubmit(ownerId: string, agentId: string): Promise<void> {
-    this.refuseSubmit(await this.stopReason(ownerId, agentId));
-  }
-
-  /** Refuses a new job for `stopReason`'s answer, if it gave one (for a caller that read it itself). */
-  refuseSubmit(reason: string | null): void {
+    const reason = await this.stopReason(ownerId, agentId);
     if (reason) {
       budgetRefusals.inc({ where: 'submit' });
       throw new WizError('rate_limited', reason);
