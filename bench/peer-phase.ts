@@ -85,5 +85,6 @@ export async function closedLoop(
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
     submitP50Ms: round(percentile(submits, 50), 2),
+    submitP99Ms: round(percentile(submits, 99), 2),
   };
 }

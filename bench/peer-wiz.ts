@@ -10,6 +10,7 @@ import { CpuMeter, listeningPid, pidsNamed } from './proc-cpu';
 import {
   BENCH_NATS_URL,
   BENCH_PG_URL,
+  BENCH_SECRET_KEY,
   Cleanup,
   cpuSince,
   deferred,
@@ -56,6 +57,7 @@ export async function startWizEndToEnd(
       WIZ_NATS_AUTOSTART: 'false',
       WIZ_BUS_PREFIX: iso.prefix,
       DATABASE_URL: store === 'postgres' ? `${BENCH_PG_URL}?application_name=${appName}` : '',
+      WIZ_SECRET_KEY: store === 'postgres' ? BENCH_SECRET_KEY : '',
       WIZ_DATA_DIR: dataDir,
       WIZ_DB_SCHEMA: iso.schema,
       OPENAI_BASE_URL: llmUrl,
