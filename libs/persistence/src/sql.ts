@@ -34,6 +34,35 @@ export class Sql {
     }
   }
 
+  /**
+   * Sets one column on the rows of `ids` that also match `where` (SQL over the table's columns,
+   * no parameters), skipping on Postgres the rows another transaction holds (FOR UPDATE SKIP
+   * LOCKED): for renewals by a row's holder, which must never wait. A multi-row UPDATE waits for
+   * rows in scan order and so deadlocks with transactions that lock them in another order (a
+   * group commit); a skipped row is renewed at the next beat. SQLite has a single writer.
+   */
+  async setUnlocked(
+    entity: EntityTarget<ObjectLiteral>,
+    column: string,
+    value: unknown,
+    ids: string[],
+    where: string,
+  ): Promise<void> {
+    if (!ids.length) return;
+    const t = this.table(entity);
+    const col = this.m.connection.driver.escape(column);
+    if (this.pg)
+      await this.rows(
+        `UPDATE ${t} SET ${col} = $1 WHERE "id" IN (SELECT "id" FROM ${t} WHERE "id" = ANY($2) AND ${where} FOR UPDATE SKIP LOCKED)`,
+        [value, ids],
+      );
+    else
+      await this.rows(`UPDATE ${t} SET ${col} = ? WHERE "id" IN (${ids.map(() => '?').join(', ')}) AND ${where}`, [
+        value,
+        ...ids,
+      ]);
+  }
+
   hydrate<T extends ObjectLiteral>(entity: EntityTarget<T>, row: Record<string, unknown>): T {
     const meta = this.m.connection.getMetadata(entity);
     const e = meta.create() as T;

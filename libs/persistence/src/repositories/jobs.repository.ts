@@ -123,24 +123,9 @@ export class JobsRepository {
   }
 
   /** Extends the leases of the jobs this runtime is running. */
-  /**
-   * Extends running jobs' leases. On Postgres a row another transaction holds (a job's completion,
-   * group-committed with others) is skipped rather than waited for: waiting for several rows in
-   * scan order deadlocked with those commits, which lock theirs in another order. A skipped job
-   * is renewed at the next beat, long before its lease ends.
-   */
-  async renewLeases(ids: string[], until: Date): Promise<void> {
-    if (!ids.length) return;
-    if (this.ds.options.type !== 'postgres') {
-      await this.repo().update({ id: In(ids), status: 'active' }, { leaseUntil: until });
-      return;
-    }
-    const sql = new Sql(this.ds.manager);
-    const jobs = sql.table(JobEntity);
-    await sql.rows(
-      `UPDATE ${jobs} SET "leaseUntil" = $1 WHERE "id" IN (SELECT "id" FROM ${jobs} WHERE "id" = ANY($2) AND "status" = 'active' FOR UPDATE SKIP LOCKED)`,
-      [until.getTime(), ids],
-    );
+  /** Extends running jobs' leases (a job another transaction holds is renewed at the next beat). */
+  renewLeases(ids: string[], until: Date): Promise<void> {
+    return new Sql(this.ds.manager).setUnlocked(JobEntity, 'leaseUntil', until.getTime(), ids, `"status" = 'active'`);
   }
 
   /** An agent's next queued jobs, in the order it should run them. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, LessThan, Not } from 'typeorm';
 import { OutboxEntity } from '../entities';
+import { Sql } from '../sql';
 
 export type NewOutboxRow = Pick<OutboxEntity, 'id' | 'kind' | 'subject' | 'payload'> & {
   headers?: Record<string, string> | null;
@@ -49,9 +50,14 @@ export class OutboxRepository {
   }
 
   /** Extends the writer's claim on rows it still has to publish (see OutboxRelay). */
-  async renew(ids: string[], until: Date): Promise<void> {
-    if (ids.length)
-      await this.ds.getRepository(OutboxEntity).update({ id: In(ids), deadReason: IsNull() }, { claimedUntil: until });
+  renew(ids: string[], until: Date): Promise<void> {
+    return new Sql(this.ds.manager).setUnlocked(
+      OutboxEntity,
+      'claimedUntil',
+      until.getTime(),
+      ids,
+      '"deadReason" IS NULL',
+    );
   }
 
   /** Marks a row the bus refuses for good; the sweep skips it from then on. */
