@@ -1,9 +1,7 @@
 import 'reflect-metadata';
-import { once } from 'node:events';
-import { createServer, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { gunzipSync } from 'node:zlib';
 import { busNames } from '@wiz/contracts';
+import { OtlpReceiver } from '../test/support/otlp-receiver';
 import { Completions } from './completions';
 import { startServerProcess } from './server';
 import { BenchOptions, SuiteResult } from './suite';
@@ -42,8 +40,9 @@ export async function observabilityBench(o: BenchOptions): Promise<SuiteResult> 
   const on = isolation('oton');
   const cleanup = new Cleanup();
   try {
-    const otlp = await startOtlpReceiver();
-    cleanup.add('stop the OTLP receiver', otlp.stop);
+    const otlp = new OtlpReceiver();
+    const otlpUrl = await otlp.start();
+    cleanup.add('stop the OTLP receiver', () => otlp.stop());
     const llm = await startFakeLlm();
     cleanup.add('stop fake-llm', llm.stop);
     for (const iso of [off, on]) {
@@ -55,7 +54,7 @@ export async function observabilityBench(o: BenchOptions): Promise<SuiteResult> 
     const servers: Server[] = [];
     for (const [iso, env] of [
       [off, {}],
-      [on, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'wiz-bench' }],
+      [on, { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_SERVICE_NAME: 'wiz-bench' }],
     ] as const) {
       const { url } = await startServerProcess(cleanup, iso, llm.baseUrl, env);
       const completions = new Completions(nc, busNames(iso.prefix));
@@ -97,7 +96,7 @@ export async function observabilityBench(o: BenchOptions): Promise<SuiteResult> 
     }
     // The batch processor exports every 500 ms: let the last batches arrive.
     await new Promise((res) => setTimeout(res, 1_500));
-    if (otlp.spans === 0) throw new Error('tracing on, but the OTLP receiver got no span');
+    if (otlp.spans.length === 0) throw new Error('tracing on, but the OTLP receiver got no span');
     const offPerSec = median(rates.off);
     const onPerSec = median(rates.on);
     const list = (xs: number[]) => xs.map((x) => round(x)).join(', ');
@@ -110,8 +109,8 @@ export async function observabilityBench(o: BenchOptions): Promise<SuiteResult> 
       context: {
         'observability: jobs/s per phase, tracing off': list(rates.off),
         'observability: jobs/s per phase, tracing on': list(rates.on),
-        'observability: spans received (exports), per traced job': `${otlp.spans} (${otlp.exports}), ${round(
-          otlp.spans / (o.warmup + ROUNDS * o.jobs),
+        'observability: spans received (exports), per traced job': `${otlp.spans.length} (${otlp.exports}), ${round(
+          otlp.spans.length / (o.warmup + ROUNDS * o.jobs),
         )}`,
       },
     };
@@ -126,36 +125,3 @@ const median = (xs: number[]): number => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-
-/** An OTLP/HTTP (JSON) trace receiver on loopback that counts the spans it is sent. */
-async function startOtlpReceiver() {
-  const state = { url: '', spans: 0, exports: 0, stop: async () => {} };
-  const read = async (req: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    let raw = Buffer.concat(chunks);
-    if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
-    const body = JSON.parse(raw.toString('utf8')) as {
-      resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: unknown[] }> }>;
-    };
-    state.exports++;
-    for (const rs of body.resourceSpans ?? [])
-      for (const ss of rs.scopeSpans ?? []) state.spans += ss.spans?.length ?? 0;
-  };
-  const server = createServer((req, res) => {
-    const ok = req.method === 'POST' && req.url === '/v1/traces';
-    void (ok ? read(req) : Promise.reject(new Error('not /v1/traces'))).then(
-      () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
-      () => res.writeHead(400).end(),
-    );
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  state.stop = async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  };
-  return state;
-}

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { busNames } from '@wiz/contracts';
+import { verifySignature } from '../test/support/webhook-receiver';
 import { listenBenchServer, startBenchServer } from './server';
 import { BenchOptions, SuiteResult } from './suite';
 import {
@@ -156,7 +157,7 @@ class Receiver {
     const body = Buffer.concat(chunks).toString('utf8');
     const event = JSON.parse(body) as { id: string; occurredAt: string };
     const w = this.waiting;
-    if (!verify(String(req.headers['wiz-signature']), body))
+    if (!verifySignature(SECRET, String(req.headers['wiz-signature']), body))
       return w?.done.reject(new Error(`delivery of event ${event.id}: missing or bad Wiz-Signature`));
     // At least once: a second delivery of an event is allowed, counted, and not a receipt.
     if (this.seen.has(event.id)) return void this.duplicates++;
@@ -164,12 +165,4 @@ class Receiver {
     this.got.push({ at, delayMs: at - Date.parse(event.occurredAt) });
     if (w && this.got.length === w.n) w.done.resolve();
   }
-}
-
-function verify(header: string, body: string): boolean {
-  const { t, v1 } = Object.fromEntries(header.split(',').map((p) => p.split('='))) as Record<string, string>;
-  if (!t || !v1) return false;
-  const want = createHmac('sha256', SECRET).update(`${t}.${body}`).digest();
-  const got = Buffer.from(v1, 'hex');
-  return got.length === want.length && timingSafeEqual(got, want);
 }
