@@ -8,7 +8,9 @@ export function isStoreUnavailable(e: unknown): boolean {
   const message = err?.driverError?.message ?? err?.message ?? '';
   return (
     PG_UNAVAILABLE.test(code) ||
-    code === 'ECONNREFUSED' ||
-    /Connection terminated|ECONNREFUSED|database system is (shutting down|starting up)/.test(message)
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code) ||
+    /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection error and is not queryable|database system is (shutting down|starting up)/.test(
+      message,
+    )
   );
 }
