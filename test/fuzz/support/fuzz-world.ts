@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ERROR_CODES } from '@wiz/contracts';
 import { JobWaitEntity } from '@wiz/persistence';
+import { DelayedJobsWorker, ScheduleFiringWorker } from '@wiz/queue';
 import { FakeLlmServer } from '../../../apps/fake-llm/src/fake-llm.server';
 import { asKey, http } from '../../support/http';
 import { cleanup, Isolation, isolation } from '../../support/isolation';
@@ -68,6 +69,10 @@ export async function startFuzzWorld(label: string, env: Record<string, string> 
     WIZ_EXECUTE_TIMEOUT_MS: '500',
     ...env,
   });
+  // Clock-driven writers off: a fuzzed schedule firing on the hour, or a fuzzed delayed job coming
+  // due, would write jobs and outbox rows in the middle of a refused request's "wrote nothing" check.
+  await server.app.get(ScheduleFiringWorker).beforeApplicationShutdown();
+  await server.app.get(DelayedJobsWorker).beforeApplicationShutdown();
   const admin = asKey(server.baseUrl, adminKey);
   const keys = {
     a: (await admin('POST', '/api/v1/keys', { ownerId: 'user:a', name: 'a' })).body.key as string,
