@@ -1,12 +1,21 @@
 // Connection-class failures of the store (Postgres restarting, unreachable): retry-able, not a
 // bug. Any other store error (a constraint, a value the column cannot hold) will fail again.
+// TypeORM releases a transaction's query runner when its connection emits an error, so the next
+// statement of that transaction fails with QueryRunnerAlreadyReleasedError: the connection was
+// lost mid-transaction (nothing committed), which is the store being unavailable too.
 const PG_UNAVAILABLE = /^(08|57P0)/;
 
 export function isStoreUnavailable(e: unknown): boolean {
-  const err = e as { code?: string; driverError?: { code?: string; message?: string }; message?: string };
+  const err = e as {
+    name?: string;
+    code?: string;
+    driverError?: { code?: string; message?: string };
+    message?: string;
+  };
   const code = err?.driverError?.code ?? err?.code ?? '';
   const message = err?.driverError?.message ?? err?.message ?? '';
   return (
+    err?.name === 'QueryRunnerAlreadyReleasedError' ||
     PG_UNAVAILABLE.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code) ||
     /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection error and is not queryable|database system is (shutting down|starting up)/.test(
