@@ -1,6 +1,7 @@
 import { DataSource, Like } from 'typeorm';
 import { MissedRunPolicy, Schedule } from '@wiz/contracts';
-import { AgentsRepository, JobEntity, ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
+import { parseConfig } from '@wiz/config';
+import { AgentsRepository, JobEntity, OwnerCaps, ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
 import { JobFlowService, JobsService, ScheduleFiringWorker, SchedulesService, tickKey } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
@@ -26,7 +27,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${ScheduleFiringWorker.name}
     ({ ds, agents, jobs } = stack);
     const { changes, jobRepo, bus, budgets } = stack;
     const schedulesRepo = new SchedulesRepository(ds);
-    schedules = new SchedulesService(agents, schedulesRepo, changes);
+    schedules = new SchedulesService(agents, schedulesRepo, changes, new OwnerCaps(ds, parseConfig({})));
     // Two runtimes: each its own firing loop and job service, one store.
     sut = new ScheduleFiringWorker(schedulesRepo, jobs, changes);
     other = new ScheduleFiringWorker(

@@ -72,6 +72,27 @@ export const ConfigSchema = z.object({
   WIZ_MAX_AGENTS_PER_OWNER: int(1_000, 1, 10_000_000).describe(
     'agents (not deleted) one owner may hold; more are refused with 429 `quota_exceeded`',
   ),
+  WIZ_MAX_SCHEDULES_PER_OWNER: int(1_000, 1, 10_000_000).describe(
+    'cron schedules one owner may hold; more are refused with 429 `quota_exceeded`',
+  ),
+  WIZ_MAX_WEBHOOKS_PER_OWNER: int(100, 1, 1_000_000).describe(
+    'webhooks one owner may hold; more are refused with 429 `quota_exceeded`',
+  ),
+  WIZ_MAX_MCP_SERVERS_PER_OWNER: int(100, 1, 1_000_000).describe(
+    'MCP servers one owner may register; more are refused with 429 `quota_exceeded`',
+  ),
+  WIZ_MAX_PROVIDERS_PER_OWNER: int(100, 1, 1_000_000).describe(
+    'model providers one owner may hold; more are refused with 429 `quota_exceeded`',
+  ),
+  WIZ_MAX_PROJECTS_PER_OWNER: int(1_000, 1, 10_000_000).describe(
+    'projects one owner may create; more are refused with 429 `quota_exceeded`',
+  ),
+  WIZ_MAX_CONVERSATIONS_PER_OWNER: int(100_000, 1, 100_000_000).describe(
+    'conversations (DMs and channels) one owner may create; more are refused with 429 `quota_exceeded`',
+  ),
+  WIZ_MAX_MEMORY_ITEMS_PER_AGENT: int(10_000, 1, 10_000_000).describe(
+    "items in one agent's memory (its owner's bound is this times WIZ_MAX_AGENTS_PER_OWNER); more are refused with 429 `quota_exceeded`, or a tool error to the model",
+  ),
   WIZ_JOB_MAX_DELIVER: int(5, 1, 100).describe(
     'runs of one job a dead runtime may lose (crash or kill mid-run) before the job fails',
   ),

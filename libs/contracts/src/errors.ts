@@ -36,7 +36,7 @@ export interface QuotaLimit {
   max: number;
 }
 
-// A cap on how many of something an owner may hold (keys, agents): not time-based, so no
+// A cap on how many of something an owner may hold (keys, agents, schedules…; see OwnerCaps): not time-based, so no
 // Retry-After; the owner frees a slot (revoke, delete) or the operator raises the cap.
 export const quotaExceeded = (message: string, limit: QuotaLimit) => new WizError('quota_exceeded', message, { limit });
 

@@ -19,6 +19,7 @@ import {
   ConversationEntity,
   ConversationParticipantEntity,
   ConversationsRepository,
+  OwnerCaps,
   ProjectEntity,
 } from '@wiz/persistence';
 import { StateChangesService } from '@wiz/queue';
@@ -32,6 +33,7 @@ export class ConversationsService {
     private readonly conversations: ConversationsRepository,
     private readonly agents: AgentsRepository,
     private readonly changes: StateChangesService,
+    private readonly caps: OwnerCaps,
   ) {}
 
   async createProject(ownerId: string, body: CreateProject): Promise<Project> {
@@ -44,7 +46,7 @@ export class ConversationsService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.conversations.insertProject(p);
+    await this.caps.insert('projects', ownerId, (m) => this.conversations.insertProject(p, m));
     return toProject(p);
   }
 
@@ -97,10 +99,14 @@ export class ConversationsService {
       const users = new Map(body.users.map((u) => [u.userId, u.name ?? null]));
       for (const [userId, name] of users) rows.push(member('user', userId, name));
     }
-    await this.changes.commit(async (m) => {
-      await this.conversations.insert(c, m);
-      await this.conversations.addParticipants(rows, m);
-    });
+    await this.changes.commit(
+      async (m) => {
+        await this.caps.check(m, 'conversations', ownerId);
+        await this.conversations.insert(c, m);
+        await this.conversations.addParticipants(rows, m);
+      },
+      OwnerCaps.key('conversations', ownerId),
+    );
     return toConversation(c, rows);
   }
 

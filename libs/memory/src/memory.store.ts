@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AgentEntity, MemoryItemEntity, MemoryItemsRepository } from '@wiz/persistence';
+import { AgentEntity, MemoryItemEntity, MemoryItemsRepository, OwnerCaps } from '@wiz/persistence';
 import { makeEvent, StateChangesService } from '@wiz/queue';
 import { Embedder } from './embedder';
 import { traceIdOrNew } from '@wiz/telemetry';
@@ -27,6 +27,7 @@ export class MemoryStore {
     private readonly embedder: Embedder,
     private readonly repo: MemoryItemsRepository,
     private readonly changes: StateChangesService,
+    private readonly caps: OwnerCaps,
   ) {}
 
   /**
@@ -51,11 +52,15 @@ export class MemoryStore {
       jobId,
       createdAt: new Date(),
     });
-    await this.changes.commit(async (m, emit) => {
-      await this.repo.insert(item, m);
-      const data = { item: { id: item.id, text, metadata, createdAt: item.createdAt.toISOString() } };
-      emit.event(makeEvent('memory.update', { agentId: agent.id, ...(jobId ? { jobId } : {}), traceId }, data));
-    }, agent.id);
+    await this.changes.commit(
+      async (m, emit) => {
+        await this.caps.check(m, 'memoryItems', agent.ownerId, agent.id);
+        await this.repo.insert(item, m);
+        const data = { item: { id: item.id, text, metadata, createdAt: item.createdAt.toISOString() } };
+        emit.event(makeEvent('memory.update', { agentId: agent.id, ...(jobId ? { jobId } : {}), traceId }, data));
+      },
+      OwnerCaps.key('memoryItems', agent.ownerId, agent.id),
+    );
     return { id: item.id, embedded: embedding !== null };
   }
 

@@ -43,4 +43,6 @@ export { UsageRepository } from './repositories/usage.repository';
 export type { UsageGroup, UsageTotals } from './repositories/usage.repository';
 export { WebhooksRepository } from './repositories/webhooks.repository';
 export { lockOwner, writeTransaction } from './write-lock';
+export { OwnerCaps } from './owner-caps';
+export type { OwnerCapKind } from './owner-caps';
 export { isStoreUnavailable } from './store-errors';

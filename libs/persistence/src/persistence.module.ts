@@ -18,6 +18,7 @@ import { UsageRepository } from './repositories/usage.repository';
 import { McpServersRepository } from './repositories/mcp-servers.repository';
 import { JobWaitsRepository } from './repositories/job-waits.repository';
 import { WebhooksRepository } from './repositories/webhooks.repository';
+import { OwnerCaps } from './owner-caps';
 
 const repositories = [
   AgentsRepository,
@@ -36,6 +37,7 @@ const repositories = [
   McpServersRepository,
   JobWaitsRepository,
   WebhooksRepository,
+  OwnerCaps,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({

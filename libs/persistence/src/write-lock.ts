@@ -19,7 +19,7 @@ export const forUpdate = (m: EntityManager) =>
 
 /**
  * Serialises, cluster-wide, the transactions that decide on one owner's count of something
- * (keys, agents) until this transaction ends: a Postgres advisory lock. SQLite transactions are
+ * (OwnerCaps: keys, agents, schedules…) until this transaction ends: a Postgres advisory lock. SQLite transactions are
  * serialised already (one writer; see writeTransaction).
  */
 export async function lockOwner(m: EntityManager, what: string, ownerId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@wiz/config';
-import { ApiKeysRepository, openStore, storeOptionsOf } from '@wiz/persistence';
+import { ApiKeysRepository, openStore, OwnerCaps, storeOptionsOf } from '@wiz/persistence';
 import { OwnerIdSchema, parseOrThrow } from '@wiz/contracts';
 import { runMain } from '@wiz/platform';
 import { ApiKeysService } from '@wiz/gateway';
@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const ds = await openStore(storeOptionsOf(config));
   try {
-    const keys = new ApiKeysService({ ...config, WIZ_ADMIN_KEY: '' }, new ApiKeysRepository(ds));
+    const keys = new ApiKeysService(
+      { ...config, WIZ_ADMIN_KEY: '' },
+      new ApiKeysRepository(ds),
+      new OwnerCaps(ds, config),
+    );
     const ownerId = parseOrThrow(OwnerIdSchema, values.owner ?? '', '--owner');
     const as = { ownerId, admin: true, keyId: null };
     switch (positionals[0]) {

@@ -10,12 +10,11 @@ import {
   PageOf,
   PageQuery,
   partitionOf,
-  quotaExceeded,
   UpdateAgent,
   WizError,
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { AgentEntity, AgentsRepository, lockOwner, ProvidersRepository } from '@wiz/persistence';
+import { AgentEntity, AgentsRepository, MemoryItemsRepository, OwnerCaps, ProvidersRepository } from '@wiz/persistence';
 import { makeEvent, StateChangesService } from '@wiz/queue';
 import { BusService } from '@wiz/bus';
 import { toAgent } from './agent.mapper';
@@ -29,6 +28,8 @@ export class AgentsService {
     private readonly changes: StateChangesService,
     private readonly bus: BusService,
     private readonly providers: ProvidersRepository,
+    private readonly caps: OwnerCaps,
+    private readonly memory: MemoryItemsRepository,
   ) {}
 
   async create(ownerId: string, body: CreateAgent): Promise<Agent> {
@@ -60,19 +61,14 @@ export class AgentsService {
       deletedAt: null,
     } satisfies AgentEntity);
     const agent = toAgent(entity);
-    const max = this.config.WIZ_MAX_AGENTS_PER_OWNER;
-    // The count and the insert under the owner's lock, so concurrent creates cannot pass the cap.
-    // The key sorts owner locks before agent rows in a group commit (one lock order everywhere).
-    await this.changes.commit(async (m, emit) => {
-      await lockOwner(m, 'agents', ownerId);
-      if ((await this.agents.countLive(ownerId, m)) >= max)
-        throw quotaExceeded(`you already have ${max} agents (WIZ_MAX_AGENTS_PER_OWNER); delete one first`, {
-          name: 'WIZ_MAX_AGENTS_PER_OWNER',
-          max,
-        });
-      await this.agents.insert(entity, m);
-      emit.event(makeEvent('agent.created', { agentId: id, traceId: traceIdOrNew() }, { agent }));
-    }, `!owner:${ownerId}`);
+    await this.changes.commit(
+      async (m, emit) => {
+        await this.caps.check(m, 'agents', ownerId);
+        await this.agents.insert(entity, m);
+        emit.event(makeEvent('agent.created', { agentId: id, traceId: traceIdOrNew() }, { agent }));
+      },
+      OwnerCaps.key('agents', ownerId),
+    );
     return agent;
   }
 
@@ -134,6 +130,9 @@ export class AgentsService {
     await this.load(ownerId, id);
     await this.changes.commit(async (m, emit) => {
       if (!(await this.agents.update(ownerId, id, { deletedAt: new Date() }, m))) throw notFound('agent', id);
+      // Nothing reaches a deleted agent's memory: without this, deleting and creating agents
+      // would get round WIZ_MAX_MEMORY_ITEMS_PER_AGENT.
+      await this.memory.deleteOfAgent(ownerId, id, m);
       emit.event(makeEvent('agent.deleted', { agentId: id, traceId: traceIdOrNew() }, { agentId: id }));
     }, id);
   }

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { Subscription } from 'nats';
 import { BusService } from '@wiz/bus';
 import { randomUUID } from 'node:crypto';
-import { ApiKey, CreateApiKey, CreatedApiKey, isUuid, notFound, quotaExceeded, WizError } from '@wiz/contracts';
+import { ApiKey, CreateApiKey, CreatedApiKey, isUuid, notFound, WizError } from '@wiz/contracts';
 import { authEnabled, WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { ApiKeyEntity, ApiKeysRepository } from '@wiz/persistence';
+import { ApiKeyEntity, ApiKeysRepository, OwnerCaps } from '@wiz/persistence';
 import { AuthContext, LOCAL_OWNER } from '@wiz/platform';
 import { bearerOf, displayPrefix, generateKey, hashKey } from './api-key.crypto';
 import { toApiKey } from './api-key.mapper';
@@ -33,6 +33,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly keys: ApiKeysRepository,
+    private readonly caps: OwnerCaps,
     // None in `npm run keys` (no NATS): its revocations reach the gateways within the cache's 10 s.
     @Optional() private readonly bus?: BusService,
     // None in `npm run keys` either: failed authentications are counted by the gateways.
@@ -122,12 +123,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     }
     const key = generateKey();
     const entity = this.entity(key, ownerId, body.name ?? null, body.admin ?? false);
-    const max = this.config.WIZ_MAX_KEYS_PER_OWNER;
-    if (!(await this.keys.insertBelow(entity, max)))
-      throw quotaExceeded(`owner ${ownerId} already has ${max} API keys (WIZ_MAX_KEYS_PER_OWNER); revoke one first`, {
-        name: 'WIZ_MAX_KEYS_PER_OWNER',
-        max,
-      });
+    await this.caps.insert('keys', ownerId, (m) => this.keys.insert(entity, m));
     return { ...toApiKey(entity), key };
   }
 

@@ -12,7 +12,7 @@ import {
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
-import { McpServerEntity, McpServersRepository } from '@wiz/persistence';
+import { McpServerEntity, McpServersRepository, OwnerCaps } from '@wiz/persistence';
 
 const toMcpServer = (e: McpServerEntity): McpServer => ({
   id: e.id,
@@ -38,6 +38,7 @@ export class McpServersService {
     private readonly servers: McpServersRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+    private readonly caps: OwnerCaps,
   ) {}
 
   async create(ownerId: string, body: CreateMcpServer): Promise<McpServer> {
@@ -58,7 +59,7 @@ export class McpServersService {
       createdAt: now,
       updatedAt: now,
     } satisfies McpServerEntity);
-    await this.servers.insert(entity);
+    await this.caps.insert('mcpServers', ownerId, (m) => this.servers.insert(entity, m));
     return toMcpServer(entity);
   }
 

@@ -4,7 +4,7 @@ import { CreateProvider, isUuid, notFound, PageOf, PageQuery, Provider, WizError
 import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { assertPublicUrl, UrlRefused } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
-import { ProviderEntity, ProvidersRepository } from '@wiz/persistence';
+import { OwnerCaps, ProviderEntity, ProvidersRepository } from '@wiz/persistence';
 
 const toProvider = (e: ProviderEntity): Provider => ({
   id: e.id,
@@ -24,6 +24,7 @@ export class ProvidersService {
     private readonly providers: ProvidersRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+    private readonly caps: OwnerCaps,
   ) {}
 
   async create(ownerId: string, body: CreateProvider): Promise<Provider> {
@@ -39,7 +40,7 @@ export class ProvidersService {
       createdAt: now,
       updatedAt: now,
     } satisfies ProviderEntity);
-    await this.providers.insert(entity);
+    await this.caps.insert('providers', ownerId, (m) => this.providers.insert(entity, m));
     return toProvider(entity);
   }
 

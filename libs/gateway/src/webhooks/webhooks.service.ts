@@ -12,7 +12,7 @@ import {
   WizError,
 } from '@wiz/contracts';
 import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
+import { OwnerCaps, WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
 import { assertPublicUrl, UrlRefused } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 
@@ -43,6 +43,7 @@ export class WebhooksService {
     private readonly hooks: WebhooksRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+    private readonly caps: OwnerCaps,
   ) {}
 
   async create(ownerId: string, body: CreateWebhook): Promise<Webhook> {
@@ -62,7 +63,7 @@ export class WebhooksService {
       secretEncrypted: this.secrets.encrypt(body.secret),
       createdAt: new Date(),
     } satisfies WebhookEntity);
-    await this.hooks.insert(entity);
+    await this.caps.insert('webhooks', ownerId, (m) => this.hooks.insert(entity, m));
     return toWebhook(entity);
   }
 

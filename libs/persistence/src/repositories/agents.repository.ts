@@ -29,11 +29,6 @@ export class AgentsRepository {
     await this.repo(m).insert(agent);
   }
 
-  /** Agents of the owner not deleted; call it after lockOwner(m, 'agents', ownerId) to decide on a cap. */
-  countLive(ownerId: string, m?: EntityManager): Promise<number> {
-    return this.repo(m).count({ where: { ownerId, deletedAt: IsNull() } });
-  }
-
   findById(ownerId: string, id: string, m?: EntityManager): Promise<AgentEntity | null> {
     return this.repo(m).findOneBy({ ownerId, id, deletedAt: IsNull() });
   }

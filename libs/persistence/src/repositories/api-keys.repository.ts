@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ApiKeyEntity } from '../entities';
-import { lockOwner, writeTransaction } from '../write-lock';
 
 // Queries only. `findByHash` is the one unscoped lookup: it is how a request finds its owner.
 @Injectable()
@@ -14,23 +13,8 @@ export class ApiKeysRepository {
     return this.ds.getRepository(ApiKeyEntity);
   }
 
-  async insert(key: ApiKeyEntity): Promise<void> {
-    await this.repo.insert(key as QueryDeepPartialEntity<ApiKeyEntity>);
-  }
-
-  /**
-   * Inserts the key unless its owner already holds `max` keys not revoked; returns whether it did.
-   * The count and the insert share a transaction holding the owner's lock: concurrent creates
-   * on any gateway cannot pass the cap together.
-   */
-  insertBelow(key: ApiKeyEntity, max: number): Promise<boolean> {
-    return writeTransaction(this.ds, async (m: EntityManager) => {
-      await lockOwner(m, 'keys', key.ownerId);
-      const repo = m.getRepository(ApiKeyEntity);
-      if ((await repo.count({ where: { ownerId: key.ownerId, revokedAt: IsNull() } })) >= max) return false;
-      await repo.insert(key as QueryDeepPartialEntity<ApiKeyEntity>);
-      return true;
-    });
+  async insert(key: ApiKeyEntity, m?: EntityManager): Promise<void> {
+    await (m ?? this.ds.manager).getRepository(ApiKeyEntity).insert(key as QueryDeepPartialEntity<ApiKeyEntity>);
   }
 
   findByHash(hash: string): Promise<ApiKeyEntity | null> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { McpServerEntity } from '../entities/mcp-server.entity';
 import type { Page } from '@wiz/contracts';
 
@@ -13,8 +13,8 @@ export class McpServersRepository {
     return this.ds.manager.getRepository(McpServerEntity);
   }
 
-  async insert(s: McpServerEntity): Promise<void> {
-    await this.repo().insert(s);
+  async insert(s: McpServerEntity, m?: EntityManager): Promise<void> {
+    await (m ?? this.ds.manager).getRepository(McpServerEntity).insert(s);
   }
 
   findById(ownerId: string, id: string): Promise<McpServerEntity | null> {

@@ -16,6 +16,11 @@ export class MemoryItemsRepository {
     await this.repo(m).insert(item);
   }
 
+  /** All of an agent's items (the agent is being deleted: nothing can reach them any more). */
+  async deleteOfAgent(ownerId: string, agentId: string, m?: EntityManager): Promise<void> {
+    await this.repo(m).delete({ ownerId, agentId });
+  }
+
   /** An agent's items, newest first. */
   recent(ownerId: string, agentId: string, limit: number): Promise<MemoryItemEntity[]> {
     return this.repo().find({ where: { ownerId, agentId }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });

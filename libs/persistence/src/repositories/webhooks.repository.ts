@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, LessThanOrEqual } from 'typeorm';
+import { DataSource, EntityManager, In, LessThanOrEqual } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { DeliveryStatus, Page } from '@wiz/contracts';
 import { WebhookDeliveryEntity, WebhookEntity } from '../entities';
@@ -18,8 +18,8 @@ export class WebhooksRepository {
     return this.ds.manager.getRepository(WebhookDeliveryEntity);
   }
 
-  async insert(w: WebhookEntity): Promise<void> {
-    await this.hooks.insert(w as QueryDeepPartialEntity<WebhookEntity>);
+  async insert(w: WebhookEntity, m?: EntityManager): Promise<void> {
+    await (m ?? this.ds.manager).getRepository(WebhookEntity).insert(w as QueryDeepPartialEntity<WebhookEntity>);
   }
 
   findById(ownerId: string, id: string): Promise<WebhookEntity | null> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CreateScheduleParsed, isUuid, notFound, PageOf, PageQuery, Schedule } from '@wiz/contracts';
-import { AgentsRepository, ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
+import { AgentsRepository, OwnerCaps, ScheduleEntity, SchedulesRepository } from '@wiz/persistence';
 import { makeEvent } from '../events';
 import { StateChangesService } from '../state-changes.service';
 import { toSchedule } from './schedule.mapper';
@@ -15,6 +15,7 @@ export class SchedulesService {
     private readonly agents: AgentsRepository,
     private readonly schedules: SchedulesRepository,
     private readonly changes: StateChangesService,
+    private readonly caps: OwnerCaps,
   ) {}
 
   /** `body` is validated by the caller (REST: CreateScheduleSchema, which applies the defaults). */
@@ -39,10 +40,14 @@ export class SchedulesService {
       updatedAt: now,
     } satisfies ScheduleEntity);
     const schedule = toSchedule(entity);
-    await this.changes.commit(async (m, emit) => {
-      await this.schedules.insert(entity, m);
-      emit.event(makeEvent('schedule.created', { agentId, traceId: traceIdOrNew() }, { schedule }));
-    });
+    await this.changes.commit(
+      async (m, emit) => {
+        await this.caps.check(m, 'schedules', ownerId);
+        await this.schedules.insert(entity, m);
+        emit.event(makeEvent('schedule.created', { agentId, traceId: traceIdOrNew() }, { schedule }));
+      },
+      OwnerCaps.key('schedules', ownerId),
+    );
     return schedule;
   }
 
