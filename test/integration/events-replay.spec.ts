@@ -116,7 +116,11 @@ describe('event replay', () => {
       for (const c of clients) c.ws.send(JSON.stringify({ type: 'subscribe', topic: 'owner', since: 0 }));
       await new Promise((r) => setTimeout(r, 500));
       extra.ws.send(JSON.stringify({ type: 'subscribe', topic: 'owner', since: 0 }));
-      await until(async () => extra.errors.length > 0, 10_000, 'the fifth replay is refused');
+      const replaysState = () =>
+        JSON.stringify(clients.map((c) => ({ count: c.count, errors: c.errors, open: c.ws.readyState })));
+      // The gateway (in this process) first fills the paused clients' socket buffers (~15 MB each):
+      // seconds of CPU on a busy machine (3 s here at load 5; over 10 s was seen in CI).
+      await until(async () => extra.errors.length > 0, 30_000, 'the fifth replay is refused', replaysState);
       expect(JSON.stringify(extra.errors[0])).toContain('rate_limited');
       expect(extra.errors[0]).toMatchObject({ type: 'error', code: 'rate_limited', topic: 'owner' });
       expect(extra.subscribed).toBe(false);
@@ -137,7 +141,12 @@ describe('event replay', () => {
         },
         onError: (e) => warnings.push(e.code),
       });
-      await until(async () => warnings.includes('rate_limited'), 10_000, 'the typed client is refused once');
+      await until(
+        async () => warnings.includes('rate_limited'),
+        30_000,
+        'the typed client is refused once',
+        () => `warnings ${JSON.stringify(warnings)}, events ${typedCount}; replays: ${replaysState()}`,
+      );
 
       // Live events while the replays wait: more than a replaying subscription holds (1,024), so
       // the replays read them from the stream after the rest.
