@@ -10,6 +10,8 @@ import { LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
 import { AgentsService } from '@wiz/gateway';
 import { ACT_INSTRUCTIONS, PLAN_INSTRUCTIONS, VALIDATE_INSTRUCTIONS } from '../libs/agent/src/loop/prompts';
+import { BurstFigures, meanBurst, measureBurst, sdkBurst } from './burst';
+import { CompletionWaiter } from './peer-phase';
 import { BenchOptions, SuiteResult } from './suite';
 import {
   Cleanup,
@@ -60,9 +62,39 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
     const step = await stepOverhead(app, o.stepJobs);
     const names = busNames(config.WIZ_BUS_PREFIX);
     const subject = (type: string) => names.eventSubject({ agentId: '*', jobId: '*', type });
-    const conc = await concurrentJobs(app, o.concurrent, Math.max(o.timeoutMs, 300_000), (type, cb) =>
+    const slowTimeoutMs = Math.max(o.timeoutMs, 300_000);
+    const conc = await concurrentJobs(app, o.concurrent, slowTimeoutMs, (type, cb) =>
       nc.subscribe(subject(type), { callback: () => cb() }),
     );
+    // The burst case: the same count started at once, by the bare AI SDK (a fresh process, nothing
+    // else in its event loop) and by Wiz on the same agents, now idle; in the order SDK, Wiz, Wiz,
+    // SDK so that a drift in the machine's load falls on both, each figure the mean of two.
+    const sdkRun = () =>
+      sdkBurst({
+        llmUrl: llm.baseUrl,
+        inputPrefix: 'SLOW',
+        count: o.concurrent,
+        warmup: 200,
+        timeoutMs: slowTimeoutMs,
+      });
+    const waiter = new CompletionWaiter();
+    const jobIdOf = (s: string) => s.split('.')[4] ?? ''; // <prefix>.events.agent.<agent>.<job>.<type…>
+    const subs = [
+      nc.subscribe(subject('job.completed'), { callback: (_e, m) => waiter.completed(jobIdOf(m.subject), 0) }),
+      nc.subscribe(subject('job.failed'), { callback: (_e, m) => waiter.failed(jobIdOf(m.subject), 'failed') }),
+    ];
+    cleanup.add('unsubscribe burst', async () => subs.forEach((sub) => sub.unsubscribe()));
+    await nc.flush();
+    const jobs = app.get(JobsService);
+    const wizRun = () =>
+      measureBurst(o.concurrent, slowTimeoutMs, async (i) => {
+        const job = await jobs.submit(LOCAL_OWNER, { agentId: conc.agentIds[i]!, input: `SLOW burst ${i}` });
+        await waiter.wait(job.id);
+      });
+    const sdkRuns = [await sdkRun()];
+    const wizRuns = [await wizRun(), await wizRun()];
+    sdkRuns.push(await sdkRun());
+    const [sdk, wiz] = [meanBurst(sdkRuns), meanBurst(wizRuns)];
     return {
       figures: {
         'actors.idleAgents': idle.count,
@@ -72,12 +104,21 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
         'actors.stepCpuMs': step.cpuMs,
         'actors.concurrentJobs': conc.peak,
         'actors.concurrentLagP99Ms': conc.lagP99,
+        'actors.burstLagP99Ms': wiz.lagP99Ms,
+        'actors.burstJobP50Ms': wiz.jobP50Ms,
+        'actors.burstCpuUsPerJob': wiz.cpuUsPerJob,
+        'peer.sdkBurst.lagP99Ms': sdk.lagP99Ms,
+        'peer.sdkBurst.jobP50Ms': sdk.jobP50Ms,
+        'peer.sdkBurst.cpuUsPerCall': sdk.cpuUsPerJob,
+        'actors.concurrentLagRatioToSdk': round(wiz.lagP99Ms / sdk.lagP99Ms, 2),
       },
       context: {
         'actors: steps per measured job': step.stepsPerJob,
         'actors: slow model': `1 s to first token, 20 chunks/s, ${SLOW_CHUNKS} chunks`,
         'actors: concurrent jobs asked': o.concurrent,
         'actors: busiest second': conc.windows,
+        'actors: burst (all started at once), Wiz, 2nd and 3rd': wizRuns.map(burstLine).join('; '),
+        'actors: burst, bare AI SDK (own process), 1st and 4th': sdkRuns.map(burstLine).join('; '),
       },
     };
   } finally {
@@ -106,6 +147,9 @@ async function script(baseUrl: string): Promise<void> {
   ];
   await setFakeRules(baseUrl, rules);
 }
+
+const burstLine = (b: BurstFigures) =>
+  `lag p50 ${b.lagP50Ms} / p99 ${b.lagP99Ms} / max ${b.lagMaxMs} ms; a job p50 ${b.jobP50Ms} / p99 ${b.jobP99Ms} ms; CPU ${b.cpuUsPerJob} µs per job`;
 
 function idleActors(app: INestApplication, count: number): { count: number; kbEach: number } {
   setFlagsFromString('--expose-gc');
@@ -190,7 +234,7 @@ async function concurrentJobs(
   count: number,
   timeoutMs: number,
   on: (type: string, cb: () => void) => { unsubscribe(): void },
-): Promise<{ peak: number; lagP99: number; windows: string }> {
+): Promise<{ peak: number; lagP99: number; windows: string; agentIds: string[] }> {
   const agents = app.get(AgentsService);
   const ids: string[] = [];
   await pool(count, 8, async (i) => {
@@ -235,5 +279,6 @@ async function concurrentJobs(
     peak: fine.reduce((m, w) => Math.max(m, w.inFlight), 0),
     lagP99: round(busiest.lagMs, 1),
     windows: `${busiest.inFlight} in flight at most (lag p99 ${round(busiest.lagMs, 1)} ms then)`,
+    agentIds: ids,
   };
 }

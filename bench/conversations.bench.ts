@@ -4,7 +4,9 @@ import { JSONCodec } from 'nats';
 import { busNames, EventEnvelope } from '@wiz/contracts';
 import { ConversationsService, MessagesService } from '@wiz/conversations';
 import { LOCAL_OWNER } from '@wiz/platform';
+import { JobsService } from '@wiz/queue';
 import { AgentsService } from '@wiz/gateway';
+import { Completions } from './completions';
 import { BenchOptions, SuiteResult } from './suite';
 import {
   Cleanup,
@@ -19,6 +21,7 @@ import {
   percentile,
   pool,
   round,
+  setFakeRules,
   startFakeLlm,
   within,
 } from './support';
@@ -31,6 +34,9 @@ const codec = JSONCodec<EventEnvelope<'message.created'>>();
 // in one transaction) → the agent → the scripted model → the reply posted by the settle hook,
 // seen as its `message.created` on JetStream by a separate NATS connection. One DM per agent;
 // messages go round-robin over them (`--agents`), `--inflight` posts at a time.
+// Beside it, the plain queue measured the same way on the same server and agents (a job submitted
+// with JobsService.submit, its `job.completed` seen on the bus): phases in the order message, job,
+// job, message after a warm-up of each, so that a drift in the machine's load falls on both.
 export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> {
   const iso = isolation('conv');
   const cleanup = new Cleanup();
@@ -42,14 +48,20 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
     cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
     const nc = await connectBench('wiz-bench-conversations');
     cleanup.add('close observer connection', () => nc.close());
+    // The reply echoes the person's message only. The default echo repeats the whole task, which
+    // carries the conversation's window (the earlier messages, as JSON): each reply would contain
+    // the one before it, escaped once more, and grow geometrically with the conversation.
+    await setFakeRules(llm.baseUrl, [{ reply: { content: 'echo: {{lastUserFirstLine}}' } }]);
     const { app, config } = await startBenchServer(cleanup, iso, llm.baseUrl);
 
     const dms: string[] = [];
+    const agentIds: string[] = [];
     await pool(o.agents, 8, async (i) => {
       // No planning: a chat reply is one model call (as in the queue suite).
       const agent = await app
         .get(AgentsService)
         .create(LOCAL_OWNER, { name: `bench-${i}`, role: 'a benchmark agent', loop: { planning: false } });
+      agentIds[i] = agent.id;
       dms[i] = (
         await app.get(ConversationsService).create(LOCAL_OWNER, { kind: 'dm', agentId: agent.id, userId: 'bench' })
       ).id;
@@ -80,10 +92,12 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
       },
     );
     cleanup.add('unsubscribe', async () => sub.unsubscribe());
+    const completions = new Completions(nc, busNames(config.WIZ_BUS_PREFIX));
+    cleanup.add('unsubscribe completions', async () => completions.close());
     await nc.flush();
 
     const messages = app.get(MessagesService);
-    const run = async (count: number) => {
+    const talk = async (count: number): Promise<Phase> => {
       started.clear();
       early.clear();
       phase = { expected: count, latencies: [], lastAt: 0, done: deferred() };
@@ -103,22 +117,80 @@ export async function conversationsBench(o: BenchOptions): Promise<SuiteResult> 
       await within(Promise.all([posting, phase.done.promise]), o.timeoutMs).catch((e: unknown) => {
         throw new Error(`conversations: ${message(e)}; ${phase.latencies.length} of ${count} replies`);
       });
-      return { elapsedMs: phase.lastAt - t0, cpuUs: cpuSince(cpu0), latencies: phase.latencies.sort((a, b) => a - b) };
+      return { elapsedMs: phase.lastAt - t0, cpuUs: cpuSince(cpu0), latencies: phase.latencies };
     };
-    if (o.warmup) await run(o.warmup);
-    await new Promise((r) => setTimeout(r, 500));
-    const { elapsedMs, cpuUs, latencies } = await run(o.jobs);
+    // The reference: the same agents' plain jobs, the queue suite's way (JobsService.submit).
+    const jobs = app.get(JobsService);
+    const queue = async (count: number): Promise<Phase> => {
+      const done = completions.begin(count);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const submitting = pool(count, o.inflight, async (i) => {
+        const at = performance.now();
+        const job = await jobs.submit(LOCAL_OWNER, {
+          agentId: agentIds[i % agentIds.length]!,
+          input: `bench job ${i}`,
+        });
+        completions.submitted(job.id, at);
+      });
+      await within(Promise.all([submitting, done]), o.timeoutMs).catch((e: unknown) => {
+        throw new Error(`conversations (queue reference): ${message(e)}; ${completions.count} of ${count} jobs`);
+      });
+      return { elapsedMs: completions.lastAt - t0, cpuUs: cpuSince(cpu0), latencies: completions.latencies };
+    };
+    const settle = () => new Promise((r) => setTimeout(r, 500));
+    if (o.warmup) {
+      await talk(o.warmup);
+      await queue(o.warmup);
+    }
+    const measured = { talk: [] as Phase[], queue: [] as Phase[] };
+    for (const kind of ['talk', 'queue', 'queue', 'talk'] as const) {
+      await settle();
+      measured[kind].push(await (kind === 'talk' ? talk : queue)(o.jobs));
+    }
+    const t = sum(measured.talk);
+    const q = sum(measured.queue);
+    const cpuUsPerMessage = Math.round(t.cpuUs / (2 * o.jobs));
+    const queueCpuUsPerJob = Math.round(q.cpuUs / (2 * o.jobs));
     return {
       figures: {
-        'conversations.messagesPerSec': round((o.jobs / elapsedMs) * 1000),
-        'conversations.p50Ms': round(percentile(latencies, 50)),
-        'conversations.p99Ms': round(percentile(latencies, 99)),
-        'conversations.cpuUsPerMessage': Math.round(cpuUs / o.jobs),
+        'conversations.messagesPerSec': round(((2 * o.jobs) / t.elapsedMs) * 1000),
+        'conversations.p50Ms': round(percentile(t.latencies, 50)),
+        'conversations.p99Ms': round(percentile(t.latencies, 99)),
+        'conversations.cpuUsPerMessage': cpuUsPerMessage,
+        'conversations.queueJobsPerSec': round(((2 * o.jobs) / q.elapsedMs) * 1000),
+        'conversations.queueCpuUsPerJob': queueCpuUsPerJob,
+        'conversations.cpuRatioToQueue': round(cpuUsPerMessage / queueCpuUsPerJob, 2),
       },
-      context: { 'conversations: context window (messages)': config.WIZ_CONVERSATION_CONTEXT_MESSAGES },
+      context: {
+        'conversations: context window (messages)': config.WIZ_CONVERSATION_CONTEXT_MESSAGES,
+        'conversations: CPU µs per message, per job (phases in order message, job, job, message)': [
+          measured.talk[0]!,
+          measured.queue[0]!,
+          measured.queue[1]!,
+          measured.talk[1]!,
+        ]
+          .map((p) => Math.round(p.cpuUs / o.jobs))
+          .join(', '),
+      },
     };
   } finally {
     const errors = await cleanup.run();
     if (errors.length) console.error(`bench: cleanup incomplete:\n  ${errors.join('\n  ')}`);
   }
+}
+
+interface Phase {
+  elapsedMs: number;
+  cpuUs: number;
+  latencies: number[];
+}
+
+/** Two phases as one: their times and CPU added, their latencies pooled and sorted. */
+function sum(phases: Phase[]): Phase {
+  return {
+    elapsedMs: phases.reduce((a, p) => a + p.elapsedMs, 0),
+    cpuUs: phases.reduce((a, p) => a + p.cpuUs, 0),
+    latencies: phases.flatMap((p) => p.latencies).sort((a, b) => a - b),
+  };
 }

@@ -10,7 +10,7 @@ export type ModelCall = (i: number) => Promise<string>;
 // tool allow-list): the AI SDK's streamText over HTTP with `openai.chat`, offering the `finish`
 // tool only, the stream read to its end. The raw suite's model-call reference, the peers suite's
 // bare SDK loop and its BullMQ worker all make exactly this call, so they compare like for like.
-export function modelCaller(baseUrl: string): ModelCall {
+export function modelCaller(baseUrl: string, input = (i: number) => `bench job ${i}`): ModelCall {
   const model = createOpenAI({ baseURL: baseUrl, apiKey: 'fake', name: 'bench' }).chat('fake-model');
   const tools = toAiTools(toolsFor([]), () => ({}) as ToolContext); // offered, never called
   return async (i) => {
@@ -19,7 +19,7 @@ export function modelCaller(baseUrl: string): ModelCall {
       tools,
       maxRetries: 0,
       system: 'You are a benchmark agent.',
-      messages: [{ role: 'user', content: `bench job ${i}` }],
+      messages: [{ role: 'user', content: input(i) }],
     });
     let text = '';
     for await (const part of stream.fullStream) {

@@ -20,26 +20,32 @@ import {
   pool,
   withTimeout,
 } from './support';
-import { startWizChild } from './wiz-child';
+import { startWizChild, WizChild } from './wiz-child';
 
 export interface WizEndToEnd {
   phase(count: number, inflight: number, timeoutMs: number): Promise<PhaseFigures>;
 }
 
+/** How Wiz runs: one server process (gateway + runtime), or a gateway and a runtime process. */
+export type WizLayout = 'server' | 'split';
+
 // Wiz through its public interface, as a client uses it: `node dist/apps/server/src/main.js` as a
-// child process (gateway + runtime, the machine's NATS, Postgres or the embedded SQLite store),
-// jobs submitted with `POST /api/v1/jobs`, their `job.completed` seen on a WebSocket following the
-// `owner` topic. CPU counted: the server process, the machine's NATS server (shared: its delta
-// over the phase), the Postgres backends of the server's connections, and this process (the
-// client: HTTP and WS).
+// child process (gateway + runtime, the machine's NATS, Postgres or the embedded SQLite store), or
+// `split`: `dist/apps/gateway/src/main.js` and `dist/apps/runtime/src/main.js` as two processes
+// (Postgres only: the embedded store is one process's file), as a cluster runs them; jobs submitted
+// with `POST /api/v1/jobs`, their `job.completed` seen on a WebSocket following the `owner` topic.
+// CPU counted: the Wiz process(es), the machine's NATS server (shared: its delta over the phase),
+// the Postgres backends of Wiz's connections, and this process (the client: HTTP and WS).
 export async function startWizEndToEnd(
   cleanup: Cleanup,
   store: 'postgres' | 'sqlite',
   llmUrl: string,
   agents: number,
-  /** Where to write a `--cpu-prof` profile of the server process, if anywhere. */
+  /** Where to write a `--cpu-prof` profile of each Wiz process (`-<entry>` added to the name), if anywhere. */
   profile?: string,
+  layout: WizLayout = 'server',
 ): Promise<WizEndToEnd> {
+  if (layout === 'split' && store !== 'postgres') throw new Error('a split Wiz needs the Postgres store');
   const iso = isolation('peer');
   // The server's Postgres connections carry this name, so that their backends can be found.
   const appName = `wiz-${iso.prefix}`;
@@ -47,29 +53,37 @@ export async function startWizEndToEnd(
   if (store === 'postgres') cleanup.add(`drop schema ${iso.schema}`, () => dropSchema(iso.schema));
   const dataDir = await mkdtemp(join(tmpdir(), 'wiz-bench-peer-'));
   cleanup.add(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
-  const nodeArgs = profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${dirname(profile)}`, `--cpu-prof-name=${basename(profile)}`]
-    : [];
-  const server = await startWizChild(
-    'server',
-    {
-      NATS_URL: BENCH_NATS_URL,
-      WIZ_NATS_AUTOSTART: 'false',
-      WIZ_BUS_PREFIX: iso.prefix,
-      DATABASE_URL: store === 'postgres' ? `${BENCH_PG_URL}?application_name=${appName}` : '',
-      WIZ_SECRET_KEY: store === 'postgres' ? BENCH_SECRET_KEY : '',
-      WIZ_DATA_DIR: dataDir,
-      WIZ_DB_SCHEMA: iso.schema,
-      OPENAI_BASE_URL: llmUrl,
-      OPENAI_API_KEY: 'fake',
-      WIZ_DEFAULT_MODEL: 'fake-model',
-      WIZ_LLM_MAX_RETRIES: '0',
-      WIZ_RATE_LIMIT_PER_MIN: '0',
-      WIZ_SHUTDOWN_GRACE_MS: '1000',
-    },
-    nodeArgs,
-  );
-  cleanup.add(`stop wiz server (${store})`, server.stop);
+  const nodeArgs = (entry: string) => {
+    if (!profile) return [];
+    const file =
+      layout === 'split' ? basename(profile).replace(/(\.cpuprofile)?$/, `-${entry}.cpuprofile`) : basename(profile);
+    return ['--cpu-prof', `--cpu-prof-dir=${dirname(profile)}`, `--cpu-prof-name=${file}`];
+  };
+  const env = {
+    NATS_URL: BENCH_NATS_URL,
+    WIZ_NATS_AUTOSTART: 'false',
+    WIZ_BUS_PREFIX: iso.prefix,
+    DATABASE_URL: store === 'postgres' ? `${BENCH_PG_URL}?application_name=${appName}` : '',
+    WIZ_SECRET_KEY: store === 'postgres' ? BENCH_SECRET_KEY : '',
+    WIZ_DATA_DIR: dataDir,
+    WIZ_DB_SCHEMA: iso.schema,
+    OPENAI_BASE_URL: llmUrl,
+    OPENAI_API_KEY: 'fake',
+    WIZ_DEFAULT_MODEL: 'fake-model',
+    WIZ_LLM_MAX_RETRIES: '0',
+    WIZ_RATE_LIMIT_PER_MIN: '0',
+    WIZ_SHUTDOWN_GRACE_MS: '1000',
+  };
+  // One after the other, the gateway first, as the cluster tests start them (each migrates behind
+  // an advisory lock). `server` is the process that serves REST and WS.
+  const entries = layout === 'split' ? (['gateway', 'runtime'] as const) : (['server'] as const);
+  const procs: WizChild[] = [];
+  for (const entry of entries) {
+    const p = await startWizChild(entry, env, nodeArgs(entry));
+    cleanup.add(`stop wiz ${entry} (${store})`, p.stop);
+    procs.push(p);
+  }
+  const server = procs[0]!;
   const natsPid = listeningPid(Number(new URL(BENCH_NATS_URL).port));
   if (natsPid === undefined) throw new Error(`no process found listening on ${BENCH_NATS_URL}`);
 
@@ -90,7 +104,8 @@ export async function startWizEndToEnd(
         ).rows.map((r) => r.pid)
       : [];
   const meters = {
-    server: new CpuMeter(() => [server.child.pid!]),
+    server: new CpuMeter(() => procs.map((p) => p.child.pid!)),
+    gateway: new CpuMeter(() => [server.child.pid!]),
     nats: new CpuMeter(() => [natsPid]),
     postgres: new CpuMeter(() => []),
     allPostgres: new CpuMeter(() => (pg ? pidsNamed('postgres') : [])),
@@ -106,14 +121,21 @@ export async function startWizEndToEnd(
         submit(server.url, agentIds[i % agentIds.length]!, i),
       );
       const clientUs = cpuSince(cpu0);
-      const [serverUs, natsUs, pgUs, allPgUs] = [meters.server, meters.nats, meters.postgres, meters.allPostgres].map(
-        (m) => m.elapsedUs(),
-      ) as [number, number, number, number];
+      const [serverUs, gatewayUs, natsUs, pgUs, allPgUs] = [
+        meters.server,
+        meters.gateway,
+        meters.nats,
+        meters.postgres,
+        meters.allPostgres,
+      ].map((m) => m.elapsedUs()) as [number, number, number, number, number];
       const per = (us: number) => Math.round(us / count);
       return {
         ...t,
         cpuUsPerJob: per(clientUs + serverUs + natsUs + pgUs),
         serverCpuUsPerJob: per(serverUs),
+        ...(layout === 'split'
+          ? { gatewayCpuUsPerJob: per(gatewayUs), runtimeCpuUsPerJob: per(serverUs - gatewayUs) }
+          : {}),
         natsCpuUsPerJob: per(natsUs),
         ...(pg ? { postgresCpuUsPerJob: per(pgUs), allPostgresCpuUsPerJob: per(allPgUs) } : {}),
         clientCpuUsPerJob: per(clientUs),

@@ -23,7 +23,9 @@ interface System {
 // - peer.sdkLoop: the bare AI SDK call loop in this process (the ceiling of one thread);
 // - peer.bullmqAgent: BullMQ + Redis with a worker process (concurrency = inflight);
 // - queue.e2e / queue.sqlite.e2e: the Wiz server as a child process on Postgres / SQLite, REST
-//   submit, completion on the WS `owner` topic.
+//   submit, completion on the WS `owner` topic;
+// - queue.split.e2e: the same on Postgres with the gateway and the runtime as two processes (the
+//   issue lets a runtime use every core; the BullMQ setup is two processes too).
 // All systems stay up for the whole suite; after one warm-up each, `rounds` rounds run every
 // system once, in an order rotated each round, so that a change in the machine's load falls on all.
 export async function peersBench(o: PeersOptions): Promise<SuiteResult> {
@@ -35,6 +37,14 @@ export async function peersBench(o: PeersOptions): Promise<SuiteResult> {
     const bullmq = await startBullmqAgent(cleanup, llm.baseUrl, o.inflight);
     const sqlite = await startWizEndToEnd(cleanup, 'sqlite', llm.baseUrl, o.agents, profileOf(o.profile, 'sqlite'));
     const postgres = await startWizEndToEnd(cleanup, 'postgres', llm.baseUrl, o.agents, profileOf(o.profile, 'pg'));
+    const split = await startWizEndToEnd(
+      cleanup,
+      'postgres',
+      llm.baseUrl,
+      o.agents,
+      profileOf(o.profile, 'split'),
+      'split',
+    );
     const systems: System[] = [
       {
         name: 'peer.sdkLoop',
@@ -46,6 +56,7 @@ export async function peersBench(o: PeersOptions): Promise<SuiteResult> {
       { name: 'peer.bullmqAgent', phase: (n) => bullmq.phase(n, o.inflight, o.timeoutMs) },
       { name: 'queue.sqlite.e2e', phase: (n) => sqlite.phase(n, o.inflight, o.timeoutMs) },
       { name: 'queue.e2e', phase: (n) => postgres.phase(n, o.inflight, o.timeoutMs) },
+      { name: 'queue.split.e2e', phase: (n) => split.phase(n, o.inflight, o.timeoutMs) },
     ];
     const run = async (s: System, n: number) => {
       try {
@@ -72,6 +83,7 @@ export async function peersBench(o: PeersOptions): Promise<SuiteResult> {
     for (const [prefix, wiz] of [
       ['queue', 'queue.e2e'],
       ['queue.sqlite', 'queue.sqlite.e2e'],
+      ['queue.split', 'queue.split.e2e'],
     ] as const) {
       figures[`${prefix}.ratioToBullmqAgent`] = round(figures[`${wiz}.jobsPerSec`]! / bull('jobsPerSec'), 3);
       figures[`${prefix}.cpuRatioToBullmqAgent`] = round(figures[`${wiz}.cpuUsPerJob`]! / bull('cpuUsPerJob'), 3);
@@ -98,7 +110,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : round((s[m - 1]! + s[m]!) / 2, 2);
 }
 
-// `--profile /tmp/wiz.cpuprofile` → /tmp/wiz-pg.cpuprofile and /tmp/wiz-sqlite.cpuprofile.
+// `--profile /tmp/wiz.cpuprofile` → /tmp/wiz-pg.cpuprofile, /tmp/wiz-sqlite.cpuprofile and
+// /tmp/wiz-split-gateway.cpuprofile, /tmp/wiz-split-runtime.cpuprofile.
 function profileOf(file: string | undefined, store: string): string | undefined {
   return file?.replace(/(\.cpuprofile)?$/, `-${store}.cpuprofile`);
 }

@@ -218,6 +218,8 @@ export function benchEnv(iso: Isolation, llmUrl: string, dataDir = ''): Record<s
     OPENAI_API_KEY: 'fake',
     WIZ_DEFAULT_MODEL: 'fake-model',
     WIZ_LLM_MAX_RETRIES: '0',
+    // The actors suite gives each of its `--concurrent` (2,000) slow jobs an agent of its own.
+    WIZ_MAX_AGENTS_PER_OWNER: '1000000',
     // After a failed run, hand unfinished jobs back quickly: their stream is deleted anyway.
     WIZ_SHUTDOWN_GRACE_MS: '1000',
     PATH: process.env['PATH'] ?? '',
