@@ -34,6 +34,16 @@ export class Sql {
     }
   }
 
+  /** How many rows a statement changed, in `m`'s transaction if it has one. */
+  async affected(sql: string, params: unknown[]): Promise<number> {
+    const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
+    try {
+      return (await qr.query(sql, params, true)).affected ?? 0;
+    } finally {
+      if (qr !== this.m.queryRunner) await qr.release();
+    }
+  }
+
   /**
    * Sets one column on the rows of `ids` that also match `where` (SQL over the table's columns,
    * no parameters), skipping on Postgres the rows another transaction holds (FOR UPDATE SKIP
