@@ -223,7 +223,9 @@ async function stepGrowth(
   let done = deferred();
   loop.run = async (...args) => {
     const outcome = await run(...args);
-    setImmediate(() => (outcome.ok ? done.resolve() : done.reject(new Error(`a long job did not complete: ${JSON.stringify(outcome)}`))));
+    setImmediate(() =>
+      outcome.ok ? done.resolve() : done.reject(new Error(`a long job did not complete: ${JSON.stringify(outcome)}`)),
+    );
     return outcome;
   };
   const at10: number[] = [];

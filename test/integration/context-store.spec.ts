@@ -133,7 +133,14 @@ describe.each([['postgres'], ['sqlite']])(`${ContextStore.name} on %s`, (store) 
     const ctx = sut.fresh(j);
     toolStep(ctx, 1);
     const at = new Date();
-    const legacy = { jobId: j.id, ownerId: j.ownerId, agentId: j.agentId, state: ctx.state, createdAt: at, updatedAt: at };
+    const legacy = {
+      jobId: j.id,
+      ownerId: j.ownerId,
+      agentId: j.agentId,
+      state: ctx.state,
+      createdAt: at,
+      updatedAt: at,
+    };
     await ds.getRepository(ActivityContextEntity).save(Object.assign(new ActivityContextEntity(), legacy));
     const old = await sut.load(j);
     expect(old.state).toEqual(ctx.state);

@@ -10,6 +10,10 @@ export class Sql {
     this.pg = m.connection.options.type === 'postgres';
   }
 
+  get postgres(): boolean {
+    return this.pg;
+  }
+
   /** The n-th (1-based) parameter placeholder; on SQLite, use each parameter once, in order. */
   p(n: number): string {
     return this.pg ? `$${n}` : '?';

@@ -66,7 +66,7 @@ export class ActivityContextsRepository {
   /**
    * Writes `head` and appends `added` after the `entries` entries of `generation`, if that is
    * what the store holds; false (nothing written) if it is not, e.g. a transaction that wrote
-   * them rolled back, or the context was never saved: then `rewrite`.
+   * them rolled back, or the context was never saved: then `rewrite`. One statement on Postgres.
    */
   async append(
     head: ContextHead,
@@ -76,50 +76,81 @@ export class ActivityContextsRepository {
     m: EntityManager,
   ): Promise<boolean> {
     const sql = new Sql(m);
-    const changed = await sql.affected(
+    const update =
       `UPDATE ${sql.table(ActivityContextEntity)} SET "state" = ${sql.p(1)}, "updatedAt" = ${sql.p(2)}, "entries" = ${sql.p(3)}` +
-        ` WHERE "jobId" = ${sql.p(4)} AND "ownerId" = ${sql.p(5)} AND "generation" = ${sql.p(6)} AND "entries" = ${sql.p(7)}`,
-      [
-        JSON.stringify(head.state),
-        head.updatedAt.getTime(),
-        entries + added.length,
-        head.jobId,
-        head.ownerId,
-        generation,
-        entries,
-      ],
-    );
-    if (changed !== 1) return false;
+      ` WHERE "jobId" = ${sql.p(4)} AND "ownerId" = ${sql.p(5)} AND "generation" = ${sql.p(6)} AND "entries" = ${sql.p(7)}`;
+    const params = [
+      JSON.stringify(head.state),
+      head.updatedAt.getTime(),
+      entries + added.length,
+      head.jobId,
+      head.ownerId,
+      generation,
+      entries,
+    ];
+    if (sql.postgres && added.length) {
+      // The entries are inserted only if the row matched: as many rows as entries, or none.
+      const inserted = await sql.affected(
+        `WITH h AS (${update} RETURNING "jobId", "generation") ${this.insertFrom(sql, 'h', 8)}`,
+        [...params, ...columnsOf(added, entries)],
+      );
+      return inserted === added.length;
+    }
+    if ((await sql.affected(update, params)) !== 1) return false;
     await this.insertEntries(sql, head.jobId, generation, entries, added);
     return true;
   }
 
-  /** Writes the whole context as a new generation (the old one's entries go); returns it. */
+  /**
+   * Writes the whole context as a new generation, one more than the row's (1 for a new row), and
+   * deletes the entries of the earlier ones; returns it. The generation comes from the store, so
+   * two writers never both believe they hold it. One statement on Postgres.
+   */
   async rewrite(head: ContextHead, all: readonly ContextEntry[], m: EntityManager): Promise<number> {
     const sql = new Sql(m);
-    await sql.affected(`DELETE FROM ${sql.table(ActivityContextEntryEntity)} WHERE "jobId" = ${sql.p(1)}`, [
-      head.jobId,
-    ]);
-    const [row] = await sql.rows(
+    const entries = sql.table(ActivityContextEntryEntity);
+    const upsert =
       `INSERT INTO ${sql.table(ActivityContextEntity)} AS c ("jobId", "ownerId", "agentId", "state", "generation", "entries", "createdAt", "updatedAt")` +
-        ` VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map((n) => sql.p(n)).join(', ')})` +
-        ` ON CONFLICT ("jobId") DO UPDATE SET "ownerId" = excluded."ownerId", "agentId" = excluded."agentId", "state" = excluded."state",` +
-        ` "generation" = c."generation" + 1, "entries" = excluded."entries", "updatedAt" = excluded."updatedAt"` +
-        ` RETURNING "generation"`,
-      [
-        head.jobId,
-        head.ownerId,
-        head.agentId,
-        JSON.stringify(head.state),
-        1,
-        all.length,
-        head.createdAt.getTime(),
-        head.updatedAt.getTime(),
-      ],
-    );
+      ` VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map((n) => sql.p(n)).join(', ')})` +
+      ` ON CONFLICT ("jobId") DO UPDATE SET "ownerId" = excluded."ownerId", "agentId" = excluded."agentId", "state" = excluded."state",` +
+      ` "generation" = c."generation" + 1, "entries" = excluded."entries", "updatedAt" = excluded."updatedAt"` +
+      ` RETURNING "jobId", "generation"`;
+    const params = [
+      head.jobId,
+      head.ownerId,
+      head.agentId,
+      JSON.stringify(head.state),
+      1,
+      all.length,
+      head.createdAt.getTime(),
+      head.updatedAt.getTime(),
+    ];
+    if (sql.postgres) {
+      const [row] = await sql.rows(
+        `WITH h AS (${upsert}),` +
+          ` d AS (DELETE FROM ${entries} WHERE "jobId" = $1 AND "generation" < (SELECT "generation" FROM h)),` +
+          ` i AS (${this.insertFrom(sql, 'h', 9)})` +
+          ` SELECT "generation" FROM h`,
+        [...params, ...columnsOf(all, 0)],
+      );
+      return Number(row!.generation);
+    }
+    const [row] = await sql.rows(upsert, params);
     const generation = Number(row!.generation);
+    // The earlier generations' entries (none for a new row: its first save skips the statement).
+    if (generation > 1)
+      await sql.affected(`DELETE FROM ${entries} WHERE "jobId" = ? AND "generation" < ?`, [head.jobId, generation]);
     await this.insertEntries(sql, head.jobId, generation, 0, all);
     return generation;
+  }
+
+  /** Postgres: INSERT of the entries given as three arrays (seq, kind, body) from parameter `n` on, for the row `h`. */
+  private insertFrom(sql: Sql, h: string, n: number): string {
+    return (
+      `INSERT INTO ${sql.table(ActivityContextEntryEntity)} ("jobId", "generation", "seq", "kind", "body")` +
+      ` SELECT ${h}."jobId", ${h}."generation", e.seq, e.kind, e.body FROM ${h},` +
+      ` unnest($${n}::integer[], $${n + 1}::varchar[], $${n + 2}::text[]) AS e(seq, kind, body)`
+    );
   }
 
   private async insertEntries(
@@ -134,7 +165,7 @@ export class ActivityContextsRepository {
       const chunk = entries.slice(at, at + INSERT_ROWS);
       const params: unknown[] = [];
       const values = chunk.map((e, i) => {
-        params.push(jobId, generation, from + at + i, e.kind, JSON.stringify(e.value));
+        params.push(jobId, generation, from + at + i, e.kind, JSON.stringify(e.value) ?? 'null');
         const n = params.length - 4;
         return `(${[n, n + 1, n + 2, n + 3, n + 4].map((k) => sql.p(k)).join(', ')})`;
       });
@@ -144,4 +175,13 @@ export class ActivityContextsRepository {
       );
     }
   }
+}
+
+/** Entries as the three columns that vary: seq (from `from`), kind, body (JSON). */
+function columnsOf(entries: readonly ContextEntry[], from: number): [number[], string[], string[]] {
+  return [
+    entries.map((_, i) => from + i),
+    entries.map((e) => e.kind),
+    entries.map((e) => JSON.stringify(e.value) ?? 'null'),
+  ];
 }
