@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import { ActivityContextEntity } from '../entities';
 import { ActivityContextEntryEntity, CONTEXT_LOGS, ContextLog } from '../entities/activity-context-entry.entity';
 import { Sql } from '../sql';
@@ -33,17 +33,22 @@ export class ActivityContextsRepository {
    * from before the entries (generation 0) holds its lists in `state` already.
    */
   async findByJob(ownerId: string, jobId: string, m?: EntityManager): Promise<ActivityContextEntity | null> {
-    const row = await this.repo(m).findOneBy({ ownerId, jobId });
-    if (!row || row.generation === 0) return row;
-    const state = row.state as unknown as Record<ContextLog, unknown[]>;
-    for (const k of CONTEXT_LOGS) state[k] = [];
-    const entries = await (m ?? this.ds.manager).getRepository(ActivityContextEntryEntity).find({
-      select: { kind: true, body: true },
-      where: { jobId, generation: row.generation },
-      order: { seq: 'ASC' },
-    });
-    for (const e of entries) state[e.kind]?.push(JSON.parse(e.body));
-    return row;
+    // Two reads: a save between them (the job running while the API reads it) may append entries
+    // (those past the row's count are left out) or start a new generation (read again).
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.repo(m).findOneBy({ ownerId, jobId });
+      if (!row || row.generation === 0) return row;
+      const entries = await (m ?? this.ds.manager).getRepository(ActivityContextEntryEntity).find({
+        select: { kind: true, body: true },
+        where: { jobId, generation: row.generation, seq: LessThan(row.entries) },
+        order: { seq: 'ASC' },
+      });
+      if (entries.length < row.entries && attempt < 3) continue;
+      const state = row.state as unknown as Record<ContextLog, unknown[]>;
+      for (const k of CONTEXT_LOGS) state[k] = [];
+      for (const e of entries) state[e.kind]?.push(JSON.parse(e.body));
+      return row;
+    }
   }
 
   /** Deletes up to `limit` contexts whose job no longer exists (retention deleted it); any owner. */
