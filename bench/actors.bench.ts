@@ -34,6 +34,8 @@ export interface ActorsOptions extends BenchOptions {
   idleAgents: number;
   /** Jobs measured one at a time for the per-step overhead. */
   stepJobs: number;
+  /** Long jobs (LONG_STEPS tool-call steps each) measured for the step's cost against its history. */
+  growthJobs: number;
   /** Jobs in flight at once against the slow streaming model (target 2,000). */
   concurrent: number;
 }
@@ -41,6 +43,8 @@ export interface ActorsOptions extends BenchOptions {
 const first = (s: string) => s.split('\n')[0]!;
 // Long enough (15 s at 20 chunks/s) that every job is still streaming when the last one starts.
 const SLOW_CHUNKS = 300;
+// Tool-call steps of a long job: after step k (from 1) its history holds 1 + 2k messages.
+const LONG_STEPS = 100;
 
 // The agent actors, in one process as `npm start` runs it, against the scripted model:
 // idle actors held and their memory; the runtime's own time per model step; jobs in flight at
@@ -60,6 +64,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
 
     const idle = idleActors(app, o.idleAgents);
     const step = await stepOverhead(app, o.stepJobs);
+    const growth = await stepGrowth(app, llm.baseUrl, o.growthJobs);
     const names = busNames(config.WIZ_BUS_PREFIX);
     const subject = (type: string) => names.eventSubject({ agentId: '*', jobId: '*', type });
     const slowTimeoutMs = Math.max(o.timeoutMs, 300_000);
@@ -102,6 +107,9 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
         'actors.stepOverheadMsP50': step.p50,
         'actors.stepOverheadMsP99': step.p99,
         'actors.stepCpuMs': step.cpuMs,
+        'actors.stepMsAt10': growth.at10,
+        'actors.stepMsAt200': growth.at200,
+        'actors.stepCostGrowth': growth.ratio,
         'actors.concurrentJobs': conc.peak,
         'actors.concurrentLagP99Ms': conc.lagP99,
         'actors.burstLagP99Ms': wiz.lagP99Ms,
@@ -114,6 +122,8 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
       },
       context: {
         'actors: steps per measured job': step.stepsPerJob,
+        'actors: long jobs (step cost against history)': `${o.growthJobs} × ${LONG_STEPS} tool-call steps`,
+        'actors: process CPU per step at 10 / 200 messages': `${growth.cpuAt10} / ${growth.cpuAt200} ms`,
         'actors: slow model': `1 s to first token, 20 chunks/s, ${SLOW_CHUNKS} chunks`,
         'actors: concurrent jobs asked': o.concurrent,
         'actors: busiest second': conc.windows,
@@ -140,6 +150,12 @@ async function script(baseUrl: string): Promise<void> {
     },
     { match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'STEP' }, reply: { content: 'done' } },
     { match: { systemContains: first(VALIDATE_INSTRUCTIONS) }, reply: { content: '{"passed":true,"feedback":""}' } },
+    {
+      match: { systemContains: first(ACT_INSTRUCTIONS), lastUserContains: 'LONG' },
+      reply: { toolCalls: [{ name: 'remember', arguments: { note: 'a note of a long job' } }] },
+      times: LONG_STEPS,
+    },
+    { match: { lastUserContains: 'LONG' }, reply: { content: 'done' } },
     {
       match: { lastUserContains: 'SLOW' },
       reply: { content: 'x'.repeat(SLOW_CHUNKS * 2), chunkSize: 2, delayMs: 1_000, tokenIntervalMs: 50 },
@@ -224,6 +240,86 @@ async function stepOverhead(
     p99: round(percentile(perStep, 99), 2),
     cpuMs: round((used.user + used.system) / 1000 / Math.max(1, allSteps), 2),
     stepsPerJob: steps,
+  };
+}
+
+// A step's cost against the job's history, by the stepOverhead method applied to each step: in
+// long jobs (LONG_STEPS tool calls, then the answer; planning off), one at a time, the loop's own
+// wall time between the end of one model answer and the start of the next request (the step's
+// tool, its context and event writes, the budget check, building the next request). Steps whose
+// history is 7-15 messages vs 193-201; the figure is the ratio of their medians.
+async function stepGrowth(
+  app: INestApplication,
+  llmUrl: string,
+  jobs: number,
+): Promise<{ at10: number; at200: number; ratio: number; cpuAt10: number; cpuAt200: number }> {
+  // CPU time beside wall time: on a busy machine the wall time includes waiting for a core.
+  const calls: Array<{ start: number; end: number; cpuStart: number; cpuEnd: number }> = [];
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
+    const call = { start: performance.now(), end: 0, cpuStart: cpuMs(), cpuEnd: 0 };
+    const res = await realFetch(...args);
+    const body = await res.arrayBuffer(); // the whole answer: the model's time ends here
+    call.end = performance.now();
+    call.cpuEnd = cpuMs();
+    calls.push(call);
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }) as typeof fetch;
+  const loop = app.get(AgentLoopService);
+  const run = loop.run.bind(loop);
+  let done = deferred();
+  loop.run = async (...args) => {
+    const outcome = await run(...args);
+    setImmediate(() =>
+      outcome.ok ? done.resolve() : done.reject(new Error(`a long job did not complete: ${JSON.stringify(outcome)}`)),
+    );
+    return outcome;
+  };
+  const [at10, at200, cpu10, cpu200]: number[][] = [[], [], [], []];
+  try {
+    const agent = await app.get(AgentsService).create(LOCAL_OWNER, {
+      name: 'long-stepper',
+      role: 'a benchmark agent',
+      loop: { planning: false, maxSteps: 1_000, maxTokens: 100_000_000 },
+    });
+    const queue = app.get(JobsService);
+    for (let i = 0; i < jobs + 1; i++) {
+      await script(llmUrl); // the long rule's count starts again
+      calls.length = 0;
+      done = deferred();
+      await queue.submit(LOCAL_OWNER, { agentId: agent.id, input: `LONG ${i}` });
+      await within(done.promise, 120_000);
+      if (calls.length !== LONG_STEPS + 1) throw new Error(`a long job made ${calls.length} model calls`);
+      if (i === 0) continue; // warm-up
+      // After call k (from 0) the stored history holds 3 + 2k messages.
+      for (let k = 0; k < LONG_STEPS; k++) {
+        const [a, b] = [calls[k]!, calls[k + 1]!];
+        const history = 3 + 2 * k;
+        const [wall, cpu] = history >= 7 && history <= 15 ? [at10, cpu10] : history >= 193 ? [at200, cpu200] : [];
+        wall?.push(b.start - a.end);
+        cpu?.push(b.cpuStart - a.cpuEnd);
+      }
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+    loop.run = run;
+  }
+  const median = (xs: number[]) =>
+    percentile(
+      xs.sort((a, b) => a - b),
+      50,
+    );
+  const [p10, p200] = [median(at10), median(at200)];
+  return {
+    at10: round(p10, 2),
+    at200: round(p200, 2),
+    ratio: round(p200 / p10, 2),
+    cpuAt10: round(median(cpu10), 2),
+    cpuAt200: round(median(cpu200), 2),
   };
 }
 

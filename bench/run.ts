@@ -38,7 +38,7 @@ const SUITES = [
   'cluster',
   'limits',
 ];
-const USAGE = `usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite ${SUITES.join('|')}] [--idle-agents 10000] [--step-jobs 200] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--scale-jobs 1000] [--failover-rate 20] [--failover-seconds 30] [--peer-jobs 500] [--rounds 3] [--limit-requests 2000] [--profile file.cpuprofile]`;
+const USAGE = `usage: npm run bench -- [--jobs 2000] [--warmup 200] [--agents 100] [--inflight 64] [--timeout 120] [--suite ${SUITES.join('|')}] [--idle-agents 10000] [--step-jobs 200] [--growth-jobs 5] [--concurrent 2000] [--ws-clients 1000] [--events 300] [--delegations 200] [--messages 300] [--mcp-calls 300] [--approvals 200] [--webhook-events 1000] [--scale-jobs 1000] [--failover-rate 20] [--failover-seconds 30] [--peer-jobs 500] [--rounds 3] [--limit-requests 2000] [--profile file.cpuprofile]`;
 const RESULTS = join(__dirname, '..', '..', 'bench', 'results');
 
 // `npm run bench`: runs the suites, prints a table, writes bench/results/latest.{json,md}.
@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<void> {
       suite: { type: 'string', default: 'all' },
       'idle-agents': { type: 'string', default: '10000' },
       'step-jobs': { type: 'string', default: '200' },
+      'growth-jobs': { type: 'string', default: '5' },
       concurrent: { type: 'string', default: '2000' },
       'ws-clients': { type: 'string', default: '1000' },
       events: { type: 'string', default: '300' },
@@ -127,6 +128,7 @@ async function main(argv: string[]): Promise<void> {
       ...o,
       idleAgents: int('idle-agents', 1),
       stepJobs: int('step-jobs', 1),
+      growthJobs: int('growth-jobs', 1),
       concurrent: int('concurrent', 1),
     }),
   ]);

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ContextRetentionWorker, ContextStore } from '@wiz/agent';
 import {
   ActivityContextEntity,
+  ActivityContextEntryEntity,
   ActivityContextsRepository,
   JobEntity,
   JobsRepository,
@@ -67,13 +68,19 @@ describe.each([['postgres'], ['sqlite']])(`${ContextRetentionWorker.name} on %s`
     const contexts = new ContextStore(repo);
     const [kept, gone] = [job(), job()];
     await new JobsRepository(ds).insert(kept);
-    for (const j of [kept, gone]) await contexts.save(contexts.fresh(j), ds.manager);
+    for (const j of [kept, gone]) {
+      const ctx = contexts.fresh(j);
+      ctx.state.messages.push({ role: 'user', content: j.input });
+      await contexts.save(ctx, ds.manager);
+    }
     const sut = new ContextRetentionWorker(repo);
 
     expect(await sut.sweep()).toBe(1);
     const left = await ds.getRepository(ActivityContextEntity).find();
     expect(left.map((c) => c.jobId)).toEqual([kept.id]);
     expect(left[0]!.state).toMatchObject({ phase: 'plan', input: 'x', runs: 0 });
+    const entries = await ds.getRepository(ActivityContextEntryEntity).find();
+    expect(entries.map((e) => e.jobId)).toEqual([kept.id]);
     expect(await sut.sweep()).toBe(0);
   });
 });

@@ -1,6 +1,8 @@
 export { describeStore, openStore } from './data-source';
 export type { StoreOptions } from './data-source';
 export { ActivityContextEntity } from './entities/activity-context.entity';
+export { ActivityContextEntryEntity, CONTEXT_LOGS } from './entities/activity-context-entry.entity';
+export type { ContextLog } from './entities/activity-context-entry.entity';
 export { AgentStateEntity } from './entities/agent-state.entity';
 export { AgentEntity } from './entities/agent.entity';
 export { ApiKeyEntity } from './entities/api-key.entity';
@@ -25,6 +27,7 @@ export { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 export { MIGRATIONS } from './migrations';
 export { PersistenceModule, storeOptionsOf } from './persistence.module';
 export { ActivityContextsRepository } from './repositories/activity-contexts.repository';
+export type { ContextEntry, ContextHead } from './repositories/activity-contexts.repository';
 export { AgentStatesRepository } from './repositories/agent-states.repository';
 export { AgentsRepository } from './repositories/agents.repository';
 export { ApiKeysRepository } from './repositories/api-keys.repository';

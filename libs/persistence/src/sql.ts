@@ -10,6 +10,10 @@ export class Sql {
     this.pg = m.connection.options.type === 'postgres';
   }
 
+  get postgres(): boolean {
+    return this.pg;
+  }
+
   /** The n-th (1-based) parameter placeholder; on SQLite, use each parameter once, in order. */
   p(n: number): string {
     return this.pg ? `$${n}` : '?';
@@ -29,6 +33,16 @@ export class Sql {
     const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
     try {
       return ((await qr.query(sql, params, true)).records ?? []) as Record<string, unknown>[];
+    } finally {
+      if (qr !== this.m.queryRunner) await qr.release();
+    }
+  }
+
+  /** How many rows a statement changed, in `m`'s transaction if it has one. */
+  async affected(sql: string, params: unknown[]): Promise<number> {
+    const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
+    try {
+      return (await qr.query(sql, params, true)).affected ?? 0;
     } finally {
       if (qr !== this.m.queryRunner) await qr.release();
     }

@@ -1,17 +1,39 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ActivityContext } from '@wiz/contracts';
-import { ActivityContextEntity, ActivityContextsRepository, JobEntity } from '@wiz/persistence';
-import { LOST_RUN, PARKED, PARKED_INPUT } from '@wiz/queue';
+import {
+  ActivityContextEntity,
+  ActivityContextsRepository,
+  CONTEXT_LOGS,
+  ContextEntry,
+  ContextLog,
+  JobEntity,
+} from '@wiz/persistence';
+import { LOST_RUN, PARKED, PARKED_INPUT, recordBefore } from '@wiz/queue';
 
 export type ContextState = Omit<ActivityContext, 'jobId' | 'agentId' | 'createdAt' | 'updatedAt'>;
+
+/** What the store holds of a context's lists: their elements as last written, and where. */
+export interface StoredLists {
+  generation: number;
+  entries: number;
+  /** null: the store's lists are not known to be a prefix of ours (never saved, an old row). */
+  lists: Record<ContextLog, readonly unknown[]> | null;
+}
 
 export interface LiveContext {
   entity: ActivityContextEntity;
   state: ContextState;
+  stored: StoredLists;
 }
 
-// ActivityContext rows: one per job, rewritten inside the transaction that emits the step's events.
+// ActivityContext rows: one per job, saved inside the transaction that emits the step's events.
+// The lists that grow (messages, tool calls, partial outputs, errors, learnings) are appended:
+// a save writes the row without them and only the elements added since the last save, so a
+// step costs the same whatever the job's history. A list whose saved elements changed (replaced
+// by a summary or a restart, a tool result patched in) makes the save write the whole context as
+// a new generation. Hence the rule for code that changes a context: elements of these lists are
+// never mutated in place once added; replace them (copy on write).
 @Injectable()
 export class ContextStore {
   constructor(private readonly repo: ActivityContextsRepository) {}
@@ -42,7 +64,7 @@ export class ContextStore {
       createdAt: now,
       updatedAt: now,
     });
-    return { entity, state };
+    return { entity, state, stored: { generation: 0, entries: 0, lists: null } };
   }
 
   // A run after a lost one (the runtime died) continues from the stored context, and so does one
@@ -74,12 +96,63 @@ export class ContextStore {
     // The first attempt of a job never ran before: nothing to read.
     if (job.attemptLog.length <= 1) return this.fresh(job);
     const entity = await this.repo.findByJob(job.ownerId, job.id);
-    return entity ? { entity, state: entity.state } : this.fresh(job);
+    if (!entity) return this.fresh(job);
+    const { generation, entries } = entity;
+    // A row from before the entries (generation 0) is written whole, in the new form, at its first save.
+    const lists = generation === 0 ? null : listsOf(entity.state);
+    return { entity, state: entity.state, stored: { generation, entries, lists } };
   }
 
+  /**
+   * Writes the context in `m`'s transaction: the row and the lists' new elements, or, when the
+   * stored lists are not a prefix of ours, the whole context as a new generation. If the
+   * transaction rolls back, what we know of the store goes back too (the journal), and the row's
+   * generation and entry count are checked anyway, so the next save never appends to a context
+   * the store does not hold.
+   */
   async save(ctx: LiveContext, m: EntityManager): Promise<void> {
     ctx.entity.updatedAt = new Date();
     ctx.entity.state = ctx.state;
-    await this.repo.save(ctx.entity, m);
+    const { entity, state, stored } = ctx;
+    const head = { ...entity, state: headOf(state) };
+    const lists = listsOf(state);
+    const added = stored.lists && appended(stored.lists, lists);
+    recordBefore(m, ctx, ['stored']);
+    if (added && (await this.repo.append(head, stored.generation, stored.entries, added, m))) {
+      ctx.stored = { generation: stored.generation, entries: stored.entries + added.length, lists };
+      return;
+    }
+    const all = CONTEXT_LOGS.flatMap((kind) => lists[kind].map((value) => ({ kind, value })));
+    const generation = await this.repo.rewrite(head, all, m);
+    ctx.stored = { generation, entries: all.length, lists };
   }
+}
+
+/** The lists as they are now (copies: an array pushed to later must not change what we saved). */
+function listsOf(state: ContextState): Record<ContextLog, readonly unknown[]> {
+  const lists = {} as Record<ContextLog, readonly unknown[]>;
+  for (const k of CONTEXT_LOGS) lists[k] = [...(state[k] as unknown[])];
+  return lists;
+}
+
+/** The state without its lists: what the row holds. */
+function headOf(state: ContextState): object {
+  const head: Record<string, unknown> = { ...state };
+  for (const k of CONTEXT_LOGS) delete head[k];
+  return head;
+}
+
+/** The elements added since `before`, or null if an element of `before` is no longer in place. */
+export function appended(
+  before: Record<ContextLog, readonly unknown[]>,
+  now: Record<ContextLog, readonly unknown[]>,
+): ContextEntry[] | null {
+  const added: ContextEntry[] = [];
+  for (const kind of CONTEXT_LOGS) {
+    const [was, is] = [before[kind], now[kind]];
+    if (is.length < was.length) return null;
+    for (let i = 0; i < was.length; i++) if (was[i] !== is[i]) return null;
+    for (let i = was.length; i < is.length; i++) added.push({ kind, value: is[i] });
+  }
+  return added;
 }

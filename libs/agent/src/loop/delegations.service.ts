@@ -6,7 +6,7 @@ import { JobEntity, JobsRepository } from '@wiz/persistence';
 import { Emit, JobExecutionService, JobsService } from '@wiz/queue';
 import { ParkRequest } from '../tools/tool';
 import type { ContextState } from './context.store';
-import type { Pending } from './step-record';
+import { Pending, setTrace } from './step-record';
 
 /** An awaited child's outcome, as the result of the tool call that asked for it. */
 export interface ChildOutcome {
@@ -125,9 +125,8 @@ export function applyOutcomes(s: ContextState, done: readonly ChildOutcome[]): P
     done.map((d) => ({ toolCallId: d.awaited.toolCallId, value: d.value })),
   );
   return done.map(({ awaited, value }): Pending => {
-    const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
     const error = value.status === 'completed' ? undefined : value.error;
-    if (trace) Object.assign(trace, { result: value }, error ? { error } : {});
+    const trace = setTrace(s, awaited.toolCallId, { result: value, ...(error ? { error } : {}) });
     return [
       'tool.result',
       {
@@ -141,17 +140,27 @@ export function applyOutcomes(s: ContextState, done: readonly ChildOutcome[]): P
   });
 }
 
-/** The placeholder result of each awaited tool call replaced by the child's outcome. */
+/**
+ * The placeholder result of each awaited tool call replaced by the child's outcome. The messages
+ * that change are replaced, not mutated (the saved context's lists only grow, see ContextStore).
+ */
 export function patchToolResults(
   messages: unknown[],
   outcomes: readonly { toolCallId: string; value: unknown }[],
 ): void {
   const byId = new Map(outcomes.map((o) => [o.toolCallId, o.value]));
-  for (const msg of messages as Array<{ role: string; content: unknown }>) {
-    if (msg.role !== 'tool' || !Array.isArray(msg.content)) continue;
-    for (const part of msg.content as Array<{ type: string; toolCallId?: string; output?: unknown }>) {
-      const value = part.type === 'tool-result' && part.toolCallId ? byId.get(part.toolCallId) : undefined;
-      if (value !== undefined) part.output = { type: 'json', value: value as never };
-    }
-  }
+  type Part = { type: string; toolCallId?: string; output?: unknown };
+  const valueOf = (part: Part) =>
+    part.type === 'tool-result' && part.toolCallId ? byId.get(part.toolCallId) : undefined;
+  messages.forEach((m, i) => {
+    const msg = m as { role: string; content: unknown };
+    if (msg.role !== 'tool' || !Array.isArray(msg.content)) return;
+    const parts = msg.content as Part[];
+    if (!parts.some((p) => valueOf(p) !== undefined)) return;
+    const content = parts.map((p) => {
+      const value = valueOf(p);
+      return value === undefined ? p : { ...p, output: { type: 'json', value } };
+    });
+    messages[i] = { ...msg, content };
+  });
 }

@@ -6,7 +6,7 @@ import { Emit, JobWaitsService, jobIds, makeEvent, StateChangesService } from '@
 import type { InputRequest, RunPolicies } from '../tools/tool';
 import type { ContextState } from './context.store';
 import { patchToolResults } from './delegations.service';
-import type { Pending } from './step-record';
+import { Pending, setTrace } from './step-record';
 
 /** A wait's outcome, as the result of the tool call that asked for it. */
 export interface InputOutcome {
@@ -174,8 +174,7 @@ export function applyInputs(s: ContextState, done: readonly InputOutcome[]): Pen
     done.map((d) => ({ toolCallId: d.awaited.toolCallId, value: d.value })),
   );
   return done.map(({ awaited, value, error }): Pending => {
-    const trace = s.toolCalls.find((t) => t.toolCallId === awaited.toolCallId);
-    if (trace) Object.assign(trace, { result: value }, error ? { error } : {});
+    const trace = setTrace(s, awaited.toolCallId, { result: value, ...(error ? { error } : {}) });
     return [
       'tool.result',
       {

@@ -22,13 +22,12 @@ export function recordStep(s: ContextState, step: StepResult<ToolSet>, partial: 
   }
   for (const part of step.content) {
     if (part.type !== 'tool-result' && part.type !== 'tool-error') continue;
-    const trace = s.toolCalls.find((t) => t.toolCallId === part.toolCallId);
     const refused = part.type === 'tool-result' ? toolErrorOf(part.output) : undefined;
     const outcome =
       part.type === 'tool-result'
         ? { result: part.output, ...(refused ? { error: refused } : {}) }
         : { error: clip(String((part.error as Error)?.message ?? part.error), 1_000) };
-    if (trace) Object.assign(trace, outcome);
+    setTrace(s, part.toolCallId, outcome);
     events.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
   }
   if (partial && step.text) s.partialOutputs.push(cleanModelText(step.text));
@@ -37,4 +36,19 @@ export function recordStep(s: ContextState, step: StepResult<ToolSet>, partial: 
     { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) },
   ]);
   return events;
+}
+
+type ToolTrace = ContextState['toolCalls'][number];
+
+/**
+ * Sets the outcome of the traced tool call `toolCallId` (replaced, not mutated: the saved
+ * context's lists only grow, see ContextStore); returns the trace, if the call is traced.
+ */
+export function setTrace(s: ContextState, toolCallId: string, outcome: Partial<ToolTrace>): ToolTrace | undefined {
+  // From the end: the call is most often of the current step.
+  for (let i = s.toolCalls.length - 1; i >= 0; i--) {
+    const trace = s.toolCalls[i]!;
+    if (trace.toolCallId === toolCallId) return (s.toolCalls[i] = { ...trace, ...outcome });
+  }
+  return undefined;
 }

@@ -6,6 +6,7 @@ import { ScheduleEntity } from './schedule.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { ProviderEntity } from './provider.entity';
 import { ActivityContextEntity } from './activity-context.entity';
+import { ActivityContextEntryEntity } from './activity-context-entry.entity';
 import { AgentStateEntity } from './agent-state.entity';
 import { MemoryItemEntity } from './memory-item.entity';
 import { ProjectEntity } from './project.entity';
@@ -31,6 +32,7 @@ export {
   ApiKeyEntity,
   ProviderEntity,
   ActivityContextEntity,
+  ActivityContextEntryEntity,
   AgentStateEntity,
   MemoryItemEntity,
   ProjectEntity,
@@ -55,6 +57,7 @@ export const ENTITIES = [
   ApiKeyEntity,
   ProviderEntity,
   ActivityContextEntity,
+  ActivityContextEntryEntity,
   AgentStateEntity,
   MemoryItemEntity,
   ProjectEntity,

@@ -11,6 +11,7 @@ import { JobsOwnerStatus1764260000000 } from './1764260000000-jobs-owner-status'
 import { McpServers1764300000000 } from './1764300000000-mcp-servers';
 import { Webhooks1764400000000 } from './1764400000000-webhooks';
 import { Observability1764500000000 } from './1764500000000-observability';
+import { ContextEntries1764540000000 } from './1764540000000-context-entries';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   McpServers1764300000000,
   Webhooks1764400000000,
   Observability1764500000000,
+  ContextEntries1764540000000,
 ];
