@@ -108,6 +108,18 @@ describe.each([['postgres'], ['sqlite']])(`${ContextStore.name} on %s`, (store) 
     expect(await loaded(j)).toEqual(ctx.state);
   });
 
+  it('freezes what it saved, so an element changed in place (not copied) fails loudly instead of going stale', async () => {
+    const ctx = sut.fresh(job());
+    ctx.state.messages.push({ role: 'user', content: [{ type: 'text', text: 'x' }] });
+    await save(ctx);
+    const [saved] = ctx.state.messages as Array<{ content: Array<{ text: string }> }>;
+    expect(() => {
+      saved!.content[0]!.text = 'changed';
+    }).toThrow(TypeError);
+    ctx.state.messages.push({ role: 'assistant', content: 'y' }); // the lists themselves still grow
+    await save(ctx);
+  });
+
   it('keeps appending correctly after a transaction that saved the context rolled back', async () => {
     const j = job();
     const ctx = sut.fresh(j);

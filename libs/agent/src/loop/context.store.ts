@@ -120,12 +120,25 @@ export class ContextStore {
     recordBefore(m, ctx, ['stored']);
     if (added && (await this.repo.append(head, stored.generation, stored.entries, added, m))) {
       ctx.stored = { generation: stored.generation, entries: stored.entries + added.length, lists };
+      added.forEach((e) => deepFreeze(e.value));
       return;
     }
     const all = CONTEXT_LOGS.flatMap((kind) => lists[kind].map((value) => ({ kind, value })));
     const generation = await this.repo.rewrite(head, all, m);
     ctx.stored = { generation, entries: all.length, lists };
+    all.forEach((e) => deepFreeze(e.value));
   }
+}
+
+/**
+ * A saved element is frozen (each element once, when first saved), so that code breaking the
+ * copy-on-write rule fails loudly (a TypeError in strict mode) instead of leaving the stored
+ * context silently behind the live one.
+ */
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const child of Object.values(v)) deepFreeze(child);
 }
 
 /** The lists as they are now (copies: an array pushed to later must not change what we saved). */
