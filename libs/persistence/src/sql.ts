@@ -1,8 +1,11 @@
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 // Plain SQL for what TypeORM's builder cannot say on both stores (UPDATE … RETURNING on SQLite)
-// or says at a cost that shows on a hot path. Table and column names still come from the
-// entity metadata, and values are hydrated by the driver as TypeORM itself would.
+// or says at a cost that shows on a hot path (its query building runs for every statement).
+// Table and column names still come from the entity metadata, and values are converted and
+// hydrated by the driver as TypeORM itself would. Statement texts are kept stable (no IN list
+// whose length varies): better-sqlite3 prepares each distinct text, and TypeORM caches 100.
 export class Sql {
   private readonly pg: boolean;
 
@@ -15,23 +18,84 @@ export class Sql {
     return this.pg ? `$${n}` : '?';
   }
 
+  /** `"id" IN` a list given as one parameter (n-th): `= ANY($n)` on Postgres, `json_each(?)` on SQLite. */
+  inList(column: string, n: number): string {
+    return this.pg ? `${column} = ANY(${this.p(n)})` : `${column} IN (SELECT value FROM json_each(?))`;
+  }
+
+  /** The parameter that goes with `inList`. */
+  list(values: readonly string[]): unknown {
+    return this.pg ? values : JSON.stringify(values);
+  }
+
   table(entity: EntityTarget<ObjectLiteral>): string {
-    const { driver } = this.m.connection;
-    return this.m.connection
-      .getMetadata(entity)
-      .tablePath.split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
+    return this.shape(entity).table;
   }
 
   /** The rows a statement returns (RETURNING included), in `m`'s transaction if it has one. */
   async rows(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return ((await this.query(sql, params)).records ?? []) as Record<string, unknown>[];
+  }
+
+  /** Runs a statement that returns no rows; how many rows it changed. */
+  async run(sql: string, params: unknown[]): Promise<number> {
+    return (await this.query(sql, params)).affected ?? 0;
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<{ records?: unknown[]; affected?: number }> {
     const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
     try {
-      return ((await qr.query(sql, params, true)).records ?? []) as Record<string, unknown>[];
+      return (await qr.query(sql, params, true)) as { records?: unknown[]; affected?: number };
     } finally {
       if (qr !== this.m.queryRunner) await qr.release();
     }
+  }
+
+  /**
+   * Inserts entities (the columns set on any of them; undefined is stored as NULL). One statement per
+   * row on SQLite (in-process calls, one prepared text), one multi-row statement on Postgres
+   * (one round trip).
+   */
+  async insert<T extends ObjectLiteral>(entity: EntityTarget<T>, rows: readonly T[]): Promise<void> {
+    if (!rows.length) return;
+    const s = this.shape(entity);
+    const cols = s.columns.filter((c) => rows.some((r) => c.getEntityValue(r) !== undefined));
+    const names = cols.map((c) => this.m.connection.driver.escape(c.databaseName)).join(', ');
+    const values = (row: T) => cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null));
+    if (!this.pg) {
+      const text = `INSERT INTO ${s.table} (${names}) VALUES (${cols.map(() => '?').join(', ')})`;
+      for (const row of rows) await this.run(text, values(row));
+      return;
+    }
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const start = params.length;
+      params.push(...values(row));
+      return `(${cols.map((_, i) => `$${start + i + 1}`).join(', ')})`;
+    });
+    await this.run(`INSERT INTO ${s.table} (${names}) VALUES ${tuples.join(', ')}`, params);
+  }
+
+  /**
+   * `SET` assignments for `patch` (property names of `entity`) from parameter `from` on, and
+   * their values as the driver stores them.
+   */
+  assignments<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    patch: Partial<T>,
+    from: number,
+  ): { set: string; params: unknown[] } {
+    const s = this.shape(entity);
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const c = s.byProperty.get(key);
+      if (!c) throw new Error(`no column ${key} on ${s.table}`);
+      parts.push(`${this.m.connection.driver.escape(c.databaseName)} = ${this.p(from + params.length)}`);
+      params.push(this.persistent(c, value));
+    }
+    return { set: parts.join(', '), params };
   }
 
   /**
@@ -57,17 +121,53 @@ export class Sql {
         [value, ids],
       );
     else
-      await this.rows(`UPDATE ${t} SET ${col} = ? WHERE "id" IN (${ids.map(() => '?').join(', ')}) AND ${where}`, [
+      await this.rows(`UPDATE ${t} SET ${col} = ? WHERE ${this.inList('"id"', 2)} AND ${where}`, [
         value,
-        ...ids,
+        this.list(ids),
       ]);
   }
 
   hydrate<T extends ObjectLiteral>(entity: EntityTarget<T>, row: Record<string, unknown>): T {
-    const meta = this.m.connection.getMetadata(entity);
+    const meta = this.shape(entity).meta;
     const e = meta.create() as T;
     for (const c of meta.columns)
       c.setEntityValue(e, this.m.connection.driver.prepareHydratedValue(row[c.databaseName], c));
     return e;
   }
+
+  private persistent(c: ColumnMetadata, value: unknown): unknown {
+    const v: unknown = this.m.connection.driver.preparePersistentValue(value, c);
+    // better-sqlite3 binds no booleans (TypeORM's runner converts them too; Postgres takes them).
+    return typeof v === 'boolean' && !this.pg ? (v ? 1 : 0) : v;
+  }
+
+  private shape(entity: EntityTarget<ObjectLiteral>): Shape {
+    let byEntity = shapes.get(this.m.connection);
+    if (!byEntity) shapes.set(this.m.connection, (byEntity = new Map()));
+    let s = byEntity.get(entity);
+    if (!s) {
+      const meta = this.m.connection.getMetadata(entity);
+      const { driver } = this.m.connection;
+      s = {
+        meta,
+        table: meta.tablePath
+          .split('.')
+          .map((part) => driver.escape(part))
+          .join('.'),
+        columns: meta.columns,
+        byProperty: new Map(meta.columns.map((c) => [c.propertyName, c])),
+      };
+      byEntity.set(entity, s);
+    }
+    return s;
+  }
 }
+
+interface Shape {
+  meta: EntityMetadata;
+  table: string;
+  columns: ColumnMetadata[];
+  byProperty: Map<string, ColumnMetadata>;
+}
+
+const shapes = new WeakMap<object, Map<EntityTarget<ObjectLiteral>, Shape>>();

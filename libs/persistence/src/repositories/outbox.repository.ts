@@ -25,12 +25,14 @@ export class OutboxRepository {
     const entities = rows.map((r) =>
       Object.assign(new OutboxEntity(), { headers: null }, r, { seq: nextSeq(), createdAt: now, claimedUntil }),
     );
-    await m.getRepository(OutboxEntity).insert(entities);
+    await new Sql(m).insert(OutboxEntity, entities);
     return entities;
   }
 
   async delete(ids: string[]): Promise<void> {
-    if (ids.length) await this.ds.getRepository(OutboxEntity).delete({ id: In(ids) });
+    if (!ids.length) return;
+    const sql = new Sql(this.ds.manager);
+    await sql.run(`DELETE FROM ${sql.table(OutboxEntity)} WHERE ${sql.inList('"id"', 1)}`, [sql.list(ids)]);
   }
 
   // Claim rows whose claim lapsed (their writer died or could not publish). Two sweepers may
