@@ -77,6 +77,50 @@ export class Sql {
   }
 
   /**
+   * Rows of `entity` whose columns equal `where`'s values (null: IS NULL), hydrated; `orderBy`
+   * is SQL over the table's columns. The text depends only on the keys and which are null.
+   */
+  async find<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    where: Partial<Record<keyof T & string, unknown>>,
+    orderBy?: string,
+  ): Promise<T[]> {
+    const s = this.shape(entity);
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, value] of Object.entries(where)) {
+      const c = s.byProperty.get(key);
+      if (!c) throw new Error(`no column ${key} on ${s.table}`);
+      const col = this.m.connection.driver.escape(c.databaseName);
+      if (value === null) conds.push(`${col} IS NULL`);
+      else {
+        params.push(this.persistent(c, value));
+        conds.push(`${col} = ${this.p(params.length)}`);
+      }
+    }
+    const rows = await this.rows(
+      `SELECT * FROM ${s.table} WHERE ${conds.join(' AND ')}${orderBy ? ` ORDER BY ${orderBy}` : ''}`,
+      params,
+    );
+    return rows.map((r) => this.hydrate(entity, r));
+  }
+
+  /** Inserts `row`, or overwrites every other column of the row it conflicts with on `key`. */
+  async upsert<T extends ObjectLiteral>(entity: EntityTarget<T>, row: T, key: keyof T & string): Promise<void> {
+    const s = this.shape(entity);
+    const { driver } = this.m.connection;
+    const cols = s.columns.filter((c) => c.getEntityValue(row) !== undefined);
+    const names = cols.map((c) => driver.escape(c.databaseName));
+    const keyName = driver.escape(s.byProperty.get(key)!.databaseName);
+    const updates = names.filter((n) => n !== keyName).map((n) => `${n} = excluded.${n}`);
+    await this.run(
+      `INSERT INTO ${s.table} (${names.join(', ')}) VALUES (${cols.map((_, i) => this.p(i + 1)).join(', ')})
+       ON CONFLICT (${keyName}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+      cols.map((c) => this.persistent(c, c.getEntityValue(row))),
+    );
+  }
+
+  /**
    * `SET` assignments for `patch` (property names of `entity`) from parameter `from` on, and
    * their values as the driver stores them.
    */

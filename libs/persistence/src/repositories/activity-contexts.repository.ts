@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ActivityContextEntity } from '../entities';
+import { Sql } from '../sql';
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()
@@ -33,9 +33,7 @@ export class ActivityContextsRepository {
 
   /** Insert or overwrite the job's context (one row per job): one statement, no read first. */
   async save(ctx: ActivityContextEntity, m?: EntityManager): Promise<void> {
-    await this.repo(m).upsert(ctx as QueryDeepPartialEntity<ActivityContextEntity>, {
-      conflictPaths: ['jobId'],
-      skipUpdateIfNoValuesChanged: false,
-    });
+    // Plain SQL: written at every step of every job (see Sql).
+    await new Sql(m ?? this.ds.manager).upsert(ActivityContextEntity, ctx, 'jobId');
   }
 }

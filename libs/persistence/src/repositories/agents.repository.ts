@@ -34,8 +34,9 @@ export class AgentsRepository {
     return this.repo(m).count({ where: { ownerId, deletedAt: IsNull() } });
   }
 
-  findById(ownerId: string, id: string, m?: EntityManager): Promise<AgentEntity | null> {
-    return this.repo(m).findOneBy({ ownerId, id, deletedAt: IsNull() });
+  async findById(ownerId: string, id: string, m?: EntityManager): Promise<AgentEntity | null> {
+    const [row] = await new Sql(m ?? this.ds.manager).find(AgentEntity, { ownerId, id, deletedAt: null });
+    return row ?? null;
   }
 
   /**
