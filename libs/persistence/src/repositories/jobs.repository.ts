@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull, LessThan, LessThanOrEqual, Not } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import type { JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
 import { JOB_STATUSES } from '@wiz/contracts';
 import { AgentEntity, JobDependencyEntity, JobEntity } from '../entities';
@@ -111,28 +111,26 @@ export class JobsRepository {
   /** Delayed jobs that are due, oldest first (any owner: the scheduler serves everyone). */
   /** Parked jobs (`waiting-children`, `waiting-input`) with a wake-up time (runAt) that has passed. */
   dueParked(now: Date, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({
-      where: { status: In(['waiting-children', 'waiting-input']), runAt: LessThanOrEqual(now) },
-      order: { runAt: 'ASC' },
-      take: limit,
-    });
+    return this.due(`"status" IN ('waiting-children', 'waiting-input') AND "runAt" <=`, '"runAt"', now, limit);
   }
 
   dueDelayed(now: Date, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({
-      where: { status: 'delayed', runAt: LessThanOrEqual(now) },
-      order: { runAt: 'ASC' },
-      take: limit,
-    });
+    return this.due(`"status" = 'delayed' AND "runAt" <=`, '"runAt"', now, limit);
   }
 
   /** Active jobs whose runtime stopped renewing their lease (any owner: runtimes serve everyone). */
   lapsedActive(now: Date, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({
-      where: { status: 'active', leaseUntil: LessThan(now) },
-      order: { leaseUntil: 'ASC' },
-      take: limit,
-    });
+    return this.due(`"status" = 'active' AND "leaseUntil" <`, '"leaseUntil"', now, limit);
+  }
+
+  // The periodic sweeps' reads, several a second per runtime: plain SQL (see Sql).
+  private async due(condition: string, orderBy: string, now: Date, limit: number): Promise<JobEntity[]> {
+    const sql = new Sql(this.ds.manager);
+    const rows = await sql.rows(
+      `SELECT * FROM ${sql.table(JobEntity)} WHERE ${condition} ${sql.p(1)} ORDER BY ${orderBy} ASC LIMIT ${sql.p(2)}`,
+      [now.getTime(), limit],
+    );
+    return rows.map((r) => sql.hydrate(JobEntity, r));
   }
 
   /** Extends the leases of the jobs this runtime is running. */
@@ -142,12 +140,14 @@ export class JobsRepository {
   }
 
   /** An agent's next queued jobs, in the order it should run them. */
-  nextQueued(ownerId: string, agentId: string, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({
-      where: { ownerId, agentId, status: 'queued' },
-      order: { priority: 'DESC', createdAt: 'ASC', id: 'ASC' },
-      take: limit,
-    });
+  async nextQueued(ownerId: string, agentId: string, limit: number): Promise<JobEntity[]> {
+    const sql = new Sql(this.ds.manager);
+    const rows = await sql.rows(
+      `SELECT * FROM ${sql.table(JobEntity)} WHERE "ownerId" = ${sql.p(1)} AND "agentId" = ${sql.p(2)} AND "status" = 'queued'
+       ORDER BY "priority" DESC, "createdAt" ASC, "id" ASC LIMIT ${sql.p(3)}`,
+      [ownerId, agentId, limit],
+    );
+    return rows.map((r) => sql.hydrate(JobEntity, r));
   }
 
   /**
