@@ -1,11 +1,12 @@
-import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryFailedError } from 'typeorm';
+import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 // Plain SQL for what TypeORM's builder cannot say on both stores (UPDATE … RETURNING on SQLite)
 // or says at a cost that shows on a hot path (its query building runs for every statement).
 // Table and column names still come from the entity metadata, and values are converted and
 // hydrated by the driver as TypeORM itself would. Statement texts are kept stable (no IN list
-// whose length varies): better-sqlite3 prepares each distinct text, and TypeORM caches 100.
+// whose length varies): TypeORM's better-sqlite3 runner caches prepared statements by text
+// (first in, first out; 1,000 of them, data-source.ts), so a varying text is prepared anew.
 export class Sql {
   private readonly pg: boolean;
 
@@ -43,32 +44,11 @@ export class Sql {
   }
 
   private async query(sql: string, params: unknown[]): Promise<{ records?: unknown[]; affected?: number }> {
-    if (!this.pg) return this.sqlite(sql, params);
     const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
     try {
       return (await qr.query(sql, params, true)) as { records?: unknown[]; affected?: number };
     } finally {
       if (qr !== this.m.queryRunner) await qr.release();
-    }
-  }
-
-  // better-sqlite3 answers synchronously on its one connection (the one TypeORM's runner and
-  // its transactions use): the statement runs there directly, prepared once per text, without
-  // the runner's per-query promises and events. Errors are wrapped as the runner wraps them.
-  private sqlite(sql: string, params: unknown[]): { records?: unknown[]; affected?: number } {
-    const db = (this.m.connection.driver as unknown as { databaseConnection: SqliteDb }).databaseConnection;
-    const values = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
-    try {
-      let cache = statements.get(db);
-      if (!cache) statements.set(db, (cache = new Map()));
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        if (cache.size >= MAX_STATEMENTS) cache.clear();
-        cache.set(sql, (stmt = db.prepare(sql)));
-      }
-      return stmt.reader ? { records: stmt.all(...values) } : { affected: stmt.run(...values).changes };
-    } catch (e) {
-      throw new QueryFailedError(sql, values, e as Error);
     }
   }
 
@@ -236,16 +216,3 @@ interface Shape {
 }
 
 const shapes = new WeakMap<object, Map<EntityTarget<ObjectLiteral>, Shape>>();
-
-interface SqliteStatement {
-  reader: boolean;
-  all(...params: unknown[]): unknown[];
-  run(...params: unknown[]): { changes: number };
-}
-interface SqliteDb {
-  prepare(sql: string): SqliteStatement;
-}
-
-/** Prepared statements per better-sqlite3 connection; Sql's texts are few (stable by design). */
-const statements = new WeakMap<SqliteDb, Map<string, SqliteStatement>>();
-const MAX_STATEMENTS = 500;
