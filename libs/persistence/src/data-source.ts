@@ -35,6 +35,9 @@ export function dataSourceOptions(o: StoreOptions): DataSourceOptions {
     ...common,
     type: 'better-sqlite3',
     database: join(resolve(o.dataDir), 'wiz.sqlite'),
+    // Prepared statements kept by text (first in, first out; TypeORM's default is 100): the
+    // hot path's statements must outlive the varied ones in between (lists, admin queries).
+    statementCacheSize: 1_000,
     // WAL lets readers proceed while the single writer commits; NORMAL is durable under WAL
     // against process crashes (a power loss can only drop the last transactions).
     prepareDatabase: (db: { pragma(s: string): unknown }) => {

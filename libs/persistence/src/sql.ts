@@ -1,8 +1,12 @@
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 // Plain SQL for what TypeORM's builder cannot say on both stores (UPDATE … RETURNING on SQLite)
-// or says at a cost that shows on a hot path. Table and column names still come from the
-// entity metadata, and values are hydrated by the driver as TypeORM itself would.
+// or says at a cost that shows on a hot path (its query building runs for every statement).
+// Table and column names still come from the entity metadata, and values are converted and
+// hydrated by the driver as TypeORM itself would. Statement texts are kept stable (no IN list
+// whose length varies): TypeORM's better-sqlite3 runner caches prepared statements by text
+// (first in, first out; 1,000 of them, data-source.ts), so a varying text is prepared anew.
 export class Sql {
   private readonly pg: boolean;
 
@@ -19,20 +23,34 @@ export class Sql {
     return this.pg ? `$${n}` : '?';
   }
 
+  /** `"id" IN` a list given as one parameter (n-th): `= ANY($n)` on Postgres, `json_each(?)` on SQLite. */
+  inList(column: string, n: number): string {
+    return this.pg ? `${column} = ANY(${this.p(n)})` : `${column} IN (SELECT value FROM json_each(?))`;
+  }
+
+  /** The parameter that goes with `inList`. */
+  list(values: readonly string[]): unknown {
+    return this.pg ? values : JSON.stringify(values);
+  }
+
   table(entity: EntityTarget<ObjectLiteral>): string {
-    const { driver } = this.m.connection;
-    return this.m.connection
-      .getMetadata(entity)
-      .tablePath.split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
+    return this.shape(entity).table;
   }
 
   /** The rows a statement returns (RETURNING included), in `m`'s transaction if it has one. */
   async rows(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return ((await this.query(sql, params)).records ?? []) as Record<string, unknown>[];
+  }
+
+  /** Runs a statement that returns no rows; how many rows it changed. */
+  async run(sql: string, params: unknown[]): Promise<number> {
+    return (await this.query(sql, params)).affected ?? 0;
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<{ records?: unknown[]; affected?: number }> {
     const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
     try {
-      return ((await qr.query(sql, params, true)).records ?? []) as Record<string, unknown>[];
+      return (await qr.query(sql, params, true)) as { records?: unknown[]; affected?: number };
     } finally {
       if (qr !== this.m.queryRunner) await qr.release();
     }
@@ -46,6 +64,93 @@ export class Sql {
     } finally {
       if (qr !== this.m.queryRunner) await qr.release();
     }
+  }
+
+  /**
+   * Inserts entities (the columns set on any of them; undefined is stored as NULL): one
+   * multi-row statement per 500 rows. Its text varies only with the number of rows, a few
+   * small numbers in practice (the rows of one transaction), each prepared once.
+   */
+  async insert<T extends ObjectLiteral>(entity: EntityTarget<T>, rows: readonly T[]): Promise<void> {
+    if (!rows.length) return;
+    const s = this.shape(entity);
+    const cols = s.columns.filter((c) => rows.some((r) => c.getEntityValue(r) !== undefined));
+    const names = cols.map((c) => this.m.connection.driver.escape(c.databaseName)).join(', ');
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const params: unknown[] = [];
+      const tuples = rows.slice(i, i + INSERT_CHUNK).map((row) => {
+        const start = params.length;
+        params.push(...cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null)));
+        return `(${cols.map((_, j) => this.p(start + j + 1)).join(', ')})`;
+      });
+      await this.run(`INSERT INTO ${s.table} (${names}) VALUES ${tuples.join(', ')}`, params);
+    }
+  }
+
+  /**
+   * Rows of `entity` whose columns equal `where`'s values (null: IS NULL), hydrated; `orderBy`
+   * is SQL over the table's columns. The text depends only on the keys and which are null.
+   */
+  async find<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    where: Partial<Record<keyof T & string, unknown>>,
+    orderBy?: string,
+  ): Promise<T[]> {
+    const s = this.shape(entity);
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, value] of Object.entries(where)) {
+      const c = s.byProperty.get(key);
+      if (!c) throw new Error(`no column ${key} on ${s.table}`);
+      const col = this.m.connection.driver.escape(c.databaseName);
+      if (value === null) conds.push(`${col} IS NULL`);
+      else {
+        params.push(this.persistent(c, value));
+        conds.push(`${col} = ${this.p(params.length)}`);
+      }
+    }
+    const rows = await this.rows(
+      `SELECT * FROM ${s.table} WHERE ${conds.join(' AND ')}${orderBy ? ` ORDER BY ${orderBy}` : ''}`,
+      params,
+    );
+    return rows.map((r) => this.hydrate(entity, r));
+  }
+
+  /** Inserts `row`, or overwrites every other column of the row it conflicts with on `key`. */
+  async upsert<T extends ObjectLiteral>(entity: EntityTarget<T>, row: T, key: keyof T & string): Promise<void> {
+    const s = this.shape(entity);
+    const { driver } = this.m.connection;
+    const cols = s.columns.filter((c) => c.getEntityValue(row) !== undefined);
+    const names = cols.map((c) => driver.escape(c.databaseName));
+    const keyName = driver.escape(s.byProperty.get(key)!.databaseName);
+    const updates = names.filter((n) => n !== keyName).map((n) => `${n} = excluded.${n}`);
+    await this.run(
+      `INSERT INTO ${s.table} (${names.join(', ')}) VALUES (${cols.map((_, i) => this.p(i + 1)).join(', ')})
+       ON CONFLICT (${keyName}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+      cols.map((c) => this.persistent(c, c.getEntityValue(row))),
+    );
+  }
+
+  /**
+   * `SET` assignments for `patch` (property names of `entity`) from parameter `from` on, and
+   * their values as the driver stores them.
+   */
+  assignments<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    patch: Partial<T>,
+    from: number,
+  ): { set: string; params: unknown[] } {
+    const s = this.shape(entity);
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const c = s.byProperty.get(key);
+      if (!c) throw new Error(`no column ${key} on ${s.table}`);
+      parts.push(`${this.m.connection.driver.escape(c.databaseName)} = ${this.p(from + params.length)}`);
+      params.push(this.persistent(c, value));
+    }
+    return { set: parts.join(', '), params };
   }
 
   /**
@@ -71,17 +176,55 @@ export class Sql {
         [value, ids],
       );
     else
-      await this.rows(`UPDATE ${t} SET ${col} = ? WHERE "id" IN (${ids.map(() => '?').join(', ')}) AND ${where}`, [
+      await this.rows(`UPDATE ${t} SET ${col} = ? WHERE ${this.inList('"id"', 2)} AND ${where}`, [
         value,
-        ...ids,
+        this.list(ids),
       ]);
   }
 
   hydrate<T extends ObjectLiteral>(entity: EntityTarget<T>, row: Record<string, unknown>): T {
-    const meta = this.m.connection.getMetadata(entity);
+    const meta = this.shape(entity).meta;
     const e = meta.create() as T;
     for (const c of meta.columns)
       c.setEntityValue(e, this.m.connection.driver.prepareHydratedValue(row[c.databaseName], c));
     return e;
   }
+
+  private persistent(c: ColumnMetadata, value: unknown): unknown {
+    const v: unknown = this.m.connection.driver.preparePersistentValue(value, c);
+    // better-sqlite3 binds no booleans (TypeORM's runner converts them too; Postgres takes them).
+    return typeof v === 'boolean' && !this.pg ? (v ? 1 : 0) : v;
+  }
+
+  private shape(entity: EntityTarget<ObjectLiteral>): Shape {
+    let byEntity = shapes.get(this.m.connection);
+    if (!byEntity) shapes.set(this.m.connection, (byEntity = new Map()));
+    let s = byEntity.get(entity);
+    if (!s) {
+      const meta = this.m.connection.getMetadata(entity);
+      const { driver } = this.m.connection;
+      s = {
+        meta,
+        table: meta.tablePath
+          .split('.')
+          .map((part) => driver.escape(part))
+          .join('.'),
+        columns: meta.columns,
+        byProperty: new Map(meta.columns.map((c) => [c.propertyName, c])),
+      };
+      byEntity.set(entity, s);
+    }
+    return s;
+  }
 }
+
+const INSERT_CHUNK = 500;
+
+interface Shape {
+  meta: EntityMetadata;
+  table: string;
+  columns: ColumnMetadata[];
+  byProperty: Map<string, ColumnMetadata>;
+}
+
+const shapes = new WeakMap<object, Map<EntityTarget<ObjectLiteral>, Shape>>();

@@ -52,7 +52,6 @@ export class JobsService {
       if (existing) return toJob(existing);
     }
     const agent = await this.runnableAgent(ownerId, body.agentId);
-    await this.budgets.assertCanSubmit(ownerId, agent.id);
     const job = this.newJob(ownerId, agent, body, traceId, null);
     try {
       await this.changes.commit((m, emit) => this.insertNew(job, m, emit), job.agentId);
@@ -97,7 +96,6 @@ export class JobsService {
     link: { traceId?: string; conversationId?: string } = {},
   ): Promise<Job> {
     const agent = await this.runnableAgent(ownerId, body.agentId, m);
-    await this.budgets.assertCanSubmit(ownerId, agent.id);
     return toJob(
       await this.createIn(agent, body, link.traceId ?? traceIdOrNew(), m, emit, {
         conversationId: link.conversationId,
@@ -105,12 +103,16 @@ export class JobsService {
     );
   }
 
+  // The agent must exist and take jobs, and no budget of its may be spent. The agent and
+  // whether any budget applies are read in one statement; the usage only when one does.
   private async runnableAgent(ownerId: string, agentId: string, m?: EntityManager): Promise<AgentEntity> {
-    const agent = await this.agents.findById(ownerId, agentId, m);
-    if (!agent) throw notFound('agent', agentId);
+    const found = await this.agents.findForSubmit(ownerId, agentId, m);
+    if (!found) throw notFound('agent', agentId);
+    const { agent } = found;
     if (agent.status === 'inactive') {
       throw new WizError('conflict', `agent ${agent.id} is inactive; set its status to "active" to give it jobs`);
     }
+    if (found.budgeted) await this.budgets.assertCanSubmit(ownerId, agent.id);
     return agent;
   }
 

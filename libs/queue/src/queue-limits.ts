@@ -20,13 +20,15 @@ export class QueueLimits {
   /** Throws rate_limited (429 with Retry-After; a tool's error) when one more job would exceed a bound. */
   async check(ownerId: string, agentId: string, m?: EntityManager): Promise<void> {
     const perAgent = this.config.WIZ_MAX_QUEUED_PER_AGENT;
-    if (await this.jobs.waitingAtLeast(ownerId, agentId, perAgent, m))
+    const perOwner = this.config.WIZ_MAX_QUEUED_PER_OWNER;
+    // One statement for both bounds: a submit's every statement is a turn of a busy event loop.
+    const waiting = await this.jobs.waitingCounts(ownerId, agentId, perAgent, perOwner, m);
+    if (waiting.agent >= perAgent)
       throw rateLimited(
         `agent ${agentId} already has ${perAgent} jobs waiting to start (WIZ_MAX_QUEUED_PER_AGENT); retry when some have run`,
         QUEUE_FULL_RETRY_SEC,
       );
-    const perOwner = this.config.WIZ_MAX_QUEUED_PER_OWNER;
-    if (await this.jobs.waitingAtLeast(ownerId, null, perOwner, m))
+    if (waiting.owner >= perOwner)
       throw rateLimited(
         `your agents already have ${perOwner} jobs waiting to start (WIZ_MAX_QUEUED_PER_OWNER); retry when some have run`,
         QUEUE_FULL_RETRY_SEC,

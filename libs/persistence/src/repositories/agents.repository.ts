@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { AgentStatus, Page } from '@wiz/contracts';
-import { AgentEntity, JobEntity } from '../entities';
+import { AgentEntity, BudgetEntity, JobEntity } from '../entities';
 import { Sql } from '../sql';
 import { forUpdate } from '../write-lock';
 
@@ -29,8 +29,27 @@ export class AgentsRepository {
     await this.repo(m).insert(agent);
   }
 
-  findById(ownerId: string, id: string, m?: EntityManager): Promise<AgentEntity | null> {
-    return this.repo(m).findOneBy({ ownerId, id, deletedAt: IsNull() });
+  async findById(ownerId: string, id: string, m?: EntityManager): Promise<AgentEntity | null> {
+    const [row] = await new Sql(m ?? this.ds.manager).find(AgentEntity, { ownerId, id, deletedAt: null });
+    return row ?? null;
+  }
+
+  /**
+   * A live agent, and whether any budget (the owner's or the agent's own) applies to its jobs:
+   * what a submit needs to know before its transaction, in one statement.
+   */
+  async findForSubmit(
+    ownerId: string,
+    id: string,
+    m?: EntityManager,
+  ): Promise<{ agent: AgentEntity; budgeted: boolean } | null> {
+    const sql = new Sql(m ?? this.ds.manager);
+    const [row] = await sql.rows(
+      `SELECT a.*, EXISTS (SELECT 1 FROM ${sql.table(BudgetEntity)} b WHERE b."ownerId" = a."ownerId" AND b."agentId" IN ('', a."id")) AS "wizBudgeted"
+       FROM ${sql.table(AgentEntity)} a WHERE a."ownerId" = ${sql.p(1)} AND a."id" = ${sql.p(2)} AND a."deletedAt" IS NULL`,
+      [ownerId, id],
+    );
+    return row ? { agent: sql.hydrate(AgentEntity, row), budgeted: Boolean(row['wizBudgeted']) } : null;
   }
 
   list(ownerId: string, page: Page): Promise<[AgentEntity[], number]> {

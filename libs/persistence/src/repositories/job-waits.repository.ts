@@ -4,6 +4,7 @@ import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { WaitKind, WaitResolution, WaitStatus } from '@wiz/contracts';
 import { JobSteerEntity, JobWaitEntity, OwnerSettingsEntity } from '../entities';
+import { Sql } from '../sql';
 
 // Queries only; every query that a client's request reaches takes the owner (STYLE.md rule 6).
 @Injectable()
@@ -88,9 +89,12 @@ export class JobWaitsRepository {
   }
 
   unconsumedSteers(ownerId: string, jobId: string, m?: EntityManager): Promise<JobSteerEntity[]> {
-    return (m ?? this.ds.manager)
-      .getRepository(JobSteerEntity)
-      .find({ where: { ownerId, jobId, consumedAt: IsNull() }, order: { createdAt: 'ASC', id: 'ASC' } });
+    // Plain SQL (see Sql): read at every step of every job.
+    return new Sql(m ?? this.ds.manager).find(
+      JobSteerEntity,
+      { ownerId, jobId, consumedAt: null },
+      '"createdAt" ASC, "id" ASC',
+    );
   }
 
   async hasUnconsumedSteers(ownerId: string, jobId: string): Promise<boolean> {
@@ -103,7 +107,8 @@ export class JobWaitsRepository {
 
   // The owner's default approval policies.
   async ownerPolicies(ownerId: string): Promise<OwnerSettingsEntity | null> {
-    return this.ds.manager.getRepository(OwnerSettingsEntity).findOneBy({ ownerId });
+    const [row] = await new Sql(this.ds.manager).find(OwnerSettingsEntity, { ownerId });
+    return row ?? null;
   }
 
   async saveOwnerPolicies(row: OwnerSettingsEntity): Promise<void> {

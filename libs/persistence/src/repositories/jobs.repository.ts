@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull, LessThan, LessThanOrEqual, Not } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import type { JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
 import { JOB_STATUSES } from '@wiz/contracts';
 import { AgentEntity, JobDependencyEntity, JobEntity } from '../entities';
@@ -19,12 +18,19 @@ export class JobsRepository {
     return (m ?? this.ds.manager).getRepository(JobEntity);
   }
 
+  // The hot path (submit, claim, complete) uses plain SQL (see Sql): TypeORM's query building
+  // was the largest part of the server's CPU per job.
   async insert(job: JobEntity, m?: EntityManager): Promise<void> {
-    await this.repo(m).insert(job as QueryDeepPartialEntity<JobEntity>);
+    await new Sql(m ?? this.ds.manager).insert(JobEntity, [job]);
   }
 
-  findById(ownerId: string, id: string, m?: EntityManager): Promise<JobEntity | null> {
-    return this.repo(m).findOneBy({ ownerId, id });
+  async findById(ownerId: string, id: string, m?: EntityManager): Promise<JobEntity | null> {
+    const sql = new Sql(m ?? this.ds.manager);
+    const [row] = await sql.rows(
+      `SELECT * FROM ${sql.table(JobEntity)} WHERE "ownerId" = ${sql.p(1)} AND "id" = ${sql.p(2)}`,
+      [ownerId, id],
+    );
+    return row ? sql.hydrate(JobEntity, row) : null;
   }
 
   /** Read and lock (Postgres) inside `m`'s transaction: concurrent deciders wait for this one. */
@@ -61,20 +67,27 @@ export class JobsRepository {
   }
 
   /**
-   * Whether the owner (or one agent of it) has at least `n` jobs not started yet (queued, delayed,
-   * waiting on dependencies). Reads at most `n` index entries, not all of them.
+   * How many jobs not started yet (queued, delayed, waiting on dependencies) one agent of the
+   * owner has, counted up to `agentCap`, and the owner has, up to `ownerCap`: one statement that
+   * reads at most that many index entries of each, not all of them.
    */
-  async waitingAtLeast(ownerId: string, agentId: string | null, n: number, m?: EntityManager): Promise<boolean> {
-    const row = await this.repo(m)
-      .createQueryBuilder('j')
-      .select('j.id', 'id')
-      .where('j.ownerId = :ownerId', { ownerId })
-      .andWhere(agentId ? 'j.agentId = :agentId' : '1=1', { agentId })
-      .andWhere('j.status IN (:...statuses)', { statuses: NOT_STARTED })
-      .offset(n - 1)
-      .limit(1)
-      .getRawOne();
-    return row !== undefined;
+  async waitingCounts(
+    ownerId: string,
+    agentId: string,
+    agentCap: number,
+    ownerCap: number,
+    m?: EntityManager,
+  ): Promise<{ agent: number; owner: number }> {
+    const sql = new Sql(m ?? this.ds.manager);
+    const t = sql.table(JobEntity);
+    const notStarted = `"status" IN (${NOT_STARTED.map((s) => `'${s}'`).join(', ')})`;
+    const [row] = await sql.rows(
+      `SELECT
+         (SELECT COUNT(*) FROM (SELECT 1 FROM ${t} WHERE "ownerId" = ${sql.p(1)} AND "agentId" = ${sql.p(2)} AND ${notStarted} LIMIT ${sql.p(3)}) a) AS "agent",
+         (SELECT COUNT(*) FROM (SELECT 1 FROM ${t} WHERE "ownerId" = ${sql.p(4)} AND ${notStarted} LIMIT ${sql.p(5)}) o) AS "owner"`,
+      [ownerId, agentId, agentCap, ownerId, ownerCap],
+    );
+    return { agent: Number(row?.['agent'] ?? 0), owner: Number(row?.['owner'] ?? 0) };
   }
 
   async counts(ownerId: string, agentId?: string): Promise<JobCounts> {
@@ -98,28 +111,26 @@ export class JobsRepository {
   /** Delayed jobs that are due, oldest first (any owner: the scheduler serves everyone). */
   /** Parked jobs (`waiting-children`, `waiting-input`) with a wake-up time (runAt) that has passed. */
   dueParked(now: Date, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({
-      where: { status: In(['waiting-children', 'waiting-input']), runAt: LessThanOrEqual(now) },
-      order: { runAt: 'ASC' },
-      take: limit,
-    });
+    return this.due(`"status" IN ('waiting-children', 'waiting-input') AND "runAt" <=`, '"runAt"', now, limit);
   }
 
   dueDelayed(now: Date, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({
-      where: { status: 'delayed', runAt: LessThanOrEqual(now) },
-      order: { runAt: 'ASC' },
-      take: limit,
-    });
+    return this.due(`"status" = 'delayed' AND "runAt" <=`, '"runAt"', now, limit);
   }
 
   /** Active jobs whose runtime stopped renewing their lease (any owner: runtimes serve everyone). */
   lapsedActive(now: Date, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({
-      where: { status: 'active', leaseUntil: LessThan(now) },
-      order: { leaseUntil: 'ASC' },
-      take: limit,
-    });
+    return this.due(`"status" = 'active' AND "leaseUntil" <`, '"leaseUntil"', now, limit);
+  }
+
+  // The periodic sweeps' reads, several a second per runtime: plain SQL (see Sql).
+  private async due(condition: string, orderBy: string, now: Date, limit: number): Promise<JobEntity[]> {
+    const sql = new Sql(this.ds.manager);
+    const rows = await sql.rows(
+      `SELECT * FROM ${sql.table(JobEntity)} WHERE ${condition} ${sql.p(1)} ORDER BY ${orderBy} ASC LIMIT ${sql.p(2)}`,
+      [now.getTime(), limit],
+    );
+    return rows.map((r) => sql.hydrate(JobEntity, r));
   }
 
   /** Extends the leases of the jobs this runtime is running. */
@@ -129,12 +140,14 @@ export class JobsRepository {
   }
 
   /** An agent's next queued jobs, in the order it should run them. */
-  nextQueued(ownerId: string, agentId: string, limit: number): Promise<JobEntity[]> {
-    return this.repo().find({
-      where: { ownerId, agentId, status: 'queued' },
-      order: { priority: 'DESC', createdAt: 'ASC', id: 'ASC' },
-      take: limit,
-    });
+  async nextQueued(ownerId: string, agentId: string, limit: number): Promise<JobEntity[]> {
+    const sql = new Sql(this.ds.manager);
+    const rows = await sql.rows(
+      `SELECT * FROM ${sql.table(JobEntity)} WHERE "ownerId" = ${sql.p(1)} AND "agentId" = ${sql.p(2)} AND "status" = 'queued'
+       ORDER BY "priority" DESC, "createdAt" ASC, "id" ASC LIMIT ${sql.p(3)}`,
+      [ownerId, agentId, limit],
+    );
+    return rows.map((r) => sql.hydrate(JobEntity, r));
   }
 
   /**
@@ -180,7 +193,12 @@ export class JobsRepository {
 
   /** Ids of the jobs that depend on `jobId` (links are only made between jobs of one owner). */
   async dependentIds(jobId: string, m: EntityManager): Promise<string[]> {
-    return (await m.getRepository(JobDependencyEntity).findBy({ dependsOnId: jobId })).map((l) => l.jobId);
+    const sql = new Sql(m);
+    const rows = await sql.rows(
+      `SELECT "jobId" FROM ${sql.table(JobDependencyEntity)} WHERE "dependsOnId" = ${sql.p(1)}`,
+      [jobId],
+    );
+    return rows.map((r) => r['jobId'] as string);
   }
 
   /** Finished jobs past the retention policy: beyond the newest `keep`, or older than `before`. */
@@ -234,10 +252,14 @@ export class JobsRepository {
     patch: Partial<JobEntity>,
     m?: EntityManager,
   ): Promise<boolean> {
-    const r = await this.repo(m).update({ ownerId, id, revision: seenRevision }, {
-      ...patch,
-      revision: seenRevision + 1,
-    } as QueryDeepPartialEntity<JobEntity>);
-    return r.affected === 1;
+    // Plain SQL: its text depends only on the patch's keys, a few fixed sets on the hot path.
+    const sql = new Sql(m ?? this.ds.manager);
+    const { set, params } = sql.assignments(JobEntity, { ...patch, revision: seenRevision + 1 }, 1);
+    const n = params.length;
+    const changed = await sql.run(
+      `UPDATE ${sql.table(JobEntity)} SET ${set} WHERE "ownerId" = ${sql.p(n + 1)} AND "id" = ${sql.p(n + 2)} AND "revision" = ${sql.p(n + 3)}`,
+      [...params, ownerId, id, seenRevision],
+    );
+    return changed === 1;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull, LessThan, Not } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { OutboxEntity } from '../entities';
 import { Sql } from '../sql';
 
@@ -25,28 +25,37 @@ export class OutboxRepository {
     const entities = rows.map((r) =>
       Object.assign(new OutboxEntity(), { headers: null }, r, { seq: nextSeq(), createdAt: now, claimedUntil }),
     );
-    await m.getRepository(OutboxEntity).insert(entities);
+    await new Sql(m).insert(OutboxEntity, entities);
     return entities;
   }
 
   async delete(ids: string[]): Promise<void> {
-    if (ids.length) await this.ds.getRepository(OutboxEntity).delete({ id: In(ids) });
+    if (!ids.length) return;
+    const sql = new Sql(this.ds.manager);
+    await sql.run(`DELETE FROM ${sql.table(OutboxEntity)} WHERE ${sql.inList('"id"', 1)}`, [sql.list(ids)]);
   }
 
   // Claim rows whose claim lapsed (their writer died or could not publish). Two sweepers may
   // rarely claim the same row; publishing is idempotent (Nats-Msg-Id), so that costs nothing.
+  // Runs every sweep (twice a second per process), mostly finding nothing: plain SQL (see Sql).
   async claimStale(now: Date, until: Date, limit: number): Promise<OutboxEntity[]> {
-    const repo = this.ds.getRepository(OutboxEntity);
-    const candidates = await repo.find({
-      select: { id: true },
-      where: { claimedUntil: LessThan(now), deadReason: IsNull() },
-      order: { seq: 'ASC' },
-      take: limit,
-    });
+    const sql = new Sql(this.ds.manager);
+    const t = sql.table(OutboxEntity);
+    const candidates = await sql.rows(
+      `SELECT "id" FROM ${t} WHERE "claimedUntil" < ${sql.p(1)} AND "deadReason" IS NULL ORDER BY "seq" ASC LIMIT ${sql.p(2)}`,
+      [now.getTime(), limit],
+    );
     if (!candidates.length) return [];
-    const ids = candidates.map((c) => c.id);
-    await repo.update({ id: In(ids), claimedUntil: LessThan(now) }, { claimedUntil: until });
-    return repo.find({ where: { id: In(ids), claimedUntil: until }, order: { seq: 'ASC' } });
+    const ids = sql.list(candidates.map((c) => c['id'] as string));
+    await sql.run(
+      `UPDATE ${t} SET "claimedUntil" = ${sql.p(1)} WHERE ${sql.inList('"id"', 2)} AND "claimedUntil" < ${sql.p(3)}`,
+      [until.getTime(), ids, now.getTime()],
+    );
+    const rows = await sql.rows(
+      `SELECT * FROM ${t} WHERE ${sql.inList('"id"', 1)} AND "claimedUntil" = ${sql.p(2)} ORDER BY "seq" ASC`,
+      [ids, until.getTime()],
+    );
+    return rows.map((r) => sql.hydrate(OutboxEntity, r));
   }
 
   /** Extends the writer's claim on rows it still has to publish (see OutboxRelay). */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { BudgetEntity, UsageRecordEntity } from '../entities';
+import { Sql } from '../sql';
 import { writeTransaction } from '../write-lock';
 
 export interface UsageTotals {
@@ -26,7 +27,8 @@ export class UsageRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async insert(rows: UsageRecordEntity[], m: EntityManager): Promise<void> {
-    if (rows.length) await m.getRepository(UsageRecordEntity).insert(rows);
+    // Plain SQL: one per completed job (see Sql).
+    await new Sql(m).insert(UsageRecordEntity, rows);
   }
 
   private sums(alias = 'u') {
@@ -89,8 +91,14 @@ export class UsageRepository {
   }
 
   /** The budgets that apply to a job of `agentId` (the owner's and the agent's own). */
-  budgetsFor(ownerId: string, agentId: string): Promise<BudgetEntity[]> {
-    return this.ds.getRepository(BudgetEntity).find({ where: { ownerId, agentId: In(['', agentId]) } });
+  async budgetsFor(ownerId: string, agentId: string): Promise<BudgetEntity[]> {
+    // Plain SQL: read before every model call (see Sql).
+    const sql = new Sql(this.ds.manager);
+    const rows = await sql.rows(
+      `SELECT * FROM ${sql.table(BudgetEntity)} WHERE "ownerId" = ${sql.p(1)} AND "agentId" IN ('', ${sql.p(2)})`,
+      [ownerId, agentId],
+    );
+    return rows.map((r) => sql.hydrate(BudgetEntity, r));
   }
 
   /** Replaces the owner's budgets with `rows` (one transaction). */

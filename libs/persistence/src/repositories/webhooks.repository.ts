@@ -4,6 +4,7 @@ import { DataSource, EntityManager, In, LessThanOrEqual } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { DeliveryStatus, Page } from '@wiz/contracts';
 import { WebhookDeliveryEntity, WebhookEntity } from '../entities';
+import { Sql } from '../sql';
 
 // Queries only; every query a client's request reaches takes the owner (STYLE.md rule 6).
 @Injectable()
@@ -31,8 +32,9 @@ export class WebhooksRepository {
     return this.hooks.createQueryBuilder('w').where('w.id IN (:...ids)', { ids }).getMany();
   }
 
+  /** Read for every event (the webhook intake): plain SQL (see Sql). */
   ofOwner(ownerId: string): Promise<WebhookEntity[]> {
-    return this.hooks.find({ where: { ownerId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return new Sql(this.ds.manager).find(WebhookEntity, { ownerId }, '"createdAt" ASC, "id" ASC');
   }
 
   list(ownerId: string, page: Page): Promise<[WebhookEntity[], number]> {
