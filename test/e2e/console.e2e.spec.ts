@@ -260,6 +260,8 @@ describe('web console', () => {
     }
     await page.goto(`${server.baseUrl}/events`);
     await page.getByRole('button', { name: 'Subscribe' }).click();
+    // Live frames only follow once the server confirmed the subscription (no `since` here).
+    await page.locator('[data-following="owner"]').waitFor();
     const agent = await client.agents.create({ name: 'Watcher', role: 'is watched' });
     await page.locator('.frames li', { hasText: 'agent.created' }).waitFor();
     await shot('14-events');

@@ -12,6 +12,8 @@ export function EventsPage() {
   const [frames, setFrames] = useState<WizEvent[]>([]);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(true);
+  // The topic the server confirmed (events published before that may be missed without `since`).
+  const [following, setFollowing] = useState<string>();
   // Its own connection: following `owner` here must not replace the navigation's subscription.
   const events = useRef<WizEvents | undefined>(undefined);
   useEffect(() => () => events.current?.close(), []);
@@ -20,12 +22,17 @@ export function EventsPage() {
     events.current = ownEvents();
     setFrames([]);
     setError(undefined);
-    const s = events.current.subscribe(topic.trim(), {
+    setFollowing(undefined);
+    const name = topic.trim();
+    const s = events.current.subscribe(name, {
       since: since.trim() === '' ? undefined : Number(since),
       onEvent: (e) => setFrames((f) => [e, ...f].slice(0, MAX)),
       onError: (e) => setError(e.message),
     });
-    await s.ready.catch(() => undefined);
+    await s.ready.then(
+      () => setFollowing(name),
+      () => undefined,
+    );
   };
   return (
     <Page title="Events">
@@ -48,7 +55,8 @@ export function EventsPage() {
         </label>
       </form>
       <ErrorNote error={error} />
-      <p class="muted small">
+      <p class="muted small" data-following={following}>
+        {following ? `Following ${following}. ` : ''}
         {frames.length === 0
           ? 'No frames yet: subscribe, then make something happen.'
           : `${frames.length} frames (newest first)`}
