@@ -1,5 +1,5 @@
 import { wsClients } from '@wiz/telemetry';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -15,7 +15,7 @@ import { WsConnection } from './ws.connection';
 // client must send an `auth` frame first), then hands the socket to a WsConnection. Keeps
 // connections alive with pings and cuts the ones that stop answering.
 @Injectable()
-export class WsGateway implements OnApplicationShutdown {
+export class WsGateway implements BeforeApplicationShutdown {
   private readonly log = new Logger('WsGateway');
   private readonly wss: WebSocketServer;
   private readonly connections = new Map<WebSocket, WsConnection>();
@@ -46,14 +46,13 @@ export class WsGateway implements OnApplicationShutdown {
     this.pinger.unref();
   }
 
-  onApplicationShutdown(): void {
+  // Before the HTTP server closes (Nest closes it before `onApplicationShutdown`): its close
+  // waits for every socket, upgraded ones included, so one open client held it, and the
+  // process, forever.
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.pinger);
     this.server?.off('upgrade', this.onUpgrade);
-    for (const ws of this.wss.clients) {
-      ws.close(1001, 'server shutting down');
-      // The HTTP server's close waits for every socket: never for a peer that does not answer.
-      setTimeout(() => ws.terminate(), 1_000).unref();
-    }
+    await Promise.all([...this.wss.clients].map((ws) => closeOrCut(ws)));
     this.wss.close();
   }
 
@@ -93,6 +92,16 @@ export class WsGateway implements OnApplicationShutdown {
       ws.ping();
     }
   }
+}
+
+/** Says goodbye (1001) and resolves once the socket is closed: cut after 1 s if the peer does not answer. */
+function closeOrCut(ws: WebSocket): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => ws.terminate(), 1_000);
+    ws.once('close', () => (clearTimeout(cut), resolve()));
+    ws.close(1001, 'server shutting down');
+  });
 }
 
 function refuse(socket: Duplex, e: unknown): void {
