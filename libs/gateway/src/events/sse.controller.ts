@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import { BeforeApplicationShutdown, Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { isUuid, notFound, SseQuerySchema, Topic } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
@@ -11,12 +11,20 @@ import { SseClient } from './sse.client';
 // `job:<id>`, `agent:<id>` and `conversation:<id>`, resumed after `Last-Event-ID` (or `?since=`) with no gap and no
 // duplicate.
 @Controller('api/v1')
-export class SseController {
+export class SseController implements BeforeApplicationShutdown {
+  private readonly open = new Set<SseClient>();
+
   constructor(
     private readonly hub: EventsHub,
     private readonly keys: ApiKeysService,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {}
+
+  // An event stream never ends by itself, and the HTTP server's close waits for it: end them
+  // first (the client resumes elsewhere with Last-Event-ID).
+  beforeApplicationShutdown(): void {
+    for (const c of [...this.open]) c.end();
+  }
 
   @Get('jobs/:id/events')
   job(
@@ -69,10 +77,12 @@ export class SseController {
       this.config.WIZ_WS_MAX_BUFFERED_BYTES,
       this.config.WIZ_WS_PING_MS,
       (c) => {
+        this.open.delete(c);
         this.hub.drop(c);
         release?.();
       },
     );
+    this.open.add(client);
     // A revoked key ends the stream, on whichever gateway serves it.
     if (auth.keyId) release = this.keys.holdSession(auth.keyId, () => client.end());
     try {
