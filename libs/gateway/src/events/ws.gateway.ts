@@ -22,6 +22,7 @@ export class WsGateway implements BeforeApplicationShutdown {
   private server?: Server;
   private trust?: TrustFn;
   private pinger?: NodeJS.Timeout;
+  private closing = false;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return;
     void this.upgrade(req, socket, head);
@@ -50,6 +51,7 @@ export class WsGateway implements BeforeApplicationShutdown {
   // waits for every socket, upgraded ones included, so one open client held it, and the
   // process, forever.
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     clearInterval(this.pinger);
     this.server?.off('upgrade', this.onUpgrade);
     await Promise.all([...this.wss.clients].map((ws) => closeOrCut(ws)));
@@ -67,6 +69,8 @@ export class WsGateway implements BeforeApplicationShutdown {
     } catch (e) {
       return refuse(socket, e);
     }
+    // An upgrade that was authenticating when shutdown began would be a client nobody closes.
+    if (this.closing) return refuse(socket, new WizError('unavailable', 'server shutting down'));
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new WsConnection(ws, this.hub, this.keys, this.log, auth, {
         client,
@@ -108,7 +112,7 @@ function refuse(socket: Duplex, e: unknown): void {
   const err = e instanceof WizError ? e : new WizError('internal', 'could not authenticate');
   const status = httpStatusOf(err.code);
   const body = JSON.stringify({ statusCode: status, code: err.code, message: err.message });
-  const reason = status === 401 ? 'Unauthorized' : status === 429 ? 'Too Many Requests' : 'Error';
+  const reason = { 401: 'Unauthorized', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? 'Error';
   const retry = err.retryAfterSec ? `retry-after: ${err.retryAfterSec}\r\n` : '';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retry}connection: close\r\n\r\n${body}`,
