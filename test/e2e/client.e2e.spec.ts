@@ -4,6 +4,7 @@ import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { cleanup, isolation } from '../support/isolation';
 import { InProcessServer, startServerInProcess } from '../support/server-app';
 import { TcpProxy } from '../support/tcp-proxy';
+import { WizClients } from '../support/wiz-clients';
 
 const ADMIN_KEY = 'admin-key-for-the-client-test-0123456789abcdef';
 
@@ -22,6 +23,7 @@ const ended = (e: WizEvent) => ['job.completed', 'job.failed', 'job.cancelled'].
 // Postgres and NATS) and the scripted model, in Node with the `ws` package.
 describe(WizClient.name, () => {
   const iso = isolation('client');
+  const clients = new WizClients();
   const llm = new FakeLlmServer({
     rules: [
       { match: { lastUserContains: 'SLOW' }, reply: { content: 'still thinking', delayMs: 20_000 } },
@@ -40,11 +42,11 @@ describe(WizClient.name, () => {
     server = await startServerInProcess(iso, await llm.start());
     proxy = new TcpProxy({ host: '127.0.0.1', port: Number(new URL(server.baseUrl).port) });
     await proxy.start();
-    sut = new WizClient({ baseUrl: proxy.baseUrl, WebSocket, ...{} });
+    sut = clients.open({ baseUrl: proxy.baseUrl, WebSocket, ...{} });
   });
 
   afterAll(async () => {
-    sut?.close();
+    clients.closeAll();
     await proxy?.stop();
     await server?.close();
     await llm.stop();
@@ -140,7 +142,7 @@ describe(WizClient.name, () => {
 
   it('resumes a job topic across a forced disconnect mid-stream: no gap, no duplicate', async () => {
     const agent = await sut.agents.create({ name: 'Streamer', role: 'streams' });
-    const client = new WizClient({ baseUrl: proxy.baseUrl, WebSocket });
+    const client = clients.open({ baseUrl: proxy.baseUrl, WebSocket });
     const states: string[] = [];
     client.events.onState((s) => states.push(s));
     try {
@@ -169,8 +171,8 @@ describe(WizClient.name, () => {
   });
   it('resumes a topic that got no event yet from the position the subscribed frame gave', async () => {
     // A long first backoff: the agent below is created while the client is surely disconnected.
-    const client = new WizClient({ baseUrl: proxy.baseUrl, WebSocket, backoffMs: 1500 });
-    const direct = new WizClient({ baseUrl: server.baseUrl, WebSocket });
+    const client = clients.open({ baseUrl: proxy.baseUrl, WebSocket, backoffMs: 1500 });
+    const direct = clients.open({ baseUrl: server.baseUrl, WebSocket });
     try {
       const sub = client.events.subscribe('owner');
       await sub.ready;
@@ -191,6 +193,7 @@ describe(WizClient.name, () => {
 
 describe(`${WizClient.name} with authentication on`, () => {
   const iso = isolation('clientauth');
+  const clients = new WizClients();
   const llm = new FakeLlmServer({ rules: [] });
   let server: InProcessServer;
 
@@ -199,15 +202,16 @@ describe(`${WizClient.name} with authentication on`, () => {
   });
 
   afterAll(async () => {
+    clients.closeAll();
     await server?.close();
     await llm.stop();
     await cleanup(iso);
   });
 
   it('sends the key on REST and in the socket auth frame; a bad key is unauthorized', async () => {
-    const admin = new WizClient({ baseUrl: server.baseUrl, apiKey: ADMIN_KEY, WebSocket });
-    const anonymous = new WizClient({ baseUrl: server.baseUrl, WebSocket });
-    const wrong = new WizClient({ baseUrl: server.baseUrl, apiKey: 'not-a-key', WebSocket });
+    const admin = clients.open({ baseUrl: server.baseUrl, apiKey: ADMIN_KEY, WebSocket });
+    const anonymous = clients.open({ baseUrl: server.baseUrl, WebSocket });
+    const wrong = clients.open({ baseUrl: server.baseUrl, apiKey: 'not-a-key', WebSocket });
     try {
       const agent = await admin.agents.create({ name: 'Guarded', role: 'guards' });
       await expect(admin.events.subscribe(`agent:${agent.id}`).ready).resolves.toBeUndefined();

@@ -183,3 +183,43 @@ describe('gateway WebSocket protocol', () => {
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+// Nest closes the HTTP server before `onApplicationShutdown`, and that close waits for every
+// socket: an open WebSocket or SSE stream used to hold `app.close()`, and the process, forever.
+describe('gateway shutdown with clients connected', () => {
+  const iso = isolation('wsclose');
+  let sut: InProcessGateway | undefined;
+  let agentId: string;
+  const open: WsClient[] = [];
+
+  beforeAll(async () => {
+    sut = await startGatewayInProcess(iso);
+    agentId = (await http(sut.baseUrl, 'POST', '/api/v1/agents', { name: 'A', role: 'r' })).body.id;
+  });
+
+  afterAll(async () => {
+    for (const c of open) c.ws.terminate();
+    await sut?.close();
+    await cleanup(iso);
+  });
+
+  it('says goodbye (1001) to WebSocket clients, ends SSE streams, and closes, even with a client not reading', async () => {
+    const polite = await WsClient.open(sut!.wsUrl);
+    const deaf = await WsClient.open(sut!.wsUrl);
+    open.push(polite, deaf);
+    const goodbye = polite.closed();
+    const cut = deaf.closed();
+    (deaf.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // never reads the close frame
+    const res = await fetch(`${sut!.baseUrl}/api/v1/agents/${agentId}/events`);
+    const reader = res.body!.getReader();
+    await reader.read(); // `: subscribed`
+    const app = sut!;
+    sut = undefined;
+    await app.close();
+    expect(await goodbye).toEqual({ code: 1001, reason: 'server shutting down' });
+    let ended = false;
+    while (!ended) ended = (await reader.read()).done;
+    (deaf.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await cut).code).not.toBe(1000);
+  });
+});

@@ -67,6 +67,16 @@ export class SseClient implements EventClient {
     this.onEnd(this);
   }
 
+  /** Ends the stream at shutdown; resolves once the response is closed, cut after `graceMs` if the reader does not take the rest. */
+  shutdown(graceMs: number): Promise<void> {
+    this.end();
+    if (this.res.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const cut = setTimeout(() => this.res.destroy(), graceMs);
+      this.res.once('close', () => (clearTimeout(cut), resolve()));
+    });
+  }
+
   private start(): void {
     if (this.started) return;
     this.started = true;

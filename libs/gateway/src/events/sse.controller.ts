@@ -1,6 +1,6 @@
-import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import { BeforeApplicationShutdown, Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { isUuid, notFound, SseQuerySchema, Topic } from '@wiz/contracts';
+import { isUuid, notFound, SseQuerySchema, Topic, WizError } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { Auth, AuthContext, ZodPipe } from '@wiz/platform';
 import { ApiKeysService } from '../auth/api-keys.service';
@@ -11,12 +11,22 @@ import { SseClient } from './sse.client';
 // `job:<id>`, `agent:<id>` and `conversation:<id>`, resumed after `Last-Event-ID` (or `?since=`) with no gap and no
 // duplicate.
 @Controller('api/v1')
-export class SseController {
+export class SseController implements BeforeApplicationShutdown {
+  private readonly open = new Set<SseClient>();
+  private closing = false;
+
   constructor(
     private readonly hub: EventsHub,
     private readonly keys: ApiKeysService,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
   ) {}
+
+  // An event stream never ends by itself, and the HTTP server's close waits for it: end them
+  // first (the client resumes elsewhere with Last-Event-ID).
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.open].map((c) => c.shutdown(1_000)));
+  }
 
   @Get('jobs/:id/events')
   job(
@@ -60,6 +70,7 @@ export class SseController {
     res: Response,
   ): Promise<void> {
     if (!isUuid(id)) throw notFound(kind, id);
+    if (this.closing) throw new WizError('unavailable', 'server shutting down');
     const fromHeader = last !== undefined && /^\d+$/.test(last.trim()) ? Number(last.trim()) : undefined;
     let release: (() => void) | undefined;
     const client = new SseClient(
@@ -69,14 +80,18 @@ export class SseController {
       this.config.WIZ_WS_MAX_BUFFERED_BYTES,
       this.config.WIZ_WS_PING_MS,
       (c) => {
+        this.open.delete(c);
         this.hub.drop(c);
         release?.();
       },
     );
+    this.open.add(client);
     // A revoked key ends the stream, on whichever gateway serves it.
     if (auth.keyId) release = this.keys.holdSession(auth.keyId, () => client.end());
     try {
       await this.hub.subscribe(client, `${kind}:${id}` as Topic, fromHeader ?? since);
+      // Shutdown began while it subscribed: nobody else would end it.
+      if (this.closing) client.end();
     } catch (e) {
       this.hub.drop(client);
       if (res.headersSent) return client.end();

@@ -1,5 +1,5 @@
 import { wsClients } from '@wiz/telemetry';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -15,13 +15,14 @@ import { WsConnection } from './ws.connection';
 // client must send an `auth` frame first), then hands the socket to a WsConnection. Keeps
 // connections alive with pings and cuts the ones that stop answering.
 @Injectable()
-export class WsGateway implements OnApplicationShutdown {
+export class WsGateway implements BeforeApplicationShutdown {
   private readonly log = new Logger('WsGateway');
   private readonly wss: WebSocketServer;
   private readonly connections = new Map<WebSocket, WsConnection>();
   private server?: Server;
   private trust?: TrustFn;
   private pinger?: NodeJS.Timeout;
+  private closing = false;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') return;
     void this.upgrade(req, socket, head);
@@ -46,14 +47,14 @@ export class WsGateway implements OnApplicationShutdown {
     this.pinger.unref();
   }
 
-  onApplicationShutdown(): void {
+  // Before the HTTP server closes (Nest closes it before `onApplicationShutdown`): its close
+  // waits for every socket, upgraded ones included, so one open client held it, and the
+  // process, forever.
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     clearInterval(this.pinger);
     this.server?.off('upgrade', this.onUpgrade);
-    for (const ws of this.wss.clients) {
-      ws.close(1001, 'server shutting down');
-      // The HTTP server's close waits for every socket: never for a peer that does not answer.
-      setTimeout(() => ws.terminate(), 1_000).unref();
-    }
+    await Promise.all([...this.wss.clients].map((ws) => closeOrCut(ws)));
     this.wss.close();
   }
 
@@ -68,6 +69,8 @@ export class WsGateway implements OnApplicationShutdown {
     } catch (e) {
       return refuse(socket, e);
     }
+    // An upgrade that was authenticating when shutdown began would be a client nobody closes.
+    if (this.closing) return refuse(socket, new WizError('unavailable', 'server shutting down'));
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new WsConnection(ws, this.hub, this.keys, this.log, auth, {
         client,
@@ -95,11 +98,21 @@ export class WsGateway implements OnApplicationShutdown {
   }
 }
 
+/** Says goodbye (1001) and resolves once the socket is closed: cut after 1 s if the peer does not answer. */
+function closeOrCut(ws: WebSocket): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => ws.terminate(), 1_000);
+    ws.once('close', () => (clearTimeout(cut), resolve()));
+    ws.close(1001, 'server shutting down');
+  });
+}
+
 function refuse(socket: Duplex, e: unknown): void {
   const err = e instanceof WizError ? e : new WizError('internal', 'could not authenticate');
   const status = httpStatusOf(err.code);
   const body = JSON.stringify({ statusCode: status, code: err.code, message: err.message });
-  const reason = status === 401 ? 'Unauthorized' : status === 429 ? 'Too Many Requests' : 'Error';
+  const reason = { 401: 'Unauthorized', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? 'Error';
   const retry = err.retryAfterSec ? `retry-after: ${err.retryAfterSec}\r\n` : '';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retry}connection: close\r\n\r\n${body}`,
