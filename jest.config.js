@@ -6,6 +6,9 @@ const base = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment:
 module.exports = {
   // Global option (not per project): e2e tests start processes and wait for redeliveries.
   testTimeout: 60000,
+  // Processes a failed test left running are killed at the end, so jest exits (child-registry.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { WizClient } from '@wiz/client';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
+import { trackChild } from '../support/child-registry';
 import { cleanup, isolation } from '../support/isolation';
 import { until } from '../support/until';
 import { startServer, WizProcess } from '../support/wiz-process';
@@ -45,11 +46,14 @@ describe('wiz CLI', () => {
   let server: WizProcess;
   let client: WizClient;
 
-  const start = (args: string[], env: Record<string, string> = {}): ChildProcess =>
-    spawn(process.execPath, [CLI, ...args], {
+  const start = (args: string[], env: Record<string, string> = {}): ChildProcess => {
+    const child = spawn(process.execPath, [CLI, ...args], {
       env: { PATH: process.env['PATH'] ?? '', XDG_CONFIG_HOME: configHome, WIZ_URL: server.baseUrl, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    trackChild(child);
+    return child;
+  };
   const wiz = async (args: string[], env?: Record<string, string>): Promise<Run> => {
     const child = start(args, env);
     let stdout = '';

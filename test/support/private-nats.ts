@@ -5,6 +5,7 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
+import { trackChild } from './child-registry';
 import { freePort } from './wiz-process';
 
 export const NATS_BIN = '/usr/sbin/nats-server';
@@ -92,6 +93,7 @@ export class PrivateNats {
       ['-a', '127.0.0.1', '-p', String(this.port), '-n', this.name, '-js', '-sd', this.dir, ...this.extraArgs],
       { stdio: 'ignore' },
     );
+    trackChild(this.child);
   }
 
   /** Waits until the port accepts clients and JetStream answers. */

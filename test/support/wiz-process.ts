@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { trackChild } from './child-registry';
 import { Isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from './isolation';
 import { REPO_ROOT as ROOT } from './repo-root';
 
@@ -47,6 +48,7 @@ export class WizProcess {
     child.stderr!.on('data', (d: Buffer) => this.output.push(d.toString()));
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
     this.child = child;
+    trackChild(child);
   }
 
   /** Resolves when /health answers 200; rejects with the process output if it exits or times out. */
