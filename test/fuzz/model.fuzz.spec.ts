@@ -5,7 +5,7 @@ import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { http, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
 import { InProcessServer, startServerInProcess } from '../support/server-app';
-import { until } from '../support/until';
+import { settledJob } from '../support/settled-job';
 
 // Named regression cases of issue 12 at the model boundary: what a hostile model asks a tool
 // to do, through the real agent loop (the scripted model server calls the tools).
@@ -52,17 +52,7 @@ describe('hostile model inputs', () => {
 
   const run = async (input: string) => {
     const job = (await api('POST', '/api/v1/jobs', { agentId, input })).body;
-    let seen: { status: string; result?: { text: string }; failureReason?: string } = { status: '' };
-    await until(
-      async () => {
-        seen = (await api('GET', `/api/v1/jobs/${job.id}`)).body;
-        return seen.status === 'completed' || seen.status === 'failed';
-      },
-      20_000,
-      `job ${input} settled`,
-      () => JSON.stringify(seen),
-    );
-    return seen;
+    return settledJob(api, job.id);
   };
 
   it('greps with (a+)+$ over a long line in linear time, the server answering meanwhile', async () => {

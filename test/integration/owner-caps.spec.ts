@@ -8,7 +8,7 @@ import { asKey, http, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
 import { InProcessGateway, startGatewayInProcess } from '../support/gateway-app';
 import { InProcessServer, startServerInProcess } from '../support/server-app';
-import { until } from '../support/until';
+import { settledJob } from '../support/settled-job';
 
 type Store = 'postgres' | 'sqlite';
 type As = ReturnType<typeof asKey>;
@@ -196,16 +196,7 @@ describe('memory items per agent, from the model', () => {
       .body.id;
     expect((await api('POST', '/api/v1/memory/save', { agentId, text: 'the only fact' })).status).toBe(201);
     const job = (await api('POST', '/api/v1/jobs', { agentId, input: 'REMEMBER this' })).body;
-    let seen: { status: string; result?: { text: string } } = { status: '' };
-    await until(
-      async () => {
-        seen = (await api('GET', `/api/v1/jobs/${job.id}`)).body;
-        return seen.status === 'completed' || seen.status === 'failed';
-      },
-      20_000,
-      'job settled',
-      () => JSON.stringify(seen),
-    );
+    const seen = await settledJob(api, job.id);
     expect(seen.status).toBe('completed');
     expect(seen.result!.text).toMatch(/WIZ_MAX_MEMORY_ITEMS_PER_AGENT/);
     const items = (await api('GET', `/api/v1/memory/query?agentId=${agentId}&limit=10`)).body.items;

@@ -2,7 +2,7 @@ import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
 import { asKey, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
 import { InProcessServer, startServerInProcess } from '../support/server-app';
-import { until } from '../support/until';
+import { settledJob } from '../support/settled-job';
 
 // Jobs waiting to start are bounded per agent and per owner, whoever makes them: a client gets
 // 429 with Retry-After, an agent's tool gets an error it reads, and nothing is created.
@@ -60,16 +60,7 @@ describe('queued jobs per agent and per owner', () => {
   it("gives an agent's tool an error when the target's queue is full, and creates nothing", async () => {
     const sender = (await api('POST', '/api/v1/agents', { name: 'Sender', role: 'r', loop: { planning: false } })).body;
     const job = (await api('POST', '/api/v1/jobs', { agentId: sender.id, input: 'SEND TO FULL' })).body;
-    let seen: { status: string; result?: { text: string } } = { status: '' };
-    await until(
-      async () => {
-        seen = (await api('GET', `/api/v1/jobs/${job.id}`)).body;
-        return seen.status === 'completed' || seen.status === 'failed';
-      },
-      20_000,
-      'sender settled',
-      () => JSON.stringify(seen),
-    );
+    const seen = await settledJob(api, job.id);
     expect(seen.status).toBe('completed');
     expect(seen.result!.text).toMatch(/WIZ_MAX_QUEUED_PER_AGENT/);
     expect(await jobsOf(full)).toBe(3);
