@@ -56,16 +56,6 @@ export class Sql {
     }
   }
 
-  /** How many rows a statement changed, in `m`'s transaction if it has one. */
-  async affected(sql: string, params: unknown[]): Promise<number> {
-    const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
-    try {
-      return (await qr.query(sql, params, true)).affected ?? 0;
-    } finally {
-      if (qr !== this.m.queryRunner) await qr.release();
-    }
-  }
-
   /**
    * Inserts entities (the columns set on any of them; undefined is stored as NULL): one
    * multi-row statement per 500 rows. Its text varies only with the number of rows, a few

@@ -16,9 +16,6 @@ export type ContextHead = Pick<ActivityContextEntity, 'jobId' | 'ownerId' | 'age
   state: object;
 };
 
-// Rows per INSERT of entries: far below the parameter limits of both stores.
-const INSERT_ROWS = 500;
-
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()
 export class ActivityContextsRepository {
@@ -95,13 +92,13 @@ export class ActivityContextsRepository {
     ];
     if (sql.postgres && added.length) {
       // The entries are inserted only if the row matched: as many rows as entries, or none.
-      const inserted = await sql.affected(
+      const inserted = await sql.run(
         `WITH h AS (${update} RETURNING "jobId", "generation") ${this.insertFrom(sql, 'h', 8)}`,
         [...params, ...columnsOf(added, entries)],
       );
       return inserted === added.length;
     }
-    if ((await sql.affected(update, params)) !== 1) return false;
+    if ((await sql.run(update, params)) !== 1) return false;
     await this.insertEntries(sql, head.jobId, generation, entries, added);
     return true;
   }
@@ -144,7 +141,7 @@ export class ActivityContextsRepository {
     const generation = Number(row!.generation);
     // The earlier generations' entries (none for a new row: its first save skips the statement).
     if (generation > 1)
-      await sql.affected(`DELETE FROM ${entries} WHERE "jobId" = ? AND "generation" < ?`, [head.jobId, generation]);
+      await sql.run(`DELETE FROM ${entries} WHERE "jobId" = ? AND "generation" < ?`, [head.jobId, generation]);
     await this.insertEntries(sql, head.jobId, generation, 0, all);
     return generation;
   }
@@ -158,27 +155,23 @@ export class ActivityContextsRepository {
     );
   }
 
-  private async insertEntries(
+  private insertEntries(
     sql: Sql,
     jobId: string,
     generation: number,
     from: number,
     entries: readonly ContextEntry[],
   ): Promise<void> {
-    const table = sql.table(ActivityContextEntryEntity);
-    for (let at = 0; at < entries.length; at += INSERT_ROWS) {
-      const chunk = entries.slice(at, at + INSERT_ROWS);
-      const params: unknown[] = [];
-      const values = chunk.map((e, i) => {
-        params.push(jobId, generation, from + at + i, e.kind, JSON.stringify(e.value) ?? 'null');
-        const n = params.length - 4;
-        return `(${[n, n + 1, n + 2, n + 3, n + 4].map((k) => sql.p(k)).join(', ')})`;
-      });
-      await sql.affected(
-        `INSERT INTO ${table} ("jobId", "generation", "seq", "kind", "body") VALUES ${values.join(', ')}`,
-        params,
-      );
-    }
+    return sql.insert(
+      ActivityContextEntryEntity,
+      entries.map((e, i) => ({
+        jobId,
+        generation,
+        seq: from + i,
+        kind: e.kind,
+        body: JSON.stringify(e.value) ?? 'null',
+      })),
+    );
   }
 }
 

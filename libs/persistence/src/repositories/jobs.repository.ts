@@ -25,12 +25,8 @@ export class JobsRepository {
   }
 
   async findById(ownerId: string, id: string, m?: EntityManager): Promise<JobEntity | null> {
-    const sql = new Sql(m ?? this.ds.manager);
-    const [row] = await sql.rows(
-      `SELECT * FROM ${sql.table(JobEntity)} WHERE "ownerId" = ${sql.p(1)} AND "id" = ${sql.p(2)}`,
-      [ownerId, id],
-    );
-    return row ? sql.hydrate(JobEntity, row) : null;
+    const [row] = await new Sql(m ?? this.ds.manager).find(JobEntity, { ownerId, id });
+    return row ?? null;
   }
 
   /** Read and lock (Postgres) inside `m`'s transaction: concurrent deciders wait for this one. */
@@ -133,7 +129,6 @@ export class JobsRepository {
     return rows.map((r) => sql.hydrate(JobEntity, r));
   }
 
-  /** Extends the leases of the jobs this runtime is running. */
   /** Extends running jobs' leases (a job another transaction holds is renewed at the next beat). */
   renewLeases(ids: string[], until: Date): Promise<void> {
     return new Sql(this.ds.manager).setUnlocked(JobEntity, 'leaseUntil', until.getTime(), ids, `"status" = 'active'`);
