@@ -17,12 +17,26 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
     return;
   }
   const { status, message } = ANSWERS[err.code ?? ''] ?? { status: 400, message: 'malformed HTTP request' };
-  const code: ErrorCode = 'validation_failed';
+  endWithError(socket, status, 'validation_failed', message);
+}
+
+/**
+ * Answers on a raw socket (no Express: a request the parser refused, a refused WebSocket
+ * upgrade) with the JSON error shape of every other answer, and closes it.
+ */
+export function endWithError(
+  socket: Duplex,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  retryAfterSec?: number,
+): void {
   const body = JSON.stringify({ statusCode: status, code, message });
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       'content-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
+      (retryAfterSec ? `retry-after: ${retryAfterSec}\r\n` : '') +
       'connection: close\r\n\r\n' +
       body,
   );

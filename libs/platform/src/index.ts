@@ -6,3 +6,4 @@ export { ZodPipe } from './zod.pipe';
 export { ReadinessChecks } from './health/readiness-checks';
 export type { CheckResult, ReadinessCheck } from './health/readiness-checks';
 export { IdPipe } from './id.pipe';
+export { endWithError } from './client-error';

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { httpStatusOf, WizError } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
+import { endWithError } from '@wiz/platform';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { clientAddress, TrustFn } from '../limits/client-address';
 import { EventsHub } from './events.hub';
@@ -110,11 +111,5 @@ function closeOrCut(ws: WebSocket): Promise<void> {
 
 function refuse(socket: Duplex, e: unknown): void {
   const err = e instanceof WizError ? e : new WizError('internal', 'could not authenticate');
-  const status = httpStatusOf(err.code);
-  const body = JSON.stringify({ statusCode: status, code: err.code, message: err.message });
-  const reason = { 401: 'Unauthorized', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? 'Error';
-  const retry = err.retryAfterSec ? `retry-after: ${err.retryAfterSec}\r\n` : '';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retry}connection: close\r\n\r\n${body}`,
-  );
+  endWithError(socket, httpStatusOf(err.code), err.code, err.message, err.retryAfterSec);
 }
