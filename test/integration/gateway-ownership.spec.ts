@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TOPIC_KINDS, TopicKind } from '@wiz/contracts';
-import { JobWaitEntity } from '@wiz/persistence';
 import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
 import { asKey, http, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
+import { insertPendingApproval } from '../support/pending-approval';
 import { WsClient } from '../support/ws-client';
 
 // Invariant 7: a client never sees another owner's things. Every route the gateway registers
@@ -368,31 +368,12 @@ describe('gateway ownership', () => {
       await a('POST', `/api/v1/conversations/${conversationId}/messages`, { userId: 'ann', content: 'mine' })
     ).body.id;
     expect((await a('PUT', '/api/v1/approvals/policy', { approvals: { 'todo_*': 'always' } })).status).toBe(200);
-    const approvalId = randomUUID();
-    await sut.app
-      .get(DataSource)
-      .getRepository(JobWaitEntity)
-      .insert({
-        id: approvalId,
-        ownerId: 'user:a',
-        jobId,
-        agentId,
-        conversationId: null,
-        kind: 'approval',
-        status: 'pending',
-        toolCallId: 'call_1',
-        tool: 'todo_write',
-        arguments: { todos: [] },
-        inputSchema: null,
-        reason: 'policy todo_*: always',
-        choices: null,
-        signal: null,
-        deadline: null,
-        onTimeout: 'reject',
-        resolution: null,
-        createdAt: new Date(),
-        resolvedAt: null,
-      } as never);
+    const approvalId = await insertPendingApproval(sut.app.get(DataSource), {
+      ownerId: 'user:a',
+      jobId,
+      agentId,
+      reason: 'policy todo_*: always',
+    });
     w = {
       a,
       b: asKey(sut.baseUrl, keyB),

@@ -1,14 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ERROR_CODES } from '@wiz/contracts';
-import { JobWaitEntity } from '@wiz/persistence';
 import { DelayedJobsWorker, ScheduleFiringWorker } from '@wiz/queue';
 import { FakeLlmServer } from '../../../apps/fake-llm/src/fake-llm.server';
 import { asKey, http } from '../../support/http';
 import { cleanup, Isolation, isolation } from '../../support/isolation';
+import { insertPendingApproval } from '../../support/pending-approval';
 import { InProcessServer, startServerInProcess } from '../../support/server-app';
 
 // The world a fuzz run plays in: gateway and runtime in this process with authentication on,
@@ -143,28 +143,7 @@ async function makePool(server: InProcessServer, key: string, ownerId: string, d
     events: ['schedule.fired'],
     secret: 'a-secret-0123456789',
   });
-  const approval = randomUUID();
-  await db.getRepository(JobWaitEntity).insert({
-    id: approval,
-    ownerId,
-    jobId: delayed,
-    agentId: agents[0],
-    conversationId: null,
-    kind: 'approval',
-    status: 'pending',
-    toolCallId: 'call_1',
-    tool: 'todo_write',
-    arguments: { todos: [] },
-    inputSchema: null,
-    reason: 'fuzz',
-    choices: null,
-    signal: null,
-    deadline: null,
-    onTimeout: 'reject',
-    resolution: null,
-    createdAt: new Date(),
-    resolvedAt: null,
-  } as never);
+  const approval = await insertPendingApproval(db, { ownerId, jobId: delayed, agentId: agents[0]!, reason: 'fuzz' });
   return {
     agents,
     jobs: [delayed, queued, cancelled],
