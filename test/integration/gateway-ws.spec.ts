@@ -4,6 +4,7 @@ import { busNames, ServerFrame, WS_CLOSE_CODES } from '@wiz/contracts';
 import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
 import { http } from '../support/http';
 import { cleanup, isolation, TEST_NATS_URL } from '../support/isolation';
+import { until } from '../support/until';
 import { WsClient } from '../support/ws-client';
 
 type EventFrame = Extract<ServerFrame, { type: 'event' }>;
@@ -50,6 +51,14 @@ describe('gateway WebSocket protocol', () => {
     nc = await connect({ servers: TEST_NATS_URL });
     js = nc.jetstream();
     agentId = (await http(sut.baseUrl, 'POST', '/api/v1/agents', { name: 'A', role: 'r' })).body.id;
+    // Its `agent.created` reaches the stream through the outbox, after the answer: on the stream
+    // before the tests subscribe, or a live subscription may see it among the published events.
+    const jsm = await nc.jetstreamManager();
+    await until(
+      async () => (await jsm.streams.info(names.streams.events)).state.last_seq >= 1,
+      10_000,
+      'agent.created published',
+    );
   });
 
   afterAll(async () => {
