@@ -73,6 +73,8 @@ export async function startWizEndToEnd(
     WIZ_LLM_MAX_RETRIES: '0',
     WIZ_RATE_LIMIT_PER_MIN: '0',
     WIZ_SHUTDOWN_GRACE_MS: '1000',
+    // No one follows these jobs' topics: unstreamed calls, unless the bench runs with WIZ_LIVE_TOKENS=always.
+    WIZ_LIVE_TOKENS: process.env['WIZ_LIVE_TOKENS'] ?? 'subscribed',
   };
   // One after the other, the gateway first, as the cluster tests start them (each migrates behind
   // an advisory lock). `server` is the process that serves REST and WS.

@@ -222,6 +222,8 @@ export function benchEnv(iso: Isolation, llmUrl: string, dataDir = ''): Record<s
     WIZ_MAX_AGENTS_PER_OWNER: '1000000',
     // After a failed run, hand unfinished jobs back quickly: their stream is deleted anyway.
     WIZ_SHUTDOWN_GRACE_MS: '1000',
+    // No one follows these jobs' topics: unstreamed calls, unless the bench runs with WIZ_LIVE_TOKENS=always.
+    WIZ_LIVE_TOKENS: process.env['WIZ_LIVE_TOKENS'] ?? 'subscribed',
     PATH: process.env['PATH'] ?? '',
   };
 }

@@ -97,6 +97,24 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
         reply: { status: 500, errorMessage: 'flaky' },
         times: 2,
       },
+      plan('LONE'),
+      {
+        match: { systemContains: ACT, anyMessageContains: 'LONE', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 50 } }] },
+      },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'LONE', hasToolResult: true },
+        reply: { content: 'LONE answer, unstreamed', chunkSize: 3 },
+      },
+      { match: { systemContains: VALIDATE, anyMessageContains: 'LONE' }, reply: verdict(true) },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'JOINS', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'report_progress', arguments: { percent: 50 } }], delayMs: 1_500 },
+      },
+      {
+        match: { systemContains: ACT, anyMessageContains: 'JOINS', hasToolResult: true },
+        reply: { content: 'JOINS answer, streamed to the late follower', chunkSize: 4 },
+      },
       plan('PROVIDED'),
       { match: { systemContains: VALIDATE, anyMessageContains: 'PROVIDED' }, reply: verdict(true) },
     ],
@@ -229,6 +247,46 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
       expect(next[0]!.content).toContain(
         'Your recent jobs:\n- completed: MULTI: what is the answer? → The MULTI answer is 42',
       );
+    } finally {
+      await ws.close();
+    }
+  });
+
+  // WIZ_LIVE_TOKENS=subscribed (the default): tokens stream only while someone follows.
+  const actCalls = (marker: string) =>
+    llm.requests
+      .map((r) => r.body as { stream?: boolean; messages: Array<{ content: unknown }> })
+      .filter((b) => JSON.stringify(b.messages).includes(marker) && JSON.stringify(b.messages).includes(ACT));
+  const liveOf = (jobId: string) => busMessages.filter((m) => m.includes('.live.') && m.includes(jobId));
+
+  it('answers in one response per model call when no one follows the job: no token events', async () => {
+    const a = await agent();
+    const job = await settle('LONE: what is the answer?', a.id);
+    expect(job.result).toMatchObject({ text: 'LONE answer, unstreamed', steps: 4 });
+    expect(actCalls('LONE').map((b) => b.stream ?? false)).toEqual([false, false]);
+    expect(liveOf(job.id)).toEqual([]);
+    const types = (await events(job.id)).map((e) => e.type);
+    expect(types.filter((t) => t === 'agent.step')).toHaveLength(5); // plan, act step + phase, validate
+    expect(types[types.length - 2]).toBe('job.completed');
+  });
+
+  it('streams the next model call of a job once someone starts following it', async () => {
+    const a = await agent({ loop: { planning: false } });
+    const id = (await api('POST', '/api/v1/jobs', { agentId: a.id, input: 'JOINS: go' })).body.id as string;
+    await until(async () => actCalls('JOINS').length === 1, 10_000, 'the first (slow, unstreamed) model call');
+    const ws = await WsClient.open(`${sut.baseUrl.replace('http', 'ws')}/ws`);
+    try {
+      ws.send({ type: 'subscribe', topic: `job:${id}` });
+      await ws.take(1, (f) => f.type === 'subscribed');
+      const answer = 'JOINS answer, streamed to the late follower';
+      const tokens: Array<Extract<ServerFrame, { type: 'live' }>> = [];
+      const text = () => tokens.map((t) => (t.event.data as { delta: string }).delta).join('');
+      while (text().length < answer.length)
+        tokens.push(...((await ws.take(1, (f) => f.type === 'live')) as typeof tokens));
+      expect(text()).toBe(answer);
+      expect(actCalls('JOINS').map((b) => b.stream ?? false)).toEqual([false, true]);
+      await until(async () => (await api('GET', `/api/v1/jobs/${id}`)).body.status === 'completed', 10_000, 'done');
+      expect((await api('GET', `/api/v1/jobs/${id}`)).body.result).toMatchObject({ text: answer, steps: 2 });
     } finally {
       await ws.close();
     }

@@ -97,9 +97,14 @@ export function runCommand(program: Command): void {
     .action(async (input: string, o: { agent: string; priority?: number }, cmd: Command) => {
       const { client, json } = ctx(cmd);
       const agent = await findAgent(client, o.agent);
+      // Followed before the job exists, so that its every model call streams (a model call
+      // streams its tokens only while someone follows the job or its agent: WIZ_LIVE_TOKENS).
+      const early = client.events.subscribe(`agent:${agent.id}`);
+      await early.ready;
       const job = await client.jobs.create({ agentId: agent.id, input, priority: o.priority });
       if (!json) process.stderr.write(`· job ${job.id} for ${agent.name}\n`);
       const ended = await followJob(client, job.id, json);
+      early.close();
       client.close();
       process.exitCode = exitCodeOf(ended);
     });

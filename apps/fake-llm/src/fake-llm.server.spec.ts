@@ -110,6 +110,17 @@ describe(FakeLlmServer.name, () => {
     expect(await result.finishReason).toBe('stop');
   });
 
+  it('answers a paced reply asked for unstreamed when its stream would have ended', async () => {
+    sut.addRules({ reply: { content: 'abcdef', chunkSize: 2, delayMs: 100, tokenIntervalMs: 60 } });
+
+    const t0 = Date.now();
+    const result = await generateText({ model: openai.chat('fake-model'), prompt: 'slowly', maxRetries: 0 });
+
+    expect(result.text).toBe('abcdef');
+    expect(lastBody().stream).toBeUndefined();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(215); // delayMs, then the two paced deltas' 60 ms each
+  });
+
   it('runs a tool round trip with generateText, answering the second step from the tool result', async () => {
     sut.addRules([
       { match: { hasToolResult: true }, reply: { content: 'Result: {{lastToolResult}}' } },

@@ -182,7 +182,15 @@ export class FakeLlmServer {
       promptChars: view.promptChars,
     };
     entry.usage = usageOf(parts);
-    if (body.stream !== true) return sendJson(res, 200, completionBody(parts));
+    if (body.stream !== true) {
+      // A paced model asked not to stream answers when its stream would have ended.
+      if (reply?.tokenIntervalMs) {
+        const events = completionStreamEvents(parts, reply.chunkSize ?? DEFAULT_CHUNK_SIZE, true);
+        await this.delay(Math.max(0, events.length - 4) * reply.tokenIntervalMs);
+        if (res.destroyed) return;
+      }
+      return sendJson(res, 200, completionBody(parts));
+    }
     const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
     if (reply?.tokenIntervalMs)
       return this.pacedStream(

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { busNames } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { BusService } from './bus.service';
+import { LIVE_INTEREST_HEARTBEAT_MS, LiveInterest } from './live-interest';
 import { connectNats, retrying } from './nats-connect';
 import { BusTopology, provision } from './provision';
 
@@ -58,8 +59,18 @@ export class BusModule {
             return new BusService(nc, jsm, names, child);
           },
         },
+        {
+          provide: LiveInterest,
+          inject: [BusService, WIZ_CONFIG],
+          useFactory: (bus: BusService, c: WizConfig) =>
+            new LiveInterest(bus, {
+              mode: c.WIZ_LIVE_TOKENS,
+              replicas: c.WIZ_JETSTREAM_REPLICAS,
+              heartbeatMs: LIVE_INTEREST_HEARTBEAT_MS,
+            }),
+        },
       ],
-      exports: [BusService],
+      exports: [BusService, LiveInterest],
     };
   }
 }

@@ -7,3 +7,5 @@ export { provision } from './provision';
 export type { BusTopology } from './provision';
 export { WindowCounters } from './window-counters';
 export type { WindowCount } from './window-counters';
+export { LiveInterest } from './live-interest';
+export type { LiveTarget, LiveTokensMode } from './live-interest';

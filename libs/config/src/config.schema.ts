@@ -215,6 +215,12 @@ export const ConfigSchema = z.object({
   WIZ_TOKEN_BATCH_MS: int(50, 0, 1_000).describe(
     'live token deltas of a job are sent at most this often (0: one event per model delta)',
   ),
+  WIZ_LIVE_TOKENS: z
+    .enum(['subscribed', 'always', 'never'])
+    .default('subscribed')
+    .describe(
+      'when a model call streams its token deltas: `subscribed` (while a client follows the job, its agent or its conversation; otherwise the model answers in one response), `always`, `never`',
+    ),
   WIZ_AGENT_MAX_ITERATIONS: int(3, 1, 20).describe('default budget: act → validate rounds per job'),
   WIZ_DELEGATION_MAX_DEPTH: int(4, 1, 50).describe(
     'delegation chains (a job, its child, their child…) are at most this many jobs deep',

@@ -1,14 +1,27 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { EventType, PayloadOf } from '@wiz/contracts';
-import { BusService } from '@wiz/bus';
+import { BusService, LiveInterest } from '@wiz/bus';
 import { JobEntity } from '@wiz/persistence';
 import { jobIds, makeEvent } from '@wiz/queue';
 
 // Token deltas of a job: core NATS, fire and forget (high-rate and never replayed, so not on JetStream: docs/websocket.md).
-// The gateway relays them to WS subscribers of the job's and the agent's topics.
+// The gateway relays them to WS subscribers of the job's and the agent's topics; a model call
+// streams them only while someone follows the job (LiveInterest, WIZ_LIVE_TOKENS).
 @Injectable()
-export class LiveEvents {
-  constructor(private readonly bus: BusService) {}
+export class LiveEvents implements OnApplicationBootstrap {
+  constructor(
+    private readonly bus: BusService,
+    private readonly interest: LiveInterest,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.interest.start();
+  }
+
+  /** Whether a model call of `job` should stream (someone would see its tokens). */
+  streams(job: JobEntity): boolean {
+    return this.interest.streams(jobIds(job));
+  }
 
   publish<T extends EventType>(job: JobEntity, type: T, data: PayloadOf<T>): void {
     const e = makeEvent(type, jobIds(job), data);

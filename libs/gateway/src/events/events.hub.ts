@@ -11,7 +11,7 @@ import {
   topicKey,
 } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { BusService, firstEventSeq, followEvents, lastEventSeq, replayEventPages } from '@wiz/bus';
+import { BusService, firstEventSeq, followEvents, lastEventSeq, LiveInterest, replayEventPages } from '@wiz/bus';
 import { AgentsRepository, ConversationsRepository, JobsRepository } from '@wiz/persistence';
 import { EventSource, OwnerResolver } from './owner-resolver';
 
@@ -20,6 +20,8 @@ export interface EventClient {
   readonly ownerId: string;
   /** The API key the client authenticated with (none with authentication off). */
   readonly keyId?: string;
+  /** Takes `live` token frames (a WebSocket client): its topics' model calls stream while it follows them. */
+  readonly tokens?: boolean;
   /** `text`, when given, is `frame` already serialised (shared by every client of a topic). */
   send(frame: ServerFrame, text?: string): void;
   /**
@@ -31,6 +33,8 @@ export interface EventClient {
 
 /** Live events kept for a subscription while its replay runs; past it, the replay reads them. */
 const MAX_LIVE_BUFFER = 1_024;
+/** A hub key (`job:<id>`) as a LiveInterest key (`job.<id>`). */
+const interestKey = (key: string) => key.replace(':', '.');
 
 interface Subscription {
   client: EventClient;
@@ -96,6 +100,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly jobs: JobsRepository,
     private readonly conversations: ConversationsRepository,
     private readonly owners: OwnerResolver,
+    private readonly interest: LiveInterest,
   ) {}
 
   /** The last sequence this gateway has seen on the live feed. */
@@ -166,7 +171,9 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
       const members = await this.conversations.participants(client.ownerId, id);
       sub.agents = new Set(members.filter((p) => p.kind === 'agent').map((p) => p.participantId));
     }
-    this.add(key, sub);
+    // Token deltas stream while someone follows the job, its agent or its conversation: said
+    // before `subscribed`, so the job a client submits next streams.
+    if (this.add(key, sub) && kind !== 'owner' && client.tokens) await this.interest.hold(interestKey(key));
     client.send({ type: 'subscribed', topic: sub.topic, seq: sub.lastSent });
     if (since === undefined) return;
     const first = await firstEventSeq(this.bus);
@@ -250,19 +257,24 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     for (const key of [...this.byKey.keys()]) this.remove(key, client.id);
   }
 
-  private add(key: string, sub: Subscription): void {
+  /** True when the client did not follow `key` already. */
+  private add(key: string, sub: Subscription): boolean {
     const subs = this.byKey.get(key) ?? new Map<string, Subscription>();
     this.byKey.set(key, subs);
-    if (key.startsWith('owner:') && !subs.has(sub.client.id)) this.ownerSubs++;
-    if (key.startsWith('conversation:') && !subs.has(sub.client.id)) this.conversationSubs++;
+    const fresh = !subs.has(sub.client.id);
+    if (key.startsWith('owner:') && fresh) this.ownerSubs++;
+    if (key.startsWith('conversation:') && fresh) this.conversationSubs++;
     subs.set(sub.client.id, sub);
+    return fresh;
   }
 
   private remove(key: string, clientId: string): boolean {
     const subs = this.byKey.get(key);
+    const tokens = subs?.get(clientId)?.client.tokens;
     const removed = subs?.delete(clientId) ?? false;
     if (removed && key.startsWith('owner:')) this.ownerSubs--;
     if (removed && key.startsWith('conversation:')) this.conversationSubs--;
+    if (removed && tokens && !key.startsWith('owner:')) void this.interest.release(interestKey(key));
     if (subs?.size === 0) this.byKey.delete(key);
     return removed;
   }

@@ -28,6 +28,7 @@ const DRAIN_POLL_MS = 5;
 // (FrameBudget) are dropped unread, with an `error` frame; a client that keeps on is closed.
 export class WsConnection implements EventClient {
   readonly id = randomUUID();
+  readonly tokens = true;
   ownerId = '';
   keyId?: string;
   /** Answered the last ping (see WsGateway's keep-alive). */

@@ -1,6 +1,6 @@
-import { generateText, hasToolCall, ModelMessage, streamText, TextStreamPart, ToolSet } from 'ai';
+import { generateText, hasToolCall, ModelMessage, StepResult, streamText, TextStreamPart, ToolSet } from 'ai';
 import { clip, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
-import { cleanModelText, Deadline, isContextTooLong, LlmCallError, untilAborted } from '@wiz/llm';
+import { cleanModelText, Deadline, isContextTooLong, LlmCallError, raceAbort, untilAborted } from '@wiz/llm';
 import { jobIds, makeEvent } from '@wiz/queue';
 import { BudgetExceeded, budgetReason } from '../budget';
 import { applyOutcomes, awaitedOf, wakeAtOf } from '../delegations.service';
@@ -93,17 +93,23 @@ export class LoopRun extends RunState {
     if (stepsLeft <= 0) throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
     await this.checkBudgets();
     let finished: string | undefined;
-    const tokens = new TokenBatcher(
-      this.deps.live,
-      this.job,
-      () => ({ iteration: s.iteration, step: s.steps + 1 }),
-      this.deps.tokenBatchMs,
-    );
+    // Streamed while someone follows the job (its tokens go out live); otherwise one response per
+    // model call, and the step stops early if someone starts following, so the next one streams.
+    const live = this.deps.live.streams(this.job);
+    const tokens = live
+      ? new TokenBatcher(
+          this.deps.live,
+          this.job,
+          () => ({ iteration: s.iteration, step: s.steps + 1 }),
+          this.deps.tokenBatchMs,
+        )
+      : undefined;
     this.reserved.count = 0;
     const tools = this.deps.toolBox.toolSet(this.tools, this.toolRun());
     let steered = false;
+    let followed = false;
     const deadline = new Deadline(this.model.timeoutMs, this.signal);
-    const stream = streamText({
+    const step = {
       ...this.settings(deadline.signal),
       system: P.withPhase(this.system, this.memory, P.ACT_INSTRUCTIONS),
       messages: base,
@@ -113,11 +119,11 @@ export class LoopRun extends RunState {
       stopWhen: [
         hasToolCall('finish'),
         () => this.parked(),
-        ({ steps }) => steps.length >= stepsLeft,
+        ({ steps }: { steps: unknown[] }) => steps.length >= stepsLeft,
         async () => (steered = await this.deps.human.hasSteers(this.job)),
+        () => !live && (followed = this.deps.live.streams(this.job)),
       ],
-      onError: () => undefined, // surfaced below as the stream's `error` part
-      onStepFinish: async (step) => {
+      onStepFinish: async (step: StepResult<ToolSet>) => {
         this.reserved.count = 0;
         s.messages = [...base, ...step.response.messages];
         finished ??= (
@@ -125,7 +131,7 @@ export class LoopRun extends RunState {
         )?.answer;
         if (finished !== undefined) this.parking.length = this.inputs.length = 0; // answered anyway: no one to wait for
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
-        tokens.endStep();
+        tokens?.endStep();
         this.pending.push(...recordStep(s, step, !last));
         this.count(step.usage, step.response.modelId);
         if (last) this.concludeAct(finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
@@ -137,18 +143,45 @@ export class LoopRun extends RunState {
           if (stop) this.budget.abort(new BudgetExceeded(stop));
         }
       },
-    });
+    };
     try {
-      await this.consume(stream.fullStream, deadline, tokens);
+      if (tokens)
+        // onError: surfaced by consume as the stream's `error` part.
+        await this.consume(streamText({ ...step, onError: () => undefined }).fullStream, deadline, tokens);
+      else await this.generate(step, deadline);
     } finally {
       deadline.clear();
-      tokens.flush();
+      tokens?.flush();
     }
     if (this.parked()) return;
-    // Steered: the next act step reads the message (the drive loop calls act again).
-    if (steered && s.phase === 'act') return;
+    // Steered, or followed: the next act step reads the message, or streams (the drive loop calls act again).
+    if ((steered || followed) && s.phase === 'act') return;
     // Still acting: the step budget ended the stream while the model wanted to go on.
     if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
+  }
+
+  // The act step unstreamed: one response per model call (a `chat {model}` span each), no token events.
+  private async generate(step: Parameters<typeof generateText<ToolSet>>[0], deadline: Deadline): Promise<void> {
+    let call: ModelCall | undefined;
+    try {
+      await raceAbort(
+        generateText({
+          ...step,
+          experimental_onStepStart: () => {
+            call = this.modelCall('act', this.ctx.state.messages);
+          },
+          onStepFinish: async (r) => {
+            call?.end(r.usage, r.response.modelId, this.deps.traceContent ? r.text : undefined);
+            call = undefined;
+            await step.onStepFinish?.(r);
+          },
+        }),
+        deadline.signal,
+      );
+    } catch (e) {
+      call?.fail(e);
+      throw this.modelError(deadline.expired ? deadline.signal.reason : e);
+    }
   }
 
   // Reads the step's stream until it ends or the call's deadline fires (a stalled body included).
