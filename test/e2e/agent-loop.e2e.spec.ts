@@ -268,6 +268,15 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     const types = (await events(job.id)).map((e) => e.type);
     expect(types.filter((t) => t === 'agent.step')).toHaveLength(5); // plan, act step + phase, validate
     expect(types[types.length - 2]).toBe('job.completed');
+    if (store === 'postgres') {
+      // Each step appended to the saved context; none rewrote it (a new generation).
+      const ds = new DataSource({ type: 'postgres', url: TEST_PG_URL, schema: iso.schema });
+      await ds.initialize();
+      const rows = await ds
+        .query(`SELECT generation FROM "${iso.schema}".activity_contexts WHERE "jobId" = $1`, [job.id])
+        .finally(() => ds.destroy());
+      expect(rows).toEqual([{ generation: 1 }]);
+    }
   });
 
   it('streams the next model call of a job once someone starts following it', async () => {

@@ -108,6 +108,7 @@ export class LoopRun extends RunState {
     const tools = this.deps.toolBox.toolSet(this.tools, this.toolRun());
     let steered = false;
     let followed = false;
+    let taken = 0;
     const deadline = new Deadline(this.model.timeoutMs, this.signal);
     const step = {
       ...this.settings(deadline.signal),
@@ -125,7 +126,10 @@ export class LoopRun extends RunState {
       ],
       onStepFinish: async (step: StepResult<ToolSet>) => {
         this.reserved.count = 0;
-        s.messages = [...base, ...step.response.messages];
+        // Every response message so far; generateText makes them anew each step: the context keeps
+        // the ones it has (saved elements are not rewritten, so a step costs the same at any history).
+        s.messages = [...s.messages, ...step.response.messages.slice(taken)];
+        taken = step.response.messages.length;
         finished ??= (
           step.toolCalls.find((c) => c.toolName === 'finish' && !c.invalid)?.input as { answer?: string } | undefined
         )?.answer;
