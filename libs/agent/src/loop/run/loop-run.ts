@@ -115,6 +115,8 @@ export class LoopRun extends RunState {
       system: P.withPhase(this.system, this.memory, P.ACT_INSTRUCTIONS),
       messages: base,
       tools,
+      // Steps' raw request bodies (the whole history, each) are never read: not kept per step.
+      experimental_include: { requestBody: false },
       // A delegation ends the step's stream: the job parks until the child answers.
       // A person's steering message also ends it: the next step starts with the message in context.
       stopWhen: [
@@ -171,6 +173,7 @@ export class LoopRun extends RunState {
       await raceAbort(
         generateText({
           ...step,
+          experimental_include: { requestBody: false, responseBody: false },
           experimental_onStepStart: () => {
             call = this.modelCall('act', this.ctx.state.messages);
           },
