@@ -99,6 +99,32 @@ describe('webhooks', () => {
     expect((await http(sut.baseUrl, 'GET', `/api/v1/webhooks/${hookId}`)).status).toBe(404);
   });
 
+  // Runtimes keep each owner's webhooks in memory; a create or delete reaches them at once.
+  it("sees an owner's new webhook at its next event, and a deleted one no more", async () => {
+    const sut = await start();
+    const [first, second] = [receiver(), receiver()];
+    const [firstUrl, secondUrl] = [await first.start(), await second.start()];
+    const agent = (
+      await http(sut.baseUrl, 'POST', '/api/v1/agents', { name: 'Wes', role: 'worker', loop: { planning: false } })
+    ).body.id as string;
+    await runJob(sut.baseUrl, agent); // the owner's (empty, for this agent's new owner key) webhooks are read
+    const hook = (
+      await http(sut.baseUrl, 'POST', '/api/v1/webhooks', { url: firstUrl, events: ['job.completed'], secret: SECRET })
+    ).body.id as string;
+    const seen = await runJob(sut.baseUrl, agent);
+    await until(async () => first.received.some((d) => d.event.jobId === seen), 10_000, 'the new webhook used');
+
+    expect((await http(sut.baseUrl, 'DELETE', `/api/v1/webhooks/${hook}`)).status).toBe(204);
+    await http(sut.baseUrl, 'POST', '/api/v1/webhooks', { url: secondUrl, events: ['job.completed'], secret: SECRET });
+    const after = [await runJob(sut.baseUrl, agent), await runJob(sut.baseUrl, agent)];
+    await until(
+      async () => after.every((j) => second.received.some((d) => d.event.jobId === j)),
+      10_000,
+      'the second webhook used for both jobs',
+    );
+    expect(first.received.filter((d) => after.includes(d.event.jobId as string))).toEqual([]);
+  });
+
   it('retries with the same delivery id after the receiver answered 500 twice', async () => {
     const sut = procs[0]!;
     const rx = receiver((d, tries) => (d.eventType === 'job.completed' && tries <= 2 ? 500 : 200));

@@ -37,12 +37,18 @@ export type WakeAgentSignal = z.infer<typeof WakeAgentSignalSchema>;
 export const KeyRevokedSignalSchema = z.object({ keyId: z.uuid() });
 export type KeyRevokedSignal = z.infer<typeof KeyRevokedSignalSchema>;
 
+// Core NATS broadcast to every runtime: an owner's webhooks changed (one created or deleted).
+// Runtimes keep each owner's webhooks in memory for the events they read, and re-read them now.
+export const WebhooksChangedSignalSchema = z.object({ ownerId: z.string().min(1).max(100) });
+export type WebhooksChangedSignal = z.infer<typeof WebhooksChangedSignalSchema>;
+
 // Every control message (`<p>.control.<kind>`, see busNames.control) and its payload's schema:
 // BusService.publishControl / subscribeControl validate against this table.
 export const CONTROL_MESSAGES = {
   cancel: CancelJobSignalSchema,
   wake: WakeAgentSignalSchema,
   revoke: KeyRevokedSignalSchema,
+  webhooks: WebhooksChangedSignalSchema,
 } as const;
 export type ControlKind = keyof typeof CONTROL_MESSAGES;
 export type ControlMessage<K extends ControlKind> = z.infer<(typeof CONTROL_MESSAGES)[K]>;

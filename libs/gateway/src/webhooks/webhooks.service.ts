@@ -15,6 +15,7 @@ import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { OwnerCaps, WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
 import { assertPublicUrl, UrlRefused } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
+import { BusService } from '@wiz/bus';
 
 const toWebhook = (e: WebhookEntity): Webhook => ({
   id: e.id,
@@ -36,7 +37,8 @@ const toDelivery = (d: WebhookDeliveryEntity): WebhookDelivery => ({
 });
 
 // An owner's webhooks. The secret is sealed here and opened only by the runtime that signs
-// deliveries; no answer, event or log line carries it.
+// deliveries; no answer, event or log line carries it. Runtimes keep each owner's webhooks in
+// memory: a change tells them (the `webhooks` control message) before it is answered.
 @Injectable()
 export class WebhooksService {
   constructor(
@@ -44,6 +46,7 @@ export class WebhooksService {
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly caps: OwnerCaps,
+    private readonly bus: BusService,
   ) {}
 
   async create(ownerId: string, body: CreateWebhook): Promise<Webhook> {
@@ -64,6 +67,7 @@ export class WebhooksService {
       createdAt: new Date(),
     } satisfies WebhookEntity);
     await this.caps.insert('webhooks', ownerId, (m) => this.hooks.insert(entity, m));
+    this.bus.publishControl('webhooks', { ownerId });
     return toWebhook(entity);
   }
 
@@ -78,6 +82,7 @@ export class WebhooksService {
 
   async remove(ownerId: string, id: string): Promise<void> {
     if (!isUuid(id) || !(await this.hooks.delete(ownerId, id))) throw notFound('webhook', id);
+    this.bus.publishControl('webhooks', { ownerId });
   }
 
   async deliveries(ownerId: string, id: string, q: DeliveryListQuery): Promise<{ items: WebhookDelivery[] }> {
