@@ -3,6 +3,7 @@ import { busNames } from '@wiz/contracts';
 import { BusService, LiveInterest, LiveTokensMode } from '@wiz/bus';
 import { cleanup, isolation, TEST_NATS_URL } from '../support/isolation';
 import { until } from '../support/until';
+import { PrivateNats } from '../support/private-nats';
 
 // Who follows a job's tokens, across processes: gateways hold keys in KV, runtimes watch them and
 // stream a model call only while a live holder follows its job, agent or conversation.
@@ -88,6 +89,42 @@ describe(LiveInterest.name, () => {
     const t0 = Date.now();
     await until(async () => !runtime.streams(job('j4')), 5_000, 'the dead holder ignored');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+  });
+
+  it('announces what a client followed while NATS was away once it is back', async () => {
+    const nats = await PrivateNats.start('interest');
+    const mine: LiveInterest[] = [];
+    try {
+      const on = async (heartbeatMs: number) => {
+        const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+        conns.push(nc);
+        const sut = new LiveInterest(new BusService(nc, await nc.jetstreamManager(), names), {
+          mode: 'subscribed',
+          replicas: 1,
+          heartbeatMs,
+        });
+        mine.push(sut);
+        return sut;
+      };
+      const [runtime, gateway] = [await on(200), await on(200)];
+      await runtime.start();
+      await gateway.hold('job.before');
+      await until(async () => runtime.streams(job('before')), 5_000, 'the job followed before the outage');
+
+      await nats.stop('SIGKILL');
+      const t0 = Date.now();
+      await gateway.hold('job.during'); // its put cannot reach NATS: the subscribe goes on after ~1 s
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      nats.start();
+      await nats.waitReady();
+      // The gateway says it again, and the runtime reads the bucket again, after their reconnect.
+      await until(async () => runtime.streams(job('during')), 10_000, 'the job followed during the outage');
+      expect(runtime.streams(job('before'))).toBe(true);
+    } finally {
+      for (const s of mine) await s.beforeApplicationShutdown();
+      await nats.stop('SIGKILL');
+      await nats.dispose();
+    }
   });
 
   it('always or never streams when told to, without the bucket', async () => {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { KV, KvEntry, nuid, QueuedIterator } from 'nats';
+import { Events, KV, KvEntry, nuid, QueuedIterator } from 'nats';
 import type { BusService } from './bus.service';
 
 /** When a model call streams its tokens: WIZ_LIVE_TOKENS. */
@@ -24,6 +24,8 @@ export const LIVE_INTEREST_HEARTBEAT_MS = 10_000;
 /** Keys of a holder that died are removed by the bucket after this long; holders re-put theirs sooner. */
 const BUCKET_TTL_MS = 3_600_000;
 const REFRESH_MS = BUCKET_TTL_MS / 3;
+/** How long a subscribe waits for its announcement at most. */
+const HOLD_WAIT_MS = 1_000;
 
 // Who follows a job's live events (`agent.token`), across processes. A gateway holds a key per
 // agent, job and conversation its clients follow (`<kind>.<id>.<holder>` in the `interest` KV
@@ -39,6 +41,10 @@ export class LiveInterest {
   private kv?: Promise<KV>;
   /** This process's puts and deletes, in order (a quick subscribe-unsubscribe leaves no key behind). */
   private writes: Promise<void> = Promise.resolve();
+  /** Held keys whose announcement failed: tried again at every heartbeat. */
+  private readonly unsaid = new Set<string>();
+  private beating = false;
+  private reconnects?: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
   /** Read from the bucket: the holders of each key, and when each holder was last seen alive. */
   private readonly holders = new Map<string, Set<string>>();
@@ -54,12 +60,38 @@ export class LiveInterest {
     private readonly o: LiveInterestOptions,
   ) {}
 
+  // After a reconnect (NATS restarted, or another node), what was read may be stale and what was
+  // said may be lost: read the bucket again (streaming meanwhile) and say the held keys again.
+  private followReconnects(): void {
+    if (this.reconnects) return;
+    this.reconnects = (async () => {
+      for await (const s of this.bus.nc.status()) {
+        if (s.type !== Events.Reconnect || this.stopped) continue;
+        this.synced = false;
+        this.watch?.stop();
+        if (this.holds.size) void this.write(() => this.refresh());
+      }
+    })().catch(() => undefined);
+  }
+
   /** A client of this process follows `key` (`agent.<id>`, `job.<id>`, `conversation.<id>`). */
   async hold(key: string): Promise<void> {
     const n = (this.holds.get(key) ?? 0) + 1;
     this.holds.set(key, n);
     if (n > 1 || this.o.mode !== 'subscribed') return;
-    await this.write(() => this.put(key));
+    this.followReconnects();
+    // First hold: say this holder is alive (before its first key), and keep saying it.
+    if (!this.timers.length && !this.stopped) {
+      this.timers.push(
+        setInterval(() => this.beatSoon(), this.o.heartbeatMs).unref(),
+        setInterval(() => void this.write(() => this.refresh()), REFRESH_MS).unref(),
+      );
+      this.beatSoon();
+    }
+    // Said before the client hears `subscribed`, unless NATS is slow to take it (then it goes on).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.write(() => this.put(key)), new Promise((r) => (timer = setTimeout(r, HOLD_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** One follower of `key` left. */
@@ -67,6 +99,7 @@ export class LiveInterest {
     const n = (this.holds.get(key) ?? 0) - 1;
     if (n > 0) return void this.holds.set(key, n);
     if (!this.holds.delete(key) || this.o.mode !== 'subscribed') return;
+    this.unsaid.delete(key);
     await this.write(async () => {
       try {
         await (await this.bucket()).delete(`${key}.${this.id}`);
@@ -125,24 +158,35 @@ export class LiveInterest {
 
   private async put(key: string): Promise<void> {
     try {
-      const kv = await this.bucket();
-      if (!this.timers.length) await this.beat(kv);
-      await kv.put(`${key}.${this.id}`, '');
+      await (await this.bucket()).put(`${key}.${this.id}`, '');
+      this.unsaid.delete(key);
     } catch (e) {
-      this.log.warn(`could not announce interest in ${key} (its tokens may not stream): ${String(e)}`);
+      if (!this.unsaid.has(key))
+        this.log.warn(`could not announce interest in ${key} (tried again every heartbeat): ${String(e)}`);
+      this.unsaid.add(key);
     }
   }
 
-  // First hold: say this holder is alive, and keep saying it; re-put the keys before the bucket drops them.
-  private async beat(kv: KV): Promise<void> {
-    const say = () => kv.put(`${HOLDER}${this.id}`, String(Date.now()));
-    this.timers.push(
-      setInterval(() => void say().catch(() => undefined), this.o.heartbeatMs).unref(),
-      setInterval(() => {
-        for (const k of this.holds.keys()) void kv.put(`${k}.${this.id}`, '').catch(() => undefined);
-      }, REFRESH_MS).unref(),
-    );
-    await say();
+  /** A heartbeat after the writes queued, unless one is queued already (NATS slow or away). */
+  private beatSoon(): void {
+    if (this.beating) return;
+    this.beating = true;
+    void this.write(() => this.beat()).finally(() => (this.beating = false));
+  }
+
+  // Every heartbeat: this holder is alive; keys whose announcement failed (NATS away) are tried again.
+  private async beat(): Promise<void> {
+    try {
+      await (await this.bucket()).put(`${HOLDER}${this.id}`, String(Date.now()));
+    } catch {
+      return; // the next heartbeat tries again
+    }
+    for (const key of [...this.unsaid]) if (this.holds.has(key)) await this.put(key);
+  }
+
+  // Before the bucket's TTL drops them: the keys still held, again.
+  private async refresh(): Promise<void> {
+    for (const key of [...this.holds.keys()]) await this.put(key);
   }
 
   private bucket(): Promise<KV> {
@@ -157,6 +201,7 @@ export class LiveInterest {
 
   private startWatch(): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    this.followReconnects();
     this.watching ??= new Promise<void>((ready) => {
       const done = (e?: unknown) => {
         if (e) this.log.warn(`watching interest failed (streaming every call until it works again): ${String(e)}`);
