@@ -110,8 +110,9 @@ export class LiveInterest {
   }
 
   private write(op: () => Promise<void>): Promise<void> {
-    this.writes = this.writes.then(op);
-    return this.writes;
+    const run = this.writes.then(op);
+    this.writes = run.catch(() => undefined); // a failed write never stops the ones after it
+    return run;
   }
 
   /** Whether a model call of this job should stream its tokens now. */
