@@ -28,6 +28,7 @@ interface Node {
   monitorPort: number;
   dir: string;
   child?: ChildProcess;
+  log: string[];
 }
 
 const compose = parse(readFileSync(join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -73,9 +74,21 @@ describe('docker-compose.yml cluster profile, NATS run for real', () => {
       const ports = [await freePort(), await freePort(), await freePort()];
       if (ports.includes(MACHINE_NATS_PORT)) throw new Error('refusing the machine NATS port');
       const [port, clusterPort, monitorPort] = ports as [number, number, number];
-      nodes.push({ name, port, clusterPort, monitorPort, dir: mkdtempSync(join(tmpdir(), `wiz-compose-${name}-`)) });
+      nodes.push({
+        name,
+        port,
+        clusterPort,
+        monitorPort,
+        dir: mkdtempSync(join(tmpdir(), `wiz-compose-${name}-`)),
+        log: [],
+      });
     }
-    for (const n of nodes) n.child = spawn(NATS_BIN, onLoopback(n.name, nodes), { stdio: 'ignore' });
+    for (const n of nodes) {
+      n.child = spawn(NATS_BIN, onLoopback(n.name, nodes), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const keep = (b: Buffer) => void n.log.splice(0, n.log.length - 40, ...b.toString().split('\n').filter(Boolean));
+      n.child.stdout!.on('data', keep);
+      n.child.stderr!.on('data', keep);
+    }
   });
 
   afterAll(async () => {
@@ -94,7 +107,14 @@ describe('docker-compose.yml cluster profile, NATS run for real', () => {
       async () => (await Promise.all(nodes.map(healthz))).every((s) => s === 200),
       30_000,
       '/healthz 200 on every node',
-      async () => JSON.stringify(await Promise.all(nodes.map(healthz))),
+      async () =>
+        JSON.stringify(await Promise.all(nodes.map(healthz))) +
+        nodes
+          .filter((n) => n.child?.exitCode !== null || n.child?.signalCode !== null)
+          .map(
+            (n) => `\n${n.name} exited (${n.child?.exitCode ?? n.child?.signalCode}):\n${n.log.slice(-10).join('\n')}`,
+          )
+          .join(''),
     );
     for (const n of nodes) {
       const info = (await (await fetch(`http://127.0.0.1:${n.monitorPort}/jsz`)).json()) as {

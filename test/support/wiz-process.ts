@@ -6,14 +6,32 @@ import { trackChild } from './child-registry';
 import { Isolation, TEST_NATS_URL, TEST_PG_URL, TEST_SECRET_KEY } from './isolation';
 import { REPO_ROOT as ROOT } from './repo-root';
 
+// Ports for servers a test starts come from below the kernel's ephemeral range (32768–60999 here),
+// one block per jest worker. A port the kernel hands out for `listen(0)` is free only until the
+// next outbound connection of any process on the machine takes it, which happened between asking
+// and a child's bind (a NATS node that never came up); nothing takes ports from this range by
+// itself, and the per-worker blocks keep parallel suites apart. Still checked by binding it.
+const PORT_BASE = 20_000;
+const PORT_BLOCK = 1_000;
+const PORT_BLOCKS = 12; // 20000–31999
+let nextPort = Math.floor(Math.random() * PORT_BLOCK);
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A port no other test of this run is handed, free when asked. */
 export async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
+  const worker = (Number(process.env['JEST_WORKER_ID'] ?? '1') - 1) % PORT_BLOCKS;
+  for (let tries = 0; tries < PORT_BLOCK; tries++) {
+    const port = PORT_BASE + worker * PORT_BLOCK + (nextPort++ % PORT_BLOCK);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in block ${worker} (${PORT_BASE + worker * PORT_BLOCK}…)`);
 }
 
 // Starts a built Wiz entry (`npm run build` first) the way a user would: `node dist/…/main.js`

@@ -102,6 +102,11 @@ export class PartitionLeases {
       replicas: this.o.replicas,
       // Garbage collection of dead runtimes' announcements only; a lease ends by its expiresAt.
       ttl: Math.max(60_000, 10 * this.o.leaseMs),
+      // Every read here feeds a compare-and-set, so it goes to the stream leader. A direct get may
+      // be answered by any replica, and on NATS 2.9 before 2.9.17 (nats-server#4162) a replica
+      // just restarted answers with values from before it stopped: runtimes took the stale
+      // revisions for leases taken by others and dropped theirs (cluster.e2e, 1 run in 7).
+      allow_direct: false,
     });
     return this.kv;
   }

@@ -121,6 +121,8 @@ export class WindowCounters {
         replicas: this.o.replicas,
         storage: StorageType.Memory,
         ttl: 2 * this.o.maxWindowMs,
+        // Reads feed compare-and-set updates: from the stream leader (see partition-leases.ts).
+        allow_direct: false,
       })
       .catch((e: unknown) => {
         this.kv = undefined;
