@@ -60,7 +60,7 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
   const agents = new AgentsRepository(ds);
   const jobRepo = new JobsRepository(ds);
   const flow = new JobFlowService(jobRepo, agents, bus);
-  const budgets = new BudgetsService(new UsageRepository(ds));
+  const budgets = new BudgetsService(new UsageRepository(ds), bus);
   const jobs = new JobsService(agents, jobRepo, changes, flow, bus, budgets);
   return {
     nc,

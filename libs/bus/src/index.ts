@@ -8,4 +8,5 @@ export type { BusTopology } from './provision';
 export { WindowCounters } from './window-counters';
 export type { WindowCount } from './window-counters';
 export { LiveInterest } from './live-interest';
+export { OwnerCache, OWNER_CACHE_TTL_MS, ownerConfigChanged } from './owner-cache';
 export type { LiveTarget, LiveTokensMode } from './live-interest';

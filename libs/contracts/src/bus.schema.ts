@@ -37,10 +37,16 @@ export type WakeAgentSignal = z.infer<typeof WakeAgentSignalSchema>;
 export const KeyRevokedSignalSchema = z.object({ keyId: z.uuid() });
 export type KeyRevokedSignal = z.infer<typeof KeyRevokedSignalSchema>;
 
-// Core NATS broadcast to every runtime: an owner's webhooks changed (one created or deleted).
-// Runtimes keep each owner's webhooks in memory for the events they read, and re-read them now.
-export const WebhooksChangedSignalSchema = z.object({ ownerId: z.string().min(1).max(100) });
-export type WebhooksChangedSignal = z.infer<typeof WebhooksChangedSignalSchema>;
+// Core NATS broadcast to every process: what an owner configured and every job reads changed
+// (its webhooks, budgets or approval policies). Processes keep these in memory per owner
+// (OwnerCache, libs/bus) and forget that owner's entry now; they re-read it after 10 s anyway.
+export const OWNER_CONFIGS = ['webhooks', 'budgets', 'approvals'] as const;
+export type OwnerConfig = (typeof OWNER_CONFIGS)[number];
+export const OwnerConfigChangedSignalSchema = z.object({
+  ownerId: z.string().min(1).max(100),
+  what: z.enum(OWNER_CONFIGS),
+});
+export type OwnerConfigChangedSignal = z.infer<typeof OwnerConfigChangedSignalSchema>;
 
 // Every control message (`<p>.control.<kind>`, see busNames.control) and its payload's schema:
 // BusService.publishControl / subscribeControl validate against this table.
@@ -48,7 +54,7 @@ export const CONTROL_MESSAGES = {
   cancel: CancelJobSignalSchema,
   wake: WakeAgentSignalSchema,
   revoke: KeyRevokedSignalSchema,
-  webhooks: WebhooksChangedSignalSchema,
+  'owner-config': OwnerConfigChangedSignalSchema,
 } as const;
 export type ControlKind = keyof typeof CONTROL_MESSAGES;
 export type ControlMessage<K extends ControlKind> = z.infer<(typeof CONTROL_MESSAGES)[K]>;

@@ -31,8 +31,7 @@ export class HumanInputService {
   ) {}
 
   async policiesOf(agent: AgentEntity): Promise<RunPolicies> {
-    const owner = await this.waits.ownerPolicies(agent.ownerId);
-    return { agent: agent.approvals ?? null, owner: owner?.approvals ?? null };
+    return { agent: agent.approvals ?? null, owner: await this.resolver.ownerApprovals(agent.ownerId) };
   }
 
   /** The wait rows of `requests` and their events, in the park's transaction. */

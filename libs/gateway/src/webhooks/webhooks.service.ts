@@ -15,7 +15,7 @@ import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { OwnerCaps, WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
 import { assertPublicUrl, UrlRefused } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
-import { BusService } from '@wiz/bus';
+import { BusService, ownerConfigChanged } from '@wiz/bus';
 
 const toWebhook = (e: WebhookEntity): Webhook => ({
   id: e.id,
@@ -67,7 +67,7 @@ export class WebhooksService {
       createdAt: new Date(),
     } satisfies WebhookEntity);
     await this.caps.insert('webhooks', ownerId, (m) => this.hooks.insert(entity, m));
-    this.bus.publishControl('webhooks', { ownerId });
+    ownerConfigChanged(this.bus, 'webhooks', ownerId);
     return toWebhook(entity);
   }
 
@@ -82,7 +82,7 @@ export class WebhooksService {
 
   async remove(ownerId: string, id: string): Promise<void> {
     if (!isUuid(id) || !(await this.hooks.delete(ownerId, id))) throw notFound('webhook', id);
-    this.bus.publishControl('webhooks', { ownerId });
+    ownerConfigChanged(this.bus, 'webhooks', ownerId);
   }
 
   async deliveries(ownerId: string, id: string, q: DeliveryListQuery): Promise<{ items: WebhookDelivery[] }> {

@@ -90,17 +90,6 @@ export class UsageRepository {
     return this.ds.getRepository(BudgetEntity).find({ where: { ownerId }, order: { agentId: 'ASC', period: 'ASC' } });
   }
 
-  /** The budgets that apply to a job of `agentId` (the owner's and the agent's own). */
-  async budgetsFor(ownerId: string, agentId: string): Promise<BudgetEntity[]> {
-    // Plain SQL: read before every model call (see Sql).
-    const sql = new Sql(this.ds.manager);
-    const rows = await sql.rows(
-      `SELECT * FROM ${sql.table(BudgetEntity)} WHERE "ownerId" = ${sql.p(1)} AND "agentId" IN ('', ${sql.p(2)})`,
-      [ownerId, agentId],
-    );
-    return rows.map((r) => sql.hydrate(BudgetEntity, r));
-  }
-
   /** Replaces the owner's budgets with `rows` (one transaction). */
   async replaceBudgets(ownerId: string, rows: BudgetEntity[]): Promise<void> {
     await writeTransaction(this.ds, async (m) => {

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Budget, BudgetList, UsageReport, UsageQuery, WizError } from '@wiz/contracts';
+import { BusService, OwnerCache } from '@wiz/bus';
 import { BudgetEntity, UsageRepository } from '@wiz/persistence';
 import { budgetRefusals } from '@wiz/telemetry';
 
@@ -15,14 +16,27 @@ export function periodStart(period: 'day' | 'month', now = new Date()): Date {
 }
 
 // Owners' budgets, checked against the usage ledger in the store (so they hold cluster-wide):
-// a spent budget refuses new jobs (429) and stops running ones at their next model call.
+// a spent budget refuses new jobs (429) and stops running ones at their next model call. The
+// budgets themselves are kept in memory per owner (OwnerCache: a change applies everywhere at
+// once, or after 10 s if its message is lost); the usage is read whenever one applies.
 @Injectable()
-export class BudgetsService {
-  constructor(private readonly usage: UsageRepository) {}
+export class BudgetsService implements BeforeApplicationShutdown {
+  private readonly budgetsOf: OwnerCache<BudgetEntity[]>;
+
+  constructor(
+    private readonly usage: UsageRepository,
+    bus: BusService,
+  ) {
+    this.budgetsOf = new OwnerCache(bus, 'budgets', (ownerId) => usage.budgets(ownerId));
+  }
+
+  beforeApplicationShutdown(): void {
+    this.budgetsOf.close();
+  }
 
   /** Why a job of `agentId` may not spend now, or null. */
   async stopReason(ownerId: string, agentId: string): Promise<string | null> {
-    const budgets = await this.usage.budgetsFor(ownerId, agentId);
+    const budgets = (await this.budgetsOf.get(ownerId)).filter((b) => b.agentId === '' || b.agentId === agentId);
     for (const b of budgets) {
       const since = periodStart(b.period);
       const used = await this.usage.since(ownerId, since, b.agentId || undefined);
@@ -66,6 +80,7 @@ export class BudgetsService {
     if (keys.size !== rows.length)
       throw new WizError('validation_failed', 'one budget per agent (or owner) and period');
     await this.usage.replaceBudgets(ownerId, rows);
+    this.budgetsOf.changed(ownerId);
     return this.list(ownerId);
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -15,6 +15,7 @@ import {
   WaitStatus,
   WizError,
 } from '@wiz/contracts';
+import { BusService, OwnerCache } from '@wiz/bus';
 import { JobEntity, JobsRepository, JobWaitEntity, JobWaitsRepository } from '@wiz/persistence';
 import { makeEvent } from '../events';
 import { JobFlowService, jobIds } from '../job-flow.service';
@@ -37,15 +38,26 @@ const invalid = (msg: string, details?: unknown) => new WizError('validation_fai
 // wait row (decided once: a second decision is a 409 and changes nothing), committed with its
 // event and, when the job has nothing else pending, the job's wake-up (a new mailbox command).
 @Injectable()
-export class JobWaitsService implements OnModuleInit {
+export class JobWaitsService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly requestedHooks: WaitsRequestedHook[] = [];
+  /** Each owner's approval policies, read by every job (see OwnerCache). */
+  private readonly approvalsOf: OwnerCache<ApprovalPolicies | null>;
 
   constructor(
     private readonly waits: JobWaitsRepository,
     private readonly jobs: JobsRepository,
     private readonly changes: StateChangesService,
     private readonly flow: JobFlowService,
-  ) {}
+    bus: BusService,
+  ) {
+    this.approvalsOf = new OwnerCache(bus, 'approvals', async (ownerId) => {
+      return (await waits.ownerPolicies(ownerId))?.approvals ?? null;
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.approvalsOf.close();
+  }
 
   onModuleInit(): void {
     // A job that ends while it waits (cancelled, or failed) leaves no wait pending: a late
@@ -68,11 +80,17 @@ export class JobWaitsService implements OnModuleInit {
   }
 
   async ownerPolicies(ownerId: string): Promise<{ approvals: ApprovalPolicies }> {
-    return { approvals: (await this.waits.ownerPolicies(ownerId))?.approvals ?? {} };
+    return { approvals: (await this.ownerApprovals(ownerId)) ?? {} };
+  }
+
+  /** The owner's approval policies (none set: null), as a job's run reads them. */
+  ownerApprovals(ownerId: string): Promise<ApprovalPolicies | null> {
+    return this.approvalsOf.get(ownerId);
   }
 
   async setOwnerPolicies(ownerId: string, approvals: ApprovalPolicies): Promise<{ approvals: ApprovalPolicies }> {
     await this.waits.saveOwnerPolicies({ ownerId, approvals, updatedAt: new Date() });
+    this.approvalsOf.changed(ownerId);
     return { approvals };
   }
 

@@ -1,14 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ConsumerEvents, ConsumerMessages, JsMsg, Subscription } from 'nats';
+import { ConsumerEvents, ConsumerMessages, JsMsg } from 'nats';
 import { eventMatches } from '@wiz/contracts';
-import { BusService } from '@wiz/bus';
+import { BusService, OwnerCache } from '@wiz/bus';
 import { OwnersRepository, WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
 import { WebhookSender } from './webhook.sender';
 
 const MAX_CACHED_OWNERS = 100_000;
-/** An owner's webhooks are re-read after this long even without a `webhooks` control message (at most once, so one can be lost). */
-const HOOKS_TTL_MS = 10_000;
 
 interface EventHead {
   id: string;
@@ -22,16 +20,12 @@ interface EventHead {
 // starts sending. Acked only once the deliveries are in the store: a runtime that dies before
 // leaves the event to be redelivered (a delivery is unique per webhook and event, so a
 // redelivery adds nothing); after, the store's next-attempt times bring every delivery back.
-// Each owner's webhooks are kept in memory (most events' owners have none): re-read when a
-// gateway says they changed, and after HOOKS_TTL_MS anyway.
+// Each owner's webhooks are kept in memory (most events' owners have none; see OwnerCache).
 @Injectable()
 export class WebhookIntake implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Webhooks');
   private readonly owners = new Map<string, string>();
-  private readonly hooksOf = new Map<string, { hooks: WebhookEntity[]; at: number }>();
-  /** Counts changes heard of: a read that began before one is not kept. */
-  private changes = 0;
-  private changed?: Subscription;
+  private readonly hooksOf: OwnerCache<WebhookEntity[]>;
   private messages?: ConsumerMessages;
   private stopping = false;
   private loop?: Promise<void>;
@@ -41,18 +35,16 @@ export class WebhookIntake implements OnApplicationBootstrap, BeforeApplicationS
     private readonly hooks: WebhooksRepository,
     private readonly ownersRepo: OwnersRepository,
     private readonly sender: WebhookSender,
-  ) {}
+  ) {
+    this.hooksOf = new OwnerCache(bus, 'webhooks', (ownerId) => hooks.ofOwner(ownerId));
+  }
 
   onApplicationBootstrap(): void {
-    this.changed = this.bus.subscribeControl('webhooks', ({ ownerId }) => {
-      this.changes++;
-      this.hooksOf.delete(ownerId);
-    });
     this.loop = this.run();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.changed?.unsubscribe();
+    this.hooksOf.close();
     this.stopping = true;
     this.messages?.stop();
     await this.loop;
@@ -106,7 +98,7 @@ export class WebhookIntake implements OnApplicationBootstrap, BeforeApplicationS
   private async record(event: EventHead, body: string): Promise<WebhookDeliveryEntity[]> {
     const ownerId = await this.ownerOf(event);
     if (!ownerId) return [];
-    const matching = (await this.webhooksOf(ownerId)).filter((h) => h.events.some((g) => eventMatches(g, event.type)));
+    const matching = (await this.hooksOf.get(ownerId)).filter((h) => h.events.some((g) => eventMatches(g, event.type)));
     if (!matching.length) return [];
     const now = new Date();
     return this.hooks.addDeliveries(
@@ -127,19 +119,6 @@ export class WebhookIntake implements OnApplicationBootstrap, BeforeApplicationS
         } satisfies WebhookDeliveryEntity),
       ),
     );
-  }
-
-  private async webhooksOf(ownerId: string): Promise<WebhookEntity[]> {
-    const now = Date.now();
-    const known = this.hooksOf.get(ownerId);
-    if (known && now - known.at < HOOKS_TTL_MS) return known.hooks;
-    const before = this.changes;
-    const hooks = await this.hooks.ofOwner(ownerId);
-    if (this.changes === before) {
-      if (this.hooksOf.size >= MAX_CACHED_OWNERS) this.hooksOf.clear();
-      this.hooksOf.set(ownerId, { hooks, at: now });
-    }
-    return hooks;
   }
 
   // Events name their agent or conversation, not their owner; an owner never changes.
