@@ -34,7 +34,7 @@ export class JobRunner {
       this.log.debug(`skipping job ${cmd.jobId}: ${started.reason}`);
       return 'done';
     }
-    const { job, agent } = started;
+    const { job, agent, steered } = started;
     // Parent: the context the command carried (its NATS headers); a command rebuilt from the
     // store has none, so the run joins the job's own trace. A resumed run links to its origin.
     const origin = contextFromTraceparent(job.traceParent);
@@ -56,7 +56,7 @@ export class JobRunner {
         `invoke_agent ${agent.name}`,
         { attributes, parent, links: resumed && parent !== origin ? linkTo(origin) : [] },
         async (span) => {
-          const outcome = await this.loop.run(job, agent, cancel);
+          const outcome = await this.loop.run(job, agent, cancel, { steered });
           ended = 'parked' in outcome ? 'parked' : cancel.aborted ? 'cancelled' : outcome.ok ? 'completed' : 'failed';
           if (!('parked' in outcome) && !outcome.ok) failSpan(span, new Error(outcome.reason), 'job_failed');
           await this.settle(job, outcome, cancel);

@@ -18,7 +18,8 @@ export const LOST_RUN = 'runtime stopped during this attempt (crash or kill); ru
 export const HANDED_BACK = 'runtime shut down before this attempt finished; run again';
 
 export type StartOutcome =
-  | { run: true; job: JobEntity; agent: AgentEntity }
+  /** `steered`: a person's steering message waited for the job when it was read. */
+  | { run: true; job: JobEntity; agent: AgentEntity; steered: boolean }
   /** Nothing to run (already finished, not runnable now, moved by someone else): ack. */
   | { run: false; reason: string }
   /** Not now: the agent is paused, or runs another job (`holder`). Keep the command. */
@@ -57,8 +58,9 @@ export class JobExecutionService {
   ) {}
 
   async start(cmd: RunJobCommand): Promise<StartOutcome> {
-    const job = await this.jobs.findById(cmd.ownerId, cmd.jobId);
-    if (!job) return { run: false, reason: 'unknown job' };
+    const found = await this.jobs.findForRun(cmd.ownerId, cmd.jobId);
+    if (!found) return { run: false, reason: 'unknown job' };
+    const { job, steered } = found;
     if (isTerminal(job.status)) return { run: false, reason: `already ${job.status}` };
     if (job.status === 'active') {
       // A live runtime runs it (this command is a copy): wait until it ends.
@@ -97,7 +99,7 @@ export class JobExecutionService {
       }
       emit.event(makeEvent('job.active', jobIds(job), { attempt }));
       if (claim.turnedBusy) emit.event(makeEvent('agent.status', jobIds(job), { status: 'busy', jobId: job.id }));
-      return { run: true, job, agent: claim.agent };
+      return { run: true, job, agent: claim.agent, steered };
     }, job.agentId);
   }
 

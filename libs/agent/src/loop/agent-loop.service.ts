@@ -46,7 +46,13 @@ export class AgentLoopService {
     };
   }
 
-  async run(job: JobEntity, agent: AgentEntity, cancel: AbortSignal): Promise<LoopOutcome> {
+  /** `hints.steered`: whether a steering message waited when the job was read (unknown: read them). */
+  async run(
+    job: JobEntity,
+    agent: AgentEntity,
+    cancel: AbortSignal,
+    hints: { steered?: boolean } = {},
+  ): Promise<LoopOutcome> {
     const limits = limitsOf(agent.loop ?? {}, this.config);
     const budget = new AbortController();
     const wall = setTimeout(
@@ -65,7 +71,19 @@ export class AgentLoopService {
         this.human.policiesOf(agent),
         this.toolBox.toolsFor(agent),
       ]);
-      run = new LoopRun(this.deps, { job, agent, ctx, state, model, limits, signal, budget, policies, tools });
+      run = new LoopRun(this.deps, {
+        job,
+        agent,
+        ctx,
+        state,
+        model,
+        limits,
+        signal,
+        budget,
+        policies,
+        tools,
+        ...hints,
+      });
       const outcome = await run.drive();
       if ('parked' in outcome) return outcome;
       if (!run.promoted) await run.conclude(outcome);

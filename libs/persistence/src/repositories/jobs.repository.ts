@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import type { JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
 import { JOB_STATUSES } from '@wiz/contracts';
-import { AgentEntity, JobDependencyEntity, JobEntity } from '../entities';
+import { AgentEntity, JobDependencyEntity, JobEntity, JobSteerEntity } from '../entities';
 import { Sql } from '../sql';
 import { forUpdate, writeTransaction } from '../write-lock';
 
@@ -27,6 +27,20 @@ export class JobsRepository {
   async findById(ownerId: string, id: string, m?: EntityManager): Promise<JobEntity | null> {
     const [row] = await new Sql(m ?? this.ds.manager).find(JobEntity, { ownerId, id });
     return row ?? null;
+  }
+
+  /**
+   * A job about to run, and whether a person's steering message waits for it: one statement, so
+   * that a run reads the steering messages only when there are some (most jobs have none).
+   */
+  async findForRun(ownerId: string, id: string): Promise<{ job: JobEntity; steered: boolean } | null> {
+    const sql = new Sql(this.ds.manager);
+    const [row] = await sql.rows(
+      `SELECT j.*, EXISTS (SELECT 1 FROM ${sql.table(JobSteerEntity)} s WHERE s."jobId" = j."id" AND s."consumedAt" IS NULL) AS "wizSteered"
+       FROM ${sql.table(JobEntity)} j WHERE j."ownerId" = ${sql.p(1)} AND j."id" = ${sql.p(2)}`,
+      [ownerId, id],
+    );
+    return row ? { job: sql.hydrate(JobEntity, row), steered: Boolean(row['wizSteered']) } : null;
   }
 
   /** Read and lock (Postgres) inside `m`'s transaction: concurrent deciders wait for this one. */

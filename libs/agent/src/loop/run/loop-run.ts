@@ -273,6 +273,8 @@ export class LoopRun extends RunState {
 
   /** A person's steering messages into the context, saved with their consumption. */
   private async takeSteers(): Promise<void> {
+    // None waited when the job was read to run: the first step needs no read (later ones do).
+    if (!this.steerRead) return void (this.steerRead = true);
     const rows = await this.deps.human.unconsumedSteers(this.job);
     if (!rows.length) return;
     const s = this.ctx.state;

@@ -59,6 +59,8 @@ export interface RunInput {
   tools: WizTool[];
   /** Tool approval policies (the agent's, then its owner's default). */
   policies: RunPolicies;
+  /** False: no steering message waited when the job was read to run (the first read is skipped). */
+  steered?: boolean;
 }
 
 // One job's run, its state and bookkeeping: model call settings, the token and step budgets, and
@@ -87,6 +89,8 @@ export abstract class RunState {
   /** Waits on people or signals asked for in the current step: the run parks after it. */
   protected readonly inputs: InputRequest[] = [];
   protected readonly policies: RunPolicies;
+  /** The steering messages must be read before the next step (false only until the first step). */
+  protected steerRead: boolean;
   /** Child slots taken in the current step. */
   protected readonly reserved = { count: 0 };
   /** The job's outcome went into long-term memory (with the save that ended the loop). */
@@ -101,6 +105,7 @@ export abstract class RunState {
     ({ job: this.job, agent: this.agent, ctx: this.ctx, model: this.model, limits: this.limits } = input);
     ({ signal: this.signal, budget: this.budget, state: this.state, policies: this.policies } = input);
     this.tools = input.tools;
+    this.steerRead = input.steered !== false;
     this.system = systemPromptOf(this.agent, summariesOf(this.tools));
     this.task = taskText(this.job.input, this.job.data);
     this.memory = P.memorySection(this.state.state);
