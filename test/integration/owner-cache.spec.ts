@@ -80,6 +80,15 @@ describe(OwnerCache.name, () => {
     cache.close();
   });
 
+  it('reads without keeping anything once its connection is closed (a process shutting down)', async () => {
+    const closing = await bus();
+    await conns.pop()!.close();
+    let loads = 0;
+    const cache = new OwnerCache(closing, 'webhooks', async () => ++loads);
+    expect(await cache.get('o')).toBe(1);
+    expect(await cache.get('o')).toBe(2);
+  });
+
   describe('budgets across two processes on one store', () => {
     let stack: QueueStack;
     afterAll(() => stack?.close());

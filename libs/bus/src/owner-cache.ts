@@ -31,9 +31,8 @@ export class OwnerCache<T> {
 
   async get(ownerId: string): Promise<T> {
     // Subscribed before the first read is kept: nothing is cached before, so nothing is missed.
-    this.sub ??= this.bus.subscribeControl('owner-config', (m) => {
-      if (m.what === this.what) this.forget(m.ownerId);
-    });
+    // No subscription (the connection is closed: shutting down): read, keep nothing.
+    if (!this.sub && !this.subscribe()) return this.load(ownerId);
     const now = Date.now();
     const known = this.entries.get(ownerId);
     if (known && now - known.at < this.ttlMs) return known.value;
@@ -50,6 +49,17 @@ export class OwnerCache<T> {
   changed(ownerId: string): void {
     this.forget(ownerId);
     ownerConfigChanged(this.bus, this.what, ownerId);
+  }
+
+  private subscribe(): boolean {
+    try {
+      this.sub = this.bus.subscribeControl('owner-config', (m) => {
+        if (m.what === this.what) this.forget(m.ownerId);
+      });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   close(): void {
