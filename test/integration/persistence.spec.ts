@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import type { JobListQuery } from '@wiz/contracts';
 import {
   AgentEntity,
   AgentsRepository,
@@ -133,5 +134,24 @@ describe.each(stores)('store on %s', (_name, options) => {
     expect(await jobs.transition('bob', id, 1, { status: 'completed' })).toBe(false);
     const now = await jobs.findById('alice', id);
     expect(now).toMatchObject({ status: 'active', attempts: 1, revision: 1, data: { a: [1, 2] } });
+  });
+
+  it('inserts a job only within its queue bounds, counted in the insert (insertBounded)', async () => {
+    const jobs = new JobsRepository(sut);
+    const owner = `bounded-${crypto.randomUUID()}`;
+    const [a1, a2] = [crypto.randomUUID(), crypto.randomUUID()];
+    const put = (agentId: string, id = crypto.randomUUID()) =>
+      jobs.insertBounded(job(id, agentId, owner), 2, 3, sut.manager);
+    expect(await put(a1)).toBe(true);
+    const second = crypto.randomUUID();
+    expect(await put(a1, second)).toBe(true);
+    expect(await put(a1)).toBe(false); // a1 has 2 waiting: its bound
+    expect(await put(a2)).toBe(true); // the owner's 3rd
+    expect(await put(a2)).toBe(false); // the owner's bound
+    expect((await jobs.list(owner, { limit: 10, offset: 0 } as JobListQuery))[1]).toBe(3); // nothing else written
+    expect(await jobs.transition(owner, second, 0, { status: 'active' })).toBe(true); // started: not counted
+    const roomy = crypto.randomUUID();
+    expect(await put(a1, roomy)).toBe(true);
+    expect(await jobs.findById(owner, roomy)).toMatchObject({ agentId: a1, status: 'queued', data: { a: [1, 2] } });
   });
 });

@@ -106,6 +106,30 @@ export class Sql {
     return rows.map((r) => this.hydrate(entity, r));
   }
 
+  /**
+   * Inserts `row` only if `condition` holds, in the same statement; whether it did. `condition`
+   * is SQL whose placeholders come from the `p` it is given (its k-th parameter, 1-based), with
+   * `params` their values.
+   */
+  async insertIf<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    row: T,
+    condition: (p: (k: number) => string) => string,
+    params: unknown[],
+  ): Promise<boolean> {
+    const s = this.shape(entity);
+    const cols = s.columns.filter((c) => c.getEntityValue(row) !== undefined);
+    const names = cols.map((c) => this.m.connection.driver.escape(c.databaseName)).join(', ');
+    const values = cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null));
+    // INSERT … SELECT: Postgres types each parameter by its target column, as with VALUES.
+    const inserted = await this.run(
+      `INSERT INTO ${s.table} (${names}) SELECT ${cols.map((_, i) => this.p(i + 1)).join(', ')}
+       WHERE ${condition((k) => this.p(cols.length + k))}`,
+      [...values, ...params],
+    );
+    return inserted > 0;
+  }
+
   /** Inserts `row`, or overwrites every other column of the row it conflicts with on `key`. */
   async upsert<T extends ObjectLiteral>(entity: EntityTarget<T>, row: T, key: keyof T & string): Promise<void> {
     const s = this.shape(entity);

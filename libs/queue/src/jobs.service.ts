@@ -118,14 +118,15 @@ export class JobsService {
 
   // Every new job passes here (REST, schedules, tools, delegations, conversations).
   private async insertNew(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
-    await this.limits?.check(job.ownerId, job.agentId, m);
     const deps = await this.checkDependencies(job, m);
     const parent = await this.checkParent(job, m);
     const blocking = deps.find((d) => isTerminal(d.status) && d.status !== 'completed');
     const ready = deps.every((d) => isTerminal(d.status)) && (!blocking || job.ignoreDependencyFailures);
     // Born in its first status: waiting on dependencies, delayed, or queued with its command.
     job.status = !ready ? 'waiting' : job.runAt && job.runAt.getTime() > Date.now() ? 'delayed' : 'queued';
-    await this.jobs.insert(job, m);
+    // Within the queue's bounds, checked in the insert's statement (one round trip).
+    if (this.limits) await this.limits.insert(job, m);
+    else await this.jobs.insert(job, m);
     await this.jobs.addDependencies(job.id, job.dependsOn, m);
     emit.event(
       makeEvent('job.created', jobIds(job), {

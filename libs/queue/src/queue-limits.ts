@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { rateLimited } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { JobsRepository } from '@wiz/persistence';
+import { JobEntity, JobsRepository } from '@wiz/persistence';
 import type { EntityManager } from 'typeorm';
 
 /** How long a refused client should wait: queues drain at the pace of model calls. */
@@ -16,6 +16,21 @@ export class QueueLimits {
     private readonly config: Pick<WizConfig, 'WIZ_MAX_QUEUED_PER_AGENT' | 'WIZ_MAX_QUEUED_PER_OWNER'>,
     private readonly jobs: JobsRepository,
   ) {}
+
+  /**
+   * Inserts `job` in `m` unless one more job would exceed a bound, checked in the insert's own
+   * statement; refused, it throws as `check` does.
+   */
+  async insert(job: JobEntity, m: EntityManager): Promise<void> {
+    const perAgent = this.config.WIZ_MAX_QUEUED_PER_AGENT;
+    const perOwner = this.config.WIZ_MAX_QUEUED_PER_OWNER;
+    for (let tries = 0; tries < 3; tries++) {
+      if (await this.jobs.insertBounded(job, perAgent, perOwner, m)) return;
+      await this.check(job.ownerId, job.agentId, m); // which bound: throws while one is reached
+    }
+    // Room at every count and none at every insert: jobs start and arrive as fast as it asks.
+    throw rateLimited(`too many jobs waiting to start for agent ${job.agentId}; retry shortly`, QUEUE_FULL_RETRY_SEC);
+  }
 
   /** Throws rate_limited (429 with Retry-After; a tool's error) when one more job would exceed a bound. */
   async check(ownerId: string, agentId: string, m?: EntityManager): Promise<void> {

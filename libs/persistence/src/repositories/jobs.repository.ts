@@ -77,6 +77,25 @@ export class JobsRepository {
   }
 
   /**
+   * Inserts `job` only while its agent has fewer than `agentCap` jobs not started yet and its
+   * owner fewer than `ownerCap` (the counts of `waitingCounts`, in the insert's statement: one
+   * round trip for a submit's bound and its insert); whether it did.
+   */
+  insertBounded(job: JobEntity, agentCap: number, ownerCap: number, m: EntityManager): Promise<boolean> {
+    const sql = new Sql(m);
+    const t = sql.table(JobEntity);
+    const notStarted = `"status" IN (${NOT_STARTED.map((s) => `'${s}'`).join(', ')})`;
+    return sql.insertIf(
+      JobEntity,
+      job,
+      (p) =>
+        `(SELECT COUNT(*) FROM (SELECT 1 FROM ${t} WHERE "ownerId" = ${p(1)} AND "agentId" = ${p(2)} AND ${notStarted} LIMIT ${p(3)}) a) < ${p(4)}
+         AND (SELECT COUNT(*) FROM (SELECT 1 FROM ${t} WHERE "ownerId" = ${p(5)} AND ${notStarted} LIMIT ${p(6)}) o) < ${p(7)}`,
+      [job.ownerId, job.agentId, agentCap, agentCap, job.ownerId, ownerCap, ownerCap],
+    );
+  }
+
+  /**
    * How many jobs not started yet (queued, delayed, waiting on dependencies) one agent of the
    * owner has, counted up to `agentCap`, and the owner has, up to `ownerCap`: one statement that
    * reads at most that many index entries of each, not all of them.
