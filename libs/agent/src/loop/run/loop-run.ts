@@ -1,6 +1,6 @@
-import { generateText, hasToolCall, ModelMessage, StepResult, streamText, TextStreamPart, ToolSet } from 'ai';
+import { generateText, hasToolCall, ModelMessage, StepResult, streamText, ToolSet } from 'ai';
 import { clip, PlanSchema, ValidationVerdict, ValidationVerdictSchema } from '@wiz/contracts';
-import { cleanModelText, Deadline, isContextTooLong, LlmCallError, raceAbort, untilAborted } from '@wiz/llm';
+import { cleanModelText, Deadline, isContextTooLong, LlmCallError } from '@wiz/llm';
 import { jobIds, makeEvent } from '@wiz/queue';
 import { BudgetExceeded, budgetReason } from '../budget';
 import { applyOutcomes, awaitedOf, wakeAtOf } from '../delegations.service';
@@ -10,7 +10,6 @@ import { TokenBatcher } from '../live-events';
 import * as P from '../prompts';
 import { recordStep, usageOf } from '../step-record';
 import type { LoopOutcome } from './loop-outcome';
-import type { ModelCall } from './model-telemetry';
 import { RunState } from './run-state';
 
 // The agent loop for one job, one method per phase: plan (criteria + steps) → act (model with
@@ -164,73 +163,6 @@ export class LoopRun extends RunState {
     if ((steered || followed) && s.phase === 'act') return;
     // Still acting: the step budget ended the stream while the model wanted to go on.
     if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
-  }
-
-  // The act step unstreamed: one response per model call (a `chat {model}` span each), no token events.
-  private async generate(step: Parameters<typeof generateText<ToolSet>>[0], deadline: Deadline): Promise<void> {
-    let call: ModelCall | undefined;
-    try {
-      await raceAbort(
-        generateText({
-          ...step,
-          experimental_include: { requestBody: false, responseBody: false },
-          experimental_onStepStart: () => {
-            call = this.modelCall('act', this.ctx.state.messages);
-          },
-          onStepFinish: async (r) => {
-            call?.end(r.usage, r.response.modelId, this.deps.traceContent ? r.text : undefined);
-            call = undefined;
-            await step.onStepFinish?.(r);
-          },
-        }),
-        deadline.signal,
-      );
-    } catch (e) {
-      call?.fail(e);
-      throw this.modelError(deadline.expired ? deadline.signal.reason : e);
-    }
-  }
-
-  // Reads the step's stream until it ends or the call's deadline fires (a stalled body included).
-  private async consume(
-    parts: AsyncIterable<TextStreamPart<ToolSet>>,
-    deadline: Deadline,
-    tokens: TokenBatcher,
-  ): Promise<void> {
-    // One `chat {model}` span per step of the stream (the SDK calls the model once per step).
-    let call: ModelCall | undefined;
-    let stepText = '';
-    try {
-      let said = false;
-      for await (const part of untilAborted(parts, deadline.signal)) {
-        if (part.type === 'text-delta' || part.type === 'tool-call') said = true;
-        if (part.type === 'start-step') {
-          call = this.modelCall('act', this.ctx.state.messages);
-          stepText = '';
-        } else if (part.type === 'text-delta') {
-          call?.token();
-          tokens.push(part.text);
-          if (this.deps.traceContent) stepText += part.text;
-        } else if (part.type === 'finish-step') {
-          if (!said && ['other', 'unknown'].includes(part.finishReason))
-            // A 200 whose body is not an OpenAI-compatible stream (an HTML page, a proxy's answer).
-            throw new LlmCallError(`model endpoint ${this.model.endpoint} answered without a readable completion`);
-          call?.end(part.usage, part.response.modelId, this.deps.traceContent ? stepText : undefined);
-          call = undefined;
-        } else if (part.type === 'error' || part.type === 'abort')
-          throw this.modelError(
-            deadline.expired
-              ? deadline.signal.reason
-              : part.type === 'error'
-                ? part.error
-                : (this.signal.reason ?? new Error('aborted')),
-          );
-      }
-    } catch (e) {
-      call?.fail(e);
-      // untilAborted threw the deadline's reason (its own, or the run's it follows).
-      throw deadline.signal.aborted && e === deadline.signal.reason ? this.modelError(e) : e;
-    }
   }
 
   private concludeAct(answer: string, finishReason: string): void {

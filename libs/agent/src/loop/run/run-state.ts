@@ -1,4 +1,4 @@
-import { AISDKError, LanguageModelUsage } from 'ai';
+import { AISDKError, generateText, LanguageModelUsage, TextStreamPart, ToolSet } from 'ai';
 import {
   Deadline,
   DeadlineExceeded,
@@ -8,6 +8,7 @@ import {
   PriceTable,
   raceAbort,
   ResolvedModel,
+  untilAborted,
 } from '@wiz/llm';
 import { randomUUID } from 'node:crypto';
 import { UrlRefused } from '@wiz/net';
@@ -22,7 +23,7 @@ import { BudgetExceeded, budgetReason, Limits } from '../budget';
 import type { LiveContext } from '../context.store';
 import type { DelegationsService } from '../delegations.service';
 import type { HumanInputService } from '../human-input.service';
-import type { LiveEvents } from '../live-events';
+import type { LiveEvents, TokenBatcher } from '../live-events';
 import * as P from '../prompts';
 import type { Pending } from '../step-record';
 import type { FinishedOutcome, Write } from './loop-outcome';
@@ -63,8 +64,9 @@ export interface RunInput {
   steered?: boolean;
 }
 
-// One job's run, its state and bookkeeping: model call settings, the token and step budgets, and
-// the saves (context and the step's events in one transaction). The phases are in LoopRun.
+// One job's run, its state and bookkeeping: model call settings, the model calls themselves (a
+// phase's one call; the act step's, streamed or as one response), the token and step budgets,
+// and the saves (context and the step's events in one transaction). The phases are in LoopRun.
 export abstract class RunState {
   readonly job: JobEntity;
   readonly agent: AgentEntity;
@@ -187,6 +189,73 @@ export abstract class RunState {
       throw this.modelError(deadline.expired ? deadline.signal.reason : e);
     } finally {
       deadline.clear();
+    }
+  }
+
+  // The act step unstreamed: one response per model call (a `chat {model}` span each), no token events.
+  protected async generate(step: Parameters<typeof generateText<ToolSet>>[0], deadline: Deadline): Promise<void> {
+    let call: ModelCall | undefined;
+    try {
+      await raceAbort(
+        generateText({
+          ...step,
+          experimental_include: { requestBody: false, responseBody: false },
+          experimental_onStepStart: () => {
+            call = this.modelCall('act', this.ctx.state.messages);
+          },
+          onStepFinish: async (r) => {
+            call?.end(r.usage, r.response.modelId, this.deps.traceContent ? r.text : undefined);
+            call = undefined;
+            await step.onStepFinish?.(r);
+          },
+        }),
+        deadline.signal,
+      );
+    } catch (e) {
+      call?.fail(e);
+      throw this.modelError(deadline.expired ? deadline.signal.reason : e);
+    }
+  }
+
+  // Reads the step's stream until it ends or the call's deadline fires (a stalled body included).
+  protected async consume(
+    parts: AsyncIterable<TextStreamPart<ToolSet>>,
+    deadline: Deadline,
+    tokens: TokenBatcher,
+  ): Promise<void> {
+    // One `chat {model}` span per step of the stream (the SDK calls the model once per step).
+    let call: ModelCall | undefined;
+    let stepText = '';
+    try {
+      let said = false;
+      for await (const part of untilAborted(parts, deadline.signal)) {
+        if (part.type === 'text-delta' || part.type === 'tool-call') said = true;
+        if (part.type === 'start-step') {
+          call = this.modelCall('act', this.ctx.state.messages);
+          stepText = '';
+        } else if (part.type === 'text-delta') {
+          call?.token();
+          tokens.push(part.text);
+          if (this.deps.traceContent) stepText += part.text;
+        } else if (part.type === 'finish-step') {
+          if (!said && ['other', 'unknown'].includes(part.finishReason))
+            // A 200 whose body is not an OpenAI-compatible stream (an HTML page, a proxy's answer).
+            throw new LlmCallError(`model endpoint ${this.model.endpoint} answered without a readable completion`);
+          call?.end(part.usage, part.response.modelId, this.deps.traceContent ? stepText : undefined);
+          call = undefined;
+        } else if (part.type === 'error' || part.type === 'abort')
+          throw this.modelError(
+            deadline.expired
+              ? deadline.signal.reason
+              : part.type === 'error'
+                ? part.error
+                : (this.signal.reason ?? new Error('aborted')),
+          );
+      }
+    } catch (e) {
+      call?.fail(e);
+      // untilAborted threw the deadline's reason (its own, or the run's it follows).
+      throw deadline.signal.aborted && e === deadline.signal.reason ? this.modelError(e) : e;
     }
   }
 
