@@ -64,8 +64,7 @@ export class Sql {
   async insert<T extends ObjectLiteral>(entity: EntityTarget<T>, rows: readonly T[]): Promise<void> {
     if (!rows.length) return;
     const s = this.shape(entity);
-    const cols = s.columns.filter((c) => rows.some((r) => c.getEntityValue(r) !== undefined));
-    const names = cols.map((c) => this.m.connection.driver.escape(c.databaseName)).join(', ');
+    const { cols, names } = this.written(s, rows);
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const params: unknown[] = [];
       const tuples = rows.slice(i, i + INSERT_CHUNK).map((row) => {
@@ -73,7 +72,7 @@ export class Sql {
         params.push(...cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null)));
         return `(${cols.map((_, j) => this.p(start + j + 1)).join(', ')})`;
       });
-      await this.run(`INSERT INTO ${s.table} (${names}) VALUES ${tuples.join(', ')}`, params);
+      await this.run(`INSERT INTO ${s.table} (${names.join(', ')}) VALUES ${tuples.join(', ')}`, params);
     }
   }
 
@@ -118,25 +117,31 @@ export class Sql {
     params: unknown[],
   ): Promise<boolean> {
     const s = this.shape(entity);
-    const cols = s.columns.filter((c) => c.getEntityValue(row) !== undefined);
-    const names = cols.map((c) => this.m.connection.driver.escape(c.databaseName)).join(', ');
+    const { cols, names } = this.written(s, [row]);
     const values = cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null));
     // INSERT … SELECT: Postgres types each parameter by its target column, as with VALUES.
     const inserted = await this.run(
-      `INSERT INTO ${s.table} (${names}) SELECT ${cols.map((_, i) => this.p(i + 1)).join(', ')}
+      `INSERT INTO ${s.table} (${names.join(', ')}) SELECT ${cols.map((_, i) => this.p(i + 1)).join(', ')}
        WHERE ${condition((k) => this.p(cols.length + k))}`,
       [...values, ...params],
     );
     return inserted > 0;
   }
 
+  /** The columns set (not undefined) on any of `rows`, and their quoted names. */
+  private written<T extends ObjectLiteral>(
+    s: { columns: ColumnMetadata[] },
+    rows: readonly T[],
+  ): { cols: ColumnMetadata[]; names: string[] } {
+    const cols = s.columns.filter((c) => rows.some((r) => c.getEntityValue(r) !== undefined));
+    return { cols, names: cols.map((c) => this.m.connection.driver.escape(c.databaseName)) };
+  }
+
   /** Inserts `row`, or overwrites every other column of the row it conflicts with on `key`. */
   async upsert<T extends ObjectLiteral>(entity: EntityTarget<T>, row: T, key: keyof T & string): Promise<void> {
     const s = this.shape(entity);
-    const { driver } = this.m.connection;
-    const cols = s.columns.filter((c) => c.getEntityValue(row) !== undefined);
-    const names = cols.map((c) => driver.escape(c.databaseName));
-    const keyName = driver.escape(s.byProperty.get(key)!.databaseName);
+    const { cols, names } = this.written(s, [row]);
+    const keyName = this.m.connection.driver.escape(s.byProperty.get(key)!.databaseName);
     const updates = names.filter((n) => n !== keyName).map((n) => `${n} = excluded.${n}`);
     await this.run(
       `INSERT INTO ${s.table} (${names.join(', ')}) VALUES (${cols.map((_, i) => this.p(i + 1)).join(', ')})

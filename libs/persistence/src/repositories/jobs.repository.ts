@@ -9,6 +9,18 @@ import { forUpdate, writeTransaction } from '../write-lock';
 
 const NOT_STARTED: JobStatus[] = ['queued', 'delayed', 'waiting'];
 
+/**
+ * An owner's jobs not started yet (of one of its agents, when `agent`), counted up to a cap: a
+ * scalar subquery on parameters `k`… in order (owner, agent if any, cap), so that on SQLite, whose
+ * placeholders bind in order of appearance, a statement lists its parameters as it uses them.
+ */
+function waitingCount(table: string, p: (k: number) => string, k: number, agent: boolean): string {
+  const notStarted = `"status" IN (${NOT_STARTED.map((s) => `'${s}'`).join(', ')})`;
+  const ofAgent = agent ? ` AND "agentId" = ${p(k + 1)}` : '';
+  const cap = p(agent ? k + 2 : k + 1);
+  return `(SELECT COUNT(*) FROM (SELECT 1 FROM ${table} WHERE "ownerId" = ${p(k)}${ofAgent} AND ${notStarted} LIMIT ${cap}) c)`;
+}
+
 // Queries only; every query takes the owner (STYLE.md rule 6).
 @Injectable()
 export class JobsRepository {
@@ -84,13 +96,10 @@ export class JobsRepository {
   insertBounded(job: JobEntity, agentCap: number, ownerCap: number, m: EntityManager): Promise<boolean> {
     const sql = new Sql(m);
     const t = sql.table(JobEntity);
-    const notStarted = `"status" IN (${NOT_STARTED.map((s) => `'${s}'`).join(', ')})`;
     return sql.insertIf(
       JobEntity,
       job,
-      (p) =>
-        `(SELECT COUNT(*) FROM (SELECT 1 FROM ${t} WHERE "ownerId" = ${p(1)} AND "agentId" = ${p(2)} AND ${notStarted} LIMIT ${p(3)}) a) < ${p(4)}
-         AND (SELECT COUNT(*) FROM (SELECT 1 FROM ${t} WHERE "ownerId" = ${p(5)} AND ${notStarted} LIMIT ${p(6)}) o) < ${p(7)}`,
+      (p) => `${waitingCount(t, p, 1, true)} < ${p(4)} AND ${waitingCount(t, p, 5, false)} < ${p(7)}`,
       [job.ownerId, job.agentId, agentCap, agentCap, job.ownerId, ownerCap, ownerCap],
     );
   }
@@ -109,11 +118,9 @@ export class JobsRepository {
   ): Promise<{ agent: number; owner: number }> {
     const sql = new Sql(m ?? this.ds.manager);
     const t = sql.table(JobEntity);
-    const notStarted = `"status" IN (${NOT_STARTED.map((s) => `'${s}'`).join(', ')})`;
+    const p = (k: number) => sql.p(k);
     const [row] = await sql.rows(
-      `SELECT
-         (SELECT COUNT(*) FROM (SELECT 1 FROM ${t} WHERE "ownerId" = ${sql.p(1)} AND "agentId" = ${sql.p(2)} AND ${notStarted} LIMIT ${sql.p(3)}) a) AS "agent",
-         (SELECT COUNT(*) FROM (SELECT 1 FROM ${t} WHERE "ownerId" = ${sql.p(4)} AND ${notStarted} LIMIT ${sql.p(5)}) o) AS "owner"`,
+      `SELECT ${waitingCount(t, p, 1, true)} AS "agent", ${waitingCount(t, p, 4, false)} AS "owner"`,
       [ownerId, agentId, agentCap, ownerId, ownerCap],
     );
     return { agent: Number(row?.['agent'] ?? 0), owner: Number(row?.['owner'] ?? 0) };

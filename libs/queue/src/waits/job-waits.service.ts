@@ -50,9 +50,11 @@ export class JobWaitsService implements OnModuleInit, BeforeApplicationShutdown 
     private readonly flow: JobFlowService,
     bus: BusService,
   ) {
-    this.approvalsOf = new OwnerCache(bus, 'approvals', async (ownerId) => {
-      return (await waits.ownerPolicies(ownerId))?.approvals ?? null;
-    });
+    this.approvalsOf = new OwnerCache(
+      bus,
+      'approvals',
+      async (ownerId) => (await waits.ownerPolicies(ownerId))?.approvals ?? null,
+    );
   }
 
   beforeApplicationShutdown(): void {
