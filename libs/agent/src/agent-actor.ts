@@ -37,7 +37,8 @@ interface Pending<C> {
   reject: (e: unknown) => void;
 }
 
-const HOLD_RECHECK_MS = 1_000;
+/** How long an actor holds a command it cannot run yet (agent paused or busy) before trying it again. */
+export const HOLD_RECHECK_MS = 1_000;
 const noop = () => {};
 
 export class AgentActor<C extends ActorCommand> {

@@ -1,4 +1,5 @@
 export { ActorRegistry } from './actor.registry';
+export { HOLD_RECHECK_MS } from './agent-actor';
 export { AgentModule } from './agent.module';
 export { AgentLoopService } from './loop/agent-loop.service';
 export { ContextRetentionWorker } from './loop/context-retention.worker';

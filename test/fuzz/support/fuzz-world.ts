@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ERROR_CODES } from '@wiz/contracts';
+import { HOLD_RECHECK_MS } from '@wiz/agent';
 import { DelayedJobsWorker, ScheduleFiringWorker } from '@wiz/queue';
 import { FakeLlmServer } from '../../../apps/fake-llm/src/fake-llm.server';
 import { asKey, http } from '../../support/http';
@@ -180,14 +181,21 @@ export function changedTables(before: Record<string, string>, after: Record<stri
   return Object.keys({ ...before, ...after }).filter((t) => before[t] !== after[t]);
 }
 
-/** Waits until the store stops changing (accepted requests' background work: outbox, webhooks...). */
+/**
+ * Waits until the store stops changing (accepted requests' background work: outbox, webhooks, and
+ * the held jobs of a deleted agent, which fail at the actor's next re-check): still for longer than
+ * that re-check, polled every 150 ms.
+ */
 export async function settle(w: FuzzWorld, timeoutMs = 10_000): Promise<Record<string, string>> {
   const deadline = Date.now() + timeoutMs;
+  const quietMs = HOLD_RECHECK_MS + 200;
   let last = await snapshot(w);
+  let stillSince = Date.now();
   for (;;) {
     await new Promise((r) => setTimeout(r, 150));
     const next = await snapshot(w);
-    if (changedTables(last, next).length === 0 || Date.now() > deadline) return next;
+    if (changedTables(last, next).length) stillSince = Date.now();
+    if (Date.now() - stillSince >= quietMs || Date.now() > deadline) return next;
     last = next;
   }
 }
