@@ -25,8 +25,10 @@ export function dataSourceOptions(o: StoreOptions): DataSourceOptions {
       type: 'postgres',
       url: o.databaseUrl,
       schema: o.schema,
-      // search_path makes every unqualified query land in the run's schema.
-      extra: { max: 10, options: `-c search_path=${o.schema}` },
+      // search_path makes every unqualified query land in the run's schema. Pipeline mode: a
+      // connection sends a query without waiting for the previous one's answer, which
+      // writeTransaction uses to send BEGIN and COMMIT with the statements beside them.
+      extra: { max: 10, pipeline: true, options: `-c search_path=${o.schema}` },
     };
   }
   assertSqliteDriver();

@@ -1,5 +1,6 @@
 import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { sendWithCommit } from './write-lock';
 
 // Plain SQL for what TypeORM's builder cannot say on both stores (UPDATE … RETURNING on SQLite)
 // or says at a cost that shows on a hot path (its query building runs for every statement).
@@ -59,9 +60,14 @@ export class Sql {
   /**
    * Inserts entities (the columns set on any of them; undefined is stored as NULL): one
    * multi-row statement per 500 rows. Its text varies only with the number of rows, a few
-   * small numbers in practice (the rows of one transaction), each prepared once.
+   * small numbers in practice (the rows of one transaction), each prepared once. `withCommit`:
+   * the transaction's last statements, sent with its COMMIT without waiting (see sendWithCommit).
    */
-  async insert<T extends ObjectLiteral>(entity: EntityTarget<T>, rows: readonly T[]): Promise<void> {
+  async insert<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    rows: readonly T[],
+    o: { withCommit?: boolean } = {},
+  ): Promise<void> {
     if (!rows.length) return;
     const s = this.shape(entity);
     const { cols, names } = this.written(s, rows);
@@ -72,7 +78,8 @@ export class Sql {
         params.push(...cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null)));
         return `(${cols.map((_, j) => this.p(start + j + 1)).join(', ')})`;
       });
-      await this.run(`INSERT INTO ${s.table} (${names.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+      const text = `INSERT INTO ${s.table} (${names.join(', ')}) VALUES ${tuples.join(', ')}`;
+      if (!(o.withCommit && sendWithCommit(this.m, text, params))) await this.run(text, params);
     }
   }
 

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 const chains = new WeakMap<DataSource, Promise<unknown>>();
 
@@ -6,11 +6,74 @@ const chains = new WeakMap<DataSource, Promise<unknown>>();
 // would nest into one. SQLite has a single writer anyway: run write transactions one at a time.
 // Postgres runs them concurrently; callers lock the rows they decide on (`forUpdate`).
 export function writeTransaction<T>(ds: DataSource, work: (m: EntityManager) => Promise<T>): Promise<T> {
-  if (ds.options.type === 'postgres') return ds.transaction(work);
+  if (ds.options.type === 'postgres') return pipelinedTransaction(ds, work);
   const prev = chains.get(ds) ?? Promise.resolve();
   const next = prev.catch(() => undefined).then(() => ds.transaction(work));
   chains.set(ds, next);
   return next;
+}
+
+/** The pg client's side of a query (its `query` sends at once, in call order, on a pipelined connection). */
+interface PgClient {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/** The statements of a pipelined transaction sent with its COMMIT, by query runner. */
+const withCommit = new WeakMap<QueryRunner, Promise<unknown>[]>();
+
+// Postgres, with the pool's connections in pg's pipeline mode (data-source.ts): BEGIN is sent
+// without waiting, so it reaches the server with the transaction's first statement, and the
+// statements given to `sendWithCommit` go out with the COMMIT: a transaction of n statements
+// whose last one nobody reads costs n - 1 round trips, not n + 2. BEGIN and those statements
+// go straight to the pg client, whose `query` sends in call order: BEGIN before anything `work`
+// sends through TypeORM, and COMMIT (through TypeORM, later) after them. If one of them fails,
+// the server answers the COMMIT with a rollback, and the transaction fails with that error.
+async function pipelinedTransaction<T>(ds: DataSource, work: (m: EntityManager) => Promise<T>): Promise<T> {
+  const qr = ds.createQueryRunner();
+  const sent: Promise<unknown>[] = [];
+  /** The first failure of a statement sent without waiting: what broke the transaction. */
+  const firstFailure = async (): Promise<unknown> =>
+    (await Promise.allSettled(sent)).find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason;
+  try {
+    const client = (await qr.connect()) as PgClient;
+    sent.push(client.query('BEGIN'));
+    sent[0]!.catch(() => undefined); // read below, with the others
+    // As TypeORM's startTransaction leaves it: saves in `work` do not open a transaction of their own.
+    Object.assign(qr, { isTransactionActive: true, transactionDepth: 1 });
+    withCommit.set(qr, sent);
+    try {
+      const result = await work(qr.manager);
+      withCommit.delete(qr);
+      await qr.commitTransaction();
+      const failure = await firstFailure();
+      if (failure) throw failure;
+      return result;
+    } catch (e) {
+      withCommit.delete(qr);
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      // A statement sent without waiting failed first: the later ones only saw an aborted transaction.
+      throw (await firstFailure()) ?? e;
+    }
+  } finally {
+    await qr.release();
+  }
+}
+
+/**
+ * Sends the last statements of a write transaction, whose results nobody reads, without
+ * waiting: on Postgres they go out with the COMMIT (see pipelinedTransaction), and their failure
+ * fails the transaction, all of it rolled back. Only for statements nothing later in the
+ * transaction depends on, sent once `work` has waited for every other statement. False where it
+ * cannot (SQLite, outside writeTransaction): the caller runs the statement and waits.
+ */
+export function sendWithCommit(m: EntityManager, sql: string, params: unknown[]): boolean {
+  const sent = m.queryRunner && withCommit.get(m.queryRunner);
+  if (!sent) return false;
+  const client = (m.queryRunner as unknown as { databaseConnection: PgClient }).databaseConnection;
+  const p = client.query(sql, params);
+  p.catch(() => undefined); // read at commit
+  sent.push(p);
+  return true;
 }
 
 /** Row lock for a read inside a transaction on Postgres; SQLite transactions are serialised. */

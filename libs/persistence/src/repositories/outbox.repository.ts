@@ -25,7 +25,8 @@ export class OutboxRepository {
     const entities = rows.map((r) =>
       Object.assign(new OutboxEntity(), { headers: null }, r, { seq: nextSeq(), createdAt: now, claimedUntil }),
     );
-    await new Sql(m).insert(OutboxEntity, entities);
+    // The last statement of the transaction that emits them (StateChangesService).
+    await new Sql(m).insert(OutboxEntity, entities, { withCommit: true });
     return entities;
   }
 

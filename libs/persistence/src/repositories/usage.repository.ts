@@ -27,8 +27,8 @@ export class UsageRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async insert(rows: UsageRecordEntity[], m: EntityManager): Promise<void> {
-    // Plain SQL: one per completed job (see Sql).
-    await new Sql(m).insert(UsageRecordEntity, rows);
+    // Plain SQL: one per completed job (see Sql); nothing reads them in the writing transaction.
+    await new Sql(m).insert(UsageRecordEntity, rows, { withCommit: true });
   }
 
   private sums(alias = 'u') {
