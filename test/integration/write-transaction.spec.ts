@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AgentEntity, openStore, OutboxEntity, OutboxRepository, StoreOptions, writeTransaction } from '@wiz/persistence';
+import {
+  AgentEntity,
+  openStore,
+  OutboxEntity,
+  OutboxRepository,
+  StoreOptions,
+  writeTransaction,
+} from '@wiz/persistence';
 import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
 
 // writeTransaction on Postgres pipelines: BEGIN goes out with the first statement, and the
