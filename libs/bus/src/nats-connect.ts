@@ -27,8 +27,18 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 // instead of crash-looping.
 export async function connectNats(o: NatsConnectOptions): Promise<NatsHandle> {
   const servers = o.url.split(',').map((s) => s.trim());
+  // noAsyncTraces: a request (every JetStream publish and ack wait) does not capture a stack for
+  // the error it might end with; nats.js's documented switch for publish-heavy clients. A timed-out
+  // request still fails with its NatsError, only without the caller's frames.
   const tryConnect = () =>
-    connect({ servers, name: o.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false });
+    connect({
+      servers,
+      name: o.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: false,
+      noAsyncTraces: true,
+    });
   try {
     return { nc: await tryConnect() };
   } catch (e) {
