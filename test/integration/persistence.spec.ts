@@ -1,30 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { JobListQuery } from '@wiz/contracts';
-import {
-  AgentEntity,
-  AgentsRepository,
-  JobEntity,
-  JobsRepository,
-  MIGRATIONS,
-  openStore,
-  StoreOptions,
-} from '@wiz/persistence';
-import { cleanup, isolation, TEST_PG_URL } from '../support/isolation';
+import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, MIGRATIONS, openStore } from '@wiz/persistence';
+import { bothStores } from '../support/isolation';
 
-const iso = isolation('store');
-const dir = mkdtempSync(join(tmpdir(), 'wiz-store-'));
-const stores: Array<[string, StoreOptions]> = [
-  ['postgres', { databaseUrl: TEST_PG_URL, schema: iso.schema, dataDir: dir }],
-  ['sqlite', { databaseUrl: '', schema: 'public', dataDir: dir }],
-];
+const { stores, remove } = bothStores('store');
 
-afterAll(async () => {
-  await cleanup(iso);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(remove);
 
 const agent = (id: string, ownerId: string): AgentEntity =>
   Object.assign(new AgentEntity(), {

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'nats';
 import { DataSource } from 'typeorm';
+import type { StoreOptions } from '@wiz/persistence';
 
 // Every test run gets its own bus prefix and Postgres schema, so runs never see each other and
 // can repeat on the same NATS and Postgres. `cleanup` removes what the run created.
@@ -38,4 +42,26 @@ export async function cleanup(iso: Isolation, at: { natsUrl?: string; pgUrl?: st
   } finally {
     await ds.destroy();
   }
+}
+
+/**
+ * Both stores for one test file, each its own: Postgres in a schema of the run's, SQLite in a
+ * temporary folder. `remove` drops both.
+ */
+export function bothStores(label: string): {
+  stores: Array<['postgres' | 'sqlite', StoreOptions]>;
+  remove(): Promise<void>;
+} {
+  const iso = isolation(label);
+  const dir = mkdtempSync(join(tmpdir(), `wiz-${label}-`));
+  return {
+    stores: [
+      ['postgres', { databaseUrl: TEST_PG_URL, schema: iso.schema, dataDir: dir }],
+      ['sqlite', { databaseUrl: '', schema: 'public', dataDir: dir }],
+    ],
+    remove: async () => {
+      await cleanup(iso);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -84,14 +84,10 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
   };
 }
 
-/** A stored agent row (no events): for tests that need an agent to exist. */
-export async function insertAgent(
-  agents: AgentsRepository,
-  ownerId: string,
-  over: Partial<AgentEntity> = {},
-): Promise<AgentEntity> {
+/** An agent row, not stored: `insertAgent` stores one. */
+export function agentRow(ownerId: string, over: Partial<AgentEntity> = {}): AgentEntity {
   const now = new Date();
-  const agent = Object.assign(new AgentEntity(), {
+  return Object.assign(new AgentEntity(), {
     id: crypto.randomUUID(),
     ownerId,
     name: 'Agent',
@@ -116,6 +112,15 @@ export async function insertAgent(
     deletedAt: null,
     ...over,
   } satisfies AgentEntity);
+}
+
+/** A stored agent row (no events): for tests that need an agent to exist. */
+export async function insertAgent(
+  agents: AgentsRepository,
+  ownerId: string,
+  over: Partial<AgentEntity> = {},
+): Promise<AgentEntity> {
+  const agent = agentRow(ownerId, over);
   await agents.insert(agent);
   return agent;
 }
