@@ -61,7 +61,8 @@ export class Sql {
    * Inserts entities (the columns set on any of them; undefined is stored as NULL): one
    * multi-row statement per 500 rows. Its text varies only with the number of rows, a few
    * small numbers in practice (the rows of one transaction), each prepared once. `withCommit`:
-   * the transaction's last statements, sent with its COMMIT without waiting (see sendWithCommit).
+   * not waited for, the outcome read at COMMIT (see sendWithCommit), for rows nothing later in
+   * the transaction reads.
    */
   async insert<T extends ObjectLiteral>(
     entity: EntityTarget<T>,

@@ -25,7 +25,7 @@ export class OutboxRepository {
     const entities = rows.map((r) =>
       Object.assign(new OutboxEntity(), { headers: null }, r, { seq: nextSeq(), createdAt: now, claimedUntil }),
     );
-    // The last statement of the transaction that emits them (StateChangesService).
+    // The last statement of the transaction that emits them (StateChangesService): not waited for.
     await new Sql(m).insert(OutboxEntity, entities, { withCommit: true });
     return entities;
   }
