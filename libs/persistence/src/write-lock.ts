@@ -38,27 +38,28 @@ async function pipelinedTransaction<T>(ds: DataSource, work: (m: EntityManager) 
     (await Promise.allSettled(sent)).find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason;
   try {
     const client = (await qr.connect()) as PgClient;
-    sent.push(client.query('BEGIN'));
-    sent[0]!.catch(() => undefined); // read below, with the others
+    keep(sent, client.query('BEGIN'));
     // As TypeORM's startTransaction leaves it: saves in `work` do not open a transaction of their own.
     Object.assign(qr, { isTransactionActive: true, transactionDepth: 1 });
     withCommit.set(qr, sent);
-    try {
-      const result = await work(qr.manager);
-      withCommit.delete(qr);
-      await qr.commitTransaction();
-      const failure = await firstFailure();
-      if (failure) throw failure;
-      return result;
-    } catch (e) {
-      withCommit.delete(qr);
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
-      // A statement sent without waiting failed first: the later ones only saw an aborted transaction.
-      throw (await firstFailure()) ?? e;
-    }
+    const result = await work(qr.manager).finally(() => withCommit.delete(qr));
+    await qr.commitTransaction();
+    const failure = await firstFailure();
+    if (failure) throw failure;
+    return result;
+  } catch (e) {
+    if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+    // A statement sent without waiting failed first: the later ones only saw an aborted transaction.
+    throw (await firstFailure()) ?? e;
   } finally {
     await qr.release();
   }
+}
+
+/** A statement sent without waiting, kept to be read after COMMIT (never an unhandled rejection). */
+function keep(sent: Promise<unknown>[], p: Promise<unknown>): void {
+  p.catch(() => undefined);
+  sent.push(p);
 }
 
 /**
@@ -72,9 +73,7 @@ export function sendWithCommit(m: EntityManager, sql: string, params: unknown[])
   const sent = m.queryRunner && withCommit.get(m.queryRunner);
   if (!sent) return false;
   const client = (m.queryRunner as unknown as { databaseConnection: PgClient }).databaseConnection;
-  const p = client.query(sql, params);
-  p.catch(() => undefined); // read at commit
-  sent.push(p);
+  keep(sent, client.query(sql, params));
   return true;
 }
 
