@@ -2,14 +2,14 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server } from 'node:http';
-import { busNames } from '@wiz/contracts';
+import { Agent } from '@wiz/contracts';
+import { makeEvent, StateChangesService } from '@wiz/queue';
 import { verifySignature } from '../test/support/webhook-receiver';
 import { listenBenchServer, startBenchServer } from './server';
 import { BenchOptions, SuiteResult } from './suite';
 import {
   api,
   Cleanup,
-  connectBench,
   deferred,
   Deferred,
   deleteStreams,
@@ -33,10 +33,10 @@ const PACED = { events: 100, perSec: 20 };
 // Outgoing webhooks, in one process as `npm start` runs it on Postgres (auth off on loopback, so
 // a loopback receiver is allowed). A webhook for `agent.updated` (POST /api/v1/webhooks) points
 // at a receiver in the bench process (loopback) that answers 200 at once and checks every
-// `Wiz-Signature`. Events are published on the events stream as the server's own outbox does
-// (an `agent.updated` envelope of a real agent, `occurredAt` = now), so their number and rate are
-// the bench's, not the queue's:
-// - deliveriesPerSec: `--webhook-events` published 64 in flight; N / (first publish → last receipt);
+// `Wiz-Signature`. Events are committed through the server's StateChangesService as its own
+// changes are (an `agent.updated` event of a real agent, `occurredAt` = now: its delivery is
+// recorded in the same transaction), so their number and rate are the bench's, not the queue's:
+// - deliveriesPerSec: `--webhook-events` committed 64 in flight; N / (first commit → last receipt);
 // - deliveryDelayMsP50/P99: the envelope's `occurredAt` → receipt, 100 events paced at 20/s.
 // Every delivery must arrive once, signed; a loss or a bad signature fails the suite.
 export async function webhooksBench(o: WebhooksBenchOptions): Promise<SuiteResult> {
@@ -50,29 +50,20 @@ export async function webhooksBench(o: WebhooksBenchOptions): Promise<SuiteResul
     cleanup.add('stop fake-llm', llm.stop);
     cleanup.add(`drop schema ${iso.schema}`, () => dropSchema(iso.schema));
     cleanup.add(`delete streams ${iso.prefix}_*`, () => deleteStreams(iso.prefix));
-    const nc = await connectBench('wiz-bench-webhooks');
-    cleanup.add('close connection', () => nc.close());
-    const { app, config } = await startBenchServer(cleanup, iso, llm.baseUrl);
+    const { app } = await startBenchServer(cleanup, iso, llm.baseUrl);
     const base = await listenBenchServer(app);
-    const agent = await api<{ id: string }>(base, 'POST', '/api/v1/agents', {
+    const agent = await api<Agent>(base, 'POST', '/api/v1/agents', {
       name: 'Hook',
       role: 'a benchmark agent',
     });
     await api(base, 'POST', '/api/v1/webhooks', { url, events: ['agent.updated'], secret: SECRET });
 
-    const js = nc.jetstream();
-    const subject = busNames(config.WIZ_BUS_PREFIX).eventSubject({ agentId: agent.id, type: 'agent.updated' });
+    const changes = app.get(StateChangesService);
     const publish = () =>
-      js.publish(
-        subject,
-        JSON.stringify({
-          id: randomUUID(),
-          type: 'agent.updated',
-          occurredAt: new Date().toISOString(),
-          traceId: randomUUID().replace(/-/g, ''),
-          agentId: agent.id,
-          data: { agent },
-        }),
+      changes.commit(async (_m, emit) =>
+        emit.event(
+          makeEvent('agent.updated', { agentId: agent.id, traceId: randomUUID().replace(/-/g, '') }, { agent }),
+        ),
       );
     const phase = async (n: number, send: () => Promise<void>) => {
       const done = rx.expect(n);

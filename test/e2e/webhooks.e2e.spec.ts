@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
+import { BuildSnapshot, snapshotBuild } from '../support/built-app';
 import { http } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
 import { until } from '../support/until';
 import { verifySignature, WebhookReceiver } from '../support/webhook-receiver';
+import { WizCluster } from '../support/wiz-cluster';
 import { startServer, WizProcess } from '../support/wiz-process';
 
 const SECRET = 'whsec-test-0123456789abcdef';
@@ -191,5 +193,44 @@ describe('webhooks', () => {
       expect(rx.received.filter((d) => d.event.jobId === job).map((d) => d.eventType)).toContain('job.completed');
     // At least once, de-duplicable: every recorded delivery arrived, under its own id.
     expect(rx.deliveryIds()).toEqual(new Set(items.map((d) => d.id)));
+  });
+});
+
+// The gateway records the deliveries of the events it commits (a job's `job.created`) and sends
+// none: a runtime does.
+describe('webhooks across gateway and runtime processes', () => {
+  let build: BuildSnapshot;
+  let cluster: WizCluster;
+  const rx = new WebhookReceiver();
+
+  beforeAll(async () => {
+    build = await snapshotBuild();
+    cluster = await WizCluster.start(build, 'hooksplit', [{ reply: { content: 'done' } }]);
+    await cluster.spawn('gateway');
+    await cluster.spawn('runtime');
+  });
+
+  afterAll(async () => {
+    await cluster?.dispose();
+    await rx.stop();
+    build?.remove();
+  });
+
+  it("delivers the events the gateway commits and the runtime's", async () => {
+    const url = await rx.start();
+    const agentId = (await cluster.api('POST', '/api/v1/agents', { name: 'Gil', role: 'worker' })).body.id as string;
+    expect((await cluster.api('POST', '/api/v1/webhooks', { url, events: ['job.*'], secret: SECRET })).status).toBe(
+      201,
+    );
+    const job = (await cluster.api('POST', '/api/v1/jobs', { agentId, input: 'go' })).body.id as string;
+    await until(
+      async () =>
+        ['job.created', 'job.completed'].every((t) =>
+          rx.received.some((d) => d.event.jobId === job && d.eventType === t),
+        ),
+      10_000,
+      'job.created and job.completed delivered',
+    );
+    for (const d of rx.received) expect(verifySignature(SECRET, d.signature, d.body)).toBe(true);
   });
 });

@@ -11,9 +11,18 @@ import {
   JobsRepository,
   openStore,
   OutboxRepository,
+  OwnersRepository,
   UsageRepository,
+  WebhooksRepository,
 } from '@wiz/persistence';
-import { BudgetsService, JobFlowService, JobsService, OutboxRelay, StateChangesService } from '@wiz/queue';
+import {
+  BudgetsService,
+  JobFlowService,
+  JobsService,
+  OutboxRelay,
+  StateChangesService,
+  WebhookDeliveries,
+} from '@wiz/queue';
 import { cleanup, Isolation, TEST_NATS_URL, TEST_PG_URL } from './isolation';
 
 export type Store = 'postgres' | 'sqlite';
@@ -26,6 +35,7 @@ export interface QueueStack {
   bus: BusService;
   outbox: OutboxRepository;
   relay: OutboxRelay;
+  webhooks: WebhookDeliveries;
   changes: StateChangesService;
   agents: AgentsRepository;
   jobRepo: JobsRepository;
@@ -56,7 +66,8 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
   });
   const outbox = new OutboxRepository(ds);
   const relay = new OutboxRelay(bus, outbox);
-  const changes = new StateChangesService(ds, outbox, relay, bus);
+  const webhooks = new WebhookDeliveries(bus, new WebhooksRepository(ds), new OwnersRepository(ds));
+  const changes = new StateChangesService(ds, outbox, relay, bus, webhooks);
   const agents = new AgentsRepository(ds);
   const jobRepo = new JobsRepository(ds);
   const flow = new JobFlowService(jobRepo, agents, bus);
@@ -68,6 +79,7 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
     bus,
     outbox,
     relay,
+    webhooks,
     changes,
     agents,
     jobRepo,
@@ -76,6 +88,7 @@ export async function openQueueStack(iso: Isolation, store: Store): Promise<Queu
     jobs,
     async close() {
       await relay.drain();
+      webhooks.beforeApplicationShutdown();
       await ds.destroy();
       await nc.close();
       await cleanup(iso);

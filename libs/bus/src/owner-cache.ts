@@ -33,9 +33,18 @@ export class OwnerCache<T> {
     // Subscribed before the first read is kept: nothing is cached before, so nothing is missed.
     // No subscription (the connection is closed: shutting down): read, keep nothing.
     if (!this.sub && !this.subscribe()) return this.load(ownerId);
-    const now = Date.now();
+    const known = this.peek(ownerId);
+    return known ? known.value : this.read(ownerId);
+  }
+
+  /** What is kept of `ownerId`, if it is still fresh; no read (for a caller on a hot path). */
+  peek(ownerId: string): { value: T } | undefined {
     const known = this.entries.get(ownerId);
-    if (known && now - known.at < this.ttlMs) return known.value;
+    return known && Date.now() - known.at < this.ttlMs ? known : undefined;
+  }
+
+  private async read(ownerId: string): Promise<T> {
+    const now = Date.now();
     const before = this.changes;
     const value = await this.load(ownerId);
     if (this.changes === before) {

@@ -68,26 +68,14 @@ export function mailboxConsumerConfig(names: BusNames, t: BusTopology, partition
   };
 }
 
-// Every stored event, for outgoing webhooks: from the moment it is created (not the history),
-// acked once the event's deliveries are recorded in the store, which then retries them itself.
-export function webhooksConsumerConfig(names: BusNames, t: BusTopology): Partial<ConsumerConfig> {
-  return {
-    durable_name: names.webhooksConsumer(),
-    filter_subject: names.eventsAll(),
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.New,
-    replay_policy: ReplayPolicy.Instant,
-    ack_wait: nanos(t.ackWaitMs),
-    max_deliver: -1,
-    max_ack_pending: 1_000,
-  };
-}
-
 // Idempotent: creates what is missing, updates what drifted, leaves the rest untouched.
 export async function provision(jsm: JetStreamManager, names: BusNames, t: BusTopology): Promise<void> {
   for (const cfg of streamConfigs(names, t)) await ensureStream(jsm, cfg);
   const stream = names.streams.mailbox;
-  await ensureConsumer(jsm, names.streams.events, webhooksConsumerConfig(names, t));
+  // Earlier versions' runtimes read the events for webhooks from this consumer; now unused.
+  await jsm.consumers
+    .delete(names.streams.events, names.legacyWebhooksConsumer())
+    .catch(ifCode(CONSUMER_NOT_FOUND, false));
   await Promise.all(
     Array.from({ length: t.partitions }, (_, p) => ensureConsumer(jsm, stream, mailboxConsumerConfig(names, t, p))),
   );

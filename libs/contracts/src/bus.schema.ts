@@ -48,6 +48,11 @@ export const OwnerConfigChangedSignalSchema = z.object({
 });
 export type OwnerConfigChangedSignal = z.infer<typeof OwnerConfigChangedSignalSchema>;
 
+// Core NATS broadcast to every runtime: a process that sends no webhooks (a gateway) committed
+// webhook deliveries; runtimes look for due ones now (else at their next sweep, within 0.5 s).
+export const WebhooksDueSignalSchema = z.object({ deliveries: z.int().min(1) });
+export type WebhooksDueSignal = z.infer<typeof WebhooksDueSignalSchema>;
+
 // Every control message (`<p>.control.<kind>`, see busNames.control) and its payload's schema:
 // BusService.publishControl / subscribeControl validate against this table.
 export const CONTROL_MESSAGES = {
@@ -55,6 +60,7 @@ export const CONTROL_MESSAGES = {
   wake: WakeAgentSignalSchema,
   revoke: KeyRevokedSignalSchema,
   'owner-config': OwnerConfigChangedSignalSchema,
+  'webhooks-due': WebhooksDueSignalSchema,
 } as const;
 export type ControlKind = keyof typeof CONTROL_MESSAGES;
 export type ControlMessage<K extends ControlKind> = z.infer<(typeof CONTROL_MESSAGES)[K]>;

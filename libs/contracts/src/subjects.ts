@@ -23,8 +23,8 @@ export interface BusNames {
   mailboxSubject(partition: number, agentId: string): string;
   mailboxPartitionFilter(partition: number): string;
   mailboxConsumer(partition: number): string;
-  /** The durable consumer on the events stream that feeds outgoing webhooks (one per installation). */
-  webhooksConsumer(): string;
+  /** The durable consumer on the events stream that fed outgoing webhooks in earlier versions (deleted at provisioning). */
+  legacyWebhooksConsumer(): string;
   eventSubject(e: { agentId?: string; jobId?: string; conversationId?: string; type: string }): string;
   eventsAll(): string;
   agentEventsFilter(agentId: string): string;
@@ -53,7 +53,7 @@ export function busNames(prefix: string): BusNames {
     mailboxSubject: (partition, agentId) => `${p}.mailbox.${partition}.${agentId}`,
     mailboxPartitionFilter: (partition) => `${p}.mailbox.${partition}.*`,
     mailboxConsumer: (partition) => `${p}_mailbox_${partition}`,
-    webhooksConsumer: () => `${p}_webhooks`,
+    legacyWebhooksConsumer: () => `${p}_webhooks`,
     eventSubject: ({ agentId, jobId, conversationId, type }) =>
       conversationId && !agentId
         ? `${p}.events.conversation.${conversationId}.${type}`

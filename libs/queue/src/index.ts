@@ -14,6 +14,7 @@ export { ScheduleFiringWorker, tickKey } from './schedules/schedule-firing.worke
 export { SchedulesFiringModule } from './schedules/schedules-firing.module';
 export { SchedulesService } from './schedules/schedules.service';
 export { StateChangesService } from './state-changes.service';
+export { WebhookDeliveries } from './webhooks/webhook-deliveries';
 export { recordBefore } from './journal';
 export type { Emit } from './state-changes.service';
 export { BudgetsService, periodStart } from './budgets/budgets.service';

@@ -12,6 +12,7 @@ import { JobFlowService } from './job-flow.service';
 import { SettleHooks } from './settle-hooks';
 import { SchedulesService } from './schedules/schedules.service';
 import { JobWaitsService } from './waits/job-waits.service';
+import { WebhookDeliveries } from './webhooks/webhook-deliveries';
 
 const runPolicy: Provider = {
   provide: RUN_POLICY,
@@ -32,6 +33,7 @@ const providers = [
   BudgetsService,
   SettleHooks,
   OutboxRelay,
+  WebhookDeliveries,
   StateChangesService,
   JobFlowService,
   QueueLimits,

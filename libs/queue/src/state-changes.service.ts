@@ -3,10 +3,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventEnvelope, MailboxCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
-import { NewOutboxRow, OutboxEntity, OutboxRepository, writeTransaction } from '@wiz/persistence';
+import {
+  NewOutboxRow,
+  OutboxEntity,
+  OutboxRepository,
+  WebhookDeliveryEntity,
+  writeTransaction,
+} from '@wiz/persistence';
 import { OutboxRelay } from './outbox.relay';
 import { Context, context, jobsTotal, traceHeaders } from '@wiz/telemetry';
 import { beginJournal, Journal } from './journal';
+import { WebhookDeliveries } from './webhooks/webhook-deliveries';
 
 export interface Emit {
   event(e: EventEnvelope): void;
@@ -29,6 +36,7 @@ const MAX_GROUP = 64;
 
 // The one way state changes: the store change and the bus messages it implies commit in one
 // transaction (docs/architecture.md, invariant 1: transactional outbox); the relay publishes after commit.
+// The events' webhook deliveries commit with them too (WebhookDeliveries).
 //
 // Group commit: the units that arrive while a transaction runs are committed together in the
 // next one (one write transaction at a time per process), one after another, with one
@@ -49,6 +57,7 @@ export class StateChangesService {
     private readonly outbox: OutboxRepository,
     private readonly relay: OutboxRelay,
     private readonly bus: BusService,
+    private readonly webhooks: WebhookDeliveries,
   ) {}
 
   /** `key`: the agent whose rows the work locks first, if any (orders the units of a group). */
@@ -105,19 +114,26 @@ export class StateChangesService {
     }
   }
 
-  // Committed: hand the rows to the relay and count the jobs' transitions (never a rolled-back one).
-  private published(rows: Written[]): void {
+  // Committed: hand the rows to the relay and the deliveries to their sender, and count the jobs'
+  // transitions (never a rolled-back one).
+  private published({ rows, deliveries }: Written): void {
     this.relay.push(rows);
+    this.webhooks.committed(deliveries);
     for (const r of rows) if (r.kind === 'event' && r.status) jobsTotal.inc({ status: r.status });
   }
 
-  private transaction(work: (m: EntityManager, emit: Emit) => Promise<void>): Promise<Written[]> {
+  private transaction(work: (m: EntityManager, emit: Emit) => Promise<void>): Promise<Written> {
     return writeTransaction(this.ds, async (m) => {
       const rows: NewOutboxRow[] = [];
+      const events: EventEnvelope[] = [];
+      const bodies: string[] = [];
       const statuses = new Map<string, string>();
       const emit: Emit = {
         event: (e) => {
-          rows.push({ kind: 'event', id: e.id, subject: this.bus.names.eventSubject(e), payload: JSON.stringify(e) });
+          const payload = JSON.stringify(e);
+          rows.push({ kind: 'event', id: e.id, subject: this.bus.names.eventSubject(e), payload });
+          events.push(e);
+          bodies.push(payload);
           const status = statusOf(e);
           if (status) statuses.set(e.id, status);
         },
@@ -125,13 +141,17 @@ export class StateChangesService {
           rows.push({ kind: 'command', id: msgId, subject, payload: JSON.stringify(c), headers: traceHeaders() }),
       };
       await work(m, emit);
+      const deliveries = events.length ? await this.webhooks.record(events, bodies, m) : [];
       const written = rows.length ? await this.outbox.insert(rows, new Date(Date.now() + this.relay.claimMs), m) : [];
-      return written.map((r) => Object.assign(r, { status: statuses.get(r.id) }));
+      return { rows: written.map((r) => Object.assign(r, { status: statuses.get(r.id) })), deliveries };
     });
   }
 }
 
-type Written = OutboxEntity & { status?: string };
+interface Written {
+  rows: Array<OutboxEntity & { status?: string }>;
+  deliveries: WebhookDeliveryEntity[];
+}
 
 const JOB_STATUS_EVENTS = new Set([
   'job.queued',

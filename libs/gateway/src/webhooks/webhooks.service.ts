@@ -15,7 +15,7 @@ import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { OwnerCaps, WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
 import { assertPublicUrl, UrlRefused } from '@wiz/net';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
-import { BusService, ownerConfigChanged } from '@wiz/bus';
+import { WebhookDeliveries } from '@wiz/queue';
 
 const toWebhook = (e: WebhookEntity): Webhook => ({
   id: e.id,
@@ -37,8 +37,9 @@ const toDelivery = (d: WebhookDeliveryEntity): WebhookDelivery => ({
 });
 
 // An owner's webhooks. The secret is sealed here and opened only by the runtime that signs
-// deliveries; no answer, event or log line carries it. Runtimes keep each owner's webhooks in
-// memory: a change tells them (the `webhooks` control message) before it is answered.
+// deliveries; no answer, event or log line carries it. Every process keeps each owner's webhooks
+// in memory (WebhookDeliveries): a change tells them (the `owner-config` control message) before
+// it is answered.
 @Injectable()
 export class WebhooksService {
   constructor(
@@ -46,7 +47,7 @@ export class WebhooksService {
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
     private readonly caps: OwnerCaps,
-    private readonly bus: BusService,
+    private readonly recorder: WebhookDeliveries,
   ) {}
 
   async create(ownerId: string, body: CreateWebhook): Promise<Webhook> {
@@ -67,7 +68,7 @@ export class WebhooksService {
       createdAt: new Date(),
     } satisfies WebhookEntity);
     await this.caps.insert('webhooks', ownerId, (m) => this.hooks.insert(entity, m));
-    ownerConfigChanged(this.bus, 'webhooks', ownerId);
+    this.recorder.changed(ownerId);
     return toWebhook(entity);
   }
 
@@ -82,7 +83,7 @@ export class WebhooksService {
 
   async remove(ownerId: string, id: string): Promise<void> {
     if (!isUuid(id) || !(await this.hooks.delete(ownerId, id))) throw notFound('webhook', id);
-    ownerConfigChanged(this.bus, 'webhooks', ownerId);
+    this.recorder.changed(ownerId);
   }
 
   async deliveries(ownerId: string, id: string, q: DeliveryListQuery): Promise<{ items: WebhookDelivery[] }> {

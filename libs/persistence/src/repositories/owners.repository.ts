@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AgentEntity, ConversationEntity } from '../entities';
 
 // Who owns a resource named in an event, for the gateway's `owner` topic. Unscoped on
@@ -9,9 +9,9 @@ import { AgentEntity, ConversationEntity } from '../entities';
 export class OwnersRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** The owner of an agent, deleted or not (an agent's owner never changes). */
-  async ofAgent(agentId: string): Promise<string | null> {
-    const row = await this.ds
+  /** The owner of an agent, deleted or not (an agent's owner never changes); in `m`'s transaction if given. */
+  async ofAgent(agentId: string, m: EntityManager = this.ds.manager): Promise<string | null> {
+    const row = await m
       .getRepository(AgentEntity)
       .createQueryBuilder('a')
       .select('a.ownerId', 'ownerId')
@@ -21,8 +21,8 @@ export class OwnersRepository {
   }
 
   /** The owner of a conversation (a conversation's owner never changes). */
-  async ofConversation(conversationId: string): Promise<string | null> {
-    const row = await this.ds
+  async ofConversation(conversationId: string, m: EntityManager = this.ds.manager): Promise<string | null> {
+    const row = await m
       .getRepository(ConversationEntity)
       .createQueryBuilder('c')
       .select('c.ownerId', 'ownerId')

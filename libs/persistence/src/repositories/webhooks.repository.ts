@@ -32,7 +32,7 @@ export class WebhooksRepository {
     return this.hooks.createQueryBuilder('w').where('w.id IN (:...ids)', { ids }).getMany();
   }
 
-  /** Read for every event (the webhook intake): plain SQL (see Sql). */
+  /** Read whenever the owner's webhooks are not in memory (WebhookDeliveries): plain SQL (see Sql). */
   ofOwner(ownerId: string): Promise<WebhookEntity[]> {
     return new Sql(this.ds.manager).find(WebhookEntity, { ownerId }, '"createdAt" ASC, "id" ASC');
   }
@@ -55,17 +55,14 @@ export class WebhooksRepository {
     });
   }
 
-  /** Inserts the deliveries not there yet (a redelivered event adds nothing); returns the new ones. */
-  async addDeliveries(rows: WebhookDeliveryEntity[]): Promise<WebhookDeliveryEntity[]> {
-    if (!rows.length) return [];
-    await this.deliveries
-      .createQueryBuilder()
-      .insert()
-      .values(rows as QueryDeepPartialEntity<WebhookDeliveryEntity>[])
-      .orIgnore()
-      .execute();
-    const ids = new Set((await this.deliveries.findBy({ id: In(rows.map((r) => r.id)) })).map((r) => r.id));
-    return rows.filter((r) => ids.has(r.id));
+  /** Inserts new deliveries in `m`'s transaction (on Postgres sent with its COMMIT: nothing reads them before). */
+  async insertDeliveries(rows: WebhookDeliveryEntity[], m: EntityManager): Promise<void> {
+    await new Sql(m).insert(WebhookDeliveryEntity, rows, { withCommit: true });
+  }
+
+  /** Deletes deliveries (of a webhook deleted after they were recorded). */
+  async deleteDeliveries(ids: string[]): Promise<void> {
+    if (ids.length) await this.deliveries.delete({ id: In(ids) });
   }
 
   listDeliveries(

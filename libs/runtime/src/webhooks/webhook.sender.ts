@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { clip, DeliveryAttempt } from '@wiz/contracts';
 import { urlPolicyOf, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
 import { assertPublicUrl, pinnedFetch } from '@wiz/net';
+import { WebhookDeliveries } from '@wiz/queue';
 import { SECRET_BOX, SecretBox } from '@wiz/secrets';
 import { signWebhook } from './webhook-signature';
 
@@ -14,9 +15,9 @@ const MAX_IN_FLIGHT = 64;
 // other sender takes it meanwhile), POSTs the stored body signed with the webhook's secret, and
 // records the attempt: delivered on a 2xx, else retried with exponential backoff until
 // WIZ_WEBHOOK_MAX_ATTEMPTS, then failed. A delivery it cannot take now (too many in flight)
-// stays due, for the sweep.
+// stays due, for the sweep. It sends what this process records as soon as it is committed.
 @Injectable()
-export class WebhookSender {
+export class WebhookSender implements OnModuleInit {
   private readonly log = new Logger('Webhooks');
   private inFlight = 0;
 
@@ -24,7 +25,12 @@ export class WebhookSender {
     private readonly hooks: WebhooksRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+    private readonly deliveries: WebhookDeliveries,
   ) {}
+
+  onModuleInit(): void {
+    this.deliveries.sendWith((rows) => void this.sendAll(rows));
+  }
 
   get busy(): boolean {
     return this.inFlight >= MAX_IN_FLIGHT;
@@ -35,6 +41,8 @@ export class WebhookSender {
     const hooks = new Map(
       (await this.hooks.findByIds([...new Set(rows.map((r) => r.webhookId))])).map((h) => [h.id, h]),
     );
+    // Recorded by a process that had not yet heard of the webhook's deletion: nothing to send.
+    await this.hooks.deleteDeliveries(rows.filter((r) => !hooks.has(r.webhookId)).map((r) => r.id));
     await Promise.all(
       rows.map(async (row) => {
         const hook = hooks.get(row.webhookId);
