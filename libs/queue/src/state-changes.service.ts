@@ -38,9 +38,10 @@ const MAX_GROUP = 64;
 // transaction (docs/architecture.md, invariant 1: transactional outbox); the relay publishes after commit.
 // The events' webhook deliveries commit with them too (WebhookDeliveries).
 //
-// Group commit: the units that arrive while a transaction runs are committed together in the
-// next one (one write transaction at a time per process), one after another, with one
-// BEGIN/COMMIT and one outbox insert between them: fewer statements and commits per job.
+// Group commit: the units that arrive in the same turn of the event loop, or while a transaction
+// runs, are committed together in the next one (one write transaction at a time per process), one
+// after another, with one BEGIN/COMMIT and one outbox insert between them: fewer statements and
+// commits per job.
 // Within a group, units run in the order of their key (the agent whose rows they lock), so
 // groups of two processes take agent locks in one order and do not deadlock each other.
 // If a group fails (a deadlock all the same, a constraint, a lost connection), the in-memory
@@ -72,6 +73,11 @@ export class StateChangesService {
     if (this.running) return;
     this.running = true;
     try {
+      // The first unit waits for the rest of this turn of the event loop: the requests, bus
+      // messages and model answers read in one poll then commit together. Without it, on SQLite
+      // (whose statements answer at once, so nothing queues while a transaction runs) each unit
+      // paid its own BEGIN, outbox insert, COMMIT and WAL write, and its own relay flush.
+      await new Promise((r) => setImmediate(r));
       while (this.pending.length) {
         const group = this.pending.splice(0, MAX_GROUP);
         if (group.length === 1) await this.runAlone(group[0]!);
