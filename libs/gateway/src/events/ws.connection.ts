@@ -1,6 +1,7 @@
 import { wsDroppedSlowClients } from '@wiz/telemetry';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 import { ClientFrame, ClientFrameSchema, httpStatusOf, ServerFrame, WS_CLOSE_CODES, WizError } from '@wiz/contracts';
 import type { AuthContext } from '@wiz/platform';
@@ -21,6 +22,8 @@ const AUTH_TIMEOUT_MS = 10_000;
 /** A replay waits this long at most for the client to read what it was sent; then it is cut off. */
 const DRAIN_TIMEOUT_MS = 30_000;
 const DRAIN_POLL_MS = 5;
+/** Frames kept corked in one turn at most (see `batchTurn`). */
+const CORKED_BYTES = 64 * 1024;
 
 // One client connection: parses each frame against the contract and calls the hub. Frames are
 // handled one after the other, so answers come in the order the frames were sent. A bad frame
@@ -37,6 +40,8 @@ export class WsConnection implements EventClient {
   private authTimer?: NodeJS.Timeout;
   /** Ends the hold on the key this connection authenticated with (see ApiKeysService.holdSession). */
   private release?: () => void;
+  /** Frames sent in this turn of the event loop go out in one socket write (see `send`). */
+  private corked = false;
   private readonly budget: FrameBudget;
   private closing = false;
 
@@ -78,7 +83,29 @@ export class WsConnection implements EventClient {
       this.close(WS_CLOSE_CODES.tooSlow, 'too slow: reconnect with since');
       return;
     }
+    this.batchTurn();
     this.ws.send(text ?? JSON.stringify(frame));
+  }
+
+  // The events of one poll (a batch of JetStream messages, a group commit's) are sent to a client
+  // in one write at the end of the turn, not a system call each: the socket (ws's underlying
+  // net.Socket) is corked until then, or until CORKED_BYTES wait (so that what waits corked never
+  // counts a client that reads as one that cannot keep up).
+  private batchTurn(): void {
+    const socket = (this.ws as unknown as { _socket?: Writable })._socket;
+    if (!socket) return;
+    if (this.corked && socket.writableLength >= CORKED_BYTES) {
+      this.corked = false;
+      socket.uncork();
+    }
+    if (this.corked) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() => {
+      if (!this.corked) return;
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   // A replay sends while the socket has less than a quarter of the allowed backlog unsent, and
