@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, openSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { connect, NatsConnection } from 'nats';
+import { lightenRequestCancel } from './nats-requests';
 
 export interface NatsConnectOptions {
   url: string;
@@ -27,6 +28,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 // instead of crash-looping.
 export async function connectNats(o: NatsConnectOptions): Promise<NatsHandle> {
   const servers = o.url.split(',').map((s) => s.trim());
+  lightenRequestCancel();
   // noAsyncTraces: a request (every JetStream publish and ack wait) does not capture a stack for
   // the error it might end with; nats.js's documented switch for publish-heavy clients. A timed-out
   // request still fails with its NatsError, only without the caller's frames.
