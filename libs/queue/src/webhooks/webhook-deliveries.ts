@@ -10,9 +10,10 @@ const MAX_CACHED_OWNERS = 100_000;
 export type DeliverySink = (rows: WebhookDeliveryEntity[]) => void;
 
 // Outgoing webhooks' deliveries, recorded in the transaction that commits their event (see
-// StateChangesService): an event is committed with a delivery for each matching webhook of its
-// owner, or not at all, so no event is missed and none is read back from the bus. Each owner's
-// webhooks are kept in memory (most owners have none; see OwnerCache). After the commit the
+// StateChangesService): a committed event has a delivery for each matching webhook of its owner
+// that the process knows of, a rolled-back one none, and nothing is read back from the bus. Each
+// owner's webhooks are kept in memory (most owners have none; see OwnerCache: a change is heard
+// at once, or within 10 s). After the commit the
 // deliveries go to this process's sender if it runs one (a runtime), else a runtime is told
 // they are due (the `webhooks-due` control message; its sweep finds them anyway).
 @Injectable()
