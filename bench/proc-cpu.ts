@@ -21,7 +21,11 @@ export function processCpuUs(pid: number): number | undefined {
   return (ticks * 1_000_000) / TICKS_PER_SEC;
 }
 
-/** CPU of a set of processes, summed; those that exit in between count what they had at the start. */
+/**
+ * CPU of a set of processes, summed: those seen at begin() from then on, and those seen at the end
+ * but not at begin() (born in between, e.g. a pool's new connections) in full; a process that
+ * exits in between counts what it had at the start.
+ */
 export class CpuMeter {
   private start = new Map<number, number>();
 
@@ -31,10 +35,11 @@ export class CpuMeter {
     this.start = new Map(this.pids().map((pid) => [pid, processCpuUs(pid) ?? 0]));
   }
 
-  /** µs spent since begin() by the processes seen then. */
-  elapsedUs(): number {
+  /** µs spent since begin(); `now`: the set's processes at the end (default: the set read again). */
+  elapsedUs(now: number[] = this.pids()): number {
     let us = 0;
     for (const [pid, at] of this.start) us += (processCpuUs(pid) ?? at) - at;
+    for (const pid of now) if (!this.start.has(pid)) us += processCpuUs(pid) ?? 0;
     return us;
   }
 }
