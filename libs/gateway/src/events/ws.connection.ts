@@ -40,8 +40,9 @@ export class WsConnection implements EventClient {
   private authTimer?: NodeJS.Timeout;
   /** Ends the hold on the key this connection authenticated with (see ApiKeysService.holdSession). */
   private release?: () => void;
-  /** Frames sent in this turn of the event loop go out in one socket write (see `send`). */
+  /** Frames sent in this turn of the event loop go out in one socket write (see `batchTurn`). */
   private corked = false;
+  private readonly corkLimit: number;
   private readonly budget: FrameBudget;
   private closing = false;
 
@@ -54,6 +55,7 @@ export class WsConnection implements EventClient {
     private readonly o: WsConnectionOptions,
   ) {
     this.budget = new FrameBudget(o.framesPerSec, o.frameBurst, Date.now());
+    this.corkLimit = Math.min(CORKED_BYTES, Math.floor(o.maxBufferedBytes / 4));
     if (auth) this.authenticated(auth);
     else
       this.authTimer = setTimeout(
@@ -76,6 +78,12 @@ export class WsConnection implements EventClient {
 
   send(frame: ServerFrame, text?: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    const socket = (this.ws as unknown as { _socket?: Writable })._socket;
+    // What waits corked is this turn's frames, not the client's backlog: sent before it is judged.
+    if (this.corked && socket && socket.writableLength >= this.corkLimit) {
+      this.corked = false;
+      socket.uncork();
+    }
     // A client that cannot keep up is cut off, so the gateway's memory stays bounded; it
     // resumes with `since` when it reconnects.
     if (this.ws.bufferedAmount > this.o.maxBufferedBytes) {
@@ -83,21 +91,15 @@ export class WsConnection implements EventClient {
       this.close(WS_CLOSE_CODES.tooSlow, 'too slow: reconnect with since');
       return;
     }
-    this.batchTurn();
+    if (socket) this.batchTurn(socket);
     this.ws.send(text ?? JSON.stringify(frame));
   }
 
   // The events of one poll (a batch of JetStream messages, a group commit's) are sent to a client
   // in one write at the end of the turn, not a system call each: the socket (ws's underlying
-  // net.Socket) is corked until then, or until CORKED_BYTES wait (so that what waits corked never
-  // counts a client that reads as one that cannot keep up).
-  private batchTurn(): void {
-    const socket = (this.ws as unknown as { _socket?: Writable })._socket;
-    if (!socket) return;
-    if (this.corked && socket.writableLength >= CORKED_BYTES) {
-      this.corked = false;
-      socket.uncork();
-    }
+  // net.Socket) is corked until then, or until `corkLimit` bytes wait (a quarter of the backlog a
+  // client may have, at most CORKED_BYTES; `send` flushes them before it judges the backlog).
+  private batchTurn(socket: Writable): void {
     if (this.corked) return;
     this.corked = true;
     socket.cork();
