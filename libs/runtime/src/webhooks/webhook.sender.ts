@@ -29,7 +29,10 @@ export class WebhookSender implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.deliveries.sendWith((rows) => void this.sendAll(rows));
+    // Not awaited by the committer: a failure (the store unreachable) leaves them due, for the sweep.
+    this.deliveries.sendWith(
+      (rows) => void this.sendAll(rows).catch((e) => this.log.warn(`sending new deliveries failed: ${String(e)}`)),
+    );
   }
 
   get busy(): boolean {
