@@ -42,7 +42,7 @@ export class AgentLoopService {
       tokenBatchMs: config.WIZ_TOKEN_BATCH_MS,
       prices: new PriceTable(config.WIZ_MODEL_PRICES),
       traceContent: config.WIZ_TRACE_CONTENT,
-      budgetStop: (ownerId, agentId) => journal.budgetStop(ownerId, agentId),
+      budgetStop: (ownerId, agentId, counted) => journal.budgetStop(ownerId, agentId, counted),
     };
   }
 

@@ -108,13 +108,17 @@ export function toAiTools(
   tools: readonly WizTool[],
   context: (toolCallId: string, tool: WizTool) => ToolRunContext,
   gate?: (t: WizTool, args: unknown, toolCallId: string) => unknown,
+  ready?: () => Promise<void>,
 ): ToolSet {
   const set: ToolSet = {};
   for (const t of tools) {
     set[t.name] = tool({
       description: t.description,
       inputSchema: schemaOf(t),
-      execute: (raw: unknown, { toolCallId }) => runTool(t, raw, toolCallId, context, gate),
+      execute: async (raw: unknown, { toolCallId }) => {
+        await ready?.();
+        return runTool(t, raw, toolCallId, context, gate);
+      },
     });
   }
   return set;

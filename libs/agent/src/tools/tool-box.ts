@@ -22,6 +22,8 @@ export type ToolRun = Omit<ToolRunContext, 'toolCallId' | 'park' | 'reserveChild
   policies: RunPolicies;
   /** Child slots taken in the current step (reset after each step: the sub-jobs are then stored). */
   reserved: { count: number };
+  /** Awaited before each call runs: the run's previous save has committed (see RunState.saved). */
+  ready?: () => Promise<void>;
 };
 
 /** Never gated: the loop ends with it. */
@@ -55,7 +57,12 @@ export class ToolBox {
   }
 
   toolSet(tools: readonly WizTool[], run: ToolRun): ToolSet {
-    return toAiTools(tools, this.contextOf(run), (t, args, toolCallId) => this.gate(run, t, args, toolCallId));
+    return toAiTools(
+      tools,
+      this.contextOf(run),
+      (t, args, toolCallId) => this.gate(run, t, args, toolCallId),
+      run.ready,
+    );
   }
 
   /** Runs an approved call (its decision taken): no gate this time. */

@@ -34,9 +34,13 @@ export class BudgetsService implements BeforeApplicationShutdown {
     this.budgetsOf.close();
   }
 
-  /** Why a job of `agentId` may not spend now, or null. */
-  async stopReason(ownerId: string, agentId: string): Promise<string | null> {
+  /**
+   * Why a job of `agentId` may not spend now, or null. `counted`: awaited before the spending is
+   * read, when a budget applies (a run's usage still committing in the background).
+   */
+  async stopReason(ownerId: string, agentId: string, counted?: () => Promise<void>): Promise<string | null> {
     const budgets = (await this.budgetsOf.get(ownerId)).filter((b) => b.agentId === '' || b.agentId === agentId);
+    if (budgets.length) await counted?.();
     for (const b of budgets) {
       const since = periodStart(b.period);
       const used = await this.usage.since(ownerId, since, b.agentId || undefined);

@@ -15,15 +15,32 @@ import { RunState } from './run-state';
 // The agent loop for one job, one method per phase: plan (criteria + steps) → act (model with
 // tools, many steps, streamed) → validate → iterate or finish, within the agent's budgets. The
 // context is saved after every phase and model step; a job redelivered after a crash continues
-// from it (`drive` starts at the saved phase).
+// from it (`drive` starts at the saved phase). A save before a model call commits while the call
+// goes out (saveSoon); the run waits for it before it changes the context again.
 export class LoopRun extends RunState {
   async drive(): Promise<LoopOutcome> {
+    let outcome: LoopOutcome;
+    try {
+      outcome = await this.phases();
+    } catch (e) {
+      // A failed save stops the run (at the step after it, whatever that step then threw): its error says why.
+      throw await this.saved().then(
+        () => e,
+        (saveError: unknown) => saveError,
+      );
+    }
+    await this.saved();
+    return outcome;
+  }
+
+  private async phases(): Promise<LoopOutcome> {
     const s = this.ctx.state;
     if (s.phase === 'plan') {
       if (this.limits.planning) {
         await this.plan();
         s.phase = 'act';
-        await this.save();
+        s.messages = this.firstMessages();
+        this.saveSoon();
       } else {
         s.phase = 'act';
         // Nothing worth a transaction: saved (with the turn to busy) with the first model step.
@@ -84,8 +101,10 @@ export class LoopRun extends RunState {
   // Leaves the context in the next phase (validate or done), saved with the last step.
   private async act(): Promise<void> {
     const s = this.ctx.state;
-    if (s.messages.length === 0)
-      s.messages = [{ role: 'user', content: s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task }];
+    if (s.messages.length === 0) {
+      await this.saved();
+      s.messages = this.firstMessages();
+    }
     await this.takeSteers();
     const base = s.messages as ModelMessage[];
     const stepsLeft = this.limits.maxSteps - s.steps;
@@ -106,6 +125,8 @@ export class LoopRun extends RunState {
     this.reserved.count = 0;
     const tools = this.deps.toolBox.toolSet(this.tools, this.toolRun());
     let steered = false;
+    // Whether a person steered the job, asked when a step ends (beside its save), read before the next.
+    let steers: Promise<boolean> | undefined;
     let followed = false;
     let taken = 0;
     const deadline = new Deadline(this.model.timeoutMs, this.signal);
@@ -122,10 +143,14 @@ export class LoopRun extends RunState {
         hasToolCall('finish'),
         () => this.parked(),
         ({ steps }: { steps: unknown[] }) => steps.length >= stepsLeft,
-        async () => (steered = await this.deps.human.hasSteers(this.job)),
+        async () => (steered = await (steers ?? this.deps.human.hasSteers(this.job))),
         () => !live && (followed = this.deps.live.streams(this.job)),
+        () => this.saveError !== undefined,
       ],
+      // The SDK ignores what this throws: a failed save surfaces at the next `saved` outside it.
       onStepFinish: async (step: StepResult<ToolSet>) => {
+        await this.saved();
+        steers = undefined;
         this.reserved.count = 0;
         // Every response message so far; generateText makes them anew each step: the context keeps
         // the ones it has (saved elements are not rewritten, so a step costs the same at any history).
@@ -141,10 +166,12 @@ export class LoopRun extends RunState {
         this.count(step.usage, step.response.modelId);
         if (last) this.concludeAct(finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
         // A parking step is saved with the park (children, context and status in one transaction).
-        if (!this.parked()) await this.save();
-        // The owner's budgets, between steps: a spent one stops the job before its next call.
+        if (!this.parked()) this.saveSoon();
         if (!last && !this.parked()) {
-          const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id);
+          steers = this.deps.human.hasSteers(this.job);
+          steers.catch(() => undefined); // read (and thrown) by the stop condition, if the SDK asks it
+          // The owner's budgets, between steps: a spent one stops the job before its next call.
+          const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id, () => this.saved());
           if (stop) this.budget.abort(new BudgetExceeded(stop));
         }
       },
@@ -165,6 +192,12 @@ export class LoopRun extends RunState {
     if (s.phase === 'act') throw new BudgetExceeded(budgetReason.steps(this.limits.maxSteps));
   }
 
+  /** The act phase's first message: the task, and the plan if there is one. */
+  private firstMessages(): ModelMessage[] {
+    const s = this.ctx.state;
+    return [{ role: 'user', content: s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task }];
+  }
+
   private concludeAct(answer: string, finishReason: string): void {
     const s = this.ctx.state;
     s.partialOutputs.push(cleanModelText(answer));
@@ -178,6 +211,7 @@ export class LoopRun extends RunState {
    * created, the context saved and the job moved to `waiting-children` in one transaction.
    */
   private async park(): Promise<LoopOutcome> {
+    await this.saved();
     const s = this.ctx.state;
     const requests = this.parking.splice(0);
     const inputs = this.inputs.splice(0);
@@ -209,6 +243,7 @@ export class LoopRun extends RunState {
     if (!this.steerRead) return void (this.steerRead = true);
     const rows = await this.deps.human.unconsumedSteers(this.job);
     if (!rows.length) return;
+    await this.saved();
     const s = this.ctx.state;
     s.messages = [
       ...s.messages,
@@ -242,6 +277,7 @@ export class LoopRun extends RunState {
    * saving what was collected).
    */
   private async collect(): Promise<boolean> {
+    await this.saved();
     const s = this.ctx.state;
     const { done, waiting } = await this.deps.delegations.collect(this.job, s.awaiting ?? []);
     this.pending.push(...applyOutcomes(s, done));
@@ -268,6 +304,7 @@ export class LoopRun extends RunState {
         messages,
       }),
     );
+    await this.saved();
     this.count(r.usage, r.response.modelId);
     const parsed = ValidationVerdictSchema.safeParse(P.extractJson(r.text));
     const verdict: ValidationVerdict = parsed.success
@@ -294,7 +331,7 @@ export class LoopRun extends RunState {
       s.messages = [...s.messages, { role: 'user', content: P.retryRequest(verdict) }];
       s.phase = 'act';
     }
-    await this.save();
+    this.saveSoon();
     return undefined;
   }
 
@@ -325,6 +362,7 @@ export class LoopRun extends RunState {
     const r = await this.call('summarise', messages, (signal) =>
       generateText({ ...this.settings(signal), system: P.SUMMARY_INSTRUCTIONS, messages }),
     );
+    await this.saved();
     this.count(r.usage, r.response.modelId);
     const task = s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task;
     s.messages = [{ role: 'user', content: P.summaryContinuation(task, r.text) }];

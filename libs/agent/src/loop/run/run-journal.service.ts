@@ -51,8 +51,8 @@ export class RunJournalService {
   }
 
   /** Why the owner's budgets stop a job of `agentId` now, if they do (cluster-wide, from the store). */
-  budgetStop(ownerId: string, agentId: string): Promise<string | null> {
-    return this.budgets.stopReason(ownerId, agentId);
+  budgetStop(ownerId: string, agentId: string, counted: () => Promise<void>): Promise<string | null> {
+    return this.budgets.stopReason(ownerId, agentId, counted);
   }
 
   commit(write: Write): Promise<void> {

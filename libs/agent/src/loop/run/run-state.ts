@@ -43,8 +43,11 @@ export interface RunDeps {
   prices: PriceTable;
   /** WIZ_TRACE_CONTENT: prompts and completions on model-call spans. */
   traceContent: boolean;
-  /** Why the owner's budgets stop this job now, if they do (checked before every model call). */
-  budgetStop(ownerId: string, agentId: string): Promise<string | null>;
+  /**
+   * Why the owner's budgets stop this job now, if they do (checked before every model call);
+   * `counted` (the run's saves committed, its usage with them) is awaited first if a budget applies.
+   */
+  budgetStop(ownerId: string, agentId: string, counted: () => Promise<void>): Promise<string | null>;
 }
 
 export interface RunInput {
@@ -99,6 +102,10 @@ export abstract class RunState {
   promoted = false;
   /** The save that ends the loop, left to the runner's completion (see FinishedOutcome). */
   final?: Write;
+  /** The saves committing while the run goes on (saveSoon); never rejects. */
+  private saving: Promise<unknown> = Promise.resolve();
+  /** Why a save started by saveSoon failed: the run stops at the next `saved`. */
+  protected saveError: unknown;
 
   constructor(
     protected readonly deps: RunDeps,
@@ -125,11 +132,13 @@ export abstract class RunState {
       policies: this.policies,
       reserved: this.reserved,
       progress: (pct) => this.deps.execution.progress(this.job, pct),
+      ready: () => this.saved(),
     };
   }
 
   /** A failed loop: its reason in the context, and into long-term memory, in one save. */
   async conclude(outcome: FinishedOutcome): Promise<void> {
+    await this.saving; // a failed save's error: the outcome says why the run ended already
     if (!outcome.ok) this.ctx.state.errors.push(outcome.reason);
     await this.save(outcome.ok ? undefined : outcome.reason);
   }
@@ -266,7 +275,7 @@ export abstract class RunState {
 
   /** The owner's budgets (cluster-wide, from the store): a spent one stops the job here. */
   protected async checkBudgets(): Promise<void> {
-    const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id);
+    const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id, () => this.saved());
     if (stop) throw new BudgetExceeded(stop);
   }
 
@@ -306,5 +315,26 @@ export abstract class RunState {
       return;
     }
     await this.deps.journal.commit(write);
+  }
+
+  /**
+   * Starts a save and returns: its transaction commits while the run's next model call goes out,
+   * so that a step waits for the model and not for the store. The snapshot is the context when
+   * the transaction runs; so whatever changes the context next (the next step's tools and
+   * record, the next phase, a park, the loop's end) waits for it first (`saved`), and so does a
+   * budget check when the owner has budgets (the usage is in the save). Saves commit
+   * in the order they are started (StateChangesService is first in, first out), and a tool runs
+   * only once the save before it has committed, so a crash finds what it found before: the
+   * context as of the last committed step.
+   */
+  protected saveSoon(): void {
+    const commit = this.save().catch((e: unknown) => void (this.saveError ??= e));
+    this.saving = Promise.all([this.saving, commit]);
+  }
+
+  /** Waits for the saves started by saveSoon; throws if one failed (the run stops). */
+  protected async saved(): Promise<void> {
+    await this.saving;
+    if (this.saveError !== undefined) throw this.saveError;
   }
 }

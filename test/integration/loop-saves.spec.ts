@@ -1,0 +1,186 @@
+import { createOpenAI } from '@ai-sdk/openai';
+import type { EntityManager } from 'typeorm';
+import { PriceTable } from '@wiz/llm';
+import { AgentEntity, JobEntity } from '@wiz/persistence';
+import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
+import { ACT_INSTRUCTIONS } from '../../libs/agent/src/loop/prompts';
+import { ContextStore } from '../../libs/agent/src/loop/context.store';
+import { remember } from '../../libs/agent/src/tools/core/remember.tool';
+import { toAiTools } from '../../libs/agent/src/tools/registry';
+import type { ToolBox, ToolRun } from '../../libs/agent/src/tools/tool-box';
+import type { ToolRunContext } from '../../libs/agent/src/tools/tool';
+import { LoopRun } from '../../libs/agent/src/loop/run/loop-run';
+import type { Write } from '../../libs/agent/src/loop/run/loop-outcome';
+import type { RunDeps } from '../../libs/agent/src/loop/run/run-state';
+
+const ACT = ACT_INSTRUCTIONS.split('\n')[0]!;
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+const deferred = (): Deferred => {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ([resolve, reject] = [res, rej]));
+  return { promise, resolve, reject };
+};
+
+// A step's save commits while the next model call goes out (the model, not the store, is what a
+// step waits for), yet the next step's tools wait for it, and a save that fails stops the run
+// with its error. The real AI SDK against the scripted model; the journal's transactions are
+// held and released (or failed) by the test, to put each in the order asked.
+describe('LoopRun saves', () => {
+  const llm = new FakeLlmServer();
+  // Two tool-call steps, then the answer.
+  const rules = () =>
+    llm.setRules([
+      {
+        match: { systemContains: ACT },
+        reply: { toolCalls: [{ name: 'remember', arguments: { note: 'n1' } }] },
+        times: 1,
+      },
+      {
+        match: { systemContains: ACT },
+        reply: { toolCalls: [{ name: 'remember', arguments: { note: 'n2' } }] },
+        times: 1,
+      },
+      { match: { systemContains: ACT }, reply: { content: 'done' } },
+    ]);
+  let baseURL: string;
+  beforeAll(async () => {
+    baseURL = await llm.start();
+  });
+  afterAll(() => llm.stop());
+
+  /** A run whose n-th model request and n-th commit are announced on `log`; commits wait for `gate(n)`. */
+  function harness(gate: (n: number) => Promise<void>) {
+    rules();
+    const log: string[] = [];
+    const requested = [deferred(), deferred(), deferred(), deferred()];
+    const answered = [deferred(), deferred(), deferred(), deferred()];
+    let requests = 0;
+    let commits = 0;
+    const fetch: typeof globalThis.fetch = async (input, init) => {
+      const n = ++requests;
+      log.push(`request ${n}`);
+      requested[n - 1]?.resolve();
+      const res = await globalThis.fetch(input, init);
+      const body = await res.arrayBuffer(); // the whole answer is in: the SDK goes on from here
+      answered[n - 1]?.resolve();
+      return new Response(body, res);
+    };
+    const model = createOpenAI({ baseURL, apiKey: 'k', fetch }).chat('fake-model');
+    const job = Object.assign(new JobEntity(), {
+      id: crypto.randomUUID(),
+      ownerId: 'o',
+      agentId: crypto.randomUUID(),
+      input: 'a task',
+      data: null,
+      attemptLog: [{ attempt: 1 }],
+    });
+    const agent = Object.assign(new AgentEntity(), { id: job.agentId, name: 'a', role: 'tester', model: {} });
+    const m = {} as EntityManager;
+    const journal = {
+      commit: async (write: Write) => {
+        const n = ++commits;
+        log.push(`commit ${n}`);
+        await gate(n);
+        await write(m, { event: (e) => log.push(e.type), command: () => undefined });
+        log.push(`committed ${n}`);
+      },
+      saveContext: async () => undefined,
+      saveUsage: async () => undefined,
+      promote: async () => undefined,
+    };
+    const toolBox = {
+      toolSet: (tools: never, run: ToolRun) =>
+        toAiTools(
+          tools,
+          () => ({ state: run.state }) as ToolRunContext,
+          (_t, args) => void log.push(`tool ${(args as { note: string }).note}`),
+          run.ready,
+        ),
+    } as unknown as ToolBox;
+    const deps = {
+      llm: { describe: (e: unknown) => String(e) },
+      journal,
+      live: { streams: () => false },
+      human: { hasSteers: async () => false, unconsumedSteers: async () => [] },
+      toolBox,
+      tokenBatchMs: 50,
+      prices: new PriceTable(),
+      traceContent: false,
+      budgetStop: async () => null,
+    } as unknown as RunDeps;
+    const budget = new AbortController();
+    const run = new LoopRun(deps, {
+      job,
+      agent,
+      ctx: new ContextStore(null as never).fresh(job),
+      state: { state: null, ticket: undefined },
+      model: {
+        model,
+        modelId: 'fake-model',
+        providerName: 'fake',
+        endpoint: baseURL,
+        keyHint: '',
+        maxRetries: 0,
+        timeoutMs: 10_000,
+      },
+      limits: { planning: false, maxSteps: 10, maxTokens: 1_000_000, maxWallMs: 60_000, maxIterations: 1 },
+      signal: budget.signal,
+      budget,
+      tools: [remember],
+      policies: { agent: null, owner: null },
+      steered: false,
+    });
+    return { run, log, requested, answered };
+  }
+
+  it("sends the next model call while a step's save commits, and runs the next step's tool after it", async () => {
+    const held = deferred();
+    const { run, log, requested, answered } = harness((n) => (n === 1 ? held.promise : Promise.resolve()));
+    const driven = run.drive();
+    await requested[1]!.promise; // the second call went out with the first save still open
+    // Its answer in, a few turns of the event loop for the SDK to act on it: its tool waits.
+    await answered[1]!.promise;
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['request 1', 'tool n1', 'commit 1', 'request 2']);
+    held.resolve();
+    const outcome = await driven;
+    expect(outcome).toMatchObject({ ok: true, result: { text: 'done', steps: 3 } });
+    // Save 1's events, then tool n2 (it waited for them); save 2 was started before request 3.
+    expect(log.slice(0, 10)).toEqual([
+      'request 1',
+      'tool n1',
+      'commit 1',
+      'request 2',
+      'tool.called',
+      'tool.result',
+      'agent.step',
+      'committed 1',
+      'tool n2',
+      'commit 2',
+    ]);
+    expect(log.indexOf('request 3')).toBeGreaterThan(log.indexOf('commit 2'));
+    // Committed before the run ended; the last step's save is the runner's (with the completion).
+    expect(log.indexOf('committed 2')).toBeGreaterThan(0);
+    expect(log).not.toContain('commit 3');
+    expect(run.final).toBeDefined();
+    expect(run.ctx.state.learnings).toEqual(['n1', 'n2']);
+  });
+
+  it('stops at the step after a save that failed, with its error', async () => {
+    const failed = deferred();
+    const { run, log, requested } = harness((n) => (n === 1 ? failed.promise : Promise.resolve()));
+    const driven = run.drive();
+    await requested[1]!.promise;
+    failed.reject(new Error('the store went away'));
+    await expect(driven).rejects.toThrow('the store went away');
+    // The call in flight when the save failed was the last one; its tool did not run.
+    expect(log).toEqual(['request 1', 'tool n1', 'commit 1', 'request 2']);
+    expect(run.ctx.state.learnings).toEqual(['n1']);
+  });
+});
