@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { BatchedClient } from './batched-client';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -27,8 +28,9 @@ export function dataSourceOptions(o: StoreOptions): DataSourceOptions {
       schema: o.schema,
       // search_path makes every unqualified query land in the run's schema. Pipeline mode: a
       // connection sends a query without waiting for the previous one's answer, which
-      // writeTransaction uses to send BEGIN and COMMIT with the statements beside them.
-      extra: { max: 10, pipeline: true, options: `-c search_path=${o.schema}` },
+      // writeTransaction uses to send BEGIN and COMMIT with the statements beside them; the
+      // queries of one turn of the event loop leave in one write (BatchedClient).
+      extra: { max: 10, pipeline: true, options: `-c search_path=${o.schema}`, Client: BatchedClient },
     };
   }
   assertSqliteDriver();
