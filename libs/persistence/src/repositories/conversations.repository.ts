@@ -4,6 +4,7 @@ import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { TERMINAL_JOB_STATUSES } from '@wiz/contracts';
 import { ConversationEntity, ConversationParticipantEntity, JobEntity, ProjectEntity } from '../entities';
 import type { Page } from '@wiz/contracts';
+import { Sql } from '../sql';
 
 // Projects, conversations and their participants. Queries only; every query takes the owner.
 @Injectable()
@@ -35,8 +36,10 @@ export class ConversationsRepository {
     await this.m(m).getRepository(ConversationEntity).insert(c);
   }
 
-  findById(ownerId: string, id: string, m?: EntityManager): Promise<ConversationEntity | null> {
-    return this.m(m).getRepository(ConversationEntity).findOneBy({ ownerId, id });
+  // Plain SQL (Sql): read for every message posted and every reply.
+  async findById(ownerId: string, id: string, m?: EntityManager): Promise<ConversationEntity | null> {
+    const [row] = await new Sql(this.m(m)).find(ConversationEntity, { ownerId, id });
+    return row ?? null;
   }
 
   list(ownerId: string, q: Page & { projectId?: string }): Promise<[ConversationEntity[], number]> {
@@ -53,12 +56,11 @@ export class ConversationsRepository {
   }
 
   participants(ownerId: string, conversationId: string, m?: EntityManager): Promise<ConversationParticipantEntity[]> {
-    return this.m(m)
-      .getRepository(ConversationParticipantEntity)
-      .find({
-        where: { ownerId, conversationId },
-        order: { joinedAt: 'ASC', kind: 'ASC', participantId: 'ASC' },
-      });
+    return new Sql(this.m(m)).find(
+      ConversationParticipantEntity,
+      { ownerId, conversationId },
+      '"joinedAt" ASC, "kind" ASC, "participantId" ASC',
+    );
   }
 
   participantsOf(ownerId: string, conversationIds: string[]): Promise<ConversationParticipantEntity[]> {

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { DataSource, EntityManager } from 'typeorm';
 import { MessageEntity } from '../entities';
+import { Sql } from '../sql';
 
 export interface MessageCursor {
   createdAt: number;
   id: string;
 }
 
-// Messages of conversations. Queries only; every query takes the owner.
+// Messages of conversations. Queries only; every query takes the owner. The insert and the page
+// are read and written for every message and every reply: plain SQL (Sql), not TypeORM's builder.
 @Injectable()
 export class MessagesRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -19,7 +20,7 @@ export class MessagesRepository {
   }
 
   async insert(msg: MessageEntity, m?: EntityManager): Promise<void> {
-    await this.repo(m).insert(msg as QueryDeepPartialEntity<MessageEntity>);
+    await new Sql(m ?? this.ds.manager).insert(MessageEntity, [msg]);
   }
 
   findById(ownerId: string, conversationId: string, id: string, m?: EntityManager): Promise<MessageEntity | null> {
@@ -37,25 +38,31 @@ export class MessagesRepository {
   }
 
   /** Newest first, strictly older than `before` when given (keyset paging on createdAt, id). */
-  page(
+  async page(
     ownerId: string,
     conversationId: string,
     limit: number,
     before?: MessageCursor,
     m?: EntityManager,
   ): Promise<MessageEntity[]> {
-    const q = this.repo(m)
-      .createQueryBuilder('msg')
-      .where('msg.ownerId = :ownerId AND msg.conversationId = :conversationId', { ownerId, conversationId });
+    const sql = new Sql(m ?? this.ds.manager);
+    const params: unknown[] = [ownerId, conversationId];
+    const p = () => sql.p(params.length); // the parameter just pushed (SQLite: each once, in order)
+    let older = '';
     if (before) {
-      q.andWhere(
-        new Brackets((b) =>
-          b
-            .where('msg.createdAt < :at', { at: before.createdAt })
-            .orWhere('msg.createdAt = :at AND msg.id < :id', { at: before.createdAt, id: before.id }),
-        ),
-      );
+      params.push(before.createdAt);
+      older = ` AND ("createdAt" < ${p()}`;
+      params.push(before.createdAt);
+      older += ` OR ("createdAt" = ${p()}`;
+      params.push(before.id);
+      older += ` AND "id" < ${p()}))`;
     }
-    return q.orderBy('msg.createdAt', 'DESC').addOrderBy('msg.id', 'DESC').take(limit).getMany();
+    params.push(limit);
+    const rows = await sql.rows(
+      `SELECT * FROM ${sql.table(MessageEntity)} WHERE "ownerId" = ${sql.p(1)} AND "conversationId" = ${sql.p(2)}${older}
+       ORDER BY "createdAt" DESC, "id" DESC LIMIT ${p()}`,
+      params,
+    );
+    return rows.map((r) => sql.hydrate(MessageEntity, r));
   }
 }
