@@ -4,12 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, stepCountIs } from 'ai';
 import { ActorRegistry, AgentLoopService } from '@wiz/agent';
 import { busNames } from '@wiz/contracts';
 import { LOCAL_OWNER } from '@wiz/platform';
 import { JobsService } from '@wiz/queue';
 import { AgentsService } from '@wiz/gateway';
 import { ACT_INSTRUCTIONS, PLAN_INSTRUCTIONS, VALIDATE_INSTRUCTIONS } from '../libs/agent/src/loop/prompts';
+import { toAiTools, toolsFor } from '../libs/agent/src/tools/registry';
+import type { ToolContext } from '../libs/agent/src/tools/tool';
 import { BurstFigures, meanBurst, measureBurst, sdkBurst } from './burst';
 import { CompletionWaiter } from './peer-phase';
 import { BenchOptions, SuiteResult } from './suite';
@@ -64,6 +68,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
 
     const idle = idleActors(app, o.idleAgents);
     const step = await stepOverhead(app, o.stepJobs);
+    const sdkStep = await sdkStepOverhead(llm.baseUrl, o.stepJobs);
     const growth = await stepGrowth(app, llm.baseUrl, o.growthJobs);
     const names = busNames(config.WIZ_BUS_PREFIX);
     const subject = (type: string) => names.eventSubject({ agentId: '*', jobId: '*', type });
@@ -107,6 +112,8 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
         'actors.stepOverheadMsP50': step.p50,
         'actors.stepOverheadMsP99': step.p99,
         'actors.stepCpuMs': step.cpuMs,
+        'peer.sdkStep.overheadMsP50': sdkStep,
+        'actors.stepOverheadRatioToSdk': round(step.p50 / sdkStep, 2),
         'actors.stepMsAt10': growth.at10,
         'actors.stepMsAt200': growth.at200,
         'actors.stepCostGrowth': growth.ratio,
@@ -241,6 +248,41 @@ async function stepOverhead(
     cpuMs: round((used.user + used.system) / 1000 / Math.max(1, allSteps), 2),
     stepsPerJob: steps,
   };
+}
+
+// The floor of stepOverhead: the bare AI SDK's own time per model call, measured the same way (one
+// job at a time, the model's HTTP answers' time taken off) on the act step of the STEP jobs
+// (generateText with the ACT prompt and the agent's default tools: `remember` called, then the answer),
+// with nothing around it: no store, no bus, no events. The p50 of the per-call times.
+async function sdkStepOverhead(llmUrl: string, jobs: number): Promise<number> {
+  const state = { learnings: [] as string[] };
+  // The tools the benchmark's agent has (the built-in defaults): their schemas go in every request.
+  const tools = toAiTools(toolsFor(null), () => ({ state }) as unknown as ToolContext);
+  let modelMs = 0;
+  const fetch: typeof globalThis.fetch = async (...args) => {
+    const t = performance.now();
+    const res = await globalThis.fetch(...args);
+    const body = await res.arrayBuffer(); // as stepOverhead's: the model's time ends here
+    modelMs += performance.now() - t;
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+  const sdkModel = createOpenAI({ baseURL: llmUrl, apiKey: 'fake', name: 'bench', fetch }).chat('fake-model');
+  const perCall: number[] = [];
+  for (let i = 0; i < jobs + 10; i++) {
+    modelMs = 0;
+    const t = performance.now();
+    const r = await generateText({
+      model: sdkModel,
+      system: `You are stepper, a benchmark agent.\n\n${ACT_INSTRUCTIONS}`,
+      messages: [{ role: 'user', content: `STEP ${i}` }],
+      tools,
+      maxRetries: 0,
+      stopWhen: stepCountIs(5),
+    });
+    if (i >= 10) perCall.push((performance.now() - t - modelMs) / r.steps.length);
+  }
+  perCall.sort((a, b) => a - b);
+  return round(percentile(perCall, 50), 2);
 }
 
 // A step's cost against the job's history, by the stepOverhead method applied to each step: in
