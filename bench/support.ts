@@ -27,12 +27,14 @@ export function isolation(label = ''): Isolation {
   return { prefix: `bench${id}`, schema: `bench_${id}` };
 }
 
+/** A run's streams, its KV buckets' (`KV_<prefix>_…`: leases, live interest) included. */
 export async function deleteStreams(prefix: string): Promise<void> {
   const nc = await connect({ servers: BENCH_NATS_URL, name: 'wiz-bench-cleanup' });
   try {
     const jsm = await nc.jetstreamManager();
     for await (const s of jsm.streams.list()) {
-      if (s.config.name.startsWith(`${prefix}_`)) await jsm.streams.delete(s.config.name);
+      const name = s.config.name;
+      if (name.startsWith(`${prefix}_`) || name.startsWith(`KV_${prefix}_`)) await jsm.streams.delete(name);
     }
   } finally {
     await nc.close();
