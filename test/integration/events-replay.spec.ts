@@ -70,6 +70,9 @@ describe('event replay', () => {
     sut = await startServerInProcess(iso, 'http://127.0.0.1:9/v1', {
       WIZ_MAX_REPLAYS_PER_KEY: '4',
       WIZ_WS_MAX_BUFFERED_BYTES: String(1024 * 1024),
+      // The paused clients hold their places for the whole test: on a loaded machine its waits
+      // took longer than the default 30 s, and the gateway cut them off (freeing the places).
+      WIZ_REPLAY_DRAIN_TIMEOUT_MS: '170000',
     });
     nc = await connect({ servers: TEST_NATS_URL });
     const created = await http(sut.baseUrl, 'POST', '/api/v1/agents', { name: 'Chatty', role: 'talks a lot' });

@@ -167,6 +167,9 @@ export const ConfigSchema = z.object({
   WIZ_WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024, 1024 * 1024 * 1024).describe(
     'unsent bytes a WebSocket client may fall behind before it is disconnected',
   ),
+  WIZ_REPLAY_DRAIN_TIMEOUT_MS: int(30_000, 100, 600_000).describe(
+    'how long a replay waits for a client to read what it was sent; then the client is cut off (WebSocket closed `too slow`, SSE stream ended) and its replay place freed',
+  ),
   WIZ_MAX_REPLAYS_PER_KEY: int(4, 1, 1_000).describe(
     'replays (`since` on a WebSocket topic or an SSE stream) one API key may run at once on a gateway; more are refused (429)',
   ),

@@ -3,9 +3,6 @@ import type { Response } from 'express';
 import { ServerFrame } from '@wiz/contracts';
 import type { EventClient } from './events.hub';
 
-/** A replay waits this long at most for the reader to take what it was sent; then it is cut off. */
-const DRAIN_TIMEOUT_MS = 30_000;
-
 // An EventClient over Server-Sent Events. The response starts when the hub accepts the
 // subscription (so a refused one is still an ordinary JSON 404). Each event is
 // `id: <seq>` (what the browser sends back as Last-Event-ID), `event: <type>`, `data: <envelope>`.
@@ -19,6 +16,8 @@ export class SseClient implements EventClient {
     readonly keyId: string | undefined,
     private readonly res: Response,
     private readonly maxBufferedBytes: number,
+    /** A replay waits this long at most for the reader to take what it was sent; then it is cut off. */
+    private readonly drainTimeoutMs: number,
     private readonly heartbeatMs: number,
     private readonly onEnd: (c: SseClient) => void,
   ) {
@@ -53,7 +52,7 @@ export class SseClient implements EventClient {
       };
       const onDrain = () => done(true);
       const onClose = () => done(false);
-      const timer = setTimeout(() => done(false), DRAIN_TIMEOUT_MS);
+      const timer = setTimeout(() => done(false), this.drainTimeoutMs);
       this.res.on('drain', onDrain);
       this.res.on('close', onClose);
     });

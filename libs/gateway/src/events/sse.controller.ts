@@ -78,6 +78,7 @@ export class SseController implements BeforeApplicationShutdown {
       auth.keyId ?? undefined,
       res,
       this.config.WIZ_WS_MAX_BUFFERED_BYTES,
+      this.config.WIZ_REPLAY_DRAIN_TIMEOUT_MS,
       this.config.WIZ_WS_PING_MS,
       (c) => {
         this.open.delete(c);

@@ -14,13 +14,13 @@ export interface WsConnectionOptions {
   /** The client's address: its failed `auth` frames are counted. */
   client: string;
   maxBufferedBytes: number;
+  /** A replay waits this long at most for the client to read what it was sent; then it is cut off. */
+  drainTimeoutMs: number;
   framesPerSec: number;
   frameBurst: number;
 }
 
 const AUTH_TIMEOUT_MS = 10_000;
-/** A replay waits this long at most for the client to read what it was sent; then it is cut off. */
-const DRAIN_TIMEOUT_MS = 30_000;
 const DRAIN_POLL_MS = 5;
 /** Frames kept corked in one turn at most (see `batchTurn`). */
 const CORKED_BYTES = 64 * 1024;
@@ -114,7 +114,7 @@ export class WsConnection implements EventClient {
   // waits otherwise: a client reading slowly slows its replay instead of filling memory.
   async writable(): Promise<boolean> {
     const low = this.o.maxBufferedBytes / 4;
-    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    const deadline = Date.now() + this.o.drainTimeoutMs;
     while (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount > low) {
       if (Date.now() > deadline) {
         wsDroppedSlowClients.inc();

@@ -76,6 +76,7 @@ export class WsGateway implements BeforeApplicationShutdown {
       const conn = new WsConnection(ws, this.hub, this.keys, this.log, auth, {
         client,
         maxBufferedBytes: this.config.WIZ_WS_MAX_BUFFERED_BYTES,
+        drainTimeoutMs: this.config.WIZ_REPLAY_DRAIN_TIMEOUT_MS,
         framesPerSec: this.config.WIZ_WS_FRAMES_PER_SEC,
         frameBurst: this.config.WIZ_WS_FRAME_BURST,
       });
