@@ -196,13 +196,7 @@ async function stepOverhead(
 ): Promise<{ p50: number; p99: number; cpuMs: number; stepsPerJob: number }> {
   let modelMs = 0;
   const realFetch = globalThis.fetch;
-  globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
-    const t = performance.now();
-    const res = await realFetch(...args);
-    const body = await res.arrayBuffer(); // the whole answer: the model's time ends here
-    modelMs += performance.now() - t;
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  }) as typeof fetch;
+  globalThis.fetch = timedFetch(realFetch, (ms) => (modelMs += ms));
   const loop = app.get(AgentLoopService);
   const run = loop.run.bind(loop);
   const perStep: number[] = [];
@@ -259,13 +253,7 @@ async function sdkStepOverhead(llmUrl: string, jobs: number): Promise<number> {
   // The tools the benchmark's agent has (the built-in defaults): their schemas go in every request.
   const tools = toAiTools(toolsFor(null), () => ({ state }) as unknown as ToolContext);
   let modelMs = 0;
-  const fetch: typeof globalThis.fetch = async (...args) => {
-    const t = performance.now();
-    const res = await globalThis.fetch(...args);
-    const body = await res.arrayBuffer(); // as stepOverhead's: the model's time ends here
-    modelMs += performance.now() - t;
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  };
+  const fetch = timedFetch(globalThis.fetch, (ms) => (modelMs += ms));
   const sdkModel = createOpenAI({ baseURL: llmUrl, apiKey: 'fake', name: 'bench', fetch }).chat('fake-model');
   const perCall: number[] = [];
   for (let i = 0; i < jobs + 10; i++) {
@@ -283,6 +271,17 @@ async function sdkStepOverhead(llmUrl: string, jobs: number): Promise<number> {
   }
   perCall.sort((a, b) => a - b);
   return round(percentile(perCall, 50), 2);
+}
+
+/** `base`, each answer read whole (the model's time ends there) and its time handed to `took`. */
+function timedFetch(base: typeof fetch, took: (ms: number) => void): typeof fetch {
+  return (async (...args: Parameters<typeof fetch>) => {
+    const t = performance.now();
+    const res = await base(...args);
+    const body = await res.arrayBuffer();
+    took(performance.now() - t);
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }) as typeof fetch;
 }
 
 // A step's cost against the job's history, by the stepOverhead method applied to each step: in
