@@ -8,6 +8,7 @@ export class TcpProxy {
   private server?: Server;
   private held = false;
   private readonly clients = new Set<Socket>();
+  private readonly upstreamOf = new Map<Socket, Socket>();
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -25,7 +26,11 @@ export class TcpProxy {
         s.on('error', () => undefined);
       }
       this.clients.add(client);
-      client.on('close', () => this.clients.delete(client));
+      this.upstreamOf.set(client, upstream);
+      client.on('close', () => {
+        this.clients.delete(client);
+        this.upstreamOf.delete(client);
+      });
       if (this.held) client.pause();
       else client.pipe(upstream);
       upstream.pipe(client);
@@ -46,6 +51,16 @@ export class TcpProxy {
     for (const c of this.clients) {
       c.unpipe();
       c.pause();
+    }
+  }
+
+  /** Forwards what clients send again, what was held first. */
+  release(): void {
+    this.held = false;
+    for (const c of this.clients) {
+      const upstream = this.upstreamOf.get(c);
+      if (upstream) c.pipe(upstream);
+      c.resume();
     }
   }
 

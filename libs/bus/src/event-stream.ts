@@ -1,16 +1,31 @@
-import { AckPolicy, DeliverPolicy, JsMsg, nanos } from 'nats';
+import { AckPolicy, Consumer, DeliverPolicy, JsMsg, MsgRequest, nanos } from 'nats';
+import { WizError } from '@wiz/contracts';
 import { BusService } from './bus.service';
 
 export type EventSink = (m: JsMsg) => void;
 /** Handles one page of a replay; false stops the replay. */
 export type PageSink = (page: JsMsg[]) => Promise<boolean>;
 
+/** JetStream's "no message found" (STREAM.MSG.GET). */
+const NO_MESSAGE = 10037;
 const PAGE = 256;
+/** How long a page may take to come; then the replay's consumer is made again (see below). */
+const PAGE_WAIT_MS = 5_000;
+/** Pages lost in a row before a replay gives up with an error. */
+const LOST_PAGES = 3;
 
 // Replays the events matching `filter` after `afterSeq` one page at a time: the next page is
 // fetched only once `onPage` has handled the last (delivered it, waited for the client to read
 // it), and the event loop gets a turn between pages. So a replay holds one page in memory
 // whatever the length of the stream. Returns the last sequence it read.
+//
+// Nothing is skipped in silence. A fetch ends at its deadline on the client's clock: on a busy
+// process it can end before the page that the server sent was read, and those messages are
+// gone from the consumer (no acks). So a page that comes back short of a delivery (a gap in the
+// consumer's sequence) or empty while events remain starts a new consumer after the last event
+// read; after LOST_PAGES such pages in a row the replay fails rather than end early. (The
+// library's ordered consumer recreates itself the same way, but it cannot size its first page by
+// the pending count, so a short replay would wait out the fetch's deadline.)
 export async function replayEventPages(
   bus: BusService,
   filter: string,
@@ -21,73 +36,93 @@ export async function replayEventPages(
   // The whole stream: read up to its last event at the start, whatever the pending count says
   // (a wildcard consumer's count was seen one short on NATS 2.9, ending a replay early).
   const target = filter === bus.names.eventsAll() ? (await bus.jsm.streams.info(stream)).state.last_seq : 0;
-  const info = await bus.jsm.consumers.add(stream, {
-    ack_policy: AckPolicy.None,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: afterSeq + 1,
-    filter_subject: filter,
-    // Outlives a client that takes its time to read a page (it is cut off well before).
-    inactive_threshold: nanos(300_000),
-    mem_storage: true,
-  });
   let last = afterSeq;
+  let cursor = await ReplayCursor.open(bus, filter, last);
+  let lost = 0;
   try {
-    let pending = info.num_pending;
-    const consumer = await bus.js.consumers.get(stream, info.name);
-    while (pending > 0 || last < target) {
-      const batch = await consumer.fetch({ max_messages: Math.min(Math.max(pending, 1), PAGE), expires: 5_000 });
-      const page: JsMsg[] = [];
-      for await (const m of batch) {
-        page.push(m);
-        pending = m.info.pending;
+    while (cursor.pending > 0 || last < target) {
+      const { page, whole } = await cursor.page();
+      if (page.length > 0) {
+        lost = 0;
+        last = page[page.length - 1]!.seq;
+        if (!(await onPage(page))) break;
+        await new Promise((r) => setImmediate(r));
       }
-      if (page.length === 0) break;
-      last = page[page.length - 1]!.seq;
-      if (!(await onPage(page))) break;
-      await new Promise((r) => setImmediate(r));
+      if (whole) continue;
+      if (page.length === 0 && !(await eventAfter(bus, filter, last))) break;
+      if (++lost > LOST_PAGES)
+        throw new WizError(
+          'unavailable',
+          `the event stream did not answer after event ${last}; subscribe again with since=${last}`,
+        );
+      await cursor.close();
+      cursor = await ReplayCursor.open(bus, filter, last);
     }
   } finally {
-    await bus.jsm.consumers.delete(stream, info.name).catch(() => undefined);
+    await cursor.close();
   }
   return last;
 }
 
-// Replays the events matching `filter` with a stream sequence above `afterSeq`, up to the last
-// one stored when the replay catches up. Returns the last sequence it delivered.
-export async function replayEvents(
-  bus: BusService,
-  filter: string,
-  afterSeq: number,
-  sink: EventSink,
-): Promise<number> {
-  const stream = bus.names.streams.events;
-  const info = await bus.jsm.consumers.add(stream, {
-    ack_policy: AckPolicy.None,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: afterSeq + 1,
-    filter_subject: filter,
-    inactive_threshold: nanos(30_000),
-    mem_storage: true,
-  });
-  let last = afterSeq;
-  try {
-    let pending = info.num_pending;
-    const consumer = await bus.js.consumers.get(stream, info.name);
-    while (pending > 0) {
-      const batch = await consumer.fetch({ max_messages: Math.min(pending, 512), expires: 5_000 });
-      let got = 0;
-      for await (const m of batch) {
-        got++;
-        last = m.seq;
-        pending = m.info.pending;
-        sink(m);
-      }
-      if (got === 0) break;
-    }
-  } finally {
-    await bus.jsm.consumers.delete(stream, info.name).catch(() => undefined);
+/** A replay's consumer, from one sequence on; `page` reads the next page in delivery order. */
+class ReplayCursor {
+  private delivered = 0;
+
+  private constructor(
+    private readonly bus: BusService,
+    private readonly name: string,
+    private readonly consumer: Consumer,
+    public pending: number,
+  ) {}
+
+  static async open(bus: BusService, filter: string, afterSeq: number): Promise<ReplayCursor> {
+    const stream = bus.names.streams.events;
+    const info = await bus.jsm.consumers.add(stream, {
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: afterSeq + 1,
+      filter_subject: filter,
+      // Outlives a client that takes its time to read a page (it is cut off well before).
+      inactive_threshold: nanos(300_000),
+      mem_storage: true,
+    });
+    return new ReplayCursor(bus, info.name, await bus.js.consumers.get(stream, info.name), info.num_pending);
   }
-  return last;
+
+  /** The next page; `whole` is false when a message of it was lost (the page ends before it). */
+  async page(): Promise<{ page: JsMsg[]; whole: boolean }> {
+    const max = Math.min(Math.max(this.pending, 1), PAGE);
+    const batch = await this.consumer.fetch({ max_messages: max, expires: PAGE_WAIT_MS });
+    const page: JsMsg[] = [];
+    let whole = true;
+    for await (const m of batch) {
+      if (m.info.deliverySequence !== this.delivered + 1) {
+        whole = false;
+        break;
+      }
+      this.delivered = m.info.deliverySequence;
+      this.pending = m.info.pending;
+      page.push(m);
+    }
+    return { page, whole: whole && page.length > 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.bus.jsm.consumers.delete(this.bus.names.streams.events, this.name).catch(() => undefined);
+  }
+}
+
+/** Whether the stream holds an event matching `filter` after `afterSeq`. */
+async function eventAfter(bus: BusService, filter: string, afterSeq: number): Promise<boolean> {
+  // The server's STREAM.MSG.GET takes `next_by_subj` (NATS 2.9 on); nats.js types it for direct gets only.
+  const next = { next_by_subj: filter, seq: afterSeq + 1 } as unknown as MsgRequest;
+  try {
+    await bus.jsm.streams.getMessage(bus.names.streams.events, next);
+    return true;
+  } catch (e) {
+    if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === NO_MESSAGE) return false;
+    throw e;
+  }
 }
 
 // Follows every event stored after `afterSeq`, in order and without gaps (an ordered consumer

@@ -1,6 +1,6 @@
 export { BusModule } from './bus.module';
 export { BusService, withTimeout } from './bus.service';
-export { firstEventSeq, followEvents, lastEventSeq, replayEventPages, replayEvents } from './event-stream';
+export { firstEventSeq, followEvents, lastEventSeq, replayEventPages } from './event-stream';
 export { HANDED_BACK, HANDLED, MAILBOX_PATTERN, MailboxTransport } from './mailbox.transport';
 export { PartitionLeases } from './partition-leases';
 export { provision } from './provision';

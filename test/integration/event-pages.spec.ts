@@ -1,0 +1,82 @@
+import { connect, JsMsg, NatsConnection } from 'nats';
+import { busNames } from '@wiz/contracts';
+import { BusService, provision, replayEventPages } from '@wiz/bus';
+import { cleanup, isolation, TEST_NATS_URL } from '../support/isolation';
+import { TcpProxy } from '../support/tcp-proxy';
+
+const EVENTS = 1_200;
+
+// A replay reads the event stream page by page. A fetch ends at its deadline on the process's
+// clock: when its request or its page comes late (a stalled network here; a process whose event
+// loop is held past the deadline in CI), the page the server sends is never read and is gone
+// from the consumer. The replay must neither end there in silence nor skip it.
+describe(replayEventPages.name, () => {
+  const iso = isolation('pages');
+  const names = busNames(iso.prefix);
+  let nc: NatsConnection;
+  let viaProxy: NatsConnection;
+  let proxy: TcpProxy;
+  let bus: BusService;
+  let firstSeq = 0;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: TEST_NATS_URL });
+    const jsm = await nc.jetstreamManager();
+    await provision(jsm, names, {
+      partitions: 1,
+      ackWaitMs: 30_000,
+      maxDeliver: 5,
+      maxAckPending: 100,
+      eventsMaxAgeMs: 3_600_000,
+      replicas: 1,
+    });
+    const nats = new URL(TEST_NATS_URL);
+    proxy = new TcpProxy({ host: nats.hostname, port: Number(nats.port || 4222) });
+    await proxy.start();
+    viaProxy = await connect({ servers: `127.0.0.1:${proxy.port}` });
+    bus = new BusService(viaProxy, await viaProxy.jetstreamManager(), names);
+    const js = nc.jetstream();
+    const acks = [];
+    for (let i = 0; i < EVENTS; i++) {
+      const subject = names.eventSubject({ agentId: i % 2 ? 'odd' : 'even', type: 'agent.updated' });
+      acks.push(js.publish(subject, JSON.stringify({ i })));
+    }
+    firstSeq = (await Promise.all(acks))[0]!.seq;
+  });
+
+  afterAll(async () => {
+    await viaProxy?.close();
+    await proxy?.stop();
+    await nc?.close();
+    await cleanup(iso);
+  });
+
+  const replay = async (filter: string, stallAfterPages: Set<number>) => {
+    const seen: number[] = [];
+    let pages = 0;
+    await replayEventPages(bus, filter, firstSeq - 1, async (page: JsMsg[]) => {
+      seen.push(...page.map((m) => (m.json() as { i: number }).i));
+      // The next fetch's request reaches the server past the fetch's deadline (5 s).
+      if (stallAfterPages.has(++pages)) {
+        proxy.hold();
+        setTimeout(() => proxy.release(), 5_500);
+      }
+      return true;
+    });
+    return seen;
+  };
+
+  it('reads every event once and in order when a page comes after its fetch ended', async () => {
+    expect(await replay(names.eventsAll(), new Set([1]))).toEqual(Array.from({ length: EVENTS }, (_, i) => i));
+  }, 60_000);
+
+  it('does the same on a filtered replay stalled twice', async () => {
+    const odd = Array.from({ length: EVENTS }, (_, i) => i).filter((i) => i % 2);
+    expect(await replay(names.agentEventsFilter('odd'), new Set([1, 2]))).toEqual(odd);
+  }, 60_000);
+
+  it('leaves no consumer behind', async () => {
+    const left = await (await nc.jetstreamManager()).consumers.list(names.streams.events).next();
+    expect(left.map((c) => c.name)).toEqual([]);
+  });
+});
