@@ -69,7 +69,8 @@ export interface RunInput {
 
 // One job's run, its state and bookkeeping: model call settings, the model calls themselves (a
 // phase's one call; the act step's, streamed or as one response), the token and step budgets,
-// and the saves (context and the step's events in one transaction). The phases are in LoopRun.
+// and the saves (context and the step's events in one transaction). What it waits for is in
+// RunWaits, the phases in LoopRun.
 export abstract class RunState {
   readonly job: JobEntity;
   readonly agent: AgentEntity;
