@@ -80,7 +80,13 @@ export class ToolBox {
       contextFor(
         tool,
         {
-          ...run,
+          // What a tool may see of the run (not its bookkeeping: inputs, policies, slots, `ready`).
+          job: run.job,
+          agent: run.agent,
+          state: run.state,
+          signal: run.signal,
+          progress: run.progress,
+          parking: run.parking,
           toolCallId,
           // The tool call's span goes with the request: the child job's run is its child.
           park: (r) => (carryContext(r, context.active()), void run.parking.push(r)),
