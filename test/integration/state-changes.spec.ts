@@ -1,5 +1,8 @@
+import type { Socket } from 'node:net';
+import type { EntityManager } from 'typeorm';
+import { CreateJobSchema, WizError } from '@wiz/contracts';
 import { JobEntity } from '@wiz/persistence';
-import { makeEvent, StateChangesService } from '@wiz/queue';
+import { JobsService, makeEvent, QueueLimits, StateChangesService } from '@wiz/queue';
 import { isolation } from '../support/isolation';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
@@ -77,5 +80,72 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChangesService.name} 
       expect([row.status, row.revision]).toEqual(i === bad ? ['queued', seen[i]] : ['cancelled', seen[i]! + 1]);
       expect([job.status, job.revision]).toEqual([row.status, row.revision]);
     });
+  });
+
+  // Jobs bounded per agent (QueueLimits): in a group, each job's insert goes with the commit and
+  // fails past the bound, failing the group; its units then run alone and the one past is refused.
+  describe('a group of submits', () => {
+    const CAP = 3;
+    const limited = () =>
+      new JobsService(
+        stack.agents,
+        stack.jobRepo,
+        sut,
+        stack.flow,
+        stack.bus,
+        stack.budgets,
+        new QueueLimits({ WIZ_MAX_QUEUED_PER_AGENT: CAP, WIZ_MAX_QUEUED_PER_OWNER: 1_000 }, stack.jobRepo),
+      );
+    const submitIn = (jobs: JobsService, agent: Awaited<ReturnType<typeof insertAgent>>, i: number) =>
+      sut.commit(
+        (m, emit) => jobs.createIn(agent, CreateJobSchema.parse({ agentId: agent.id, input: `q${i}` }), 't', m, emit),
+        agent.id,
+      );
+
+    it('commits the jobs within the bound and refuses the ones past it', async () => {
+      const agent = await insertAgent(stack.agents, 'o');
+      const jobs = limited();
+      const outcomes = await Promise.allSettled(Array.from({ length: CAP + 2 }, (_, i) => submitIn(jobs, agent, i)));
+      const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o.reason as WizError).code);
+      expect(refused).toEqual(['rate_limited', 'rate_limited']);
+      const stored = await stack.jobRepo.findByIds(
+        'o',
+        outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.id] : [])),
+      );
+      expect(stored.map((j) => j.status)).toEqual(['queued', 'queued', 'queued']);
+      expect((await stack.jobs.counts('o', agent.id)).queued).toBe(CAP);
+    });
+
+    if (store === 'postgres')
+      it("does not wait for each job's insert: the group's statements leave together", async () => {
+        const agent = await insertAgent(stack.agents, 'o');
+        const jobs = limited();
+        let writes = 0;
+        let restore = () => undefined as void;
+        // Runs first in the group (its key sorts first): counts what reaches the socket from here.
+        const counter = sut.commit(async (m: EntityManager) => {
+          const client = (m.queryRunner as unknown as { databaseConnection: { connection: { stream: Socket } } })
+            .databaseConnection;
+          const stream = client.connection.stream as unknown as Record<
+            '_write' | '_writev',
+            (...a: unknown[]) => unknown
+          >;
+          const own = { _write: stream._write, _writev: stream._writev };
+          for (const name of ['_write', '_writev'] as const)
+            stream[name] = function (this: unknown, ...args: unknown[]) {
+              writes++;
+              return own[name].apply(this, args);
+            };
+          restore = () => Object.assign(stream, own);
+        }, '');
+        const submitted = await Promise.all([
+          counter,
+          ...Array.from({ length: CAP }, (_, i) => submitIn(jobs, agent, i)),
+        ]).finally(() => restore());
+        expect(submitted).toHaveLength(CAP + 1);
+        expect((await stack.jobs.counts('o', agent.id)).queued).toBe(CAP);
+        // Two (the statements, then COMMIT); five when each job's insert was waited for.
+        expect(writes).toBeLessThanOrEqual(2);
+      });
   });
 });

@@ -1,6 +1,6 @@
 import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { sendWithCommit } from './write-lock';
+import { sendInGroup, sendWithCommit } from './write-lock';
 
 // Plain SQL for what TypeORM's builder cannot say on both stores (UPDATE … RETURNING on SQLite)
 // or says at a cost that shows on a hot path (its query building runs for every statement).
@@ -134,6 +134,27 @@ export class Sql {
       [...values, ...params],
     );
     return inserted > 0;
+  }
+
+  /**
+   * `insertIf` in a group's transaction (see sendInGroup): sent without waiting, and failing (a
+   * division by zero, the group failing with it) when `condition` does not hold; true. Elsewhere
+   * it is `insertIf`, run and waited for: whether it inserted.
+   */
+  async insertIfInGroup<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    row: T,
+    condition: (p: (k: number) => string) => string,
+    params: unknown[],
+  ): Promise<boolean> {
+    const s = this.shape(entity);
+    const { cols, names } = this.written(s, [row]);
+    const values = cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null));
+    // The divisor depends on the condition's subqueries: Postgres cannot fold it when planning.
+    const text = `INSERT INTO ${s.table} (${names.join(', ')}) SELECT ${cols.map((_, i) => this.p(i + 1)).join(', ')}
+       WHERE 1 / (CASE WHEN ${condition((k) => this.p(cols.length + k))} THEN 1 ELSE 0 END) = 1`;
+    if (sendInGroup(this.m, text, [...values, ...params])) return true;
+    return this.insertIf(entity, row, condition, params);
   }
 
   /** The columns set (not undefined) on any of `rows`, and their quoted names. */

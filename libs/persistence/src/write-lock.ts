@@ -5,8 +5,12 @@ const chains = new WeakMap<DataSource, Promise<unknown>>();
 // TypeORM's better-sqlite3 driver shares one query runner, so two concurrent transactions
 // would nest into one. SQLite has a single writer anyway: run write transactions one at a time.
 // Postgres runs them concurrently; callers lock the rows they decide on (`forUpdate`).
-export function writeTransaction<T>(ds: DataSource, work: (m: EntityManager) => Promise<T>): Promise<T> {
-  if (ds.options.type === 'postgres') return pipelinedTransaction(ds, work);
+export function writeTransaction<T>(
+  ds: DataSource,
+  work: (m: EntityManager) => Promise<T>,
+  opts: { group?: boolean } = {},
+): Promise<T> {
+  if (ds.options.type === 'postgres') return pipelinedTransaction(ds, work, opts.group === true);
   const prev = chains.get(ds) ?? Promise.resolve();
   const next = prev.catch(() => undefined).then(() => ds.transaction(work));
   chains.set(ds, next);
@@ -20,6 +24,8 @@ interface PgClient {
 
 /** The statements of a pipelined transaction sent with its COMMIT, by query runner. */
 const withCommit = new WeakMap<QueryRunner, Promise<unknown>[]>();
+/** The pipelined transactions that commit a group of units (see `sendInGroup`). */
+const groups = new WeakSet<QueryRunner>();
 
 // Postgres, with the pool's connections in pg's pipeline mode (data-source.ts): BEGIN is sent
 // without waiting, so it reaches the server with the transaction's first statement, and the
@@ -30,7 +36,11 @@ const withCommit = new WeakMap<QueryRunner, Promise<unknown>[]>();
 // BEGIN before anything `work` sends through TypeORM, and COMMIT (through TypeORM, later) after
 // them. If one of them fails, the server answers the COMMIT with a rollback, and the transaction
 // fails with that error.
-async function pipelinedTransaction<T>(ds: DataSource, work: (m: EntityManager) => Promise<T>): Promise<T> {
+async function pipelinedTransaction<T>(
+  ds: DataSource,
+  work: (m: EntityManager) => Promise<T>,
+  group: boolean,
+): Promise<T> {
   const qr = ds.createQueryRunner();
   const sent: Promise<unknown>[] = [];
   /** The first failure of a statement sent without waiting: what broke the transaction. */
@@ -42,7 +52,8 @@ async function pipelinedTransaction<T>(ds: DataSource, work: (m: EntityManager) 
     // As TypeORM's startTransaction leaves it: saves in `work` do not open a transaction of their own.
     Object.assign(qr, { isTransactionActive: true, transactionDepth: 1 });
     withCommit.set(qr, sent);
-    const result = await work(qr.manager).finally(() => withCommit.delete(qr));
+    if (group) groups.add(qr);
+    const result = await work(qr.manager).finally(() => (withCommit.delete(qr), groups.delete(qr)));
     await qr.commitTransaction();
     const failure = await firstFailure();
     if (failure) throw failure;
@@ -75,6 +86,17 @@ export function sendWithCommit(m: EntityManager, sql: string, params: unknown[])
   const client = (m.queryRunner as unknown as { databaseConnection: PgClient }).databaseConnection;
   keep(sent, client.query(sql, params));
   return true;
+}
+
+/**
+ * `sendWithCommit`, only in a transaction that commits a group of units (writeTransaction's
+ * `group`): for a statement that fails when its condition does not hold. A group's units run one
+ * after the other, each waiting for its statements: sent so, the statement costs the group no round
+ * trip. If it fails, the group fails and its units run again alone (StateChangesService), where
+ * this returns false and the caller runs the statement and waits, to tell which unit and why.
+ */
+export function sendInGroup(m: EntityManager, sql: string, params: unknown[]): boolean {
+  return !!m.queryRunner && groups.has(m.queryRunner) && sendWithCommit(m, sql, params);
 }
 
 /** Row lock for a read inside a transaction on Postgres; SQLite transactions are serialised. */

@@ -44,6 +44,9 @@ const MAX_GROUP = 64;
 // commits per job.
 // Within a group, units run in the order of their key (the agent whose rows they lock), so
 // groups of two processes take agent locks in one order and do not deadlock each other.
+// A group's units run one after the other, each waiting for its statements; a statement that
+// only checks that a unit may go on (a new job within its queue's bound) is sent with the commit
+// instead (sendInGroup), and fails there if the unit may not.
 // If a group fails (a deadlock all the same, a constraint, a lost connection), the in-memory
 // changes its units made are undone (see journal.ts) and each unit runs again in a
 // transaction of its own, so one bad unit never fails the others. Units must therefore change
@@ -95,7 +98,7 @@ export class StateChangesService {
       const written = await this.transaction(async (m, emit) => {
         journal = beginJournal(m);
         for (const u of group) results.push(await context.with(u.ctx, () => u.work(m, emit)));
-      });
+      }, true);
       this.published(written);
       group.forEach((u, i) => u.resolve(results[i]));
     } catch {
@@ -128,29 +131,34 @@ export class StateChangesService {
     for (const r of rows) if (r.kind === 'event' && r.status) jobsTotal.inc({ status: r.status });
   }
 
-  private transaction(work: (m: EntityManager, emit: Emit) => Promise<void>): Promise<Written> {
-    return writeTransaction(this.ds, async (m) => {
-      const rows: NewOutboxRow[] = [];
-      const events: EventEnvelope[] = [];
-      const bodies: string[] = [];
-      const statuses = new Map<string, string>();
-      const emit: Emit = {
-        event: (e) => {
-          const payload = JSON.stringify(e);
-          rows.push({ kind: 'event', id: e.id, subject: this.bus.names.eventSubject(e), payload });
-          events.push(e);
-          bodies.push(payload);
-          const status = statusOf(e);
-          if (status) statuses.set(e.id, status);
-        },
-        command: (subject, c, msgId) =>
-          rows.push({ kind: 'command', id: msgId, subject, payload: JSON.stringify(c), headers: traceHeaders() }),
-      };
-      await work(m, emit);
-      const deliveries = events.length ? await this.webhooks.record(events, bodies, m) : [];
-      const written = rows.length ? await this.outbox.insert(rows, new Date(Date.now() + this.relay.claimMs), m) : [];
-      return { rows: written.map((r) => Object.assign(r, { status: statuses.get(r.id) })), deliveries };
-    });
+  /** `group`: the transaction of a group (see sendInGroup), not of a unit run alone. */
+  private transaction(work: (m: EntityManager, emit: Emit) => Promise<void>, group = false): Promise<Written> {
+    return writeTransaction(
+      this.ds,
+      async (m) => {
+        const rows: NewOutboxRow[] = [];
+        const events: EventEnvelope[] = [];
+        const bodies: string[] = [];
+        const statuses = new Map<string, string>();
+        const emit: Emit = {
+          event: (e) => {
+            const payload = JSON.stringify(e);
+            rows.push({ kind: 'event', id: e.id, subject: this.bus.names.eventSubject(e), payload });
+            events.push(e);
+            bodies.push(payload);
+            const status = statusOf(e);
+            if (status) statuses.set(e.id, status);
+          },
+          command: (subject, c, msgId) =>
+            rows.push({ kind: 'command', id: msgId, subject, payload: JSON.stringify(c), headers: traceHeaders() }),
+        };
+        await work(m, emit);
+        const deliveries = events.length ? await this.webhooks.record(events, bodies, m) : [];
+        const written = rows.length ? await this.outbox.insert(rows, new Date(Date.now() + this.relay.claimMs), m) : [];
+        return { rows: written.map((r) => Object.assign(r, { status: statuses.get(r.id) })), deliveries };
+      },
+      { group },
+    );
   }
 }
 

@@ -96,7 +96,9 @@ export class JobsRepository {
   insertBounded(job: JobEntity, agentCap: number, ownerCap: number, m: EntityManager): Promise<boolean> {
     const sql = new Sql(m);
     const t = sql.table(JobEntity);
-    return sql.insertIf(
+    // In a group of submits, sent with the commit: a job past a bound fails the group, and each
+    // submit then runs alone (StateChangesService), this one refused.
+    return sql.insertIfInGroup(
       JobEntity,
       job,
       (p) => `${waitingCount(t, p, 1, true)} < ${p(4)} AND ${waitingCount(t, p, 5, false)} < ${p(7)}`,
