@@ -51,15 +51,17 @@ describe(replayEventPages.name, () => {
     await cleanup(iso);
   });
 
-  const replay = async (filter: string, stallAfterPages: Set<number>) => {
+  /** `stalls`: after which delivered page the link stalls, and for how long. */
+  const replay = async (filter: string, stalls: Map<number, number>) => {
     const seen: number[] = [];
     let pages = 0;
     await replayEventPages(bus, filter, firstSeq - 1, async (page: JsMsg[]) => {
       seen.push(...page.map((m) => (m.json() as { i: number }).i));
       // The next fetch's request reaches the server past the fetch's deadline (5 s).
-      if (stallAfterPages.has(++pages)) {
+      const stall = stalls.get(++pages);
+      if (stall) {
         proxy.hold();
-        setTimeout(() => proxy.release(), 5_500);
+        setTimeout(() => proxy.release(), stall);
       }
       return true;
     });
@@ -67,12 +69,26 @@ describe(replayEventPages.name, () => {
   };
 
   it('reads every event once and in order when a page comes after its fetch ended', async () => {
-    expect(await replay(names.eventsAll(), new Set([1]))).toEqual(Array.from({ length: EVENTS }, (_, i) => i));
+    expect(await replay(names.eventsAll(), new Map([[1, 5_500]]))).toEqual(Array.from({ length: EVENTS }, (_, i) => i));
   }, 60_000);
 
   it('does the same on a filtered replay stalled twice', async () => {
     const odd = Array.from({ length: EVENTS }, (_, i) => i).filter((i) => i % 2);
-    expect(await replay(names.agentEventsFilter('odd'), new Set([1, 2]))).toEqual(odd);
+    expect(
+      await replay(
+        names.agentEventsFilter('odd'),
+        new Map([
+          [1, 5_500],
+          [2, 5_500],
+        ]),
+      ),
+    ).toEqual(odd);
+  }, 60_000);
+
+  it('goes on when a request to the stream times out meanwhile', async () => {
+    // Past the fetch's deadline and the 5 s of the request that asks whether events remain.
+    const even = Array.from({ length: EVENTS }, (_, i) => i).filter((i) => i % 2 === 0);
+    expect(await replay(names.agentEventsFilter('even'), new Map([[1, 11_000]]))).toEqual(even);
   }, 60_000);
 
   it('leaves no consumer behind', async () => {

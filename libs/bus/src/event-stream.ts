@@ -1,4 +1,4 @@
-import { AckPolicy, Consumer, DeliverPolicy, JsMsg, MsgRequest, nanos } from 'nats';
+import { AckPolicy, Consumer, DeliverPolicy, ErrorCode, JsMsg, MsgRequest, nanos, NatsError } from 'nats';
 import { WizError } from '@wiz/contracts';
 import { BusService } from './bus.service';
 
@@ -22,26 +22,44 @@ const LOST_PAGES = 3;
 // Nothing is skipped in silence. A fetch ends at its deadline on the client's clock: on a busy
 // process it can end before the page that the server sent was read, and those messages are
 // gone from the consumer (no acks). So a page that comes back short of a delivery (a gap in the
-// consumer's sequence) or empty while events remain starts a new consumer after the last event
-// read; after LOST_PAGES such pages in a row the replay fails rather than end early. (The
-// library's ordered consumer recreates itself the same way, but it cannot size its first page by
-// the pending count, so a short replay would wait out the fetch's deadline.)
+// consumer's sequence) or empty while events remain, or a request to the stream that timed out,
+// starts a new consumer after the last event read; after LOST_PAGES such pages in a row the
+// replay fails rather than end early. (The library's ordered consumer recreates itself the same
+// way, but it cannot size its first page by the pending count, so a short replay would wait out
+// the fetch's deadline.)
 export async function replayEventPages(
   bus: BusService,
   filter: string,
   afterSeq: number,
   onPage: PageSink,
 ): Promise<number> {
-  const stream = bus.names.streams.events;
-  // The whole stream: read up to its last event at the start, whatever the pending count says
-  // (a wildcard consumer's count was seen one short on NATS 2.9, ending a replay early).
-  const target = filter === bus.names.eventsAll() ? (await bus.jsm.streams.info(stream)).state.last_seq : 0;
   let last = afterSeq;
-  let cursor = await ReplayCursor.open(bus, filter, last);
+  let target: number | undefined;
+  let cursor: ReplayCursor | undefined;
   let lost = 0;
+  // The next page, or null at the end. Each read of the stream may time out on a busy process.
+  const next = async (): Promise<{ page: JsMsg[]; whole: boolean } | null> => {
+    // The whole stream: read up to its last event at the start, whatever the pending count says
+    // (a wildcard consumer's count was seen one short on NATS 2.9, ending a replay early).
+    target ??=
+      filter === bus.names.eventsAll() ? (await bus.jsm.streams.info(bus.names.streams.events)).state.last_seq : 0;
+    cursor ??= await ReplayCursor.open(bus, filter, last);
+    if (cursor.pending <= 0 && last >= target) return null;
+    const read = await cursor.page();
+    if (read.page.length === 0 && !(await eventAfter(bus, filter, last))) return null;
+    return read;
+  };
   try {
-    while (cursor.pending > 0 || last < target) {
-      const { page, whole } = await cursor.page();
+    for (;;) {
+      let read: { page: JsMsg[]; whole: boolean } | null;
+      try {
+        read = await next();
+      } catch (e) {
+        if (!(e instanceof NatsError && e.code === ErrorCode.Timeout)) throw e;
+        read = { page: [], whole: false }; // a request that timed out: as a lost page
+      }
+      if (read === null) break;
+      const { page, whole } = read;
       if (page.length > 0) {
         lost = 0;
         last = page[page.length - 1]!.seq;
@@ -49,17 +67,16 @@ export async function replayEventPages(
         await new Promise((r) => setImmediate(r));
       }
       if (whole) continue;
-      if (page.length === 0 && !(await eventAfter(bus, filter, last))) break;
       if (++lost > LOST_PAGES)
         throw new WizError(
           'unavailable',
           `the event stream did not answer after event ${last}; subscribe again with since=${last}`,
         );
-      await cursor.close();
-      cursor = await ReplayCursor.open(bus, filter, last);
+      await cursor?.close();
+      cursor = undefined;
     }
   } finally {
-    await cursor.close();
+    await cursor?.close();
   }
   return last;
 }
