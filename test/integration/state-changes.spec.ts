@@ -1,9 +1,9 @@
-import type { Socket } from 'node:net';
 import type { EntityManager } from 'typeorm';
 import { CreateJobSchema, WizError } from '@wiz/contracts';
 import { JobEntity } from '@wiz/persistence';
 import { JobsService, makeEvent, QueueLimits, StateChangesService } from '@wiz/queue';
 import { isolation } from '../support/isolation';
+import { countSocketWrites } from '../support/socket-writes';
 import { insertAgent, openQueueStack, QueueStack, Store } from '../support/queue-stack';
 
 // Group commit: units that arrive together share a transaction; one failing unit fails alone.
@@ -120,32 +120,17 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChangesService.name} 
       it("does not wait for each job's insert: the group's statements leave together", async () => {
         const agent = await insertAgent(stack.agents, 'o');
         const jobs = limited();
-        let writes = 0;
-        let restore = () => undefined as void;
+        let counter: ReturnType<typeof countSocketWrites> | undefined;
         // Runs first in the group (its key sorts first): counts what reaches the socket from here.
-        const counter = sut.commit(async (m: EntityManager) => {
-          const client = (m.queryRunner as unknown as { databaseConnection: { connection: { stream: Socket } } })
-            .databaseConnection;
-          const stream = client.connection.stream as unknown as Record<
-            '_write' | '_writev',
-            (...a: unknown[]) => unknown
-          >;
-          const own = { _write: stream._write, _writev: stream._writev };
-          for (const name of ['_write', '_writev'] as const)
-            stream[name] = function (this: unknown, ...args: unknown[]) {
-              writes++;
-              return own[name].apply(this, args);
-            };
-          restore = () => Object.assign(stream, own);
-        }, '');
+        const counting = sut.commit(async (m: EntityManager) => void (counter = countSocketWrites(m)), '');
         const submitted = await Promise.all([
-          counter,
+          counting,
           ...Array.from({ length: CAP }, (_, i) => submitIn(jobs, agent, i)),
-        ]).finally(() => restore());
+        ]).finally(() => counter?.restore());
         expect(submitted).toHaveLength(CAP + 1);
         expect((await stack.jobs.counts('o', agent.id)).queued).toBe(CAP);
         // Two (the statements, then COMMIT); five when each job's insert was waited for.
-        expect(writes).toBeLessThanOrEqual(2);
+        expect(counter?.writes()).toBeLessThanOrEqual(2);
       });
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
+import { countSocketWrites } from '../support/socket-writes';
 import { DataSource } from 'typeorm';
 import { AgentEntity, openStore, OutboxEntity, OutboxRepository, writeTransaction } from '@wiz/persistence';
 import { bothStores } from '../support/isolation';
@@ -91,27 +91,18 @@ describe.each(stores)('writeTransaction on %s', (store, options) => {
     it('writes what it sends in one turn of the event loop at once: BEGIN with the first statement, COMMIT with the last', async () => {
       const a = agent();
       const id = randomUUID();
-      let writes = 0;
-      let restore = () => undefined as void;
+      let counter: ReturnType<typeof countSocketWrites> | undefined;
       await writeTransaction(ds, async (m) => {
         // BEGIN was sent (corked) just before: count from here what reaches the socket.
-        const client = (m.queryRunner as unknown as { databaseConnection: { connection: { stream: Socket } } })
-          .databaseConnection;
-        const stream = client.connection.stream as unknown as Record<
-          '_write' | '_writev',
-          (...a: unknown[]) => unknown
-        >;
-        const own = { _write: stream._write, _writev: stream._writev };
-        for (const name of ['_write', '_writev'] as const)
-          stream[name] = function (this: unknown, ...args: unknown[]) {
-            writes++;
-            return own[name].apply(this, args);
-          };
-        restore = () => Object.assign(stream, own);
+        counter = countSocketWrites(m);
         await m.getRepository(AgentEntity).insert(a); // waited for: BEGIN and it, one write
         await outbox.insert([event(id)], new Date(), m); // sent with the commit: it and COMMIT, one write
-      }).finally(() => restore());
-      expect({ writes, agent: await has(AgentEntity, a.id), outbox: await has(OutboxEntity, id) }).toEqual({
+      }).finally(() => counter?.restore());
+      expect({
+        writes: counter?.writes(),
+        agent: await has(AgentEntity, a.id),
+        outbox: await has(OutboxEntity, id),
+      }).toEqual({
         writes: 2,
         agent: true,
         outbox: true,

@@ -116,45 +116,27 @@ export class Sql {
   /**
    * Inserts `row` only if `condition` holds, in the same statement; whether it did. `condition`
    * is SQL whose placeholders come from the `p` it is given (its k-th parameter, 1-based), with
-   * `params` their values.
+   * `params` their values. `inGroup`: in a group's transaction (see sendInGroup) the statement is
+   * sent with the commit and fails when `condition` does not hold (the group failing with it);
+   * true. Elsewhere it is run and waited for.
    */
   async insertIf<T extends ObjectLiteral>(
     entity: EntityTarget<T>,
     row: T,
     condition: (p: (k: number) => string) => string,
     params: unknown[],
+    o: { inGroup?: boolean } = {},
   ): Promise<boolean> {
     const s = this.shape(entity);
     const { cols, names } = this.written(s, [row]);
-    const values = cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null));
+    const values = [...cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null)), ...params];
+    const cond = condition((k) => this.p(cols.length + k));
     // INSERT … SELECT: Postgres types each parameter by its target column, as with VALUES.
-    const inserted = await this.run(
-      `INSERT INTO ${s.table} (${names.join(', ')}) SELECT ${cols.map((_, i) => this.p(i + 1)).join(', ')}
-       WHERE ${condition((k) => this.p(cols.length + k))}`,
-      [...values, ...params],
-    );
-    return inserted > 0;
-  }
-
-  /**
-   * `insertIf` in a group's transaction (see sendInGroup): sent without waiting, and failing (a
-   * division by zero, the group failing with it) when `condition` does not hold; true. Elsewhere
-   * it is `insertIf`, run and waited for: whether it inserted.
-   */
-  async insertIfInGroup<T extends ObjectLiteral>(
-    entity: EntityTarget<T>,
-    row: T,
-    condition: (p: (k: number) => string) => string,
-    params: unknown[],
-  ): Promise<boolean> {
-    const s = this.shape(entity);
-    const { cols, names } = this.written(s, [row]);
-    const values = cols.map((c) => this.persistent(c, c.getEntityValue(row) ?? null));
-    // The divisor depends on the condition's subqueries: Postgres cannot fold it when planning.
-    const text = `INSERT INTO ${s.table} (${names.join(', ')}) SELECT ${cols.map((_, i) => this.p(i + 1)).join(', ')}
-       WHERE 1 / (CASE WHEN ${condition((k) => this.p(cols.length + k))} THEN 1 ELSE 0 END) = 1`;
-    if (sendInGroup(this.m, text, [...values, ...params])) return true;
-    return this.insertIf(entity, row, condition, params);
+    const insert = `INSERT INTO ${s.table} (${names.join(', ')}) SELECT ${cols.map((_, i) => this.p(i + 1)).join(', ')}`;
+    // A division by zero: its divisor depends on the condition's subqueries, so the planner cannot fold it.
+    const failing = `${insert} WHERE 1 / (CASE WHEN ${cond} THEN 1 ELSE 0 END) = 1`;
+    if (o.inGroup && sendInGroup(this.m, failing, values)) return true;
+    return (await this.run(`${insert} WHERE ${cond}`, values)) > 0;
   }
 
   /** The columns set (not undefined) on any of `rows`, and their quoted names. */

@@ -98,11 +98,12 @@ export class JobsRepository {
     const t = sql.table(JobEntity);
     // In a group of submits, sent with the commit: a job past a bound fails the group, and each
     // submit then runs alone (StateChangesService), this one refused.
-    return sql.insertIfInGroup(
+    return sql.insertIf(
       JobEntity,
       job,
       (p) => `${waitingCount(t, p, 1, true)} < ${p(4)} AND ${waitingCount(t, p, 5, false)} < ${p(7)}`,
       [job.ownerId, job.agentId, agentCap, agentCap, job.ownerId, ownerCap, ownerCap],
+      { inGroup: true },
     );
   }
 
