@@ -73,6 +73,8 @@ describe('event replay', () => {
       // The paused clients hold their places for the whole test: on a loaded machine its waits
       // took longer than the default 30 s, and the gateway cut them off (freeing the places).
       WIZ_REPLAY_DRAIN_TIMEOUT_MS: '170000',
+      // A replay that fails says why in the output (its paused client cannot read the error frame).
+      LOG_LEVEL: 'error',
     });
     nc = await connect({ servers: TEST_NATS_URL });
     const created = await http(sut.baseUrl, 'POST', '/api/v1/agents', { name: 'Chatty', role: 'talks a lot' });

@@ -1,4 +1,4 @@
-import { AckPolicy, Consumer, DeliverPolicy, ErrorCode, JsMsg, MsgRequest, nanos, NatsError } from 'nats';
+import { AckPolicy, Consumer, DeliverPolicy, JsMsg, MsgRequest, nanos } from 'nats';
 import { WizError } from '@wiz/contracts';
 import { BusService } from './bus.service';
 
@@ -13,6 +13,8 @@ const PAGE = 256;
 const PAGE_WAIT_MS = 5_000;
 /** Pages lost in a row before a replay gives up with an error. */
 const LOST_PAGES = 3;
+/** The wait before a lost page is asked for again, times the pages lost in a row. */
+const RETRY_MS = 500;
 
 // Replays the events matching `filter` after `afterSeq` one page at a time: the next page is
 // fetched only once `onPage` has handled the last (delivered it, waited for the client to read
@@ -22,9 +24,9 @@ const LOST_PAGES = 3;
 // Nothing is skipped in silence. A fetch ends at its deadline on the client's clock: on a busy
 // process it can end before the page that the server sent was read, and those messages are
 // gone from the consumer (no acks). So a page that comes back short of a delivery (a gap in the
-// consumer's sequence) or empty while events remain, or a request to the stream that timed out,
-// starts a new consumer after the last event read; after LOST_PAGES such pages in a row the
-// replay fails rather than end early. (The library's ordered consumer recreates itself the same
+// consumer's sequence) or empty while events remain, or a read of the stream that failed (timed
+// out, refused by a busy server), starts a new consumer after the last event read, a moment
+// later; after LOST_PAGES such pages in a row the replay fails rather than end early. (The library's ordered consumer recreates itself the same
 // way, but it cannot size its first page by the pending count, so a short replay would wait out
 // the fetch's deadline.)
 export async function replayEventPages(
@@ -37,6 +39,7 @@ export async function replayEventPages(
   let target: number | undefined;
   let cursor: ReplayCursor | undefined;
   let lost = 0;
+  let failure: unknown;
   // The next page, or null at the end. Each read of the stream may time out on a busy process.
   const next = async (): Promise<{ page: JsMsg[]; whole: boolean } | null> => {
     // The whole stream: read up to its last event at the start, whatever the pending count says
@@ -55,13 +58,15 @@ export async function replayEventPages(
       try {
         read = await next();
       } catch (e) {
-        if (!(e instanceof NatsError && e.code === ErrorCode.Timeout)) throw e;
-        read = { page: [], whole: false }; // a request that timed out: as a lost page
+        // A read of the stream that failed (timed out, or refused by a busy server): as a lost page.
+        failure = e;
+        read = { page: [], whole: false };
       }
       if (read === null) break;
       const { page, whole } = read;
       if (page.length > 0) {
         lost = 0;
+        failure = undefined;
         last = page[page.length - 1]!.seq;
         if (!(await onPage(page))) break;
         await new Promise((r) => setImmediate(r));
@@ -70,10 +75,12 @@ export async function replayEventPages(
       if (++lost > LOST_PAGES)
         throw new WizError(
           'unavailable',
-          `the event stream did not answer after event ${last}; subscribe again with since=${last}`,
+          `the event stream did not answer after event ${last} (${failure ? String(failure) : 'no page'}); subscribe again with since=${last}`,
         );
       await cursor?.close();
       cursor = undefined;
+      // A busy server is given a moment before it is asked again.
+      await new Promise((r) => setTimeout(r, RETRY_MS * lost));
     }
   } finally {
     await cursor?.close();
