@@ -1,6 +1,6 @@
 import { connect, JsMsg, NatsConnection } from 'nats';
 import { busNames } from '@wiz/contracts';
-import { BusService, provision, replayEventPages } from '@wiz/bus';
+import { BusService, firstEventSeq, provision, replayEventPages } from '@wiz/bus';
 import { cleanup, isolation, TEST_NATS_URL } from '../support/isolation';
 import { TcpProxy } from '../support/tcp-proxy';
 
@@ -90,6 +90,12 @@ describe(replayEventPages.name, () => {
     const even = Array.from({ length: EVENTS }, (_, i) => i).filter((i) => i % 2 === 0);
     expect(await replay(names.agentEventsFilter('even'), new Map([[1, 11_000]]))).toEqual(even);
   }, 60_000);
+
+  it('asks again for where the stream starts when the first request times out', async () => {
+    proxy.hold();
+    setTimeout(() => proxy.release(), 6_000);
+    expect(await firstEventSeq(bus)).toBeLessThanOrEqual(firstSeq);
+  }, 30_000);
 
   it('leaves no consumer behind', async () => {
     const left = await (await nc.jetstreamManager()).consumers.list(names.streams.events).next();

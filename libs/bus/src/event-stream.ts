@@ -172,7 +172,15 @@ export async function lastEventSeq(bus: BusService): Promise<number> {
   return info.state.last_seq;
 }
 
+// Asked as a replay starts (have its first events expired?): a busy server that fails to answer
+// is asked again as a lost page is, rather than end the replay.
 export async function firstEventSeq(bus: BusService): Promise<number> {
-  const info = await bus.jsm.streams.info(bus.names.streams.events);
-  return info.state.first_seq;
+  for (let tries = 1; ; tries++) {
+    try {
+      return (await bus.jsm.streams.info(bus.names.streams.events)).state.first_seq;
+    } catch (e) {
+      if (tries > LOST_PAGES) throw e;
+      await new Promise((r) => setTimeout(r, RETRY_MS * tries));
+    }
+  }
 }
