@@ -65,7 +65,10 @@ describe('agent loop after a crash', () => {
       20_000,
       'second act step',
     );
-    const before = (await api(first.baseUrl, 'GET', `/api/v1/jobs/${job}/context`)).body;
+    // The tool step's save commits while the next model call goes out: it may land just after.
+    const context = async () => (await api(first.baseUrl, 'GET', `/api/v1/jobs/${job}/context`)).body;
+    await until(async () => (await context()).steps === 2, 10_000, 'the tool step saved');
+    const before = await context();
     expect(before).toMatchObject({ phase: 'act', runs: 1, steps: 2 });
     expect(before.toolCalls).toEqual([
       expect.objectContaining({ tool: 'report_progress', result: { ok: true, progress: 50 } }),
