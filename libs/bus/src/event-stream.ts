@@ -26,9 +26,9 @@ const RETRY_MS = 500;
 // gone from the consumer (no acks). So a page that comes back short of a delivery (a gap in the
 // consumer's sequence) or empty while events remain, or a read of the stream that failed (timed
 // out, refused by a busy server), starts a new consumer after the last event read, a moment
-// later; after LOST_PAGES such pages in a row the replay fails rather than end early. (The library's ordered consumer recreates itself the same
-// way, but it cannot size its first page by the pending count, so a short replay would wait out
-// the fetch's deadline.)
+// later; after LOST_PAGES such pages in a row the replay fails rather than end early. (The
+// library's ordered consumer recreates itself the same way, but it cannot size its first page by
+// the pending count, so a short replay would wait out the fetch's deadline.)
 export async function replayEventPages(
   bus: BusService,
   filter: string,

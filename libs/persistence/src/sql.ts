@@ -134,8 +134,8 @@ export class Sql {
     // INSERT … SELECT: Postgres types each parameter by its target column, as with VALUES.
     const insert = `INSERT INTO ${s.table} (${names.join(', ')}) SELECT ${cols.map((_, i) => this.p(i + 1)).join(', ')}`;
     // A division by zero: its divisor depends on the condition's subqueries, so the planner cannot fold it.
-    const failing = `${insert} WHERE 1 / (CASE WHEN ${cond} THEN 1 ELSE 0 END) = 1`;
-    if (o.inGroup && sendInGroup(this.m, failing, values)) return true;
+    const failing = () => `${insert} WHERE 1 / (CASE WHEN ${cond} THEN 1 ELSE 0 END) = 1`;
+    if (o.inGroup && sendInGroup(this.m, failing(), values)) return true;
     return (await this.run(`${insert} WHERE ${cond}`, values)) > 0;
   }
 
