@@ -14,6 +14,10 @@ describe('isStoreUnavailable', () => {
       new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly')),
     ],
     ['a transaction whose connection was lost (runner released)', new QueryRunnerAlreadyReleasedError()],
+    [
+      'a prepared statement whose result columns changed (0A000)',
+      new QueryFailedError('SELECT', [], pgError('0A000', 'cached plan must not change result type')),
+    ],
   ])('is true for %s', (_, e) => {
     expect(isStoreUnavailable(e)).toBe(true);
   });
@@ -21,6 +25,7 @@ describe('isStoreUnavailable', () => {
   it.each([
     ['a unique violation', new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key'))],
     ['a value too long', new QueryFailedError('INSERT', [], pgError('22001', 'value too long'))],
+    ['another unsupported feature (0A000)', new QueryFailedError('SELECT', [], pgError('0A000', 'not supported'))],
     ['another TypeORM error', new TypeORMError('No metadata for "X" was found.')],
     ['a plain error', new Error('boom')],
     ['not an error', undefined],

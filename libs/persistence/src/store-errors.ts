@@ -2,7 +2,10 @@
 // bug. Any other store error (a constraint, a value the column cannot hold) will fail again.
 // TypeORM releases a transaction's query runner when its connection emits an error, so the next
 // statement of that transaction fails with QueryRunnerAlreadyReleasedError: the connection was
-// lost mid-transaction (nothing committed), which is the store being unavailable too.
+// lost mid-transaction (nothing committed), which is the store being unavailable too. So is a
+// prepared statement whose result columns changed under it (a newer version's migration during a
+// rolling upgrade): that connection prepares its statements anew (batched-client.ts), and the
+// work succeeds when run again.
 const PG_UNAVAILABLE = /^(08|57P0)/;
 
 export function isStoreUnavailable(e: unknown): boolean {
@@ -18,6 +21,7 @@ export function isStoreUnavailable(e: unknown): boolean {
     err?.name === 'QueryRunnerAlreadyReleasedError' ||
     PG_UNAVAILABLE.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code) ||
+    (code === '0A000' && message.includes('cached plan must not change result type')) ||
     /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection error and is not queryable|database system is (shutting down|starting up)/.test(
       message,
     )
