@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { AckPolicy, Consumer, DeliverPolicy, JsMsg, MsgRequest, nanos } from 'nats';
 import { WizError } from '@wiz/contracts';
 import { BusService } from './bus.service';
@@ -15,6 +16,9 @@ const PAGE_WAIT_MS = 5_000;
 const LOST_PAGES = 3;
 /** The wait before a lost page is asked for again, times the pages lost in a row. */
 const RETRY_MS = 500;
+/** The wait before the n-th try again of a read of the stream. */
+const pause = (n: number) => new Promise((r) => setTimeout(r, RETRY_MS * n));
+const log = new Logger('EventStream');
 
 // Replays the events matching `filter` after `afterSeq` one page at a time: the next page is
 // fetched only once `onPage` has handled the last (delivered it, waited for the client to read
@@ -72,15 +76,17 @@ export async function replayEventPages(
         await new Promise((r) => setImmediate(r));
       }
       if (whole) continue;
-      if (++lost > LOST_PAGES)
+      if (++lost > LOST_PAGES) {
+        // The client is told where to resume; the bus's own error stays in this process's log.
+        log.warn(`replay of ${filter} gave up after event ${last}: ${failure ? String(failure) : 'no page'}`);
         throw new WizError(
           'unavailable',
-          `the event stream did not answer after event ${last} (${failure ? String(failure) : 'no page'}); subscribe again with since=${last}`,
+          `the event stream did not answer after event ${last}; subscribe again with since=${last}`,
         );
+      }
       await cursor?.close();
       cursor = undefined;
-      // A busy server is given a moment before it is asked again.
-      await new Promise((r) => setTimeout(r, RETRY_MS * lost));
+      await pause(lost); // a busy server is given a moment before it is asked again
     }
   } finally {
     await cursor?.close();
@@ -180,7 +186,7 @@ export async function firstEventSeq(bus: BusService): Promise<number> {
       return (await bus.jsm.streams.info(bus.names.streams.events)).state.first_seq;
     } catch (e) {
       if (tries > LOST_PAGES) throw e;
-      await new Promise((r) => setTimeout(r, RETRY_MS * tries));
+      await pause(tries);
     }
   }
 }
