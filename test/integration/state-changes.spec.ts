@@ -50,37 +50,74 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChangesService.name} 
     expect(stored.map((j) => [j.status, j.revision]).sort()).toEqual(jobs.map((j) => ['cancelled', j.revision]).sort());
   });
 
-  it('runs the others again alone when one unit of a group fails, and undoes its in-memory changes', async () => {
-    const jobs = await submitMany(6);
-    const seen = jobs.map((j) => j.revision);
-    const bad = 3;
-    const outcomes = await Promise.allSettled(
-      jobs.map((job, i) =>
+  it.each([
+    ['of one agent', (_: number) => agentId],
+    ['of different agents (side by side on Postgres)', (i: number) => `k${i}`],
+  ])(
+    'runs the others again alone when one unit of a group %s fails, and undoes its in-memory changes',
+    async (_, key) => {
+      const jobs = await submitMany(6);
+      const seen = jobs.map((j) => j.revision);
+      const bad = 3;
+      const outcomes = await Promise.allSettled(
+        jobs.map((job, i) =>
+          sut.commit(async (m) => {
+            if (!(await stack.flow.move(job, { status: 'cancelled', failureReason: 'x' }, m))) return 'lost';
+            if (i === bad) throw new Error('unit failed');
+            // The others still have statements to send when the bad one fails.
+            await stack.flow.move(job, { failureReason: 'y' }, m);
+            return 'moved';
+          }, key(i)),
+        ),
+      );
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(
+        jobs.map((_, i) => (i === bad ? 'unit failed' : 'moved')),
+      );
+      const stored = new Map(
+        (
+          await stack.jobRepo.findByIds(
+            'o',
+            jobs.map((j) => j.id),
+          )
+        ).map((j) => [j.id, j]),
+      );
+      jobs.forEach((job, i) => {
+        const row = stored.get(job.id)!;
+        // The failed unit changed nothing, in the store or in memory; the others moved exactly twice.
+        expect([row.status, row.revision]).toEqual(i === bad ? ['queued', seen[i]] : ['cancelled', seen[i]! + 2]);
+        expect([job.status, job.revision]).toEqual([row.status, row.revision]);
+      });
+    },
+  );
+
+  if (store === 'postgres')
+    it("sends the statements of different agents' units together, one agent's in order", async () => {
+      let counter: ReturnType<typeof countSocketWrites> | undefined;
+      const order: string[] = [];
+      // Runs first and alone (no key): counts what reaches the socket from here.
+      const counting = sut.commit(async (m: EntityManager) => void (counter = countSocketWrites(m)), '');
+      const units = ['a', 'b', 'c', 'd', 'a'].map((key, i) =>
         sut.commit(async (m) => {
-          if (!(await stack.flow.move(job, { status: 'cancelled', failureReason: 'x' }, m))) return 'lost';
-          if (i === bad) throw new Error('unit failed');
-          return 'moved';
-        }, agentId),
-      ),
-    );
-    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(
-      jobs.map((_, i) => (i === bad ? 'unit failed' : 'moved')),
-    );
-    const stored = new Map(
-      (
-        await stack.jobRepo.findByIds(
-          'o',
-          jobs.map((j) => j.id),
-        )
-      ).map((j) => [j.id, j]),
-    );
-    jobs.forEach((job, i) => {
-      const row = stored.get(job.id)!;
-      // The failed unit changed nothing, in the store or in memory; the others moved exactly once.
-      expect([row.status, row.revision]).toEqual(i === bad ? ['queued', seen[i]] : ['cancelled', seen[i]! + 1]);
-      expect([job.status, job.revision]).toEqual([row.status, row.revision]);
+          for (const step of [1, 2, 3]) {
+            await m.query('SELECT $1::int AS "n"', [step]);
+            order.push(`${key}${i}.${step}`);
+          }
+          return key;
+        }, key),
+      );
+      expect(await Promise.all([counting, ...units]).finally(() => counter?.restore())).toEqual([
+        undefined,
+        'a',
+        'b',
+        'c',
+        'd',
+        'a',
+      ]);
+      // One after the other: 15 round trips, then COMMIT. Side by side: the 'a' chain's 6, then COMMIT.
+      expect(counter?.writes()).toBeLessThanOrEqual(8);
+      const ofA = order.filter((o) => o.startsWith('a'));
+      expect(ofA).toEqual(['a0.1', 'a0.2', 'a0.3', 'a4.1', 'a4.2', 'a4.3']);
     });
-  });
 
   // Jobs bounded per agent (QueueLimits): in a group, each job's insert goes with the commit and
   // fails past the bound, failing the group; its units then run alone and the one past is refused.

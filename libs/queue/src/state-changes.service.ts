@@ -42,11 +42,19 @@ const MAX_GROUP = 64;
 // runs, are committed together in the next one (one write transaction at a time per process), one
 // after another, with one BEGIN/COMMIT and one outbox insert between them: fewer statements and
 // commits per job.
-// Within a group, units run in the order of their key (the agent whose rows they lock), so
-// groups of two processes take agent locks in one order and do not deadlock each other.
-// A group's units run one after the other, each waiting for its statements; a statement that
-// only checks that a unit may go on (a new job within its queue's bound) is sent with the commit
-// instead (sendInGroup), and fails there if the unit may not.
+// Within a group, units start in the order of their key (the agent whose rows they lock), so
+// that groups of two processes mostly take agent locks in one order.
+// On Postgres, a group's units of different keys run side by side in its transaction, those of
+// one key one after the other, in order (units without a key first, alone): their statements
+// reach the server together, in one write per turn of the event loop (BatchedClient), instead of
+// one round trip after another, each waking the server's backend. The server still runs them one
+// at a time, in the order sent; units that meet on a row (a child's completion waking its
+// parent, while the parent's agent runs another unit) are fenced as across processes, by the
+// compare-and-set of JobFlowService.move and the conditions of each write, not by row locks
+// (one transaction does not wait for itself). Agent rows are not locked strictly in key order,
+// so two processes' groups may deadlock: Postgres then fails one, whose units run again alone. On SQLite, whose statements answer at once, units run one after the other.
+// A statement that only checks that a unit may go on (a new job within its queue's bound) is
+// sent with the commit instead (sendInGroup), and fails there if the unit may not.
 // If a group fails (a deadlock all the same, a constraint, a lost connection), the in-memory
 // changes its units made are undone (see journal.ts) and each unit runs again in a
 // transaction of its own, so one bad unit never fails the others. Units must therefore change
@@ -55,6 +63,8 @@ const MAX_GROUP = 64;
 export class StateChangesService {
   private readonly pending: Unit[] = [];
   private running = false;
+  /** Postgres: a group's units of different agents run side by side in its transaction (see above). */
+  private readonly interleave: boolean;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -62,7 +72,9 @@ export class StateChangesService {
     private readonly relay: OutboxRelay,
     private readonly bus: BusService,
     private readonly webhooks: WebhookDeliveries,
-  ) {}
+  ) {
+    this.interleave = ds.options.type === 'postgres';
+  }
 
   /** `key`: the agent whose rows the work locks first, if any (orders the units of a group). */
   commit<T>(work: Work<T>, key = ''): Promise<T> {
@@ -94,10 +106,21 @@ export class StateChangesService {
   private async runGroup(group: Unit[]): Promise<void> {
     let journal: Journal | undefined;
     try {
-      const results: unknown[] = [];
+      const results: unknown[] = new Array(group.length);
       const written = await this.transaction(async (m, emit) => {
         journal = beginJournal(m);
-        for (const u of group) results.push(await context.with(u.ctx, () => u.work(m, emit)));
+        const run = async (units: number[]) => {
+          for (const i of units) results[i] = await context.with(group[i]!.ctx, () => group[i]!.work(m, emit));
+        };
+        if (!this.interleave) return run(group.map((_, i) => i));
+        const byKey = new Map<string, number[]>();
+        group.forEach((u, i) => byKey.set(u.key, [...(byKey.get(u.key) ?? []), i]));
+        // Units without a key first, alone: they may touch any agent's rows.
+        await run(byKey.get('') ?? []);
+        byKey.delete('');
+        // Every chain settles before the transaction ends: none sends a statement after ROLLBACK.
+        const failed = (await Promise.allSettled([...byKey.values()].map(run))).find((o) => o.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
       }, true);
       this.published(written);
       group.forEach((u, i) => u.resolve(results[i]));
