@@ -52,7 +52,8 @@ const MAX_GROUP = 64;
 // parent, while the parent's agent runs another unit) are fenced as across processes, by the
 // compare-and-set of JobFlowService.move and the conditions of each write, not by row locks
 // (one transaction does not wait for itself). Agent rows are not locked strictly in key order,
-// so two processes' groups may deadlock: Postgres then fails one, whose units run again alone. On SQLite, whose statements answer at once, units run one after the other.
+// so two processes' groups may deadlock: Postgres then fails one, whose units run again alone.
+// On SQLite, whose statements answer at once, units run one after the other.
 // A statement that only checks that a unit may go on (a new job within its queue's bound) is
 // sent with the commit instead (sendInGroup), and fails there if the unit may not.
 // If a group fails (a deadlock all the same, a constraint, a lost connection), the in-memory
