@@ -77,8 +77,9 @@ function keep(sent: Promise<unknown>[], p: Promise<unknown>): void {
  * Sends a statement of a write transaction without waiting for it: its outcome is read at COMMIT,
  * and its failure fails the transaction, all of it rolled back (Postgres; see
  * pipelinedTransaction). Only for a statement nothing later in the transaction reads or depends
- * on, sent when no other statement is still on its way (`work` waited for each). False where it
- * cannot (SQLite, outside writeTransaction): the caller runs the statement and waits.
+ * on. Others may be on their way (a group's units run side by side): if this one fails, those sent
+ * after it fail too, and the transaction fails with this one's error. False where it cannot
+ * (SQLite, outside writeTransaction): the caller runs the statement and waits.
  */
 export function sendWithCommit(m: EntityManager, sql: string, params: unknown[]): boolean {
   const sent = m.queryRunner && withCommit.get(m.queryRunner);
