@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { StatementNames } from './statement-names';
+import { isStalePlan } from './store-errors';
 
 /** The part of pg's connection this reads: the socket its messages are written to. */
 interface WithStream {
@@ -48,8 +49,8 @@ export class BatchedClient extends Client {
         text,
         values,
       }) as Promise<unknown>;
-      sent.then(undefined, (e: { code?: string; message?: string }) => {
-        if (e?.code === '0A000' && /cached plan must not change result type/.test(e.message ?? '')) this.generation++;
+      sent.then(undefined, (e: unknown) => {
+        if (isStalePlan(e)) this.generation++;
       });
       return sent;
     }) as Client['query'];

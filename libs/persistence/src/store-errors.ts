@@ -9,21 +9,29 @@
 const PG_UNAVAILABLE = /^(08|57P0)/;
 
 export function isStoreUnavailable(e: unknown): boolean {
-  const err = e as {
-    name?: string;
-    code?: string;
-    driverError?: { code?: string; message?: string };
-    message?: string;
-  };
-  const code = err?.driverError?.code ?? err?.code ?? '';
-  const message = err?.driverError?.message ?? err?.message ?? '';
+  const { code, message } = codeAndMessage(e);
   return (
-    err?.name === 'QueryRunnerAlreadyReleasedError' ||
+    (e as { name?: string })?.name === 'QueryRunnerAlreadyReleasedError' ||
     PG_UNAVAILABLE.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code) ||
-    (code === '0A000' && message.includes('cached plan must not change result type')) ||
+    isStalePlan(e) ||
     /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection error and is not queryable|database system is (shutting down|starting up)/.test(
       message,
     )
   );
+}
+
+/** A prepared statement whose result columns changed since it was prepared (batched-client.ts). */
+export function isStalePlan(e: unknown): boolean {
+  const { code, message } = codeAndMessage(e);
+  return code === '0A000' && message.includes('cached plan must not change result type');
+}
+
+/** The driver's error code and message (TypeORM wraps pg's error as `driverError`). */
+function codeAndMessage(e: unknown): { code: string; message: string } {
+  const err = e as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  return {
+    code: err?.driverError?.code ?? err?.code ?? '',
+    message: err?.driverError?.message ?? err?.message ?? '',
+  };
 }

@@ -113,14 +113,19 @@ export class StateChangesService {
         const run = async (units: number[]) => {
           for (const i of units) results[i] = await context.with(group[i]!.ctx, () => group[i]!.work(m, emit));
         };
-        if (!this.interleave) return run(group.map((_, i) => i));
-        const byKey = new Map<string, number[]>();
-        group.forEach((u, i) => byKey.set(u.key, [...(byKey.get(u.key) ?? []), i]));
+        // One chain per key (on SQLite, one for all), each in the group's order.
+        const chains = new Map<string, number[]>();
+        group.forEach((u, i) => {
+          const key = this.interleave ? u.key : '';
+          const chain = chains.get(key);
+          if (chain) chain.push(i);
+          else chains.set(key, [i]);
+        });
         // Units without a key first, alone: they may touch any agent's rows.
-        await run(byKey.get('') ?? []);
-        byKey.delete('');
+        await run(chains.get('') ?? []);
+        chains.delete('');
         // Every chain settles before the transaction ends: none sends a statement after ROLLBACK.
-        const failed = (await Promise.allSettled([...byKey.values()].map(run))).find((o) => o.status === 'rejected');
+        const failed = (await Promise.allSettled([...chains.values()].map(run))).find((o) => o.status === 'rejected');
         if (failed) throw (failed as PromiseRejectedResult).reason;
       }, true);
       this.published(written);
