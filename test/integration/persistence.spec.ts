@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { JobListQuery } from '@wiz/contracts';
 import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, MIGRATIONS, openStore } from '@wiz/persistence';
 import { bothStores } from '../support/isolation';
@@ -115,6 +115,53 @@ describe.each(stores)('store on %s', (_name, options) => {
     expect(await jobs.transition('bob', id, 1, { status: 'completed' })).toBe(false);
     const now = await jobs.findById('alice', id);
     expect(now).toMatchObject({ status: 'active', attempts: 1, revision: 1, data: { a: [1, 2] } });
+  });
+
+  it("starts a job with its free agent's claim and ends it with the agent's release, both fenced by the revision", async () => {
+    const agents = new AgentsRepository(sut);
+    const jobs = new JobsRepository(sut);
+    const owner = `claim-${crypto.randomUUID()}`;
+    const a = agent(crypto.randomUUID(), owner);
+    await agents.insert(a);
+    const j = job(crypto.randomUUID(), a.id, owner);
+    const dependent = job(crypto.randomUUID(), a.id, owner);
+    await jobs.insert(j);
+    await jobs.insert(dependent);
+    await sut.transaction((m) => jobs.addDependencies(dependent.id, [j.id], m));
+    const seen = (revision: number) => Object.assign(new JobEntity(), j, { revision });
+    const inTx = <T>(work: (m: EntityManager) => Promise<T>) => sut.transaction(work);
+
+    // A stale view of the job: the free agent is claimed all the same, the job does not move.
+    expect(await inTx((m) => jobs.claimAndMove(seen(7), { status: 'active' }, m))).toMatchObject({
+      moved: false,
+      agent: { id: a.id, runningJobId: j.id, status: 'busy' },
+    });
+    expect(await jobs.findById(owner, j.id)).toMatchObject({ status: 'queued', revision: 0 });
+    // Held now: not free, nothing written.
+    expect(await inTx((m) => jobs.claimAndMove(seen(0), { status: 'active' }, m))).toBeNull();
+    expect(await jobs.findById(owner, j.id)).toMatchObject({ status: 'queued', revision: 0 });
+    await inTx((m) => agents.release(owner, a.id, j.id, m));
+
+    expect(await inTx((m) => jobs.claimAndMove(seen(0), { status: 'active', attempts: 1 }, m))).toMatchObject({
+      moved: true,
+      agent: { runningJobId: j.id, status: 'busy' },
+    });
+    expect(await jobs.findById(owner, j.id)).toMatchObject({ status: 'active', attempts: 1, revision: 1 });
+
+    // Ending it from a stale view changes nothing: the agent stays held.
+    expect(await inTx((m) => jobs.finish(seen(0), { status: 'completed' }, m))).toEqual({
+      moved: false,
+      agentStatus: null,
+      dependents: [],
+    });
+    expect(await agents.findById(owner, a.id)).toMatchObject({ runningJobId: j.id, status: 'busy' });
+    expect(await inTx((m) => jobs.finish(seen(1), { status: 'completed' }, m))).toEqual({
+      moved: true,
+      agentStatus: 'active',
+      dependents: [dependent.id],
+    });
+    expect(await agents.findById(owner, a.id)).toMatchObject({ runningJobId: null, status: 'active' });
+    expect(await jobs.findById(owner, j.id)).toMatchObject({ status: 'completed', revision: 2 });
   });
 
   it('inserts a job only within its queue bounds, counted in the insert (insertBounded)', async () => {

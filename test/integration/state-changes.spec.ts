@@ -92,10 +92,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChangesService.name} 
 
   if (store === 'postgres')
     it("sends the statements of different agents' units together, one agent's in order", async () => {
-      let counter: ReturnType<typeof countSocketWrites> | undefined;
       const order: string[] = [];
-      // Runs first and alone (no key): counts what reaches the socket from here.
-      const counting = sut.commit(async (m: EntityManager) => void (counter = countSocketWrites(m)), '');
       const units = ['a', 'b', 'c', 'd', 'a'].map((key, i) =>
         sut.commit(async (m) => {
           for (const step of [1, 2, 3]) {
@@ -105,16 +102,11 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChangesService.name} 
           return key;
         }, key),
       );
-      expect(await Promise.all([counting, ...units]).finally(() => counter?.restore())).toEqual([
-        undefined,
-        'a',
-        'b',
-        'c',
-        'd',
-        'a',
-      ]);
-      // One after the other: 15 round trips, then COMMIT. Side by side: the 'a' chain's 6, then COMMIT.
-      expect(counter?.writes()).toBeLessThanOrEqual(8);
+      expect(await Promise.all(units)).toEqual(['a', 'b', 'c', 'd', 'a']);
+      // Every chain's first statement is sent before any answer is read, so the four agents' first
+      // steps end first, in the order sent (one unit after the other: a0.1, a0.2, a0.3, b1.1…). Not
+      // a count of socket writes: answers read in separate turns of a loaded machine make more.
+      expect(order.slice(0, 4)).toEqual(['a0.1', 'b1.1', 'c2.1', 'd3.1']);
       const ofA = order.filter((o) => o.startsWith('a'));
       expect(ofA).toEqual(['a0.1', 'a0.2', 'a0.3', 'a4.1', 'a4.2', 'a4.3']);
     });

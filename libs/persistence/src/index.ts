@@ -30,6 +30,7 @@ export { ActivityContextsRepository } from './repositories/activity-contexts.rep
 export type { ContextEntry, ContextHead } from './repositories/activity-contexts.repository';
 export { AgentStatesRepository } from './repositories/agent-states.repository';
 export { AgentsRepository } from './repositories/agents.repository';
+export type { Claim } from './repositories/agents.repository';
 export { ApiKeysRepository } from './repositories/api-keys.repository';
 export { ConversationsRepository } from './repositories/conversations.repository';
 export { JobsRepository } from './repositories/jobs.repository';
@@ -49,3 +50,4 @@ export { lockOwner, writeTransaction } from './write-lock';
 export { OwnerCaps } from './owner-caps';
 export type { OwnerCapKind } from './owner-caps';
 export { isStoreUnavailable } from './store-errors';
+export { sideBySide } from './side-by-side';

@@ -4,6 +4,7 @@ import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import {
   AgentEntity,
   AgentsRepository,
+  Claim,
   isStoreUnavailable,
   JobEntity,
   JobsRepository,
@@ -71,26 +72,25 @@ export class JobExecutionService {
     if (job.status !== 'queued') return { run: false, reason: `job is ${job.status}` };
     const now = new Date();
     const attempt = job.attempts + 1;
-    // One transaction: lock and claim the agent, move the job to active.
+    const patch: Partial<JobEntity> = {
+      status: 'active',
+      attempts: attempt,
+      attemptLog: [...job.attemptLog, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }],
+      startedAt: now,
+      leaseUntil: new Date(now.getTime() + this.policy.leaseMs),
+      // A job resumed from a park (delegation) keeps the progress it had reported.
+      progress: isParked(job) ? job.progress : 0,
+    };
+    // One transaction: claim the agent, move the job to active.
     return this.changes.commit(async (m, emit): Promise<StartOutcome> => {
-      const claim = await this.agents.claim(job.ownerId, job.agentId, job.id, m);
+      const { claim, moved } = await this.claimAndMove(job, patch, m);
       if (claim.verdict === 'missing') {
         await this.flow.failNow(job, `agent ${job.agentId} was deleted before the job ran`, m, emit);
         return { run: false, reason: 'agent deleted' };
       }
       if (claim.verdict === 'paused') return { run: false, hold: 'paused' };
       if (claim.verdict === 'busy') return { run: false, hold: 'busy', holder: claim.holder };
-      const attemptLog = [...job.attemptLog, { attempt, startedAt: now.toISOString(), finishedAt: null, error: null }];
-      const leaseUntil = new Date(now.getTime() + this.policy.leaseMs);
-      // A job resumed from a park (delegation) keeps the progress it had reported.
-      const progress = isParked(job) ? job.progress : 0;
-      if (
-        !(await this.flow.move(
-          job,
-          { status: 'active', attempts: attempt, attemptLog, startedAt: now, leaseUntil, progress },
-          m,
-        ))
-      ) {
+      if (!moved) {
         // Someone moved the job first. Give the agent back if this claim took it (the
         // transaction may hold other work, so it is not rolled back); if the agent already
         // held this job, the runtime that moved it holds the agent: leave it.
@@ -101,6 +101,18 @@ export class JobExecutionService {
       if (claim.turnedBusy) emit.event(makeEvent('agent.status', jobIds(job), { status: 'busy', jobId: job.id }));
       return { run: true, job, agent: claim.agent, steered };
     }, job.agentId);
+  }
+
+  /** The agent's claim, and the job's move if the claim took the agent (a free agent: one statement). */
+  private async claimAndMove(
+    job: JobEntity,
+    patch: Partial<JobEntity>,
+    m: EntityManager,
+  ): Promise<{ claim: Claim; moved: boolean }> {
+    const free = await this.flow.claimAndMove(job, patch, m);
+    if (free) return free;
+    const claim = await this.agents.claim(job.ownerId, job.agentId, job.id, m);
+    return { claim, moved: claim.verdict === 'claimed' && (await this.flow.move(job, patch, m)) };
   }
 
   /**
@@ -189,23 +201,18 @@ export class JobExecutionService {
   }
 
   private async completeNow(job: JobEntity, result: JobResult, hooks: TxHooks): Promise<boolean> {
-    const moved = await this.changes.commit(async (m, emit) => {
-      await hooks.before?.(m, emit);
-      const attemptLog = closeAttempt(job, null);
-      if (
-        !(await this.flow.move(
+    const moved = await this.changes.commit(
+      (m, emit) =>
+        this.flow.finish(
           job,
-          { status: 'completed', result, progress: 100, attemptLog, finishedAt: new Date() },
+          { status: 'completed', result, progress: 100, attemptLog: closeAttempt(job, null), finishedAt: new Date() },
+          () => makeEvent('job.completed', jobIds(job), { attempt: job.attempts, result }),
           m,
-        ))
-      ) {
-        return false;
-      }
-      emit.event(makeEvent('job.completed', jobIds(job), { attempt: job.attempts, result }));
-      await this.flow.freeAgent(job, m, emit);
-      await this.flow.settled(job, m, emit);
-      return true;
-    }, job.agentId);
+          emit,
+          hooks.before,
+        ),
+      job.agentId,
+    );
     hooks.committed?.();
     return moved;
   }
@@ -222,27 +229,27 @@ export class JobExecutionService {
 
   private async failNow(job: JobEntity, error: string, retryable: boolean, hooks: TxHooks): Promise<boolean> {
     const moved = await this.changes.commit(async (m, emit) => {
-      await hooks.before?.(m, emit);
       const attemptLog = closeAttempt(job, error);
-      if (retryable && job.attempts < job.maxAttempts) {
-        const delayMs = backoffDelay(job.backoff, job.attempts);
-        const runAt = new Date(Date.now() + delayMs);
-        if (!(await this.flow.move(job, { status: 'waiting', failureReason: error, attemptLog, runAt }, m)))
-          return false;
-        emit.event(
-          makeEvent('job.retrying', jobIds(job), { attempt: job.attempts, error, delayMs, runAt: runAt.toISOString() }),
+      if (!(retryable && job.attempts < job.maxAttempts)) {
+        return this.flow.finish(
+          job,
+          { status: 'failed', failureReason: error, attemptLog, finishedAt: new Date() },
+          () => makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason: error }),
+          m,
+          emit,
+          hooks.before,
         );
-        await this.flow.freeAgent(job, m, emit);
-        return this.flow.release(job, m, emit);
       }
-      if (
-        !(await this.flow.move(job, { status: 'failed', failureReason: error, attemptLog, finishedAt: new Date() }, m))
-      )
-        return false;
-      emit.event(makeEvent('job.failed', jobIds(job), { attempt: job.attempts, reason: error }));
+      // Retried after its backoff.
+      await hooks.before?.(m, emit);
+      const delayMs = backoffDelay(job.backoff, job.attempts);
+      const runAt = new Date(Date.now() + delayMs);
+      if (!(await this.flow.move(job, { status: 'waiting', failureReason: error, attemptLog, runAt }, m))) return false;
+      emit.event(
+        makeEvent('job.retrying', jobIds(job), { attempt: job.attempts, error, delayMs, runAt: runAt.toISOString() }),
+      );
       await this.flow.freeAgent(job, m, emit);
-      await this.flow.settled(job, m, emit);
-      return true;
+      return this.flow.release(job, m, emit);
     }, job.agentId);
     hooks.committed?.();
     return moved;

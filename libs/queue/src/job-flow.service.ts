@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { isTerminal, JobStatus, RunJobCommand } from '@wiz/contracts';
+import { EventEnvelope, isTerminal, JobStatus, RunJobCommand } from '@wiz/contracts';
 import { BusService } from '@wiz/bus';
-import { AgentsRepository, JobEntity, JobsRepository } from '@wiz/persistence';
+import { AgentsRepository, Claim, JobEntity, JobsRepository, sideBySide } from '@wiz/persistence';
 import { makeEvent } from './events';
 import { recordBefore } from './journal';
 import { SettleHook, SettleHooks } from './settle-hooks';
@@ -46,10 +46,56 @@ export class JobFlowService {
   }
 
   async move(job: JobEntity, patch: Partial<JobEntity>, m: EntityManager): Promise<boolean> {
-    const changed = { ...patch, updatedAt: new Date() };
+    const changed = stamped(patch);
     if (!(await this.jobs.transition(job.ownerId, job.id, job.revision, changed, m))) return false;
-    recordBefore(m, job, [...(Object.keys(changed) as Array<keyof JobEntity>), 'revision']);
-    Object.assign(job, changed, { revision: job.revision + 1 });
+    moved(job, changed, m);
+    return true;
+  }
+
+  /**
+   * A queued job's `move` to `patch` (active) with its agent's claim, when the agent is free: one
+   * statement on Postgres (JobsRepository.claimAndMove). Null when the agent is not free (see
+   * AgentsRepository.claim); else the claim, and whether the job moved (if not, the claim holds).
+   */
+  async claimAndMove(
+    job: JobEntity,
+    patch: Partial<JobEntity>,
+    m: EntityManager,
+  ): Promise<{ claim: Claim; moved: boolean } | null> {
+    const changed = stamped(patch);
+    const fast = await this.jobs.claimAndMove(job, changed, m);
+    if (!fast) return null;
+    if (fast.moved) moved(job, changed, m);
+    const claim: Claim = {
+      verdict: 'claimed',
+      agent: fast.agent,
+      previous: null,
+      turnedBusy: fast.agent.status === 'busy',
+    };
+    return { claim, moved: fast.moved };
+  }
+
+  /**
+   * A running job's terminal `move` to `patch`, then `event`, its agent freed and the jobs waiting
+   * for it settled: with its end, one statement on Postgres (JobsRepository.finish), sent side by
+   * side with `before` (the runner's own writes, in the same transaction). False, with nothing
+   * but `before` written, when someone moved the job first.
+   */
+  async finish(
+    job: JobEntity,
+    patch: Partial<JobEntity>,
+    event: () => EventEnvelope,
+    m: EntityManager,
+    emit: Emit,
+    before?: (m: EntityManager, emit: Emit) => Promise<void>,
+  ): Promise<boolean> {
+    const changed = stamped(patch);
+    const [, end] = await sideBySide(before ? before(m, emit) : Promise.resolve(), this.jobs.finish(job, changed, m));
+    if (!end.moved) return false;
+    moved(job, changed, m);
+    emit.event(event());
+    if (end.agentStatus === 'active') emit.event(agentFreed(job));
+    await this.settled(job, m, emit, end.dependents);
     return true;
   }
 
@@ -92,9 +138,7 @@ export class JobFlowService {
 
   /** Gives the job's agent back if the job holds it; a busy agent turning active is an event. */
   async freeAgent(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
-    if ((await this.agents.release(job.ownerId, job.agentId, job.id, m)) === 'active') {
-      emit.event(makeEvent('agent.status', jobIds(job), { status: 'active', jobId: null }));
-    }
+    if ((await this.agents.release(job.ownerId, job.agentId, job.id, m)) === 'active') emit.event(agentFreed(job));
   }
 
   /** Ends a job that is not running (never started, or waiting) as failed. */
@@ -127,14 +171,15 @@ export class JobFlowService {
   }
 
   /**
-   * After `done` reached a terminal state: unblock or fail its dependents, resume its parent.
+   * After `done` reached a terminal state: unblock or fail its dependents (read here unless
+   * given), resume its parent.
    * The dependent or parent row is locked before its other dependencies or children are read,
    * so two jobs ending at once cannot both conclude "the other is still running".
    */
-  async settled(done: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
+  async settled(done: JobEntity, m: EntityManager, emit: Emit, dependents?: string[]): Promise<void> {
     // Registered features first (e.g. a conversation's reply), in this same transaction.
     await this.hooks.run(done, m, emit);
-    for (const id of await this.jobs.dependentIds(done.id, m)) {
+    for (const id of dependents ?? (await this.jobs.dependentIds(done.id, m))) {
       const dependent = await this.jobs.lockById(done.ownerId, id, m);
       if (dependent?.status !== 'waiting') continue;
       if (done.status !== 'completed' && !dependent.ignoreDependencyFailures) {
@@ -166,3 +211,14 @@ export class JobFlowService {
     return true;
   }
 }
+
+/** A move's patch with its time. */
+const stamped = (patch: Partial<JobEntity>): Partial<JobEntity> => ({ ...patch, updatedAt: new Date() });
+
+/** The job as the store now holds it after `changed` landed (undone if the transaction fails). */
+function moved(job: JobEntity, changed: Partial<JobEntity>, m: EntityManager): void {
+  recordBefore(m, job, [...(Object.keys(changed) as Array<keyof JobEntity>), 'revision']);
+  Object.assign(job, changed, { revision: job.revision + 1 });
+}
+
+const agentFreed = (job: JobEntity) => makeEvent('agent.status', jobIds(job), { status: 'active', jobId: null });

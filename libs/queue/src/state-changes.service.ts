@@ -7,6 +7,7 @@ import {
   NewOutboxRow,
   OutboxEntity,
   OutboxRepository,
+  sideBySide,
   WebhookDeliveryEntity,
   writeTransaction,
 } from '@wiz/persistence';
@@ -125,8 +126,7 @@ export class StateChangesService {
         await run(chains.get('') ?? []);
         chains.delete('');
         // Every chain settles before the transaction ends: none sends a statement after ROLLBACK.
-        const failed = (await Promise.allSettled([...chains.values()].map(run))).find((o) => o.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
+        await sideBySide(...[...chains.values()].map(run));
       }, true);
       this.published(written);
       group.forEach((u, i) => u.resolve(results[i]));

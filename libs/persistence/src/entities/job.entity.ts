@@ -2,10 +2,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { Attempt, Backoff, JobResult, JobStatus } from '@wiz/contracts';
 import { epochMs } from './columns';
 
+/** A job not started yet (queued, delayed, waiting on dependencies), as SQL: idx_jobs_not_started's predicate. */
+export const NOT_STARTED_SQL = `"status" IN ('queued', 'delayed', 'waiting')`;
+
 @Entity({ name: 'jobs' })
 @Index('idx_jobs_agent_status', ['agentId', 'status'])
 @Index('idx_jobs_owner_created', ['ownerId', 'createdAt'])
-@Index('idx_jobs_owner_status', ['ownerId', 'status'])
+// The jobs not started yet, that the queues' bounds count (JobsRepository.waitingCounts).
+@Index('idx_jobs_not_started', ['ownerId', 'agentId'], { where: NOT_STARTED_SQL })
 @Index('idx_jobs_status_run_at', ['status', 'runAt'])
 @Index('idx_jobs_status_lease', ['status', 'leaseUntil'])
 @Index('idx_jobs_parent', ['parentJobId'])

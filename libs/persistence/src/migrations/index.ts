@@ -12,6 +12,7 @@ import { McpServers1764300000000 } from './1764300000000-mcp-servers';
 import { Webhooks1764400000000 } from './1764400000000-webhooks';
 import { Observability1764500000000 } from './1764500000000-observability';
 import { ContextEntries1764540000000 } from './1764540000000-context-entries';
+import { JobsNotStarted1764600000000 } from './1764600000000-jobs-not-started';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Webhooks1764400000000,
   Observability1764500000000,
   ContextEntries1764540000000,
+  JobsNotStarted1764600000000,
 ];

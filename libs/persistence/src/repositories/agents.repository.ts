@@ -65,23 +65,13 @@ export class AgentsRepository {
    * The fence of one job per agent, cluster-wide: the agent takes `jobId` only when it runs no
    * other job (a holder that is no longer `active` is stale and loses it).
    *
-   * The common case, a free agent, is one UPDATE … RETURNING. Otherwise the agent row is locked
-   * first and the holder read in a second statement: in one UPDATE, Postgres would re-check a
-   * subquery against the snapshot from before the lock wait and let two runtimes in. (The fast
-   * path only compares the row's own columns, which Postgres re-checks on the locked row.)
+   * The common case, a free agent, is JobsRepository.claimAndMove (`claimFree`). Otherwise,
+   * here, the agent row is locked first and the holder read in a second statement: in one UPDATE,
+   * Postgres would re-check a subquery against the snapshot from before the lock wait and let two
+   * runtimes in. (`claimFree` only compares the row's own columns, which Postgres re-checks on
+   * the locked row.)
    */
   async claim(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<Claim> {
-    const sql = new Sql(m);
-    const [row] = await sql.rows(
-      `UPDATE ${sql.table(AgentEntity)} SET "runningJobId" = ${sql.p(1)}, "status" = CASE WHEN "status" = 'active' THEN 'busy' ELSE "status" END
-       WHERE "id" = ${sql.p(2)} AND "ownerId" = ${sql.p(3)} AND "deletedAt" IS NULL AND "paused" = false AND "runningJobId" IS NULL
-       RETURNING *`,
-      [jobId, id, ownerId],
-    );
-    if (row) {
-      const agent = sql.hydrate(AgentEntity, row);
-      return { verdict: 'claimed', agent, previous: null, turnedBusy: agent.status === 'busy' };
-    }
     const agent = await m.getRepository(AgentEntity).findOne({ where: { ownerId, id }, ...forUpdate(m) });
     if (!agent || agent.deletedAt) return { verdict: 'missing' };
     if (agent.paused) return { verdict: 'paused' };
@@ -106,12 +96,7 @@ export class AgentsRepository {
   /** Frees the agent if `jobId` holds it (busy turns back to active); its status after, or null if it was not held. */
   async release(ownerId: string, id: string, jobId: string, m: EntityManager): Promise<AgentStatus | null> {
     const sql = new Sql(m);
-    const [row] = await sql.rows(
-      `UPDATE ${sql.table(AgentEntity)} SET "runningJobId" = NULL, "status" = CASE WHEN "status" = 'busy' THEN 'active' ELSE "status" END
-       WHERE "id" = ${sql.p(1)} AND "ownerId" = ${sql.p(2)} AND "runningJobId" = ${sql.p(3)}
-       RETURNING "status"`,
-      [id, ownerId, jobId],
-    );
+    const [row] = await sql.rows(releaseHeld(sql, 1), [id, ownerId, jobId]);
     return row ? (row['status'] as AgentStatus) : null;
   }
 
@@ -119,4 +104,24 @@ export class AgentsRepository {
     const r = await this.repo(m).update({ ownerId, id, deletedAt: IsNull() }, patch);
     return r.affected === 1;
   }
+}
+
+/**
+ * The claim of a free agent, not paused nor deleted (busy if it was active), returning its row:
+ * parameters (the job's id, the agent's id, its owner) from the `from`-th on.
+ */
+export function claimFree(sql: Sql, from: number): string {
+  return `UPDATE ${sql.table(AgentEntity)} SET "runningJobId" = ${sql.p(from)}, "status" = CASE WHEN "status" = 'active' THEN 'busy' ELSE "status" END
+    WHERE "id" = ${sql.p(from + 1)} AND "ownerId" = ${sql.p(from + 2)} AND "deletedAt" IS NULL AND "paused" = false AND "runningJobId" IS NULL
+    RETURNING *`;
+}
+
+/**
+ * Frees the agent a job holds (busy turns back to active), returning its status: parameters (the
+ * agent's id, its owner, the job's id) from the `from`-th on; `also`: SQL ANDed to the condition.
+ */
+export function releaseHeld(sql: Sql, from: number, also = ''): string {
+  return `UPDATE ${sql.table(AgentEntity)} SET "runningJobId" = NULL, "status" = CASE WHEN "status" = 'busy' THEN 'active' ELSE "status" END
+    WHERE "id" = ${sql.p(from)} AND "ownerId" = ${sql.p(from + 1)} AND "runningJobId" = ${sql.p(from + 2)}${also}
+    RETURNING "status"`;
 }

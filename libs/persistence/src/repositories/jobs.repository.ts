@@ -1,24 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
-import type { JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
+import type { AgentStatus, JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
 import { JOB_STATUSES } from '@wiz/contracts';
 import { AgentEntity, JobDependencyEntity, JobEntity, JobSteerEntity } from '../entities';
+import { NOT_STARTED_SQL } from '../entities/job.entity';
 import { Sql } from '../sql';
 import { forUpdate, writeTransaction } from '../write-lock';
-
-const NOT_STARTED: JobStatus[] = ['queued', 'delayed', 'waiting'];
+import { claimFree, releaseHeld } from './agents.repository';
 
 /**
  * An owner's jobs not started yet (of one of its agents, when `agent`), counted up to a cap: a
  * scalar subquery on parameters `k`… in order (owner, agent if any, cap), so that on SQLite, whose
- * placeholders bind in order of appearance, a statement lists its parameters as it uses them.
+ * placeholders bind in order of appearance, a statement lists its parameters as it uses them. Its
+ * condition is idx_jobs_not_started's predicate, so that it reads that index only.
  */
 function waitingCount(table: string, p: (k: number) => string, k: number, agent: boolean): string {
-  const notStarted = `"status" IN (${NOT_STARTED.map((s) => `'${s}'`).join(', ')})`;
   const ofAgent = agent ? ` AND "agentId" = ${p(k + 1)}` : '';
   const cap = p(agent ? k + 2 : k + 1);
-  return `(SELECT COUNT(*) FROM (SELECT 1 FROM ${table} WHERE "ownerId" = ${p(k)}${ofAgent} AND ${notStarted} LIMIT ${cap}) c)`;
+  return `(SELECT COUNT(*) FROM (SELECT 1 FROM ${table} WHERE "ownerId" = ${p(k)}${ofAgent} AND ${NOT_STARTED_SQL} LIMIT ${cap}) c)`;
 }
 
 // Queries only; every query takes the owner (STYLE.md rule 6).
@@ -290,14 +290,96 @@ export class JobsRepository {
     patch: Partial<JobEntity>,
     m?: EntityManager,
   ): Promise<boolean> {
-    // Plain SQL: its text depends only on the patch's keys, a few fixed sets on the hot path.
     const sql = new Sql(m ?? this.ds.manager);
-    const { set, params } = sql.assignments(JobEntity, { ...patch, revision: seenRevision + 1 }, 1);
-    const n = params.length;
-    const changed = await sql.run(
-      `UPDATE ${sql.table(JobEntity)} SET ${set} WHERE "ownerId" = ${sql.p(n + 1)} AND "id" = ${sql.p(n + 2)} AND "revision" = ${sql.p(n + 3)}`,
-      [...params, ownerId, id, seenRevision],
-    );
-    return changed === 1;
+    const cas = compareAndSet(sql, ownerId, id, seenRevision, patch, 1);
+    return (await sql.run(cas.text, cas.params)) === 1;
   }
+
+  /**
+   * A queued job's start when its agent is free: the agent's claim (`claimFree`) and the job's
+   * `transition` to `patch`, made only if the claim was. One statement on Postgres, two on
+   * SQLite. Null when the agent was not free (paused, deleted, held: see AgentsRepository.claim);
+   * else the claimed agent, and whether the job moved (if not, the agent stays claimed).
+   */
+  async claimAndMove(
+    job: JobEntity,
+    patch: Partial<JobEntity>,
+    m: EntityManager,
+  ): Promise<{ agent: AgentEntity; moved: boolean } | null> {
+    const sql = new Sql(m);
+    const claimParams = [job.id, job.agentId, job.ownerId];
+    if (!sql.postgres) {
+      const [row] = await sql.rows(claimFree(sql, 1), claimParams);
+      if (!row) return null;
+      const agent = sql.hydrate(AgentEntity, row);
+      return { agent, moved: await this.transition(job.ownerId, job.id, job.revision, patch, m) };
+    }
+    const cas = compareAndSet(sql, job.ownerId, job.id, job.revision, patch, 4, ' AND EXISTS (SELECT 1 FROM a)');
+    const [row] = await sql.rows(
+      `WITH a AS (${claimFree(sql, 1)}), j AS (${cas.text} RETURNING 1)
+       SELECT a.*, (SELECT COUNT(*) FROM j) AS "wizMoved" FROM a`,
+      [...claimParams, ...cas.params],
+    );
+    return row ? { agent: sql.hydrate(AgentEntity, row), moved: Number(row['wizMoved']) === 1 } : null;
+  }
+
+  /**
+   * A running job's end: its `transition` to `patch`; if it moved, its agent freed if it holds it
+   * (`releaseHeld`); and the ids of the jobs that depend on it (`dependentIds`). One statement on
+   * Postgres, three on SQLite. `agentStatus`: the agent's status once freed, null if not freed.
+   */
+  async finish(
+    job: JobEntity,
+    patch: Partial<JobEntity>,
+    m: EntityManager,
+  ): Promise<{ moved: boolean; agentStatus: AgentStatus | null; dependents: string[] }> {
+    const sql = new Sql(m);
+    const releaseParams = [job.agentId, job.ownerId, job.id];
+    if (!sql.postgres) {
+      if (!(await this.transition(job.ownerId, job.id, job.revision, patch, m)))
+        return { moved: false, agentStatus: null, dependents: [] };
+      const [freed] = await sql.rows(releaseHeld(sql, 1), releaseParams);
+      return {
+        moved: true,
+        agentStatus: (freed?.['status'] as AgentStatus | undefined) ?? null,
+        dependents: await this.dependentIds(job.id, m),
+      };
+    }
+    const cas = compareAndSet(sql, job.ownerId, job.id, job.revision, patch, 1);
+    const r = cas.params.length + 1;
+    const d = r + releaseParams.length;
+    const [row] = await sql.rows(
+      `WITH j AS (${cas.text} RETURNING 1), a AS (${releaseHeld(sql, r, ' AND EXISTS (SELECT 1 FROM j)')})
+       SELECT (SELECT COUNT(*) FROM j) AS "moved", (SELECT "status" FROM a) AS "agentStatus",
+         ARRAY(SELECT "jobId"::text FROM ${sql.table(JobDependencyEntity)} WHERE "dependsOnId" = ${sql.p(d)}) AS "dependents"`,
+      [...cas.params, ...releaseParams, job.id],
+    );
+    const moved = Number(row?.['moved']) === 1;
+    return {
+      moved,
+      agentStatus: moved ? ((row?.['agentStatus'] as AgentStatus | null) ?? null) : null,
+      dependents: moved ? ((row?.['dependents'] as string[] | null) ?? []) : [],
+    };
+  }
+}
+
+/**
+ * A job's compare-and-set on its revision (the text depends only on the patch's keys, a few fixed
+ * sets on the hot path): parameters from the `from`-th on; `also`: SQL ANDed to its condition.
+ */
+function compareAndSet(
+  sql: Sql,
+  ownerId: string,
+  id: string,
+  seenRevision: number,
+  patch: Partial<JobEntity>,
+  from: number,
+  also = '',
+): { text: string; params: unknown[] } {
+  const { set, params } = sql.assignments(JobEntity, { ...patch, revision: seenRevision + 1 }, from);
+  const n = from + params.length;
+  return {
+    text: `UPDATE ${sql.table(JobEntity)} SET ${set} WHERE "ownerId" = ${sql.p(n)} AND "id" = ${sql.p(n + 1)} AND "revision" = ${sql.p(n + 2)}${also}`,
+    params: [...params, ownerId, id, seenRevision],
+  };
 }

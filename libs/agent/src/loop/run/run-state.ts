@@ -12,7 +12,7 @@ import {
 } from '@wiz/llm';
 import { randomUUID } from 'node:crypto';
 import { UrlRefused } from '@wiz/net';
-import { AgentEntity, JobEntity, UsageRecordEntity } from '@wiz/persistence';
+import { AgentEntity, JobEntity, sideBySide, UsageRecordEntity } from '@wiz/persistence';
 import type { LoadedMemory } from '../agent-memory.service';
 import { JobExecutionService, jobIds, makeEvent } from '@wiz/queue';
 import { systemPromptOf, taskText } from '../../persona';
@@ -305,9 +305,12 @@ export abstract class RunState {
     const promote = !this.promoted && (failure !== undefined || s.phase === 'done');
     if (promote) this.promoted = true;
     const write: Write = async (m, emit) => {
-      await this.deps.journal.saveContext(this.ctx, m);
-      await this.deps.journal.saveUsage(usage, m);
-      if (promote) await this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m);
+      // Side by side: one round trip for the three (the ledger's rows are sent with the commit).
+      await sideBySide(
+        this.deps.journal.saveContext(this.ctx, m),
+        this.deps.journal.saveUsage(usage, m),
+        promote ? this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m) : Promise.resolve(),
+      );
       for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
     };
     if (promote || this.final) {
