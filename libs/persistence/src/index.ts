@@ -51,3 +51,5 @@ export { OwnerCaps } from './owner-caps';
 export type { OwnerCapKind } from './owner-caps';
 export { isStoreUnavailable } from './store-errors';
 export { sideBySide } from './side-by-side';
+export { StoreUpkeep } from './store-upkeep';
+export type { UpkeepPass } from './store-upkeep';

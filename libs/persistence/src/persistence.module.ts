@@ -19,6 +19,7 @@ import { McpServersRepository } from './repositories/mcp-servers.repository';
 import { JobWaitsRepository } from './repositories/job-waits.repository';
 import { WebhooksRepository } from './repositories/webhooks.repository';
 import { OwnerCaps } from './owner-caps';
+import { StoreUpkeep } from './store-upkeep';
 
 const repositories = [
   AgentsRepository,
@@ -38,6 +39,7 @@ const repositories = [
   JobWaitsRepository,
   WebhooksRepository,
   OwnerCaps,
+  StoreUpkeep,
 ];
 
 export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
