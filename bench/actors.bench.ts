@@ -70,6 +70,7 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
     const step = await stepOverhead(app, o.stepJobs);
     const sdkStep = await sdkStepOverhead(llm.baseUrl, o.stepJobs);
     const growth = await stepGrowth(app, llm.baseUrl, o.growthJobs);
+    const sdkGrowth = await sdkStepGrowth(llm.baseUrl, o.growthJobs);
     const names = busNames(config.WIZ_BUS_PREFIX);
     const subject = (type: string) => names.eventSubject({ agentId: '*', jobId: '*', type });
     const slowTimeoutMs = Math.max(o.timeoutMs, 300_000);
@@ -117,6 +118,11 @@ export async function actorsBench(o: ActorsOptions): Promise<SuiteResult> {
         'actors.stepMsAt10': growth.at10,
         'actors.stepMsAt200': growth.at200,
         'actors.stepCostGrowth': growth.ratio,
+        'peer.sdkStep.msAt10': sdkGrowth.at10,
+        'peer.sdkStep.msAt200': sdkGrowth.at200,
+        'peer.sdkStep.costGrowth': sdkGrowth.ratio,
+        // Wiz's own part of a step (its time less the bare SDK's), at 200 messages ÷ at 10.
+        'actors.stepOwnCostGrowth': round((growth.at200 - sdkGrowth.at200) / (growth.at10 - sdkGrowth.at10), 2),
         'actors.concurrentJobs': conc.peak,
         'actors.concurrentLagP99Ms': conc.lagP99,
         'actors.burstLagP99Ms': wiz.lagP99Ms,
@@ -362,6 +368,53 @@ async function stepGrowth(
     cpuAt10: round(median(cpu10), 2),
     cpuAt200: round(median(cpu200), 2),
   };
+}
+
+// The floor of stepGrowth: the bare AI SDK's own time between one model answer and its next
+// request, in the same long jobs (its multi-step loop with the agent's default tools and the act
+// prompt, the scripted model's LONG_STEPS tool calls), nothing around it; the steps compared are
+// stepGrowth's. The SDK builds each request from the whole history.
+async function sdkStepGrowth(llmUrl: string, jobs: number): Promise<{ at10: number; at200: number; ratio: number }> {
+  const state = { learnings: [] as string[] };
+  const tools = toAiTools(toolsFor(null), () => ({ state }) as unknown as ToolContext);
+  const calls: Array<{ start: number; end: number }> = [];
+  const fetch = (async (...args: Parameters<typeof globalThis.fetch>) => {
+    const call = { start: performance.now(), end: 0 };
+    const res = await globalThis.fetch(...args);
+    const body = await res.arrayBuffer(); // the whole answer: the model's time ends here
+    call.end = performance.now();
+    calls.push(call);
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }) as typeof globalThis.fetch;
+  const sdkModel = createOpenAI({ baseURL: llmUrl, apiKey: 'fake', name: 'bench', fetch }).chat('fake-model');
+  const [at10, at200]: number[][] = [[], []];
+  for (let i = 0; i < jobs + 1; i++) {
+    await script(llmUrl); // the long rule's count starts again
+    calls.length = 0;
+    await generateText({
+      model: sdkModel,
+      system: `You are long-stepper, a benchmark agent.\n\n${ACT_INSTRUCTIONS}`,
+      messages: [{ role: 'user', content: `LONG ${i}` }],
+      tools,
+      maxRetries: 0,
+      stopWhen: stepCountIs(LONG_STEPS + 1),
+    });
+    if (calls.length !== LONG_STEPS + 1) throw new Error(`a bare SDK long job made ${calls.length} model calls`);
+    if (i === 0) continue; // warm-up
+    for (let k = 0; k < LONG_STEPS; k++) {
+      const history = 3 + 2 * k; // as in stepGrowth
+      const gap = calls[k + 1]!.start - calls[k]!.end;
+      if (history >= 7 && history <= 15) at10.push(gap);
+      else if (history >= 193) at200.push(gap);
+    }
+  }
+  const median = (xs: number[]) =>
+    percentile(
+      xs.sort((a, b) => a - b),
+      50,
+    );
+  const [p10, p200] = [median(at10), median(at200)];
+  return { at10: round(p10, 2), at200: round(p200, 2), ratio: round(p200 / p10, 2) };
 }
 
 // Jobs in flight and the event loop's lag, sampled every second: the figure is the most jobs
