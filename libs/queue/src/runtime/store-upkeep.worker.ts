@@ -8,24 +8,37 @@ import { PeriodicWorker } from '../periodic.worker';
 @Injectable()
 export class StoreUpkeepWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('StoreUpkeep');
-  private readonly loop: PeriodicWorker<unknown>;
+  /** None when WIZ_STORE_UPKEEP_MS is 0. */
+  private readonly loop?: PeriodicWorker<void>;
+  private told = false;
 
   constructor(
-    @Inject(WIZ_CONFIG) private readonly config: WizConfig,
+    @Inject(WIZ_CONFIG) config: WizConfig,
     private readonly upkeep: StoreUpkeep,
   ) {
-    this.loop = new PeriodicWorker(
-      config.WIZ_STORE_UPKEEP_MS || 1,
-      () => this.upkeep.pass(),
-      (e) => this.log.warn(`store upkeep failed: ${String(e)}`),
-    );
+    if (config.WIZ_STORE_UPKEEP_MS > 0)
+      this.loop = new PeriodicWorker(
+        config.WIZ_STORE_UPKEEP_MS,
+        () => this.pass(),
+        (e) => this.log.warn(`store upkeep failed: ${String(e)}`),
+      );
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.WIZ_STORE_UPKEEP_MS > 0) this.loop.start();
+    this.loop?.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.loop?.stop();
+  }
+
+  /** One pass, logged: the first that did anything at info, so an operator learns autovacuum is off. */
+  private async pass(): Promise<void> {
+    const done = await this.upkeep.pass();
+    if (!done || (!done.vacuumed.length && !done.analysed.length)) return;
+    const what = `vacuumed ${done.vacuumed.join(', ') || 'none'}; analysed ${done.analysed.join(', ') || 'none'}`;
+    if (this.told) this.log.debug(what);
+    else this.log.log(`autovacuum does not serve Wiz's tables: Wiz does its work on them (${what})`);
+    this.told = true;
   }
 }
