@@ -21,6 +21,9 @@ const liveHeap = (): number => {
   return process.memoryUsage().heapUsed;
 };
 const PAD = 'x'.repeat(400);
+const MB = 1024 * 1024;
+/** What four replays of the whole stream (~15 MB) may add to the gateway's heap. */
+const BOUND_MB = 30;
 
 /** A WS client that checks what it receives as it goes and keeps only counts (no frames held). */
 class Replayer {
@@ -111,7 +114,18 @@ describe('event replay', () => {
 
     const baseline = liveHeap();
     let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, liveHeap())), 200);
+    // Every 200 ms, the heap with its garbage: while that is under the bound, what the gateway
+    // holds is too. Over it, a full collection tells what is live, at most once a second: each
+    // stops the gateway (in this process) for a while, and one every 200 ms starved it in CI.
+    let collected = 0;
+    const sampler = setInterval(() => {
+      const heap = process.memoryUsage().heapUsed;
+      if (heap - baseline < BOUND_MB * MB) peak = Math.max(peak, heap);
+      else if (Date.now() - collected >= 1_000) {
+        peak = Math.max(peak, liveHeap());
+        collected = Date.now();
+      }
+    }, 200);
     const clients = await Promise.all([0, 1, 2, 3].map(() => Replayer.open(sut.wsUrl)));
     const extra = await Replayer.open(sut.wsUrl);
     const typed = new WizClient({ baseUrl: sut.baseUrl, WebSocket });
@@ -185,8 +199,8 @@ describe('event replay', () => {
     }
     // The whole stream is ~15 MB; read at once by each of four replays (as before) the heap grew
     // by about 80 MB. Streamed, each replay holds a page.
-    const grownMb = (peak - baseline) / 1024 / 1024;
+    const grownMb = (peak - baseline) / MB;
     console.log(`event replay: heap grew by at most ${grownMb.toFixed(1)} MB`);
-    expect(grownMb).toBeLessThan(30);
+    expect(grownMb).toBeLessThan(BOUND_MB);
   }, 180_000);
 });
