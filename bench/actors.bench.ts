@@ -281,13 +281,7 @@ async function sdkStepOverhead(llmUrl: string, jobs: number): Promise<number> {
 
 /** `base`, each answer read whole (the model's time ends there) and its time handed to `took`. */
 function timedFetch(base: typeof fetch, took: (ms: number) => void): typeof fetch {
-  return (async (...args: Parameters<typeof fetch>) => {
-    const t = performance.now();
-    const res = await base(...args);
-    const body = await res.arrayBuffer();
-    took(performance.now() - t);
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  }) as typeof fetch;
+  return recordingFetch(base, (call) => took(call.end - call.start));
 }
 
 // A step's cost against the job's history, by the stepOverhead method applied to each step: in
@@ -300,22 +294,9 @@ async function stepGrowth(
   llmUrl: string,
   jobs: number,
 ): Promise<{ at10: number; at200: number; ratio: number; cpuAt10: number; cpuAt200: number }> {
-  // CPU time beside wall time: on a busy machine the wall time includes waiting for a core.
-  const calls: Array<{ start: number; end: number; cpuStart: number; cpuEnd: number }> = [];
-  const cpuMs = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
+  const calls: ModelCall[] = [];
   const realFetch = globalThis.fetch;
-  globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
-    const call = { start: performance.now(), end: 0, cpuStart: cpuMs(), cpuEnd: 0 };
-    const res = await realFetch(...args);
-    const body = await res.arrayBuffer(); // the whole answer: the model's time ends here
-    call.end = performance.now();
-    call.cpuEnd = cpuMs();
-    calls.push(call);
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  }) as typeof fetch;
+  globalThis.fetch = recordingFetch(realFetch, (call) => calls.push(call));
   const loop = app.get(AgentLoopService);
   const run = loop.run.bind(loop);
   let done = deferred();
@@ -326,7 +307,7 @@ async function stepGrowth(
     );
     return outcome;
   };
-  const [at10, at200, cpu10, cpu200]: number[][] = [[], [], [], []];
+  const gaps = new HistoryGaps();
   try {
     const agent = await app.get(AgentsService).create(LOCAL_OWNER, {
       name: 'long-stepper',
@@ -341,33 +322,13 @@ async function stepGrowth(
       await queue.submit(LOCAL_OWNER, { agentId: agent.id, input: `LONG ${i}` });
       await within(done.promise, 120_000);
       if (calls.length !== LONG_STEPS + 1) throw new Error(`a long job made ${calls.length} model calls`);
-      if (i === 0) continue; // warm-up
-      // After call k (from 0) the stored history holds 3 + 2k messages.
-      for (let k = 0; k < LONG_STEPS; k++) {
-        const [a, b] = [calls[k]!, calls[k + 1]!];
-        const history = 3 + 2 * k;
-        const [wall, cpu] = history >= 7 && history <= 15 ? [at10, cpu10] : history >= 193 ? [at200, cpu200] : [];
-        wall?.push(b.start - a.end);
-        cpu?.push(b.cpuStart - a.cpuEnd);
-      }
+      if (i > 0) gaps.add(calls); // the first is a warm-up
     }
   } finally {
     globalThis.fetch = realFetch;
     loop.run = run;
   }
-  const median = (xs: number[]) =>
-    percentile(
-      xs.sort((a, b) => a - b),
-      50,
-    );
-  const [p10, p200] = [median(at10), median(at200)];
-  return {
-    at10: round(p10, 2),
-    at200: round(p200, 2),
-    ratio: round(p200 / p10, 2),
-    cpuAt10: round(median(cpu10), 2),
-    cpuAt200: round(median(cpu200), 2),
-  };
+  return gaps.figures();
 }
 
 // The floor of stepGrowth: the bare AI SDK's own time between one model answer and its next
@@ -377,17 +338,10 @@ async function stepGrowth(
 async function sdkStepGrowth(llmUrl: string, jobs: number): Promise<{ at10: number; at200: number; ratio: number }> {
   const state = { learnings: [] as string[] };
   const tools = toAiTools(toolsFor(null), () => ({ state }) as unknown as ToolContext);
-  const calls: Array<{ start: number; end: number }> = [];
-  const fetch = (async (...args: Parameters<typeof globalThis.fetch>) => {
-    const call = { start: performance.now(), end: 0 };
-    const res = await globalThis.fetch(...args);
-    const body = await res.arrayBuffer(); // the whole answer: the model's time ends here
-    call.end = performance.now();
-    calls.push(call);
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  }) as typeof globalThis.fetch;
+  const calls: ModelCall[] = [];
+  const fetch = recordingFetch(globalThis.fetch, (call) => calls.push(call));
   const sdkModel = createOpenAI({ baseURL: llmUrl, apiKey: 'fake', name: 'bench', fetch }).chat('fake-model');
-  const [at10, at200]: number[][] = [[], []];
+  const gaps = new HistoryGaps();
   for (let i = 0; i < jobs + 1; i++) {
     await script(llmUrl); // the long rule's count starts again
     calls.length = 0;
@@ -400,21 +354,73 @@ async function sdkStepGrowth(llmUrl: string, jobs: number): Promise<{ at10: numb
       stopWhen: stepCountIs(LONG_STEPS + 1),
     });
     if (calls.length !== LONG_STEPS + 1) throw new Error(`a bare SDK long job made ${calls.length} model calls`);
-    if (i === 0) continue; // warm-up
-    for (let k = 0; k < LONG_STEPS; k++) {
-      const history = 3 + 2 * k; // as in stepGrowth
-      const gap = calls[k + 1]!.start - calls[k]!.end;
-      if (history >= 7 && history <= 15) at10.push(gap);
-      else if (history >= 193) at200.push(gap);
+    if (i > 0) gaps.add(calls); // the first is a warm-up
+  }
+  return gaps.figures();
+}
+
+interface ModelCall {
+  start: number;
+  end: number;
+  cpuStart: number;
+  cpuEnd: number;
+}
+
+/**
+ * `base`, each call's wall and process CPU times handed to `done`: from the request to the whole
+ * answer read (the model's time ends there). CPU beside wall time: on a busy machine the wall time
+ * includes waiting for a core.
+ */
+function recordingFetch(base: typeof fetch, done: (call: ModelCall) => void): typeof fetch {
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  return (async (...args: Parameters<typeof fetch>) => {
+    const call = { start: performance.now(), end: 0, cpuStart: cpuMs(), cpuEnd: 0 };
+    const res = await base(...args);
+    const body = await res.arrayBuffer();
+    call.end = performance.now();
+    call.cpuEnd = cpuMs();
+    done(call);
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }) as typeof fetch;
+}
+
+/**
+ * The gaps between a long job's model calls (the end of one answer to the next request), by the
+ * history the next request carries: after call k (from 0) the stored history holds 3 + 2k
+ * messages; the steps at 7-15 messages against those at 193-201, medians.
+ */
+class HistoryGaps {
+  private readonly wall: [number[], number[]] = [[], []];
+  private readonly cpu: [number[], number[]] = [[], []];
+
+  add(calls: ModelCall[]): void {
+    for (let k = 0; k + 1 < calls.length; k++) {
+      const history = 3 + 2 * k;
+      const at = history >= 7 && history <= 15 ? 0 : history >= 193 ? 1 : undefined;
+      if (at === undefined) continue;
+      this.wall[at].push(calls[k + 1]!.start - calls[k]!.end);
+      this.cpu[at].push(calls[k + 1]!.cpuStart - calls[k]!.cpuEnd);
     }
   }
-  const median = (xs: number[]) =>
-    percentile(
-      xs.sort((a, b) => a - b),
-      50,
-    );
-  const [p10, p200] = [median(at10), median(at200)];
-  return { at10: round(p10, 2), at200: round(p200, 2), ratio: round(p200 / p10, 2) };
+
+  figures(): { at10: number; at200: number; ratio: number; cpuAt10: number; cpuAt200: number } {
+    const median = (xs: number[]) =>
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        50,
+      );
+    const [p10, p200] = this.wall.map(median) as [number, number];
+    return {
+      at10: round(p10, 2),
+      at200: round(p200, 2),
+      ratio: round(p200 / p10, 2),
+      cpuAt10: round(median(this.cpu[0]), 2),
+      cpuAt200: round(median(this.cpu[1]), 2),
+    };
+  }
 }
 
 // Jobs in flight and the event loop's lag, sampled every second: the figure is the most jobs
