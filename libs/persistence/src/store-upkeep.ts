@@ -26,9 +26,9 @@ export class StoreUpkeep {
     if (this.ds.options.type !== 'postgres') return null;
     const qr = this.ds.createQueryRunner();
     try {
-      const [{ locked }] = (await qr.query(
-        `SELECT pg_try_advisory_lock(hashtext(current_schema() || ':wiz-upkeep')) AS "locked"`,
-      )) as [{ locked: boolean }];
+      const [{ locked }] = (await qr.query(`SELECT pg_try_advisory_lock(${LOCK}) AS "locked"`)) as [
+        { locked: boolean },
+      ];
       if (!locked) return null;
       try {
         const due = (await qr.query(DUE, [this.tables()])) as Array<{ name: string; vacuum: boolean }>;
@@ -40,7 +40,7 @@ export class StoreUpkeep {
         }
         return done;
       } finally {
-        await qr.query(`SELECT pg_advisory_unlock(hashtext(current_schema() || ':wiz-upkeep'))`);
+        await qr.query(`SELECT pg_advisory_unlock(${LOCK})`);
       }
     } finally {
       await qr.release();
@@ -53,6 +53,8 @@ export class StoreUpkeep {
   }
 }
 
+/** The session advisory lock of a pass, per store schema. */
+const LOCK = `hashtext(current_schema() || ':wiz-upkeep')`;
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 // The store's tables autovacuum does not serve (off on the server, or on the table), with what a

@@ -4,7 +4,6 @@ import { isTerminal, JobResult, RunJobCommand } from '@wiz/contracts';
 import {
   AgentEntity,
   AgentsRepository,
-  Claim,
   isStoreUnavailable,
   JobEntity,
   JobsRepository,
@@ -83,7 +82,7 @@ export class JobExecutionService {
     };
     // One transaction: claim the agent, move the job to active.
     return this.changes.commit(async (m, emit): Promise<StartOutcome> => {
-      const { claim, moved } = await this.claimAndMove(job, patch, m);
+      const { claim, moved } = await this.flow.claimAndMove(job, patch, m);
       if (claim.verdict === 'missing') {
         await this.flow.failNow(job, `agent ${job.agentId} was deleted before the job ran`, m, emit);
         return { run: false, reason: 'agent deleted' };
@@ -101,18 +100,6 @@ export class JobExecutionService {
       if (claim.turnedBusy) emit.event(makeEvent('agent.status', jobIds(job), { status: 'busy', jobId: job.id }));
       return { run: true, job, agent: claim.agent, steered };
     }, job.agentId);
-  }
-
-  /** The agent's claim, and the job's move if the claim took the agent (a free agent: one statement). */
-  private async claimAndMove(
-    job: JobEntity,
-    patch: Partial<JobEntity>,
-    m: EntityManager,
-  ): Promise<{ claim: Claim; moved: boolean }> {
-    const free = await this.flow.claimAndMove(job, patch, m);
-    if (free) return free;
-    const claim = await this.agents.claim(job.ownerId, job.agentId, job.id, m);
-    return { claim, moved: claim.verdict === 'claimed' && (await this.flow.move(job, patch, m)) };
   }
 
   /**

@@ -53,26 +53,25 @@ export class JobFlowService {
   }
 
   /**
-   * A queued job's `move` to `patch` (active) with its agent's claim, when the agent is free: one
-   * statement on Postgres (JobsRepository.claimAndMove). Null when the agent is not free (see
-   * AgentsRepository.claim); else the claim, and whether the job moved (if not, the claim holds).
+   * A queued job's `move` to `patch` (active) with its agent's claim: a free agent's claim and the
+   * move in one statement on Postgres (JobsRepository.claimAndMove); otherwise the locked claim
+   * (AgentsRepository.claim), and the move if it took the agent. If the job did not move, a claim
+   * that took the agent still holds it.
    */
   async claimAndMove(
     job: JobEntity,
     patch: Partial<JobEntity>,
     m: EntityManager,
-  ): Promise<{ claim: Claim; moved: boolean } | null> {
+  ): Promise<{ claim: Claim; moved: boolean }> {
     const changed = stamped(patch);
-    const fast = await this.jobs.claimAndMove(job, changed, m);
-    if (!fast) return null;
-    if (fast.moved) moved(job, changed, m);
-    const claim: Claim = {
-      verdict: 'claimed',
-      agent: fast.agent,
-      previous: null,
-      turnedBusy: fast.agent.status === 'busy',
-    };
-    return { claim, moved: fast.moved };
+    const free = await this.jobs.claimAndMove(job, changed, m);
+    if (!free) {
+      const claim = await this.agents.claim(job.ownerId, job.agentId, job.id, m);
+      return { claim, moved: claim.verdict === 'claimed' && (await this.move(job, patch, m)) };
+    }
+    if (free.moved) moved(job, changed, m);
+    const turnedBusy = free.agent.status === 'busy';
+    return { claim: { verdict: 'claimed', agent: free.agent, previous: null, turnedBusy }, moved: free.moved };
   }
 
   /**
