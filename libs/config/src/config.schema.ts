@@ -102,7 +102,7 @@ export const ConfigSchema = z.object({
   WIZ_STALLED_SWEEP_MS: int(5_000, 200, 86_400_000).describe(
     "how often every runtime sweeps the store for stalled jobs (a dead runtime's lapsed leases, queued jobs no mailbox command will bring)",
   ),
-  WIZ_STORE_UPKEEP_MS: int(30_000, 0, 86_400_000).describe(
+  WIZ_STORE_UPKEEP_MS: int(5_000, 0, 86_400_000).describe(
     "Postgres only, where autovacuum is off (on the server or on Wiz's tables): how often a runtime vacuums and analyses Wiz's own tables, as autovacuum would (0: never)",
   ),
   WIZ_JETSTREAM_REPLICAS: int(1, 1, 5).describe(
