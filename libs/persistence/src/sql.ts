@@ -1,5 +1,6 @@
 import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { isSharedRead, sharedReads } from './shared-reads';
 import { sendInGroup, sendWithCommit } from './write-lock';
 
 // Plain SQL for what TypeORM's builder cannot say on both stores (UPDATE … RETURNING on SQLite)
@@ -49,6 +50,8 @@ export class Sql {
   }
 
   private async query(sql: string, params: unknown[]): Promise<{ records?: unknown[]; affected?: number }> {
+    // Postgres: a read outside a transaction shares one pipelined connection (shared-reads.ts).
+    if (this.pg && !this.m.queryRunner && isSharedRead(sql)) return sharedReads(this.m.connection).query(sql, params);
     const qr = this.m.queryRunner ?? this.m.connection.createQueryRunner();
     try {
       return (await qr.query(sql, params, true)) as { records?: unknown[]; affected?: number };
