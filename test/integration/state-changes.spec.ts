@@ -50,6 +50,37 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChangesService.name} 
     expect(stored.map((j) => [j.status, j.revision]).sort()).toEqual(jobs.map((j) => ['cancelled', j.revision]).sort());
   });
 
+  it('commits a new job beside a group under way on Postgres (the lane of new jobs; after it on SQLite), one with dependencies after it', async () => {
+    const [first] = await submitMany(1);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const inGroup = new Promise<void>((r) => (started = r));
+    // A unit that keeps its group's transaction open until released.
+    const holding = sut.commit(async (m) => {
+      await stack.flow.move(first!, { failureReason: 'held' }, m);
+      started();
+      await held;
+    }, agentId);
+    await inGroup;
+    const order: string[] = [];
+    const plain = stack.jobs.submit('o', { agentId, input: 'plain' }).then((j) => (order.push('plain'), j));
+    const dependent = stack.jobs
+      .submit('o', { agentId, input: 'dependent', dependsOn: [first!.id] })
+      .then((j) => (order.push('dependent'), j));
+    if (store === 'postgres') {
+      const job = await plain; // while the group is still open
+      expect((await stack.jobRepo.findById('o', job.id))?.status).toBe('queued');
+      expect(order).toEqual(['plain']);
+    }
+    order.push('released');
+    release();
+    await Promise.all([holding, plain, dependent]);
+    expect(order).toEqual(
+      store === 'postgres' ? ['plain', 'released', 'dependent'] : ['released', 'plain', 'dependent'],
+    );
+  });
+
   it.each([
     ['of one agent', (_: number) => agentId],
     ['of different agents (side by side on Postgres)', (i: number) => `k${i}`],

@@ -53,8 +53,11 @@ export class JobsService {
     }
     const agent = await this.runnableAgent(ownerId, body.agentId);
     const job = this.newJob(ownerId, agent, body, traceId, null);
+    // A job with no dependencies and no parent touches no row but its own: the lane of new jobs.
+    const alone = !job.dependsOn.length && !job.parentJobId;
+    const insert = (m: EntityManager, emit: Emit) => this.insertNew(job, m, emit);
     try {
-      await this.changes.commit((m, emit) => this.insertNew(job, m, emit), job.agentId);
+      await (alone ? this.changes.commitNew(insert, job.agentId) : this.changes.commit(insert, job.agentId));
     } catch (e) {
       // Two submissions with one key raced: the loser returns the winner's job.
       if (body.idempotencyKey && isUniqueViolation(e)) {

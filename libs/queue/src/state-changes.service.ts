@@ -61,10 +61,15 @@ const MAX_GROUP = 64;
 // changes its units made are undone (see journal.ts) and each unit runs again in a
 // transaction of its own, so one bad unit never fails the others. Units must therefore change
 // entities only through JobFlowService.move, or be safe to run twice.
+// New jobs that nothing else can touch yet (a submit with no dependencies and no parent: it only
+// inserts its job, reads nothing it locks, and its mailbox command leaves after its commit) are
+// committed in a lane of their own on Postgres (`commitNew`): a second group transaction beside
+// the first, so that a submit waits for its own group's one round trip, not for the groups of
+// model steps, starts and ends ahead of it. On SQLite, one writer: the one lane.
 @Injectable()
 export class StateChangesService {
-  private readonly pending: Unit[] = [];
-  private running = false;
+  private readonly main: Lane = { pending: [], running: false };
+  private readonly fresh: Lane;
   /** Postgres: a group's units of different agents run side by side in its transaction (see above). */
   private readonly interleave: boolean;
 
@@ -76,32 +81,42 @@ export class StateChangesService {
     private readonly webhooks: WebhookDeliveries,
   ) {
     this.interleave = ds.options.type === 'postgres';
+    this.fresh = this.interleave ? { pending: [], running: false } : this.main;
   }
 
   /** `key`: the agent whose rows the work locks first, if any (orders the units of a group). */
   commit<T>(work: Work<T>, key = ''): Promise<T> {
+    return this.enter(this.main, work, key);
+  }
+
+  /** `commit` for work that only inserts a new job nothing else refers to yet (see above). */
+  commitNew<T>(work: Work<T>, key = ''): Promise<T> {
+    return this.enter(this.fresh, work, key);
+  }
+
+  private enter<T>(lane: Lane, work: Work<T>, key: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, key, ctx: context.active(), resolve: resolve as (v: unknown) => void, reject });
-      void this.drain();
+      lane.pending.push({ work, key, ctx: context.active(), resolve: resolve as (v: unknown) => void, reject });
+      void this.drain(lane);
     });
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  private async drain(lane: Lane): Promise<void> {
+    if (lane.running) return;
+    lane.running = true;
     try {
       // The first unit waits for the rest of this turn of the event loop: the requests, bus
       // messages and model answers read in one poll then commit together. Without it, on SQLite
       // (whose statements answer at once, so nothing queues while a transaction runs) each unit
       // paid its own BEGIN, outbox insert, COMMIT and WAL write, and its own relay flush.
       await new Promise((r) => setImmediate(r));
-      while (this.pending.length) {
-        const group = this.pending.splice(0, MAX_GROUP);
+      while (lane.pending.length) {
+        const group = lane.pending.splice(0, MAX_GROUP);
         if (group.length === 1) await this.runAlone(group[0]!);
         else await this.runGroup(group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
       }
     } finally {
-      this.running = false;
+      lane.running = false;
     }
   }
 
@@ -189,6 +204,12 @@ export class StateChangesService {
       { group },
     );
   }
+}
+
+/** Units waiting for a group transaction, and whether one runs (at most one per lane). */
+interface Lane {
+  pending: Unit[];
+  running: boolean;
 }
 
 interface Written {
