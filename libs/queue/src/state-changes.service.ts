@@ -69,7 +69,7 @@ const MAX_GROUP = 64;
 @Injectable()
 export class StateChangesService {
   private readonly main: Lane = { pending: [], running: false };
-  private readonly fresh: Lane;
+  private readonly newJobs: Lane;
   /** Postgres: a group's units of different agents run side by side in its transaction (see above). */
   private readonly interleave: boolean;
 
@@ -81,7 +81,7 @@ export class StateChangesService {
     private readonly webhooks: WebhookDeliveries,
   ) {
     this.interleave = ds.options.type === 'postgres';
-    this.fresh = this.interleave ? { pending: [], running: false } : this.main;
+    this.newJobs = this.interleave ? { pending: [], running: false } : this.main;
   }
 
   /** `key`: the agent whose rows the work locks first, if any (orders the units of a group). */
@@ -91,7 +91,7 @@ export class StateChangesService {
 
   /** `commit` for work that only inserts a new job nothing else refers to yet (see above). */
   commitNew<T>(work: Work<T>, key = ''): Promise<T> {
-    return this.enter(this.fresh, work, key);
+    return this.enter(this.newJobs, work, key);
   }
 
   private enter<T>(lane: Lane, work: Work<T>, key: string): Promise<T> {
