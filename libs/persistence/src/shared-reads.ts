@@ -53,7 +53,7 @@ export class SharedReads {
       const checkout = (this.current ??= this.checkout());
       const client = await checkout.client;
       const raw = await client.query(sql, params).catch((e: Error) => {
-        if (connectionLost(e)) this.giveUp(checkout, e);
+        if (connectionLost(e)) this.end(checkout, e);
         // As TypeORM's query runner reports a failed statement.
         throw new QueryFailedError(sql, params, e);
       });
@@ -67,11 +67,11 @@ export class SharedReads {
     const checkout: Checkout = {
       client: this.pool.connect(),
       done: false,
-      lost: (e) => this.giveUp(checkout, e),
+      lost: (e) => this.end(checkout, e),
     };
     checkout.client.then(
       (client) => client.on('error', checkout.lost),
-      () => this.giveUp(checkout),
+      () => this.end(checkout, true),
     );
     return checkout;
   }
@@ -80,11 +80,7 @@ export class SharedReads {
     if (!this.inFlight && this.current) this.end(this.current);
   }
 
-  /** The connection is gone: no read takes it again, and the pool destroys it. */
-  private giveUp(checkout: Checkout, e?: Error): void {
-    this.end(checkout, e ?? true);
-  }
-
+  /** No read takes `checkout` again; back to the pool, or destroyed by it (`destroy`: the connection is gone). */
   private end(checkout: Checkout, destroy?: Error | boolean): void {
     if (this.current === checkout) this.current = undefined;
     if (checkout.done) return;
