@@ -28,6 +28,12 @@ const isUniqueViolation = (e: unknown) =>
     (e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code ?? '',
   );
 
+/** Agents whose partition (fixed at creation) a process keeps for its submits, at most. */
+const KNOWN_AGENTS = 10_000;
+
+/** A submit to a known agent whose insert found it no longer takes jobs, or a queue bound reached. */
+class AgentUnchecked extends Error {}
+
 // What clients do with jobs. `submit` is also the bus interface the benchmark drives. A new job
 // from outside a running one (`submit`, `submitWithin`: REST, execute, tasks, conversation
 // messages, schedules, tools that start separate jobs) is refused (429) while its owner's or
@@ -45,23 +51,47 @@ export class JobsService {
     @Optional() private readonly limits?: QueueLimits,
   ) {}
 
+  /** `owner/agent` → the agent's partition, for the agents this process has seen take a job (see submit). */
+  private readonly knownAgents = new Map<string, number>();
+
   /** `body` is validated by the caller (REST: CreateJobSchema); defaults are applied here. */
   async submit(ownerId: string, body: CreateJob, traceId: string = traceIdOrNew()): Promise<Job> {
     if (body.idempotencyKey) {
       const existing = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
       if (existing) return toJob(existing);
     }
+    // An agent this process has seen take a job is not read again: whether it still takes jobs is
+    // checked in the insert's statement (no round trip of its own). If it does not (deactivated,
+    // deleted, a budget set since, or a queue bound reached), the submit starts over the long way,
+    // which says why.
+    const key = `${ownerId}/${body.agentId}`;
+    const partition = this.knownAgents.get(key);
+    if (partition !== undefined) {
+      const job = this.newJob(ownerId, { id: body.agentId, partition }, body, traceId, null);
+      try {
+        return await this.commitSubmit(job, body, true);
+      } catch (e) {
+        if (!(e instanceof AgentUnchecked)) throw e;
+        this.knownAgents.delete(key);
+      }
+    }
     const agent = await this.runnableAgent(ownerId, body.agentId);
-    const job = this.newJob(ownerId, agent, body, traceId, null);
+    if (this.knownAgents.size >= KNOWN_AGENTS) this.knownAgents.delete(this.knownAgents.keys().next().value!);
+    this.knownAgents.set(key, agent.partition);
+    return this.commitSubmit(this.newJob(ownerId, agent, body, traceId, null), body, false);
+  }
+
+  /** `recheck`: the agent was not read; the insert checks it still takes jobs (AgentUnchecked if not). */
+  private async commitSubmit(job: JobEntity, body: CreateJob, recheck: boolean): Promise<Job> {
     // A job with no dependencies and no parent touches no row but its own: the lane of new jobs.
     const alone = !job.dependsOn.length && !job.parentJobId;
-    const insert = (m: EntityManager, emit: Emit) => this.insertNew(job, m, emit);
+    const insert = (m: EntityManager, emit: Emit) => this.insertNew(job, m, emit, recheck);
     try {
       await (alone ? this.changes.commitNew(insert, job.agentId) : this.changes.commit(insert, job.agentId));
     } catch (e) {
       // Two submissions with one key raced: the loser returns the winner's job.
       if (body.idempotencyKey && isUniqueViolation(e)) {
-        const winner = await this.jobs.findByIdempotencyKey(ownerId, body.idempotencyKey);
+        const winner = await this.jobs.findByIdempotencyKey(job.ownerId, body.idempotencyKey);
         if (winner) return toJob(winner);
       }
       throw e;
@@ -120,7 +150,7 @@ export class JobsService {
   }
 
   // Every new job passes here (REST, schedules, tools, delegations, conversations).
-  private async insertNew(job: JobEntity, m: EntityManager, emit: Emit): Promise<void> {
+  private async insertNew(job: JobEntity, m: EntityManager, emit: Emit, recheckAgent = false): Promise<void> {
     const deps = await this.checkDependencies(job, m);
     const parent = await this.checkParent(job, m);
     const blocking = deps.find((d) => isTerminal(d.status) && d.status !== 'completed');
@@ -128,7 +158,11 @@ export class JobsService {
     // Born in its first status: waiting on dependencies, delayed, or queued with its command.
     job.status = !ready ? 'waiting' : job.runAt && job.runAt.getTime() > Date.now() ? 'delayed' : 'queued';
     // Within the queue's bounds, checked in the insert's statement (one round trip).
-    if (this.limits) await this.limits.insert(job, m);
+    if (recheckAgent) {
+      if (!(await this.jobs.insertChecked(job, { caps: this.limits?.caps, runnableAgent: true }, m))) {
+        throw new AgentUnchecked();
+      }
+    } else if (this.limits) await this.limits.insert(job, m);
     else await this.jobs.insert(job, m);
     await this.jobs.addDependencies(job.id, job.dependsOn, m);
     emit.event(
@@ -210,7 +244,7 @@ export class JobsService {
 
   private newJob(
     ownerId: string,
-    agent: AgentEntity,
+    agent: Pick<AgentEntity, 'id' | 'partition'>,
     body: CreateJob,
     traceId: string,
     conversationId: string | null,

@@ -17,15 +17,19 @@ export class QueueLimits {
     private readonly jobs: JobsRepository,
   ) {}
 
+  /** The bounds: jobs not started yet, per agent and per owner. */
+  get caps(): { agent: number; owner: number } {
+    return { agent: this.config.WIZ_MAX_QUEUED_PER_AGENT, owner: this.config.WIZ_MAX_QUEUED_PER_OWNER };
+  }
+
   /**
    * Inserts `job` in `m` unless one more job would exceed a bound, checked in the insert's own
    * statement; refused, it throws as `check` does.
    */
   async insert(job: JobEntity, m: EntityManager): Promise<void> {
-    const perAgent = this.config.WIZ_MAX_QUEUED_PER_AGENT;
-    const perOwner = this.config.WIZ_MAX_QUEUED_PER_OWNER;
+    const { agent, owner } = this.caps;
     for (let tries = 0; tries < 3; tries++) {
-      if (await this.jobs.insertBounded(job, perAgent, perOwner, m)) return;
+      if (await this.jobs.insertBounded(job, agent, owner, m)) return;
       await this.check(job.ownerId, job.agentId, m); // which bound: throws while one is reached
     }
     // Room at every count and none at every insert: jobs start and arrive as fast as it asks.

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import type { AgentStatus, JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
 import { JOB_STATUSES } from '@wiz/contracts';
-import { AgentEntity, JobDependencyEntity, JobEntity, JobSteerEntity } from '../entities';
+import { AgentEntity, BudgetEntity, JobDependencyEntity, JobEntity, JobSteerEntity } from '../entities';
 import { NOT_STARTED_SQL } from '../entities/job.entity';
 import { Sql } from '../sql';
 import { forUpdate, writeTransaction } from '../write-lock';
@@ -94,17 +94,44 @@ export class JobsRepository {
    * round trip for a submit's bound and its insert); whether it did.
    */
   insertBounded(job: JobEntity, agentCap: number, ownerCap: number, m: EntityManager): Promise<boolean> {
+    return this.insertChecked(job, { caps: { agent: agentCap, owner: ownerCap } }, m);
+  }
+
+  /**
+   * Inserts `job` only if what `o` names holds, checked in the insert's own statement; whether it
+   * did. `caps`: as insertBounded. `runnableAgent`: the job's agent is still the owner's, not
+   * deleted and not inactive, and no budget of the owner or of the agent applies (what
+   * AgentsRepository.findForSubmit reads), for a submit that did not read its agent first.
+   * In a group of submits, sent with the commit: a job whose condition fails fails the group, and
+   * each submit then runs alone (StateChangesService), where this returns false.
+   */
+  insertChecked(
+    job: JobEntity,
+    o: { caps?: { agent: number; owner: number }; runnableAgent?: boolean },
+    m: EntityManager,
+  ): Promise<boolean> {
     const sql = new Sql(m);
     const t = sql.table(JobEntity);
-    // In a group of submits, sent with the commit: a job past a bound fails the group, and each
-    // submit then runs alone (StateChangesService), this one refused.
-    return sql.insertIf(
-      JobEntity,
-      job,
-      (p) => `${waitingCount(t, p, 1, true)} < ${p(4)} AND ${waitingCount(t, p, 5, false)} < ${p(7)}`,
-      [job.ownerId, job.agentId, agentCap, agentCap, job.ownerId, ownerCap, ownerCap],
-      { inGroup: true },
-    );
+    // Parameters in the order the condition uses them (SQLite binds `?` in order of appearance).
+    const params: unknown[] = [];
+    const conds: Array<(p: (k: number) => string) => string> = [];
+    if (o.runnableAgent) {
+      const k = params.push(job.agentId, job.ownerId, job.ownerId, job.agentId) - 3;
+      conds.push(
+        (p) =>
+          `EXISTS (SELECT 1 FROM ${sql.table(AgentEntity)} a WHERE a."id" = ${p(k)} AND a."ownerId" = ${p(k + 1)} AND a."deletedAt" IS NULL AND a."status" <> 'inactive')` +
+          ` AND NOT EXISTS (SELECT 1 FROM ${sql.table(BudgetEntity)} b WHERE b."ownerId" = ${p(k + 2)} AND b."agentId" IN ('', ${p(k + 3)}))`,
+      );
+    }
+    if (o.caps) {
+      const { agent, owner } = o.caps;
+      const k = params.push(job.ownerId, job.agentId, agent, agent, job.ownerId, owner, owner) - 6;
+      conds.push(
+        (p) => `${waitingCount(t, p, k, true)} < ${p(k + 3)} AND ${waitingCount(t, p, k + 4, false)} < ${p(k + 6)}`,
+      );
+    }
+    if (!conds.length) return this.insert(job, m).then(() => true);
+    return sql.insertIf(JobEntity, job, (p) => conds.map((c) => c(p)).join(' AND '), params, { inGroup: true });
   }
 
   /**
