@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { ContextStore, LiveContext } from '@wiz/agent';
+import { beginJournal } from '../../libs/queue/src/journal';
+import { rewriteNext } from '../../libs/agent/src/loop/context.store';
 import {
   ActivityContextEntity,
   ActivityContextEntryEntity,
   ActivityContextsRepository,
+  isStaleContext,
   JobEntity,
   openStore,
+  writeTransaction,
 } from '@wiz/persistence';
 import { patchToolResults } from '../../libs/agent/src/loop/delegations.service';
 import { setTrace } from '../../libs/agent/src/loop/step-record';
@@ -138,6 +142,80 @@ describe.each([['postgres'], ['sqlite']])(`${ContextStore.name} on %s`, (store) 
 
     expect(await loaded(j)).toEqual(ctx.state);
     expect(ctx.state.steps).toBe(3);
+  });
+
+  // A step's save sends its append with the commit (one round trip): on Postgres in a pipelined
+  // write transaction; elsewhere it is waited for as before.
+  const saveWithCommit = (ctx: LiveContext) =>
+    writeTransaction(ds, async (m) => {
+      const journal = beginJournal(m);
+      try {
+        await sut.save(ctx, m, { withCommit: true });
+      } catch (e) {
+        journal.undo();
+        throw e;
+      }
+    });
+
+  it('appends with the commit, and loads the context as it was saved', async () => {
+    const j = job();
+    const ctx = sut.fresh(j);
+    ctx.state.messages.push({ role: 'user', content: 'x' });
+    await saveWithCommit(ctx);
+    for (let n = 1; n <= 3; n++) {
+      toolStep(ctx, n);
+      await saveWithCommit(ctx);
+    }
+    expect(await loaded(j)).toEqual(ctx.state);
+    expect((await row(j)).entries).toBe(1 + 3 * 4);
+  });
+
+  it('fails an append sent with the commit to a context the store does not hold, writing nothing; the next save rewrites it', async () => {
+    const j = job();
+    const ctx = sut.fresh(j);
+    toolStep(ctx, 1);
+    await saveWithCommit(ctx);
+    // Another writer (a runtime that took the job over) wrote a new generation meanwhile.
+    const other = await sut.load(j);
+    other.state.errors.push('written by another runtime');
+    other.stored = { ...other.stored, lists: null };
+    await save(other);
+    const theirs = await row(j);
+    toolStep(ctx, 2);
+    const failed = await saveWithCommit(ctx).then(
+      () => 'saved',
+      (e: unknown) => e,
+    );
+    if (store === 'postgres') {
+      expect(isStaleContext(failed)).toBe(true);
+      expect(await row(j)).toEqual(theirs);
+      rewriteNext(ctx);
+    } else expect(failed).toBe('saved'); // waited for: the append found the other generation and rewrote
+    await saveWithCommit(ctx);
+    expect(await loaded(j)).toEqual(ctx.state);
+    expect((await row(j)).generation).toBe(theirs.generation + 1);
+  });
+
+  it('fails the first save of a context sent with the commit when the store holds one already, writing nothing', async () => {
+    const j = job();
+    const theirs = sut.fresh(j);
+    toolStep(theirs, 1);
+    await save(theirs);
+    const before = await row(j);
+    const ctx = sut.fresh(j);
+    toolStep(ctx, 2);
+    const failed = await saveWithCommit(ctx).then(
+      () => 'saved',
+      (e: unknown) => e,
+    );
+    if (store === 'postgres') {
+      expect(isStaleContext(failed)).toBe(true);
+      expect(await row(j)).toEqual(before);
+      rewriteNext(ctx);
+      await saveWithCommit(ctx);
+    } else expect(failed).toBe('saved');
+    expect(await loaded(j)).toEqual(ctx.state);
+    expect((await row(j)).generation).toBe(before.generation + 1);
   });
 
   it('reads a context saved whole before the entries existed, and writes it in the new form at its next save', async () => {

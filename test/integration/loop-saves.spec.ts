@@ -90,6 +90,7 @@ describe('LoopRun saves', () => {
         await write(m, { event: (e) => log.push(e.type), command: () => undefined });
         log.push(`committed ${n}`);
       },
+      commitSave: (_ctx: unknown, write: (withCommit: boolean) => Write) => journal.commit(write(true)),
       saveContext: async () => undefined,
       saveUsage: async () => undefined,
       promote: async () => undefined,

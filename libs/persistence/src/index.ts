@@ -49,7 +49,7 @@ export { WebhooksRepository } from './repositories/webhooks.repository';
 export { lockOwner, writeTransaction } from './write-lock';
 export { OwnerCaps } from './owner-caps';
 export type { OwnerCapKind } from './owner-caps';
-export { isStoreUnavailable } from './store-errors';
+export { isStaleContext, isStoreUnavailable } from './store-errors';
 export { sideBySide } from './side-by-side';
 export { StoreUpkeep } from './store-upkeep';
 export type { UpkeepPass } from './store-upkeep';

@@ -27,6 +27,14 @@ export function isStalePlan(e: unknown): boolean {
   return code === '0A000' && message.includes('cached plan must not change result type');
 }
 
+/** What an append sent with the commit fails with when the store holds another context (ActivityContextsRepository). */
+export const STALE_CONTEXT = 'wiz: the stored context is not the one this save appends to';
+
+/** Whether `e` is the failure of an append sent with the commit to a context the store does not hold. */
+export function isStaleContext(e: unknown): boolean {
+  return codeAndMessage(e).message.includes(STALE_CONTEXT);
+}
+
 /** The driver's error code and message (TypeORM wraps pg's error as `driverError`). */
 function codeAndMessage(e: unknown): { code: string; message: string } {
   const err = e as { code?: string; message?: string; driverError?: { code?: string; message?: string } };

@@ -31,7 +31,7 @@ const groups = new WeakSet<QueryRunner>();
 // without waiting, so it reaches the server with the transaction's first statement, and the
 // statements given to `sendWithCommit` are not waited for either: they go out at once, ahead of
 // what follows, and their outcome is read after COMMIT. A transaction of n statements, k of them
-// sent so, costs n - k + 1 round trips instead of n + 2 (a model step's save: 2 instead of 5).
+// sent so, costs n - k + 1 round trips instead of n + 2 (a model step's save: 1 instead of 5).
 // BEGIN and those statements go straight to the pg client, whose `query` sends in call order:
 // BEGIN before anything `work` sends through TypeORM, and COMMIT (through TypeORM, later) after
 // them. If one of them fails, the server answers the COMMIT with a rollback, and the transaction

@@ -108,9 +108,11 @@ export class ContextStore {
    * stored lists are not a prefix of ours, the whole context as a new generation. If the
    * transaction rolls back, what we know of the store goes back too (the journal), and the row's
    * generation and entry count are checked anyway, so the next save never appends to a context
-   * the store does not hold.
+   * the store does not hold. `withCommit`: an append is sent with the commit (see
+   * ActivityContextsRepository.append); if the store holds another context, the transaction
+   * fails (isStaleContext) and the caller calls `rewriteNext` before saving again.
    */
-  async save(ctx: LiveContext, m: EntityManager): Promise<void> {
+  async save(ctx: LiveContext, m: EntityManager, o: { withCommit?: boolean } = {}): Promise<void> {
     ctx.entity.updatedAt = new Date();
     ctx.entity.state = ctx.state;
     const { entity, state, stored } = ctx;
@@ -118,16 +120,27 @@ export class ContextStore {
     const lists = listsOf(state);
     const added = stored.lists && appended(stored.lists, lists);
     recordBefore(m, ctx, ['stored']);
-    if (added && (await this.repo.append(head, stored.generation, stored.entries, added, m))) {
+    if (added && (await this.repo.append(head, stored.generation, stored.entries, added, m, o))) {
       ctx.stored = { generation: stored.generation, entries: stored.entries + added.length, lists };
       added.forEach((e) => deepFreeze(e.value));
       return;
     }
     const all = CONTEXT_LOGS.flatMap((kind) => lists[kind].map((value) => ({ kind, value })));
+    // Never saved (a job's first save): its first generation, sent with the commit too.
+    if (o.withCommit && stored.generation === 0 && this.repo.createWithCommit(head, all, m)) {
+      ctx.stored = { generation: 1, entries: all.length, lists };
+      all.forEach((e) => deepFreeze(e.value));
+      return;
+    }
     const generation = await this.repo.rewrite(head, all, m);
     ctx.stored = { generation, entries: all.length, lists };
     all.forEach((e) => deepFreeze(e.value));
   }
+}
+
+/** The next save writes the whole context as a new generation (the store holds another). */
+export function rewriteNext(ctx: LiveContext): void {
+  ctx.stored = { ...ctx.stored, lists: null };
 }
 
 /**

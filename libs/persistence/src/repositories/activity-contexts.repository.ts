@@ -4,6 +4,8 @@ import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import { ActivityContextEntity } from '../entities';
 import { ActivityContextEntryEntity, CONTEXT_LOGS, ContextLog } from '../entities/activity-context-entry.entity';
 import { Sql } from '../sql';
+import { STALE_CONTEXT } from '../store-errors';
+import { sendWithCommit } from '../write-lock';
 
 /** One element appended to one of a context's growing lists. */
 export interface ContextEntry {
@@ -69,6 +71,9 @@ export class ActivityContextsRepository {
    * Writes `head` and appends `added` after the `entries` entries of `generation`, if that is
    * what the store holds; false (nothing written) if it is not, e.g. a transaction that wrote
    * them rolled back, or the context was never saved: then `rewrite`. One statement on Postgres.
+   * `withCommit` (Postgres, in a pipelined write transaction): the statement is sent with the
+   * commit, not waited for, and true; if the store does not hold that, it fails the transaction
+   * with an error `isStaleContext` recognises, and the caller's next save rewrites.
    */
   async append(
     head: ContextHead,
@@ -76,6 +81,7 @@ export class ActivityContextsRepository {
     entries: number,
     added: readonly ContextEntry[],
     m: EntityManager,
+    o: { withCommit?: boolean } = {},
   ): Promise<boolean> {
     const sql = new Sql(m);
     const update =
@@ -90,6 +96,15 @@ export class ActivityContextsRepository {
       generation,
       entries,
     ];
+    if (sql.postgres && o.withCommit) {
+      // The entries are inserted only if the row matched; if it did not, the cast fails (its
+      // operand depends on the row count, so the planner cannot fold it).
+      const insert = added.length ? `, i AS (${this.insertFrom(sql, 'h', 8)})` : '';
+      const text =
+        `WITH h AS (${update} RETURNING "jobId", "generation")${insert}` +
+        ` SELECT CAST(CASE WHEN COUNT(*) = 1 THEN '1' ELSE '${STALE_CONTEXT}' END AS integer) FROM h`;
+      if (sendWithCommit(m, text, added.length ? [...params, ...columnsOf(added, entries)] : params)) return true;
+    }
     if (sql.postgres && added.length) {
       // The entries are inserted only if the row matched: as many rows as entries, or none.
       const inserted = await sql.run(
@@ -144,6 +159,34 @@ export class ActivityContextsRepository {
       await sql.run(`DELETE FROM ${entries} WHERE "jobId" = ? AND "generation" < ?`, [head.jobId, generation]);
     await this.insertEntries(sql, head.jobId, generation, 0, all);
     return generation;
+  }
+
+  /**
+   * `rewrite` for a context never saved (its first generation), sent with the commit (Postgres, in
+   * a pipelined write transaction; elsewhere false, nothing sent): if the store holds the context
+   * already, it fails the transaction (isStaleContext) and the caller's next save rewrites.
+   */
+  createWithCommit(head: ContextHead, all: readonly ContextEntry[], m: EntityManager): boolean {
+    const sql = new Sql(m);
+    if (!sql.postgres) return false;
+    const insert =
+      `INSERT INTO ${sql.table(ActivityContextEntity)} ("jobId", "ownerId", "agentId", "state", "generation", "entries", "createdAt", "updatedAt")` +
+      ` VALUES ($1, $2, $3, $4, 1, $5, $6, $7) ON CONFLICT ("jobId") DO NOTHING RETURNING "jobId", "generation"`;
+    const params = [
+      head.jobId,
+      head.ownerId,
+      head.agentId,
+      JSON.stringify(head.state),
+      all.length,
+      head.createdAt.getTime(),
+      head.updatedAt.getTime(),
+    ];
+    return sendWithCommit(
+      m,
+      `WITH h AS (${insert}), i AS (${this.insertFrom(sql, 'h', 8)})` +
+        ` SELECT CAST(CASE WHEN COUNT(*) = 1 THEN '1' ELSE '${STALE_CONTEXT}' END AS integer) FROM h`,
+      [...params, ...columnsOf(all, 0)],
+    );
   }
 
   /** Postgres: INSERT of the entries given as three arrays (seq, kind, body) from parameter `n` on, for the row `h`. */

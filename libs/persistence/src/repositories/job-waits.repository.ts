@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { WaitKind, WaitResolution, WaitStatus } from '@wiz/contracts';
 import { JobSteerEntity, JobWaitEntity, OwnerSettingsEntity } from '../entities';
@@ -98,7 +98,13 @@ export class JobWaitsRepository {
   }
 
   async hasUnconsumedSteers(ownerId: string, jobId: string): Promise<boolean> {
-    return this.ds.manager.getRepository(JobSteerEntity).exists({ where: { ownerId, jobId, consumedAt: IsNull() } });
+    // Plain SQL (see Sql): asked between the steps of every job.
+    const sql = new Sql(this.ds.manager);
+    const [row] = await sql.rows(
+      `SELECT EXISTS (SELECT 1 FROM ${sql.table(JobSteerEntity)} WHERE "ownerId" = ${sql.p(1)} AND "jobId" = ${sql.p(2)} AND "consumedAt" IS NULL) AS "steered"`,
+      [ownerId, jobId],
+    );
+    return Boolean(row?.['steered']);
   }
 
   async consumeSteers(ids: readonly string[], at: Date, m: EntityManager): Promise<void> {

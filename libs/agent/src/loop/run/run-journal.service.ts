@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AgentEntity, JobEntity, UsageRecordEntity, UsageRepository } from '@wiz/persistence';
+import { AgentEntity, isStaleContext, JobEntity, UsageRecordEntity, UsageRepository } from '@wiz/persistence';
 import { BudgetsService, StateChangesService } from '@wiz/queue';
 import { AgentMemoryService, LoadedMemory } from '../agent-memory.service';
-import { ContextState, ContextStore, LiveContext } from '../context.store';
+import { ContextState, ContextStore, LiveContext, rewriteNext } from '../context.store';
 import type { Write } from './loop-outcome';
 
 // Where a run reads and writes: the job's context, the agent's long-term memory, the usage ledger
@@ -25,8 +25,8 @@ export class RunJournalService {
     return [ctx, state];
   }
 
-  saveContext(ctx: LiveContext, m: EntityManager): Promise<void> {
-    return this.contexts.save(ctx, m);
+  saveContext(ctx: LiveContext, m: EntityManager, o: { withCommit?: boolean } = {}): Promise<void> {
+    return this.contexts.save(ctx, m, o);
   }
 
   promote(
@@ -57,5 +57,20 @@ export class RunJournalService {
 
   commit(write: Write): Promise<void> {
     return this.changes.commit(write);
+  }
+
+  /**
+   * Commits a step's save, `write(true)` saving `ctx` with its append sent with the commit (one
+   * round trip for the save; ContextStore.save). If the store held another context (the append
+   * failed the transaction, nothing written), the save runs again, writing the context whole.
+   */
+  async commitSave(ctx: LiveContext, write: (withCommit: boolean) => Write): Promise<void> {
+    try {
+      await this.changes.commit(write(true));
+    } catch (e) {
+      if (!isStaleContext(e)) throw e;
+      rewriteNext(ctx);
+      await this.changes.commit(write(false));
+    }
   }
 }

@@ -304,21 +304,26 @@ export abstract class RunState {
     const s = this.ctx.state;
     const promote = !this.promoted && (failure !== undefined || s.phase === 'done');
     if (promote) this.promoted = true;
-    const write: Write = async (m, emit) => {
-      // Side by side: one round trip for the three (the ledger's rows are sent with the commit).
-      await sideBySide(
-        this.deps.journal.saveContext(this.ctx, m),
-        this.deps.journal.saveUsage(usage, m),
-        promote ? this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m) : Promise.resolve(),
-      );
-      for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
-    };
+    const write =
+      (withCommit: boolean): Write =>
+      async (m, emit) => {
+        // Side by side; in a step's save none is waited for (the ledger's rows, and the context
+        // `withCommit`, go with the commit): one round trip for the whole transaction.
+        await sideBySide(
+          this.deps.journal.saveContext(this.ctx, m, { withCommit }),
+          this.deps.journal.saveUsage(usage, m),
+          promote ? this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m) : Promise.resolve(),
+        );
+        for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
+      };
     if (promote || this.final) {
       const before = this.final;
-      this.final = before ? async (m, emit) => (await before(m, emit), write(m, emit)) : write;
+      const last = write(false);
+      this.final = before ? async (m, emit) => (await before(m, emit), last(m, emit)) : last;
       return;
     }
-    await this.deps.journal.commit(write);
+    // The context's append goes with the commit: a save is one round trip (see commitSave).
+    await this.deps.journal.commitSave(this.ctx, write);
   }
 
   /**
