@@ -248,6 +248,15 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     expect(rb.map((m) => m.content)).toEqual(['from bob', 'echo: from bob']);
   });
 
+  it("signs a reply with the agent's name as it is when it answers", async () => {
+    const agentId = await agent('Before');
+    const id = await dm(agentId);
+    expect((await api('PATCH', `/api/v1/agents/${agentId}`, { name: 'After' })).status).toBe(200);
+    const posted = await say(id, 'who are you');
+    const [, reply] = await replies(id, posted.body.jobIds);
+    expect(reply!.author).toEqual({ kind: 'agent', id: agentId, name: 'After' });
+  });
+
   it('queues a second message by default: both are answered, in order', async () => {
     const agentId = await agent('Patient');
     const id = await dm(agentId);
