@@ -47,9 +47,41 @@ describe.each([['postgres'], ['sqlite']])(`${ContextStore.name} on %s`, (store) 
     } as unknown as JobEntity);
 
   const save = (ctx: LiveContext) => ds.transaction((m: EntityManager) => sut.save(ctx, m));
+  // A step's save sends its append with the commit (one round trip): on Postgres in a pipelined
+  // write transaction; elsewhere it is waited for as before.
+  const saveWithCommit = (ctx: LiveContext) =>
+    writeTransaction(ds, async (m) => {
+      const journal = beginJournal(m);
+      try {
+        await sut.save(ctx, m, { withCommit: true });
+      } catch (e) {
+        journal.undo();
+        throw e;
+      }
+    });
   const loaded = async (j: JobEntity) => (await sut.load(j)).state;
   const entries = (j: JobEntity) => ds.getRepository(ActivityContextEntryEntity).findBy({ jobId: j.id });
   const row = async (j: JobEntity) => (await ds.getRepository(ActivityContextEntity).findOneByOrFail({ jobId: j.id }))!;
+  /**
+   * Saves `ctx` with the commit while the store holds another context of its job. On Postgres the
+   * transaction fails (isStaleContext) and writes nothing, and the next save writes `ctx` whole;
+   * on SQLite the append is waited for, finds the other context and rewrites at once.
+   */
+  const saveOverAnother = async (j: JobEntity, ctx: LiveContext) => {
+    const theirs = await row(j);
+    const failed = await saveWithCommit(ctx).then(
+      () => 'saved',
+      (e: unknown) => e,
+    );
+    if (store === 'postgres') {
+      expect(isStaleContext(failed)).toBe(true);
+      expect(await row(j)).toEqual(theirs);
+      rewriteNext(ctx);
+      await saveWithCommit(ctx);
+    } else expect(failed).toBe('saved');
+    expect(await loaded(j)).toEqual(ctx.state);
+    expect((await row(j)).generation).toBe(theirs.generation + 1);
+  };
   const toolStep = (ctx: LiveContext, n: number) => {
     const s = ctx.state;
     const id = `call-${n}`;
@@ -67,14 +99,17 @@ describe.each([['postgres'], ['sqlite']])(`${ContextStore.name} on %s`, (store) 
     s.steps = n;
   };
 
-  it('appends only the new elements of each step, and loads the context as it was saved', async () => {
+  it.each([
+    ['waited for', (ctx: LiveContext) => save(ctx)],
+    ['sent with the commit', (ctx: LiveContext) => saveWithCommit(ctx)],
+  ])('appends only the new elements of each step (%s), and loads the context as it was saved', async (_, saved) => {
     const j = job();
     const ctx = sut.fresh(j);
     ctx.state.messages.push({ role: 'user', content: 'x' });
-    await save(ctx);
+    await saved(ctx);
     for (let n = 1; n <= 5; n++) {
       toolStep(ctx, n);
-      await save(ctx);
+      await saved(ctx);
     }
 
     expect(await loaded(j)).toEqual(ctx.state);
@@ -144,32 +179,6 @@ describe.each([['postgres'], ['sqlite']])(`${ContextStore.name} on %s`, (store) 
     expect(ctx.state.steps).toBe(3);
   });
 
-  // A step's save sends its append with the commit (one round trip): on Postgres in a pipelined
-  // write transaction; elsewhere it is waited for as before.
-  const saveWithCommit = (ctx: LiveContext) =>
-    writeTransaction(ds, async (m) => {
-      const journal = beginJournal(m);
-      try {
-        await sut.save(ctx, m, { withCommit: true });
-      } catch (e) {
-        journal.undo();
-        throw e;
-      }
-    });
-
-  it('appends with the commit, and loads the context as it was saved', async () => {
-    const j = job();
-    const ctx = sut.fresh(j);
-    ctx.state.messages.push({ role: 'user', content: 'x' });
-    await saveWithCommit(ctx);
-    for (let n = 1; n <= 3; n++) {
-      toolStep(ctx, n);
-      await saveWithCommit(ctx);
-    }
-    expect(await loaded(j)).toEqual(ctx.state);
-    expect((await row(j)).entries).toBe(1 + 3 * 4);
-  });
-
   it('fails an append sent with the commit to a context the store does not hold, writing nothing; the next save rewrites it', async () => {
     const j = job();
     const ctx = sut.fresh(j);
@@ -180,20 +189,8 @@ describe.each([['postgres'], ['sqlite']])(`${ContextStore.name} on %s`, (store) 
     other.state.errors.push('written by another runtime');
     other.stored = { ...other.stored, lists: null };
     await save(other);
-    const theirs = await row(j);
     toolStep(ctx, 2);
-    const failed = await saveWithCommit(ctx).then(
-      () => 'saved',
-      (e: unknown) => e,
-    );
-    if (store === 'postgres') {
-      expect(isStaleContext(failed)).toBe(true);
-      expect(await row(j)).toEqual(theirs);
-      rewriteNext(ctx);
-    } else expect(failed).toBe('saved'); // waited for: the append found the other generation and rewrote
-    await saveWithCommit(ctx);
-    expect(await loaded(j)).toEqual(ctx.state);
-    expect((await row(j)).generation).toBe(theirs.generation + 1);
+    await saveOverAnother(j, ctx);
   });
 
   it('fails the first save of a context sent with the commit when the store holds one already, writing nothing', async () => {
@@ -201,21 +198,9 @@ describe.each([['postgres'], ['sqlite']])(`${ContextStore.name} on %s`, (store) 
     const theirs = sut.fresh(j);
     toolStep(theirs, 1);
     await save(theirs);
-    const before = await row(j);
     const ctx = sut.fresh(j);
     toolStep(ctx, 2);
-    const failed = await saveWithCommit(ctx).then(
-      () => 'saved',
-      (e: unknown) => e,
-    );
-    if (store === 'postgres') {
-      expect(isStaleContext(failed)).toBe(true);
-      expect(await row(j)).toEqual(before);
-      rewriteNext(ctx);
-      await saveWithCommit(ctx);
-    } else expect(failed).toBe('saved');
-    expect(await loaded(j)).toEqual(ctx.state);
-    expect((await row(j)).generation).toBe(before.generation + 1);
+    await saveOverAnother(j, ctx);
   });
 
   it('reads a context saved whole before the entries existed, and writes it in the new form at its next save', async () => {

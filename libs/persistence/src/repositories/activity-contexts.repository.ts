@@ -97,12 +97,9 @@ export class ActivityContextsRepository {
       entries,
     ];
     if (sql.postgres && o.withCommit) {
-      // The entries are inserted only if the row matched; if it did not, the cast fails (its
-      // operand depends on the row count, so the planner cannot fold it).
+      // The entries are inserted only if the row matched; if it did not, the statement fails.
       const insert = added.length ? `, i AS (${this.insertFrom(sql, 'h', 8)})` : '';
-      const text =
-        `WITH h AS (${update} RETURNING "jobId", "generation")${insert}` +
-        ` SELECT CAST(CASE WHEN COUNT(*) = 1 THEN '1' ELSE '${STALE_CONTEXT}' END AS integer) FROM h`;
+      const text = `WITH h AS (${update} RETURNING "jobId", "generation")${insert} ${oneRowOf('h')}`;
       if (sendWithCommit(m, text, added.length ? [...params, ...columnsOf(added, entries)] : params)) return true;
     }
     if (sql.postgres && added.length) {
@@ -126,22 +123,11 @@ export class ActivityContextsRepository {
   async rewrite(head: ContextHead, all: readonly ContextEntry[], m: EntityManager): Promise<number> {
     const sql = new Sql(m);
     const entries = sql.table(ActivityContextEntryEntity);
+    const { insert, params } = this.firstGeneration(sql, head, all);
     const upsert =
-      `INSERT INTO ${sql.table(ActivityContextEntity)} AS c ("jobId", "ownerId", "agentId", "state", "generation", "entries", "createdAt", "updatedAt")` +
-      ` VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map((n) => sql.p(n)).join(', ')})` +
-      ` ON CONFLICT ("jobId") DO UPDATE SET "ownerId" = excluded."ownerId", "agentId" = excluded."agentId", "state" = excluded."state",` +
+      `${insert} ON CONFLICT ("jobId") DO UPDATE SET "ownerId" = excluded."ownerId", "agentId" = excluded."agentId", "state" = excluded."state",` +
       ` "generation" = c."generation" + 1, "entries" = excluded."entries", "updatedAt" = excluded."updatedAt"` +
       ` RETURNING "jobId", "generation"`;
-    const params = [
-      head.jobId,
-      head.ownerId,
-      head.agentId,
-      JSON.stringify(head.state),
-      1,
-      all.length,
-      head.createdAt.getTime(),
-      head.updatedAt.getTime(),
-    ];
     if (sql.postgres) {
       const [row] = await sql.rows(
         `WITH h AS (${upsert}),` +
@@ -169,24 +155,36 @@ export class ActivityContextsRepository {
   createWithCommit(head: ContextHead, all: readonly ContextEntry[], m: EntityManager): boolean {
     const sql = new Sql(m);
     if (!sql.postgres) return false;
-    const insert =
-      `INSERT INTO ${sql.table(ActivityContextEntity)} ("jobId", "ownerId", "agentId", "state", "generation", "entries", "createdAt", "updatedAt")` +
-      ` VALUES ($1, $2, $3, $4, 1, $5, $6, $7) ON CONFLICT ("jobId") DO NOTHING RETURNING "jobId", "generation"`;
-    const params = [
-      head.jobId,
-      head.ownerId,
-      head.agentId,
-      JSON.stringify(head.state),
-      all.length,
-      head.createdAt.getTime(),
-      head.updatedAt.getTime(),
-    ];
+    const { insert, params } = this.firstGeneration(sql, head, all);
     return sendWithCommit(
       m,
-      `WITH h AS (${insert}), i AS (${this.insertFrom(sql, 'h', 8)})` +
-        ` SELECT CAST(CASE WHEN COUNT(*) = 1 THEN '1' ELSE '${STALE_CONTEXT}' END AS integer) FROM h`,
+      `WITH h AS (${insert} ON CONFLICT ("jobId") DO NOTHING RETURNING "jobId", "generation"),` +
+        ` i AS (${this.insertFrom(sql, 'h', 9)}) ${oneRowOf('h')}`,
       [...params, ...columnsOf(all, 0)],
     );
+  }
+
+  /** The row's INSERT as its first generation (parameters 1–8, the table named `c`), and its parameters. */
+  private firstGeneration(
+    sql: Sql,
+    head: ContextHead,
+    all: readonly ContextEntry[],
+  ): { insert: string; params: unknown[] } {
+    return {
+      insert:
+        `INSERT INTO ${sql.table(ActivityContextEntity)} AS c ("jobId", "ownerId", "agentId", "state", "generation", "entries", "createdAt", "updatedAt")` +
+        ` VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map((n) => sql.p(n)).join(', ')})`,
+      params: [
+        head.jobId,
+        head.ownerId,
+        head.agentId,
+        JSON.stringify(head.state),
+        1,
+        all.length,
+        head.createdAt.getTime(),
+        head.updatedAt.getTime(),
+      ],
+    };
   }
 
   /** Postgres: INSERT of the entries given as three arrays (seq, kind, body) from parameter `n` on, for the row `h`. */
@@ -225,4 +223,12 @@ function columnsOf(entries: readonly ContextEntry[], from: number): [number[], s
     entries.map((e) => e.kind),
     entries.map((e) => JSON.stringify(e.value) ?? 'null'),
   ];
+}
+
+/**
+ * A SELECT that fails the statement (isStaleContext) unless `h` holds one row: a cast whose operand
+ * depends on the row count, so that the planner cannot fold it.
+ */
+function oneRowOf(h: string): string {
+  return `SELECT CAST(CASE WHEN COUNT(*) = 1 THEN '1' ELSE '${STALE_CONTEXT}' END AS integer) FROM ${h}`;
 }
