@@ -127,12 +127,10 @@ export class ContextStore {
     }
     const all = CONTEXT_LOGS.flatMap((kind) => lists[kind].map((value) => ({ kind, value })));
     // Never saved (a job's first save): its first generation, sent with the commit too.
-    if (o.withCommit && stored.generation === 0 && this.repo.createWithCommit(head, all, m)) {
-      ctx.stored = { generation: 1, entries: all.length, lists };
-      all.forEach((e) => deepFreeze(e.value));
-      return;
-    }
-    const generation = await this.repo.rewrite(head, all, m);
+    const generation =
+      o.withCommit && stored.generation === 0 && this.repo.createWithCommit(head, all, m)
+        ? 1
+        : await this.repo.rewrite(head, all, m);
     ctx.stored = { generation, entries: all.length, lists };
     all.forEach((e) => deepFreeze(e.value));
   }

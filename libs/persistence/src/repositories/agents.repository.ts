@@ -45,7 +45,7 @@ export class AgentsRepository {
   ): Promise<{ agent: AgentEntity; budgeted: boolean } | null> {
     const sql = new Sql(m ?? this.ds.manager);
     const [row] = await sql.rows(
-      `SELECT a.*, EXISTS (SELECT 1 FROM ${sql.table(BudgetEntity)} b WHERE b."ownerId" = a."ownerId" AND b."agentId" IN ('', a."id")) AS "wizBudgeted"
+      `SELECT a.*, ${budgetApplies(sql, 'a')} AS "wizBudgeted"
        FROM ${sql.table(AgentEntity)} a WHERE a."ownerId" = ${sql.p(1)} AND a."id" = ${sql.p(2)} AND a."deletedAt" IS NULL`,
       [ownerId, id],
     );
@@ -104,6 +104,11 @@ export class AgentsRepository {
     const r = await this.repo(m).update({ ownerId, id, deletedAt: IsNull() }, patch);
     return r.affected === 1;
   }
+}
+
+/** Whether a budget (the owner's, or the agent's own) applies to the jobs of agent row `a`. */
+export function budgetApplies(sql: Sql, a: string): string {
+  return `EXISTS (SELECT 1 FROM ${sql.table(BudgetEntity)} b WHERE b."ownerId" = ${a}."ownerId" AND b."agentId" IN ('', ${a}."id"))`;
 }
 
 /**

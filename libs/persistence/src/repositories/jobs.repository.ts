@@ -3,11 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import type { AgentStatus, JobCounts, JobListQuery, JobStatus } from '@wiz/contracts';
 import { JOB_STATUSES } from '@wiz/contracts';
-import { AgentEntity, BudgetEntity, JobDependencyEntity, JobEntity, JobSteerEntity } from '../entities';
+import { AgentEntity, JobDependencyEntity, JobEntity, JobSteerEntity } from '../entities';
 import { NOT_STARTED_SQL } from '../entities/job.entity';
 import { Sql } from '../sql';
 import { forUpdate, writeTransaction } from '../write-lock';
-import { claimFree, releaseHeld } from './agents.repository';
+import { budgetApplies, claimFree, releaseHeld } from './agents.repository';
 
 /**
  * An owner's jobs not started yet (of one of its agents, when `agent`), counted up to a cap: a
@@ -116,11 +116,11 @@ export class JobsRepository {
     const params: unknown[] = [];
     const conds: Array<(p: (k: number) => string) => string> = [];
     if (o.runnableAgent) {
-      const k = params.push(job.agentId, job.ownerId, job.ownerId, job.agentId) - 3;
+      const k = params.push(job.agentId, job.ownerId) - 1;
       conds.push(
         (p) =>
-          `EXISTS (SELECT 1 FROM ${sql.table(AgentEntity)} a WHERE a."id" = ${p(k)} AND a."ownerId" = ${p(k + 1)} AND a."deletedAt" IS NULL AND a."status" <> 'inactive')` +
-          ` AND NOT EXISTS (SELECT 1 FROM ${sql.table(BudgetEntity)} b WHERE b."ownerId" = ${p(k + 2)} AND b."agentId" IN ('', ${p(k + 3)}))`,
+          `EXISTS (SELECT 1 FROM ${sql.table(AgentEntity)} a WHERE a."id" = ${p(k)} AND a."ownerId" = ${p(k + 1)}` +
+          ` AND a."deletedAt" IS NULL AND a."status" <> 'inactive' AND NOT ${budgetApplies(sql, 'a')})`,
       );
     }
     if (o.caps) {
