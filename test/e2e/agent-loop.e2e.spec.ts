@@ -218,9 +218,8 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
         'tool.result',
         'tool.result',
         'agent.step', // act step 1
-        'agent.step',
-        'agent.step', // act step 2, act phase
-        'agent.step',
+        'agent.step', // act step 2, which ends the act phase
+        'agent.step', // validate
         'job.validation',
         'job.completed',
         'agent.status', // validate; active again
@@ -266,7 +265,15 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     expect(actCalls('LONE').map((b) => b.stream ?? false)).toEqual([false, false]);
     expect(liveOf(job.id)).toEqual([]);
     const types = (await events(job.id)).map((e) => e.type);
-    expect(types.filter((t) => t === 'agent.step')).toHaveLength(5); // plan, act step + phase, validate
+    // plan, the two act steps (the second says how the act phase ended: one event, not two), validate
+    const steps = (await events(job.id)).filter((e) => e.type === 'agent.step').map((e) => e.data);
+    expect(steps.map((d) => [d.phase, d.step])).toEqual([
+      ['plan', 1],
+      ['act', 2],
+      ['act', 3],
+      ['validate', 4],
+    ]);
+    expect(steps[2]).toMatchObject({ finishReason: 'stop', usage: { outputTokens: expect.any(Number) } });
     expect(types[types.length - 2]).toBe('job.completed');
     if (store === 'postgres') {
       // Each step appended to the saved context; none rewrote it (a new generation).

@@ -12,8 +12,10 @@ export const usageOf = (u: LanguageModelUsage) => ({ inputTokens: u.inputTokens,
 
 // One model step of the act phase into the context (tool calls and their results, partial text)
 // and the events that say so: `tool.called`, `tool.result` (with `error` for a refusal or an
-// invalid call), `agent.step`.
-export function recordStep(s: ContextState, step: StepResult<ToolSet>, partial: boolean): Pending[] {
+// invalid call), `agent.step`. `ended`: why the act phase ends with this step ('finish-tool', or
+// the model's finish reason), if it does: the step's event says it (one event, not one more for
+// the phase), and its text is the answer, not a partial output.
+export function recordStep(s: ContextState, step: StepResult<ToolSet>, ended?: string): Pending[] {
   const events: Pending[] = [];
   const n = s.steps + 1;
   for (const c of step.toolCalls) {
@@ -30,10 +32,16 @@ export function recordStep(s: ContextState, step: StepResult<ToolSet>, partial: 
     setTrace(s, part.toolCallId, outcome);
     events.push(['tool.result', { step: n, toolCallId: part.toolCallId, tool: part.toolName, ...outcome }]);
   }
-  if (partial && step.text) s.partialOutputs.push(cleanModelText(step.text));
+  if (ended === undefined && step.text) s.partialOutputs.push(cleanModelText(step.text));
   events.push([
     'agent.step',
-    { iteration: s.iteration, step: n, phase: 'act', finishReason: step.finishReason, usage: usageOf(step.usage) },
+    {
+      iteration: s.iteration,
+      step: n,
+      phase: 'act',
+      finishReason: ended ?? step.finishReason,
+      usage: usageOf(step.usage),
+    },
   ]);
   return events;
 }

@@ -153,9 +153,10 @@ export class LoopRun extends RunWaits {
         if (finished !== undefined) this.parking.length = this.inputs.length = 0; // answered anyway: no one to wait for
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens?.endStep();
-        this.pending.push(...recordStep(s, step, !last));
+        const ended = !last ? undefined : finished !== undefined ? 'finish-tool' : step.finishReason;
+        this.pending.push(...recordStep(s, step, ended));
         this.count(step.usage, step.response.modelId);
-        if (last) this.concludeAct(finished ?? step.text, finished !== undefined ? 'finish-tool' : step.finishReason);
+        if (last) this.concludeAct(finished ?? step.text);
         // A parking step is saved with the park (children, context and status in one transaction).
         if (!this.parked()) this.saveSoon();
         if (!last && !this.parked()) {
@@ -189,12 +190,12 @@ export class LoopRun extends RunWaits {
     return [{ role: 'user', content: s.plan ? `${this.task}\n\n${P.planSection(s.plan)}` : this.task }];
   }
 
-  private concludeAct(answer: string, finishReason: string): void {
+  /** The act phase ended with the last step (whose `agent.step` event says why): its answer. */
+  private concludeAct(answer: string): void {
     const s = this.ctx.state;
     s.partialOutputs.push(cleanModelText(answer));
     s.phase = s.plan ? 'validate' : 'done';
     s.validationResult = null;
-    this.pending.push(['agent.step', { iteration: s.iteration, step: s.steps, phase: 'act', finishReason }]);
   }
 
   /** Returns a failure when the last allowed iteration did not pass. */
