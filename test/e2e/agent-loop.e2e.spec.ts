@@ -264,9 +264,10 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('agent loop o
     expect(job.result).toMatchObject({ text: 'LONE answer, unstreamed', steps: 4 });
     expect(actCalls('LONE').map((b) => b.stream ?? false)).toEqual([false, false]);
     expect(liveOf(job.id)).toEqual([]);
-    const types = (await events(job.id)).map((e) => e.type);
+    const stored = await events(job.id);
+    const types = stored.map((e) => e.type);
     // plan, the two act steps (the second says how the act phase ended: one event, not two), validate
-    const steps = (await events(job.id)).filter((e) => e.type === 'agent.step').map((e) => e.data);
+    const steps = stored.filter((e) => e.type === 'agent.step').map((e) => e.data);
     expect(steps.map((d) => [d.phase, d.step])).toEqual([
       ['plan', 1],
       ['act', 2],

@@ -153,7 +153,7 @@ export class LoopRun extends RunWaits {
         if (finished !== undefined) this.parking.length = this.inputs.length = 0; // answered anyway: no one to wait for
         const last = finished !== undefined || step.finishReason !== 'tool-calls';
         tokens?.endStep();
-        const ended = !last ? undefined : finished !== undefined ? 'finish-tool' : step.finishReason;
+        const ended = last ? (finished !== undefined ? 'finish-tool' : step.finishReason) : undefined;
         this.pending.push(...recordStep(s, step, ended));
         this.count(step.usage, step.response.modelId);
         if (last) this.concludeAct(finished ?? step.text);
