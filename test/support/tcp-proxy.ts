@@ -2,11 +2,13 @@ import { once } from 'node:events';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 
 // A TCP proxy in front of a server, so that a test can cut every connection through it at once
-// (a forced disconnect the client does not see coming) while the server keeps running.
+// (a forced disconnect the client does not see coming), or stall what goes through it, while the
+// server keeps running.
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private server?: Server;
   private held = false;
+  private replyGate?: { left: number; ms: number };
   private readonly clients = new Set<Socket>();
   private readonly upstreamOf = new Map<Socket, Socket>();
   port = 0;
@@ -33,7 +35,8 @@ export class TcpProxy {
       });
       if (this.held) client.pause();
       else client.pipe(upstream);
-      upstream.pipe(client);
+      upstream.on('data', (chunk: Buffer) => this.reply(upstream, client, chunk));
+      upstream.on('end', () => client.end());
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -62,6 +65,31 @@ export class TcpProxy {
       if (upstream) c.pipe(upstream);
       c.resume();
     }
+  }
+
+  /**
+   * Lets `bytes` more bytes of the servers' answers through, then holds the rest for `ms`: a reply
+   * cut off part-way (the first messages of a page read, the others late).
+   */
+  holdRepliesAfter(bytes: number, ms: number): void {
+    this.replyGate = { left: bytes, ms };
+  }
+
+  private reply(upstream: Socket, client: Socket, chunk: Buffer): void {
+    const gate = this.replyGate;
+    if (!gate || chunk.length <= gate.left) {
+      if (gate) gate.left -= chunk.length;
+      client.write(chunk);
+      return;
+    }
+    this.replyGate = undefined;
+    client.write(chunk.subarray(0, gate.left));
+    const rest = chunk.subarray(gate.left);
+    upstream.pause();
+    setTimeout(() => {
+      if (!client.destroyed) client.write(rest);
+      upstream.resume();
+    }, gate.ms);
   }
 
   /** Destroys every open connection (new ones are still accepted). */
