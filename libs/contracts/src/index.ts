@@ -21,4 +21,5 @@ export * from './health.schema';
 export * from './usage.schema';
 export * from './mcp.schema';
 export * from './human-input.schema';
+export * from './event-glob';
 export * from './webhook.schema';

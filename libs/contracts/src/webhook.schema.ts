@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import { EventGlobsSchema } from './event-glob';
 
 // Outgoing webhooks: an owner's events, signed and delivered at least once to a URL. The secret
 // goes in and never comes out (stored encrypted); receivers verify `Wiz-Signature` with it.
-export const WEBHOOK_EVENT_GLOB = /^[a-z*?][a-z0-9.*?-]{0,99}$/;
 
 export const CreateWebhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).max(2_000),
   /** Event types or globs (`*`, `?`): `job.*`, `approval.requested`, `*` for all. */
-  events: z.array(z.string().regex(WEBHOOK_EVENT_GLOB, 'an event type or a glob of one')).min(1).max(50),
+  events: EventGlobsSchema,
   secret: z.string().min(16, 'at least 16 characters').max(512),
 });
 export type CreateWebhook = z.infer<typeof CreateWebhookSchema>;
@@ -52,14 +52,3 @@ export const DeliveryListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export type DeliveryListQuery = z.infer<typeof DeliveryListQuerySchema>;
-
-/** Whether event type `type` matches glob `glob` (`*`: any run of characters, `?`: one). */
-export function eventMatches(glob: string, type: string): boolean {
-  const re = new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-  return re.test(type);
-}
