@@ -21,19 +21,20 @@ describe('gateway WebSocket protocol', () => {
   let agentId: string;
 
   /** Publishes `n` agent events of about `bytes` each; resolves with their stream sequences. */
-  const publish = async (n: number, bytes = 200): Promise<number[]> => {
+  const publish = async (n: number, bytes = 200, types = ['agent.updated']): Promise<number[]> => {
     const seqs: number[] = [];
     const pad = 'x'.repeat(bytes);
     for (let i = 0; i < n; i++) {
+      const type = types[i % types.length]!;
       const event = {
         id: randomUUID(),
-        type: 'agent.updated',
+        type,
         occurredAt: new Date().toISOString(),
         traceId: 't',
         agentId,
         data: { i, pad },
       };
-      seqs.push((await js.publish(names.eventSubject({ agentId, type: 'agent.updated' }), JSON.stringify(event))).seq);
+      seqs.push((await js.publish(names.eventSubject({ agentId, type }), JSON.stringify(event))).seq);
     }
     return seqs;
   };
@@ -107,6 +108,47 @@ describe('gateway WebSocket protocol', () => {
     expect(frames.map((f) => f.seq)).toEqual([...replayed, ...(await live)]);
     expect(frames.every((f) => f.topic === 'owner' && f.event.agentId === agentId)).toBe(true);
     await c.close();
+  });
+
+  it('sends only the event types a subscription asks for, replayed and live, on WS and SSE', async () => {
+    const types = ['agent.updated', 'job.completed', 'job.failed', 'job.started'];
+    const jobEnds = (seqs: number[]) => seqs.filter((_, i) => i % 4 === 1 || i % 4 === 2);
+    const replayed = await publish(8, 50, types);
+    const c = await WsClient.open(sut.wsUrl);
+    c.send({
+      type: 'subscribe',
+      topic: `agent:${agentId}`,
+      since: replayed[0]! - 1,
+      events: ['job.completed', 'job.f*'],
+    });
+    await c.take(1, (f) => f.type === 'subscribed');
+    const live = await publish(8, 50, types);
+    const frames = (await c.take(8, isEvent)) as EventFrame[];
+    expect(frames.map((f) => f.seq)).toEqual([...jobEnds(replayed), ...jobEnds(live)]);
+    expect(frames.map((f) => f.event.type)).toEqual(Array(4).fill(['job.completed', 'job.failed']).flat());
+    // A marker of a type it asked for comes next: nothing else was sent in between.
+    const [marker] = await publish(1, 50, ['job.completed']);
+    expect(((await c.take(1)) as EventFrame[]).map((f) => f.seq)).toEqual([marker]);
+
+    // A glob outside the notation is refused with an error frame; the connection stays usable.
+    c.send({ type: 'subscribe', topic: 'owner', events: ['Job!'] });
+    expect((await c.take(1))[0]).toMatchObject({ type: 'error', code: 'validation_failed' });
+    await c.close();
+
+    const ctrl = new AbortController();
+    const res = await fetch(
+      `${sut.baseUrl}/api/v1/agents/${agentId}/events?since=${replayed[0]! - 1}&events=job.failed,agent.*`,
+      { signal: ctrl.signal },
+    );
+    const reader = res.body!.getReader();
+    let text = '';
+    const ids = () => [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    const picked = [...replayed, ...live].filter((_, i) => i % 4 === 0 || i % 4 === 2);
+    while (ids().length < picked.length) text += new TextDecoder().decode((await reader.read()).value);
+    expect(ids()).toEqual(picked);
+    ctrl.abort();
+    const refused = await http(sut.baseUrl, 'GET', `/api/v1/agents/${agentId}/events?events=`);
+    expect(refused).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
   });
 
   it('disconnects a client that cannot keep up, while the others keep receiving everything', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventEnvelopeSchema } from './event.schema';
+import { EventGlobsSchema } from './event-glob';
 import { ERROR_CODES } from './errors';
 
 // Topics a client may follow: one job, one agent, one conversation, or everything of its owner.
@@ -32,6 +33,9 @@ export const ClientFrameSchema = z.discriminatedUnion('type', [
     type: z.literal('subscribe'),
     topic: TopicSchema,
     since: z.int().min(0).optional().describe('replay the events after this sequence number, then continue live'),
+    events: EventGlobsSchema.optional().describe(
+      'only the events whose type matches one of these names or globs (`job.completed`, `job.*`)',
+    ),
   }),
   z.strictObject({ type: z.literal('unsubscribe'), topic: TopicSchema }),
   z.strictObject({ type: z.literal('ping') }),
@@ -81,4 +85,14 @@ export const WS_CLOSE_CODES = {
 } as const;
 
 /** `GET /api/v1/{jobs,agents}/:id/events`: `since` for clients that cannot send Last-Event-ID. */
-export const SseQuerySchema = z.strictObject({ since: z.coerce.number().int().min(0).optional() });
+export const SseQuerySchema = z.strictObject({
+  since: z.coerce.number().int().min(0).optional(),
+  /** Comma-separated event types or globs, as a subscription's `events`. */
+  events: z
+    .string()
+    .max(2_000)
+    .transform((s) => s.split(','))
+    .pipe(EventGlobsSchema)
+    .optional(),
+});
+export type SseQuery = z.infer<typeof SseQuerySchema>;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { JsMsg, Msg, Subscription as NatsSubscription } from 'nats';
 import {
   EventEnvelope,
+  eventFilter,
   notFound,
   parseEventSubject,
   parseTopic,
@@ -48,7 +49,12 @@ interface Subscription {
   overflowed?: boolean;
   /** A conversation topic: its agents when it was subscribed, whose own events (status…) it carries. */
   agents?: Set<string>;
+  /** The event types the client asked for (`events`); all when absent. */
+  accepts?: (type: string) => boolean;
 }
+
+/** An event's type, from its subject (no parse of its body). */
+const typeOf = (m: JsMsg): string => parseEventSubject(m.subject)?.type ?? '';
 
 /** The agent and job, or the conversation, an event's subject names (see parseEventSubject). */
 const idsOf = (subject: string): { source: EventSource; agentId?: string; jobId?: string; conversationId?: string } => {
@@ -125,7 +131,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     client: EventClient,
     topic: Topic,
     since?: number,
-    opts: { limitReplays?: boolean } = {},
+    opts: { limitReplays?: boolean; events?: readonly string[] } = {},
   ): Promise<void> {
     const parsed = parseTopic(topic);
     const { kind, id } = parsed;
@@ -137,7 +143,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!owned) throw notFound(kind, id);
     const release = since === undefined || opts.limitReplays === false ? undefined : this.holdReplay(client);
     try {
-      await this.follow(client, parsed, since);
+      await this.follow(client, parsed, since, opts.events && eventFilter(opts.events));
     } finally {
       release?.();
     }
@@ -158,7 +164,12 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     };
   }
 
-  private async follow(client: EventClient, parsed: ReturnType<typeof parseTopic>, since?: number): Promise<void> {
+  private async follow(
+    client: EventClient,
+    parsed: ReturnType<typeof parseTopic>,
+    since?: number,
+    accepts?: (type: string) => boolean,
+  ): Promise<void> {
     const { kind, id } = parsed;
     const key = kind === 'owner' ? `owner:${client.ownerId}` : topicKey(parsed);
     const sub: Subscription = {
@@ -166,6 +177,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
       topic: topicKey(parsed),
       lastSent: since ?? this.liveSeq,
       buffer: since === undefined ? null : [],
+      accepts,
     };
     if (kind === 'conversation') {
       const members = await this.conversations.participants(client.ownerId, id);
@@ -317,7 +329,8 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     }
     const conversationSubs = event.conversationId ? this.byKey.get(`conversation:${event.conversationId}`) : undefined;
     for (const subs of [agentSubs, jobSubs, conversationSubs]) {
-      for (const sub of subs?.values() ?? []) sub.client.send({ type: 'live', topic: sub.topic, event });
+      for (const sub of subs?.values() ?? [])
+        if (!sub.accepts || sub.accepts(event.type)) sub.client.send({ type: 'live', topic: sub.topic, event });
     }
   }
 
@@ -326,6 +339,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!subs || subs.size === 0) return;
     let frame: ServerFrame | null | undefined;
     let text: string | undefined;
+    let type: string | undefined;
     for (const sub of subs.values()) {
       if (sub.buffer) {
         if (sub.overflowed) continue;
@@ -337,6 +351,10 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
         continue;
       }
       if (m.seq <= sub.lastSent) continue;
+      if (sub.accepts && !sub.accepts((type ??= typeOf(m)))) {
+        sub.lastSent = m.seq;
+        continue;
+      }
       if (frame === undefined) {
         frame = this.frameOf(sub.topic, m);
         text = frame ? JSON.stringify(frame) : undefined;
@@ -377,6 +395,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
   private deliver(sub: Subscription, m: JsMsg): void {
     if (m.seq <= sub.lastSent) return;
     sub.lastSent = m.seq;
+    if (sub.accepts && !sub.accepts(typeOf(m))) return;
     const frame = this.frameOf(sub.topic, m);
     if (frame) sub.client.send(frame);
   }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { isUuid, notFound, SseQuerySchema, Topic, WizError } from '@wiz/contracts';
+import { isUuid, notFound, SseQuery, SseQuerySchema, Topic, WizError } from '@wiz/contracts';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { Auth, AuthContext, ZodPipe } from '@wiz/platform';
 import { ApiKeysService } from '../auth/api-keys.service';
@@ -33,10 +33,10 @@ export class SseController implements BeforeApplicationShutdown {
     @Auth() auth: AuthContext,
     @Param('id') id: string,
     @Headers('last-event-id') last: string | undefined,
-    @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
+    @Query(new ZodPipe(SseQuerySchema, 'query')) q: SseQuery,
     @Res() res: Response,
   ): Promise<void> {
-    return this.follow(auth, 'job', id, last, q.since, res);
+    return this.follow(auth, 'job', id, last, q, res);
   }
 
   @Get('agents/:id/events')
@@ -44,10 +44,10 @@ export class SseController implements BeforeApplicationShutdown {
     @Auth() auth: AuthContext,
     @Param('id') id: string,
     @Headers('last-event-id') last: string | undefined,
-    @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
+    @Query(new ZodPipe(SseQuerySchema, 'query')) q: SseQuery,
     @Res() res: Response,
   ): Promise<void> {
-    return this.follow(auth, 'agent', id, last, q.since, res);
+    return this.follow(auth, 'agent', id, last, q, res);
   }
 
   @Get('conversations/:id/events')
@@ -55,10 +55,10 @@ export class SseController implements BeforeApplicationShutdown {
     @Auth() auth: AuthContext,
     @Param('id') id: string,
     @Headers('last-event-id') last: string | undefined,
-    @Query(new ZodPipe(SseQuerySchema, 'query')) q: { since?: number },
+    @Query(new ZodPipe(SseQuerySchema, 'query')) q: SseQuery,
     @Res() res: Response,
   ): Promise<void> {
-    return this.follow(auth, 'conversation', id, last, q.since, res);
+    return this.follow(auth, 'conversation', id, last, q, res);
   }
 
   private async follow(
@@ -66,7 +66,7 @@ export class SseController implements BeforeApplicationShutdown {
     kind: 'job' | 'agent' | 'conversation',
     id: string,
     last: string | undefined,
-    since: number | undefined,
+    q: SseQuery,
     res: Response,
   ): Promise<void> {
     if (!isUuid(id)) throw notFound(kind, id);
@@ -90,7 +90,7 @@ export class SseController implements BeforeApplicationShutdown {
     // A revoked key ends the stream, on whichever gateway serves it.
     if (auth.keyId) release = this.keys.holdSession(auth.keyId, () => client.end());
     try {
-      await this.hub.subscribe(client, `${kind}:${id}` as Topic, fromHeader ?? since);
+      await this.hub.subscribe(client, `${kind}:${id}` as Topic, fromHeader ?? q.since, { events: q.events });
       // Shutdown began while it subscribed: nobody else would end it.
       if (this.closing) client.end();
     } catch (e) {

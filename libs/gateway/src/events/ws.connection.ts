@@ -157,7 +157,8 @@ export class WsConnection implements EventClient {
       if (frame.type === 'ping') return this.send({ type: 'pong' });
       if (frame.type === 'auth') return await this.authenticate(frame.key);
       if (!this.ownerId) throw new WizError('unauthorized', 'send {"type":"auth","key":"<API key>"} first');
-      if (frame.type === 'subscribe') return await this.hub.subscribe(this, frame.topic, frame.since);
+      if (frame.type === 'subscribe')
+        return await this.hub.subscribe(this, frame.topic, frame.since, { events: frame.events });
       this.hub.unsubscribe(this, frame.topic);
       this.send({ type: 'unsubscribed', topic: frame.topic });
     } catch (e) {
