@@ -186,8 +186,7 @@ async function followOwner(url: string, waiter: CompletionWaiter): Promise<WebSo
   const subscribed = deferred();
   ws.on('message', (d: Buffer) => {
     const text = d.toString();
-    // Only terminal job events are parsed; the many others (started, agent updates, tokens) are
-    // received and dropped, as a client not interested in them would.
+    // The subscription asks for the jobs' ends only (`events`), as a client waiting for them does.
     if (text.includes('"type":"job.completed"') || text.includes('"type":"job.failed"')) {
       const { event } = JSON.parse(text) as EventFrame;
       if (event.type === 'job.completed') waiter.completed(event.jobId!, performance.now());
@@ -195,7 +194,7 @@ async function followOwner(url: string, waiter: CompletionWaiter): Promise<WebSo
     } else if (text.startsWith('{"type":"subscribed"')) subscribed.resolve();
     else if (text.startsWith('{"type":"error"')) subscribed.reject(new Error(`ws error frame: ${text}`));
   });
-  ws.send(JSON.stringify({ type: 'subscribe', topic: 'owner' }));
+  ws.send(JSON.stringify({ type: 'subscribe', topic: 'owner', events: ['job.completed', 'job.failed'] }));
   await withTimeout(subscribed.promise, 10_000, 'ws subscribe');
   return ws;
 }

@@ -80,6 +80,9 @@ describe(WizClient.name, () => {
       data: { result: { text: 'echo: hello there' } },
     });
     expect(events.map((e) => e.event.type)).toContain('job.active');
+    // A subscription that picks its event types gets those only.
+    const ends = await collect(sut.events.subscribe(`job:${job.id}`, { since: 0, events: ['job.completed'] }), ended);
+    expect(ends.map((e) => [e.event.type, e.seq])).toEqual([['job.completed', events.at(-1)!.seq]]);
     expect((await sut.jobs.get(job.id)).status).toBe('completed');
     expect((await sut.jobs.context(job.id)).jobId).toBe(job.id);
     expect((await sut.jobs.list({ agentId: agent.id, status: ['completed'] })).items.map((j) => j.id)).toEqual([

@@ -130,7 +130,12 @@ export class WizEvents {
 
   private sendSubscribe(sub: Subscription): void {
     const since = sub.lastSeq ?? (sub.topic === 'owner' ? undefined : this.watermark);
-    this.send({ type: 'subscribe', topic: sub.topic, ...(since !== undefined ? { since } : {}) });
+    this.send({
+      type: 'subscribe',
+      topic: sub.topic,
+      ...(since !== undefined ? { since } : {}),
+      ...(sub.events ? { events: sub.events } : {}),
+    });
   }
 
   private send(frame: object): void {

@@ -15,6 +15,8 @@ export interface WizEvent {
 export interface SubscribeOptions {
   /** Replay the topic's events after this sequence number first (0: from the start of the stream). */
   since?: number;
+  /** Only these event types or globs (`job.completed`, `job.*`); every event of the topic without it. */
+  events?: string[];
   /** Called for each event; without it, events wait in a queue for `for await`. */
   onEvent?: (e: WizEvent) => void;
   /**
@@ -49,6 +51,11 @@ export class Subscription implements AsyncIterable<WizEvent> {
 
   get active(): boolean {
     return !this.ended;
+  }
+
+  /** The event types this subscription asked for, if it picked any. */
+  get events(): string[] | undefined {
+    return this.options.events;
   }
 
   /** Stops following the topic. */
