@@ -75,11 +75,16 @@ export class TcpProxy {
     this.replyGate = { left: bytes, ms };
   }
 
+  // Forwards the server's bytes as `pipe` did (pausing while the client's socket is full), unless
+  // a gate set by holdRepliesAfter cuts them.
   private reply(upstream: Socket, client: Socket, chunk: Buffer): void {
     const gate = this.replyGate;
     if (!gate || chunk.length <= gate.left) {
       if (gate) gate.left -= chunk.length;
-      client.write(chunk);
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
       return;
     }
     this.replyGate = undefined;

@@ -11,7 +11,8 @@ export const EventGlobsSchema = z.array(z.string().regex(EVENT_GLOB, 'an event t
 // exponentially on a type it does not match (12 stars and an `x` took 3 s against
 // `job.waiting-children`), and globs come from tenants. This walk is linear in the type's length
 // for each star at most: it backtracks only to the last star seen.
-function globMatches(glob: string, type: string): boolean {
+/** Whether event type `type` matches glob `glob`. */
+export function eventMatches(glob: string, type: string): boolean {
   let g = 0;
   let t = 0;
   let star = -1;
@@ -33,14 +34,13 @@ function globMatches(glob: string, type: string): boolean {
   return g === glob.length;
 }
 
-/** A test of event types against `globs` (any one matching). */
+/** A test of event types against `globs` (any one matching); plain names are a set look-up. */
 export function eventFilter(globs: readonly string[]): (type: string) => boolean {
-  const names = new Set(globs.filter((g) => !/[*?]/.test(g)));
-  const patterns = globs.filter((g) => /[*?]/.test(g));
-  return (type) => names.has(type) || patterns.some((g) => globMatches(g, type));
-}
-
-/** Whether event type `type` matches glob `glob`. */
-export function eventMatches(glob: string, type: string): boolean {
-  return globMatches(glob, type);
+  const names = new Set<string>();
+  const patterns: string[] = [];
+  for (const g of globs) {
+    if (/[*?]/.test(g)) patterns.push(g);
+    else names.add(g);
+  }
+  return (type) => names.has(type) || patterns.some((g) => eventMatches(g, type));
 }
