@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect, JetStreamClient, NatsConnection } from 'nats';
+import { BusService, LiveInterest } from '@wiz/bus';
 import { busNames, ServerFrame, WS_CLOSE_CODES } from '@wiz/contracts';
 import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
 import { http } from '../support/http';
@@ -149,6 +150,48 @@ describe('gateway WebSocket protocol', () => {
     ctrl.abort();
     const refused = await http(sut.baseUrl, 'GET', `/api/v1/agents/${agentId}/events?events=`);
     expect(refused).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+  });
+
+  it("counts a subscription as following a topic's model calls only when it takes token frames", async () => {
+    // What a runtime reads: whether a job of the agent should stream its model calls.
+    const runtime = new LiveInterest(new BusService(nc, await nc.jetstreamManager(), names), {
+      mode: 'subscribed',
+      replicas: 1,
+      heartbeatMs: 10_000,
+    });
+    await runtime.start();
+    const other = (await http(sut.baseUrl, 'POST', '/api/v1/agents', { name: 'B', role: 'r' })).body.id as string;
+    const streams = (id: string) => runtime.streams({ agentId: id });
+    const follow = async (c: WsClient, id: string, events?: string[]) => {
+      c.send({ type: 'subscribe', topic: `agent:${id}`, ...(events ? { events } : {}) });
+      await c.take(1, (f) => f.type === 'subscribed');
+    };
+    const [c, c2] = [await WsClient.open(sut.wsUrl), await WsClient.open(sut.wsUrl)];
+    try {
+      await follow(c, agentId, ['job.*']);
+      // The gateway says what its clients follow in order: once this is seen, the first would be.
+      await follow(c, other);
+      await until(async () => streams(other), 5_000, 'the unfiltered subscription followed');
+      expect(streams(agentId)).toBe(false);
+
+      // Subscribing again changes the filter, and with it the interest.
+      await follow(c, agentId, ['job.*', 'agent.tok*']);
+      await until(async () => streams(agentId), 5_000, 'followed once it takes agent.token');
+      await follow(c, agentId, ['job.completed']);
+      await until(async () => !streams(agentId), 5_000, 'unfollowed once its filter leaves tokens out');
+
+      // A filtered subscription going away takes nothing from another client's interest.
+      await follow(c2, agentId);
+      await until(async () => streams(agentId), 5_000, 'followed by the second client');
+      await c.close();
+      await until(async () => !streams(other), 5_000, 'the first client gone');
+      await follow(c2, other);
+      await until(async () => streams(other), 5_000, 'the second client follows the other agent');
+      expect(streams(agentId)).toBe(true);
+    } finally {
+      await c2.close();
+      await runtime.beforeApplicationShutdown();
+    }
   });
 
   it('disconnects a client that cannot keep up, while the others keep receiving everything', async () => {

@@ -51,6 +51,8 @@ interface Subscription {
   agents?: Set<string>;
   /** The event types the client asked for (`events`); all when absent. */
   accepts?: (type: string) => boolean;
+  /** It takes its topic's token frames: the topic's model calls stream for it (LiveInterest). */
+  tokens: boolean;
 }
 
 /** An event's type, from its subject (no parse of its body). */
@@ -178,14 +180,20 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
       lastSent: since ?? this.liveSeq,
       buffer: since === undefined ? null : [],
       accepts,
+      // Token frames are for following one thing (not the owner topic), by a client that takes
+      // them, when its `events` let `agent.token` through.
+      tokens: kind !== 'owner' && client.tokens === true && (!accepts || accepts('agent.token')),
     };
     if (kind === 'conversation') {
       const members = await this.conversations.participants(client.ownerId, id);
       sub.agents = new Set(members.filter((p) => p.kind === 'agent').map((p) => p.participantId));
     }
-    // Token deltas stream while someone follows the job, its agent or its conversation: said
-    // before `subscribed`, so the job a client submits next streams.
-    if (this.add(key, sub) && kind !== 'owner' && client.tokens) await this.interest.hold(interestKey(key));
+    // Token deltas stream while someone takes them from the job, its agent or its conversation:
+    // said before `subscribed`, so the job a client submits next streams. A re-subscribe that
+    // changes `events` may take or give up the client's interest.
+    const before = this.add(key, sub);
+    if (sub.tokens && !before?.tokens) await this.interest.hold(interestKey(key));
+    else if (!sub.tokens && before?.tokens) void this.interest.release(interestKey(key));
     client.send({ type: 'subscribed', topic: sub.topic, seq: sub.lastSent });
     if (since === undefined) return;
     const first = await firstEventSeq(this.bus);
@@ -269,24 +277,24 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     for (const key of [...this.byKey.keys()]) this.remove(key, client.id);
   }
 
-  /** True when the client did not follow `key` already. */
-  private add(key: string, sub: Subscription): boolean {
+  /** The client's subscription to `key` this one replaces, if it followed `key` already. */
+  private add(key: string, sub: Subscription): Subscription | undefined {
     const subs = this.byKey.get(key) ?? new Map<string, Subscription>();
     this.byKey.set(key, subs);
-    const fresh = !subs.has(sub.client.id);
-    if (key.startsWith('owner:') && fresh) this.ownerSubs++;
-    if (key.startsWith('conversation:') && fresh) this.conversationSubs++;
+    const before = subs.get(sub.client.id);
+    if (key.startsWith('owner:') && !before) this.ownerSubs++;
+    if (key.startsWith('conversation:') && !before) this.conversationSubs++;
     subs.set(sub.client.id, sub);
-    return fresh;
+    return before;
   }
 
   private remove(key: string, clientId: string): boolean {
     const subs = this.byKey.get(key);
-    const tokens = subs?.get(clientId)?.client.tokens;
+    const sub = subs?.get(clientId);
     const removed = subs?.delete(clientId) ?? false;
     if (removed && key.startsWith('owner:')) this.ownerSubs--;
     if (removed && key.startsWith('conversation:')) this.conversationSubs--;
-    if (removed && tokens && !key.startsWith('owner:')) void this.interest.release(interestKey(key));
+    if (removed && sub?.tokens) void this.interest.release(interestKey(key));
     if (subs?.size === 0) this.byKey.delete(key);
     return removed;
   }
