@@ -83,6 +83,7 @@ const ENV = {
   WIZ_MAX_PROJECTS_PER_OWNER: `${MAX}`,
   WIZ_MAX_CONVERSATIONS_PER_OWNER: `${MAX}`,
   WIZ_MAX_MEMORY_ITEMS_PER_AGENT: `${MAX}`,
+  WIZ_MAX_PARTICIPANTS_PER_CONVERSATION: `${MAX}`,
 };
 
 describe.each<[Store]>([['postgres'], ['sqlite']])('per-owner caps on %s', (store) => {
@@ -149,6 +150,38 @@ describe.each<[Store]>([['postgres'], ['sqlite']])('per-owner caps on %s', (stor
     expect((await as(1)('DELETE', kind.remove!(ids[0]!))).status).toBe(204);
     expect((await as(0)('POST', ...kind.create(MAX + 1, agentId))).status).toBe(201);
     expect(outcome(await as(1)('POST', ...kind.create(MAX + 2, agentId)))).toEqual(refusal(kind.variable));
+  });
+
+  it("counts a channel's participants: adds race to the cap, a removed one frees its slot, a bigger channel is refused", async () => {
+    const { as, agentId } = await newOwner();
+    const projectId: string = (await as(0)('POST', '/api/v1/projects', { name: 'P' })).body.id;
+    const channel = (name: string, users: string[] = []) =>
+      as(0)('POST', '/api/v1/conversations', {
+        kind: 'channel',
+        projectId,
+        name,
+        agentIds: [agentId],
+        users: users.map((userId) => ({ userId })),
+      });
+    const id: string = (await channel('c')).body.id; // its agent is one participant
+    const members = `/api/v1/conversations/${id}/participants`;
+    const add = (i: number) => as(i)('POST', members, { kind: 'user', userId: `u${i}` });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => add(i)));
+    expect(statuses(results)).toEqual([...Array(MAX - 1).fill(201), ...Array(8 - MAX + 1).fill(429)]);
+    for (const r of results.filter((x) => x.status === 429))
+      expect(outcome(r)).toEqual(refusal('WIZ_MAX_PARTICIPANTS_PER_CONVERSATION'));
+    const held = async () => (await as(1)('GET', `/api/v1/conversations/${id}`)).body.participants as unknown[];
+    expect(await held()).toHaveLength(MAX);
+
+    const first = results.find((r) => r.status === 201)!.body.id as string;
+    expect((await as(1)('DELETE', `${members}/user/${first}`)).status).toBe(204);
+    expect((await add(20)).status).toBe(201);
+    expect(outcome(await add(21))).toEqual(refusal('WIZ_MAX_PARTICIPANTS_PER_CONVERSATION'));
+
+    // A new channel over the cap with its first participants: refused whole, nothing created.
+    expect(outcome(await channel('big', ['a', 'b', 'c']))).toEqual(refusal('WIZ_MAX_PARTICIPANTS_PER_CONVERSATION'));
+    expect((await as(1)('GET', '/api/v1/conversations')).body.total).toBe(1);
+    expect((await channel('fits', ['a', 'b'])).status).toBe(201);
   });
 
   it('counts memory per agent, and deleting an agent deletes its memory (no way round the cap)', async () => {

@@ -90,6 +90,9 @@ export const ConfigSchema = z.object({
   WIZ_MAX_CONVERSATIONS_PER_OWNER: int(100_000, 1, 100_000_000).describe(
     'conversations (DMs and channels) one owner may create; more are refused with 429 `quota_exceeded`',
   ),
+  WIZ_MAX_PARTICIPANTS_PER_CONVERSATION: int(1_000, 2, 1_000_000).describe(
+    'people and agents in one channel (a DM has two); more are refused with 429 `quota_exceeded`',
+  ),
   WIZ_MAX_MEMORY_ITEMS_PER_AGENT: int(10_000, 1, 10_000_000).describe(
     "items in one agent's memory (its owner's bound is this times WIZ_MAX_AGENTS_PER_OWNER); more are refused with 429 `quota_exceeded`, or a tool error to the model",
   ),

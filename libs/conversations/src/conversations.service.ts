@@ -102,6 +102,7 @@ export class ConversationsService {
     await this.changes.commit(
       async (m) => {
         await this.caps.check(m, 'conversations', ownerId);
+        await this.caps.check(m, 'participants', ownerId, c.id, rows.length);
         await this.conversations.insert(c, m);
         await this.conversations.addParticipants(rows, m);
       },
@@ -171,7 +172,13 @@ export class ConversationsService {
         name: body.name ?? null,
       });
     }
-    await this.conversations.addParticipants([row]);
+    await this.changes.commit(
+      async (m) => {
+        await this.caps.check(m, 'participants', ownerId, conversationId);
+        await this.conversations.addParticipants([row], m);
+      },
+      OwnerCaps.key('participants', ownerId, conversationId),
+    );
     return toParticipant(row);
   }
 

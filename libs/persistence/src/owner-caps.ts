@@ -7,6 +7,7 @@ import {
   AgentEntity,
   ApiKeyEntity,
   ConversationEntity,
+  ConversationParticipantEntity,
   McpServerEntity,
   MemoryItemEntity,
   ProjectEntity,
@@ -26,8 +27,11 @@ interface Cap {
   live: FindOptionsWhere<ObjectLiteral>;
   /** How a slot is freed (the end of the refusal's message). */
   free: string;
-  /** Counted per agent: counting an owner's million memory items on every save costs ~200 ms. */
-  perAgent?: true;
+  /**
+   * Counted per agent or per conversation (its column), not per owner: counting an owner's million
+   * memory items on every save costs ~200 ms.
+   */
+  per?: 'agentId' | 'conversationId';
 }
 
 const CAPS = {
@@ -93,7 +97,15 @@ const CAPS = {
     entity: MemoryItemEntity,
     live: {},
     free: 'deleting the agent deletes its memory; the operator may raise the limit',
-    perAgent: true,
+    per: 'agentId',
+  },
+  participants: {
+    variable: 'WIZ_MAX_PARTICIPANTS_PER_CONVERSATION',
+    noun: 'participants',
+    entity: ConversationParticipantEntity,
+    live: {},
+    free: 'remove one first',
+    per: 'conversationId',
   },
 } satisfies Record<string, Cap>;
 
@@ -101,7 +113,7 @@ export type OwnerCapKind = keyof typeof CAPS;
 
 /**
  * The one mechanism for per-owner caps (keys, agents, schedules, webhooks, MCP servers,
- * providers, projects, conversations; memory items per agent). The count and the insert share
+ * providers, projects, conversations; memory items per agent; participants per conversation). The count and the insert share
  * a transaction that holds the owner's lock for that kind (lockOwner: a Postgres advisory lock;
  * SQLite's write transactions run one at a time), so creates racing on any number of gateways
  * never pass the cap together. Every count reads an index that starts with `ownerId` and at most
@@ -118,23 +130,26 @@ export class OwnerCaps {
    * The group-commit key (StateChangesService.commit) of a unit that calls `check`: it sorts owner
    * locks before agent rows and orders them by owner and kind, so groups take them in one order.
    */
-  static key(kind: OwnerCapKind, ownerId: string, agentId?: string): string {
-    return `!owner:${ownerId}:${kind}${agentId ? `:${agentId}` : ''}`;
+  static key(kind: OwnerCapKind, ownerId: string, scopeId?: string): string {
+    return `!owner:${ownerId}:${kind}${scopeId ? `:${scopeId}` : ''}`;
   }
 
   /**
    * Inside transaction `m`, before the insert: takes the owner's lock for `kind` (held until the
-   * transaction ends) and refuses when the owner (per-agent kinds: the agent) holds the cap.
+   * transaction ends) and refuses when the owner (kinds counted per agent or per conversation:
+   * `scopeId`, that one) holds the cap, or would with `adding` more.
    */
-  async check(m: EntityManager, kind: OwnerCapKind, ownerId: string, agentId?: string): Promise<void> {
+  async check(m: EntityManager, kind: OwnerCapKind, ownerId: string, scopeId?: string, adding = 1): Promise<void> {
     const cap: Cap = CAPS[kind];
-    if (cap.perAgent && !agentId) throw new Error(`the ${kind} cap is counted per agent: pass the agent`);
+    if (cap.per && !scopeId) throw new Error(`the ${kind} cap is counted per ${cap.per}: pass it`);
     const max = this.config[cap.variable];
-    await lockOwner(m, cap.perAgent ? `${kind}:${agentId}` : kind, ownerId);
-    const where = { ...cap.live, ownerId, ...(cap.perAgent ? { agentId } : {}) };
-    if ((await m.getRepository(cap.entity).count({ where })) < max) return;
-    const holder = cap.perAgent ? `agent ${agentId}` : `owner ${ownerId}`;
-    throw quotaExceeded(`${holder} already has ${max} ${cap.noun} (${cap.variable}); ${cap.free}`, {
+    await lockOwner(m, cap.per ? `${kind}:${scopeId}` : kind, ownerId);
+    const where = { ...cap.live, ownerId, ...(cap.per ? { [cap.per]: scopeId } : {}) };
+    if (adding <= max && (await m.getRepository(cap.entity).count({ where })) + adding <= max) return;
+    const holder =
+      cap.per === 'agentId' ? `agent ${scopeId}` : cap.per ? `conversation ${scopeId}` : `owner ${ownerId}`;
+    const has = adding > 1 ? `would have more than ${max}` : `already has ${max}`;
+    throw quotaExceeded(`${holder} ${has} ${cap.noun} (${cap.variable}); ${cap.free}`, {
       name: cap.variable,
       max,
     });
