@@ -356,6 +356,21 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
       (await api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'user', userId: 'u2', name: 'Una' }))
         .status,
     ).toBe(201);
+    // Checked with the insert, under the channel's lock: of two namesakes (or one person twice)
+    // added at once, one joins.
+    const [cy, cyTwin] = [await agent('Cy'), await agent('CY')];
+    const adds = await Promise.all([
+      api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'agent', agentId: cy }),
+      api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'agent', agentId: cyTwin }),
+      api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'user', userId: 'u3' }),
+      api('POST', `/api/v1/conversations/${id}/participants`, { kind: 'user', userId: 'u3' }),
+    ]);
+    expect([adds[0]!.status, adds[1]!.status].sort()).toEqual([201, 409]);
+    expect([adds[2]!.status, adds[3]!.status].sort()).toEqual([201, 409]);
+    const members = (await api('GET', `/api/v1/conversations/${id}`)).body.participants as Array<{
+      name: string | null;
+    }>;
+    expect(members.filter((p) => p.name?.toLowerCase() === 'cy')).toHaveLength(1);
     expect((await say(id, 'hi', 'stranger')).status).toBe(403);
     expect(
       (await api('GET', `/api/v1/conversations?projectId=${project.body.id}`)).body.items.map(

@@ -141,31 +141,26 @@ export class ConversationsService {
     return c;
   }
 
-  /** Channels only: a DM stays one person and one agent. Agents' names are unique in a channel (mentions). */
+  /**
+   * Channels only: a DM stays one person and one agent. Agents' names are unique in a channel
+   * (mentions). The members are read and checked under the conversation's lock, with the insert:
+   * two adds at once cannot both pass.
+   */
   async addParticipant(ownerId: string, conversationId: string, body: AddParticipant): Promise<Participant> {
     const c = await this.load(ownerId, conversationId);
     if (c.kind === 'dm')
       throw new WizError('conflict', 'a DM has exactly one person and one agent; create a channel to talk with more');
-    const members = await this.conversations.participants(ownerId, conversationId);
-    let row: ConversationParticipantEntity;
     const base = { conversationId, ownerId, joinedAt: new Date() };
+    let row: ConversationParticipantEntity;
     if (body.kind === 'agent') {
       const agent = await this.agents.findById(ownerId, body.agentId);
       if (!agent) throw notFound('agent', body.agentId);
-      if (members.some((p) => p.kind === 'agent' && p.participantId === agent.id))
-        throw new WizError('conflict', `agent ${agent.id} is already in this conversation`);
-      this.checkUniqueName(
-        new Map(members.filter((p) => p.kind === 'agent').map((p) => [(p.name ?? '').toLowerCase(), p.participantId])),
-        agent.name,
-      );
       row = Object.assign(new ConversationParticipantEntity(), base, {
         kind: 'agent',
         participantId: agent.id,
         name: agent.name,
       });
     } else {
-      if (members.some((p) => p.kind === 'user' && p.participantId === body.userId))
-        throw new WizError('conflict', `user ${body.userId} is already in this conversation`);
       row = Object.assign(new ConversationParticipantEntity(), base, {
         kind: 'user',
         participantId: body.userId,
@@ -175,6 +170,16 @@ export class ConversationsService {
     await this.changes.commit(
       async (m) => {
         await this.caps.check(m, 'participants', ownerId, conversationId);
+        const members = await this.conversations.participants(ownerId, conversationId, m);
+        if (members.some((p) => p.kind === row.kind && p.participantId === row.participantId))
+          throw new WizError('conflict', `${row.kind} ${row.participantId} is already in this conversation`);
+        if (row.kind === 'agent')
+          this.checkUniqueName(
+            new Map(
+              members.filter((p) => p.kind === 'agent').map((p) => [(p.name ?? '').toLowerCase(), p.participantId]),
+            ),
+            row.name ?? '',
+          );
         await this.conversations.addParticipants([row], m);
       },
       OwnerCaps.key('participants', ownerId, conversationId),
