@@ -123,7 +123,9 @@ describe('cluster (3-node NATS, R3 streams, leased partitions)', () => {
   // Each agent's jobs run back to back: no gap between one job's end and the next one's start
   // (the first one's: its creation) exceeds a few seconds.
   it('rolls every runtime with SIGTERM under a backlog: none aborted or run twice, none waits for the sweep', async () => {
-    const callMs = 2_500;
+    // 10 jobs per agent of 5 s each: a 50 s backlog, so that it outlasts the three rolls (each
+    // starts a runtime and waits for the old one's running job; 11 s per roll on a loaded machine).
+    const callMs = 5_000;
     const c = await start('roll', callMs, {
       WIZ_SHUTDOWN_GRACE_MS: '20000',
       WIZ_JOB_ACK_WAIT_MS: '120000',
@@ -153,7 +155,7 @@ describe('cluster (3-node NATS, R3 streams, leased partitions)', () => {
     }
     await until(
       async () => (await counts(c)).completed === ids.length,
-      60_000,
+      120_000,
       'every slow job completed',
       async () => JSON.stringify(await counts(c)) + c.outputTail(),
     );
@@ -165,7 +167,7 @@ describe('cluster (3-node NATS, R3 streams, leased partitions)', () => {
     say(`longest wait of a queued job whose agent was free: ${worst.ms} ms (${worst.job})`);
     expect(gaps.filter((g) => g.ms > MAX_IDLE_GAP_MS)).toEqual([]);
     await expectEachCompletedOnce(c, nats, ids);
-  }, 150_000);
+  }, 240_000);
 
   it('a runtime started while NATS is down waits, then becomes ready when NATS returns', async () => {
     const c = await start('natsdown', 10);
