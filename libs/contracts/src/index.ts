@@ -22,4 +22,5 @@ export * from './usage.schema';
 export * from './mcp.schema';
 export * from './human-input.schema';
 export * from './event-glob';
+export * from './glob';
 export * from './webhook.schema';

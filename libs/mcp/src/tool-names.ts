@@ -16,12 +16,6 @@ export const toolInfosOf = (server: string, tools: readonly Tool[]): McpToolInfo
     inputSchema: t.inputSchema as Record<string, unknown>,
   }));
 
-// Globs of an allow-list (`*`: any run of characters), compiled once per list.
-export function globMatcher(patterns: readonly string[]): (name: string) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
-  return (name) => res.some((r) => r.test(name));
-}
-
 /** Whether some pattern could name a tool of this server (`<server>__…`): its literal start fits. */
 export const mayNameServer = (patterns: readonly string[], server: string): boolean =>
   patterns.some((p) => {

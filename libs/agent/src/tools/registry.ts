@@ -26,8 +26,7 @@ import { grepFiles } from './workspace/grep.tool';
 import { listDir } from './workspace/list-dir.tool';
 import { readFile } from './workspace/read-file.tool';
 import { writeFile } from './workspace/write-file.tool';
-import { clip } from '@wiz/contracts';
-import { globMatcher } from '@wiz/mcp';
+import { clip, globMatcher } from '@wiz/contracts';
 
 // Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), and its name here.
 export const TOOLS: readonly WizTool[] = [

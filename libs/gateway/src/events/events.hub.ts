@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { JsMsg, Msg, Subscription as NatsSubscription } from 'nats';
 import {
   EventEnvelope,
-  eventFilter,
+  globMatcher,
   notFound,
   parseEventSubject,
   parseTopic,
@@ -145,7 +145,7 @@ export class EventsHub implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!owned) throw notFound(kind, id);
     const release = since === undefined || opts.limitReplays === false ? undefined : this.holdReplay(client);
     try {
-      await this.follow(client, parsed, since, opts.events && eventFilter(opts.events));
+      await this.follow(client, parsed, since, opts.events && globMatcher(opts.events));
     } finally {
       release?.();
     }

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { EventEnvelope, eventMatches } from '@wiz/contracts';
+import { EventEnvelope, globMatch } from '@wiz/contracts';
 import { BusService, OwnerCache } from '@wiz/bus';
 import { OwnersRepository, WebhookDeliveryEntity, WebhookEntity, WebhooksRepository } from '@wiz/persistence';
 
@@ -58,7 +58,7 @@ export class WebhookDeliveries implements BeforeApplicationShutdown {
       if (!ownerId) continue;
       const hooks = this.hooksOf.peek(ownerId)?.value ?? (await this.hooksOf.get(ownerId));
       for (const h of hooks) {
-        if (!h.events.some((g) => eventMatches(g, event.type))) continue;
+        if (!h.events.some((g) => globMatch(g, event.type))) continue;
         rows.push(
           Object.assign(new WebhookDeliveryEntity(), {
             id: randomUUID(),

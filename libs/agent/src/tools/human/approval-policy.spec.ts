@@ -1,4 +1,5 @@
-import { approvalNeeded, globMatch, policyFor } from './approval-policy';
+import { globMatch } from '@wiz/contracts';
+import { approvalNeeded, policyFor } from './approval-policy';
 
 describe('approval policies', () => {
   it('matches globs literally except * and ?', () => {

@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { globMatch } from '@wiz/contracts';
 import type { ApprovalPolicies, ArgCondition, ToolPolicy } from '@wiz/contracts';
 
 /** A gated call: why, and how long a person has to decide. */
@@ -89,26 +90,4 @@ function valueAt(args: unknown, path: string): unknown {
     v = (v as Record<string, unknown>)[part];
   }
   return v;
-}
-
-/** `*`: any run of characters, `?`: one; everything else literal (linear, no regex). */
-export function globMatch(glob: string, name: string): boolean {
-  let g = 0;
-  let n = 0;
-  let star = -1;
-  let mark = 0;
-  while (n < name.length) {
-    if (g < glob.length && (glob[g] === '?' || glob[g] === name[n])) {
-      g++;
-      n++;
-    } else if (g < glob.length && glob[g] === '*') {
-      star = g++;
-      mark = n;
-    } else if (star >= 0) {
-      g = star + 1;
-      n = ++mark;
-    } else return false;
-  }
-  while (g < glob.length && glob[g] === '*') g++;
-  return g === glob.length;
 }

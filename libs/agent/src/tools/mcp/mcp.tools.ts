@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { agentToolName, globMatcher, mayNameServer, McpConnection, McpPool } from '@wiz/mcp';
+import { globMatcher } from '@wiz/contracts';
+import { agentToolName, mayNameServer, McpConnection, McpPool } from '@wiz/mcp';
 import type { AgentEntity } from '@wiz/persistence';
 import { defineTool, ToolError, WizTool } from '../tool';
 
