@@ -99,10 +99,10 @@ export class ConversationsService {
       const users = new Map(body.users.map((u) => [u.userId, u.name ?? null]));
       for (const [userId, name] of users) rows.push(member('user', userId, name));
     }
+    this.caps.checkNew('participants', ownerId, c.id, rows.length);
     await this.changes.commit(
       async (m) => {
         await this.caps.check(m, 'conversations', ownerId);
-        await this.caps.check(m, 'participants', ownerId, c.id, rows.length);
         await this.conversations.insert(c, m);
         await this.conversations.addParticipants(rows, m);
       },

@@ -113,8 +113,8 @@ export type OwnerCapKind = keyof typeof CAPS;
 
 /**
  * The one mechanism for per-owner caps (keys, agents, schedules, webhooks, MCP servers,
- * providers, projects, conversations; memory items per agent; participants per conversation). The count and the insert share
- * a transaction that holds the owner's lock for that kind (lockOwner: a Postgres advisory lock;
+ * providers, projects, conversations; memory items per agent; participants per conversation).
+ * The count and the insert share a transaction that holds the owner's lock for that kind (lockOwner: a Postgres advisory lock;
  * SQLite's write transactions run one at a time), so creates racing on any number of gateways
  * never pass the cap together. Every count reads an index that starts with `ownerId` and at most
  * the cap's number of entries. One more → 429 `quota_exceeded` with `limit: {name, max}`.
@@ -137,21 +137,37 @@ export class OwnerCaps {
   /**
    * Inside transaction `m`, before the insert: takes the owner's lock for `kind` (held until the
    * transaction ends) and refuses when the owner (kinds counted per agent or per conversation:
-   * `scopeId`, that one) holds the cap, or would with `adding` more.
+   * `scopeId`, that one) holds the cap.
    */
-  async check(m: EntityManager, kind: OwnerCapKind, ownerId: string, scopeId?: string, adding = 1): Promise<void> {
+  async check(m: EntityManager, kind: OwnerCapKind, ownerId: string, scopeId?: string): Promise<void> {
     const cap: Cap = CAPS[kind];
     if (cap.per && !scopeId) throw new Error(`the ${kind} cap is counted per ${cap.per}: pass it`);
-    const max = this.config[cap.variable];
     await lockOwner(m, cap.per ? `${kind}:${scopeId}` : kind, ownerId);
     const where = { ...cap.live, ownerId, ...(cap.per ? { [cap.per]: scopeId } : {}) };
-    if (adding <= max && (await m.getRepository(cap.entity).count({ where })) + adding <= max) return;
-    const holder =
-      cap.per === 'agentId' ? `agent ${scopeId}` : cap.per ? `conversation ${scopeId}` : `owner ${ownerId}`;
-    const has = adding > 1 ? `would have more than ${max}` : `already has ${max}`;
-    throw quotaExceeded(`${holder} ${has} ${cap.noun} (${cap.variable}); ${cap.free}`, {
+    const max = this.config[cap.variable];
+    if ((await m.getRepository(cap.entity).count({ where })) < max) return;
+    throw this.refusal(cap, `${this.holder(cap, ownerId, scopeId)} already has ${max} ${cap.noun}`);
+  }
+
+  /**
+   * For `count` rows of a scope created in the same transaction (a new channel's participants):
+   * it holds none yet, so there is nothing to lock or count.
+   */
+  checkNew(kind: OwnerCapKind, ownerId: string, scopeId: string, count: number): void {
+    const cap: Cap = CAPS[kind];
+    const max = this.config[cap.variable];
+    if (count > max)
+      throw this.refusal(cap, `${this.holder(cap, ownerId, scopeId)} would have ${count} ${cap.noun}, over ${max}`);
+  }
+
+  private holder(cap: Cap, ownerId: string, scopeId?: string): string {
+    return cap.per === 'agentId' ? `agent ${scopeId}` : cap.per ? `conversation ${scopeId}` : `owner ${ownerId}`;
+  }
+
+  private refusal(cap: Cap, why: string): Error {
+    return quotaExceeded(`${why} (${cap.variable}); ${cap.free}`, {
       name: cap.variable,
-      max,
+      max: this.config[cap.variable],
     });
   }
 
