@@ -116,12 +116,23 @@ describe('docker-compose.yml cluster profile, NATS run for real', () => {
           )
           .join(''),
     );
-    for (const n of nodes) {
-      const info = (await (await fetch(`http://127.0.0.1:${n.monitorPort}/jsz`)).json()) as {
-        meta_cluster?: { name?: string; cluster_size?: number };
-      };
-      expect(info.meta_cluster).toMatchObject({ name: 'wiz', cluster_size: 3 });
-    }
+    // A node is healthy once it has a quorum (2 of 3): it may see the third peer a moment later.
+    const metas = () =>
+      Promise.all(
+        nodes.map(async (n) => {
+          const info = (await (await fetch(`http://127.0.0.1:${n.monitorPort}/jsz`)).json()) as {
+            meta_cluster?: { name?: string; cluster_size?: number };
+          };
+          return info.meta_cluster;
+        }),
+      );
+    await until(
+      async () => (await metas()).every((m) => m?.cluster_size === 3),
+      30_000,
+      'every node sees the three',
+      async () => JSON.stringify(await metas()),
+    );
+    for (const meta of await metas()) expect(meta).toMatchObject({ name: 'wiz', cluster_size: 3 });
   });
 
   it('keeps an R3 stream on all three nodes', async () => {
