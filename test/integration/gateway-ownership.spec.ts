@@ -137,6 +137,10 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'statele
     );
   },
   'GET /api/v1/projects/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/projects/${w.projectId}`)),
+  'DELETE /api/v1/projects/:id': async (w) => {
+    await NOT_FOUND(w.b('DELETE', `/api/v1/projects/${w.projectId}`));
+    expect((await w.a('GET', `/api/v1/projects/${w.projectId}`)).status).toBe(200);
+  },
   'POST /api/v1/conversations': async (w) => {
     await NOT_FOUND(w.b('POST', '/api/v1/conversations', { kind: 'dm', agentId: w.agentId, userId: 'me' }));
     await NOT_FOUND(w.b('POST', '/api/v1/conversations', { kind: 'channel', projectId: w.projectId, name: 'x' }));
@@ -148,6 +152,10 @@ const ROUTES: Record<string, ((w: World) => Promise<void>) | 'public' | 'statele
     expect((await w.b('GET', `/api/v1/conversations?projectId=${w.projectId}`)).body.items).toEqual([]);
   },
   'GET /api/v1/conversations/:id': (w) => NOT_FOUND(w.b('GET', `/api/v1/conversations/${w.conversationId}`)),
+  'DELETE /api/v1/conversations/:id': async (w) => {
+    await NOT_FOUND(w.b('DELETE', `/api/v1/conversations/${w.conversationId}`));
+    expect((await w.a('GET', `/api/v1/conversations/${w.conversationId}`)).status).toBe(200);
+  },
   'POST /api/v1/conversations/:id/participants': (w) =>
     NOT_FOUND(
       w.b('POST', `/api/v1/conversations/${w.conversationId}/participants`, { kind: 'user', userId: 'intruder' }),

@@ -58,11 +58,13 @@ const KINDS: Record<string, Kind> = {
     variable: 'WIZ_MAX_PROJECTS_PER_OWNER',
     create: (i) => ['/api/v1/projects', { name: `P${i}` }],
     held: total('/api/v1/projects'),
+    remove: (id) => `/api/v1/projects/${id}`,
   },
   conversations: {
     variable: 'WIZ_MAX_CONVERSATIONS_PER_OWNER',
     create: (i, agentId) => ['/api/v1/conversations', { kind: 'dm', agentId, userId: `u${i}` }],
     held: total('/api/v1/conversations'),
+    remove: (id) => `/api/v1/conversations/${id}`,
   },
   'memory items (per agent)': {
     variable: 'WIZ_MAX_MEMORY_ITEMS_PER_AGENT',

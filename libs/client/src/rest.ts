@@ -151,6 +151,7 @@ export class RestApi {
     list: (page?: Page) => this.http.request<PageOf<Project>>('GET', `${V1}/projects`, undefined, { ...page }),
     get: (projectId: string) => this.http.request<Project>('GET', `${V1}/projects/${id(projectId)}`),
     create: (body: CreateProject) => this.http.request<Project>('POST', `${V1}/projects`, body),
+    remove: (projectId: string) => this.http.request<void>('DELETE', `${V1}/projects/${id(projectId)}`),
   };
 
   readonly conversations = {
@@ -159,6 +160,8 @@ export class RestApi {
     get: (conversationId: string) =>
       this.http.request<Conversation>('GET', `${V1}/conversations/${id(conversationId)}`),
     create: (body: CreateConversation) => this.http.request<Conversation>('POST', `${V1}/conversations`, body),
+    /** Refused (409) while one of its jobs has not ended. */
+    remove: (conversationId: string) => this.http.request<void>('DELETE', `${V1}/conversations/${id(conversationId)}`),
     addParticipant: (conversationId: string, body: AddParticipant) =>
       this.http.request<Participant>('POST', `${V1}/conversations/${id(conversationId)}/participants`, body),
     removeParticipant: (conversationId: string, kind: 'user' | 'agent', participantId: string) =>

@@ -104,6 +104,8 @@ export const EventPayloadSchemas = {
   'message.updated': z.object({ message: MessageSchema }),
   /** Soft deletion: the message keeps its place, with empty content and `deletedAt`. */
   'message.deleted': z.object({ message: MessageSchema }),
+  /** The conversation was deleted, with its participants and messages: the topic's last event. */
+  'conversation.deleted': z.object({ conversationId: z.uuid() }),
 } as const;
 export type EventType = keyof typeof EventPayloadSchemas;
 export const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];

@@ -22,7 +22,8 @@ import {
   OwnerCaps,
   ProjectEntity,
 } from '@wiz/persistence';
-import { StateChangesService } from '@wiz/queue';
+import { makeEvent, StateChangesService } from '@wiz/queue';
+import { traceIdOrNew } from '@wiz/telemetry';
 import { toConversation, toParticipant, toProject } from './conversation.mapper';
 
 // Projects, conversations and who is in them. Every read and write is scoped by the owner; an
@@ -59,6 +60,24 @@ export class ConversationsService {
     const p = isUuid(id) ? await this.conversations.findProject(ownerId, id) : null;
     if (!p) throw notFound('project', id);
     return toProject(p);
+  }
+
+  /**
+   * An empty project only: its channels are deleted first (each with its own checks). The row
+   * is locked (Postgres) against a channel created meanwhile, which locks it too.
+   */
+  async removeProject(ownerId: string, id: string): Promise<void> {
+    await this.getProject(ownerId, id);
+    await this.changes.commit(async (m) => {
+      if (!(await this.conversations.lockProject(ownerId, id, 'update', m))) throw notFound('project', id);
+      const channels = await this.conversations.countOfProject(ownerId, id, m);
+      if (channels)
+        throw new WizError(
+          'conflict',
+          `project ${id} still has ${channels} channel(s): delete them first (DELETE /api/v1/conversations/<id>)`,
+        );
+      await this.conversations.removeProject(ownerId, id, m);
+    });
   }
 
   async create(ownerId: string, body: CreateConversationParsed): Promise<Conversation> {
@@ -102,6 +121,9 @@ export class ConversationsService {
     this.caps.checkNew('participants', ownerId, c.id, rows.length);
     await this.changes.commit(
       async (m) => {
+        // A channel's project, locked (Postgres) until the commit: its deletion waits, then sees the channel.
+        if (c.projectId && !(await this.conversations.lockProject(ownerId, c.projectId, 'share', m)))
+          throw notFound('project', c.projectId);
         await this.caps.check(m, 'conversations', ownerId);
         await this.conversations.insert(c, m);
         await this.conversations.addParticipants(rows, m);
@@ -169,6 +191,8 @@ export class ConversationsService {
     }
     await this.changes.commit(
       async (m) => {
+        if (!(await this.conversations.lock(ownerId, conversationId, 'share', m)))
+          throw notFound('conversation', conversationId);
         await this.caps.check(m, 'participants', ownerId, conversationId);
         const members = await this.conversations.participants(ownerId, conversationId, m);
         if (members.some((p) => p.kind === row.kind && p.participantId === row.participantId))
@@ -192,6 +216,31 @@ export class ConversationsService {
     if (c.kind === 'dm') throw new WizError('conflict', 'a DM keeps its two participants');
     if (!(await this.conversations.removeParticipant(ownerId, conversationId, kind, participantId)))
       throw notFound(`${kind} participant`, participantId);
+  }
+
+  /**
+   * Deletes a conversation with its participants and messages; its jobs stay. Refused while a
+   * job of it has not ended (its reply, its questions and approvals belong to the conversation):
+   * cancel them first. The row is locked (Postgres) until the commit, as a message or a member
+   * added locks it: one that commits first is seen (its job refuses the deletion), one after
+   * finds the conversation gone (404).
+   */
+  async remove(ownerId: string, id: string): Promise<void> {
+    await this.load(ownerId, id);
+    await this.changes.commit(async (m, emit) => {
+      if (!(await this.conversations.lock(ownerId, id, 'update', m))) throw notFound('conversation', id);
+      const jobs = await this.conversations.unendedJobIds(ownerId, id, m);
+      if (jobs.length)
+        throw new WizError(
+          'conflict',
+          `conversation ${id} has jobs that have not ended (${jobs.join(', ')}${jobs.length === 5 ? ', …' : ''}): ` +
+            'cancel them (POST /api/v1/jobs/<id>/cancel) or let them end, then delete it',
+        );
+      await this.conversations.remove(ownerId, id, m);
+      emit.event(
+        makeEvent('conversation.deleted', { conversationId: id, traceId: traceIdOrNew() }, { conversationId: id }),
+      );
+    });
   }
 
   // `@Name` must designate one agent of the channel.

@@ -89,9 +89,14 @@ export class MessagesService {
     } satisfies MessageEntity);
     return this.changes.commit(async (m, emit) => {
       // In the transaction: a message racing this one commits before or after, never beside it.
+      // The conversation's row, locked (Postgres) until the commit: deleted meanwhile, 404.
+      const [found, { history, truncated }] = await Promise.all([
+        this.repo.lock(ownerId, conversationId, 'share', m),
+        this.history(ownerId, conversationId, m),
+      ]);
+      if (!found) throw notFound('conversation', conversationId);
       for (const agent of targets)
         if (agent.doubleTexting === 'reject') await this.rejectIfBusy(ownerId, conversationId, agent, m);
-      const { history, truncated } = await this.history(ownerId, conversationId, m);
       // The jobs' events and commands are emitted after the message's own event: the outbox
       // publishes in the order rows were emitted, so a client sees the message, then its jobs.
       const later: (() => void)[] = [];
@@ -172,9 +177,13 @@ export class MessagesService {
     tx?: { m: EntityManager; emit: Emit },
   ): Promise<Message> {
     const work = async (m: EntityManager, emit: Emit) => {
-      const member = (await this.repo.participants(ownerId, conversationId, m)).find(
-        (p) => p.kind === 'agent' && p.participantId === agentId,
-      );
+      // The conversation's row, locked (Postgres) until the commit: deleted meanwhile, not found.
+      const [found, members] = await Promise.all([
+        this.repo.lock(ownerId, conversationId, 'share', m),
+        this.repo.participants(ownerId, conversationId, m),
+      ]);
+      if (!found) throw notFound('conversation', conversationId);
+      const member = members.find((p) => p.kind === 'agent' && p.participantId === agentId);
       if (!member) throw notFound('agent participant', agentId);
       const agent: AgentEntity | null = await this.agents.findById(ownerId, agentId, m);
       const now = new Date();

@@ -38,6 +38,12 @@ export class ConversationsController {
     return this.conversations.get(owner, id);
   }
 
+  @Delete(':id')
+  @HttpCode(204)
+  delete(@Owner() owner: string, @Param('id') id: string): Promise<void> {
+    return this.conversations.remove(owner, id);
+  }
+
   @Post(':id/participants')
   add(
     @Owner() owner: string,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CreateProject, CreateProjectSchema, PageOf, PageQuery, PageQuerySchema, Project } from '@wiz/contracts';
 import { ConversationsService } from '@wiz/conversations';
 import { Owner, ZodPipe } from '@wiz/platform';
@@ -23,5 +23,11 @@ export class ProjectsController {
   @Get(':id')
   get(@Owner() owner: string, @Param('id') id: string): Promise<Project> {
     return this.conversations.getProject(owner, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  delete(@Owner() owner: string, @Param('id') id: string): Promise<void> {
+    return this.conversations.removeProject(owner, id);
   }
 }

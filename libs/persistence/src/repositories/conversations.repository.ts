@@ -2,9 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { TERMINAL_JOB_STATUSES } from '@wiz/contracts';
-import { ConversationEntity, ConversationParticipantEntity, JobEntity, ProjectEntity } from '../entities';
+import {
+  ConversationEntity,
+  ConversationParticipantEntity,
+  JobEntity,
+  JobWaitEntity,
+  MessageEntity,
+  ProjectEntity,
+} from '../entities';
 import type { Page } from '@wiz/contracts';
 import { Sql } from '../sql';
+
+/** Messages deleted per statement on SQLite (see `remove`). */
+const SQLITE_DELETE_CHUNK = 2_000;
 
 // Projects, conversations and their participants. Queries only; every query takes the owner.
 @Injectable()
@@ -84,6 +94,66 @@ export class ConversationsRepository {
     return r.affected === 1;
   }
 
+  /**
+   * The conversation's row, locked until the transaction ends on Postgres: `share` by what adds to
+   * it (a message, a member), `update` by its deletion, so that neither lands beside the other.
+   * SQLite's one writer runs write transactions one at a time: no lock needed. False: no such
+   * conversation (any more).
+   */
+  lock(ownerId: string, id: string, mode: 'share' | 'update', m: EntityManager): Promise<boolean> {
+    return lockRow(m, ConversationEntity, ownerId, id, mode);
+  }
+
+  /** `lock` for a project: `share` by a new channel, `update` by its deletion. */
+  lockProject(ownerId: string, id: string, mode: 'share' | 'update', m: EntityManager): Promise<boolean> {
+    return lockRow(m, ProjectEntity, ownerId, id, mode);
+  }
+
+  /**
+   * Up to `limit` jobs that keep the conversation from being deleted: its own that have not
+   * ended, and any parked on a question or an approval asked in it.
+   */
+  async unendedJobIds(ownerId: string, conversationId: string, m: EntityManager, limit = 5): Promise<string[]> {
+    const sql = new Sql(m);
+    const n = TERMINAL_JOB_STATUSES.length;
+    const terminal = TERMINAL_JOB_STATUSES.map((_, i) => sql.p(i + 3)).join(', ');
+    const rows = await sql.rows(
+      `SELECT "id" FROM ${sql.table(JobEntity)} WHERE "ownerId" = ${sql.p(1)} AND "conversationId" = ${sql.p(2)} AND "status" NOT IN (${terminal})
+       UNION SELECT "jobId" AS "id" FROM ${sql.table(JobWaitEntity)} WHERE "ownerId" = ${sql.p(n + 3)} AND "conversationId" = ${sql.p(n + 4)} AND "status" = 'pending'
+       ORDER BY "id" LIMIT ${Number(limit)}`,
+      // SQLite's parameters are positional: the ids again for the second part.
+      [ownerId, conversationId, ...TERMINAL_JOB_STATUSES, ownerId, conversationId],
+    );
+    return rows.map((r) => String(r['id']));
+  }
+
+  /**
+   * Deletes the conversation, its participants and its messages (its jobs stay, with their ids).
+   * On SQLite, whose statements run on the event loop's thread, the messages go a chunk at a
+   * time with the loop served between chunks (100,000 messages in one statement held it 0.7 s);
+   * the conversation's row goes first, so that reads meanwhile find it gone.
+   */
+  async remove(ownerId: string, id: string, m: EntityManager): Promise<void> {
+    await m.getRepository(ConversationEntity).delete({ ownerId, id });
+    await m.getRepository(ConversationParticipantEntity).delete({ ownerId, conversationId: id });
+    const sql = new Sql(m);
+    if (sql.postgres) {
+      await m.getRepository(MessageEntity).delete({ ownerId, conversationId: id });
+      return;
+    }
+    const messages = sql.table(MessageEntity);
+    const chunk = `DELETE FROM ${messages} WHERE rowid IN (SELECT rowid FROM ${messages} WHERE "ownerId" = ? AND "conversationId" = ? LIMIT ${SQLITE_DELETE_CHUNK})`;
+    while ((await sql.run(chunk, [ownerId, id])) === SQLITE_DELETE_CHUNK) await new Promise((r) => setImmediate(r));
+  }
+
+  countOfProject(ownerId: string, projectId: string, m: EntityManager): Promise<number> {
+    return m.getRepository(ConversationEntity).countBy({ ownerId, projectId });
+  }
+
+  async removeProject(ownerId: string, id: string, m: EntityManager): Promise<void> {
+    await m.getRepository(ProjectEntity).delete({ ownerId, id });
+  }
+
   /** The agent's jobs for this conversation that have not ended (double texting), oldest first. */
   unfinishedJobs(ownerId: string, conversationId: string, agentId: string, m?: EntityManager): Promise<JobEntity[]> {
     return this.m(m)
@@ -93,4 +163,20 @@ export class ConversationsRepository {
         order: { createdAt: 'ASC', id: 'ASC' },
       });
   }
+}
+
+async function lockRow(
+  m: EntityManager,
+  entity: typeof ConversationEntity | typeof ProjectEntity,
+  ownerId: string,
+  id: string,
+  mode: 'share' | 'update',
+): Promise<boolean> {
+  const sql = new Sql(m);
+  const lock = sql.postgres ? (mode === 'share' ? ' FOR SHARE' : ' FOR UPDATE') : '';
+  const rows = await sql.rows(
+    `SELECT 1 AS "found" FROM ${sql.table(entity)} WHERE "ownerId" = ${sql.p(1)} AND "id" = ${sql.p(2)}${lock}`,
+    [ownerId, id],
+  );
+  return rows.length > 0;
 }

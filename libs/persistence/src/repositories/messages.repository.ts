@@ -20,7 +20,11 @@ export class MessagesRepository {
   }
 
   async insert(msg: MessageEntity, m?: EntityManager): Promise<void> {
-    await new Sql(m ?? this.ds.manager).insert(MessageEntity, [msg]);
+    await this.insertMany([msg], m);
+  }
+
+  async insertMany(msgs: readonly MessageEntity[], m?: EntityManager): Promise<void> {
+    await new Sql(m ?? this.ds.manager).insert(MessageEntity, msgs);
   }
 
   findById(ownerId: string, conversationId: string, id: string, m?: EntityManager): Promise<MessageEntity | null> {

@@ -45,6 +45,13 @@ export const CONVERSATIONS_ROUTES: ApiRoute[] = [
     response: ProjectSchema,
   },
   {
+    method: 'delete',
+    path: '/api/v1/projects/:id',
+    summary: 'delete a project that has no channels left (409 otherwise)',
+    tag: 'conversations',
+    status: 204,
+  },
+  {
     method: 'post',
     path: '/api/v1/conversations',
     summary: 'create a DM with an agent, or a channel in a project',
@@ -69,6 +76,13 @@ export const CONVERSATIONS_ROUTES: ApiRoute[] = [
     tag: 'conversations',
     status: 200,
     response: ConversationSchema,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/conversations/:id',
+    summary: 'delete a conversation, its participants and messages (409 while one of its jobs has not ended)',
+    tag: 'conversations',
+    status: 204,
   },
   {
     method: 'post',
