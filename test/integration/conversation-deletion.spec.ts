@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import type { ServerFrame } from '@wiz/contracts';
 import { ConversationEntity, ConversationParticipantEntity, MessageEntity, MessagesRepository } from '@wiz/persistence';
 import { asKey, HttpResult } from '../support/http';
@@ -54,7 +54,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])('deleting conversations and p
     return { as, key, agentId, ownerId };
   }
   const stored = async (conversationId: string) => ({
-    conversations: await ds.getRepository(ConversationEntity).countBy({ id: conversationId }),
+    conversations: await ds.getRepository(ConversationEntity).countBy({ id: conversationId, deletedAt: IsNull() }),
     participants: await ds.getRepository(ConversationParticipantEntity).countBy({ conversationId }),
     messages: await ds.getRepository(MessageEntity).countBy({ conversationId }),
   });
@@ -136,6 +136,31 @@ describe.each<[Store]>([['postgres'], ['sqlite']])('deleting conversations and p
     expect(await stored(dms[1]!)).toEqual({ conversations: 1, participants: 2, messages: 10 });
   });
 
+  it("tells the owner's topic of a deletion that is the conversation's first event, and refuses its own topic after", async () => {
+    const { as, key, agentId } = await newOwner();
+    const projectId: string = (await as(0)('POST', '/api/v1/projects', { name: 'P' })).body.id;
+    // A channel nobody spoke in: no event named it before its deletion, so no gateway knows its owner yet.
+    const id: string = (
+      await as(0)('POST', '/api/v1/conversations', { kind: 'channel', projectId, name: 'new', agentIds: [agentId] })
+    ).body.id;
+    const ws = await WsClient.open(gateways[0]!.wsUrl, key);
+    try {
+      ws.send({ type: 'subscribe', topic: 'owner' });
+      await ws.take(1, (f) => f.type === 'subscribed');
+      expect((await as(1)('DELETE', `/api/v1/conversations/${id}`)).status).toBe(204);
+      const [seen] = (await ws.take(
+        1,
+        (f) => f.type === 'event' && f.event.type === 'conversation.deleted',
+      )) as EventFrame[];
+      expect(seen).toMatchObject({ topic: 'owner', event: { conversationId: id } });
+      ws.send({ type: 'subscribe', topic: `conversation:${id}` });
+      const [refused] = await ws.take(1, (f) => f.type === 'error');
+      expect(refused).toMatchObject({ type: 'error', code: 'not_found' });
+    } finally {
+      await ws.close();
+    }
+  });
+
   it("answers another owner's conversation or project like an unknown one, and changes nothing", async () => {
     const a = await newOwner();
     const b = await newOwner();
@@ -204,7 +229,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])('deleting conversations and p
       );
       const removal = await as(1)('DELETE', `/api/v1/projects/${projectId}`);
       const created = await Promise.all(creates);
-      const channels = await ds.getRepository(ConversationEntity).countBy({ projectId });
+      const channels = await ds.getRepository(ConversationEntity).countBy({ projectId, deletedAt: IsNull() });
       expect(channels).toBe(created.filter((r) => r.status === 201).length);
       if (removal.status === 204) {
         // Deleted: no channel committed before it (it would have refused), none after.

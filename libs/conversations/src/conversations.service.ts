@@ -90,6 +90,7 @@ export class ConversationsService {
       name: null,
       createdAt: now,
       updatedAt: now,
+      deletedAt: null,
     });
     const rows: ConversationParticipantEntity[] = [];
     const member = (kind: 'user' | 'agent', participantId: string, name: string | null) =>

@@ -82,14 +82,14 @@ const CAPS = {
     noun: 'projects',
     entity: ProjectEntity,
     live: {},
-    free: 'projects cannot be deleted: the operator may raise the limit',
+    free: 'delete one without channels first',
   },
   conversations: {
     variable: 'WIZ_MAX_CONVERSATIONS_PER_OWNER',
     noun: 'conversations',
     entity: ConversationEntity,
-    live: {},
-    free: 'conversations cannot be deleted: the operator may raise the limit',
+    live: { deletedAt: IsNull() },
+    free: 'delete one whose jobs have ended first',
   },
   memoryItems: {
     variable: 'WIZ_MAX_MEMORY_ITEMS_PER_AGENT',

@@ -27,4 +27,8 @@ export class ConversationEntity {
 
   @Column({ type: 'bigint', transformer: epochMs })
   updatedAt!: Date;
+
+  /** Deleted: the row stays (its owner is still looked up by its events), marked; nothing else does. */
+  @Column({ type: 'bigint', nullable: true, transformer: epochMs })
+  deletedAt!: Date | null;
 }

@@ -13,6 +13,7 @@ import { Webhooks1764400000000 } from './1764400000000-webhooks';
 import { Observability1764500000000 } from './1764500000000-observability';
 import { ContextEntries1764540000000 } from './1764540000000-context-entries';
 import { JobsNotStarted1764600000000 } from './1764600000000-jobs-not-started';
+import { ConversationDeleted1764700000000 } from './1764700000000-conversation-deleted';
 
 // Every migration, in order. Append, never edit one that has shipped.
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   Observability1764500000000,
   ContextEntries1764540000000,
   JobsNotStarted1764600000000,
+  ConversationDeleted1764700000000,
 ];

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, Not } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
 import { TERMINAL_JOB_STATUSES } from '@wiz/contracts';
 import {
   ConversationEntity,
@@ -48,13 +48,13 @@ export class ConversationsRepository {
 
   // Plain SQL (Sql): read for every message posted and every reply.
   async findById(ownerId: string, id: string, m?: EntityManager): Promise<ConversationEntity | null> {
-    const [row] = await new Sql(this.m(m)).find(ConversationEntity, { ownerId, id });
+    const [row] = await new Sql(this.m(m)).find(ConversationEntity, { ownerId, id, deletedAt: null });
     return row ?? null;
   }
 
   list(ownerId: string, q: Page & { projectId?: string }): Promise<[ConversationEntity[], number]> {
     return this.ds.getRepository(ConversationEntity).findAndCount({
-      where: { ownerId, ...(q.projectId ? { projectId: q.projectId } : {}) },
+      where: { ownerId, deletedAt: IsNull(), ...(q.projectId ? { projectId: q.projectId } : {}) },
       order: { createdAt: 'ASC', id: 'ASC' },
       take: q.limit,
       skip: q.offset,
@@ -98,13 +98,13 @@ export class ConversationsRepository {
    * The conversation's row, locked until the transaction ends on Postgres: `share` by what adds to
    * it (a message, a member), `update` by its deletion, so that neither lands beside the other.
    * SQLite's one writer runs write transactions one at a time: no lock needed. False: no such
-   * conversation (any more).
+   * conversation (any more: deleted ones keep their row, marked).
    */
   lock(ownerId: string, id: string, mode: 'share' | 'update', m: EntityManager): Promise<boolean> {
     return lockRow(m, ConversationEntity, ownerId, id, mode);
   }
 
-  /** `lock` for a project: `share` by a new channel, `update` by its deletion. */
+  /** `lock` for a project (deleted with no row left): `share` by a new channel, `update` by its deletion. */
   lockProject(ownerId: string, id: string, mode: 'share' | 'update', m: EntityManager): Promise<boolean> {
     return lockRow(m, ProjectEntity, ownerId, id, mode);
   }
@@ -128,13 +128,15 @@ export class ConversationsRepository {
   }
 
   /**
-   * Deletes the conversation, its participants and its messages (its jobs stay, with their ids).
-   * On SQLite, whose statements run on the event loop's thread, the messages go a chunk at a
-   * time with the loop served between chunks (100,000 messages in one statement held it 0.7 s);
-   * the conversation's row goes first, so that reads meanwhile find it gone.
+   * Deletes the conversation's participants and messages and marks its row deleted (its jobs
+   * stay, with its id; the row, so that its owner is still known). On SQLite, whose statements
+   * run on the event loop's thread, the messages go a chunk at a time with the loop served
+   * between chunks (100,000 messages in one statement held it 0.7 s); the row is marked first,
+   * so that reads meanwhile find it gone.
    */
   async remove(ownerId: string, id: string, m: EntityManager): Promise<void> {
-    await m.getRepository(ConversationEntity).delete({ ownerId, id });
+    const now = new Date();
+    await m.getRepository(ConversationEntity).update({ ownerId, id }, { deletedAt: now, updatedAt: now });
     await m.getRepository(ConversationParticipantEntity).delete({ ownerId, conversationId: id });
     const sql = new Sql(m);
     if (sql.postgres) {
@@ -147,7 +149,7 @@ export class ConversationsRepository {
   }
 
   countOfProject(ownerId: string, projectId: string, m: EntityManager): Promise<number> {
-    return m.getRepository(ConversationEntity).countBy({ ownerId, projectId });
+    return m.getRepository(ConversationEntity).countBy({ ownerId, projectId, deletedAt: IsNull() });
   }
 
   async removeProject(ownerId: string, id: string, m: EntityManager): Promise<void> {
@@ -174,8 +176,9 @@ async function lockRow(
 ): Promise<boolean> {
   const sql = new Sql(m);
   const lock = sql.postgres ? (mode === 'share' ? ' FOR SHARE' : ' FOR UPDATE') : '';
+  const live = entity === ConversationEntity ? ' AND "deletedAt" IS NULL' : '';
   const rows = await sql.rows(
-    `SELECT 1 AS "found" FROM ${sql.table(entity)} WHERE "ownerId" = ${sql.p(1)} AND "id" = ${sql.p(2)}${lock}`,
+    `SELECT 1 AS "found" FROM ${sql.table(entity)} WHERE "ownerId" = ${sql.p(1)} AND "id" = ${sql.p(2)}${live}${lock}`,
     [ownerId, id],
   );
   return rows.length > 0;
