@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, IsNull } from 'typeorm';
 import type { ServerFrame } from '@wiz/contracts';
-import { ConversationEntity, ConversationParticipantEntity, MessageEntity, MessagesRepository } from '@wiz/persistence';
+import {
+  ConversationEntity,
+  ConversationParticipantEntity,
+  MessageEntity,
+  MessagesRepository,
+  WebhookDeliveryEntity,
+} from '@wiz/persistence';
 import { asKey, HttpResult } from '../support/http';
 import { cleanup, isolation } from '../support/isolation';
 import { InProcessGateway, startGatewayInProcess } from '../support/gateway-app';
@@ -31,6 +37,7 @@ describe.each<[Store]>([['postgres'], ['sqlite']])('deleting conversations and p
     const env = {
       WIZ_AUTH: 'on',
       WIZ_ADMIN_KEY: ADMIN,
+      WIZ_ALLOW_PRIVATE_URLS: 'true',
       ...(store === 'sqlite' && { DATABASE_URL: '', WIZ_DATA_DIR: dataDir }),
     };
     gateways.push(await startGatewayInProcess(iso, env));
@@ -136,8 +143,10 @@ describe.each<[Store]>([['postgres'], ['sqlite']])('deleting conversations and p
     expect(await stored(dms[1]!)).toEqual({ conversations: 1, participants: 2, messages: 10 });
   });
 
-  it("tells the owner's topic of a deletion that is the conversation's first event, and refuses its own topic after", async () => {
-    const { as, key, agentId } = await newOwner();
+  it("tells the owner's topic and webhooks of a deletion that is the conversation's first event, and refuses its own topic after", async () => {
+    const { as, key, agentId, ownerId } = await newOwner();
+    const hook = { url: 'http://127.0.0.1:9/hook', events: ['conversation.*'], secret: 's'.repeat(16) };
+    const webhookId: string = (await as(0)('POST', '/api/v1/webhooks', hook)).body.id;
     const projectId: string = (await as(0)('POST', '/api/v1/projects', { name: 'P' })).body.id;
     // A channel nobody spoke in: no event named it before its deletion, so no gateway knows its owner yet.
     const id: string = (
@@ -148,11 +157,15 @@ describe.each<[Store]>([['postgres'], ['sqlite']])('deleting conversations and p
       ws.send({ type: 'subscribe', topic: 'owner' });
       await ws.take(1, (f) => f.type === 'subscribed');
       expect((await as(1)('DELETE', `/api/v1/conversations/${id}`)).status).toBe(204);
+      // Its webhook delivery was recorded with the event, in its transaction (no runtime here sends it).
+      const deliveries = await ds.getRepository(WebhookDeliveryEntity).findBy({ webhookId });
+      expect(deliveries.map((d) => [d.eventType, d.ownerId])).toEqual([['conversation.deleted', ownerId]]);
       const [seen] = (await ws.take(
         1,
         (f) => f.type === 'event' && f.event.type === 'conversation.deleted',
       )) as EventFrame[];
       expect(seen).toMatchObject({ topic: 'owner', event: { conversationId: id } });
+      expect(deliveries.map((d) => d.eventId)).toEqual([seen!.event.id]);
       ws.send({ type: 'subscribe', topic: `conversation:${id}` });
       const [refused] = await ws.take(1, (f) => f.type === 'error');
       expect(refused).toMatchObject({ type: 'error', code: 'not_found' });
