@@ -274,4 +274,51 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Menu' }).click();
     await shot('16-phone-menu');
   }, 120_000);
+
+  it('deletes a conversation from its page, says why it cannot while a job of it runs, and leaves one deleted elsewhere', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const agent = await client.agents.create({ name: 'Brief', role: 'answers briefly' });
+    const dm = await client.conversations.create({
+      kind: 'dm',
+      agentId: agent.id,
+      userId: 'console',
+      userName: 'Console',
+    });
+    const posted = await client.messages.post(dm.id, { userId: 'console', content: 'hello' });
+    await client.jobs.cancel(posted.jobIds[0]!).catch(() => undefined); // ended already: nothing to cancel
+    await page.goto(`${server.baseUrl}/conversations/${dm.id}`);
+    await page.getByRole('heading', { name: 'Brief' }).waitFor();
+
+    // A job of it that has not ended: refused, the reason shown, nothing deleted.
+    await client.agents.pause(agent.id);
+    const queued = await client.messages.post(dm.id, { userId: 'console', content: 'later' });
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alert').filter({ hasText: queued.jobIds[0]! }).waitFor();
+    expect((await client.conversations.get(dm.id)).id).toBe(dm.id);
+
+    await client.jobs.cancel(queued.jobIds[0]!);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/\/conversations$/);
+    await expect(client.conversations.get(dm.id)).rejects.toMatchObject({ status: 404 });
+
+    // Deleted elsewhere while open: the page leaves for the list. A channel message that mentions
+    // no agent (no job) shows once the page follows the topic.
+    const project = await client.projects.create({ name: 'Console' });
+    const channel = await client.conversations.create({
+      kind: 'channel',
+      projectId: project.id,
+      name: 'gone-soon',
+      agentIds: [agent.id],
+      users: [{ userId: 'console' }],
+    });
+    await page.goto(`${server.baseUrl}/conversations/${channel.id}`);
+    await page.getByText('Say hello').waitFor();
+    await client.messages.post(channel.id, { userId: 'console', content: 'anyone here?' });
+    await page.getByText('anyone here?').waitFor();
+    await client.conversations.remove(channel.id);
+    await page.waitForURL(/\/conversations$/);
+  }, 60_000);
 });

@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '@wiz/contracts';
 import { api, messageOf, useAsync, useTopic } from '../api';
 import { CONSOLE_USER } from '../dm';
-import { Link } from '../router';
-import { Empty, ErrorNote, Loading, Page, Time } from '../ui';
+import { Link, navigate } from '../router';
+import { Action, Empty, ErrorNote, Loading, Page, Time } from '../ui';
 import { titleOf } from './conversations';
 
 interface Draft {
@@ -46,6 +46,8 @@ export function ChatPage(props: { id: string }) {
       setDrafts((d) => ({ ...d, [jobId]: { jobId, agentId: e.agentId, text: (d[jobId]?.text ?? '') + e.data.delta } }));
     } else if (e.type === 'agent.status' && e.agentId) {
       setBusy((b) => ({ ...b, [e.agentId!]: e.data.status === 'busy' }));
+    } else if (e.type === 'conversation.deleted') {
+      navigate('/conversations');
     } else if (e.type === 'agent.step' && e.jobId) {
       // A new model step starts a new stream (the plan or validation is not the answer).
       const jobId = e.jobId;
@@ -85,11 +87,22 @@ export function ChatPage(props: { id: string }) {
   return (
     <Page
       title={titleOf(conv.data)}
-      actions={agents.map((a) => (
-        <Link key={a.id} href={`/agents/${a.id}`} class="button">
-          {a.name}
-        </Link>
-      ))}
+      actions={
+        <>
+          {agents.map((a) => (
+            <Link key={a.id} href={`/agents/${a.id}`} class="button">
+              {a.name}
+            </Link>
+          ))}
+          <Action
+            class="danger"
+            confirm="Delete this conversation? Its messages go with it; its jobs stay."
+            onRun={async () => (await api().conversations.remove(props.id), navigate('/conversations'))}
+          >
+            Delete
+          </Action>
+        </>
+      }
     >
       <ErrorNote error={topicError} />
       <div class="chat" aria-live="polite">
