@@ -85,10 +85,10 @@ export const ConfigSchema = z.object({
     'model providers one owner may hold; more are refused with 429 `quota_exceeded`',
   ),
   WIZ_MAX_PROJECTS_PER_OWNER: int(1_000, 1, 10_000_000).describe(
-    'projects one owner may create; more are refused with 429 `quota_exceeded`',
+    'projects one owner may hold (deleting one frees its slot); more are refused with 429 `quota_exceeded`',
   ),
   WIZ_MAX_CONVERSATIONS_PER_OWNER: int(100_000, 1, 100_000_000).describe(
-    'conversations (DMs and channels) one owner may create; more are refused with 429 `quota_exceeded`',
+    'conversations (DMs and channels) one owner may hold (deleting one frees its slot); more are refused with 429 `quota_exceeded`',
   ),
   WIZ_MAX_PARTICIPANTS_PER_CONVERSATION: int(1_000, 2, 1_000_000).describe(
     'people and agents in one channel (a DM has two); more are refused with 429 `quota_exceeded`',
