@@ -26,6 +26,9 @@ import { makeEvent, StateChangesService } from '@wiz/queue';
 import { traceIdOrNew } from '@wiz/telemetry';
 import { toConversation, toParticipant, toProject } from './conversation.mapper';
 
+/** Jobs a refused deletion names at most. */
+const JOBS_NAMED = 5;
+
 // Projects, conversations and who is in them. Every read and write is scoped by the owner; an
 // id of another owner is answered like an unknown one (404).
 @Injectable()
@@ -230,11 +233,11 @@ export class ConversationsService {
     await this.load(ownerId, id);
     await this.changes.commit(async (m, emit) => {
       if (!(await this.conversations.lock(ownerId, id, 'update', m))) throw notFound('conversation', id);
-      const jobs = await this.conversations.unendedJobIds(ownerId, id, m);
+      const jobs = await this.conversations.unendedJobIds(ownerId, id, JOBS_NAMED, m);
       if (jobs.length)
         throw new WizError(
           'conflict',
-          `conversation ${id} has jobs that have not ended (${jobs.join(', ')}${jobs.length === 5 ? ', …' : ''}): ` +
+          `conversation ${id} has jobs that have not ended (${jobs.join(', ')}${jobs.length === JOBS_NAMED ? ', …' : ''}): ` +
             'cancel them (POST /api/v1/jobs/<id>/cancel) or let them end, then delete it',
         );
       await this.conversations.remove(ownerId, id, m);

@@ -114,10 +114,10 @@ export type OwnerCapKind = keyof typeof CAPS;
 /**
  * The one mechanism for per-owner caps (keys, agents, schedules, webhooks, MCP servers,
  * providers, projects, conversations; memory items per agent; participants per conversation).
- * The count and the insert share a transaction that holds the owner's lock for that kind (lockOwner: a Postgres advisory lock;
- * SQLite's write transactions run one at a time), so creates racing on any number of gateways
- * never pass the cap together. Every count reads an index that starts with `ownerId` and at most
- * the cap's number of entries. One more → 429 `quota_exceeded` with `limit: {name, max}`.
+ * The count and the insert share a transaction that holds the owner's lock for that kind
+ * (lockOwner: a Postgres advisory lock; SQLite's write transactions run one at a time), so creates
+ * racing on any number of gateways never pass the cap together. Every count reads an index that
+ * starts with `ownerId` and at most the cap's number of entries. One more → 429 `quota_exceeded` with `limit: {name, max}`.
  */
 @Injectable()
 export class OwnerCaps {

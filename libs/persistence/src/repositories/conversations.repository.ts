@@ -101,28 +101,26 @@ export class ConversationsRepository {
    * conversation (any more: deleted ones keep their row, marked).
    */
   lock(ownerId: string, id: string, mode: 'share' | 'update', m: EntityManager): Promise<boolean> {
-    return lockRow(m, ConversationEntity, ownerId, id, mode);
+    return lockRow(m, ConversationEntity, ownerId, id, mode, ' AND "deletedAt" IS NULL');
   }
 
   /** `lock` for a project (deleted with no row left): `share` by a new channel, `update` by its deletion. */
   lockProject(ownerId: string, id: string, mode: 'share' | 'update', m: EntityManager): Promise<boolean> {
-    return lockRow(m, ProjectEntity, ownerId, id, mode);
+    return lockRow(m, ProjectEntity, ownerId, id, mode, '');
   }
 
   /**
    * Up to `limit` jobs that keep the conversation from being deleted: its own that have not
    * ended, and any parked on a question or an approval asked in it.
    */
-  async unendedJobIds(ownerId: string, conversationId: string, m: EntityManager, limit = 5): Promise<string[]> {
+  async unendedJobIds(ownerId: string, conversationId: string, limit: number, m: EntityManager): Promise<string[]> {
     const sql = new Sql(m);
-    const n = TERMINAL_JOB_STATUSES.length;
-    const terminal = TERMINAL_JOB_STATUSES.map((_, i) => sql.p(i + 3)).join(', ');
     const rows = await sql.rows(
-      `SELECT "id" FROM ${sql.table(JobEntity)} WHERE "ownerId" = ${sql.p(1)} AND "conversationId" = ${sql.p(2)} AND "status" NOT IN (${terminal})
-       UNION SELECT "jobId" AS "id" FROM ${sql.table(JobWaitEntity)} WHERE "ownerId" = ${sql.p(n + 3)} AND "conversationId" = ${sql.p(n + 4)} AND "status" = 'pending'
+      `SELECT "id" FROM ${sql.table(JobEntity)} WHERE "ownerId" = ${sql.p(1)} AND "conversationId" = ${sql.p(2)} AND NOT (${sql.inList('"status"', 3)})
+       UNION SELECT "jobId" AS "id" FROM ${sql.table(JobWaitEntity)} WHERE "ownerId" = ${sql.p(4)} AND "conversationId" = ${sql.p(5)} AND "status" = 'pending'
        ORDER BY "id" LIMIT ${Number(limit)}`,
       // SQLite's parameters are positional: the ids again for the second part.
-      [ownerId, conversationId, ...TERMINAL_JOB_STATUSES, ownerId, conversationId],
+      [ownerId, conversationId, sql.list(TERMINAL_JOB_STATUSES), ownerId, conversationId],
     );
     return rows.map((r) => String(r['id']));
   }
@@ -173,10 +171,11 @@ async function lockRow(
   ownerId: string,
   id: string,
   mode: 'share' | 'update',
+  /** The condition that the row still counts (a deleted conversation keeps its row). */
+  live: string,
 ): Promise<boolean> {
   const sql = new Sql(m);
   const lock = sql.postgres ? (mode === 'share' ? ' FOR SHARE' : ' FOR UPDATE') : '';
-  const live = entity === ConversationEntity ? ' AND "deletedAt" IS NULL' : '';
   const rows = await sql.rows(
     `SELECT 1 AS "found" FROM ${sql.table(entity)} WHERE "ownerId" = ${sql.p(1)} AND "id" = ${sql.p(2)}${live}${lock}`,
     [ownerId, id],
