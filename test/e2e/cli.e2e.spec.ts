@@ -169,6 +169,108 @@ describe('wiz CLI', () => {
     expect((await wiz(['keys', 'revoke', id])).code).toBe(0);
   });
 
+  it('wiz projects and conversations: a channel made, posted to with its reply awaited, shown, and deleted', async () => {
+    const project = JSON.parse((await wiz(['projects', 'create', '--name', 'Launch', '--json'])).stdout) as {
+      id: string;
+    };
+    const made = await wiz([
+      'conversations',
+      'create',
+      '--project',
+      project.id,
+      '--name',
+      'general',
+      '--agents',
+      'ada',
+    ]);
+    expect(made).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Created #general \([0-9a-f-]{36}\) with /) });
+    const listed = JSON.parse((await wiz(['conversations', 'ls', '--project', project.id, '--json'])).stdout) as {
+      items: Array<{ id: string; name: string; participants: Array<{ kind: string; id: string }> }>;
+    };
+    expect(listed.items.map((c) => c.name)).toEqual(['general']);
+    const channel = listed.items[0]!;
+    expect(channel.participants.map((p) => p.kind).sort()).toEqual(['agent', 'user']);
+    expect(channel.participants.find((p) => p.kind === 'user')!.id).toBe('cli');
+
+    const unheard = await wiz(['conversations', 'post', channel.id, 'nobody named', '--wait']);
+    expect(unheard).toMatchObject({ code: 0, stderr: 'wiz: no agent reached (in a channel, mention one: @Name)\n' });
+    const posted = await wiz(['conversations', 'post', channel.id, '@Ada hello channel', '--wait']);
+    expect(posted.code).toBe(0);
+    expect(posted.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}Ada: echo: .*hello channel\n$/);
+    const shown = await wiz(['conversations', 'show', channel.id]);
+    expect(shown.stdout.split('\n').slice(0, 2)).toEqual([
+      `#general  ${channel.id}  (project ${project.id})`,
+      expect.stringMatching(/^with: (Ada, cli|cli, Ada)$/),
+    ]);
+    expect(shown.stdout).toMatch(/cli: nobody named\n.*cli: @Ada hello channel\n.*Ada: echo: .*hello channel\n$/);
+
+    // Refusals change nothing: a project with a channel, a create that names neither kind.
+    const busy = await wiz(['projects', 'rm', project.id]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/HTTP 409/);
+    const vague = await wiz(['conversations', 'create', '--name', 'x']);
+    expect(vague).toMatchObject({ code: 1, stderr: expect.stringContaining('give --agent <agent> for a DM') });
+    expect((await client.conversations.list({ projectId: project.id })).total).toBe(1);
+
+    expect(await wiz(['conversations', 'rm', channel.id])).toMatchObject({ code: 0 });
+    const gone = await wiz(['conversations', 'show', channel.id]);
+    expect(gone).toMatchObject({ code: 1, stderr: expect.stringMatching(/HTTP 404/) });
+    expect(await wiz(['projects', 'rm', project.id])).toMatchObject({ code: 0 });
+    expect((await wiz(['projects', 'ls', '--json'])).stdout.trim()).toBe('[]');
+
+    // A DM: the reply of a post without --wait is read back with show.
+    const dm = JSON.parse((await wiz(['conversations', 'create', '--agent', 'Ada', '--json'])).stdout) as {
+      id: string;
+      kind: string;
+    };
+    expect(dm.kind).toBe('dm');
+    const sent = await wiz(['conversations', 'post', dm.id, 'direct one', '--json']);
+    const { jobIds } = JSON.parse(sent.stdout) as { jobIds: string[] };
+    expect(jobIds).toHaveLength(1);
+    await until(async () => (await client.jobs.get(jobIds[0]!)).status === 'completed', 20_000, 'the DM job ends');
+    await until(
+      async () => (await wiz(['conversations', 'show', dm.id])).stdout.includes('Ada: echo: '),
+      20_000,
+      'the reply is posted',
+    );
+  });
+
+  it("wiz chat talks in the agent's DM with the cli user, not in another person's", async () => {
+    const ada = (await client.agents.list()).items.find((a) => a.name === 'Ada')!;
+    const theirs = await client.conversations.create({ kind: 'dm', agentId: ada.id, userId: 'alice' });
+    const child = spawn(process.execPath, [CLI, 'chat', 'Ada'], {
+      env: { PATH: process.env['PATH'] ?? '', XDG_CONFIG_HOME: configHome, WIZ_URL: server.baseUrl },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    trackChild(child);
+    let out = '';
+    let stderr = '';
+    let sent = false;
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const answered = new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (!sent && out.includes('you: ')) {
+          sent = true;
+          child.stdin!.write('hi from chat\n');
+        }
+        if (/Ada: echo: .*hi from chat\n/.test(out)) resolve();
+      });
+      child.once('exit', () => reject(new Error(`wiz chat exited: ${out} ${stderr}`)));
+    });
+    await answered;
+    child.stdin!.end('/exit\n');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect((await client.messages.list(theirs.id)).items).toEqual([]);
+    const mine = (await client.conversations.list({ limit: 500 })).items.filter(
+      (c) => c.kind === 'dm' && c.participants.some((p) => p.kind === 'user' && p.id === 'cli'),
+    );
+    expect(mine).toHaveLength(1);
+    const said = (await client.messages.list(mine[0]!.id)).items.map((m) => m.content);
+    expect(said).toContain('hi from chat');
+  });
+
   it('wiz approvals ls and approve let a gated call run; jobs steer and input answer; reject needs a pending one', async () => {
     const empty = await wiz(['approvals', 'ls']);
     expect(empty.stdout).toContain('No approvals waiting. Set an approval policy on an agent to gate its tools.');

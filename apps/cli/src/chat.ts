@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { ctx, findAgent } from './context';
-
-const USER = 'cli';
+import { CLI_USER as USER } from './conversations';
 
 export function chatCommand(program: Command): void {
   program
@@ -13,8 +12,12 @@ export function chatCommand(program: Command): void {
       const agent = await findAgent(client, nameOrId);
       const all = await client.conversations.list({ limit: 500 });
       const dm =
-        all.items.find((c) => c.kind === 'dm' && c.participants.some((p) => p.kind === 'agent' && p.id === agent.id)) ??
-        (await client.conversations.create({ kind: 'dm', agentId: agent.id, userId: USER, userName: 'CLI' }));
+        all.items.find(
+          (c) =>
+            c.kind === 'dm' &&
+            c.participants.some((p) => p.kind === 'agent' && p.id === agent.id) &&
+            c.participants.some((p) => p.kind === 'user' && p.id === USER),
+        ) ?? (await client.conversations.create({ kind: 'dm', agentId: agent.id, userId: USER, userName: 'CLI' }));
       let answered: (() => void) | undefined;
       let streaming = false;
       const sub = client.events.subscribe(`conversation:${dm.id}`, {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { approvalCommands, jobInputCommands } from './approvals';
 import { agentCommands, jobCommands, runCommand } from './agents-jobs';
 import { chatCommand } from './chat';
+import { conversationCommands, projectCommands } from './conversations';
 import { eventsCommand, keyCommands, loginCommand } from './misc';
 import { fail } from './output';
 
@@ -18,6 +19,8 @@ loginCommand(program);
 agentCommands(program);
 runCommand(program);
 chatCommand(program);
+conversationCommands(program);
+projectCommands(program);
 jobCommands(program);
 jobInputCommands(program);
 approvalCommands(program);
