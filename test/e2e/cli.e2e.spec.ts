@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { WizClient } from '@wiz/client';
 import { FakeLlmServer } from '../../apps/fake-llm/src/fake-llm.server';
+import { McpTestServer } from '../support/mcp-test-server';
 import { trackChild } from '../support/child-registry';
 import { cleanup, isolation } from '../support/isolation';
 import { until } from '../support/until';
@@ -39,6 +40,14 @@ describe('wiz CLI', () => {
       {
         match: { systemContains: 'You are Gated,', hasToolResult: true },
         reply: { content: 'done: {{lastToolResult}}' },
+      },
+      {
+        match: { systemContains: 'You are Waiter,', hasToolResult: false },
+        reply: { toolCalls: [{ name: 'wait_for_signal', arguments: { name: 'go', timeoutSec: 120 } }] },
+      },
+      {
+        match: { systemContains: 'You are Waiter,', hasToolResult: true },
+        reply: { content: 'got {{lastToolResult}}' },
       },
       { reply: { content: 'echo: {{lastUserFirstLine}}', chunkSize: 4, tokenIntervalMs: 5 } },
     ],
@@ -269,6 +278,86 @@ describe('wiz CLI', () => {
     expect(mine).toHaveLength(1);
     const said = (await client.messages.list(mine[0]!.id)).items.map((m) => m.content);
     expect(said).toContain('hi from chat');
+  });
+
+  it('wiz agents pause, resume and rm; schedules; mcp add, tools and rm; jobs signal', async () => {
+    expect(await wiz(['agents', 'pause', 'Ada'])).toMatchObject({ code: 0, stdout: 'Ada is paused\n' });
+    expect((await wiz(['agents', 'ls'])).stdout).toMatch(/^Ada\s+paused/m);
+    expect(await wiz(['agents', 'resume', 'ada'])).toMatchObject({ code: 0, stdout: 'Ada is taking jobs\n' });
+    const temp = await client.agents.create({ name: 'Temp', role: 'goes away' });
+    expect(await wiz(['agents', 'rm', 'Temp'])).toMatchObject({ code: 0, stdout: `Deleted Temp (${temp.id})\n` });
+    expect((await wiz(['agents', 'show', 'Temp'])).stderr).toContain('no agent named "Temp"');
+
+    const bad = await wiz(['schedules', 'create', '--agent', 'Ada', '--cron', '61 * * * *', 'standup']);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('invalid cron expression "61 * * * *"') });
+    const made = await wiz([
+      'schedules',
+      'create',
+      '--agent',
+      'Ada',
+      '--cron',
+      '0 9 * * 1-5',
+      '--tz',
+      'Europe/Berlin',
+      'standup',
+      '--json',
+    ]);
+    const schedule = JSON.parse(made.stdout) as { id: string; nextRunAt: string; template: { input: string } };
+    expect(schedule.template.input).toBe('standup');
+    expect(new Date(schedule.nextRunAt).getTime()).toBeGreaterThan(Date.now());
+    expect((await wiz(['schedules', 'ls'])).stdout).toMatch(
+      new RegExp(`${schedule.id}\\s+0 9 \\* \\* 1-5 Europe/Berlin`),
+    );
+    expect(await wiz(['schedules', 'rm', schedule.id])).toMatchObject({ code: 0 });
+    expect((await client.schedules.list()).items).toEqual([]);
+
+    const mcp = new McpTestServer();
+    const url = await mcp.start();
+    try {
+      const both = await wiz(['mcp', 'add', '--name', 'probe', '--http', url, '--stdio', 'node']);
+      expect(both).toMatchObject({ code: 1, stderr: 'wiz: give either --http <url> or --stdio <command>\n' });
+      const added = await wiz(['mcp', 'add', '--name', 'probe', '--http', url, '--header', 'X-Token=s3cret-value']);
+      expect(added).toMatchObject({ code: 0, stdout: expect.stringContaining('wiz mcp tools probe') });
+      const ls = await wiz(['mcp', 'ls']);
+      expect(ls.stdout).toMatch(/probe\s+[0-9a-f-]{36}\s+http\s+http:\/\/127\.0\.0\.1:\d+\/mcp\s+X-Token/);
+      expect(ls.stdout).not.toContain('s3cret-value');
+      const tools = await wiz(['mcp', 'tools', 'probe']);
+      expect(tools.code).toBe(0);
+      expect(tools.stdout).toMatch(/probe__echo\s+echoes its text/);
+      expect(mcp.headers.some((h) => h['x-token'] === 's3cret-value')).toBe(true);
+      const id = (JSON.parse((await wiz(['mcp', 'ls', '--json'])).stdout) as Array<{ id: string }>)[0]!.id;
+      expect(await wiz(['mcp', 'rm', id])).toMatchObject({ code: 0 });
+      await mcp.stop();
+      // A server nobody answers at: its state and reason, and exit code 1.
+      expect((await wiz(['mcp', 'add', '--name', 'gone', '--http', url])).code).toBe(0);
+      const down = await wiz(['mcp', 'tools', 'gone']);
+      expect(down.code).toBe(1);
+      expect(down.stdout).toMatch(/^gone: failed: /);
+      const goneId = (JSON.parse((await wiz(['mcp', 'ls', '--json'])).stdout) as Array<{ id: string }>)[0]!.id;
+      expect(await wiz(['mcp', 'rm', goneId])).toMatchObject({ code: 0 });
+      expect((await client.mcpServers.list()).items).toEqual([]);
+    } finally {
+      await mcp.stop();
+    }
+
+    const waiter = await client.agents.create({
+      name: 'Waiter',
+      role: 'waits for a go',
+      tools: ['wait_for_signal'],
+      loop: { planning: false, maxIterations: 3 },
+    });
+    const job = await client.jobs.create({ agentId: waiter.id, input: 'wait for it' });
+    await until(async () => (await client.jobs.get(job.id)).status === 'waiting-input', 20_000, 'the job parks');
+    const unexpected = await wiz(['jobs', 'signal', job.id, 'stop']);
+    expect(unexpected).toMatchObject({ code: 1, stderr: expect.stringMatching(/HTTP 409/) });
+    const notJson = await wiz(['jobs', 'signal', job.id, 'go', '--payload', '{oops']);
+    expect(notJson).toMatchObject({ code: 1, stderr: 'wiz: --payload is not JSON: {oops\n' });
+    expect(await wiz(['jobs', 'signal', job.id, 'go', '--payload', '{"n":7}'])).toMatchObject({
+      code: 0,
+      stdout: `go woke 1 wait(s) of ${job.id}\n`,
+    });
+    await until(async () => (await client.jobs.get(job.id)).status === 'completed', 20_000, 'the job completes');
+    expect((await client.jobs.get(job.id)).result?.text).toMatch(/^got .*"n":7/);
   });
 
   it('wiz approvals ls and approve let a gated call run; jobs steer and input answer; reject needs a pending one', async () => {

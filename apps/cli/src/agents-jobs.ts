@@ -86,6 +86,29 @@ export function agentCommands(program: Command): void {
         ].join('\n'),
       );
     });
+  for (const [name, verb] of [
+    ['pause', 'pause an agent: it takes no new job until resumed (a running one finishes)'],
+    ['resume', 'resume a paused agent'],
+  ] as const) {
+    agents
+      .command(`${name} <agent>`)
+      .description(verb)
+      .action(async (nameOrId: string, _o, cmd: Command) => {
+        const { client, json } = ctx(cmd);
+        const agent = await findAgent(client, nameOrId);
+        const a = name === 'pause' ? await client.agents.pause(agent.id) : await client.agents.resume(agent.id);
+        print(json, a, () => `${a.name} is ${a.paused ? 'paused' : 'taking jobs'}`);
+      });
+  }
+  agents
+    .command('rm <agent>')
+    .description('delete an agent (name or id)')
+    .action(async (nameOrId: string, _o, cmd: Command) => {
+      const { client, json } = ctx(cmd);
+      const agent = await findAgent(client, nameOrId);
+      await client.agents.remove(agent.id);
+      print(json, { id: agent.id, deleted: true }, () => `Deleted ${agent.name} (${agent.id})`);
+    });
 }
 
 export function runCommand(program: Command): void {

@@ -6,7 +6,7 @@ import { clip, print, table } from './output';
 const args = (w: Wait) => clip(JSON.stringify(w.arguments ?? {}), 50);
 const decided = (w: Wait) => `${w.id} is ${w.status}`;
 
-// Human in the loop: decide gated tool calls, answer a parked job's question, steer a job.
+// Human in the loop: decide gated tool calls, answer a parked job's question, steer or signal a job.
 export function approvalCommands(program: Command): void {
   const approvals = program.command('approvals').description('tool calls waiting for your decision');
   approvals
@@ -72,5 +72,20 @@ export function jobInputCommands(program: Command): void {
       const { client, json } = ctx(cmd);
       const r = await client.jobs.steer(id, message);
       print(json, r, () => `sent to ${r.jobId}`);
+    });
+  jobs
+    .command('signal <id> <name>')
+    .description('send signal <name> to the job waiting for it (wait_for_signal)')
+    .option('--payload <json>', 'what the job reads (JSON)', '{}')
+    .action(async (id: string, name: string, o: { payload: string }, cmd: Command) => {
+      const { client, json } = ctx(cmd);
+      let payload: unknown;
+      try {
+        payload = JSON.parse(o.payload);
+      } catch {
+        throw new Error(`--payload is not JSON: ${o.payload}`);
+      }
+      const r = await client.jobs.signal(id, name, payload);
+      print(json, r, () => `${name} woke ${r.items.length} wait(s) of ${id}`);
     });
 }

@@ -4,6 +4,7 @@ import { approvalCommands, jobInputCommands } from './approvals';
 import { agentCommands, jobCommands, runCommand } from './agents-jobs';
 import { chatCommand } from './chat';
 import { conversationCommands, projectCommands } from './conversations';
+import { mcpCommands, scheduleCommands } from './schedules-mcp';
 import { eventsCommand, keyCommands, loginCommand } from './misc';
 import { fail } from './output';
 
@@ -24,6 +25,8 @@ projectCommands(program);
 jobCommands(program);
 jobInputCommands(program);
 approvalCommands(program);
+scheduleCommands(program);
+mcpCommands(program);
 eventsCommand(program);
 keyCommands(program);
 
