@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { WebSocket } from 'ws';
 import type { Agent } from '@wiz/contracts';
 import { WizApiError, WizClient } from '@wiz/client';
+import { print } from './output';
 import { resolveTarget } from './settings';
 
 export interface Ctx {
@@ -22,4 +23,21 @@ export async function findAgent(client: WizClient, nameOrId: string): Promise<Ag
   const agent = all.find((a) => a.id === nameOrId) ?? all.find((a) => a.name.toLowerCase() === nameOrId.toLowerCase());
   if (!agent) throw new WizApiError(404, 'not_found', `no agent named "${nameOrId}" (see \`wiz agents ls\`)`);
   return agent;
+}
+
+/** `<parent> rm <id>`: deletes one `what` by id with `remove`, and says so. */
+export function removeCommand(
+  parent: Command,
+  what: string,
+  description: string,
+  remove: (client: WizClient, id: string) => Promise<void>,
+): void {
+  parent
+    .command('rm <id>')
+    .description(description)
+    .action(async (id: string, _o, cmd: Command) => {
+      const { client, json } = ctx(cmd);
+      await remove(client, id);
+      print(json, { id, deleted: true }, () => `Deleted ${what} ${id}`);
+    });
 }

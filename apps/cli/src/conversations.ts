@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Conversation, Message } from '@wiz/contracts';
 import type { WizClient } from '@wiz/client';
-import { ctx, findAgent } from './context';
+import { ctx, findAgent, removeCommand } from './context';
 import { clip, print, table } from './output';
 
 /** Who the command line speaks as in conversations (as `wiz chat` does), unless `--user` says otherwise. */
@@ -44,14 +44,9 @@ export function projectCommands(program: Command): void {
       const p = await client.projects.create({ name: o.name, description: o.description });
       print(json, p, () => `Created ${p.name} (${p.id})`);
     });
-  projects
-    .command('rm <id>')
-    .description('delete a project (refused while it has channels)')
-    .action(async (id: string, _o, cmd: Command) => {
-      const { client, json } = ctx(cmd);
-      await client.projects.remove(id);
-      print(json, { id, deleted: true }, () => `Deleted project ${id}`);
-    });
+  removeCommand(projects, 'project', 'delete a project (refused while it has channels)', (c, id) =>
+    c.projects.remove(id),
+  );
 }
 
 export function conversationCommands(program: Command): void {
@@ -143,14 +138,12 @@ export function conversationCommands(program: Command): void {
         client.close();
       }
     });
-  conversations
-    .command('rm <id>')
-    .description('delete a conversation with its messages (refused while one of its jobs has not ended)')
-    .action(async (id: string, _o, cmd: Command) => {
-      const { client, json } = ctx(cmd);
-      await client.conversations.remove(id);
-      print(json, { id, deleted: true }, () => `Deleted conversation ${id}`);
-    });
+  removeCommand(
+    conversations,
+    'conversation',
+    'delete a conversation with its messages (refused while one of its jobs has not ended)',
+    (c, id) => c.conversations.remove(id),
+  );
 }
 
 async function create(

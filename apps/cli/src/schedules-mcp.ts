@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { MISSED_RUN_POLICIES } from '@wiz/contracts';
-import { ctx, findAgent } from './context';
+import { ctx, findAgent, removeCommand } from './context';
 import { clip, print, table } from './output';
 
 /** A repeatable `--x K=V` option, gathered into a map (the first `=` or `:` splits it). */
@@ -60,14 +60,7 @@ export function scheduleCommands(program: Command): void {
         print(json, s, () => `Created schedule ${s.id}: next ${s.nextRunAt ?? 'never'}`);
       },
     );
-  schedules
-    .command('rm <id>')
-    .description('delete a schedule (its jobs stay)')
-    .action(async (id: string, _o, cmd: Command) => {
-      const { client, json } = ctx(cmd);
-      await client.schedules.remove(id);
-      print(json, { id, deleted: true }, () => `Deleted schedule ${id}`);
-    });
+  removeCommand(schedules, 'schedule', 'delete a schedule (its jobs stay)', (c, id) => c.schedules.remove(id));
 }
 
 // MCP servers as tool sources: secrets go in, only their names come out.
@@ -149,12 +142,5 @@ export function mcpCommands(program: Command): void {
       );
       if (t.state !== 'connected') process.exitCode = 1;
     });
-  mcp
-    .command('rm <id>')
-    .description('remove a server (agents lose its tools)')
-    .action(async (id: string, _o, cmd: Command) => {
-      const { client, json } = ctx(cmd);
-      await client.mcpServers.remove(id);
-      print(json, { id, deleted: true }, () => `Removed MCP server ${id}`);
-    });
+  removeCommand(mcp, 'MCP server', 'remove a server (agents lose its tools)', (c, id) => c.mcpServers.remove(id));
 }
