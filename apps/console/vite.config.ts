@@ -21,6 +21,10 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     rollupOptions: {
+      // The contracts library only declares (schemas, constants): a module of it whose exports the
+      // console does not use is left out. The console uses its zod-free values (vocabulary.ts), so
+      // neither the schemas nor zod are in the bundle.
+      treeshake: { moduleSideEffects: (id) => !id.includes('/libs/contracts/src/') },
       // zod ships comments rollup cannot place; harmless, and not ours to fix.
       onwarn: (w, warn) => (w.code === 'INVALID_ANNOTATION' ? undefined : warn(w)),
     },

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { cursorQuerySchema, PageQuerySchema } from './page.schema';
+import { DOUBLE_TEXTING_POLICIES } from './vocabulary';
 
 // Conversations: people and agents talk in DMs and in the channels of projects.
 // People are identified within their owner by a free `userId` (the owner's own user ids).
 
-/** What an agent does with a person's message while its previous answer in that conversation is unfinished. */
-export const DOUBLE_TEXTING_POLICIES = ['queue', 'reject', 'interrupt'] as const;
 export const DoubleTextingSchema = z.enum(DOUBLE_TEXTING_POLICIES);
 export type DoubleTexting = z.infer<typeof DoubleTextingSchema>;
 

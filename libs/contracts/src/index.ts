@@ -1,3 +1,4 @@
+export * from './vocabulary';
 export * from './agent.schema';
 export * from './conversation.schema';
 export * from './job.schema';

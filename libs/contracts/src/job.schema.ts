@@ -1,25 +1,9 @@
 import { z } from 'zod';
 import { PageQuerySchema } from './page.schema';
 import { JobUsageSchema } from './usage.schema';
+import { JOB_STATUSES, JobStatus } from './vocabulary';
 
-// Every status a job can be in (docs/glossary.md, "Job status"). A job is born waiting, delayed
-// or queued, runs active, may wait on its children, and ends completed, failed or cancelled.
-export const JOB_STATUSES = [
-  'waiting',
-  'queued',
-  'delayed',
-  'active',
-  'waiting-children',
-  /** Parked on a person (approval, question) or an outside signal: see human-input.schema.ts. */
-  'waiting-input',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
 export const JobStatusSchema = z.enum(JOB_STATUSES);
-export type JobStatus = z.infer<typeof JobStatusSchema>;
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
-export const isTerminal = (s: JobStatus): boolean => TERMINAL_JOB_STATUSES.includes(s);
 
 export const MAX_DELAY_MS = 366 * 24 * 3_600_000;
 
@@ -142,6 +126,4 @@ export type JobListQuery = z.infer<typeof JobListQuerySchema>;
 export const JobCountsQuerySchema = z.object({ agentId: z.uuid().optional() });
 export type JobCounts = Record<JobStatus, number>;
 
-export const MISSED_RUN_POLICIES = ['skip', 'run-once', 'run-all'] as const;
-export type MissedRunPolicy = (typeof MISSED_RUN_POLICIES)[number];
 export type JobTemplate = z.infer<typeof JobTemplateSchema>;

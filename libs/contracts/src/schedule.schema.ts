@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { JobTemplateSchema, MISSED_RUN_POLICIES } from './job.schema';
+import { JobTemplateSchema } from './job.schema';
+import { MISSED_RUN_POLICIES } from './vocabulary';
 
 /** Why `expr` is not a usable cron expression (5 fields, 6 with seconds, 7 with years, or @daily…), or null. */
 export function cronProblem(expr: string): string | null {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventEnvelopeSchema, EventPayloadSchemas } from './event.schema';
-import { ClientFrameSchema, ServerFrameSchema, TOPIC_KINDS, WS_CLOSE_CODES } from './ws.schema';
+import { ClientFrameSchema, ServerFrameSchema, TOPIC_KINDS } from './ws.schema';
+import { WS_CLOSE_CODES } from './vocabulary';
 
 // The WebSocket protocol as JSON Schema (draft 2020-12), generated from the zod contracts with
 // zod's own `z.toJSONSchema`, so it cannot drift from what the gateway validates. Served at

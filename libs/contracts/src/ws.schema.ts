@@ -72,18 +72,6 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 
-/** Close codes the server uses, beside the standard ones. */
-export const WS_CLOSE_CODES = {
-  /** The send buffer went over WIZ_WS_MAX_BUFFERED_BYTES: reconnect and resume with `since`. */
-  tooSlow: 1013,
-  /** Invalid API key, or no `auth` frame in time when authentication is on. */
-  unauthorized: 4401,
-  /** A frame over WIZ_WS_MAX_FRAME_BYTES (standard "message too big"). */
-  tooBig: 1009,
-  /** Kept sending frames faster than WIZ_WS_FRAMES_PER_SEC after an error frame said so. */
-  tooManyFrames: 4429,
-} as const;
-
 /** `GET /api/v1/{jobs,agents}/:id/events`: `since` for clients that cannot send Last-Event-ID. */
 export const SseQuerySchema = z.strictObject({
   since: z.coerce.number().int().min(0).optional(),
