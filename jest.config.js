@@ -1,7 +1,8 @@
 // Three tiers (STYLE.md rule 9): unit specs beside the code, integration and e2e under test/.
 // Integration and e2e talk to the machine's real NATS and Postgres with isolated names per run.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] };
-const moduleNameMapper = { '^@wiz/(.*)$': '<rootDir>/libs/$1/src' };
+// `@wiz/contracts/vocabulary`: one module of a library, for clients that must not load all of it.
+const moduleNameMapper = { '^@wiz/([^/]+)/(.+)$': '<rootDir>/libs/$1/src/$2', '^@wiz/(.*)$': '<rootDir>/libs/$1/src' };
 const base = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node' };
 module.exports = {
   // Global option (not per project): e2e tests start processes and wait for redeliveries.

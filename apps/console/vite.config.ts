@@ -9,10 +9,12 @@ export default defineConfig({
   root: here('.'),
   base: '/',
   resolve: {
-    alias: {
-      '@wiz/client': here('../../libs/client/src/index.ts'),
-      '@wiz/contracts': here('../../libs/contracts/src/index.ts'),
-    },
+    alias: [
+      { find: /^@wiz\/client$/, replacement: here('../../libs/client/src/index.ts') },
+      { find: /^@wiz\/contracts$/, replacement: here('../../libs/contracts/src/index.ts') },
+      // One module of the library (`@wiz/contracts/vocabulary`), as the typed client imports them.
+      { find: /^@wiz\/contracts\/(.+)$/, replacement: `${here('../../libs/contracts/src')}/$1.ts` },
+    ],
   },
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   build: {

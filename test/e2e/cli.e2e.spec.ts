@@ -94,6 +94,29 @@ describe('wiz CLI', () => {
     rmSync(configHome, { recursive: true, force: true });
   });
 
+  it("starts without loading the contracts' schemas or Nest (one module of each library it needs)", async () => {
+    // What a command's process has loaded when it exits (--help exits before any request).
+    const probe = spawn(
+      process.execPath,
+      [
+        '-e',
+        `process.argv = ['node', 'wiz', '--help'];
+         process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));
+         require(${JSON.stringify(CLI)});`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    trackChild(probe);
+    let loaded = '';
+    probe.stderr!.on('data', (d: Buffer) => (loaded += d.toString()));
+    const [code] = (await once(probe, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    const files = JSON.parse(loaded) as string[];
+    expect(files).toContainEqual(expect.stringMatching(/libs\/contracts\/src\/vocabulary\.js$/));
+    expect(files.filter((f) => /libs\/contracts\/src\/(index|[a-z-]+\.schema)\.js$/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.includes('/node_modules/@nestjs/'))).toEqual([]);
+  });
+
   it('wiz run streams the answer and exits 0; a failed job exits 1 with the reason', async () => {
     const ok = await wiz(['run', '--agent', 'ada', 'hello there']);
     expect(ok).toMatchObject({ code: 0, stdout: 'echo: hello there\n' });

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { JOB_STATUSES, JobStatus } from '@wiz/contracts';
+import { JOB_STATUSES, JobStatus } from '@wiz/contracts/vocabulary';
 import { ctx, findAgent } from './context';
 import { exitCodeOf, followJob } from './follow';
 import { clip, print, table } from './output';

@@ -1,5 +1,5 @@
 import type { Job } from '@wiz/contracts';
-import { isTerminal } from '@wiz/contracts';
+import { isTerminal } from '@wiz/contracts/vocabulary';
 import type { AnyEvent, WizClient } from '@wiz/client';
 
 const out = (s: string) => process.stdout.write(s);

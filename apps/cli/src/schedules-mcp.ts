@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { MISSED_RUN_POLICIES } from '@wiz/contracts';
+import { MISSED_RUN_POLICIES } from '@wiz/contracts/vocabulary';
 import { ctx, findAgent, removeCommand } from './context';
 import { clip, print, table } from './output';
 

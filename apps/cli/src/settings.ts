@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { loadCliEnv } from '@wiz/config';
+import { loadCliEnv } from '@wiz/config/cli-env';
 
 const StoredSchema = z.object({ url: z.string().optional(), apiKey: z.string().optional() });
 export type Stored = z.infer<typeof StoredSchema>;

@@ -1,4 +1,5 @@
-import { ERROR_CODES, ErrorCode, QuotaLimit } from '@wiz/contracts';
+// One module of the contracts, not their index: a Node process of the client (the CLI) loads no schema.
+import { ERROR_CODES, ErrorCode, QuotaLimit } from '@wiz/contracts/errors';
 
 export interface ApiIssue {
   path: string;

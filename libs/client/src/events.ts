@@ -1,4 +1,5 @@
-import { ServerFrame, WS_CLOSE_CODES } from '@wiz/contracts';
+import type { ServerFrame } from '@wiz/contracts';
+import { WS_CLOSE_CODES } from '@wiz/contracts/vocabulary';
 import { WizApiError } from './errors';
 import { AnyEvent, SubscribeOptions, Subscription, WizEvent } from './subscription';
 
