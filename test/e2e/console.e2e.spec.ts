@@ -82,7 +82,10 @@ describe('web console', () => {
   it('serves the console at / with an SPA fallback, leaving /api and /health to the gateway', async () => {
     const page = await fetch(`${server.baseUrl}/agents/anything`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<div id="app">');
+    const html = await page.text();
+    expect(html).toContain('<div id="app">');
+    // Keys are not required here (loopback): the console opens without checking one.
+    expect(html).toContain('<meta name="wiz-auth" content="off" />');
     const api = await fetch(`${server.baseUrl}/api/v1/nothing-here`, { headers: { accept: 'text/html' } });
     expect(api.status).toBe(404);
     expect(((await api.json()) as { code: string }).code).toBe('not_found');

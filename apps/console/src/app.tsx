@@ -50,8 +50,20 @@ const ROUTES: Array<[string, (p: Record<string, string>) => preact.JSX.Element]>
 
 type Gate = 'checking' | 'ready' | 'login' | { error: unknown };
 
+/**
+ * Where to start: the page served by Wiz says whether API keys are required (`<meta name="wiz-auth">`).
+ * Not required: open at once. Required and none stored: ask for one (no request that must fail).
+ * Otherwise (a stored key, or a page from the Vite dev server) the key is checked first.
+ */
+function firstGate(): Gate {
+  const auth = document.querySelector('meta[name="wiz-auth"]')?.getAttribute('content');
+  if (auth === 'off') return 'ready';
+  if (auth === 'on' && !hasStoredKey()) return 'login';
+  return 'checking';
+}
+
 export function App() {
-  const [gate, setGate] = useState<Gate>('checking');
+  const [gate, setGate] = useState<Gate>(firstGate);
   const check = () =>
     api()
       .agents.list({ limit: 1 })
@@ -59,7 +71,7 @@ export function App() {
         () => setGate('ready'),
         (e: unknown) => setGate(e instanceof WizApiError && e.status === 401 ? 'login' : { error: e }),
       );
-  useEffect(() => void check(), []);
+  useEffect(() => void (gate === 'checking' && check()), []);
   if (gate === 'checking') return <Loading what="Wiz" />;
   if (gate === 'login') return <Login onDone={() => setGate('ready')} />;
   if (gate !== 'ready')

@@ -1,5 +1,5 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
-import { WizConfig } from '@wiz/config';
+import { authEnabled, WIZ_CONFIG, WizConfig } from '@wiz/config';
 import { PlatformModule } from '@wiz/platform';
 import { AgentsModule } from './agents/agents.module';
 import { ApprovalsModule } from './approvals/approvals.module';
@@ -50,5 +50,5 @@ export class GatewayAppModule {
 
 export function attachGateway(app: INestApplication): void {
   app.get(WsGateway).attach();
-  serveConsole(app);
+  serveConsole(app, authEnabled(app.get<WizConfig>(WIZ_CONFIG)));
 }
