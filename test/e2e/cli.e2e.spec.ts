@@ -265,6 +265,36 @@ describe('wiz CLI', () => {
       20_000,
       'the reply is posted',
     );
+
+    // --wait ends on a cancelled job (which posts nothing), and gives up after --timeout.
+    const ada = (await client.agents.list()).items.find((a) => a.name === 'Ada')!;
+    await client.agents.pause(ada.id);
+    try {
+      const late = await wiz(['conversations', 'post', dm.id, 'while paused', '--wait', '--timeout', '1']);
+      expect(late).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/^wiz: no reply within 1 s from job [0-9a-f-]{36}/),
+      });
+      const queued = (await client.jobs.list({ agentId: ada.id, status: ['queued'] })).items;
+      expect(queued).toHaveLength(1);
+      await client.jobs.cancel(queued[0]!.id);
+
+      const waiting = start(['conversations', 'post', dm.id, 'cancel me', '--wait']);
+      let out = '';
+      waiting.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      let job: { id: string } | undefined;
+      await until(
+        async () => !!(job = (await client.jobs.list({ agentId: ada.id, status: ['queued'] })).items[0]),
+        20_000,
+        'the job is queued',
+      );
+      await client.jobs.cancel(job!.id);
+      const [code] = (await once(waiting, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      expect(out).toMatch(new RegExp(`^\\(job ${job!.id} cancelled: .+\\)\\n$`));
+    } finally {
+      await client.agents.resume(ada.id);
+    }
   });
 
   it("wiz chat talks in the agent's DM with the cli user, not in another person's", async () => {

@@ -123,17 +123,23 @@ export function conversationCommands(program: Command): void {
     )
     .option('--user <id>', 'the person it is from (a participant)', CLI_USER)
     .option('--wait', "wait for the reached agents' replies and print them")
-    .action(async (id: string, text: string, o: { user: string; wait?: boolean }, cmd: Command) => {
+    .option('--timeout <seconds>', 'with --wait: give up (exit code 1) after this long', (v) => parseInt(v, 10), 600)
+    .action(async (id: string, text: string, o: { user: string; wait?: boolean; timeout: number }, cmd: Command) => {
       const { client, json } = ctx(cmd);
       try {
         if (!o.wait) {
           const m = await client.messages.post(id, { userId: o.user, content: text });
           return print(json, m, () => `${m.id}${m.jobIds.length ? `  jobs: ${m.jobIds.join(', ')}` : ''}`);
         }
-        const replies = await postAndWait(client, id, o.user, text);
-        if (replies.length === 0 && !json)
+        if (!(o.timeout > 0)) throw new Error('--timeout is a number of seconds above 0');
+        const outcomes = await postAndWait(client, id, { userId: o.user, content: text }, o.timeout);
+        if (outcomes.length === 0 && !json)
           process.stderr.write('wiz: no agent reached (in a channel, mention one: @Name)\n');
-        print(json, replies, () => replies.map(line).join('\n'));
+        print(json, outcomes, () =>
+          outcomes
+            .map((x) => ('message' in x ? line(x.message) : `(job ${x.jobId} cancelled: ${x.cancelled})`))
+            .join('\n'),
+        );
       } finally {
         client.close();
       }
@@ -163,37 +169,61 @@ async function create(
   return client.conversations.create({ kind: 'channel', projectId: o.project, name: o.name, agentIds, users });
 }
 
+/** What a job of the posted message ended its part with: its agent's message, or its cancellation. */
+type Outcome = { message: Message } | { jobId: string; cancelled: string };
+
 /**
- * Posts and resolves with the agents' messages that answer its jobs (an answer, a question, or the
- * apology of a failed job): followed before posting, so that no reply is missed.
+ * Posts and resolves once every job the message started has answered (an agent's message: its
+ * answer, a question, or a failed job's apology) or was cancelled (no message then). The topic is
+ * followed before posting, so that nothing is missed; `timeoutSec` bounds the wait.
  */
-async function postAndWait(client: WizClient, id: string, userId: string, content: string): Promise<Message[]> {
-  const early: Message[] = [];
+async function postAndWait(
+  client: WizClient,
+  id: string,
+  post: { userId: string; content: string },
+  timeoutSec: number,
+): Promise<Outcome[]> {
+  const seen: Outcome[] = [];
   let pending: Set<string> | undefined;
   let done: (() => void) | undefined;
-  const replies: Message[] = [];
-  const take = (m: Message) => {
-    const answered = m.jobIds.filter((j) => pending!.delete(j));
-    if (answered.length) replies.push(m);
+  const outcomes: Outcome[] = [];
+  const take = (o: Outcome) => {
+    const ids = 'message' in o ? o.message.jobIds : [o.jobId];
+    if (ids.filter((j) => pending!.delete(j)).length) outcomes.push(o);
     if (pending!.size === 0) done?.();
   };
   const sub = client.events.subscribe(`conversation:${id}`, {
     onEvent: ({ event: e }) => {
-      if (e.type !== 'message.created' || e.data.message.author.kind !== 'agent') return;
-      if (pending) take(e.data.message);
-      else early.push(e.data.message);
+      const o: Outcome | undefined =
+        e.type === 'message.created' && e.data.message.author.kind === 'agent'
+          ? { message: e.data.message }
+          : e.type === 'job.cancelled' && e.jobId
+            ? { jobId: e.jobId, cancelled: e.data.reason }
+            : undefined;
+      if (!o) return;
+      if (pending) take(o);
+      else seen.push(o);
     },
   });
+  let timer: NodeJS.Timeout | undefined;
   try {
     await sub.ready;
-    const posted = await client.messages.post(id, { userId, content });
+    const posted = await client.messages.post(id, post);
     pending = new Set(posted.jobIds);
-    const all = new Promise<void>((resolve) => (done = resolve));
     if (pending.size === 0) return [];
-    early.forEach(take);
-    await all;
-    return replies;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    seen.forEach(take);
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new Error(`no reply within ${timeoutSec} s from job ${[...pending!].join(', ')} (see wiz jobs show)`)),
+        timeoutSec * 1_000,
+      );
+    });
+    await Promise.race([all, late]);
+    return outcomes;
   } finally {
+    clearTimeout(timer);
     sub.close();
   }
 }
