@@ -91,8 +91,17 @@ describe('webhooks', () => {
       expect(d.event.type).toBe(d.eventType);
     }
     const hookId = created.body.id as string;
-    const deliveries = (await http(sut.baseUrl, 'GET', `/api/v1/webhooks/${hookId}/deliveries`)).body.items;
-    const completed = deliveries.find((d: { eventType: string }) => d.eventType === 'job.completed');
+    // The sender records an attempt after the receiver has answered it: wait for the record.
+    let completed: { status: string } | undefined;
+    await until(
+      async () => {
+        const deliveries = (await http(sut.baseUrl, 'GET', `/api/v1/webhooks/${hookId}/deliveries`)).body.items;
+        completed = deliveries.find((d: { eventType: string }) => d.eventType === 'job.completed');
+        return completed !== undefined && completed.status !== 'pending';
+      },
+      10_000,
+      'the delivery of job.completed recorded',
+    );
     expect(completed).toMatchObject({
       status: 'delivered',
       attempts: [{ responseCode: 200, responseSnippet: 'ok', error: null }],
