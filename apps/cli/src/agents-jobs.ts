@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { JOB_STATUSES, JobStatus } from '@wiz/contracts/vocabulary';
 import { ctx, findAgent } from './context';
 import { exitCodeOf, followJob } from './follow';
-import { clip, print, table } from './output';
+import { clip, csv, print, table } from './output';
 
 export function agentCommands(program: Command): void {
   const agents = program.command('agents').description('list, create and show agents');
@@ -49,13 +49,7 @@ export function agentCommands(program: Command): void {
         cmd: Command,
       ) => {
         const { client, json } = ctx(cmd);
-        const list = (s?: string) =>
-          s === undefined
-            ? undefined
-            : s
-                .split(',')
-                .map((x) => x.trim())
-                .filter(Boolean);
+        const list = (s?: string) => (s === undefined ? undefined : csv(s));
         const agent = await client.agents.create({
           name: o.name,
           role: o.role,

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { ctx, findAgent } from './context';
-import { CLI_USER as USER } from './conversations';
+import { CLI_USER, ctx, findAgent } from './context';
 
 export function chatCommand(program: Command): void {
   program
@@ -16,8 +15,8 @@ export function chatCommand(program: Command): void {
           (c) =>
             c.kind === 'dm' &&
             c.participants.some((p) => p.kind === 'agent' && p.id === agent.id) &&
-            c.participants.some((p) => p.kind === 'user' && p.id === USER),
-        ) ?? (await client.conversations.create({ kind: 'dm', agentId: agent.id, userId: USER, userName: 'CLI' }));
+            c.participants.some((p) => p.kind === 'user' && p.id === CLI_USER),
+        ) ?? (await client.conversations.create({ kind: 'dm', agentId: agent.id, userId: CLI_USER, userName: 'CLI' }));
       let answered: (() => void) | undefined;
       let streaming = false;
       const sub = client.events.subscribe(`conversation:${dm.id}`, {
@@ -48,7 +47,7 @@ export function chatCommand(program: Command): void {
           if (!line) continue;
           const done = new Promise<void>((r) => (answered = r));
           try {
-            await client.messages.post(dm.id, { userId: USER, content: line });
+            await client.messages.post(dm.id, { userId: CLI_USER, content: line });
             await done;
           } catch (e) {
             process.stderr.write(`wiz: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -10,6 +10,9 @@ export interface Ctx {
   json: boolean;
 }
 
+/** Who the command line speaks as in conversations (`wiz chat`, `wiz conversations`), unless `--user` says otherwise. */
+export const CLI_USER = 'cli';
+
 /** The client for a command, from its global options (--url, --key, --json). */
 export function ctx(cmd: Command): Ctx {
   const o = cmd.optsWithGlobals<{ url?: string; key?: string; json?: boolean }>();

@@ -1,17 +1,9 @@
 import { Command } from 'commander';
 import type { Conversation, Message } from '@wiz/contracts';
 import type { WizClient } from '@wiz/client';
-import { ctx, findAgent, removeCommand } from './context';
-import { clip, print, table } from './output';
+import { CLI_USER, ctx, findAgent, removeCommand } from './context';
+import { clip, csv, print, table } from './output';
 
-/** Who the command line speaks as in conversations (as `wiz chat` does), unless `--user` says otherwise. */
-export const CLI_USER = 'cli';
-
-const list = (s?: string) =>
-  (s ?? '')
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
 const who = (c: Conversation) => c.participants.map((p) => p.name ?? p.id).join(', ');
 const line = (m: Message) =>
   `${m.createdAt.slice(0, 19).replace('T', ' ')}  ${m.author.name ?? m.author.id}: ${
@@ -164,8 +156,8 @@ async function create(
   }
   if (o.project === undefined || o.name === undefined)
     throw new Error('give --agent <agent> for a DM, or --project <id> and --name <name> for a channel');
-  const agentIds = await Promise.all(list(o.agents).map(async (a) => (await findAgent(client, a)).id));
-  const users = (o.users === undefined ? [CLI_USER] : list(o.users)).map((userId) => ({ userId }));
+  const agentIds = await Promise.all(csv(o.agents ?? '').map(async (a) => (await findAgent(client, a)).id));
+  const users = (o.users === undefined ? [CLI_USER] : csv(o.users)).map((userId) => ({ userId }));
   return client.conversations.create({ kind: 'channel', projectId: o.project, name: o.name, agentIds, users });
 }
 

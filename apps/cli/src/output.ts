@@ -14,6 +14,13 @@ export function table(rows: Array<Record<string, string | number | null | undefi
   return [line(keys.map((k) => k.toUpperCase())), ...cells.map(line)].join('\n');
 }
 
+/** `a, b,,c` → ['a', 'b', 'c']: a comma-separated option. */
+export const csv = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
 export const clip = (s: string, n = 60): string => {
   const first = s.split('\n')[0]!;
   return first.length > n ? `${first.slice(0, n - 1)}…` : first;

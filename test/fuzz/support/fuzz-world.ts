@@ -162,25 +162,24 @@ async function makePool(server: InProcessServer, key: string, ownerId: string, d
 
 /**
  * What the background writes of a table, whatever the requests: the outbox's rows are marked by the
- * publisher (compared by count), and a webhook delivery's attempts (status, count, log, next time)
- * by the delivery worker on its own backoff, seconds apart against an unreachable fuzzed URL, so
- * beyond any quiet period (compared by the columns a delivery is created with).
+ * publisher (compared by count: null), and a webhook delivery's attempts (status, count, log, next
+ * time) by the delivery worker on its own backoff, seconds apart against an unreachable fuzzed URL,
+ * so beyond any quiet period (compared by the columns a delivery is created with).
  */
-const HASHED: Record<string, string> = {
-  outbox: `''`,
-  webhook_deliveries: `x.id, x."webhookId", x."ownerId", x."eventId", x."eventType", x.body, x."createdAt"`,
+const COMPARED: Record<string, string | null> = {
+  outbox: null,
+  webhook_deliveries: `row(x.id, x."webhookId", x."ownerId", x."eventId", x."eventType", x.body, x."createdAt")`,
 };
 
-/** Row count and content hash of every table of the run's schema (see HASHED for the exceptions). */
+/** Row count and content hash of every table of the run's schema (see COMPARED for the exceptions). */
 export async function snapshot(w: FuzzWorld): Promise<Record<string, string>> {
   const tables: Array<{ table_name: string }> = await w.db.query(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'`,
     [w.iso.schema],
   );
   const parts = tables.map(({ table_name: t }) => {
-    const columns = HASHED[t];
-    const row = columns === undefined ? 'x::text' : `row(${columns})::text`;
-    const hash = columns === `''` ? columns : `coalesce(md5(string_agg(md5(${row}), ',' ORDER BY md5(${row}))), '')`;
+    const row = `md5((${COMPARED[t] === undefined ? 'x' : COMPARED[t]})::text)`;
+    const hash = COMPARED[t] === null ? `''` : `coalesce(md5(string_agg(${row}, ',' ORDER BY ${row})), '')`;
     return `SELECT '${t}' AS t, count(*)::text || ':' || ${hash} AS v FROM "${w.iso.schema}"."${t}" x`;
   });
   // One retry: a pooled connection may have been ended from outside (another suite's Postgres restart).

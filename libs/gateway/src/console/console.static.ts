@@ -37,17 +37,17 @@ export function serveConsole(app: INestApplication, auth: boolean, dir: string |
     setHeaders: (res, path) =>
       res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
   });
+  const sendPage = (res: Response) => {
+    res.setHeader('cache-control', 'no-cache');
+    res.type('html').send(page);
+  };
   app.use((req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || API.test(req.path)) return next();
-    const sendPage = () => {
-      res.setHeader('cache-control', 'no-cache');
-      res.type('html').send(page);
-    };
-    if (req.path === '/index.html') return sendPage();
+    if (req.path === '/index.html') return sendPage(res);
     files(req, res, () => {
       // A missing asset is a 404, not the page; every other path is one of the console's routes.
       if (req.path.startsWith('/assets/') || !req.accepts('html')) return next();
-      sendPage();
+      sendPage(res);
     });
   });
 }
