@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, JetStreamClient, NatsConnection } from 'nats';
 import { BusService, LiveInterest } from '@wiz/bus';
 import { busNames, ServerFrame, WS_CLOSE_CODES } from '@wiz/contracts';
+import { wsDroppedSlowClients } from '@wiz/telemetry';
 import { startGatewayInProcess, InProcessGateway } from '../support/gateway-app';
 import { http } from '../support/http';
 import { cleanup, isolation, TEST_NATS_URL } from '../support/isolation';
@@ -200,11 +201,18 @@ describe('gateway WebSocket protocol', () => {
     await subscribe(fast);
     await subscribe(slow);
     const slowClosed = slow.closed();
-    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause(); // stops reading
-    const published = await publish(200, 32 * 1024);
+    const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    const dropped = async () => (await wsDroppedSlowClients.get()).values[0]?.value ?? 0;
+    const droppedBefore = await dropped();
+    socket.pause(); // stops reading
+    const publishing = publish(200, 32 * 1024);
+    // It reads again once the gateway has given up on it, to see the close frame behind its backlog:
+    // paused past a keep-alive round (1.5 s here), it would be cut without one (1006).
+    await until(async () => (await dropped()) > droppedBefore, 20_000, 'the slow client dropped');
+    socket.resume();
+    const published = await publishing;
     const got = (await fast.take(published.length, isEvent)) as EventFrame[];
     expect(got.map((f) => f.seq)).toEqual(published);
-    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     expect(await slowClosed).toEqual({ code: WS_CLOSE_CODES.tooSlow, reason: 'too slow: reconnect with since' });
     await fast.close();
   });
