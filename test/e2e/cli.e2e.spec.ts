@@ -329,6 +329,17 @@ describe('wiz CLI', () => {
       (c) => c.kind === 'dm' && c.participants.some((p) => p.kind === 'user' && p.id === 'cli'),
     );
     expect(mine).toHaveLength(1);
+    // The same DM, found by the CLI's filters; Alice's only with hers.
+    const listed = async (...args: string[]) =>
+      (
+        JSON.parse((await wiz(['conversations', 'ls', ...args, '--json'])).stdout) as { items: Array<{ id: string }> }
+      ).items.map((c) => c.id);
+    expect(await listed('--agent', 'ada', '--kind', 'dm', '--user', 'cli')).toEqual([mine[0]!.id]);
+    expect(await listed('--agent', 'Ada', '--user', 'alice')).toEqual([theirs.id]);
+    expect(await wiz(['conversations', 'ls', '--kind', 'group'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('kind'),
+    });
     const said = (await client.messages.list(mine[0]!.id)).items.map((m) => m.content);
     expect(said).toContain('hi from chat');
   });

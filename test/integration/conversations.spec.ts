@@ -379,6 +379,47 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('conversation
     ).toEqual([id]);
   });
 
+  it('lists the conversations an agent or a person takes part in, of one kind, and refuses a bad filter', async () => {
+    const [a, b] = [await agent('Filt-A'), await agent('Filt-B')];
+    const [aAnn, aBob, bAnn] = [await dm(a, 'ann-f'), await dm(a, 'bob-f'), await dm(b, 'ann-f')];
+    const project = (await api('POST', '/api/v1/projects', { name: 'Filtered' })).body.id;
+    const channel = (
+      await api('POST', '/api/v1/conversations', {
+        kind: 'channel',
+        projectId: project,
+        name: 'both',
+        agentIds: [a, b],
+        users: [{ userId: 'ann-f' }],
+      })
+    ).body.id as string;
+    const list = async (q: string) => {
+      const r = await api('GET', `/api/v1/conversations?${q}`);
+      expect(r.status).toBe(200);
+      // Created in the same millisecond, two conversations may list in either order.
+      return { ids: r.body.items.map((c: { id: string }) => c.id).sort() as string[], total: r.body.total as number };
+    };
+    const of = (...ids: string[]) => ids.sort();
+    expect(await list(`agentId=${a}`)).toEqual({ ids: of(aAnn, aBob, channel), total: 3 });
+    expect(await list(`agentId=${a}&kind=dm`)).toEqual({ ids: of(aAnn, aBob), total: 2 });
+    expect(await list(`agentId=${a}&userId=ann-f&kind=dm`)).toEqual({ ids: [aAnn], total: 1 });
+    expect(await list(`userId=ann-f`)).toEqual({ ids: of(aAnn, bAnn, channel), total: 3 });
+    expect(await list(`userId=ann-f&kind=channel&agentId=${b}`)).toEqual({ ids: [channel], total: 1 });
+    expect(await list(`agentId=${b}&userId=bob-f`)).toEqual({ ids: [], total: 0 });
+    // Pages of a filtered list: each counts the whole filtered list, together they hold it once.
+    const pages = [await list(`agentId=${a}&limit=2`), await list(`agentId=${a}&limit=2&offset=2`)];
+    expect(pages.map((p) => [p.ids.length, p.total])).toEqual([
+      [2, 3],
+      [1, 3],
+    ]);
+    expect(of(...pages.flatMap((p) => p.ids))).toEqual(of(aAnn, aBob, channel));
+    // A person's id matches as given: no pattern, no other person.
+    expect(await list(`userId=ann-%25`)).toEqual({ ids: [], total: 0 });
+    for (const bad of ['kind=group', 'agentId=not-a-uuid', 'userId=has%20space']) {
+      const r = await api('GET', `/api/v1/conversations?${bad}`);
+      expect(r).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+    }
+  });
+
   it("relays conversation events to the owner's `owner` topic", async () => {
     const project = (await api('POST', '/api/v1/projects', { name: 'Owned' })).body.id;
     const id = (

@@ -9,14 +9,10 @@ export function chatCommand(program: Command): void {
     .action(async (nameOrId: string, _o, cmd: Command) => {
       const { client } = ctx(cmd);
       const agent = await findAgent(client, nameOrId);
-      const all = await client.conversations.list({ limit: 500 });
+      const mine = await client.conversations.list({ kind: 'dm', agentId: agent.id, userId: CLI_USER, limit: 1 });
       const dm =
-        all.items.find(
-          (c) =>
-            c.kind === 'dm' &&
-            c.participants.some((p) => p.kind === 'agent' && p.id === agent.id) &&
-            c.participants.some((p) => p.kind === 'user' && p.id === CLI_USER),
-        ) ?? (await client.conversations.create({ kind: 'dm', agentId: agent.id, userId: CLI_USER, userName: 'CLI' }));
+        mine.items[0] ??
+        (await client.conversations.create({ kind: 'dm', agentId: agent.id, userId: CLI_USER, userName: 'CLI' }));
       let answered: (() => void) | undefined;
       let streaming = false;
       const sub = client.events.subscribe(`conversation:${dm.id}`, {

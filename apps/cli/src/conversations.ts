@@ -41,6 +41,14 @@ export function projectCommands(program: Command): void {
   );
 }
 
+interface ListOptions {
+  project?: string;
+  kind?: string;
+  agent?: string;
+  user?: string;
+  limit: number;
+}
+
 export function conversationCommands(program: Command): void {
   const conversations = program
     .command('conversations')
@@ -48,12 +56,22 @@ export function conversationCommands(program: Command): void {
     .description('list, show, create and delete DMs and channels; post to them');
   conversations
     .command('ls')
-    .description('list conversations, newest first')
+    .description('list conversations, oldest first (the options combine)')
     .option('--project <id>', "only this project's channels")
+    .option('--kind <kind>', 'only DMs (dm) or only channels (channel)')
+    .option('--agent <name|id>', 'only those this agent takes part in')
+    .option('--user <id>', 'only those this person takes part in')
     .option('--limit <n>', 'how many', (v) => parseInt(v, 10), 50)
-    .action(async (o: { project?: string; limit: number }, cmd: Command) => {
+    .action(async (o: ListOptions, cmd: Command) => {
       const { client, json } = ctx(cmd);
-      const page = await client.conversations.list({ projectId: o.project, limit: o.limit });
+      const agentId = o.agent === undefined ? undefined : (await findAgent(client, o.agent)).id;
+      const page = await client.conversations.list({
+        projectId: o.project,
+        kind: o.kind as 'dm' | 'channel' | undefined,
+        agentId,
+        userId: o.user,
+        limit: o.limit,
+      });
       print(
         json,
         page,

@@ -10,6 +10,7 @@ import type {
   Agent,
   ApiKey,
   Conversation,
+  ConversationListQuery,
   CreateAgent,
   CreateApiKey,
   CreateConversation,
@@ -155,7 +156,8 @@ export class RestApi {
   };
 
   readonly conversations = {
-    list: (q: Page & { projectId?: string } = {}) =>
+    /** Oldest first; the filters combine (a DM of an agent with a person: `{ kind: 'dm', agentId, userId }`). */
+    list: (q: Partial<ConversationListQuery> = {}) =>
       this.http.request<PageOf<Conversation>>('GET', `${V1}/conversations`, undefined, { ...q }),
     get: (conversationId: string) =>
       this.http.request<Conversation>('GET', `${V1}/conversations/${id(conversationId)}`),

@@ -78,7 +78,15 @@ export const CreateConversationSchema = z.discriminatedUnion('kind', [
 export type CreateConversation = z.input<typeof CreateConversationSchema>;
 export type CreateConversationParsed = z.infer<typeof CreateConversationSchema>;
 
-export const ConversationListQuerySchema = PageQuerySchema.extend({ projectId: z.uuid().optional() });
+/** Filters combine (and): a DM of an agent with a person is `kind=dm&agentId=…&userId=…`. */
+export const ConversationListQuerySchema = PageQuerySchema.extend({
+  projectId: z.uuid().optional(),
+  kind: ConversationKindSchema.optional(),
+  /** Only conversations this agent takes part in. */
+  agentId: z.uuid().optional(),
+  /** Only conversations this person takes part in. */
+  userId: userId.optional(),
+});
 export type ConversationListQuery = z.infer<typeof ConversationListQuerySchema>;
 
 /** The LLM-side role of a message, stored beside it so that context is rebuilt faithfully. */

@@ -16,6 +16,14 @@ import { Sql } from '../sql';
 /** Messages deleted per statement on SQLite (see `remove`). */
 const SQLITE_DELETE_CHUNK = 2_000;
 
+/** What a conversation list may be narrowed to (combined with and). */
+export type ConversationFilter = Page & {
+  projectId?: string;
+  kind?: 'dm' | 'channel';
+  agentId?: string;
+  userId?: string;
+};
+
 // Projects, conversations and their participants. Queries only; every query takes the owner.
 @Injectable()
 export class ConversationsRepository {
@@ -52,13 +60,33 @@ export class ConversationsRepository {
     return row ?? null;
   }
 
-  list(ownerId: string, q: Page & { projectId?: string }): Promise<[ConversationEntity[], number]> {
-    return this.ds.getRepository(ConversationEntity).findAndCount({
-      where: { ownerId, deletedAt: IsNull(), ...(q.projectId ? { projectId: q.projectId } : {}) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: q.limit,
-      skip: q.offset,
-    });
+  /** Oldest first; `agentId`, `userId`: only conversations where they take part (idx_participants_member). */
+  list(ownerId: string, q: ConversationFilter): Promise<[ConversationEntity[], number]> {
+    const qb = this.ds
+      .getRepository(ConversationEntity)
+      .createQueryBuilder('c')
+      .where('c.ownerId = :ownerId AND c.deletedAt IS NULL', { ownerId });
+    if (q.projectId) qb.andWhere('c.projectId = :projectId', { projectId: q.projectId });
+    if (q.kind) qb.andWhere('c.kind = :kind', { kind: q.kind });
+    const members = [
+      ['pa', 'agent', q.agentId],
+      ['pu', 'user', q.userId],
+    ] as const;
+    for (const [p, kind, id] of members) {
+      if (id === undefined) continue;
+      qb.andWhere(
+        (outer) =>
+          `EXISTS ${outer
+            .subQuery()
+            .select('1')
+            .from(ConversationParticipantEntity, p)
+            .where(`${p}.ownerId = c.ownerId AND ${p}.kind = :${p}Kind AND ${p}.participantId = :${p}Id`)
+            .andWhere(`${p}.conversationId = c.id`)
+            .getQuery()}`,
+        { [`${p}Kind`]: kind, [`${p}Id`]: id },
+      );
+    }
+    return qb.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').take(q.limit).skip(q.offset).getManyAndCount();
   }
 
   async addParticipants(rows: ConversationParticipantEntity[], m?: EntityManager): Promise<void> {
