@@ -32,6 +32,13 @@ describe('human in the loop', () => {
         match: { systemContains: 'You are Gate,', lastUserContains: 'STEERED-NOTE' },
         reply: { content: 'steer seen' },
       },
+      {
+        match: { systemContains: 'You are Timer,', lastUserContains: 'STEERED-MID' },
+        reply: { content: 'mid steer seen' },
+      },
+      // A step shorter than the runtime's fallback read of steering messages (1 s): only what the
+      // bus tells it can end it early.
+      ...step('Timer', 'MIDSTEER', { ...call('remember', { note: 'a note' }), delayMs: 600 }, 'unsteered'),
       ...step('Gate', 'APPROVE', call('todo_write', todos('APPROVE one')), 'approved'),
       ...step('Gate', 'REJECT', call('todo_write', todos('REJECT one')), 'rejected'),
       ...step('Gate', 'EDIT', call('todo_write', todos('EDIT one')), 'edited'),
@@ -194,6 +201,22 @@ describe('human in the loop', () => {
     const done = await settled(slow);
     expect(done.result.text).toContain('timed-out');
     expect((await api('POST', `/api/v1/jobs/${slow}/signals/go`, { late: true })).status).toBe(409);
+  });
+
+  it("hands a steering message posted while a step runs to the job's next step", async () => {
+    const id = await submit('Timer', 'MIDSTEER go');
+    await until(
+      async () => llm.requests.some((r) => JSON.stringify(r.body).includes('MIDSTEER go')),
+      10_000,
+      'the first step asked the model',
+    );
+    expect((await api('POST', `/api/v1/jobs/${id}/messages`, { text: 'STEERED-MID: stop early' })).status).toBe(202);
+    const done = await settled(id);
+    expect(done.result.text).toBe('mid steer seen');
+    const seen = llm.requests.filter((r) => JSON.stringify(r.body).includes('STEERED-MID'));
+    expect(seen).toHaveLength(1);
+    const messages = (seen[0].body as { messages: Array<{ role: string; content: string }> }).messages;
+    expect(messages.slice(-2).map((m) => m.role)).toEqual(['tool', 'user']);
   });
 
   it('shows a steering message to the model at its next step', async () => {

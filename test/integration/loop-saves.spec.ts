@@ -108,7 +108,7 @@ describe('LoopRun saves', () => {
       llm: { describe: (e: unknown) => String(e) },
       journal,
       live: { streams: () => false },
-      human: { hasSteers: async () => false, unconsumedSteers: async () => [] },
+      human: { unconsumedSteers: async () => [] },
       toolBox,
       tokenBatchMs: 50,
       prices: new PriceTable(),
@@ -136,6 +136,7 @@ describe('LoopRun saves', () => {
       tools: [remember],
       policies: { agent: null, owner: null },
       steered: false,
+      steering: { waiting: async () => false },
     });
     return { run, log, requested, answered };
   }

@@ -13,6 +13,7 @@ import { ContextRetentionWorker } from './loop/context-retention.worker';
 import { LiveEvents } from './loop/live-events';
 import { DelegationsService } from './loop/delegations.service';
 import { HumanInputService } from './loop/human-input.service';
+import { SteerWatch } from './loop/steer-watch';
 import { ToolBox } from './tools/tool-box';
 import { RunJournalService } from './loop/run/run-journal.service';
 import { AgentDirectory } from './tools/deps/agent-directory';
@@ -44,6 +45,7 @@ import { McpToolSource } from './tools/mcp/mcp.tools';
     ContextRetentionWorker,
     DelegationsService,
     HumanInputService,
+    SteerWatch,
     ToolBox,
     RunJournalService,
     AgentDirectory,

@@ -12,6 +12,7 @@ import { LoopRun } from './run/loop-run';
 import type { FinishedOutcome, LoopOutcome } from './run/loop-outcome';
 import { RunJournalService } from './run/run-journal.service';
 import type { RunDeps } from './run/run-state';
+import { SteerWatch } from './steer-watch';
 
 export type { FinishedOutcome, LoopOutcome, Write } from './run/loop-outcome';
 
@@ -30,6 +31,7 @@ export class AgentLoopService {
     delegations: DelegationsService,
     private readonly human: HumanInputService,
     private readonly toolBox: ToolBox,
+    private readonly steers: SteerWatch,
   ) {
     this.deps = {
       llm,
@@ -63,6 +65,8 @@ export class AgentLoopService {
     const jobDeadline = job.timeoutMs ? new Deadline(job.timeoutMs) : undefined;
     const timeout = jobDeadline?.signal;
     const signal = AbortSignal.any([cancel, budget.signal, ...(timeout ? [timeout] : [])]);
+    // The job's read that started the run told whether steering messages waited (when it says).
+    const steering = this.steers.watch(job, hints.steered === undefined ? 0 : Date.now());
     let run: LoopRun | undefined;
     try {
       const [[ctx, state], model, policies, tools] = await Promise.all([
@@ -82,6 +86,7 @@ export class AgentLoopService {
         budget,
         policies,
         tools,
+        steering,
         ...hints,
       });
       const outcome = await run.drive();
@@ -105,6 +110,7 @@ export class AgentLoopService {
       }
       throw e;
     } finally {
+      steering.end();
       clearTimeout(wall);
       jobDeadline?.clear();
     }

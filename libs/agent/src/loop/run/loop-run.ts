@@ -116,7 +116,8 @@ export class LoopRun extends RunWaits {
     this.reserved.count = 0;
     const tools = this.deps.toolBox.toolSet(this.tools, this.toolRun());
     let steered = false;
-    // Whether a person steered the job, asked when a step ends (beside its save), read before the next.
+    // Whether a person steered the job, asked when a step ends (beside its save: heard on the bus,
+    // or read from the store at most every second; SteerWatch), known before the next.
     let steers: Promise<boolean> | undefined;
     let followed = false;
     let taken = 0;
@@ -134,7 +135,7 @@ export class LoopRun extends RunWaits {
         hasToolCall('finish'),
         () => this.parked(),
         ({ steps }: { steps: unknown[] }) => steps.length >= stepsLeft,
-        async () => (steered = await (steers ?? this.deps.human.hasSteers(this.job))),
+        async () => (steered = await (steers ?? this.steering.waiting())),
         () => !live && (followed = this.deps.live.streams(this.job)),
         () => this.saveError !== undefined,
       ],
@@ -160,7 +161,7 @@ export class LoopRun extends RunWaits {
         // A parking step is saved with the park (children, context and status in one transaction).
         if (!this.parked()) this.saveSoon();
         if (!last && !this.parked()) {
-          steers = this.deps.human.hasSteers(this.job);
+          steers = this.steering.waiting();
           steers.catch(() => undefined); // read (and thrown) by the stop condition, if the SDK asks it
           // The owner's budgets, between steps: a spent one stops the job before its next call.
           const stop = await this.deps.budgetStop(this.job.ownerId, this.agent.id, () => this.saved());

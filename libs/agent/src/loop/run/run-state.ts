@@ -21,6 +21,7 @@ import { ToolBox, ToolRun } from '../../tools/tool-box';
 import { summariesOf } from '../../tools/registry';
 import { BudgetExceeded, budgetReason, Limits } from '../budget';
 import type { LiveContext } from '../context.store';
+import type { Steering } from '../steer-watch';
 import type { DelegationsService } from '../delegations.service';
 import type { HumanInputService } from '../human-input.service';
 import type { LiveEvents, TokenBatcher } from '../live-events';
@@ -37,7 +38,7 @@ export interface RunDeps {
   execution: Pick<JobExecutionService, 'progress'>;
   live: LiveEvents;
   delegations: Pick<DelegationsService, 'park' | 'collect'>;
-  human: Pick<HumanInputService, 'record' | 'collect' | 'unconsumedSteers' | 'hasSteers' | 'consumeSteers'>;
+  human: Pick<HumanInputService, 'record' | 'collect' | 'unconsumedSteers' | 'consumeSteers'>;
   toolBox: ToolBox;
   tokenBatchMs: number;
   prices: PriceTable;
@@ -65,6 +66,8 @@ export interface RunInput {
   policies: RunPolicies;
   /** False: no steering message waited when the job was read to run (the first read is skipped). */
   steered?: boolean;
+  /** Whether a steering message waits, asked between model steps (SteerWatch). */
+  steering: Pick<Steering, 'waiting'>;
 }
 
 // One job's run, its state and bookkeeping: model call settings, the model calls themselves (a
@@ -97,6 +100,7 @@ export abstract class RunState {
   protected readonly policies: RunPolicies;
   /** The steering messages must be read before the next step (false only until the first step). */
   protected steerRead: boolean;
+  protected readonly steering: Pick<Steering, 'waiting'>;
   /** Child slots taken in the current step. */
   protected readonly reserved = { count: 0 };
   /** The job's outcome went into long-term memory (with the save that ended the loop). */
@@ -116,6 +120,7 @@ export abstract class RunState {
     ({ signal: this.signal, budget: this.budget, state: this.state, policies: this.policies } = input);
     this.tools = input.tools;
     this.steerRead = input.steered !== false;
+    this.steering = input.steering;
     this.system = systemPromptOf(this.agent, summariesOf(this.tools));
     this.task = taskText(this.job.input, this.job.data);
     this.memory = P.memorySection(this.state.state);
