@@ -14,6 +14,12 @@ import type { Write } from '../../libs/agent/src/loop/run/loop-outcome';
 import type { RunDeps } from '../../libs/agent/src/loop/run/run-state';
 
 const ACT = ACT_INSTRUCTIONS.split('\n')[0]!;
+/** Resolves once `check` holds, asked at every turn of the event loop (in-process state). */
+const until = async (check: () => boolean) => {
+  while (!check()) await new Promise((r) => setImmediate(r));
+};
+// `remember` as a tool with effects outside the run would be: it waits for the saves.
+const { local: _local, ...external } = remember;
 
 interface Deferred {
   promise: Promise<void>;
@@ -33,19 +39,14 @@ const deferred = (): Deferred => {
 // held and released (or failed) by the test, to put each in the order asked.
 describe('LoopRun saves', () => {
   const llm = new FakeLlmServer();
-  // Two tool-call steps, then the answer.
-  const rules = () =>
+  // `notes` tool-call steps (remember n1, n2, …), then the answer.
+  const rules = (notes: number) =>
     llm.setRules([
-      {
+      ...Array.from({ length: notes }, (_, i) => ({
         match: { systemContains: ACT },
-        reply: { toolCalls: [{ name: 'remember', arguments: { note: 'n1' } }] },
+        reply: { toolCalls: [{ name: 'remember', arguments: { note: `n${i + 1}` } }] },
         times: 1,
-      },
-      {
-        match: { systemContains: ACT },
-        reply: { toolCalls: [{ name: 'remember', arguments: { note: 'n2' } }] },
-        times: 1,
-      },
+      })),
       { match: { systemContains: ACT }, reply: { content: 'done' } },
     ]);
   let baseURL: string;
@@ -54,12 +55,16 @@ describe('LoopRun saves', () => {
   });
   afterAll(() => llm.stop());
 
-  /** A run whose n-th model request and n-th commit are announced on `log`; commits wait for `gate(n)`. */
-  function harness(gate: (n: number) => Promise<void>) {
-    rules();
+  /**
+   * A run whose n-th model request and n-th commit are announced on `log`; commits wait for
+   * `gate(n)`. Its tool is `remember`, local (it changes only the run's context) or not.
+   */
+  function harness(gate: (n: number) => Promise<void>, o: { local?: boolean; notes?: number } = {}) {
+    rules(o.notes ?? 2);
     const log: string[] = [];
-    const requested = [deferred(), deferred(), deferred(), deferred()];
-    const answered = [deferred(), deferred(), deferred(), deferred()];
+    const saved: string[][] = [];
+    const requested = Array.from({ length: 6 }, deferred);
+    const answered = Array.from({ length: 6 }, deferred);
     let requests = 0;
     let commits = 0;
     const fetch: typeof globalThis.fetch = async (input, init) => {
@@ -91,7 +96,10 @@ describe('LoopRun saves', () => {
         log.push(`committed ${n}`);
       },
       commitSave: (_ctx: unknown, write: (withCommit: boolean) => Write) => journal.commit(write(true)),
-      saveContext: async () => undefined,
+      // What each save wrote of the context: its snapshot's learnings.
+      saveContext: async (_ctx: unknown, _m: unknown, _o: unknown, snap: { learnings: string[] }) =>
+        void saved.push(snap.learnings),
+      snapshot: (ctx: { state: { learnings: string[] } }) => ({ learnings: [...ctx.state.learnings] }),
       saveUsage: async () => undefined,
       promote: async () => undefined,
     };
@@ -133,15 +141,15 @@ describe('LoopRun saves', () => {
       limits: { planning: false, maxSteps: 10, maxTokens: 1_000_000, maxWallMs: 60_000, maxIterations: 1 },
       signal: budget.signal,
       budget,
-      tools: [remember],
+      tools: [o.local ? remember : external],
       policies: { agent: null, owner: null },
       steered: false,
       steering: { waiting: async () => false },
     });
-    return { run, log, requested, answered };
+    return { run, log, saved, requested, answered };
   }
 
-  it("sends the next model call while a step's save commits, and runs the next step's tool after it", async () => {
+  it("sends the next model call while a step's save commits, and runs the next step's tool (not local) after it", async () => {
     const held = deferred();
     const { run, log, requested, answered } = harness((n) => (n === 1 ? held.promise : Promise.resolve()));
     const driven = run.drive();
@@ -174,6 +182,36 @@ describe('LoopRun saves', () => {
     expect(run.ctx.state.learnings).toEqual(['n1', 'n2']);
   });
 
+  it('runs a local tool while the save before it commits; each save writes the context as it was when it started', async () => {
+    const held = deferred();
+    const { run, log, saved, answered } = harness((n) => (n === 1 ? held.promise : Promise.resolve()), {
+      local: true,
+    });
+    const driven = run.drive();
+    await answered[2]!.promise;
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    // Both tools ran and the third call went out with the first save still open; the step after
+    // it waits for that save (the store is at most two steps behind), and the second save waits
+    // for the first.
+    expect(log).toEqual(['request 1', 'tool n1', 'commit 1', 'request 2', 'tool n2', 'request 3']);
+    held.resolve();
+    expect(await driven).toMatchObject({ ok: true, result: { text: 'done', steps: 3 } });
+    expect(log.slice(6)).toEqual([
+      'tool.called',
+      'tool.result',
+      'agent.step',
+      'committed 1',
+      'commit 2',
+      'tool.called',
+      'tool.result',
+      'agent.step',
+      'committed 2',
+    ]);
+    // The first save wrote n1 only, though n2 was remembered before it ran.
+    expect(saved).toEqual([['n1'], ['n1', 'n2']]);
+    expect(run.ctx.state.learnings).toEqual(['n1', 'n2']);
+  });
+
   it('stops at the step after a save that failed, with its error', async () => {
     const failed = deferred();
     const { run, log, requested } = harness((n) => (n === 1 ? failed.promise : Promise.resolve()));
@@ -184,5 +222,38 @@ describe('LoopRun saves', () => {
     // The call in flight when the save failed was the last one; its tool did not run.
     expect(log).toEqual(['request 1', 'tool n1', 'commit 1', 'request 2']);
     expect(run.ctx.state.learnings).toEqual(['n1']);
+  });
+  it('commits the saves started while a transaction runs together in the next one', async () => {
+    const held = deferred();
+    const { run, log, saved } = harness((n) => (n === 1 ? held.promise : Promise.resolve()), {
+      local: true,
+      notes: 3,
+    });
+    const driven = run.drive();
+    await until(() => log.includes('request 4'));
+    held.resolve();
+    expect(await driven).toMatchObject({ ok: true, result: { text: 'done', steps: 4 } });
+    // Steps 2 and 3 saved in one transaction, after the first: its context the last taken.
+    expect(log.filter((l) => /^commit \d/.test(l))).toEqual(['commit 1', 'commit 2']);
+    expect(log.slice(log.indexOf('commit 2'))).toEqual([
+      'commit 2',
+      ...['tool.called', 'tool.result', 'agent.step'],
+      ...['tool.called', 'tool.result', 'agent.step'],
+      'committed 2',
+    ]);
+    expect(saved).toEqual([['n1'], ['n1', 'n2', 'n3']]);
+  });
+
+  it('commits no save after one that failed, local tools or not, and stops with its error', async () => {
+    const failed = deferred();
+    const { run, log, saved, answered } = harness((n) => (n === 1 ? failed.promise : Promise.resolve()), {
+      local: true,
+    });
+    const driven = run.drive();
+    await answered[1]!.promise;
+    failed.reject(new Error('the store went away'));
+    await expect(driven).rejects.toThrow('the store went away');
+    expect(log.filter((l) => l.startsWith('commit'))).toEqual(['commit 1']);
+    expect(saved).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import {
   ActivityContextsRepository,
   CONTEXT_LOGS,
   ContextEntry,
+  ContextHead,
   ContextLog,
   JobEntity,
 } from '@wiz/persistence';
@@ -25,6 +26,14 @@ export interface LiveContext {
   entity: ActivityContextEntity;
   state: ContextState;
   stored: StoredLists;
+}
+
+/** A context as it was when a save was started: what that save writes, whenever it commits. */
+export interface ContextSnapshot {
+  /** The row without its lists. */
+  head: ContextHead;
+  lists: Record<ContextLog, readonly unknown[]>;
+  at: Date;
 }
 
 // ActivityContext rows: one per job, saved inside the transaction that emits the step's events.
@@ -112,12 +121,16 @@ export class ContextStore {
    * ActivityContextsRepository.append); if the store holds another context, the transaction
    * fails (isStaleContext) and the caller calls `rewriteNext` before saving again.
    */
-  async save(ctx: LiveContext, m: EntityManager, o: { withCommit?: boolean } = {}): Promise<void> {
-    ctx.entity.updatedAt = new Date();
+  async save(
+    ctx: LiveContext,
+    m: EntityManager,
+    o: { withCommit?: boolean } = {},
+    snap: ContextSnapshot = this.snapshot(ctx),
+  ): Promise<void> {
+    ctx.entity.updatedAt = snap.at;
     ctx.entity.state = ctx.state;
-    const { entity, state, stored } = ctx;
-    const head = { ...entity, state: headOf(state) };
-    const lists = listsOf(state);
+    const { stored } = ctx;
+    const { head, lists } = snap;
     const added = stored.lists && appended(stored.lists, lists);
     recordBefore(m, ctx, ['stored']);
     if (added && (await this.repo.append(head, stored.generation, stored.entries, added, m, o))) {
@@ -133,6 +146,15 @@ export class ContextStore {
         : await this.repo.rewrite(head, all, m);
     ctx.stored = { generation, entries: all.length, lists };
     all.forEach((e) => deepFreeze(e.value));
+  }
+
+  /**
+   * The context as it is now (its lists copied, the row's fields): a save given it writes this,
+   * even if the run changes the context before the save's transaction runs.
+   */
+  snapshot(ctx: LiveContext): ContextSnapshot {
+    const at = new Date();
+    return { head: { ...ctx.entity, updatedAt: at, state: headOf(ctx.state) }, lists: listsOf(ctx.state), at };
   }
 }
 

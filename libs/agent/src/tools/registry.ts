@@ -103,6 +103,7 @@ function schemaOf(t: WizTool): ReturnType<typeof jsonSchema> {
 // `context` gives a tool's handler its context (with the collaborators the tool declared).
 // `gate`: every call with valid arguments passes it first (approval policies); a value it
 // returns is the call's result (the placeholder of a call waiting for a person).
+// `ready`: awaited before a call of a tool that is not `local` (the run's saves committed).
 export function toAiTools(
   tools: readonly WizTool[],
   context: (toolCallId: string, tool: WizTool) => ToolRunContext,
@@ -115,7 +116,7 @@ export function toAiTools(
       description: t.description,
       inputSchema: schemaOf(t),
       execute: async (raw: unknown, { toolCallId }) => {
-        await ready?.();
+        if (!t.local) await ready?.();
         return runTool(t, raw, toolCallId, context, gate);
       },
     });

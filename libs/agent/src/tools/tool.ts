@@ -98,6 +98,12 @@ export interface WizTool<S extends z.ZodType = z.ZodType, N extends ToolNeed = T
   jsonSchema?: Record<string, unknown>;
   /** Off unless the agent's allow-list names it (unsafe or costly tools). */
   optIn?: boolean;
+  /**
+   * Changes nothing but the run's own context (its state, its answer): runs without waiting for
+   * the run's earlier saves to commit. A tool with any other effect (a collaborator, a park, a
+   * wait, progress) must not say so.
+   */
+  local?: true;
   /** The collaborators the handler uses (none when left out). */
   needs?: readonly N[];
   handler(args: z.infer<S>, ctx: ToolContext<N>): Promise<unknown>;

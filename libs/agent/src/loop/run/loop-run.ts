@@ -141,7 +141,7 @@ export class LoopRun extends RunWaits {
       ],
       // The SDK ignores what this throws: a failed save surfaces at the next `saved` outside it.
       onStepFinish: async (step: StepResult<ToolSet>) => {
-        await this.saved();
+        await this.savedEnough();
         steers = undefined;
         this.reserved.count = 0;
         // Every response message so far; generateText makes them anew each step: the context keeps

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AgentEntity, isStaleContext, JobEntity, UsageRecordEntity, UsageRepository } from '@wiz/persistence';
 import { BudgetsService, StateChangesService } from '@wiz/queue';
 import { AgentMemoryService, LoadedMemory } from '../agent-memory.service';
-import { ContextState, ContextStore, LiveContext, rewriteNext } from '../context.store';
+import { ContextSnapshot, ContextState, ContextStore, LiveContext, rewriteNext } from '../context.store';
 import type { Write } from './loop-outcome';
 
 // Where a run reads and writes: the job's context, the agent's long-term memory, the usage ledger
@@ -25,8 +25,18 @@ export class RunJournalService {
     return [ctx, state];
   }
 
-  saveContext(ctx: LiveContext, m: EntityManager, o: { withCommit?: boolean } = {}): Promise<void> {
-    return this.contexts.save(ctx, m, o);
+  saveContext(
+    ctx: LiveContext,
+    m: EntityManager,
+    o: { withCommit?: boolean } = {},
+    snap?: ContextSnapshot,
+  ): Promise<void> {
+    return this.contexts.save(ctx, m, o, snap);
+  }
+
+  /** The context as it is now, for a save that commits later (ContextStore.snapshot). */
+  snapshot(ctx: LiveContext): ContextSnapshot {
+    return this.contexts.snapshot(ctx);
   }
 
   promote(

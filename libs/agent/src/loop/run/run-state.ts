@@ -11,6 +11,7 @@ import {
   untilAborted,
 } from '@wiz/llm';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { UrlRefused } from '@wiz/net';
 import { AgentEntity, JobEntity, sideBySide, UsageRecordEntity } from '@wiz/persistence';
 import type { LoadedMemory } from '../agent-memory.service';
@@ -20,7 +21,7 @@ import { InputRequest, ParkRequest, RunPolicies, WizTool } from '../../tools/too
 import { ToolBox, ToolRun } from '../../tools/tool-box';
 import { summariesOf } from '../../tools/registry';
 import { BudgetExceeded, budgetReason, Limits } from '../budget';
-import type { LiveContext } from '../context.store';
+import type { ContextSnapshot, LiveContext } from '../context.store';
 import type { Steering } from '../steer-watch';
 import type { DelegationsService } from '../delegations.service';
 import type { HumanInputService } from '../human-input.service';
@@ -107,8 +108,10 @@ export abstract class RunState {
   promoted = false;
   /** The save that ends the loop, left to the runner's completion (see FinishedOutcome). */
   final?: Write;
-  /** The saves committing while the run goes on (saveSoon); never rejects. */
-  private saving: Promise<unknown> = Promise.resolve();
+  /** Saves started by saveSoon and not yet committing (see drainSaves). */
+  private readonly queued: Taken[] = [];
+  /** Commits the queued saves while there are (drainSaves); never rejects. */
+  private draining?: Promise<void>;
   /** Why a save started by saveSoon failed: the run stops at the next `saved`. */
   protected saveError: unknown;
 
@@ -144,7 +147,7 @@ export abstract class RunState {
 
   /** A failed loop: its reason in the context, and into long-term memory, in one save. */
   async conclude(outcome: FinishedOutcome): Promise<void> {
-    await this.saving; // a failed save's error: the outcome says why the run ended already
+    await this.allSaved(); // a failed save's error: the outcome says why the run ended already
     if (!outcome.ok) this.ctx.state.errors.push(outcome.reason);
     await this.save(outcome.ok ? undefined : outcome.reason);
   }
@@ -304,51 +307,103 @@ export abstract class RunState {
   // `done`, or `failure`) also promotes the job into the agent's long-term memory, and is left
   // to the runner, to commit with the job's completion (`final`).
   protected async save(failure?: string): Promise<void> {
+    const taken = this.take(failure);
+    if (taken) await this.commitSaves([taken]);
+  }
+
+  /**
+   * Takes what a save writes, now: the context as it is, the pending events and usage. Returns
+   * it, or undefined when it is left to the runner (`final`).
+   */
+  private take(failure?: string): Taken | undefined {
     const events = this.pending.splice(0);
     const usage = this.takeUsage();
     const s = this.ctx.state;
     const promote = !this.promoted && (failure !== undefined || s.phase === 'done');
     if (promote) this.promoted = true;
-    const write =
-      (withCommit: boolean): Write =>
-      async (m, emit) => {
-        // Side by side; in a step's save none is waited for (the ledger's rows, and the context
-        // `withCommit`, go with the commit): one round trip for the whole transaction.
-        await sideBySide(
-          this.deps.journal.saveContext(this.ctx, m, { withCommit }),
-          this.deps.journal.saveUsage(usage, m),
-          promote ? this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m) : Promise.resolve(),
-        );
-        for (const [type, data] of events) emit.event(makeEvent(type, jobIds(this.job), data as never));
-      };
-    if (promote || this.final) {
-      const before = this.final;
-      const last = write(false);
-      this.final = before ? async (m, emit) => (await before(m, emit), last(m, emit)) : last;
-      return;
-    }
-    // The context's append goes with the commit: a save is one round trip (see commitSave).
-    await this.deps.journal.commitSave(this.ctx, write);
+    const taken = { events, usage, snap: this.deps.journal.snapshot(this.ctx) };
+    if (!promote && !this.final) return taken;
+    const before = this.final;
+    const last = this.write([taken], false, (m) =>
+      promote ? this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m) : Promise.resolve(),
+    );
+    this.final = before ? async (m, emit) => (await before(m, emit), last(m, emit)) : last;
+    return undefined;
+  }
+
+  /** Saves taken one after another, in one transaction: the last context, every event and usage row. */
+  private write(saves: Taken[], withCommit: boolean, also?: (m: EntityManager) => Promise<void>): Write {
+    const last = saves[saves.length - 1]!;
+    return async (m, emit) => {
+      // Side by side; in a step's save none is waited for (the ledger's rows, and the context
+      // `withCommit`, go with the commit): one round trip for the whole transaction.
+      await sideBySide(
+        this.deps.journal.saveContext(this.ctx, m, { withCommit }, last.snap),
+        this.deps.journal.saveUsage(
+          saves.flatMap((t) => t.usage),
+          m,
+        ),
+        also?.(m) ?? Promise.resolve(),
+      );
+      for (const t of saves)
+        for (const [type, data] of t.events) emit.event(makeEvent(type, jobIds(this.job), data as never));
+    };
+  }
+
+  /** The context's append goes with the commit: a save is one round trip (see commitSave). */
+  private commitSaves(saves: Taken[]): Promise<void> {
+    return this.deps.journal.commitSave(this.ctx, (withCommit) => this.write(saves, withCommit));
   }
 
   /**
-   * Starts a save and returns: its transaction commits while the run's next model call goes out,
-   * so that a step waits for the model and not for the store. The snapshot is the context when
-   * the transaction runs; so whatever changes the context next (the next step's tools and
-   * record, the next phase, a park, the loop's end) waits for it first (`saved`), and so does a
-   * budget check when the owner has budgets (the usage is in the save). Saves commit
-   * in the order they are started (StateChangesService is first in, first out), and a tool runs
-   * only once the save before it has committed, so a crash finds what it found before: the
-   * context as of the last committed step.
+   * Starts a save and returns: it commits while the run goes on (the next model call, a tool
+   * that changes only the run's own context), so that a step waits for the model and not for the
+   * store. It writes the context as it is now, whatever the run changes meanwhile. One
+   * transaction of the run commits at a time; the saves started meanwhile commit together in the
+   * next (their events in order, the last context), and none after one that failed. A tool with
+   * effects outside the run runs only once every save has committed (`ready`), and so do a park,
+   * the loop's end and a budget check when the owner has budgets; a step waits for them once
+   * QUEUED_SAVES wait (`savedEnough`), so the store is a few steps behind the run at most.
    */
   protected saveSoon(): void {
-    const commit = this.save().catch((e: unknown) => void (this.saveError ??= e));
-    this.saving = Promise.all([this.saving, commit]);
+    const taken = this.take();
+    if (!taken) return;
+    this.queued.push(taken);
+    this.draining ??= this.drainSaves();
+  }
+
+  private async drainSaves(): Promise<void> {
+    while (this.queued.length && this.saveError === undefined) {
+      await this.commitSaves(this.queued.splice(0)).catch((e: unknown) => void (this.saveError ??= e));
+    }
+    this.queued.length = 0; // after a failure: none commits
+    this.draining = undefined;
+  }
+
+  /** Every save started committed (all of them, without waiting); throws if one failed. */
+  private async allSaved(): Promise<void> {
+    while (this.draining) await this.draining;
   }
 
   /** Waits for the saves started by saveSoon; throws if one failed (the run stops). */
   protected async saved(): Promise<void> {
-    await this.saving;
+    await this.allSaved();
     if (this.saveError !== undefined) throw this.saveError;
   }
+
+  /** Waits for the saves when QUEUED_SAVES wait for a transaction already; throws if one failed. */
+  protected async savedEnough(): Promise<void> {
+    if (this.queued.length >= QUEUED_SAVES) await this.saved();
+    if (this.saveError !== undefined) throw this.saveError;
+  }
+}
+
+/** Saves waiting for the run's transaction before a step waits for them (see saveSoon). */
+const QUEUED_SAVES = 2;
+
+/** A save as taken when it was started. */
+interface Taken {
+  events: Pending[];
+  usage: UsageRecordEntity[];
+  snap: ContextSnapshot;
 }
