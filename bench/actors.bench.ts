@@ -281,7 +281,7 @@ async function sdkStepOverhead(llmUrl: string, jobs: number): Promise<number> {
 
 /** `base`, each answer read whole (the model's time ends there) and its time handed to `took`. */
 function timedFetch(base: typeof fetch, took: (ms: number) => void): typeof fetch {
-  return recordingFetch(base, (call) => took(call.end - call.start));
+  return recordingFetch(base, (call) => took(call.end - call.start), { cpu: false });
 }
 
 // A step's cost against the job's history, by the stepOverhead method applied to each step: in
@@ -369,10 +369,12 @@ interface ModelCall {
 /**
  * `base`, each call's wall and process CPU times handed to `done`: from the request to the whole
  * answer read (the model's time ends there). CPU beside wall time: on a busy machine the wall time
- * includes waiting for a core.
+ * includes waiting for a core. `cpu: false` reads no CPU time (0): reading it is a system call
+ * (~80 µs on a slow VM) that would count as the loop's own time after each answer.
  */
-function recordingFetch(base: typeof fetch, done: (call: ModelCall) => void): typeof fetch {
+function recordingFetch(base: typeof fetch, done: (call: ModelCall) => void, o = { cpu: true }): typeof fetch {
   const cpuMs = () => {
+    if (!o.cpu) return 0;
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
