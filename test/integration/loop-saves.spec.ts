@@ -244,6 +244,20 @@ describe('LoopRun saves', () => {
     expect(saved).toEqual([['n1'], ['n1', 'n2', 'n3']]);
   });
 
+  it('takes no save after one that failed, and waits for none', async () => {
+    const failed = deferred();
+    const { run, log } = harness((n) => (n === 1 ? failed.promise : Promise.resolve()), { local: true });
+    const driven = run.drive();
+    await until(() => log.includes('commit 1'));
+    failed.reject(new Error('the store went away'));
+    await expect(driven).rejects.toThrow('the store went away');
+    // A save asked for after the failure is dropped, and waiting for the saves ends at once.
+    const internals = run as unknown as { saveSoon(): void; saved(): Promise<void> };
+    internals.saveSoon();
+    await expect(internals.saved()).rejects.toThrow('the store went away');
+    expect(log.filter((l) => /^commit \d/.test(l))).toEqual(['commit 1']);
+  });
+
   it('commits no save after one that failed, local tools or not, and stops with its error', async () => {
     const failed = deferred();
     const { run, log, saved, answered } = harness((n) => (n === 1 ? failed.promise : Promise.resolve()), {

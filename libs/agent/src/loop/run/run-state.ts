@@ -369,7 +369,8 @@ export abstract class RunState {
     const taken = this.take();
     if (!taken) return;
     this.queued.push(taken);
-    this.draining ??= this.drainSaves();
+    // Cleared once drained, after it is set (even when drainSaves ends at once).
+    this.draining ??= this.drainSaves().finally(() => (this.draining = undefined));
   }
 
   private async drainSaves(): Promise<void> {
@@ -377,7 +378,6 @@ export abstract class RunState {
       await this.commitSaves(this.queued.splice(0)).catch((e: unknown) => void (this.saveError ??= e));
     }
     this.queued.length = 0; // after a failure: none commits
-    this.draining = undefined;
   }
 
   /** Every save started committed (all of them, without waiting); throws if one failed. */
