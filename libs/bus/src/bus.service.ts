@@ -1,6 +1,14 @@
 import { ChildProcess } from 'node:child_process';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, PubAck, Subscription } from 'nats';
+import {
+  headers as natsHeaders,
+  JetStreamClient,
+  JetStreamManager,
+  Msg,
+  NatsConnection,
+  PubAck,
+  Subscription,
+} from 'nats';
 import { BusNames, CONTROL_MESSAGES, ControlKind, ControlMessage, parseEventSubject } from '@wiz/contracts';
 
 const encoder = new TextEncoder();
@@ -45,14 +53,17 @@ export class BusService implements OnApplicationShutdown {
   }
 
   /**
-   * The agents named by events of one type as they are published (core NATS: no replay, at most
-   * once), e.g. to forget what a runtime keeps of an agent that was changed.
+   * The agents (and jobs) named by events of one type as they are published (core NATS: no
+   * replay, at most once), e.g. to forget what a runtime keeps of an agent that was changed.
    */
-  subscribeAgentEvents(type: string, handle: (agentId: string) => void): Subscription {
+  subscribeAgentEvents(
+    type: string,
+    handle: (agentId: string, jobId: string | undefined, msg: Msg) => void,
+  ): Subscription {
     return this.nc.subscribe(this.names.agentEventTypeFilter(type), {
       callback: (err, msg) => {
         const parsed = err ? null : parseEventSubject(msg.subject);
-        if (parsed?.kind === 'agent' && parsed.agentId) handle(parsed.agentId);
+        if (parsed?.kind === 'agent' && parsed.agentId) handle(parsed.agentId, parsed.jobId, msg);
       },
     });
   }

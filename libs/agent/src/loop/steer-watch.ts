@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import { BusService } from '@wiz/bus';
-import { parseEventSubject } from '@wiz/contracts';
 import type { JobEntity } from '@wiz/persistence';
 import { HumanInputService } from './human-input.service';
 
@@ -26,13 +25,9 @@ export class SteerWatch implements OnModuleInit, BeforeApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.sub = this.bus.nc.subscribe(this.bus.names.agentEventTypeFilter('job.steered'), {
-      callback: (err, msg) => {
-        const parsed = err ? null : parseEventSubject(msg.subject);
-        const jobId = parsed?.kind === 'agent' ? parsed.jobId : undefined;
-        // A run's own `consumed` events say it took them: nothing new.
-        if (jobId && this.running.has(jobId) && !/"consumed":\s*true/.test(msg.string())) this.running.set(jobId, true);
-      },
+    this.sub = this.bus.subscribeAgentEvents('job.steered', (_agentId, jobId, msg) => {
+      // A run's own `consumed` events say it took them: nothing new.
+      if (jobId && this.running.has(jobId) && !/"consumed":\s*true/.test(msg.string())) this.running.set(jobId, true);
     });
   }
 

@@ -324,8 +324,10 @@ export abstract class RunState {
     const taken = { events, usage, snap: this.deps.journal.snapshot(this.ctx) };
     if (!promote && !this.final) return taken;
     const before = this.final;
-    const last = this.write([taken], false, (m) =>
-      promote ? this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m) : Promise.resolve(),
+    const last = this.write(
+      [taken],
+      false,
+      promote ? (m) => this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m) : undefined,
     );
     this.final = before ? async (m, emit) => (await before(m, emit), last(m, emit)) : last;
     return undefined;
@@ -380,7 +382,7 @@ export abstract class RunState {
     this.queued.length = 0; // after a failure: none commits
   }
 
-  /** Every save started committed (all of them, without waiting); throws if one failed. */
+  /** Resolves once every save started has committed or failed (see `saved` for the error). */
   private async allSaved(): Promise<void> {
     while (this.draining) await this.draining;
   }
