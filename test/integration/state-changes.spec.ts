@@ -176,6 +176,40 @@ describe.each<[Store]>([['postgres'], ['sqlite']])(`${StateChangesService.name} 
       expect((await stack.jobs.counts('o', agent.id)).queued).toBe(CAP);
     });
 
+    // A submit alone in the lane of new jobs (JobsService.submit's path) commits as a group of one.
+    const submitAlone = (jobs: JobsService, agent: Awaited<ReturnType<typeof insertAgent>>, input: string) =>
+      sut.commitNew(
+        (m, emit) => jobs.createIn(agent, CreateJobSchema.parse({ agentId: agent.id, input }), 't', m, emit),
+        agent.id,
+      );
+
+    it('refuses a new job alone past the bound, and stores nothing of it', async () => {
+      const agent = await insertAgent(stack.agents, 'o');
+      const jobs = limited();
+      for (let i = 0; i < CAP; i++) await submitAlone(jobs, agent, `a${i}`);
+      await expect(submitAlone(jobs, agent, 'past')).rejects.toMatchObject({ code: 'rate_limited' });
+      const counts = await stack.jobs.counts('o', agent.id);
+      expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(CAP);
+      expect(counts.queued).toBe(CAP);
+    });
+
+    if (store === 'postgres')
+      it('commits a new job alone in one write: its check goes with the COMMIT', async () => {
+        const agent = await insertAgent(stack.agents, 'o');
+        const jobs = limited();
+        await submitAlone(jobs, agent, 'warm'); // the owner's webhooks are read once, then known
+        let counter: ReturnType<typeof countSocketWrites> | undefined;
+        const job = await sut
+          .commitNew(async (m, emit) => {
+            counter = countSocketWrites(m);
+            return jobs.createIn(agent, CreateJobSchema.parse({ agentId: agent.id, input: 'one' }), 't', m, emit);
+          }, agent.id)
+          .finally(() => counter?.restore());
+        expect((await stack.jobRepo.findById('o', job.id))?.status).toBe('queued');
+        // Its insert (BEGIN before it), the outbox's and COMMIT; two when the insert was waited for.
+        expect(counter?.writes()).toBe(1);
+      });
+
     if (store === 'postgres')
       it("does not wait for each job's insert: the group's statements leave together", async () => {
         const agent = await insertAgent(stack.agents, 'o');

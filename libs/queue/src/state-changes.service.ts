@@ -65,10 +65,12 @@ const MAX_GROUP = 64;
 // inserts its job, reads nothing it locks, and its mailbox command leaves after its commit) are
 // committed in a lane of their own on Postgres (`commitNew`): a second group transaction beside
 // the first, so that a submit waits for its own group's one round trip, not for the groups of
-// model steps, starts and ends ahead of it. On SQLite, one writer: the one lane.
+// model steps, starts and ends ahead of it. A submit alone in that lane commits as a group of one,
+// so that its insert's check goes with the COMMIT too: one round trip, not two (if the check
+// fails, it runs again alone, which says why). On SQLite, one writer: the one lane.
 @Injectable()
 export class StateChangesService {
-  private readonly main: Lane = { pending: [], running: false };
+  private readonly main: Lane = { pending: [], running: false, groupOfOne: false };
   private readonly newJobs: Lane;
   /** Postgres: a group's units of different agents run side by side in its transaction (see above). */
   private readonly interleave: boolean;
@@ -81,7 +83,7 @@ export class StateChangesService {
     private readonly webhooks: WebhookDeliveries,
   ) {
     this.interleave = ds.options.type === 'postgres';
-    this.newJobs = this.interleave ? { pending: [], running: false } : this.main;
+    this.newJobs = this.interleave ? { pending: [], running: false, groupOfOne: true } : this.main;
   }
 
   /** `key`: the agent whose rows the work locks first, if any (orders the units of a group). */
@@ -112,7 +114,7 @@ export class StateChangesService {
       await new Promise((r) => setImmediate(r));
       while (lane.pending.length) {
         const group = lane.pending.splice(0, MAX_GROUP);
-        if (group.length === 1) await this.runAlone(group[0]!);
+        if (group.length === 1 && !lane.groupOfOne) await this.runAlone(group[0]!);
         else await this.runGroup(group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
       }
     } finally {
@@ -210,6 +212,8 @@ export class StateChangesService {
 interface Lane {
   pending: Unit[];
   running: boolean;
+  /** A unit alone commits as a group (its checks sent with the COMMIT) rather than run alone. */
+  groupOfOne: boolean;
 }
 
 interface Written {
