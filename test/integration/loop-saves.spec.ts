@@ -182,6 +182,13 @@ describe('LoopRun saves', () => {
     expect(run.ctx.state.learnings).toEqual(['n1', 'n2']);
   });
 
+  /** Runs the runner's last write (the loop's last save, with the queued ones): its events, in order. */
+  const writeFinal = async (run: LoopRun): Promise<string[]> => {
+    const events: string[] = [];
+    await run.final!({} as EntityManager, { event: (e) => void events.push(e.type), command: () => undefined });
+    return events;
+  };
+
   it('runs a local tool while the save before it commits; each save writes the context as it was when it started', async () => {
     const held = deferred();
     const { run, log, saved, answered } = harness((n) => (n === 1 ? held.promise : Promise.resolve()), {
@@ -196,20 +203,26 @@ describe('LoopRun saves', () => {
     expect(log).toEqual(['request 1', 'tool n1', 'commit 1', 'request 2', 'tool n2', 'request 3']);
     held.resolve();
     expect(await driven).toMatchObject({ ok: true, result: { text: 'done', steps: 3 } });
-    expect(log.slice(6)).toEqual([
-      'tool.called',
-      'tool.result',
-      'agent.step',
-      'committed 1',
-      'commit 2',
-      'tool.called',
-      'tool.result',
-      'agent.step',
-      'committed 2',
-    ]);
+    // The loop ended with the second save queued: no transaction of its own, it goes with the
+    // last save (the runner's, with the job's completion), its events before the last step's.
+    expect(log.slice(6)).toEqual(['tool.called', 'tool.result', 'agent.step', 'committed 1']);
+    expect(await writeFinal(run)).toEqual(['tool.called', 'tool.result', 'agent.step', 'agent.step']);
     // The first save wrote n1 only, though n2 was remembered before it ran.
     expect(saved).toEqual([['n1'], ['n1', 'n2']]);
     expect(run.ctx.state.learnings).toEqual(['n1', 'n2']);
+  });
+
+  it('leaves out of the last save the saves queued behind one that failed', async () => {
+    const failed = deferred();
+    const { run, log, answered } = harness((n) => (n === 1 ? failed.promise : Promise.resolve()), { local: true });
+    const driven = run.drive();
+    await answered[2]!.promise;
+    await until(() => run.final !== undefined); // the second save was queued, then taken with the last
+    failed.reject(new Error('the store went away'));
+    await expect(driven).rejects.toThrow('the store went away');
+    expect(log.filter((l) => l.startsWith('commit'))).toEqual(['commit 1']);
+    // Should the runner still write the last save (its own reason to end), none after the failed one goes with it.
+    expect(await writeFinal(run)).toEqual(['agent.step']);
   });
 
   it('stops at the step after a save that failed, with its error', async () => {

@@ -11,8 +11,9 @@ import { RunWaits } from './run-waits';
 // The agent loop for one job, one method per phase: plan (criteria + steps) → act (model with
 // tools, many steps, streamed) → validate → iterate or finish, within the agent's budgets. The
 // context is saved after every phase and model step; a job redelivered after a crash continues
-// from it (`drive` starts at the saved phase). A save before a model call commits while the call
-// goes out (saveSoon); the run waits for it before it changes the context again.
+// from it (`drive` starts at the saved phase). A save commits while the run goes on (saveSoon: it
+// writes the context as it was when started); the saves still queued when the loop ends commit
+// with its last one, which the runner commits with the job's completion (`final`).
 export class LoopRun extends RunWaits {
   async drive(): Promise<LoopOutcome> {
     let outcome: LoopOutcome;
@@ -212,7 +213,6 @@ export class LoopRun extends RunWaits {
         messages,
       }),
     );
-    await this.saved();
     this.count(r.usage, r.response.modelId);
     const parsed = ValidationVerdictSchema.safeParse(P.extractJson(r.text));
     const verdict: ValidationVerdict = parsed.success

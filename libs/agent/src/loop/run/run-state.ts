@@ -324,11 +324,15 @@ export abstract class RunState {
     const taken = { events, usage, snap: this.deps.journal.snapshot(this.ctx) };
     if (!promote && !this.final) return taken;
     const before = this.final;
-    const last = this.write(
-      [taken],
-      false,
-      promote ? (m) => this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m) : undefined,
-    );
+    const also = promote
+      ? (m: EntityManager) => this.deps.journal.promote(this.agent, this.job, s, failure, this.state, m)
+      : undefined;
+    // The saves queued behind the run's transaction (not started yet) commit with this one rather
+    // than in a transaction of their own; not if a save fails before (none after a failed one).
+    const queued = this.queued.splice(0);
+    const alone = this.write([taken], false, also);
+    const withQueued = queued.length ? this.write([...queued, taken], false, also) : alone;
+    const last: Write = (m, emit) => (this.saveError === undefined ? withQueued : alone)(m, emit);
     this.final = before ? async (m, emit) => (await before(m, emit), last(m, emit)) : last;
     return undefined;
   }
@@ -362,9 +366,10 @@ export abstract class RunState {
    * that changes only the run's own context), so that a step waits for the model and not for the
    * store. It writes the context as it is now, whatever the run changes meanwhile. One
    * transaction of the run commits at a time; the saves started meanwhile commit together in the
-   * next (their events in order, the last context), and none after one that failed. A tool with
-   * effects outside the run runs only once every save has committed (`ready`), and so do a park,
-   * the loop's end and a budget check when the owner has budgets; a step waits for them once
+   * next (their events in order, the last context), and none after one that failed; those still
+   * queued when the loop ends commit with its last save (`take`). A tool with effects outside the
+   * run runs only once every save has committed (`ready`), and so do a park, the loop's end (for
+   * the transaction under way) and a budget check when the owner has budgets; a step waits for them once
    * QUEUED_SAVES wait (`savedEnough`), so the store is a few steps behind the run at most.
    */
   protected saveSoon(): void {
