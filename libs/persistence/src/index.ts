@@ -53,3 +53,5 @@ export { isStaleContext, isStoreUnavailable } from './store-errors';
 export { sideBySide } from './side-by-side';
 export { StoreUpkeep } from './store-upkeep';
 export type { UpkeepPass } from './store-upkeep';
+export { SqliteCheckpoints, CHECKPOINT_EVERY_MS, BACKSTOP_PAGES } from './sqlite-checkpoints';
+export type { CheckpointPass } from './sqlite-checkpoints';

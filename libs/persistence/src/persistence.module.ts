@@ -20,6 +20,7 @@ import { JobWaitsRepository } from './repositories/job-waits.repository';
 import { WebhooksRepository } from './repositories/webhooks.repository';
 import { OwnerCaps } from './owner-caps';
 import { StoreUpkeep } from './store-upkeep';
+import { SqliteCheckpoints } from './sqlite-checkpoints';
 
 const repositories = [
   AgentsRepository,
@@ -58,7 +59,7 @@ export const storeOptionsOf = (c: WizConfig): StoreOptions => ({
       dataSourceFactory: (options) => initializeStore(options!),
     }),
   ],
-  providers: repositories,
+  providers: [...repositories, SqliteCheckpoints],
   exports: repositories,
 })
 export class PersistenceModule {}
