@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { BACKSTOP_PAGES, CheckpointPass, openStore, SqliteCheckpoints } from '@wiz/persistence';
+import { BACKSTOP_PAGES, CHECKPOINT_EVERY_MS, CheckpointPass, openStore, SqliteCheckpoints } from '@wiz/persistence';
 
 // The embedded store's WAL is copied into its database file by a thread of its own, so that a
 // COMMIT on the event loop's thread does not do it (SqliteCheckpoints).
@@ -64,6 +65,29 @@ describe('SQLite checkpoints on a thread of their own', () => {
     while ((await autocheckpoint(ds)) !== 1_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await autocheckpoint(ds)).toBe(1_000);
     await sut.stop(); // nothing left to stop
+  });
+
+  it('never keeps the process alive: a process that does not stop it still exits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wiz-checkpoints-'));
+    dirs.push(dir);
+    // The built library (npm test builds first), in a process of its own that leaves it running.
+    const lib = join(__dirname, '..', '..', 'dist', 'libs', 'persistence', 'src', 'index.js');
+    const script = `
+      const { openStore, SqliteCheckpoints } = require(${JSON.stringify(lib)});
+      (async () => {
+        const ds = await openStore({ databaseUrl: '', schema: 'unused', dataDir: ${JSON.stringify(dir)} });
+        const sut = new SqliteCheckpoints(ds);
+        if (!(await sut.start())) throw new Error('not started');
+        await new Promise((r) => setTimeout(r, ${CHECKPOINT_EVERY_MS * 2})); // a pass or two
+        await ds.destroy();
+        console.log('left running');
+      })();`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['-e', script], { timeout: 15_000 }, (e, stdout, stderr) =>
+        e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    expect(out.trim()).toBe('left running');
   });
 
   it('does not run without a file (an in-memory store)', async () => {

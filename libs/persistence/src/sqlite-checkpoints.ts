@@ -52,7 +52,6 @@ export class SqliteCheckpoints implements OnApplicationBootstrap, OnApplicationS
     });
     this.worker = worker;
     this.exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.unref();
     worker.on('message', (m: { pass?: CheckpointPass; error?: string }) => {
       if (m.pass) for (const l of this.listeners.splice(0)) l(m.pass);
       if (m.error) this.log.warn(`checkpoint failed: ${m.error}`);
@@ -66,6 +65,8 @@ export class SqliteCheckpoints implements OnApplicationBootstrap, OnApplicationS
       this.log.error('checkpoint thread stopped: the store checkpoints on commit again');
       void this.restore();
     });
+    // After the listeners (a 'message' listener refs the thread again): it never keeps the process alive.
+    worker.unref();
     return true;
   }
 
