@@ -70,7 +70,7 @@ const MAX_GROUP = 64;
 // fails, it runs again alone, which says why). On SQLite, one writer: the one lane.
 @Injectable()
 export class StateChangesService {
-  private readonly main: Lane = { pending: [], running: false, groupOfOne: false };
+  private readonly main: Lane = { pending: [], running: false };
   private readonly newJobs: Lane;
   /** Postgres: a group's units of different agents run side by side in its transaction (see above). */
   private readonly interleave: boolean;
@@ -83,7 +83,7 @@ export class StateChangesService {
     private readonly webhooks: WebhookDeliveries,
   ) {
     this.interleave = ds.options.type === 'postgres';
-    this.newJobs = this.interleave ? { pending: [], running: false, groupOfOne: true } : this.main;
+    this.newJobs = this.interleave ? { pending: [], running: false } : this.main;
   }
 
   /** `key`: the agent whose rows the work locks first, if any (orders the units of a group). */
@@ -114,7 +114,8 @@ export class StateChangesService {
       await new Promise((r) => setImmediate(r));
       while (lane.pending.length) {
         const group = lane.pending.splice(0, MAX_GROUP);
-        if (group.length === 1 && !lane.groupOfOne) await this.runAlone(group[0]!);
+        // A unit alone runs alone, but in the lane of new jobs: a group of one (see above).
+        if (group.length === 1 && lane === this.main) await this.runAlone(group[0]!);
         else await this.runGroup(group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
       }
     } finally {
@@ -212,8 +213,6 @@ export class StateChangesService {
 interface Lane {
   pending: Unit[];
   running: boolean;
-  /** A unit alone commits as a group (its checks sent with the COMMIT) rather than run alone. */
-  groupOfOne: boolean;
 }
 
 interface Written {

@@ -330,9 +330,8 @@ export abstract class RunState {
     // The saves queued behind the run's transaction (not started yet) commit with this one rather
     // than in a transaction of their own; not if a save fails before (none after a failed one).
     const queued = this.queued.splice(0);
-    const alone = this.write([taken], false, also);
-    const withQueued = queued.length ? this.write([...queued, taken], false, also) : alone;
-    const last: Write = (m, emit) => (this.saveError === undefined ? withQueued : alone)(m, emit);
+    const last: Write = (m, emit) =>
+      this.write(this.saveError === undefined ? [...queued, taken] : [taken], false, also)(m, emit);
     this.final = before ? async (m, emit) => (await before(m, emit), last(m, emit)) : last;
     return undefined;
   }
