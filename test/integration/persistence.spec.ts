@@ -1,6 +1,15 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { JobListQuery } from '@wiz/contracts';
-import { AgentEntity, AgentsRepository, JobEntity, JobsRepository, MIGRATIONS, openStore } from '@wiz/persistence';
+import {
+  AgentEntity,
+  AgentsRepository,
+  JobEntity,
+  JobsRepository,
+  MessageEntity,
+  MessagesRepository,
+  MIGRATIONS,
+  openStore,
+} from '@wiz/persistence';
 import { bothStores } from '../support/isolation';
 
 const { stores, remove } = bothStores('store');
@@ -90,6 +99,53 @@ describe.each(stores)('store on %s', (_name, options) => {
     } finally {
       await again.destroy();
     }
+  });
+
+  it("reads a conversation's context rows as its page does, newest first, without the columns a context leaves out", async () => {
+    const messages = new MessagesRepository(sut);
+    const conversationId = crypto.randomUUID();
+    const at = (i: number) => new Date(1_700_000_000_000 + i);
+    const msg = (i: number, over: Partial<MessageEntity> = {}): MessageEntity =>
+      Object.assign(new MessageEntity(), {
+        id: `00000000-0000-4000-8000-00000000000${i}`,
+        ownerId: 'alice',
+        conversationId,
+        authorKind: 'user',
+        authorId: 'u1',
+        authorName: 'Ann',
+        content: `message ${i}`,
+        role: 'user',
+        toolData: { t: i },
+        jobIds: [`job-${i}`],
+        createdAt: at(i),
+        updatedAt: at(i),
+        deletedAt: null,
+        ...over,
+      } satisfies MessageEntity);
+    await messages.insertMany([
+      msg(1),
+      msg(2, { authorKind: 'agent', authorId: 'a1', authorName: null, role: 'assistant' }),
+      msg(3, { deletedAt: at(9) }),
+      msg(4, { role: 'system' }),
+      msg(5, { ownerId: 'bob' }),
+    ]);
+    const page = await messages.page('alice', conversationId, 3);
+    const rows = await messages.contextRows('alice', conversationId, 3);
+    expect(rows).toEqual(
+      page.map((m) => ({
+        authorKind: m.authorKind,
+        authorId: m.authorId,
+        authorName: m.authorName,
+        role: m.role,
+        content: m.content,
+        deletedAt: m.deletedAt,
+      })),
+    );
+    expect(rows.map((r) => r.content)).toEqual(['message 4', 'message 3', 'message 2']);
+    expect(rows[1]!.deletedAt?.getTime()).toBe(at(9).getTime());
+    expect(rows[2]).toMatchObject({ authorKind: 'agent', authorName: null, role: 'assistant' });
+    expect(await messages.contextRows('alice', conversationId, 10)).toHaveLength(4);
+    expect(await messages.contextRows('carol', conversationId, 10)).toEqual([]);
   });
 
   it('round-trips agents with JSON and millisecond timestamps, scoped by owner', async () => {

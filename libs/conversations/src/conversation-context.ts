@@ -1,12 +1,12 @@
 import type { ConversationJobData } from '@wiz/contracts';
-import type { MessageEntity } from '@wiz/persistence';
+import type { ContextMessage } from '@wiz/persistence';
 
 /** Most characters of the summary of older history. */
 export const SUMMARY_MAX_CHARS = 2_000;
 /** Characters of each older message kept in the summary. */
 const SUMMARY_LINE_CHARS = 120;
 
-const speaker = (m: MessageEntity) => m.authorName ?? m.authorId;
+const speaker = (m: ContextMessage) => m.authorName ?? m.authorId;
 
 /**
  * What `agentId` is given with a new message: the last `window` messages before it (oldest
@@ -18,7 +18,7 @@ const speaker = (m: MessageEntity) => m.authorName ?? m.authorId;
  * kept within SUMMARY_MAX_CHARS), not a model-written summary: that can replace it later.
  */
 export function buildContext(
-  history: MessageEntity[],
+  history: readonly ContextMessage[],
   agentId: string,
   window: number,
   named: boolean,
@@ -38,7 +38,7 @@ export function buildContext(
   return { conversation, summary: summarise(older, truncatedBefore) };
 }
 
-function summarise(older: MessageEntity[], truncatedBefore: boolean): string {
+function summarise(older: readonly ContextMessage[], truncatedBefore: boolean): string {
   const lines: string[] = [];
   let size = 0;
   for (let i = older.length - 1; i >= 0; i--) {

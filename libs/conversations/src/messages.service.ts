@@ -15,6 +15,7 @@ import { WIZ_CONFIG, WizConfig } from '@wiz/config';
 import {
   AgentEntity,
   AgentsRepository,
+  ContextMessage,
   ConversationEntity,
   ConversationParticipantEntity,
   ConversationsRepository,
@@ -288,9 +289,9 @@ export class MessagesService {
     ownerId: string,
     conversationId: string,
     m: EntityManager,
-  ): Promise<{ history: MessageEntity[]; truncated: boolean }> {
+  ): Promise<{ history: ContextMessage[]; truncated: boolean }> {
     const want = this.config.WIZ_CONVERSATION_CONTEXT_MESSAGES + SUMMARY_LOOKBACK;
-    const rows = await this.messages.page(ownerId, conversationId, want + 1, undefined, m);
+    const rows = await this.messages.contextRows(ownerId, conversationId, want + 1, m);
     return { history: rows.slice(0, want).reverse(), truncated: rows.length > want };
   }
 }

@@ -37,6 +37,7 @@ export { JobsRepository } from './repositories/jobs.repository';
 export { JobWaitsRepository } from './repositories/job-waits.repository';
 export { MemoryItemsRepository } from './repositories/memory-items.repository';
 export { MessagesRepository } from './repositories/messages.repository';
+export type { ContextMessage } from './repositories/messages.repository';
 export { McpServersRepository } from './repositories/mcp-servers.repository';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { NewOutboxRow } from './repositories/outbox.repository';

@@ -9,6 +9,12 @@ export interface MessageCursor {
   id: string;
 }
 
+/** What a new message's context is built from (the speaker, role and text of earlier messages). */
+export type ContextMessage = Pick<
+  MessageEntity,
+  'authorKind' | 'authorId' | 'authorName' | 'role' | 'content' | 'deletedAt'
+>;
+
 // Messages of conversations. Queries only; every query takes the owner. The insert and the page
 // are read and written for every message and every reply: plain SQL (Sql), not TypeORM's builder.
 @Injectable()
@@ -68,5 +74,34 @@ export class MessagesRepository {
       params,
     );
     return rows.map((r) => sql.hydrate(MessageEntity, r));
+  }
+
+  /**
+   * The newest `limit` messages as a context needs them, newest first (`page`'s order). Read for
+   * every message posted (the window and the summary's look-back: ~70 rows), so without the
+   * columns a context does not use (ids, jobs, tool data, times), whose conversion was a third of
+   * the reading's cost.
+   */
+  async contextRows(
+    ownerId: string,
+    conversationId: string,
+    limit: number,
+    m?: EntityManager,
+  ): Promise<ContextMessage[]> {
+    const sql = new Sql(m ?? this.ds.manager);
+    const rows = await sql.rows(
+      `SELECT "authorKind", "authorId", "authorName", "role", "content", "deletedAt" FROM ${sql.table(MessageEntity)}
+       WHERE "ownerId" = ${sql.p(1)} AND "conversationId" = ${sql.p(2)}
+       ORDER BY "createdAt" DESC, "id" DESC LIMIT ${sql.p(3)}`,
+      [ownerId, conversationId, limit],
+    );
+    return rows.map((r) => ({
+      authorKind: r['authorKind'] as ContextMessage['authorKind'],
+      authorId: r['authorId'] as string,
+      authorName: (r['authorName'] as string | null) ?? null,
+      role: r['role'] as ContextMessage['role'],
+      content: r['content'] as string,
+      deletedAt: r['deletedAt'] == null ? null : new Date(Number(r['deletedAt'])),
+    }));
   }
 }
