@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MessageEntity } from '../entities';
+import { epochMs } from '../entities/columns';
 import { Sql } from '../sql';
 
 export interface MessageCursor {
@@ -101,7 +102,7 @@ export class MessagesRepository {
       authorName: (r['authorName'] as string | null) ?? null,
       role: r['role'] as ContextMessage['role'],
       content: r['content'] as string,
-      deletedAt: r['deletedAt'] == null ? null : new Date(Number(r['deletedAt'])),
+      deletedAt: epochMs.from(r['deletedAt']) as Date | null,
     }));
   }
 }
