@@ -136,6 +136,7 @@ describe('metrics, usage and budgets', () => {
       'wiz_queue_depth',
       'wiz_queue_oldest_job_age_seconds',
       'wiz_jobs_in_flight',
+      'wiz_jobs_awaiting_admission',
       'wiz_outbox_backlog',
     ])
       expect(after.types.get(gauge)).toBe('gauge');

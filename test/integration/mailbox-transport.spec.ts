@@ -124,3 +124,133 @@ describe(`${MailboxTransport.name} with the app's global HTTP error filter`, () 
     await until(async () => (await pending()).state.messages === 0, 5_000, 'the command acked after success');
   });
 });
+
+/** Keeps this process's event loop late until `stop()`: a chain of callbacks, each busy 30 ms. */
+function hogLoop(): { stop: () => Promise<void> } {
+  let running = true;
+  let done!: () => void;
+  const ended = new Promise<void>((r) => (done = r));
+  const step = () => {
+    const until = performance.now() + 30;
+    while (performance.now() < until);
+    if (running) setImmediate(step);
+    else done();
+  };
+  setImmediate(step);
+  return {
+    stop: () => {
+      running = false;
+      return ended;
+    },
+  };
+}
+
+// A runtime starts jobs only while its event loop is on time (WIZ_ADMIT_MAX_LAG_MS): the others wait
+// in the mailbox, held and unacked. At shutdown those go back at once, unrun, for another runtime.
+describe(`${MailboxTransport.name} admission`, () => {
+  const iso = isolation('mboxadm');
+  const names = busNames(iso.prefix);
+  // A short ack wait: a NAK can reach the pull request the closed consumer left at the server
+  // (NATS 2.9 delivers to it regardless), and that command then waits for the ack wait.
+  const ACK_WAIT_MS = 2_000;
+  let nc: NatsConnection;
+  let bus: BusService;
+  const handled: string[] = [];
+
+  /** Jobs that started while `hold` was set, each with how to end it (else a job ends at once). */
+  const started = new Map<string, () => void>();
+  let hold = false;
+
+  function transport(): MailboxTransport {
+    const t = new MailboxTransport(bus, {
+      partitions: [0],
+      ackWaitMs: ACK_WAIT_MS,
+      shutdownGraceMs: 500,
+      admitMaxLagMs: 10,
+    });
+    t.addHandler(MAILBOX_PATTERN, (c: MailboxCommand) => {
+      handled.push(c.jobId);
+      if (!hold) return Promise.resolve(HANDLED);
+      return new Promise((resolve) => started.set(c.jobId, () => resolve(HANDLED)));
+    });
+    return t;
+  }
+
+  beforeAll(async () => {
+    nc = await connect({ servers: TEST_NATS_URL });
+    const jsm = await nc.jetstreamManager();
+    await provision(jsm, names, {
+      partitions: 1,
+      ackWaitMs: ACK_WAIT_MS,
+      maxDeliver: 5,
+      maxAckPending: 100,
+      eventsMaxAgeMs: 3_600_000,
+      replicas: 1,
+    });
+    bus = new BusService(nc, jsm, names);
+  });
+
+  afterAll(async () => {
+    if (nc && !nc.isClosed()) await nc.close();
+    await cleanup(iso);
+  });
+
+  const send = async (): Promise<string> => {
+    const agentId = randomUUID();
+    const command: MailboxCommand = {
+      kind: 'job.run',
+      jobId: randomUUID(),
+      agentId,
+      ownerId: 'local',
+      traceId: 't',
+      priority: 0,
+    };
+    await bus.publish(names.mailboxSubject(0, agentId), JSON.stringify(command), command.jobId);
+    return command.jobId;
+  };
+  const stream = async () => (await nc.jetstreamManager()).streams.info(names.streams.mailbox);
+  const consumer = async () =>
+    (await nc.jetstreamManager()).consumers.info(names.streams.mailbox, names.mailboxConsumer(0));
+
+  it('holds commands while the loop runs late and hands those still waiting back at shutdown, unrun and not lost', async () => {
+    const first = transport();
+    await new Promise<void>((r) => first.listen(r));
+    // On time: every command runs.
+    const onTime = await Promise.all(Array.from({ length: 5 }, send));
+    await until(async () => onTime.every((id) => handled.includes(id)), 10_000, 'the first commands run');
+    await until(async () => (await stream()).state.messages === 0, 10_000, 'the first commands acked');
+
+    // Late, with jobs that run on: the few let in before a look at the loop (and the floor of
+    // jobs that always run) start, the others wait.
+    hold = true;
+    const hog = hogLoop();
+    const late = await Promise.all(Array.from({ length: 20 }, send));
+    await until(async () => (await consumer()).num_pending === 0, 20_000, 'the late commands delivered');
+    await until(async () => started.size + first.awaitingAdmission === 20, 20_000, 'the late commands held or started');
+    expect(started.size).toBeLessThanOrEqual(8);
+    expect(first.awaitingAdmission).toBe(20 - started.size);
+    const ranLate = late.filter((id) => handled.includes(id));
+    expect(ranLate).toHaveLength(started.size);
+    // Shutdown: those waiting go back at once, unrun; the running ones at the end of the grace period.
+    await first.close();
+    await hog.stop();
+    hold = false;
+    expect(late.filter((id) => handled.includes(id))).toEqual(ranLate);
+    expect(first.awaitingAdmission).toBe(0);
+    expect((await stream()).state.messages).toBe(20);
+
+    // Another runtime with an idle loop runs every one of them (at least once: the mailbox is
+    // at-least-once, and a command the closed consumer's pull request took comes back after the ack wait).
+    const second = transport();
+    await new Promise<void>((r) => second.listen(r));
+    await until(
+      async () => late.every((id) => handled.filter((h) => h === id).length >= (ranLate.includes(id) ? 2 : 1)),
+      15_000,
+      'the handed-back commands run',
+      async () =>
+        `ran ${late.filter((id) => handled.includes(id)).length}/20; held ${second.awaitingAdmission}; consumer ${JSON.stringify(await consumer())}`,
+    );
+    await until(async () => (await stream()).state.messages === 0, 10_000, 'all acked');
+    await second.close();
+  });
+});

@@ -1,10 +1,11 @@
 import { carryContext, contextFrom } from '@wiz/telemetry';
 import { Logger } from '@nestjs/common';
-import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { ConsumerEvents, ConsumerMessages, JsMsg } from 'nats';
 import { lastValueFrom } from 'rxjs';
 import { MailboxCommand, MailboxCommandSchema } from '@wiz/contracts';
 import { BusService } from './bus.service';
+import { LoopAdmission } from './loop-admission';
 
 export const MAILBOX_PATTERN = 'wiz.mailbox';
 /** What a mailbox handler returns for a command it is done with: acked. */
@@ -32,6 +33,8 @@ export interface MailboxTransportOptions {
   ackWaitMs: number;
   /** On shutdown, how long running jobs may take to finish before they are handed back. */
   shutdownGraceMs: number;
+  /** A new job waits in the mailbox while the event loop runs later than this (ms); 0: never. */
+  admitMaxLagMs?: number;
 }
 
 // Our own thin JetStream transport (Nest's NATS transport is core NATS, at most once).
@@ -50,12 +53,14 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
   private generation = 0;
   private heartbeat?: NodeJS.Timeout;
   private stopping = false;
+  private readonly admission: LoopAdmission;
 
   constructor(
     private readonly bus: BusService,
     private readonly opts: MailboxTransportOptions,
   ) {
     super();
+    this.admission = new LoopAdmission({ maxLagMs: opts.admitMaxLagMs ?? 0 });
   }
 
   listen(callback: () => void): void {
@@ -84,6 +89,11 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     this.inflight.clear();
   }
 
+  /** Commands held until the event loop is on time (WIZ_ADMIT_MAX_LAG_MS). */
+  get awaitingAdmission(): number {
+    return this.admission.queued;
+  }
+
   /** No new messages: the partitions' pull loops end (messages already here stay in flight). */
   async stopPulling(): Promise<void> {
     this.stopping = true;
@@ -92,6 +102,9 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     this.loops.clear();
     // The server has seen the pull subscriptions go before anything is handed back.
     await this.bus.nc.flush().catch(() => undefined);
+    // Commands not yet let in go back at once (dispatch NAKs them), to another runtime: a NAK
+    // before the pulls ended could come back here and be dropped in transit (then ack wait).
+    this.admission.releaseAll();
   }
 
   /** Consume this partition (its lease was gained). */
@@ -133,7 +146,7 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
         void this.watch(partition, messages);
         for await (const m of messages) {
           // Pulled after the lease moved on (or at shutdown): back at once for the new holder.
-          if (live()) void this.dispatch(m);
+          if (live()) void this.dispatch(m, live);
           else m.nak();
         }
       } catch (e) {
@@ -154,7 +167,7 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     }
   }
 
-  private async dispatch(m: JsMsg): Promise<void> {
+  private async dispatch(m: JsMsg, live: () => boolean): Promise<void> {
     let command: MailboxCommand;
     try {
       command = MailboxCommandSchema.parse(m.json());
@@ -173,6 +186,27 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
       return;
     }
     this.inflight.add(m);
+    try {
+      const admitted = this.admission.admit();
+      if (admitted) await admitted;
+      try {
+        // Shutdown, or the partition moved on while it waited: back at once for another runtime.
+        if (admitted && !live()) {
+          m.nak();
+          return;
+        }
+        await this.handle(m, handler, command);
+      } finally {
+        this.admission.settled();
+      }
+    } finally {
+      this.inflight.delete(m);
+      this.settled.forEach((f) => f());
+      this.settled.clear();
+    }
+  }
+
+  private async handle(m: JsMsg, handler: MessageHandler, command: MailboxCommand): Promise<void> {
     try {
       const settled: unknown = await lastValueFrom(
         this.transformToObservable(await handler(command, new MailboxContext([m]))),
@@ -196,10 +230,6 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
       // The store or bus failed mid-way: run the command again shortly (the revision fences it).
       this.log.warn(`job command on ${m.subject} will be redelivered in 1 s: ${String(e)}`);
       m.nak(1_000);
-    } finally {
-      this.inflight.delete(m);
-      this.settled.forEach((f) => f());
-      this.settled.clear();
     }
   }
 }

@@ -51,6 +51,9 @@ export const ConfigSchema = z.object({
   WIZ_MAILBOX_MAX_ACK_PENDING: int(10_000, 1, 100_000).describe(
     'mailbox commands a partition may hold in flight (running or waiting in actors)',
   ),
+  WIZ_ADMIT_MAX_LAG_MS: int(25, 0, 10_000).describe(
+    'a runtime starts another job only while its event loop runs at most this late (ms); the others wait in the mailbox, in order, so requests and streams stay served under a burst (0: start every job at once)',
+  ),
   WIZ_AGENT_PREFETCH: int(8, 1, 1_000).describe(
     "commands an agent's actor holds waiting; its further queued jobs wait in the store",
   ),

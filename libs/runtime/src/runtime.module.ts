@@ -5,6 +5,7 @@ import { QueueRuntimeModule, SchedulesFiringModule } from '@wiz/queue';
 import { BusService, MailboxTransport, PartitionLeases } from '@wiz/bus';
 import { WizConfig } from '@wiz/config';
 import { PlatformModule, ReadinessChecks } from '@wiz/platform';
+import { scrapeGauge } from '@wiz/telemetry';
 import { MailboxController } from './mailbox/mailbox.controller';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -48,8 +49,12 @@ export function attachRuntime(app: INestApplication, config: WizConfig): Mailbox
     placement: leases,
     ackWaitMs: config.WIZ_JOB_ACK_WAIT_MS,
     shutdownGraceMs: config.WIZ_SHUTDOWN_GRACE_MS,
+    admitMaxLagMs: config.WIZ_ADMIT_MAX_LAG_MS,
   });
   app.get(ReadinessChecks).register('leases', () => leases.health());
+  scrapeGauge('wiz_jobs_awaiting_admission', 'Jobs this runtime holds until its event loop is on time', [], (g) =>
+    g.set(transport.awaitingAdmission),
+  );
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   return transport;
 }
