@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { CompletionWaiter, closedLoop, PhaseFigures } from './peer-phase';
 import { CpuMeter, listeningPid, pidsNamed } from './proc-cpu';
 import {
+  admissionFromEnv,
   BENCH_NATS_URL,
   BENCH_PG_URL,
   BENCH_SECRET_KEY,
@@ -75,6 +76,7 @@ export async function startWizEndToEnd(
     WIZ_SHUTDOWN_GRACE_MS: '1000',
     // No one follows these jobs' topics: unstreamed calls, unless the bench runs with WIZ_LIVE_TOKENS=always.
     WIZ_LIVE_TOKENS: process.env['WIZ_LIVE_TOKENS'] ?? 'subscribed',
+    ...admissionFromEnv(),
   };
   // One after the other, the gateway first, as the cluster tests start them (each migrates behind
   // an advisory lock). `server` is the process that serves REST and WS.

@@ -204,6 +204,12 @@ export const round = (n: number, digits = 1): number => Number(n.toFixed(digits)
 
 // The server's environment in a bench: this run's isolation, the scripted model at `llmUrl`;
 // dataDir set: the embedded SQLite store in it, else Postgres.
+/** The runtime's admission limit, if the bench runs with one (`WIZ_ADMIT_MAX_LAG_MS=0 npm run bench`: ungated). */
+export function admissionFromEnv(): Record<string, string> {
+  const v = process.env['WIZ_ADMIT_MAX_LAG_MS'];
+  return v === undefined ? {} : { WIZ_ADMIT_MAX_LAG_MS: v };
+}
+
 export function benchEnv(iso: Isolation, llmUrl: string, dataDir = ''): Record<string, string> {
   return {
     PORT: '0',
@@ -226,6 +232,7 @@ export function benchEnv(iso: Isolation, llmUrl: string, dataDir = ''): Record<s
     WIZ_SHUTDOWN_GRACE_MS: '1000',
     // No one follows these jobs' topics: unstreamed calls, unless the bench runs with WIZ_LIVE_TOKENS=always.
     WIZ_LIVE_TOKENS: process.env['WIZ_LIVE_TOKENS'] ?? 'subscribed',
+    ...admissionFromEnv(),
     PATH: process.env['PATH'] ?? '',
   };
 }
