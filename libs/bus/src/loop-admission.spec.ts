@@ -33,6 +33,15 @@ describe(LoopAdmission.name, () => {
     expect(gate.queued).toBe(0);
   });
 
+  it('lets twice as many in at each look that finds the loop well on time, and the few again once it is idle', async () => {
+    const gate = new LoopAdmission({ maxLagMs: 1_000, perProbe: 1, probeMs: 5, minRunning: 0 });
+    expect(gate.admit()).toBeUndefined();
+    await Promise.all(Array.from({ length: 300 }, () => gate.admit()!));
+    // 1 + 2 + 4 + … : 300 in after 9 looks, not 300 (a fixed number per look caps the rate).
+    expect(gate.allowancePerLook).toBeGreaterThanOrEqual(256);
+    while (gate.allowancePerLook !== 1) await new Promise((r) => setTimeout(r, 5));
+  });
+
   it('holds new jobs while the loop runs late and lets them in once it is on time again', async () => {
     const gate = new LoopAdmission({ maxLagMs: 10, perProbe: 1, probeMs: 5, minRunning: 0 });
     expect(gate.admit()).toBeUndefined();

@@ -1,7 +1,7 @@
 export interface LoopAdmissionOptions {
   /** A new job waits while the event loop runs later than this (ms); 0 admits every job at once. */
   maxLagMs: number;
-  /** Jobs admitted per look at the loop while it is on time. */
+  /** Jobs admitted per look at the loop after it was found late; doubled at each look that finds it well on time. */
   perProbe?: number;
   /** How often the loop is looked at while jobs wait or were just admitted (ms). */
   probeMs?: number;
@@ -24,6 +24,8 @@ export class LoopAdmission {
   private admittedSinceProbe = 0;
   private timer?: NodeJS.Timeout;
   private running = 0;
+  /** Jobs let in per look now: `perProbe` after a late look, doubled by each look well on time. */
+  private allowance: number;
   private readonly perProbe: number;
   private readonly probeMs: number;
   private readonly minRunning: number;
@@ -32,11 +34,17 @@ export class LoopAdmission {
     this.perProbe = opts.perProbe ?? 4;
     this.probeMs = opts.probeMs ?? 5;
     this.minRunning = opts.minRunning ?? 4;
+    this.allowance = this.perProbe;
   }
 
   /** Jobs waiting to be let in. */
   get queued(): number {
     return this.waiting.length - this.head;
+  }
+
+  /** Jobs that may go in before the next look while the loop is on time. */
+  get allowancePerLook(): number {
+    return this.allowance;
   }
 
   /** The event loop's delay at the last look (ms). */
@@ -52,7 +60,7 @@ export class LoopAdmission {
     if (this.opts.maxLagMs <= 0) return undefined;
     if (
       this.queued === 0 &&
-      (this.running < this.minRunning || (this.lagMs <= this.opts.maxLagMs && this.admittedSinceProbe < this.perProbe))
+      (this.running < this.minRunning || (this.lagMs <= this.opts.maxLagMs && this.admittedSinceProbe < this.allowance))
     ) {
       this.running++;
       this.admittedSinceProbe++;
@@ -86,11 +94,17 @@ export class LoopAdmission {
       this.lagMs = Math.max(0, performance.now() - due);
       const busy = this.admittedSinceProbe > 0;
       this.admittedSinceProbe = 0;
+      // Well on time: twice as many may go in before the next look (a fixed number per look
+      // would cap a fast machine's rate); late: back to the few.
+      if (this.lagMs > this.opts.maxLagMs) this.allowance = this.perProbe;
+      else if (this.lagMs <= this.opts.maxLagMs / 2) this.allowance = Math.min(this.allowance * 2, MAX_ALLOWANCE);
       if (this.lagMs <= this.opts.maxLagMs) {
-        for (let i = 0; i < this.perProbe && this.queued; i++) this.letIn();
+        for (let i = 0; i < this.allowance && this.queued; i++) this.letIn();
       }
       // Looked at again while jobs wait, or a job just went in (its work is yet to show).
       if (this.queued || busy) this.probe();
+      // Idle: the next burst starts with the few again (as a TCP connection's slow start).
+      else this.allowance = this.perProbe;
     }, this.probeMs);
   }
 
@@ -106,3 +120,5 @@ export class LoopAdmission {
     resolve();
   }
 }
+
+const MAX_ALLOWANCE = 1_024;
