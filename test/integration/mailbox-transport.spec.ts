@@ -3,7 +3,7 @@ import { Controller, INestApplication, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { connect, NatsConnection } from 'nats';
-import { busNames, MailboxCommand, WizError } from '@wiz/contracts';
+import { BusNames, busNames, MailboxCommand, WizError } from '@wiz/contracts';
 import { BusService, HANDLED, MAILBOX_PATTERN, MailboxTransport } from '@wiz/bus';
 import { provision } from '../../libs/bus/src/provision';
 import { HttpErrorFilter } from '../../libs/platform/src/http-exception.filter';
@@ -27,6 +27,21 @@ class FlakyMailboxController {
 @Module({ controllers: [FlakyMailboxController] })
 class FlakyModule {}
 
+/** A connection and a bus on a stream of one mailbox partition with `ackWaitMs`. */
+async function mailboxBus(names: BusNames, ackWaitMs: number): Promise<{ nc: NatsConnection; bus: BusService }> {
+  const nc = await connect({ servers: TEST_NATS_URL });
+  const jsm = await nc.jetstreamManager();
+  await provision(jsm, names, {
+    partitions: 1,
+    ackWaitMs,
+    maxDeliver: 5,
+    maxAckPending: 100,
+    eventsMaxAgeMs: 3_600_000,
+    replicas: 1,
+  });
+  return { nc, bus: new BusService(nc, jsm, names) };
+}
+
 // The runtime's wiring: the mailbox transport connected with the app's config, so the global
 // HTTP error filter is inherited. A handler that fails must have its command redelivered (NAK),
 // never acked: an acked command is gone, and its job waits for the stalled-jobs sweep.
@@ -39,17 +54,7 @@ describe(`${MailboxTransport.name} with the app's global HTTP error filter`, () 
   let app: INestApplication;
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
-    const jsm = await nc.jetstreamManager();
-    await provision(jsm, names, {
-      partitions: 1,
-      ackWaitMs: ACK_WAIT_MS,
-      maxDeliver: 5,
-      maxAckPending: 100,
-      eventsMaxAgeMs: 3_600_000,
-      replicas: 1,
-    });
-    bus = new BusService(nc, jsm, names);
+    ({ nc, bus } = await mailboxBus(names, ACK_WAIT_MS));
     app = await NestFactory.create(FlakyModule, { logger: false });
     app.useGlobalFilters(new HttpErrorFilter());
     const transport = new MailboxTransport(bus, {
@@ -177,17 +182,7 @@ describe(`${MailboxTransport.name} admission`, () => {
   }
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
-    const jsm = await nc.jetstreamManager();
-    await provision(jsm, names, {
-      partitions: 1,
-      ackWaitMs: ACK_WAIT_MS,
-      maxDeliver: 5,
-      maxAckPending: 100,
-      eventsMaxAgeMs: 3_600_000,
-      replicas: 1,
-    });
-    bus = new BusService(nc, jsm, names);
+    ({ nc, bus } = await mailboxBus(names, ACK_WAIT_MS));
   });
 
   afterAll(async () => {
