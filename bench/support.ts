@@ -202,14 +202,14 @@ export const interruption = interrupted.promise;
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 export const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 
-// The server's environment in a bench: this run's isolation, the scripted model at `llmUrl`;
-// dataDir set: the embedded SQLite store in it, else Postgres.
 /** The runtime's admission limit, if the bench runs with one (`WIZ_ADMIT_MAX_LAG_MS=0 npm run bench`: ungated). */
 export function admissionFromEnv(): Record<string, string> {
   const v = process.env['WIZ_ADMIT_MAX_LAG_MS'];
   return v === undefined ? {} : { WIZ_ADMIT_MAX_LAG_MS: v };
 }
 
+// The server's environment in a bench: this run's isolation, the scripted model at `llmUrl`;
+// dataDir set: the embedded SQLite store in it, else Postgres.
 export function benchEnv(iso: Isolation, llmUrl: string, dataDir = ''): Record<string, string> {
   return {
     PORT: '0',

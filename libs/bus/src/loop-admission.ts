@@ -62,8 +62,7 @@ export class LoopAdmission {
       this.queued === 0 &&
       (this.running < this.minRunning || (this.lagMs <= this.opts.maxLagMs && this.admittedSinceProbe < this.allowance))
     ) {
-      this.running++;
-      this.admittedSinceProbe++;
+      this.entered();
       this.probe();
       return undefined;
     }
@@ -115,9 +114,13 @@ export class LoopAdmission {
       this.waiting.splice(0, this.head);
       this.head = 0;
     }
+    this.entered();
+    resolve();
+  }
+
+  private entered(): void {
     this.running++;
     this.admittedSinceProbe++;
-    resolve();
   }
 }
 

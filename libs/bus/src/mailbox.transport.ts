@@ -94,7 +94,10 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
     return this.admission.queued;
   }
 
-  /** No new messages: the partitions' pull loops end (messages already here stay in flight). */
+  /**
+   * No new messages: the partitions' pull loops end. Messages already running stay in flight;
+   * those still waiting to be let in go back.
+   */
   async stopPulling(): Promise<void> {
     this.stopping = true;
     await this.opts.placement?.stop();
@@ -186,20 +189,19 @@ export class MailboxTransport extends Server implements CustomTransportStrategy 
       return;
     }
     this.inflight.add(m);
+    const admitted = this.admission.admit();
     try {
-      const admitted = this.admission.admit();
-      if (admitted) await admitted;
-      try {
+      if (admitted) {
+        await admitted;
         // Shutdown, or the partition moved on while it waited: back at once for another runtime.
-        if (admitted && !live()) {
+        if (!live()) {
           m.nak();
           return;
         }
-        await this.handle(m, handler, command);
-      } finally {
-        this.admission.settled();
       }
+      await this.handle(m, handler, command);
     } finally {
+      this.admission.settled();
       this.inflight.delete(m);
       this.settled.forEach((f) => f());
       this.settled.clear();
