@@ -378,6 +378,20 @@ describe.each<['postgres' | 'sqlite']>([['postgres'], ['sqlite']])('delegation b
     const alpha = llm.requests.find((r) => JSON.stringify(r.body).includes('TOOLCOUNT'))!;
     expect((alpha.body as { tools: unknown[] }).tools.length).toBeGreaterThan(15);
     expect((await api('PATCH', `/api/v1/agents/${agents['Solo']}`, { tools: ['no such tool!'] })).status).toBe(400);
+    // A well-formed name that is no tool (a typo) is refused too, on PATCH and POST, changing nothing.
+    const typo = await api('PATCH', `/api/v1/agents/${agents['Solo']}`, { tools: ['report_progress', 'raed_file'] });
+    expect(typo.status).toBe(400);
+    expect(typo.body.message).toContain('unknown tool "raed_file"');
+    expect((await api('GET', `/api/v1/agents/${agents['Solo']}`)).body.tools).toEqual(['report_progress']);
+    const before = (await api('GET', '/api/v1/agents?limit=1')).body.total;
+    const created = await api('POST', '/api/v1/agents', {
+      name: 'Typo',
+      role: 'r',
+      approvals: { wirte_file: 'always' },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.message).toContain('unknown tool "wirte_file"');
+    expect((await api('GET', '/api/v1/agents?limit=1')).body.total).toBe(before);
   });
 
   it('creates a sub-job it does not wait for, and keeps a todo list in its context', async () => {

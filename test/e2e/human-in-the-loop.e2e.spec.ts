@@ -176,7 +176,7 @@ describe('human in the loop', () => {
     expect((await api('POST', `/api/v1/jobs/${unknown}/input`, { answer: 'x' })).status).toBe(404);
     expect((await api('POST', `/api/v1/jobs/${unknown}/signals/go`, {})).status).toBe(404);
     const bad = await api('PUT', '/api/v1/approvals/policy', {
-      approvals: { x: { when: [{ path: 'a', op: 'matches', value: '(' }] } },
+      approvals: { todo_write: { when: [{ path: 'a', op: 'matches', value: '(' }] } },
     });
     expect(bad.status).toBe(400);
   });

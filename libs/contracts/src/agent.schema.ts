@@ -1,6 +1,7 @@
 import { DoubleTextingSchema } from './conversation.schema';
 import { z } from 'zod';
 import { ApprovalPoliciesSchema } from './human-input.schema';
+import { checkToolNames } from './tool-names';
 
 export const AGENT_STATUSES = ['active', 'busy', 'inactive'] as const;
 export const AgentStatusSchema = z.enum(AGENT_STATUSES);
@@ -51,7 +52,10 @@ const toolName = z
  * The tools an agent may use; absent or null: the default set (every built-in tool but the opt-in
  * ones, and no MCP tool).
  */
-export const ToolAllowListSchema = z.array(toolName).max(100);
+export const ToolAllowListSchema = z
+  .array(toolName)
+  .max(100)
+  .superRefine((names, ctx) => checkToolNames(names, ctx, (_n, i) => [i]));
 /** Agents (ids or names) this agent may delegate to or message; absent or null: any agent of its owner. */
 export const DelegatesSchema = z.array(z.string().trim().min(1).max(200)).max(200);
 

@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
+import { checkToolNames } from './tool-names';
 
 // Human in the loop: what a parked `waiting-input` job waits for (a person's approval of a tool
 // call, an answer to a question, an outside signal), the approval policies that gate tool calls,
@@ -80,7 +81,8 @@ export const ApprovalPoliciesSchema = z
     z.string().regex(/^[A-Za-z0-9_*?.-]{1,128}$/, 'a tool name or glob (letters, digits, _ . - * ?)'),
     ToolPolicySchema,
   )
-  .refine((r) => Object.keys(r).length <= 100, { message: 'at most 100 policies' });
+  .refine((r) => Object.keys(r).length <= 100, { message: 'at most 100 policies' })
+  .superRefine((r, ctx) => checkToolNames(Object.keys(r), ctx, (name) => [name]));
 export type ApprovalPolicies = z.infer<typeof ApprovalPoliciesSchema>;
 
 /** PUT /api/v1/approvals/policy: the owner's default for its agents (an agent's own entries win). */

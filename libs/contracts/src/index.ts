@@ -25,3 +25,4 @@ export * from './human-input.schema';
 export * from './event-glob';
 export * from './glob';
 export * from './webhook.schema';
+export * from './tool-names';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolAllowListSchema } from '@wiz/contracts';
+import { BUILT_IN_TOOL_NAMES, ToolAllowListSchema } from '@wiz/contracts';
 import { toAiTools, toolsFor, TOOLS } from './registry';
 import { defineTool, ToolContext, ToolError } from './tool';
 
@@ -45,5 +45,9 @@ describe(toolsFor.name, () => {
     const names = TOOLS.map((t) => t.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names.every((n) => /^[a-z][a-z0-9_]*$/.test(n))).toBe(true);
+  });
+
+  it('is the list of built-in names the contracts check allow-lists and approval policies against', () => {
+    expect([...TOOLS.map((t) => t.name)].sort()).toEqual([...BUILT_IN_TOOL_NAMES].sort());
   });
 });
