@@ -28,7 +28,8 @@ import { readFile } from './workspace/read-file.tool';
 import { writeFile } from './workspace/write-file.tool';
 import { clip, globMatcher } from '@wiz/contracts';
 
-// Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), and its name here.
+// Every tool, once. Adding a tool: its file (`<name>.tool.ts`, one tool each), its name here and in
+// @wiz/contracts' BUILT_IN_TOOL_NAMES (registry.spec.ts checks the two agree).
 export const TOOLS: readonly WizTool[] = [
   reportProgress,
   remember,
