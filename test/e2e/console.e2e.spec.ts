@@ -106,6 +106,14 @@ describe('web console', () => {
     await page.locator('input[name=role]').fill('leads the team and delegates');
     await page.locator('textarea[name=goal]').fill('get things done');
     await shot('02-agent-new');
+    // A tool name that is no tool is refused, said under its field, and nothing is created.
+    await page.locator('input[name=tools]').fill('raed_file');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    const toolsField = page.locator('label.field', { has: page.locator('input[name=tools]') });
+    await toolsField.locator('.hint', { hasText: 'unknown tool "raed_file"' }).waitFor();
+    expect(page.url()).toMatch(/\/agents\/new$/);
+    expect((await client.agents.list({ limit: 10 })).items.map((a) => a.name)).toEqual(['Helper']);
+    await page.locator('input[name=tools]').fill('');
     await page.getByRole('button', { name: 'Create agent' }).click();
     await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
     await page.getByRole('heading', { name: /Lead/ }).waitFor();
