@@ -155,8 +155,8 @@ function hogLoop(): { stop: () => Promise<void> } {
 describe(`${MailboxTransport.name} admission`, () => {
   const iso = isolation('mboxadm');
   const names = busNames(iso.prefix);
-  // A short ack wait: now and then a handed-back command is delivered where no one reads it any more
-  // (see docs/limits.md), and that command then waits for the ack wait.
+  // A short ack wait: the first command handed back on a consumer goes to the pull request the
+  // closed consumer left at the server (see docs/limits.md), and waits for the ack wait.
   const ACK_WAIT_MS = 2_000;
   let nc: NatsConnection;
   let bus: BusService;
