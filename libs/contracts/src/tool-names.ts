@@ -32,13 +32,16 @@ export const BUILT_IN_TOOL_NAMES: readonly string[] = [
 ];
 const BUILT_IN = new Set(BUILT_IN_TOOL_NAMES);
 
+/** Between an MCP server's name and its tool's in the name agents see (`github__create_issue`). */
+export const MCP_TOOL_SEPARATOR = '__';
+
 /**
  * A plain name (no glob character, no `server__` prefix of an MCP tool) that is no built-in tool:
  * a typo that would otherwise allow, or gate, nothing. Globs and MCP names are not checked (an MCP
  * server's tools are known only once it is reached, and it may be added later).
  */
 export const isUnknownToolName = (name: string): boolean =>
-  !/[*?]/.test(name) && !name.includes('__') && !BUILT_IN.has(name);
+  !/[*?]/.test(name) && !name.includes(MCP_TOOL_SEPARATOR) && !BUILT_IN.has(name);
 
 /** Adds an issue for each unknown tool name of `names` (see isUnknownToolName), at `path(name)`. */
 export function checkToolNames(

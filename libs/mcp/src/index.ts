@@ -2,4 +2,4 @@ export { McpModule } from './mcp.module';
 export { McpPool } from './mcp-pool.service';
 export { McpConnection } from './mcp-connection';
 export type { McpTarget } from './mcp-connection';
-export { agentToolName, mayNameServer, SEPARATOR } from './tool-names';
+export { agentToolName, mayNameServer } from './tool-names';

@@ -1,7 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { McpToolInfo } from '@wiz/contracts';
+import { MCP_TOOL_SEPARATOR as SEPARATOR, type McpToolInfo } from '@wiz/contracts';
 
-export const SEPARATOR = '__';
 const MAX_NAME = 64; // what model APIs accept for a tool name
 
 /** The name agents see: `<server>__<tool>`, in the characters model APIs accept. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { WIZ_CONFIG, WizConfig } from '@wiz/config';
-import { globMatcher } from '@wiz/contracts';
+import { globMatcher, MCP_TOOL_SEPARATOR } from '@wiz/contracts';
 import { agentToolName, mayNameServer, McpConnection, McpPool } from '@wiz/mcp';
 import type { AgentEntity } from '@wiz/persistence';
 import { defineTool, ToolError, WizTool } from '../tool';
@@ -24,7 +24,7 @@ export class McpToolSource {
 
   async toolsFor(agent: AgentEntity): Promise<WizTool[]> {
     const allow = agent.tools;
-    if (!allow?.some((p) => p.includes('__') || p.includes('*'))) return [];
+    if (!allow?.some((p) => p.includes(MCP_TOOL_SEPARATOR) || p.includes('*'))) return [];
     const allowed = globMatcher(allow);
     const servers = (await this.pool.serversOf(agent.ownerId)).filter(
       (s) => mayNameServer(allow, s.name) && !this.pool.refusal(s),
